@@ -1,0 +1,22 @@
+// Users and sessions.
+import { z } from 'zod';
+import { Timestamp } from './common.ts';
+
+export const Role = z.enum(['admin', 'analyst']);
+export type Role = z.infer<typeof Role>;
+
+export const LoginRequest = z.object({
+  username: z.string().min(1).max(128),
+  password: z.string().min(1).max(1024),
+});
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const UserView = z.object({ user_id: z.string(), username: z.string(), role: Role, created_at: Timestamp });
+export type UserView = z.infer<typeof UserView>;
+
+/** `POST /api/v1/auth/login` reply; `token` is a bearer for curl and scripts, the same session is also set as a cookie. */
+export const LoginReply = z.object({ token: z.string(), expires_at: Timestamp, user: UserView });
+export type LoginReply = z.infer<typeof LoginReply>;
+
+/** Token prefixes, so that secret scanners can spot them. */
+export const TOKEN_PREFIX = { runner: 'smr_', session: 'sms_', api: 'smp_', enrollment: 'sme_' } as const;

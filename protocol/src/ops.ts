@@ -1,0 +1,141 @@
+// The fixed set of operations a runner executes: op codes, their params and their results.
+import { z } from 'zod';
+import { ColumnInfo, ColumnName, DatasetName } from './common.ts';
+import { FilterExpr } from './filter.ts';
+
+export const OP_CODES = [100, 200, 300, 400] as const;
+export const OpCode = z.union([z.literal(100), z.literal(200), z.literal(300), z.literal(400)]);
+export type OpCode = z.infer<typeof OpCode>;
+
+export const OP_NAMES = {
+  100: 'Fetch rows',
+  200: 'Filter',
+  300: 'Analyse',
+  400: 'Export',
+} as const satisfies Record<OpCode, string>;
+
+/** Largest page of rows a task may ask for inline; bigger results go to the blob store. */
+export const MAX_PAGE_ROWS = 100_000;
+
+export const OrderBy = z
+  .array(z.object({ column: ColumnName, direction: z.enum(['asc', 'desc']).default('asc') }).strict())
+  .max(16);
+export type OrderBy = z.infer<typeof OrderBy>;
+
+const Columns = z.array(ColumnName).min(1).max(1000);
+
+/** op 100: raw rows, paged. */
+export const FetchParams = z
+  .object({
+    dataset: DatasetName,
+    columns: Columns.optional(),
+    limit: z.number().int().min(1).max(MAX_PAGE_ROWS).default(100),
+    offset: z.number().int().min(0).default(0),
+    order_by: OrderBy.optional(),
+  })
+  .strict();
+export type FetchParams = z.infer<typeof FetchParams>;
+export type FetchParamsInput = z.input<typeof FetchParams>;
+
+/** op 200: rows that match a filter expression. */
+export const FilterParams = z
+  .object({
+    dataset: DatasetName,
+    where: FilterExpr,
+    columns: Columns.optional(),
+    order_by: OrderBy.optional(),
+    limit: z.number().int().min(1).max(MAX_PAGE_ROWS).default(100),
+    offset: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type FilterParams = z.infer<typeof FilterParams>;
+export type FilterParamsInput = z.input<typeof FilterParams>;
+
+export const AnalysisKind = z.enum(['describe', 'correlation', 'group_by', 'linear_regression', 'logistic_regression', 'kmeans']);
+export type AnalysisKind = z.infer<typeof AnalysisKind>;
+
+/** op 300: statistics and models. The per-analysis options are specified by the operations issue. */
+export const AnalysisParams = z
+  .object({
+    dataset: DatasetName,
+    analysis: AnalysisKind,
+    where: FilterExpr.optional(),
+    columns: Columns.optional(),
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type AnalysisParams = z.infer<typeof AnalysisParams>;
+export type AnalysisParamsInput = z.input<typeof AnalysisParams>;
+
+export const ExportFormat = z.enum(['csv', 'parquet', 'json', 'xlsx', 'pdf']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/** op 400: a file of the (filtered) data or of an analysis, delivered through the blob store. */
+export const ExportParams = z
+  .object({
+    dataset: DatasetName,
+    format: ExportFormat,
+    where: FilterExpr.optional(),
+    columns: Columns.optional(),
+    analysis: AnalysisParams.omit({ dataset: true }).optional(),
+  })
+  .strict();
+export type ExportParams = z.infer<typeof ExportParams>;
+export type ExportParamsInput = z.input<typeof ExportParams>;
+
+export const OpParams = {
+  100: FetchParams,
+  200: FilterParams,
+  300: AnalysisParams,
+  400: ExportParams,
+} as const satisfies Record<OpCode, z.ZodType>;
+
+export type OpParamsOf<C extends OpCode> = z.infer<(typeof OpParams)[C]>;
+
+/** A link to bytes in the blob store; only this travels, never the bytes. */
+export const BlobRef = z.object({
+  url: z.string(),
+  bytes: z.number().int().min(0),
+  sha256: z.string(),
+  rows: z.number().int().min(0).optional(),
+  format: z.string(),
+  filename: z.string().optional(),
+});
+export type BlobRef = z.infer<typeof BlobRef>;
+
+/** A cell value as JSON: numbers that do not fit a double exactly travel as strings; dates as ISO strings. */
+export const Cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export type Cell = z.infer<typeof Cell>;
+
+/** Result of op 100 and op 200. */
+export const RowsResult = z.object({
+  columns: z.array(ColumnInfo),
+  rows: z.array(z.array(Cell)),
+  total_rows: z.number().int().min(0), // rows in the dataset
+  matched_rows: z.number().int().min(0).optional(), // op 200: rows matching the filter
+  offset: z.number().int().min(0).default(0),
+  blob: BlobRef.optional(), // the whole matched result, when it is larger than the inline limit
+});
+export type RowsResult = z.infer<typeof RowsResult>;
+
+export const FetchResult = RowsResult;
+export type FetchResult = RowsResult;
+export const FilterResult = RowsResult;
+export type FilterResult = RowsResult;
+
+/** op 300 result: `analysis` names the kind, the rest is that analysis's JSON (charts included). */
+export const AnalysisResult = z.object({ analysis: AnalysisKind, rows_used: z.number().int().min(0) }).passthrough();
+export type AnalysisResult = z.infer<typeof AnalysisResult>;
+
+/** op 400 result: the file, as a blob link. */
+export const ExportResult = BlobRef.extend({ rows: z.number().int().min(0) });
+export type ExportResult = z.infer<typeof ExportResult>;
+
+export const OpResult = {
+  100: FetchResult,
+  200: FilterResult,
+  300: AnalysisResult,
+  400: ExportResult,
+} as const satisfies Record<OpCode, z.ZodType>;
+
+export type OpResultOf<C extends OpCode> = z.infer<(typeof OpResult)[C]>;

@@ -1,0 +1,95 @@
+// Runners: registration, heartbeats, what they advertise.
+import { z } from 'zod';
+import { ColumnInfo, DatasetName, Label, RunnerId, TaskId, Timestamp } from './common.ts';
+import { OpCode } from './ops.ts';
+
+/** The data owner's rules for one dataset, as the runner advertises them (enforced by the runner). */
+export const DatasetPolicy = z.object({
+  allow_ops: z.array(OpCode).optional(),
+  max_rows: z.number().int().min(0).optional(),
+  min_group_size: z.number().int().min(1).optional(),
+});
+export type DatasetPolicy = z.infer<typeof DatasetPolicy>;
+
+/** What a runner says about a dataset: schema only, never rows. */
+export const DatasetInfo = z.object({
+  name: DatasetName,
+  columns: z.array(ColumnInfo).max(2000),
+  row_count: z.number().int().min(0).nullable(),
+  format: z.string().max(32).optional(),
+  policy: DatasetPolicy.optional(),
+  error: z.string().max(1000).optional(), // set when the runner could not open it
+});
+export type DatasetInfo = z.infer<typeof DatasetInfo>;
+
+/** `POST /api/v1/register`. */
+export const RegisterRequest = z.object({
+  enrollment_key: z.string().min(1).max(200),
+  name: z.string().min(1).max(128),
+  labels: z.array(Label).max(32).optional(),
+  datasets: z.array(DatasetInfo).max(500).optional(),
+  protocol_version: z.number().int(),
+  version: z.string().max(64).optional(),
+});
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+export const RegisterReply = z.object({
+  runner_id: RunnerId,
+  token: z.string(), // shown once; the hub keeps only its SHA-256
+  heartbeat_interval_s: z.number().positive(),
+  lease_ttl_s: z.number().positive(),
+});
+export type RegisterReply = z.infer<typeof RegisterReply>;
+
+/** A lease the runner holds: which task, under which token. */
+export const LeaseRef = z.object({ task_id: TaskId, lease_token: z.string().min(1).max(200) });
+export type LeaseRef = z.infer<typeof LeaseRef>;
+
+/** `POST /api/v1/ping` body and socket `runner:hello` / `runner:ping`. Renews every listed lease that is still the runner's. */
+export const PingRequest = z.object({
+  runner_id: RunnerId,
+  leases: z.array(LeaseRef).max(1000).default([]),
+  datasets: z.array(DatasetInfo).max(500).optional(), // re-advertise after a config change
+  labels: z.array(Label).max(32).optional(),
+  version: z.string().max(64).optional(),
+  protocol_version: z.number().int().optional(),
+  draining: z.boolean().optional(), // the runner is shutting down and takes no new work
+});
+export type PingRequest = z.infer<typeof PingRequest>;
+export type PingRequestInput = z.input<typeof PingRequest>;
+
+/** keep: leases renewed, carry on. cancel: abort and report `canceled`. drop: no longer yours, abandon silently. */
+export const PingReply = z.object({
+  ok: z.literal(true),
+  heartbeat_interval_s: z.number().positive(),
+  lease_ttl_s: z.number().positive(),
+  keep: z.array(TaskId),
+  cancel: z.array(TaskId),
+  drop: z.array(TaskId),
+  server_time: Timestamp,
+});
+export type PingReply = z.infer<typeof PingReply>;
+
+export const RunnerStatus = z.enum(['online', 'busy', 'offline']);
+export type RunnerStatus = z.infer<typeof RunnerStatus>;
+export const Transport = z.enum(['websocket', 'polling']);
+export type Transport = z.infer<typeof Transport>;
+
+/** A runner as users see it (`GET /api/v1/runners`, socket `runner:update`). */
+export const RunnerView = z.object({
+  runner_id: RunnerId,
+  name: z.string(),
+  labels: z.array(z.string()),
+  version: z.string().nullable(),
+  online: z.boolean(),
+  status: RunnerStatus,
+  transport: Transport.nullable(),
+  active_tasks: z.number().int().min(0),
+  last_seen: Timestamp.nullable(),
+  created_at: Timestamp,
+  revoked: z.boolean(),
+  datasets: z.array(DatasetInfo),
+});
+export type RunnerView = z.infer<typeof RunnerView>;
+export const RunnerList = z.object({ runners: z.array(RunnerView) });
+export type RunnerList = z.infer<typeof RunnerList>;
