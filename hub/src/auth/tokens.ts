@@ -1,0 +1,44 @@
+// Random, prefixed secrets that are stored only as SHA-256 hashes and compared in constant time.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { TOKEN_PREFIX } from '@simpul/protocol';
+
+export type TokenKind = keyof typeof TOKEN_PREFIX;
+
+/** A new secret such as `smr_<43 base64url chars>`; the prefix lets secret scanners spot it. */
+export function newToken(kind: TokenKind): string {
+  return TOKEN_PREFIX[kind] + randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Compare two hex hashes without leaking where they differ. */
+export function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+export function tokenKind(token: string): TokenKind | undefined {
+  return (Object.keys(TOKEN_PREFIX) as TokenKind[]).find((k) => token.startsWith(TOKEN_PREFIX[k]));
+}
+
+/** Short random ids for rows: `<prefix>_<base64url>`, within the protocol's id alphabet. */
+export function newId(prefix: string, bytes = 12): string {
+  return `${prefix}_${randomBytes(bytes).toString('base64url')}`;
+}
+
+let lastMs = 0;
+let seq = 0;
+/** Task ids sort by creation time (then by a per-process counter), so "oldest first" is stable within a batch. */
+export function newTaskId(now = Date.now()): string {
+  if (now === lastMs) seq++;
+  else {
+    lastMs = now;
+    seq = 0;
+  }
+  const time = now.toString(36).padStart(9, '0');
+  const counter = seq.toString(36).padStart(4, '0');
+  return `t${time}${counter}${randomBytes(6).toString('base64url')}`;
+}

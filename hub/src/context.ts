@@ -1,0 +1,22 @@
+// What every part of the hub is handed: config, database, logger, events and socket presence.
+import type { HubConfig } from './config.ts';
+import type { DialectKind } from './db/connect.ts';
+import type { Db } from './db/schema.ts';
+import type { Logger } from './log.ts';
+import type { Notifier } from './queue/notifier.ts';
+
+/** Which runners hold a live socket on this hub. */
+export interface Presence {
+  has(runnerId: string): boolean;
+}
+
+export interface HubContext {
+  config: HubConfig;
+  db: Db;
+  kind: DialectKind;
+  log: Logger;
+  events: Notifier;
+  presence: Presence;
+  /** Set while the hub shuts down: long-polls answer empty, no new work is handed out. */
+  closing: AbortSignal;
+}

@@ -1,0 +1,113 @@
+// Table types for Kysely. Timestamps are integer epoch milliseconds; JSON columns are text.
+import type { Kysely, Selectable } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string; // scrypt$N$r$p$salt$hash
+  role: 'admin' | 'analyst';
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string; // SHA-256 hex of the bearer/cookie token
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** Personal API tokens for curl and scripts (created by a later feature; resolved already). */
+export interface ApiTokensTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  name: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface EnrollmentKeysTable {
+  id: string;
+  key_hash: string;
+  name: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface RunnersTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  prev_token_hash: string | null; // accepted for a while after a rotation
+  labels: string; // JSON string[]
+  datasets: string; // JSON DatasetInfo[]
+  version: string | null;
+  protocol_version: number;
+  last_seen: number | null;
+  transport: 'websocket' | 'polling' | null;
+  draining: number; // 0 | 1: the runner takes no new work
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface TasksTable {
+  id: string;
+  op: number;
+  params: string; // JSON
+  dataset: string;
+  target_runner_id: string | null;
+  runner_id: string | null;
+  status: 'queued' | 'leased' | 'running' | 'succeeded' | 'failed' | 'canceled';
+  attempt: number;
+  max_attempts: number;
+  timeout_s: number;
+  lease_token: string | null;
+  lease_expires_at: number | null;
+  available_at: number; // not claimable before this (retry backoff)
+  progress: number | null;
+  progress_message: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  deadline_at: number | null; // hub-side backstop of timeout_s for the current attempt
+  error: string | null; // JSON ErrorInfo
+  result: string | null; // JSON, inline results only
+  result_hash: string | null; // SHA-256 of the canonical JSON of the final report
+  result_blob: string | null; // JSON BlobRef, for the blob store
+  result_expires_at: number | null;
+  cancel_requested: number; // 0 | 1
+}
+
+export interface TaskAttemptsTable {
+  id: string;
+  task_id: string;
+  attempt: number;
+  runner_id: string;
+  lease_token: string;
+  started_at: number;
+  ended_at: number | null;
+  outcome: 'running' | 'succeeded' | 'failed' | 'canceled' | 'lost' | 'released' | 'timeout';
+  error: string | null; // JSON ErrorInfo
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  enrollment_keys: EnrollmentKeysTable;
+  runners: RunnersTable;
+  tasks: TasksTable;
+  task_attempts: TaskAttemptsTable;
+}
+
+export type Db = Kysely<Database>;
+export type TaskRow = Selectable<TasksTable>;
+export type RunnerRow = Selectable<RunnersTable>;
+export type UserRow = Selectable<UsersTable>;
+export type AttemptRow = Selectable<TaskAttemptsTable>;

@@ -1,0 +1,104 @@
+// THE claim: one atomic statement that leases queued tasks to a runner; used by socket push and HTTP polling alike.
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { TaskOffer } from '@simpul/protocol';
+import type { HubContext } from '../context.ts';
+import type { TaskRow } from '../db/schema.ts';
+import { newId } from '../auth/tokens.ts';
+import { fromJson, iso } from '../store/json.ts';
+import { z } from 'zod';
+
+export interface Claimant {
+  id: string;
+  datasets: string[]; // names the runner advertises
+  draining?: boolean;
+}
+
+const Params = z.record(z.string(), z.unknown());
+
+export function toOffer(row: TaskRow): TaskOffer {
+  return {
+    task_id: row.id,
+    op: row.op as TaskOffer['op'],
+    params: fromJson(row.params, Params, {}),
+    attempt: row.attempt,
+    lease_token: row.lease_token ?? '',
+    lease_expires_at: iso(row.lease_expires_at ?? 0),
+    timeout_s: row.timeout_s,
+    request_id: `${row.id}.${row.attempt}`,
+  };
+}
+
+/**
+ * Leases up to `limit` tasks that are queued, due (available_at <= now) and meant for this runner: targeted at it, or
+ * untargeted for a dataset it advertises. Oldest first. Each gets attempt+1, a fresh lease token and an attempt row.
+ */
+export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'events'>, runner: Claimant, limit: number, now = Date.now()): Promise<TaskOffer[]> {
+  if (runner.draining || limit < 1) return [];
+  const { db, kind, config } = ctx;
+  // One random part per claim; appending the task id keeps every lease token unique.
+  const tokenPrefix = 'lease_' + randomBytes(18).toString('base64url') + '.';
+  const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
+
+  const rows = await db.transaction().execute(async (trx) => {
+    let pick = trx
+      .selectFrom('tasks')
+      .select('id')
+      .where('status', '=', 'queued')
+      .where('available_at', '<=', now)
+      .where((eb) => {
+        const mine = eb('target_runner_id', '=', runner.id);
+        if (runner.datasets.length === 0) return mine;
+        return eb.or([mine, eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', runner.datasets)])]);
+      })
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit);
+    // PostgreSQL: concurrent claimers skip each other's rows instead of waiting or double-leasing.
+    // SQLite: writers are serialised by the database lock, so the subselect + update is atomic as is.
+    if (kind === 'postgres') pick = pick.forUpdate().skipLocked();
+
+    const leased = await trx
+      .updateTable('tasks')
+      .set({
+        status: 'leased',
+        runner_id: runner.id,
+        attempt: sql<number>`attempt + 1`,
+        lease_token: sql<string>`${tokenPrefix} || id`,
+        lease_expires_at: leaseUntil,
+        deadline_at: sql<number>`cast(${now} as bigint) + timeout_s * 1000`,
+        progress: null,
+        progress_message: null,
+        updated_at: now,
+      })
+      .where('id', 'in', pick)
+      .returningAll()
+      .execute();
+
+    if (leased.length > 0) {
+      await trx
+        .insertInto('task_attempts')
+        .values(
+          leased.map((t) => ({
+            id: newId('att'),
+            task_id: t.id,
+            attempt: t.attempt,
+            runner_id: runner.id,
+            lease_token: t.lease_token!,
+            started_at: now,
+            ended_at: null,
+            outcome: 'running' as const,
+            error: null,
+          })),
+        )
+        .execute();
+    }
+    return leased;
+  });
+
+  if (rows.length === 0) return [];
+  rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  ctx.events.tasks(rows.map((r) => r.id));
+  ctx.events.runners([runner.id]);
+  return rows.map(toOffer);
+}

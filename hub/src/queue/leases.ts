@@ -1,0 +1,134 @@
+// Leases: heartbeats (keep / cancel / drop), handing a lease back, and shortening leases of a vanished socket.
+import type { PingReply, PingRequest } from '@simpul/protocol';
+import type { HubContext } from '../context.ts';
+import type { RunnerRow } from '../db/schema.ts';
+import { touchRunner } from '../store/runners.ts';
+import { ACTIVE_STATES } from '../store/tasks.ts';
+import { toJson } from '../store/json.ts';
+import { recentlySeen } from '../store/views.ts';
+import { forbidden } from '../errors.ts';
+
+type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
+
+/**
+ * A heartbeat: marks the runner alive, records what it re-advertised, renews each listed lease that is still its own,
+ * and answers which of them to keep, cancel or drop.
+ */
+export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transport: 'websocket' | 'polling', now = Date.now()): Promise<{ reply: PingReply; runner: RunnerRow }> {
+  if (req.runner_id !== runner.id) throw forbidden(`this token belongs to runner ${runner.id}, not ${req.runner_id}`);
+  const { db, config } = ctx;
+  const updated =
+    (await touchRunner(db, runner.id, { transport, datasets: req.datasets, labels: req.labels, version: req.version, draining: req.draining }, now)) ?? runner;
+
+  const listed = new Map(req.leases.map((l) => [l.task_id, l.lease_token]));
+  const rows =
+    listed.size === 0
+      ? []
+      : await db
+          .selectFrom('tasks')
+          .select(['id', 'runner_id', 'lease_token', 'status', 'cancel_requested'])
+          .where('id', 'in', [...listed.keys()])
+          .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+
+  const keep: string[] = [];
+  const cancel = new Set<string>();
+  const drop: string[] = [];
+  for (const [taskId, token] of listed) {
+    const t = byId.get(taskId);
+    const mine = t && t.runner_id === runner.id && t.lease_token === token && (ACTIVE_STATES as readonly string[]).includes(t.status);
+    if (!mine) drop.push(taskId);
+    else if (t.cancel_requested) cancel.add(taskId); // not renewed: a runner that ignores the cancel loses the lease
+    else keep.push(taskId);
+  }
+
+  if (keep.length > 0) {
+    const tokens = keep.map((id) => listed.get(id)!);
+    await db
+      .updateTable('tasks')
+      .set({ lease_expires_at: now + Math.round(config.leaseTtlS * 1000) })
+      .where('runner_id', '=', runner.id)
+      .where('lease_token', 'in', tokens)
+      .where('status', 'in', [...ACTIVE_STATES])
+      .execute();
+  }
+
+  // Cancels of tasks it holds but did not list (e.g. a cancel pushed while its socket was down).
+  const asked = await db
+    .selectFrom('tasks')
+    .select('id')
+    .where('runner_id', '=', runner.id)
+    .where('status', 'in', [...ACTIVE_STATES])
+    .where('cancel_requested', '=', 1)
+    .execute();
+  for (const r of asked) cancel.add(r.id);
+
+  // Web updates only when something users see changed, not on every heartbeat.
+  const advertised = req.datasets !== undefined || req.labels !== undefined || req.version !== undefined;
+  if (!recentlySeen(runner, config.heartbeatS, now) || transport !== runner.transport || advertised) ctx.events.runners([runner.id]);
+  return {
+    runner: updated,
+    reply: {
+      ok: true,
+      heartbeat_interval_s: config.heartbeatS,
+      lease_ttl_s: config.leaseTtlS,
+      keep,
+      cancel: [...cancel],
+      drop,
+      server_time: new Date(now).toISOString(),
+    },
+  };
+}
+
+/**
+ * Hands a lease back without counting it as an attempt (an offer refused or not acked, a claim that raced a
+ * disconnect): the task is queued again at once, or canceled if a cancel arrived meanwhile.
+ */
+export async function release(ctx: Ctx, taskId: string, leaseToken: string, now = Date.now()): Promise<boolean> {
+  const done = await ctx.db.transaction().execute(async (trx) => {
+    const t = await trx.selectFrom('tasks').select(['cancel_requested']).where('id', '=', taskId).where('lease_token', '=', leaseToken).where('status', '=', 'leased').executeTakeFirst();
+    if (!t) return false;
+    const base = trx.updateTable('tasks').where('id', '=', taskId).where('lease_token', '=', leaseToken).where('status', '=', 'leased');
+    const res = t.cancel_requested
+      ? await base
+          .set({ status: 'canceled', lease_expires_at: null, deadline_at: null, finished_at: now, updated_at: now, error: toJson({ code: 'canceled', message: 'canceled before the runner started it' }) })
+          .executeTakeFirst()
+      : await base
+          .set((eb) => ({ status: 'queued', attempt: eb('attempt', '-', 1), lease_token: null, lease_expires_at: null, deadline_at: null, available_at: now, updated_at: now }))
+          .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return false;
+    await trx.updateTable('task_attempts').set({ outcome: 'released', ended_at: now }).where('lease_token', '=', leaseToken).execute();
+    return true;
+  });
+  if (done) {
+    ctx.events.tasks([taskId]);
+    ctx.events.available();
+  }
+  return done;
+}
+
+/** A runner's socket went away: give it until `now + grace` to come back and say hello, then the reaper takes over. */
+export async function shortenLeases(ctx: Ctx, runnerId: string, graceMs: number, now = Date.now()): Promise<number> {
+  const until = now + graceMs;
+  const res = await ctx.db
+    .updateTable('tasks')
+    .set({ lease_expires_at: until })
+    .where('runner_id', '=', runnerId)
+    .where('status', 'in', [...ACTIVE_STATES])
+    .where('lease_expires_at', '>', until)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/** At start-up, give every held lease a full TTL, so that runners can reconnect to a restarted hub and keep their work. */
+export async function extendAllLeases(ctx: Ctx, now = Date.now()): Promise<number> {
+  const until = now + Math.round(ctx.config.leaseTtlS * 1000);
+  const res = await ctx.db
+    .updateTable('tasks')
+    .set({ lease_expires_at: until })
+    .where('status', 'in', [...ACTIVE_STATES])
+    .where('lease_expires_at', '<', until)
+    .where('cancel_requested', '=', 0)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}

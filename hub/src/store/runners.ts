@@ -1,0 +1,83 @@
+// Runner rows: enrolment, lookup by token, liveness and what they advertise.
+import type { DatasetInfo } from '@simpul/protocol';
+import type { Db, RunnerRow, RunnersTable } from '../db/schema.ts';
+import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
+import { toJson } from './json.ts';
+
+export interface NewRunner {
+  name: string;
+  labels?: string[];
+  datasets?: DatasetInfo[];
+  version?: string;
+  protocolVersion: number;
+}
+
+/** Creates a runner and returns it with its token (the only time the token exists in clear). */
+export async function createRunner(db: Db, input: NewRunner, now = Date.now()): Promise<{ row: RunnerRow; token: string }> {
+  const token = newToken('runner');
+  const row: RunnerRow = {
+    id: newId('rnr'),
+    name: input.name,
+    token_hash: hashToken(token),
+    prev_token_hash: null,
+    labels: toJson(input.labels ?? []),
+    datasets: toJson(input.datasets ?? []),
+    version: input.version ?? null,
+    protocol_version: input.protocolVersion,
+    last_seen: now,
+    transport: null,
+    draining: 0,
+    created_at: now,
+    revoked_at: null,
+  };
+  await db.insertInto('runners').values(row).execute();
+  return { row, token };
+}
+
+/** The runner this token belongs to (current or previous token), or undefined. */
+export async function findRunnerByToken(db: Db, token: string): Promise<RunnerRow | undefined> {
+  const h = hashToken(token);
+  const row = await db
+    .selectFrom('runners')
+    .selectAll()
+    .where((eb) => eb.or([eb('token_hash', '=', h), eb('prev_token_hash', '=', h)]))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const ok = sameHash(row.token_hash, h) || (row.prev_token_hash !== null && sameHash(row.prev_token_hash, h));
+  return ok ? row : undefined;
+}
+
+export function getRunner(db: Db, id: string): Promise<RunnerRow | undefined> {
+  return db.selectFrom('runners').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function listRunners(db: Db): Promise<RunnerRow[]> {
+  return db.selectFrom('runners').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+export interface Seen {
+  transport?: 'websocket' | 'polling' | null;
+  datasets?: DatasetInfo[];
+  labels?: string[];
+  version?: string;
+  draining?: boolean;
+}
+
+/** Marks the runner alive now and records what it re-advertised. Returns the updated row. */
+export async function touchRunner(db: Db, id: string, seen: Seen = {}, now = Date.now()): Promise<RunnerRow | undefined> {
+  const set: Partial<RunnersTable> = { last_seen: now };
+  if (seen.transport !== undefined) set.transport = seen.transport;
+  if (seen.datasets) set.datasets = toJson(seen.datasets);
+  if (seen.labels) set.labels = toJson(seen.labels);
+  if (seen.version !== undefined) set.version = seen.version;
+  if (seen.draining !== undefined) set.draining = seen.draining ? 1 : 0;
+  return db.updateTable('runners').set(set).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export async function setTransport(db: Db, id: string, transport: 'websocket' | 'polling' | null): Promise<void> {
+  await db.updateTable('runners').set({ transport }).where('id', '=', id).execute();
+}
+
+export async function revokeRunner(db: Db, id: string, now = Date.now()): Promise<void> {
+  await db.updateTable('runners').set({ revoked_at: now }).where('id', '=', id).execute();
+}

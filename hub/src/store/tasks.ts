@@ -1,0 +1,103 @@
+// Task rows: create (single or batch, one transaction), read, list, attempts.
+import type { TaskCreate, TaskListQuery } from '@simpul/protocol';
+import type { Db, TaskRow } from '../db/schema.ts';
+import { newTaskId } from '../auth/tokens.ts';
+import { toJson } from './json.ts';
+
+export const ACTIVE_STATES = ['leased', 'running'] as const;
+
+export interface TaskDefaults {
+  timeoutS: number;
+  maxAttempts: number;
+}
+
+/** Rows for new tasks; the caller inserts them (inside its transaction). */
+export function newTaskRows(inputs: TaskCreate[], createdBy: string | null, defaults: TaskDefaults, now = Date.now()): TaskRow[] {
+  return inputs.map((t) => ({
+    id: newTaskId(now),
+    op: t.op,
+    params: toJson(t.params),
+    dataset: t.params.dataset,
+    target_runner_id: t.runner_id ?? null,
+    runner_id: null,
+    status: 'queued',
+    attempt: 0,
+    max_attempts: t.max_attempts ?? defaults.maxAttempts,
+    timeout_s: t.timeout_s ?? defaults.timeoutS,
+    lease_token: null,
+    lease_expires_at: null,
+    available_at: now,
+    progress: null,
+    progress_message: null,
+    created_by: createdBy,
+    created_at: now,
+    updated_at: now,
+    started_at: null,
+    finished_at: null,
+    deadline_at: null,
+    error: null,
+    result: null,
+    result_hash: null,
+    result_blob: null,
+    result_expires_at: null,
+    cancel_requested: 0,
+  }));
+}
+
+export async function insertTasks(db: Db, rows: TaskRow[]): Promise<void> {
+  // Chunked: SQLite caps the number of bound parameters per statement.
+  for (let i = 0; i < rows.length; i += 200) await db.insertInto('tasks').values(rows.slice(i, i + 200)).execute();
+}
+
+export function getTask(db: Db, id: string): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getTasks(db: Db, ids: string[]): Promise<TaskRow[]> {
+  const out: TaskRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    out.push(...(await db.selectFrom('tasks').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute()));
+  }
+  return out;
+}
+
+export function listTasks(db: Db, q: TaskListQuery, createdBy?: string): Promise<TaskRow[]> {
+  let query = db.selectFrom('tasks').selectAll();
+  if (createdBy !== undefined) query = query.where('created_by', '=', createdBy);
+  if (q.status) query = query.where('status', '=', q.status);
+  if (q.runner_id) query = query.where((eb) => eb.or([eb('runner_id', '=', q.runner_id!), eb('target_runner_id', '=', q.runner_id!)]));
+  if (q.dataset) query = query.where('dataset', '=', q.dataset);
+  if (q.before) {
+    const before = Date.parse(q.before);
+    if (!Number.isNaN(before)) query = query.where('created_at', '<', before);
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+}
+
+export function listAttempts(db: Db, taskId: string) {
+  return db.selectFrom('task_attempts').selectAll().where('task_id', '=', taskId).orderBy('started_at').orderBy('attempt').execute();
+}
+
+/** Whether this runner ever held the task (its late reports are stale, not foreign). */
+export async function runnerEverHeld(db: Db, taskId: string, runnerId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('task_attempts')
+    .select('id')
+    .where('task_id', '=', taskId)
+    .where('runner_id', '=', runnerId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Leased or running tasks per runner. */
+export async function activeCounts(db: Db, runnerIds?: string[]): Promise<Map<string, number>> {
+  if (runnerIds && runnerIds.length === 0) return new Map();
+  let q = db
+    .selectFrom('tasks')
+    .select((eb) => ['runner_id', eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', [...ACTIVE_STATES]);
+  if (runnerIds) q = q.where('runner_id', 'in', runnerIds);
+  const rows = await q.groupBy('runner_id').execute();
+  return new Map(rows.filter((r) => r.runner_id !== null).map((r) => [r.runner_id as string, Number(r.n)]));
+}

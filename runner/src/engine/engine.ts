@@ -1,0 +1,69 @@
+// The runner's data engine: one in-process DuckDB, a view per dataset, one connection per running task.
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DatasetInfo, DatasetPolicy } from '@simpul/protocol';
+import type { DatasetConfig, RunnerConfig } from '../config.ts';
+import { TaskFailure } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { type Dataset, openDataset } from './datasets.ts';
+import { Session } from './session.ts';
+
+export class Engine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly byName: Map<string, Dataset>,
+  ) {}
+
+  static async open(duckdb: RunnerConfig['duckdb'], datasets: DatasetConfig[], log: Logger): Promise<Engine> {
+    const options: Record<string, string> = {};
+    if (duckdb.memory_limit) options.memory_limit = duckdb.memory_limit;
+    if (duckdb.threads) options.threads = String(duckdb.threads);
+    const instance = await DuckDBInstance.create(':memory:', options);
+    const conn = await instance.connect();
+    const byName = new Map<string, Dataset>();
+    try {
+      for (const d of datasets) {
+        const ds = await openDataset(conn, d);
+        byName.set(d.name, ds);
+        if (ds.info.error) log.warn('dataset could not be opened', { dataset: d.name, path: d.path, error: ds.info.error });
+        else log.info('dataset ready', { dataset: d.name, format: d.format, columns: ds.columns.length, rows: ds.info.row_count });
+      }
+    } finally {
+      conn.closeSync();
+    }
+    return new Engine(instance, byName);
+  }
+
+  /** What the hub is told: schema and row count of each dataset, never rows. */
+  datasets(): DatasetInfo[] {
+    return [...this.byName.values()].map((d) => d.info);
+  }
+
+  /** The data owner's rules for a dataset, if any. */
+  policy(name: string): DatasetPolicy | undefined {
+    return this.byName.get(name)?.config.policy;
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** The dataset called `name`, or a task failure `dataset_not_found`. */
+  dataset(name: string): Dataset {
+    const ds = this.byName.get(name);
+    if (!ds) {
+      const have = this.names();
+      throw new TaskFailure('dataset_not_found', `this runner has no dataset "${name}"${have.length ? `; it serves: ${have.join(', ')}` : ''}`);
+    }
+    if (ds.info.error) throw new TaskFailure('dataset_not_found', `dataset "${name}" could not be opened on this runner: ${ds.info.error}`);
+    return ds;
+  }
+
+  /** A connection of its own for one task; `signal` interrupts whatever it is running. */
+  async session(signal: AbortSignal): Promise<Session> {
+    return new Session(await this.instance.connect(), signal);
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,67 @@
+// One task's DuckDB connection: parameterised queries, cells converted in chunks, interrupted on abort.
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { Cell, ColumnInfo, Scalar } from '@simpul/protocol';
+import { TaskFailure, errorMessage } from '../errors.ts';
+import { cellConverter, kindOf } from './cells.ts';
+
+export interface Rows {
+  columns: ColumnInfo[];
+  rows: Cell[][];
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class Session {
+  private readonly onAbort = () => this.conn.interrupt();
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly signal: AbortSignal,
+  ) {
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Run `sql` with `$1, $2, …` bound to `params`; rows come back as JSON cells. */
+  async query(sql: string, params: Scalar[] = []): Promise<Rows> {
+    this.signal.throwIfAborted();
+    try {
+      const result = await this.conn.run(sql, params as DuckDBValue[]);
+      const names = result.columnNames();
+      const types = result.columnTypes();
+      const converters = types.map((t) => cellConverter(t));
+      const columns = names.map((name, i) => ({ name, type: types[i].toString().slice(0, 256), kind: kindOf(types[i]) }));
+      const rows: Cell[][] = [];
+      // DuckDB hands rows over in chunks of ~2048; converting one chunk per turn keeps heartbeats flowing.
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const raw of chunk.getRows()) rows.push(raw.map((v, i) => converters[i](v)));
+        this.signal.throwIfAborted();
+        await yieldToLoop();
+      }
+      return { columns, rows };
+    } catch (e) {
+      throw this.mapError(e);
+    }
+  }
+
+  /** The first cell of the first row. */
+  async scalar(sql: string, params: Scalar[] = []): Promise<Cell> {
+    const { rows } = await this.query(sql, params);
+    return rows[0]?.[0] ?? null;
+  }
+
+  close(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.conn.closeSync();
+  }
+
+  private mapError(e: unknown): unknown {
+    if (this.signal.aborted) return this.signal.reason; // the executor knows why (cancel, timeout, drop)
+    if (e instanceof TaskFailure) return e;
+    const msg = errorMessage(e).split('\n')[0];
+    // A value that does not fit the column (e.g. "abc" compared with a date) is the caller's mistake, not ours.
+    if (/^Conversion Error|^Invalid Input Error: Could not convert|^Out of Range Error/.test(msg)) return new TaskFailure('invalid_params', msg);
+    return new TaskFailure('op_failed', msg);
+  }
+}

@@ -1,0 +1,333 @@
+// Runs claimed tasks in `concurrency` slots: parse, run the op, report progress and the result (fenced by the lease token).
+import {
+  type LeaseRef,
+  OP_NAMES,
+  type OpCode,
+  OpParams,
+  type PingReply,
+  type ProgressReply,
+  type ResultPost,
+  type ResultReply,
+  type TaskOffer,
+  type TaskProgress,
+} from '@simpul/protocol';
+import { backoffMs, sleep } from './backoff.ts';
+import type { Engine } from './engine/engine.ts';
+import { HubError, NetworkError, TaskFailure, errorMessage } from './errors.ts';
+import { formatIssues } from './issues.ts';
+import type { Logger } from './log.ts';
+import { type Handler, type OpContext, handlers as defaultHandlers } from './ops/index.ts';
+import { ProgressQueue } from './progress-queue.ts';
+
+/** How progress and results reach the hub (the link picks socket or HTTP). One attempt each; throws NetworkError or HubError. */
+export interface Reporter {
+  progress(msg: TaskProgress): Promise<ProgressReply>;
+  result(msg: ResultPost): Promise<ResultReply>;
+}
+
+type StopReason = 'cancel' | 'timeout' | 'drop' | 'shutdown';
+
+/** Why a task's signal aborted; handlers just see an aborted signal. */
+export class TaskStop extends Error {
+  constructor(
+    readonly reason: StopReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TaskStop';
+  }
+}
+
+interface TaskRun {
+  offer: TaskOffer;
+  phase: 'queued' | 'running' | 'reporting';
+  controller: AbortController;
+  stop?: TaskStop;
+  progress: ProgressQueue;
+  log: Logger;
+}
+
+export interface ExecutorOptions {
+  concurrency: number;
+  engine: Engine;
+  reporter: Reporter;
+  log: Logger;
+  handlers?: { [C in OpCode]: Handler<C> }; // tests may swap in their own
+}
+
+const isStale = (e: unknown) => e instanceof HubError && (e.code === 'stale_lease' || e.status === 409 || e.status === 404 || e.status === 403);
+const isRetryable = (e: unknown) => e instanceof NetworkError || (e instanceof HubError && (e.status >= 500 || e.status === 429));
+
+export class Executor {
+  private readonly tasks = new Map<string, TaskRun>();
+  private readonly handlers: { [C in OpCode]: Handler<C> };
+  private accepting = true;
+  private readonly hardStop = new AbortController(); // ends result retries when the grace period is over
+  private readonly changed = new Set<() => void>();
+  /** Called whenever a slot frees up, so that the link can claim more work. */
+  onSlotFree: () => void = () => {};
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.handlers = opts.handlers ?? defaultHandlers;
+  }
+
+  get concurrency(): number {
+    return this.opts.concurrency;
+  }
+
+  /** Tasks holding a slot (waiting or running); tasks only delivering their result do not. */
+  active(): number {
+    let n = 0;
+    for (const t of this.tasks.values()) if (t.phase !== 'reporting') n++;
+    return n;
+  }
+
+  free(): number {
+    return this.accepting ? Math.max(0, this.opts.concurrency - this.active()) : 0;
+  }
+
+  get draining(): boolean {
+    return !this.accepting;
+  }
+
+  /** Every lease held, including tasks whose result is still on its way: heartbeats renew them all. */
+  leases(): LeaseRef[] {
+    return [...this.tasks.values()].map((t) => ({ task_id: t.offer.task_id, lease_token: t.offer.lease_token }));
+  }
+
+  holds(taskId: string): boolean {
+    return this.tasks.has(taskId);
+  }
+
+  /**
+   * Take a task. A push offer (`force` false) is refused when no slot is free. Tasks from a claim reply are already
+   * leased to this runner, so they are always taken (`force`) and wait for a slot if need be.
+   */
+  accept(offer: TaskOffer, force = false): boolean {
+    const known = this.tasks.get(offer.task_id);
+    if (known && known.offer.lease_token === offer.lease_token) return true; // the same offer twice
+    if (!this.accepting || (!force && this.free() <= 0)) return false;
+    if (known) this.stop(known, new TaskStop('drop', 'the hub leased this task again under a new token'));
+    const log = this.opts.log.child({ task_id: offer.task_id, op: offer.op, attempt: offer.attempt, request_id: offer.request_id });
+    const t: TaskRun = {
+      offer,
+      phase: 'queued',
+      controller: new AbortController(),
+      progress: new ProgressQueue((percent, message) => this.sendProgress(t, percent, message)),
+      log,
+    };
+    this.tasks.set(offer.task_id, t);
+    log.info('task accepted', { timeout_s: offer.timeout_s });
+    this.pump();
+    return true;
+  }
+
+  /** Abort the task and report it canceled. */
+  cancel(taskId: string, message = 'canceled by the hub'): void {
+    const t = this.tasks.get(taskId);
+    if (t && t.phase !== 'reporting') this.stop(t, new TaskStop('cancel', message));
+  }
+
+  /** Abandon the task silently: it is no longer this runner's. */
+  drop(taskId: string, message = 'the hub says this task is no longer ours'): void {
+    const t = this.tasks.get(taskId);
+    if (t) this.stop(t, new TaskStop('drop', message));
+  }
+
+  /** Act on a heartbeat or hello reply: keep is the default; cancel and drop are orders. */
+  apply(reply: Pick<PingReply, 'cancel' | 'drop'>): void {
+    for (const id of reply.cancel) this.cancel(id);
+    for (const id of reply.drop) this.drop(id);
+  }
+
+  /** Stop taking work, give running tasks up to `graceMs` to finish and report, then abandon the rest (their leases expire). */
+  async drain(graceMs: number): Promise<{ finished: number; abandoned: number }> {
+    this.accepting = false;
+    const before = this.tasks.size;
+    const deadline = Date.now() + graceMs;
+    while (this.tasks.size && Date.now() < deadline) await this.waitForChange(deadline - Date.now());
+    const left = [...this.tasks.values()];
+    for (const t of left) this.stop(t, new TaskStop('shutdown', 'the runner is shutting down'));
+    this.hardStop.abort();
+    const unwind = Date.now() + 5000;
+    while (this.tasks.size && Date.now() < unwind) await this.waitForChange(unwind - Date.now());
+    return { finished: before - left.length, abandoned: left.length };
+  }
+
+  /** Resolves when every task is done (tests; drain uses its own deadline). */
+  async idle(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.tasks.size && Date.now() < deadline) await this.waitForChange(deadline - Date.now());
+  }
+
+  private waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.changed.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.changed.add(done);
+    });
+  }
+
+  private notify(): void {
+    for (const f of [...this.changed]) f();
+  }
+
+  private stop(t: TaskRun, why: TaskStop): void {
+    if (t.stop && t.stop.reason !== 'cancel') return; // a drop or shutdown outranks a cancel, never the other way
+    t.stop = why;
+    t.controller.abort(why);
+    t.log.info(why.reason === 'drop' ? 'task dropped' : why.reason === 'shutdown' ? 'task abandoned' : 'task stopping', { reason: why.reason, message: why.message });
+    if (t.phase === 'queued' && (why.reason === 'drop' || why.reason === 'shutdown')) this.finish(t);
+  }
+
+  private pump(): void {
+    let running = 0;
+    for (const t of this.tasks.values()) if (t.phase === 'running') running++;
+    for (const t of this.tasks.values()) {
+      if (running >= this.opts.concurrency) break;
+      if (t.phase !== 'queued' || t.stop?.reason === 'drop' || t.stop?.reason === 'shutdown') continue;
+      t.phase = 'running';
+      running++;
+      void this.run(t);
+    }
+  }
+
+  private finish(t: TaskRun): void {
+    if (this.tasks.get(t.offer.task_id) === t) this.tasks.delete(t.offer.task_id);
+    this.notify();
+  }
+
+  private slotFreed(): void {
+    this.pump();
+    this.notify();
+    if (this.free() > 0) this.onSlotFree();
+  }
+
+  private async run(t: TaskRun): Promise<void> {
+    const started = Date.now();
+    let post: ResultPost | null = null;
+    try {
+      post = await this.execute(t);
+    } catch (e) {
+      t.log.error('task crashed', { error: errorMessage(e) }); // execute() maps every error; this is a bug
+      post = this.failed(t, new TaskFailure('op_failed', errorMessage(e)));
+    }
+    if (t.stop?.reason === 'drop' || t.stop?.reason === 'shutdown') {
+      t.log.info('task work abandoned', { reason: t.stop.reason });
+      this.finish(t);
+      this.slotFreed();
+      return;
+    }
+    t.phase = 'reporting';
+    this.slotFreed();
+    if (post.status === 'succeeded') t.progress.push(100, 'done');
+    await t.progress.flush();
+    await this.deliver(t, post);
+    t.log.info('task finished', { status: post.status, error: post.error?.code, ms: Date.now() - started });
+    this.finish(t);
+  }
+
+  private failed(t: TaskRun, f: TaskFailure): ResultPost {
+    return { task_id: t.offer.task_id, lease_token: t.offer.lease_token, status: 'failed', error: f.toInfo() };
+  }
+
+  /** Run the op; every outcome becomes a result to post. */
+  private async execute(t: TaskRun): Promise<ResultPost> {
+    const { offer } = t;
+    const signal = t.controller.signal;
+    t.progress.push(0, 'started'); // the hub marks the task running on the first report
+    const timer = setTimeout(
+      () => this.stop(t, new TaskStop('timeout', `the task ran longer than its timeout of ${offer.timeout_s} s`)),
+      offer.timeout_s * 1000,
+    );
+    let session: Awaited<ReturnType<Engine['session']>> | null = null;
+    try {
+      const parsed = OpParams[offer.op].safeParse(offer.params);
+      if (!parsed.success) throw new TaskFailure('invalid_params', `params of op ${offer.op} do not parse:\n${formatIssues(parsed.error, '  ')}`, parsed.error.issues);
+      const params = parsed.data;
+      const allowed = this.opts.engine.policy(params.dataset)?.allow_ops;
+      if (allowed && !allowed.includes(offer.op)) {
+        throw new TaskFailure('policy_denied', `dataset "${params.dataset}" does not allow operation ${offer.op} (${OP_NAMES[offer.op]}) on this runner`);
+      }
+      signal.throwIfAborted();
+      session = await this.opts.engine.session(signal);
+      const ctx: OpContext = {
+        task_id: offer.task_id,
+        op: offer.op,
+        params,
+        engine: this.opts.engine,
+        db: session,
+        progress: (percent, message) => {
+          if (!signal.aborted) t.progress.push(percent, message);
+        },
+        signal,
+        log: t.log,
+      };
+      const result = await (this.handlers[offer.op] as Handler)(ctx);
+      signal.throwIfAborted(); // canceled while finishing: the analyst asked to stop, so report that
+      return { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result };
+    } catch (e) {
+      const stop = t.stop;
+      if (stop?.reason === 'cancel') return { task_id: offer.task_id, lease_token: offer.lease_token, status: 'canceled', error: { code: 'canceled', message: stop.message } };
+      if (stop?.reason === 'timeout') return this.failed(t, new TaskFailure('timeout', stop.message));
+      if (stop) return this.failed(t, new TaskFailure('canceled', stop.message)); // drop or shutdown: never posted
+      if (e instanceof TaskFailure) return this.failed(t, e);
+      t.log.warn('op threw', { error: errorMessage(e) });
+      return this.failed(t, new TaskFailure('op_failed', `operation ${offer.op} failed: ${errorMessage(e).split('\n')[0]}`));
+    } finally {
+      clearTimeout(timer);
+      session?.close();
+    }
+  }
+
+  private async sendProgress(t: TaskRun, percent: number, message: string | undefined): Promise<void> {
+    if (t.stop && t.stop.reason !== 'cancel') return;
+    const msg: TaskProgress = { task_id: t.offer.task_id, lease_token: t.offer.lease_token, percent, ...(message ? { message: message.slice(0, 500) } : {}) };
+    try {
+      const reply = await this.opts.reporter.progress(msg);
+      if (reply.canceled) this.cancel(t.offer.task_id, 'canceled by the hub');
+    } catch (e) {
+      if (isStale(e) && t.phase !== 'reporting') this.drop(t.offer.task_id, `the hub refused progress: ${errorMessage(e)}`);
+      else t.log.debug('progress not delivered', { error: errorMessage(e) });
+    }
+  }
+
+  /** Post the result until the hub answers; results are idempotent, so a retry after a lost reply is harmless. */
+  private async deliver(t: TaskRun, first: ResultPost): Promise<void> {
+    let post = first;
+    for (let attempt = 0; ; attempt++) {
+      if (this.hardStop.signal.aborted || t.stop?.reason === 'drop') {
+        t.log.warn('result not delivered', { reason: t.stop?.message ?? 'shutting down' });
+        return;
+      }
+      try {
+        const reply = await this.opts.reporter.result(post);
+        if (!reply.stored) t.log.info('result was already stored');
+        return;
+      } catch (e) {
+        if (isStale(e)) {
+          t.log.info('result refused: the lease is no longer ours; work dropped', { error: errorMessage(e) });
+          return;
+        }
+        if (isRetryable(e)) {
+          const wait = backoffMs(attempt, 500, 15_000);
+          t.log.warn('result not delivered; retrying', { error: errorMessage(e), retry_in_ms: wait });
+          await sleep(wait, this.hardStop.signal);
+          continue;
+        }
+        // The hub answered but will not take this result (too large, malformed): tell it the task failed instead.
+        if (post.status === 'succeeded' && e instanceof HubError) {
+          t.log.warn('result refused; reporting the task failed', { error: errorMessage(e), code: e.code });
+          post = this.failed(t, new TaskFailure('op_failed', `the hub refused the result (${e.code}): ${e.message}`));
+          continue;
+        }
+        t.log.error('result refused', { error: errorMessage(e) });
+        return;
+      }
+    }
+  }
+}

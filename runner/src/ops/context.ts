@@ -1,0 +1,19 @@
+// What every operation handler receives, and the handler type the table in ops/index.ts is checked against.
+import type { OpCode, OpParamsOf } from '@simpul/protocol';
+import type { Engine } from '../engine/engine.ts';
+import type { Session } from '../engine/session.ts';
+import type { Logger } from '../log.ts';
+
+export interface OpContext<C extends OpCode = OpCode> {
+  task_id: string;
+  op: C;
+  params: OpParamsOf<C>; // already parsed with the protocol's OpParams[op]
+  engine: Engine; // datasets and their schemas
+  db: Session; // this task's own DuckDB connection, interrupted when `signal` aborts
+  /** Report progress (0–100); cheap to call, sends are coalesced. */
+  progress(percent: number, message?: string): void;
+  signal: AbortSignal; // aborted on cancel, timeout, drop or shutdown
+  log: Logger;
+}
+
+export type Handler<C extends OpCode = OpCode> = (ctx: OpContext<C>) => Promise<unknown>;

@@ -1,0 +1,93 @@
+// Runner death mid-task: SIGKILL moves the task to another runner; SIGSTOP past the lease fences the late runner out.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bigCsv } from '../../lib/data.ts';
+import { HubProc } from '../../lib/hub.ts';
+import { waitFor } from '../../lib/procs.ts';
+import { RunnerProc } from '../../lib/runner.ts';
+
+// A filter that scans and sorts a few million rows: long enough to act on while it runs.
+const slowTask = { op: 200, params: { dataset: 'big', where: { column: 's', op: 'contains', value: 'a' }, order_by: [{ column: 's', direction: 'desc' }], limit: 5 } };
+
+const kill = suite('SIGKILL a runner mid-task');
+let hub: HubProc;
+const runners: RunnerProc[] = [];
+
+kill.before(async () => {
+  const big = await bigCsv();
+  hub = await HubProc.start();
+  for (const name of ['a', 'b']) runners.push(await RunnerProc.start(hub, { name: `kill-${name}`, datasets: [{ name: 'big', path: big }] }));
+});
+kill.after(async () => {
+  for (const r of runners) await r.stop();
+  await hub?.stop();
+});
+
+kill('another runner finishes the task, on attempt 2, with one stored result', async () => {
+  const c = await hub.api.post('/api/v1/tasks', slowTask);
+  assert.is(c.status, 201);
+  const running = await hub.api.waitTask(c.body.task_id, ['running', 'succeeded']);
+  assert.is(running.status, 'running', 'the task should still be running when its runner is killed');
+  let victim: RunnerProc | undefined;
+  for (const r of runners) if ((await r.id()) === running.runner_id) victim = r;
+  assert.ok(victim, 'one of the runners holds the task');
+  const victimId = await victim!.id();
+  await victim!.kill9();
+
+  const done = await hub.api.waitTask(c.body.task_id, ['succeeded', 'failed', 'canceled'], 90_000);
+  assert.is(done.status, 'succeeded', JSON.stringify(done.error));
+  assert.is(done.attempt, 2);
+  assert.is.not(done.runner_id, victimId);
+  assert.is(done.attempts.length, 2);
+  assert.is(done.attempts[0].runner_id, victimId);
+  assert.is(done.attempts[0].outcome, 'lost');
+  assert.is(done.attempts[1].outcome, 'succeeded');
+  assert.is(done.attempts.filter((a: any) => a.outcome === 'succeeded').length, 1);
+  const r = await hub.api.get(`/api/v1/result/${c.body.task_id}`);
+  assert.is(r.body.result.rows.length, 5);
+});
+
+kill.run();
+
+const stop = suite('SIGSTOP a runner past its lease, then SIGCONT');
+let hub2: HubProc;
+let frozen: RunnerProc;
+let rescuer: RunnerProc | undefined;
+
+stop.before(async () => {
+  const big = await bigCsv();
+  hub2 = await HubProc.start({ env: { SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '3' } });
+  frozen = await RunnerProc.start(hub2, { name: 'frozen', datasets: [{ name: 'big', path: big }] });
+});
+stop.after(async () => {
+  frozen?.proc.signal('SIGCONT');
+  await frozen?.stop();
+  await rescuer?.stop();
+  await hub2?.stop();
+});
+
+stop('the late runner is fenced out and the other runner\'s result stands', async () => {
+  const c = await hub2.api.post('/api/v1/tasks', slowTask);
+  const running = await hub2.api.waitTask(c.body.task_id, ['running', 'succeeded']);
+  assert.is(running.status, 'running');
+  const frozenId = await frozen.id();
+  assert.is(running.runner_id, frozenId);
+  frozen.proc.signal('SIGSTOP');
+  // Its lease runs out while it is frozen; the task goes back to the queue.
+  await waitFor(async () => (await hub2.api.task(c.body.task_id)).status === 'queued' || (await hub2.api.task(c.body.task_id)).attempt > 1, 'the lease to expire', 30_000, 100);
+  rescuer = await RunnerProc.start(hub2, { name: 'rescuer', datasets: [{ name: 'big', path: await bigCsv() }] });
+  const done = await hub2.api.waitTask(c.body.task_id, ['succeeded', 'failed', 'canceled'], 90_000);
+  assert.is(done.status, 'succeeded');
+  assert.is(done.runner_id, await rescuer.id());
+  frozen.proc.signal('SIGCONT');
+  // The thawed runner learns that the task is no longer its own (drop, or 409 stale_lease on its late result).
+  await frozen.proc.waitLog(/stale_lease|drop/, 30_000);
+  const after = await hub2.api.task(c.body.task_id);
+  assert.is(after.status, 'succeeded');
+  assert.is(after.runner_id, await rescuer.id());
+  assert.is(after.attempts.filter((a: any) => a.outcome === 'succeeded').length, 1);
+  assert.is(after.attempts[0].runner_id, frozenId);
+  assert.is.not(after.attempts[0].outcome, 'succeeded');
+});
+
+stop.run();

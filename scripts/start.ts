@@ -1,0 +1,102 @@
+// `npm start`: the hub with its embedded database, a demo runner with bundled sample data, and the web app, in one go.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const dataDir = resolve(process.env.SIMPUL_DATA_DIR ?? join(root, '.simpul'));
+const port = Number(process.env.SIMPUL_PORT ?? 8080);
+const host = process.env.SIMPUL_HOST ?? '127.0.0.1';
+const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+/** A secret generated once and kept in the data dir (mode 0600), unless the environment sets it. */
+function secret(file: string, envName: string, make: () => string): string {
+  if (process.env[envName]) return process.env[envName]!;
+  const p = join(dataDir, file);
+  if (existsSync(p)) return readFileSync(p, 'utf8').trim();
+  const v = make();
+  writeFileSync(p, v + '\n', { mode: 0o600 });
+  return v;
+}
+const adminPassword = secret('demo-admin-password', 'SIMPUL_ADMIN_PASSWORD', () => randomBytes(9).toString('base64url'));
+const enrollmentKey = secret('demo-enrollment-key', 'SIMPUL_ENROLLMENT_KEY', () => 'sme_' + randomBytes(24).toString('base64url'));
+
+if (!existsSync(join(root, 'web', 'build', 'index.html'))) {
+  console.log('Building the web app (first start only)…');
+  const b = spawnSync('npm', ['run', 'build', '-w', '@simpul/web'], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) {
+    console.error('The web app did not build; see the lines above.');
+    process.exit(1);
+  }
+}
+
+const children: ChildProcess[] = [];
+function run(name: string, script: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} stopped (${signal ?? code}); shutting down.`);
+      shutdown(code ?? 1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children.reverse()) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 8000).unref();
+  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r))))).then(() => process.exit(code));
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+run('hub', 'hub/src/main.ts', [], {
+  SIMPUL_DATA_DIR: dataDir,
+  SIMPUL_PORT: String(port),
+  SIMPUL_HOST: host,
+  SIMPUL_ADMIN_PASSWORD: adminPassword,
+  SIMPUL_ENROLLMENT_KEY: enrollmentKey,
+});
+
+// Wait for the hub, then start the demo runner next to the bundled data.
+const deadline = Date.now() + 60_000;
+for (;;) {
+  const r = await fetch(`${url}/api/v1/auth/me`).catch(() => undefined);
+  if (r) break;
+  if (Date.now() > deadline || stopping) {
+    console.error(`The hub did not answer on ${url} within 60 s.`);
+    shutdown(1);
+    await new Promise(() => {});
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+const datasets: { name: string; path: string }[] = [{ name: 'patients', path: join(root, 'scripts', 'demo', 'data', 'patients.csv') }];
+const vega = join(root, 'node_modules', 'vega-datasets', 'data');
+for (const [name, file] of [['seattle-weather', 'seattle-weather.csv'], ['penguins', 'penguins.json'], ['flights', 'flights-3m.parquet']]) {
+  if (existsSync(join(vega, file))) datasets.push({ name, path: join(vega, file) });
+}
+const runnerConfig = join(dataDir, 'demo-runner.json');
+writeFileSync(runnerConfig, JSON.stringify({ hub: url, name: 'demo-runner', enrollment_key: enrollmentKey, labels: ['demo'], datasets }, null, 2), { mode: 0o600 });
+run('demo runner', 'runner/src/cli.ts', ['--config', runnerConfig], {});
+
+console.log(`
+  Simpul is running.
+
+    Web app:   ${url}
+    Log in:    admin / ${adminPassword}
+    Runner:    demo-runner, serving ${datasets.map((d) => d.name).join(', ')}
+    Enrolment key for more runners: ${enrollmentKey}
+
+  Press Ctrl+C to stop. Data lives in ${dataDir}.
+`);

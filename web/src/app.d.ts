@@ -1,0 +1,5 @@
+// Ambient types for SvelteKit; this app keeps no server-side state, so the App namespace stays empty.
+declare global {
+  namespace App {}
+}
+export {};

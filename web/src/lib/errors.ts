@@ -1,0 +1,40 @@
+// The web app's errors: what the hub refused, or why we could not ask it.
+
+/** An error answer from the hub (`{ error: { code, message } }`), or a network or reply-shape problem. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: string, status: number, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+}
+
+/** The message to show a person for anything thrown. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** Plain-language lead-ins for task failure codes; the runner's own message follows. */
+const TASK_ERROR_TEXT: Record<string, string> = {
+  dataset_not_found: 'The runner does not have this dataset.',
+  unknown_column: 'A column in the request does not exist in the dataset.',
+  invalid_params: 'The runner could not accept the request as written.',
+  policy_denied: "The data owner's policy does not allow this.",
+  timeout: 'The task ran longer than its time limit and was stopped.',
+  lost: 'The runner holding this task went away too many times.',
+  canceled: 'The task was canceled.',
+  op_failed: 'The operation failed on the runner.',
+  internal: 'Something went wrong inside Simpul.',
+};
+
+export function taskErrorText(error: { code: string; message: string }): { lead: string | null; message: string } {
+  return { lead: TASK_ERROR_TEXT[error.code] ?? null, message: error.message };
+}

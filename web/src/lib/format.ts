@@ -1,0 +1,58 @@
+// Small formatting helpers for times, durations and ids.
+
+/** "just now", "12 s ago", "2 min ago", "3 h ago", "4 d ago"; "never" without a time. */
+export function relativeTime(iso: string | null | undefined, now: number): string {
+  if (!iso) return 'never';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return 'unknown';
+  const s = Math.round((now - t) / 1000);
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.floor(h / 24)} d ago`;
+}
+
+/** A duration for people: "0.4 s", "12 s", "3 min 05 s", "2 h 07 min". */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) ms = 0;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+interface Timed {
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** How long a task has run (or waited, before it started), up to now or to its end. */
+export function elapsedMs(task: Timed, now: number): number {
+  const from = Date.parse(task.started_at ?? task.created_at);
+  const to = task.finished_at ? Date.parse(task.finished_at) : now;
+  return Math.max(0, to - from);
+}
+
+/** A local date and time, for tooltips and timelines. */
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** Ids are long; the first characters are enough to tell tasks apart on screen. */
+export function shortId(id: string): string {
+  return id.length > 10 ? id.slice(0, 8) : id;
+}
+
+/** 1234567 → "1,234,567". */
+export function count(n: number | null | undefined): string {
+  return n == null ? '—' : n.toLocaleString('en-US');
+}

@@ -1,0 +1,101 @@
+// Live runners and tasks: a snapshot over HTTP, then kept current by the hub's `/web` Socket.IO namespace.
+import { io, type Socket } from 'socket.io-client';
+import { SvelteMap } from 'svelte/reactivity';
+import { ErrorInfo, RunnerView, TaskView, WEB_NAMESPACE } from '@simpul/protocol';
+import type { HubToWebEvents, WebToHubEvents } from '@simpul/protocol';
+import { api, toLogin } from './api.ts';
+import { errorText } from './errors.ts';
+
+export type LinkState = 'idle' | 'connecting' | 'live' | 'offline';
+
+/** How many recent tasks to load when (re)connecting; older ones are fetched by the pages that need them. */
+const SNAPSHOT_TASKS = 200;
+
+class Live {
+  runners = new SvelteMap<string, RunnerView>();
+  tasks = new SvelteMap<string, TaskView>();
+  link = $state<LinkState>('idle');
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  #socket: Socket<HubToWebEvents, WebToHubEvents> | null = null;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  start(): void {
+    if (this.#socket) return;
+    this.link = 'connecting';
+    // Same origin: the session cookie travels with the handshake.
+    const socket: Socket<HubToWebEvents, WebToHubEvents> = io(WEB_NAMESPACE, { withCredentials: true });
+    this.#socket = socket;
+    socket.on('connect', () => {
+      this.link = 'live';
+      // Updates sent while we were away are lost; a fresh snapshot puts us back in step.
+      void this.refresh();
+    });
+    socket.on('disconnect', () => (this.link = 'offline'));
+    socket.on('connect_error', (err: Error & { data?: unknown }) => {
+      this.link = 'offline';
+      const info = ErrorInfo.safeParse(err.data);
+      if (info.success && info.data.code === 'unauthorized') {
+        this.stop();
+        toLogin();
+        return;
+      }
+      // A refusal by the hub's middleware is not retried by the client itself.
+      if (!socket.active) this.#retry = setTimeout(() => socket.connect(), 3000);
+    });
+    socket.on('runner:update', (raw) => {
+      const r = RunnerView.safeParse(raw);
+      if (r.success) this.putRunner(r.data);
+      else console.warn('runner:update did not parse', r.error.issues);
+    });
+    socket.on('task:update', (raw) => {
+      const t = TaskView.safeParse(raw);
+      if (t.success) this.putTask(t.data);
+      else console.warn('task:update did not parse', t.error.issues);
+    });
+    // The first snapshot need not wait for the socket.
+    void this.refresh();
+  }
+
+  stop(): void {
+    clearTimeout(this.#retry);
+    this.#socket?.disconnect();
+    this.#socket = null;
+    this.runners.clear();
+    this.tasks.clear();
+    this.link = 'idle';
+    this.loaded = false;
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const [r, t] = await Promise.all([api.runners(), api.tasks({ limit: SNAPSHOT_TASKS })]);
+      const seen = new Set(r.runners.map((x) => x.runner_id));
+      for (const id of this.runners.keys()) if (!seen.has(id)) this.runners.delete(id);
+      for (const x of r.runners) this.runners.set(x.runner_id, x);
+      for (const x of t.tasks) this.putTask(x);
+      this.error = null;
+      this.loaded = true;
+    } catch (e) {
+      this.error = errorText(e);
+    }
+  }
+
+  putRunner(r: RunnerView): void {
+    this.runners.set(r.runner_id, r);
+  }
+
+  /** Keeps the newest version of a task; an older snapshot never overwrites a newer live update. */
+  putTask(t: TaskView): void {
+    const old = this.tasks.get(t.task_id);
+    if (old && old.updated_at > t.updated_at) return;
+    this.tasks.set(t.task_id, t.attempts || !old?.attempts ? t : { ...t, attempts: old.attempts });
+  }
+
+  runnerName(id: string | null): string {
+    if (!id) return 'any runner';
+    return this.runners.get(id)?.name ?? id;
+  }
+}
+
+export const live = new Live();

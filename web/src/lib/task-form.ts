@@ -1,0 +1,173 @@
+// The "New analysis" form as data: its draft, the request it builds, and the problems to show beside each field.
+import { CompareOp, FetchParams, FilterParams, OP_CODES, TaskCreate } from '@simpul/protocol';
+import type { ColumnInfo, OpCode, TaskView } from '@simpul/protocol';
+import { decodeTarget, encodeTarget } from './datasets.ts';
+import { errorKeyAtPath, fromExpr, newGroup, toExpr } from './filter-model.ts';
+import type { FilterNode, GroupNode } from './filter-model.ts';
+
+export interface SortKey {
+  column: string;
+  direction: 'asc' | 'desc';
+}
+
+/** Everything the person has typed; kept in sessionStorage so a lost session does not lose it. */
+export interface TaskDraft {
+  target: string; // see encodeTarget
+  op: OpCode;
+  columns: string[]; // empty = all columns
+  limit: number | null;
+  offset: number | null;
+  order_by: SortKey[];
+  filter: GroupNode;
+  timeout_s: number | null;
+  max_attempts: number | null;
+}
+
+/** Operations this form can build today; the others are shown as coming soon. */
+export const READY_OPS: readonly OpCode[] = [100, 200];
+
+export const emptyDraft = (): TaskDraft => ({
+  target: '',
+  op: 200,
+  columns: [],
+  limit: 100,
+  offset: 0,
+  order_by: [],
+  filter: newGroup('and'),
+  timeout_s: null,
+  max_attempts: null,
+});
+
+/** Keys of `errors`: form fields by name, filter nodes by id (see filter-model), and `form` for the rest. */
+export type FormErrors = Record<string, string>;
+
+export interface BuiltTask {
+  body: Record<string, unknown>; // what will be sent, even while it has problems
+  task: TaskCreate | null; // set only when there are no problems
+  errors: FormErrors;
+}
+
+const FIELD_OF_PARAM: Record<string, string> = {
+  dataset: 'target',
+  columns: 'columns',
+  limit: 'limit',
+  offset: 'offset',
+  order_by: 'order_by',
+};
+
+function keyForIssue(path: readonly PropertyKey[], d: TaskDraft): string {
+  if (path[0] === 'params') {
+    if (path[1] === 'where') return errorKeyAtPath(d.filter, path.slice(2));
+    return FIELD_OF_PARAM[String(path[1])] ?? 'form';
+  }
+  if (path[0] === 'runner_id') return 'target';
+  if (path[0] === 'timeout_s' || path[0] === 'max_attempts' || path[0] === 'op') return path[0];
+  return 'form';
+}
+
+/** Builds the request from a draft and checks it with the protocol's own TaskCreate schema. */
+export function buildTask(d: TaskDraft, columns: ColumnInfo[]): BuiltTask {
+  const errors: FormErrors = {};
+  const target = decodeTarget(d.target);
+  if (!target) errors.target = 'Pick a dataset';
+  if (!READY_OPS.includes(d.op)) errors.op = 'This operation is not available yet';
+
+  const known = new Set(columns.map((c) => c.name));
+  const params: Record<string, unknown> = { dataset: target?.dataset ?? '' };
+  if (d.op === 200) {
+    const f = toExpr(d.filter, columns);
+    params.where = f.expr;
+    Object.assign(errors, f.errors);
+  }
+  if (d.columns.length > 0) {
+    params.columns = d.columns;
+    const missing = d.columns.filter((c) => !known.has(c));
+    if (columns.length > 0 && missing.length > 0) errors.columns = `Not in this dataset: ${missing.join(', ')}`;
+  }
+  if (d.order_by.length > 0) {
+    params.order_by = d.order_by;
+    if (d.order_by.some((o) => !o.column)) errors.order_by = 'Pick a column to sort by, or remove the sort';
+  }
+  if (d.limit !== null) params.limit = d.limit;
+  if (d.offset !== null) params.offset = d.offset;
+
+  const body: Record<string, unknown> = { op: d.op, params };
+  if (target?.runner_id) body.runner_id = target.runner_id;
+  if (d.timeout_s !== null) body.timeout_s = d.timeout_s;
+  if (d.max_attempts !== null) body.max_attempts = d.max_attempts;
+
+  const parsed = TaskCreate.safeParse(body);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = keyForIssue(issue.path, d);
+      errors[key] ??= issue.message;
+    }
+  }
+  const ok = parsed.success && Object.keys(errors).length === 0;
+  return { body, task: ok ? parsed.data : null, errors };
+}
+
+/** A draft that asks the same question as an existing task (for "edit and run again"). */
+export function draftFromTask(t: TaskView): TaskDraft {
+  const d = emptyDraft();
+  d.target = encodeTarget({ runner_id: t.target_runner_id, dataset: t.dataset });
+  d.op = t.op;
+  d.timeout_s = t.timeout_s;
+  d.max_attempts = t.max_attempts;
+  const p = t.op === 200 ? FilterParams.safeParse(t.params) : FetchParams.safeParse(t.params);
+  if (!p.success) return d;
+  d.columns = p.data.columns ?? [];
+  d.limit = p.data.limit;
+  d.offset = p.data.offset;
+  d.order_by = p.data.order_by ?? [];
+  if ('where' in p.data) d.filter = fromExpr(p.data.where);
+  return d;
+}
+
+/** The body to create the same task again, unchanged. */
+export function rerunBody(t: TaskView): Record<string, unknown> {
+  const body: Record<string, unknown> = { op: t.op, params: t.params, timeout_s: t.timeout_s, max_attempts: t.max_attempts };
+  if (t.target_runner_id) body.runner_id = t.target_runner_id;
+  return body;
+}
+
+// --- restoring a stored draft: sessionStorage is outside our control, so every field is checked ---
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const str = (x: unknown) => (typeof x === 'string' ? x : '');
+const numOrNull = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+function restoreNode(x: unknown, depth: number): FilterNode | null {
+  if (!isRecord(x) || depth > 16) return null;
+  const id = str(x.id) || Math.random().toString(36).slice(2, 10);
+  if (x.kind === 'group' && Array.isArray(x.children)) {
+    const children = x.children.map((c) => restoreNode(c, depth + 1)).filter((c): c is FilterNode => c !== null);
+    return { kind: 'group', id, mode: x.mode === 'or' ? 'or' : 'and', negate: x.negate === true, children };
+  }
+  if (x.kind === 'cond') {
+    const op = CompareOp.safeParse(x.op);
+    return { kind: 'cond', id, column: str(x.column), op: op.success ? op.data : '', value: str(x.value), value2: str(x.value2) };
+  }
+  return null;
+}
+
+export function restoreDraft(raw: unknown): TaskDraft | null {
+  if (!isRecord(raw)) return null;
+  const d = emptyDraft();
+  d.target = str(raw.target);
+  const op = Number(raw.op);
+  if ((OP_CODES as readonly number[]).includes(op)) d.op = op as OpCode;
+  if (Array.isArray(raw.columns)) d.columns = raw.columns.filter((c): c is string => typeof c === 'string');
+  d.limit = numOrNull(raw.limit);
+  d.offset = numOrNull(raw.offset);
+  if (Array.isArray(raw.order_by)) {
+    d.order_by = raw.order_by
+      .filter(isRecord)
+      .map((o) => ({ column: str(o.column), direction: o.direction === 'desc' ? ('desc' as const) : ('asc' as const) }));
+  }
+  const f = restoreNode(raw.filter, 0);
+  if (f?.kind === 'group') d.filter = f;
+  d.timeout_s = numOrNull(raw.timeout_s);
+  d.max_attempts = numOrNull(raw.max_attempts);
+  return d;
+}
