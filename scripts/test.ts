@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const roots = ['protocol/src', 'hub/src', 'runner/src', 'scripts'];
+const roots = ['protocol/src', 'hub/src', 'runner/src', 'web/src', 'scripts'];
 const skip = new Set(['node_modules', 'build', 'dist', '.svelte-kit']);
 
 function findTests(dir: string, out: string[] = []): string[] {

@@ -120,7 +120,8 @@ export function draftFromTask(t: TaskView): TaskDraft {
   d.limit = p.data.limit;
   d.offset = p.data.offset;
   d.order_by = p.data.order_by ?? [];
-  if ('where' in p.data) d.filter = fromExpr(p.data.where);
+  const f = FilterParams.safeParse(t.params);
+  if (t.op === 200 && f.success) d.filter = fromExpr(f.data.where);
   return d;
 }
 

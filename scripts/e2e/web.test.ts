@@ -1,0 +1,84 @@
+// The analyst's journey in real Chromium against a real hub and a real runner: log in, build a filter, see the rows.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser } from 'playwright-core';
+import { launch, logIn, newPage, shot } from '../lib/browser.ts';
+import { PATIENTS_CSV, readCsv } from '../lib/data.ts';
+import { ADMIN_PASSWORD, HubProc } from '../lib/hub.ts';
+import { RunnerProc } from '../lib/runner.ts';
+
+const patients = readCsv(PATIENTS_CSV);
+const expected = patients.filter((p) => Number(p.age) >= 80 && p.site === 'east').length;
+const benign = (e: string) => /Failed to load resource.*401/.test(e);
+
+let hub: HubProc;
+let runner: RunnerProc;
+let browser: Browser;
+
+test.before(async () => {
+  hub = await HubProc.start();
+  runner = await RunnerProc.start(hub, { name: 'web-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }] });
+  browser = await launch();
+});
+test.after(async () => {
+  await browser?.close();
+  await runner?.stop();
+  await hub?.stop();
+});
+
+test('log in, submit a filter, see the result rows', async () => {
+  const { page, errors } = await newPage(browser);
+  await logIn(page, hub.url, 'admin', ADMIN_PASSWORD);
+  const card = page.locator('[data-testid=runner][data-runner-name=web-runner]');
+  await card.locator('[data-testid=runner-status]').filter({ hasText: /online|busy/ }).waitFor();
+  await shot(page, 'runners-1280');
+
+  await page.getByRole('link', { name: 'New analysis' }).click();
+  await page.getByLabel('Dataset').selectOption({ label: 'patients on web-runner' });
+  await page.getByRole('radio', { name: /Filter/ }).check();
+  await page.getByRole('button', { name: 'Add condition' }).click();
+  const conds = page.locator('[data-testid=filter-condition]');
+  await conds.nth(0).getByLabel('Column').selectOption('age');
+  await conds.nth(0).getByLabel('Operator').selectOption('>=');
+  await conds.nth(0).getByLabel('Value').fill('80');
+  await page.getByRole('button', { name: 'Add condition' }).click();
+  await conds.nth(1).getByLabel('Column').selectOption('site');
+  await conds.nth(1).getByLabel('Operator').selectOption('=');
+  await conds.nth(1).getByLabel('Value').fill('east');
+  await page.getByLabel('Limit', { exact: true }).fill('500');
+  const json = JSON.parse(await page.locator('[data-testid=request-json]').innerText());
+  assert.equal(json.params.where, { and: [{ column: 'age', op: '>=', value: 80 }, { column: 'site', op: '=', value: 'east' }] });
+  await shot(page, 'new-filter-1280');
+  await page.getByRole('button', { name: 'Submit' }).click();
+
+  await page.waitForURL(/\/tasks\//);
+  await page.locator('[data-testid=task-status]').filter({ hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+  const table = page.locator('[data-testid=result-table]');
+  await table.waitFor();
+  const rows = await table.locator('tbody tr').count();
+  assert.is(rows, expected, `the table shows all ${expected} matching rows`);
+  assert.match(await page.locator('[data-testid=result-summary]').innerText(), new RegExp(String(expected)));
+  await shot(page, 'task-result-1280');
+  assert.equal(errors.filter((e) => !benign(e)), [], 'no console errors');
+});
+
+test('a value that does not fit the column is caught in the form', async () => {
+  const { page } = await newPage(browser, 390, 844);
+  await logIn(page, hub.url, 'admin', ADMIN_PASSWORD);
+  await page.goto(hub.url + '/new');
+  await page.getByLabel('Dataset').selectOption({ label: 'patients on web-runner' });
+  await page.getByRole('radio', { name: /Filter/ }).check();
+  await page.getByRole('button', { name: 'Add condition' }).click();
+  const cond = page.locator('[data-testid=filter-condition]').first();
+  await cond.getByLabel('Column').selectOption('age');
+  await cond.getByLabel('Operator').selectOption('>');
+  await cond.getByLabel('Value').fill('old');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.locator('[aria-invalid=true]').first().waitFor();
+  assert.ok(page.url().endsWith('/new'), 'the bad request was not sent');
+  const before = (await hub.api.get('/api/v1/tasks')).body.tasks.length;
+  assert.is(before, 1, 'only the first test created a task');
+  await shot(page, 'new-bad-value-390');
+});
+
+test.run();

@@ -1,0 +1,127 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TaskCreate } from '@simpul/protocol';
+import type { ColumnInfo, TaskView } from '@simpul/protocol';
+import { newCondition, newGroup } from './filter-model.ts';
+import type { CondNode } from './filter-model.ts';
+import { buildTask, draftFromTask, emptyDraft, rerunBody, restoreDraft } from './task-form.ts';
+
+const columns: ColumnInfo[] = [
+  { name: 'temp_max', type: 'DOUBLE', kind: 'number' },
+  { name: 'weather', type: 'VARCHAR', kind: 'string' },
+  { name: 'date', type: 'DATE', kind: 'date' },
+];
+const cond = (column: string, op: CondNode['op'], value = ''): CondNode => ({ ...newCondition(column), op, value });
+
+test('a complete op 200 draft builds a request that TaskCreate accepts, sent as shown', () => {
+  const d = emptyDraft();
+  d.target = 'r_1/weather';
+  d.filter = newGroup('and', [cond('temp_max', '>', '25'), cond('weather', '=', 'sun')]);
+  d.columns = ['date', 'temp_max'];
+  d.order_by = [{ column: 'date', direction: 'desc' }];
+  d.limit = 50;
+  const built = buildTask(d, columns);
+  assert.equal(built.errors, {});
+  assert.ok(built.task);
+  assert.equal(built.body, {
+    op: 200,
+    params: {
+      dataset: 'weather',
+      where: { and: [{ column: 'temp_max', op: '>', value: 25 }, { column: 'weather', op: '=', value: 'sun' }] },
+      columns: ['date', 'temp_max'],
+      order_by: [{ column: 'date', direction: 'desc' }],
+      limit: 50,
+      offset: 0,
+    },
+    runner_id: 'r_1',
+  });
+  assert.ok(TaskCreate.safeParse(built.body).success);
+});
+
+test('"any runner" sends no runner_id', () => {
+  const d = emptyDraft();
+  d.op = 100;
+  d.target = '*/weather';
+  const built = buildTask(d, columns);
+  assert.equal(built.errors, {});
+  assert.is(built.body.runner_id, undefined);
+  assert.equal(built.body.params, { dataset: 'weather', limit: 100, offset: 0 });
+});
+
+test('problems land beside their fields, and nothing is ready to send', () => {
+  const d = emptyDraft();
+  const bad = cond('temp_max', '>=', 'warm');
+  d.filter = newGroup('and', [bad]);
+  d.limit = 0;
+  d.columns = ['nope'];
+  const built = buildTask(d, columns);
+  assert.is(built.task, null);
+  assert.is(built.errors.target, 'Pick a dataset');
+  assert.match(built.errors[`${bad.id}.value`], 'not a number');
+  assert.ok(built.errors.limit, 'limit 0 is refused by the schema');
+  assert.match(built.errors.columns, 'nope');
+});
+
+test('schema limits the builder does not know about still come back to the field', () => {
+  const d = emptyDraft();
+  d.target = '*/weather';
+  d.filter = newGroup('and', [cond('weather', '=', 'x'.repeat(10_001))]);
+  const c = d.filter.children[0] as CondNode;
+  const built = buildTask(d, columns);
+  assert.is(built.task, null);
+  assert.ok(built.errors[`${c.id}.value`], 'the too-long value is flagged on its input');
+});
+
+const view = (over: Partial<TaskView>): TaskView => ({
+  task_id: 't1',
+  op: 200,
+  params: {},
+  dataset: 'weather',
+  target_runner_id: null,
+  runner_id: 'r_2',
+  status: 'succeeded',
+  attempt: 1,
+  max_attempts: 3,
+  timeout_s: 60,
+  progress: 100,
+  progress_message: null,
+  created_by: 'admin',
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:01.000Z',
+  started_at: null,
+  finished_at: null,
+  error: null,
+  ...over,
+});
+
+test('a task becomes an editable draft that builds the same request again', () => {
+  const params = {
+    dataset: 'weather',
+    where: { or: [{ column: 'temp_max', op: 'between', value: [10, 20] }, { column: 'weather', op: 'in', value: ['rain', 'fog'] }] },
+    columns: ['date'],
+    limit: 10,
+    offset: 5,
+  };
+  const t = view({ params, target_runner_id: 'r_9' });
+  const rebuilt = buildTask(draftFromTask(t), columns);
+  assert.equal(rebuilt.errors, {});
+  assert.equal(rebuilt.body.params, params);
+  assert.is(rebuilt.body.runner_id, 'r_9');
+  assert.equal(rerunBody(t), { op: 200, params, timeout_s: 60, max_attempts: 3, runner_id: 'r_9' });
+});
+
+test('a stored draft is restored field by field, and junk is refused', () => {
+  const d = emptyDraft();
+  d.target = '*/weather';
+  d.filter = newGroup('or', [cond('weather', 'contains', 'sun'), newGroup('and', [cond('temp_max', '<', '3')])]);
+  const back = restoreDraft(JSON.parse(JSON.stringify(d)));
+  assert.equal(back, d);
+  assert.is(restoreDraft('nonsense'), null);
+  const odd = restoreDraft({ op: 999, filter: { kind: 'group', children: [{ kind: 'cond', op: 'DROP TABLE' }] }, limit: 'x' });
+  assert.ok(odd);
+  assert.is(odd.op, 200);
+  assert.is(odd.limit, null);
+  assert.is((odd.filter.children[0] as CondNode).op, '');
+});
+
+test.run();
