@@ -3,6 +3,7 @@ export * from './version.ts';
 export * from './errors.ts';
 export * from './common.ts';
 export * from './filter.ts';
+export * from './analysis.ts';
 export * from './ops.ts';
 export * from './tasks.ts';
 export * from './runners.ts';

@@ -1,6 +1,16 @@
 // The fixed set of operations a runner executes: op codes, their params and their results.
 import { z } from 'zod';
 import { ColumnInfo, ColumnName, DatasetName } from './common.ts';
+import {
+  AnalysisResult,
+  AnalysisSpec,
+  CorrelationSpec,
+  DescribeSpec,
+  GroupBySpec,
+  KmeansSpec,
+  LinearRegressionSpec,
+  LogisticRegressionSpec,
+} from './analysis.ts';
 import { FilterExpr } from './filter.ts';
 
 export const OP_CODES = [100, 200, 300, 400] as const;
@@ -51,19 +61,15 @@ export const FilterParams = z
 export type FilterParams = z.infer<typeof FilterParams>;
 export type FilterParamsInput = z.input<typeof FilterParams>;
 
-export const AnalysisKind = z.enum(['describe', 'correlation', 'group_by', 'linear_regression', 'logistic_regression', 'kmeans']);
-export type AnalysisKind = z.infer<typeof AnalysisKind>;
-
-/** op 300: statistics and models. The per-analysis options are specified by the operations issue. */
-export const AnalysisParams = z
-  .object({
-    dataset: DatasetName,
-    analysis: AnalysisKind,
-    where: FilterExpr.optional(),
-    columns: Columns.optional(),
-    options: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict();
+/** op 300: statistics and models on a dataset; `analysis` picks the options (see analysis.ts). */
+export const AnalysisParams = z.discriminatedUnion('analysis', [
+  DescribeSpec.extend({ dataset: DatasetName }),
+  CorrelationSpec.extend({ dataset: DatasetName }),
+  GroupBySpec.extend({ dataset: DatasetName }),
+  LinearRegressionSpec.extend({ dataset: DatasetName }),
+  LogisticRegressionSpec.extend({ dataset: DatasetName }),
+  KmeansSpec.extend({ dataset: DatasetName }),
+]);
 export type AnalysisParams = z.infer<typeof AnalysisParams>;
 export type AnalysisParamsInput = z.input<typeof AnalysisParams>;
 
@@ -77,7 +83,7 @@ export const ExportParams = z
     format: ExportFormat,
     where: FilterExpr.optional(),
     columns: Columns.optional(),
-    analysis: AnalysisParams.omit({ dataset: true }).optional(),
+    analysis: AnalysisSpec.optional(), // export this analysis's result instead of the rows
   })
   .strict();
 export type ExportParams = z.infer<typeof ExportParams>;
@@ -122,10 +128,6 @@ export const FetchResult = RowsResult;
 export type FetchResult = RowsResult;
 export const FilterResult = RowsResult;
 export type FilterResult = RowsResult;
-
-/** op 300 result: `analysis` names the kind, the rest is that analysis's JSON (charts included). */
-export const AnalysisResult = z.object({ analysis: AnalysisKind, rows_used: z.number().int().min(0) }).passthrough();
-export type AnalysisResult = z.infer<typeof AnalysisResult>;
 
 /** op 400 result: the file, as a blob link. */
 export const ExportResult = BlobRef.extend({ rows: z.number().int().min(0) });

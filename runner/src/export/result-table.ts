@@ -1,0 +1,54 @@
+// The main table of each analysis result: what csv, xlsx and parquet exports of an analysis contain.
+import type { AnalysisResult, Cell } from '@simpul/protocol';
+
+export interface Table {
+  columns: string[];
+  rows: Cell[][];
+}
+
+export function resultTable(r: AnalysisResult): Table {
+  switch (r.analysis) {
+    case 'describe':
+      return {
+        columns: ['column', 'type', 'count', 'nulls', 'distinct', 'min', 'max', 'mean', 'sd', 'q1', 'median', 'q3', 'top_values'],
+        rows: r.columns.map((c) => [
+          c.name, c.type, c.count, c.nulls, c.distinct, c.min, c.max, c.mean, c.sd, c.q1, c.median, c.q3,
+          c.top ? c.top.map((t) => `${String(t.value)} (${t.count})`).join('; ') : null,
+        ]),
+      };
+    case 'correlation': {
+      const rows: Cell[][] = [];
+      for (const method of ['pearson', 'spearman'] as const) {
+        const m = r[method];
+        if (m) r.columns.forEach((c, i) => rows.push([method, c, ...m[i]]));
+      }
+      return { columns: ['method', 'column', ...r.columns], rows };
+    }
+    case 'group_by':
+      return {
+        columns: [...r.group_by, 'count', ...r.aggregates.map((a) => a.name), 'suppressed'],
+        rows: r.groups.map((g) => [...g.key, g.count, ...g.values, g.suppressed]),
+      };
+    case 'linear_regression':
+    case 'logistic_regression':
+      return {
+        columns: ['term', 'estimate', 'std_error', r.analysis === 'linear_regression' ? 't' : 'z'],
+        rows: r.coefficients.map((c) => [c.term, c.estimate, c.std_error, c.statistic]),
+      };
+    case 'kmeans':
+      return {
+        columns: ['cluster', 'size', ...r.features],
+        rows: r.centroids.map((c, i) => [i + 1, r.sizes[i], ...c]),
+      };
+  }
+}
+
+/** RFC 4180 CSV: quote fields that need it, double embedded quotes, CRLF line ends. */
+export function toCsv(t: Table): string {
+  const field = (v: Cell): string => {
+    if (v === null) return '';
+    const s = String(v);
+    return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return [t.columns, ...t.rows].map((row) => row.map(field).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ExportParams } from '@simpul/protocol';
+import ExcelJS from 'exceljs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { VEGA, openTestSource, tempDir } from '../analysis/test-source.ts';
+import { sqlString } from '../analysis/sql.ts';
+import { writeExport } from './write-export.ts';
+
+const tmp = tempDir();
+const FILE = join(VEGA, 'seattle-weather.csv');
+const lines = readFileSync(FILE, 'utf8').trim().split('\n');
+const HEADER = lines[0].split(',');
+const RAINY = lines.slice(1).filter((l) => l.endsWith(',rain')).length; // counted without DuckDB
+const rain = { sql: '"weather" = $1', params: ['rain'] };
+const rainExpr = { column: 'weather', op: '=', value: 'rain' };
+
+/** Reads an exported file back with a fresh DuckDB: row count and column names. */
+async function readBack(path: string, format: 'csv' | 'parquet' | 'json'): Promise<{ n: number; columns: string[] }> {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const fn = format === 'csv' ? 'read_csv' : format === 'parquet' ? 'read_parquet' : 'read_json_auto';
+    const rel = `${fn}(${sqlString(path)})`;
+    const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${rel}`);
+    const probe = await conn.run(`SELECT * FROM ${rel} LIMIT 0`);
+    return { n: Number(count.getRows()[0][0]), columns: probe.columnNames() };
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+function checkDigest(path: string, out: { bytes: number; sha256: string }) {
+  assert.is(out.bytes, statSync(path).size);
+  assert.is(out.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
+}
+
+async function exportOf(params: unknown, name: string, where?: typeof rain, minGroupSize?: number) {
+  const src = await openTestSource(FILE, { where, minGroupSize, dataset: 'seattle' });
+  const path = join(tmp.dir, name);
+  try {
+    const out = await writeExport(src, ExportParams.parse(params), path);
+    checkDigest(path, out);
+    assert.ok(src.progressLog.at(-1) === 100);
+    return { out, path };
+  } finally {
+    src.close();
+  }
+}
+
+for (const format of ['csv', 'parquet', 'json'] as const) {
+  test(`filtered rows as ${format} (DuckDB COPY) read back with the same rows and columns`, async () => {
+    const { out, path } = await exportOf({ dataset: 'seattle', format, where: rainExpr }, `rain.${format}`, rain);
+    assert.is(out.rows, RAINY);
+    assert.is(out.format, format);
+    const back = await readBack(path, format);
+    assert.is(back.n, RAINY);
+    assert.equal(back.columns, HEADER);
+  });
+}
+
+test('a column selection and a value that tries to break out of its quotes', async () => {
+  const evil = { sql: '"weather" = $1', params: ["rain' OR '1'='1"] };
+  const { out, path } = await exportOf({ dataset: 'seattle', format: 'csv', columns: ['date', 'wind'] }, 'evil.csv', evil);
+  assert.is(out.rows, 0);
+  assert.equal(readFileSync(path, 'utf8').trim(), 'date,wind');
+  const bad = await openTestSource(FILE);
+  try {
+    const e = await writeExport(bad, ExportParams.parse({ dataset: 'seattle', format: 'csv', columns: ['date" FROM data; --'] }), join(tmp.dir, 'bad.csv')).catch((x) => x);
+    assert.is(e.code, 'unknown_column');
+    assert.not.ok(existsSync(join(tmp.dir, 'bad.csv')), 'no partial file is left behind');
+  } finally {
+    bad.close();
+  }
+});
+
+test('filtered rows as xlsx (streamed in chunks) read back with exceljs', async () => {
+  const { out, path } = await exportOf({ dataset: 'seattle', format: 'xlsx', where: rainExpr }, 'rain.xlsx', rain);
+  assert.is(out.rows, RAINY);
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.readFile(path);
+  const sheet = book.getWorksheet('data');
+  assert.ok(sheet);
+  assert.is(sheet.rowCount, RAINY + 1);
+  assert.equal((sheet.getRow(1).values as unknown[]).slice(1), HEADER);
+  const first = lines.slice(1).find((l) => l.endsWith(',rain'))?.split(',') ?? [];
+  assert.equal((sheet.getRow(2).values as unknown[]).slice(1).map(String), first.map((v) => String(Number.isNaN(Number(v)) ? v : Number(v))));
+});
+
+test('a pdf report of the data: title, filter, summary tables and histograms', async () => {
+  const { out, path } = await exportOf({ dataset: 'seattle', format: 'pdf', where: rainExpr }, 'rain.pdf', rain);
+  assert.is(out.rows, RAINY);
+  const bytes = readFileSync(path);
+  assert.is(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+  assert.ok(bytes.length > 1024, `${bytes.length} bytes`);
+  assert.ok(bytes.subarray(bytes.length - 8).toString('latin1').includes('%%EOF'));
+});
+
+test('an analysis exports as json (the result), csv/xlsx/parquet (its main table) and pdf (its report)', async () => {
+  const analysis = { analysis: 'group_by', group_by: ['weather'], aggregates: [{ fn: 'mean', column: 'temp_max' }] };
+  const groups = new Set(lines.slice(1).map((l) => l.split(',').at(-1))).size;
+
+  const json = await exportOf({ dataset: 'seattle', format: 'json', analysis }, 'gb.json');
+  const result = JSON.parse(readFileSync(json.path, 'utf8'));
+  assert.is(result.analysis, 'group_by');
+  assert.is(result.groups.length, groups);
+
+  const csv = await exportOf({ dataset: 'seattle', format: 'csv', analysis }, 'gb.csv');
+  assert.is(csv.out.rows, groups);
+  const back = await readBack(csv.path, 'csv');
+  assert.equal(back.columns, ['weather', 'count', 'mean(temp_max)', 'suppressed']);
+  assert.is(back.n, groups);
+
+  const parquet = await exportOf({ dataset: 'seattle', format: 'parquet', analysis }, 'gb.parquet');
+  const pq = await readBack(parquet.path, 'parquet');
+  assert.equal(pq.columns, ['weather', 'count', 'mean(temp_max)', 'suppressed']);
+  assert.is(pq.n, groups);
+
+  const xlsx = await exportOf({ dataset: 'seattle', format: 'xlsx', analysis }, 'gb.xlsx');
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.readFile(xlsx.path);
+  assert.is(book.getWorksheet('group_by')?.rowCount, groups + 1);
+
+  for (const a of [
+    analysis,
+    { analysis: 'describe' },
+    { analysis: 'correlation' },
+    { analysis: 'linear_regression', target: 'temp_max', features: ['temp_min', 'wind'] },
+    { analysis: 'logistic_regression', target: 'weather', positive: 'sun', features: ['temp_max', 'precipitation', 'wind'] },
+    { analysis: 'kmeans', k: 3, features: ['temp_max', 'precipitation', 'wind'] },
+  ]) {
+    const pdf = await exportOf({ dataset: 'seattle', format: 'pdf', analysis: a }, `${a.analysis}.pdf`);
+    const bytes = readFileSync(pdf.path);
+    assert.is(bytes.subarray(0, 5).toString('latin1'), '%PDF-', a.analysis);
+    assert.ok(bytes.length > 1024, `${a.analysis}: ${bytes.length} bytes`);
+  }
+});
+
+test.after(() => tmp.cleanup());
+test.run();
