@@ -106,6 +106,14 @@ export class Executor {
   accept(offer: TaskOffer, force = false): boolean {
     const known = this.tasks.get(offer.task_id);
     if (known && known.offer.lease_token === offer.lease_token) return true; // the same offer twice
+    if (known && !known.stop) {
+      // Leased to us again (our old lease ran out, e.g. while the hub restarted): the work is the same, so carry on
+      // under the new token instead of starting over.
+      known.log.info('task leased again; continuing under the new lease', { attempt: offer.attempt });
+      known.offer = offer;
+      known.log = this.opts.log.child({ task_id: offer.task_id, op: offer.op, attempt: offer.attempt, request_id: offer.request_id });
+      return true;
+    }
     if (!this.accepting || (!force && this.free() <= 0)) return false;
     if (known) this.stop(known, new TaskStop('drop', 'the hub leased this task again under a new token'));
     const log = this.opts.log.child({ task_id: offer.task_id, op: offer.op, attempt: offer.attempt, request_id: offer.request_id });
@@ -134,10 +142,15 @@ export class Executor {
     if (t) this.stop(t, new TaskStop('drop', message));
   }
 
-  /** Act on a heartbeat or hello reply: keep is the default; cancel and drop are orders. */
-  apply(reply: Pick<PingReply, 'cancel' | 'drop'>): void {
+  /**
+   * Act on a heartbeat or hello reply: keep is the default; cancel and drop are orders. `sent` are the leases the
+   * heartbeat listed: a drop of a task leased to us again since then concerns the old lease only.
+   */
+  apply(reply: Pick<PingReply, 'cancel' | 'drop'>, sent?: LeaseRef[]): void {
+    const token = new Map(sent?.map((l) => [l.task_id, l.lease_token]));
+    const current = (id: string) => !sent || !token.has(id) || this.tasks.get(id)?.offer.lease_token === token.get(id);
     for (const id of reply.cancel) this.cancel(id);
-    for (const id of reply.drop) this.drop(id);
+    for (const id of reply.drop) if (current(id)) this.drop(id);
   }
 
   /** Stop taking work, give running tasks up to `graceMs` to finish and report, then abandon the rest (their leases expire). */
@@ -226,8 +239,8 @@ export class Executor {
     this.slotFreed();
     if (post.status === 'succeeded') t.progress.push(100, 'done');
     await t.progress.flush();
-    await this.deliver(t, post);
-    t.log.info('task finished', { status: post.status, error: post.error?.code, ms: Date.now() - started });
+    const sent = await this.deliver(t, post);
+    t.log.info('task finished', { status: sent?.status ?? 'not delivered', error: sent?.error?.code, ms: Date.now() - started });
     this.finish(t);
   }
 
@@ -269,10 +282,10 @@ export class Executor {
       };
       const result = await (this.handlers[offer.op] as Handler)(ctx);
       signal.throwIfAborted(); // canceled while finishing: the analyst asked to stop, so report that
-      return { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result };
+      return { task_id: offer.task_id, lease_token: t.offer.lease_token, status: 'succeeded', result };
     } catch (e) {
       const stop = t.stop;
-      if (stop?.reason === 'cancel') return { task_id: offer.task_id, lease_token: offer.lease_token, status: 'canceled', error: { code: 'canceled', message: stop.message } };
+      if (stop?.reason === 'cancel') return { task_id: offer.task_id, lease_token: t.offer.lease_token, status: 'canceled', error: { code: 'canceled', message: stop.message } };
       if (stop?.reason === 'timeout') return this.failed(t, new TaskFailure('timeout', stop.message));
       if (stop) return this.failed(t, new TaskFailure('canceled', stop.message)); // drop or shutdown: never posted
       if (e instanceof TaskFailure) return this.failed(t, e);
@@ -291,27 +304,33 @@ export class Executor {
       const reply = await this.opts.reporter.progress(msg);
       if (reply.canceled) this.cancel(t.offer.task_id, 'canceled by the hub');
     } catch (e) {
-      if (isStale(e) && t.phase !== 'reporting') this.drop(t.offer.task_id, `the hub refused progress: ${errorMessage(e)}`);
+      // Stale only if that lease is still the one we hold: the task may have been leased to us again meanwhile.
+      if (isStale(e) && t.phase !== 'reporting' && t.offer.lease_token === msg.lease_token) this.drop(t.offer.task_id, `the hub refused progress: ${errorMessage(e)}`);
       else t.log.debug('progress not delivered', { error: errorMessage(e) });
     }
   }
 
-  /** Post the result until the hub answers; results are idempotent, so a retry after a lost reply is harmless. */
-  private async deliver(t: TaskRun, first: ResultPost): Promise<void> {
+  /**
+   * Post the result until the hub answers; results are idempotent, so a retry after a lost reply is harmless.
+   * Returns what the hub took, or null when it took nothing.
+   */
+  private async deliver(t: TaskRun, first: ResultPost): Promise<ResultPost | null> {
     let post = first;
     for (let attempt = 0; ; attempt++) {
       if (this.hardStop.signal.aborted || t.stop?.reason === 'drop') {
         t.log.warn('result not delivered', { reason: t.stop?.message ?? 'shutting down' });
-        return;
+        return null;
       }
+      post = { ...post, lease_token: t.offer.lease_token }; // the lease may have been renewed under a new token meanwhile
       try {
         const reply = await this.opts.reporter.result(post);
         if (!reply.stored) t.log.info('result was already stored');
-        return;
+        return post;
       } catch (e) {
         if (isStale(e)) {
-          t.log.info('result refused: the lease is no longer ours; work dropped', { error: errorMessage(e) });
-          return;
+          if (t.offer.lease_token !== post.lease_token) continue; // leased to us again meanwhile: post under the new token
+          t.log.info('result refused: the lease is no longer ours (stale_lease); work dropped', { error: errorMessage(e) });
+          return null;
         }
         if (isRetryable(e)) {
           const wait = backoffMs(attempt, 500, 15_000);
@@ -322,11 +341,15 @@ export class Executor {
         // The hub answered but will not take this result (too large, malformed): tell it the task failed instead.
         if (post.status === 'succeeded' && e instanceof HubError) {
           t.log.warn('result refused; reporting the task failed', { error: errorMessage(e), code: e.code });
-          post = this.failed(t, new TaskFailure('op_failed', `the hub refused the result (${e.code}): ${e.message}`));
+          const why =
+            e.code === 'payload_too_large'
+              ? `the result is too large to send inline (${JSON.stringify(post.result).length} bytes; the hub said: ${e.message}); ask for fewer rows or columns`
+              : `the hub refused the result (${e.code}): ${e.message}`;
+          post = this.failed(t, new TaskFailure('op_failed', why));
           continue;
         }
         t.log.error('result refused', { error: errorMessage(e) });
-        return;
+        return null;
       }
     }
   }

@@ -1,0 +1,90 @@
+// The hub's HTTP API as the runner uses it: register, ping, claim (long-poll), progress, result. Replies are parsed with the protocol.
+import {
+  ClaimReply,
+  ErrorBody,
+  PingReply,
+  type PingRequestInput,
+  ProgressReply,
+  RegisterReply,
+  type RegisterRequest,
+  ResultReply,
+  type ResultPost,
+  ROUTES,
+  type TaskProgress,
+} from '@simpul/protocol';
+import type { z } from 'zod';
+import { HubError, NetworkError, errorMessage } from '../errors.ts';
+
+const REQUEST_TIMEOUT_MS = 15_000; // for everything but the long-poll, which adds its wait on top
+
+export class HubApi {
+  constructor(
+    readonly base: string,
+    private token: string | null = null,
+  ) {}
+
+  setToken(token: string): void {
+    this.token = token;
+  }
+
+  register(req: RegisterRequest): Promise<RegisterReply> {
+    return this.call('POST', ROUTES.register.path, RegisterReply, { body: req, auth: false });
+  }
+
+  ping(req: PingRequestInput): Promise<PingReply> {
+    return this.call('POST', ROUTES.ping.path, PingReply, { body: req });
+  }
+
+  /** Claim up to `limit` tasks, waiting up to `wait` seconds for one to exist. */
+  claim(q: { runner_id: string; wait: number; limit: number }, signal?: AbortSignal): Promise<ClaimReply> {
+    const query = new URLSearchParams({ runner_id: q.runner_id, wait: String(q.wait), limit: String(q.limit) });
+    return this.call('GET', `${ROUTES.claim.path}?${query}`, ClaimReply, { timeoutMs: REQUEST_TIMEOUT_MS + q.wait * 1000, signal });
+  }
+
+  progress(msg: TaskProgress): Promise<ProgressReply> {
+    return this.call('POST', ROUTES.progress.path, ProgressReply, { body: msg });
+  }
+
+  result(msg: ResultPost): Promise<ResultReply> {
+    return this.call('POST', ROUTES.result.path, ResultReply, { body: msg, timeoutMs: 60_000 });
+  }
+
+  private async call<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: S,
+    opts: { body?: unknown; auth?: boolean; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<z.infer<S>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.auth !== false && this.token) headers.authorization = `Bearer ${this.token}`;
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? REQUEST_TIMEOUT_MS);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${this.base}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal });
+      text = await res.text();
+    } catch (e) {
+      const why = timeout.aborted ? 'timed out' : opts.signal?.aborted ? 'aborted' : errorMessage((e as { cause?: unknown }).cause ?? e);
+      throw new NetworkError(`${method} ${path}: ${why}`, { cause: e });
+    }
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const err = ErrorBody.safeParse(json);
+      if (err.success) throw new HubError(res.status, err.data.error.code, err.data.error.message, err.data.error.details);
+      throw new HubError(res.status, `http_${res.status}`, `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      // Something answered that is not our hub (a proxy page, a different version): worth retrying, not trusting.
+      throw new NetworkError(`${method} ${path}: the reply does not match the protocol: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,52 @@
+// Enrolment: trade the enrolment key for a runner id and token, retrying while the hub cannot be reached.
+import { PROTOCOL_VERSION } from '@simpul/protocol';
+import { backoffMs, sleep } from '../backoff.ts';
+import type { RunnerConfig } from '../config.ts';
+import type { Engine } from '../engine/engine.ts';
+import { EXIT, FatalError, HubError, errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { RunnerState } from '../state.ts';
+import { RUNNER_VERSION } from '../version.ts';
+import type { HubApi } from './hub-api.ts';
+
+export interface Registration {
+  state: RunnerState;
+  heartbeat_interval_s: number;
+}
+
+export async function registerRunner(api: HubApi, config: RunnerConfig, engine: Engine, log: Logger, signal?: AbortSignal): Promise<Registration> {
+  const key = config.enrollment_key;
+  if (!key) {
+    throw new FatalError(
+      EXIT.auth,
+      `this runner is not registered with ${config.hub} yet (no state file at ${config.state}) and has no enrolment key. Pass --enrollment-key KEY (or set enrollment_key in the config, or SIMPUL_RUNNER_ENROLLMENT_KEY); the hub prints one at first start.`,
+    );
+  }
+  for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      const reply = await api.register({
+        enrollment_key: key,
+        name: config.name,
+        labels: config.labels,
+        datasets: engine.datasets(),
+        protocol_version: PROTOCOL_VERSION,
+        version: RUNNER_VERSION,
+      });
+      log.info('registered', { runner_id: reply.runner_id, hub: config.hub });
+      return {
+        state: { hub: config.hub, runner_id: reply.runner_id, token: reply.token, registered_at: new Date().toISOString() },
+        heartbeat_interval_s: reply.heartbeat_interval_s,
+      };
+    } catch (e) {
+      if (e instanceof HubError) {
+        if (e.code === 'protocol_mismatch') throw new FatalError(EXIT.protocol, e.message);
+        if (e.status === 401 || e.status === 403) throw new FatalError(EXIT.auth, `the hub refused the enrolment key: ${e.message}. Ask the hub's admin for a valid key.`);
+        if (e.status >= 400 && e.status < 500 && e.status !== 429) throw new FatalError(EXIT.usage, `the hub rejected the registration: ${e.message}`);
+      }
+      const wait = backoffMs(attempt, 1000, 30_000);
+      log.warn('cannot register yet; retrying', { hub: config.hub, error: errorMessage(e), retry_in_ms: wait });
+      await sleep(wait, signal);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// Progress reports: ordered, one at a time, coalesced, and no midway chatter from quick tasks.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ProgressQueue } from './progress-queue.ts';
+
+function recorder() {
+  const sent: number[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const send = async (p: number) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await new Promise((r) => setTimeout(r, 5));
+    sent.push(p);
+    inFlight--;
+  };
+  return { sent, send, max: () => maxInFlight };
+}
+
+test('a quick task sends its start and its end, not the midway reports', async () => {
+  const r = recorder();
+  const q = new ProgressQueue(r.send, 60_000);
+  q.push(0);
+  q.push(10);
+  q.push(50);
+  q.push(100);
+  await q.flush();
+  assert.equal(r.sent, [0, 100]);
+});
+
+test('a slow task sends midway reports once past the quiet start, one at a time, latest wins', async () => {
+  const r = recorder();
+  const q = new ProgressQueue(r.send, 30);
+  q.push(0);
+  q.push(10);
+  await new Promise((res) => setTimeout(res, 80));
+  q.push(40);
+  q.push(60);
+  q.push(70);
+  await q.flush();
+  assert.is(r.sent[0], 0);
+  assert.ok(r.sent.includes(10), `the 10% report went out after the quiet start: ${r.sent}`);
+  assert.is(r.sent.at(-1), 70);
+  assert.not.ok(r.sent.includes(60) && r.sent.includes(40), 'reports waiting behind one in flight are coalesced');
+  assert.is(r.max(), 1);
+});
+
+test('flush sends a midway report that is still waiting', async () => {
+  const r = recorder();
+  const q = new ProgressQueue(r.send, 60_000);
+  q.push(30, 'waiting');
+  await q.flush();
+  assert.equal(r.sent, [30]);
+});
+
+test.run();

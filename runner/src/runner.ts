@@ -1,0 +1,82 @@
+// Wires config, identity, engine, executor and link together, and owns the process lifecycle (signals, drain, exit code).
+import type { RunnerConfig } from './config.ts';
+import { HubApi } from './connection/hub-api.ts';
+import { Link } from './connection/link.ts';
+import { registerRunner } from './connection/register.ts';
+import { Engine } from './engine/engine.ts';
+import { ConfigError, EXIT, type ExitCode, FatalError, errorMessage } from './errors.ts';
+import { Executor } from './executor.ts';
+import type { Logger } from './log.ts';
+import { readState, writeState } from './state.ts';
+
+export interface RunOptions {
+  log: Logger;
+  announce?: (line: string) => void;
+  /** Resolves when the runner should stop (SIGTERM/SIGINT in the CLI). */
+  stop: AbortSignal;
+}
+
+export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise<ExitCode> {
+  const { log } = opts;
+  const announce = opts.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (!config.datasets.length) log.warn('no datasets configured: this runner will accept tasks but every one will fail with dataset_not_found');
+  const engine = await Engine.open(config.duckdb, config.datasets, log);
+  try {
+    let state = readState(config.state);
+    if (state && state.hub !== config.hub) {
+      log.warn('the state file belongs to another hub; registering with this one', { state_hub: state.hub, hub: config.hub, state: config.state });
+      state = null;
+    }
+    let heartbeatS: number | undefined;
+    if (state) log.info('re-using the stored runner identity', { runner_id: state.runner_id, state: config.state });
+    else {
+      const reg = await registerRunner(new HubApi(config.hub), config, engine, log, opts.stop);
+      state = reg.state;
+      heartbeatS = reg.heartbeat_interval_s;
+      writeState(config.state, state);
+      log.info('runner identity saved', { state: config.state });
+    }
+
+    let fatal: FatalError | null = null;
+    const fatalSignal = new AbortController();
+    const link = new Link({
+      config,
+      state,
+      heartbeatS,
+      engine,
+      log,
+      announce,
+      onIdentity: (s) => writeState(config.state, s),
+      onFatal: (e) => {
+        fatal ??= e;
+        fatalSignal.abort();
+      },
+    });
+    const executor = new Executor({ concurrency: config.concurrency, engine, reporter: link, log });
+    link.attach(executor);
+    link.start();
+
+    await new Promise<void>((resolve) => {
+      if (opts.stop.aborted || fatalSignal.signal.aborted) return resolve();
+      opts.stop.addEventListener('abort', () => resolve(), { once: true });
+      fatalSignal.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+
+    if (fatal) {
+      link.close();
+      await executor.drain(0);
+      throw fatal;
+    }
+    log.info('shutting down: finishing running tasks', { grace_s: config.grace_s, running: executor.active() });
+    const outcome = await link.drain(config.grace_s * 1000);
+    log.info('stopped', outcome);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof FatalError) throw e;
+    if (e instanceof ConfigError) throw new FatalError(EXIT.usage, e.message);
+    if (opts.stop.aborted) return EXIT.ok; // stopped while registering
+    throw new FatalError(EXIT.failure, errorMessage(e));
+  } finally {
+    engine.close();
+  }
+}
