@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ErrorBody, ErrorInfo } from './errors.ts';
 import type { PingReply, PingRequestInput, RunnerView } from './runners.ts';
-import type { ClaimReply, ProgressReply, ResultPost, ResultReply, TaskOffer, TaskProgress, TaskView } from './tasks.ts';
+import type { ClaimReply, ProgressReply, ReleaseReply, ReleaseRequest, ResultPost, ResultReply, TaskOffer, TaskProgress, TaskView } from './tasks.ts';
 
 /** Namespaces on the hub's port (path /socket.io/). */
 export const RUNNER_NAMESPACE = '/runner';
@@ -38,6 +38,8 @@ export interface RunnerToHubEvents {
   'task:claim': (msg: { limit?: number }, ack: Ack<ClaimReply>) => void;
   'task:progress': (msg: TaskProgress, ack: Ack<ProgressReply>) => void;
   'task:result': (msg: ResultPost, ack: Ack<ResultReply>) => void;
+  /** Hand a leased task back unstarted; it is queued again at once. */
+  'task:release': (msg: ReleaseRequest, ack: Ack<ReleaseReply>) => void;
 }
 
 export interface HubToRunnerEvents {

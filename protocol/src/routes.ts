@@ -15,6 +15,7 @@ export const ROUTES = {
   ping: { method: 'POST', path: '/api/v1/ping', caller: 'runner', summary: 'Runner heartbeat; renews leases; lists cancels and drops' },
   claim: { method: 'GET', path: '/api/v1/tasks', caller: ['runner', 'user'], summary: 'Runner token: claim tasks (long-poll with wait). User: list tasks' },
   progress: { method: 'POST', path: '/api/v1/progress', caller: 'runner', summary: 'Runner reports progress; first report marks running' },
+  release: { method: 'POST', path: '/api/v1/release', caller: 'runner', summary: 'Runner hands a leased task back to the queue (fenced by lease token)' },
   result: { method: 'POST', path: '/api/v1/result', caller: 'runner', summary: 'Runner posts a final result (fenced by lease token)' },
   getResult: { method: 'GET', path: '/api/v1/result/:task_id', caller: 'user', summary: 'Status, progress and result of a task' },
   login: { method: 'POST', path: '/api/v1/auth/login', caller: 'public', summary: 'Log in; returns a bearer token and sets a session cookie' },

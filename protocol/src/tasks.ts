@@ -158,3 +158,14 @@ export type ResultView = z.infer<typeof ResultView>;
 /** `POST /api/v1/tasks/{id}/cancel` reply. */
 export const CancelReply = z.object({ task_id: TaskId, status: TaskState });
 export type CancelReply = z.infer<typeof CancelReply>;
+
+/** `POST /api/v1/release` body and socket `task:release`: hand a leased task back unstarted (e.g. while draining). */
+export const ReleaseRequest = z.object({
+  task_id: TaskId,
+  lease_token: z.string().min(1).max(200),
+  reason: z.string().max(500).optional(),
+});
+export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+/** The task is queued again at once, without counting the attempt against max_attempts. */
+export const ReleaseReply = z.object({ ok: z.literal(true), status: TaskState });
+export type ReleaseReply = z.infer<typeof ReleaseReply>;

@@ -1,0 +1,43 @@
+// Administration (role admin): users, enrolment keys, and revoking runners.
+import { z } from 'zod';
+import { Role, UserView } from './auth.ts';
+import { Timestamp } from './common.ts';
+
+/** `GET /api/v1/users`. */
+export const UserList = z.object({ users: z.array(UserView) });
+export type UserList = z.infer<typeof UserList>;
+
+export const Username = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.@-]+$/, 'usernames are letters, digits, _ . @ and -');
+export const NewPassword = z.string().min(8, 'passwords have at least 8 characters').max(1024);
+
+/** `POST /api/v1/users` body → 201 UserView. */
+export const UserCreate = z.object({ username: Username, password: NewPassword, role: Role.default('analyst') }).strict();
+export type UserCreate = z.infer<typeof UserCreate>;
+export type UserCreateInput = z.input<typeof UserCreate>;
+
+/** `POST /api/v1/users/:id/password` body (an admin sets a new password; the user's sessions end). */
+export const PasswordReset = z.object({ password: NewPassword }).strict();
+export type PasswordReset = z.infer<typeof PasswordReset>;
+
+/** An enrolment key as listed: never the key itself, which is shown once when created. */
+export const EnrollmentKeyView = z.object({
+  key_id: z.string(),
+  name: z.string(),
+  created_at: Timestamp,
+  revoked_at: Timestamp.nullable(),
+  last_used_at: Timestamp.nullable().optional(),
+  runners: z.number().int().min(0).optional(), // runners enrolled with it
+});
+export type EnrollmentKeyView = z.infer<typeof EnrollmentKeyView>;
+
+/** `GET /api/v1/enrollment-keys`. */
+export const EnrollmentKeyList = z.object({ keys: z.array(EnrollmentKeyView) });
+export type EnrollmentKeyList = z.infer<typeof EnrollmentKeyList>;
+
+/** `POST /api/v1/enrollment-keys` body. */
+export const EnrollmentKeyCreate = z.object({ name: z.string().min(1).max(128) }).strict();
+export type EnrollmentKeyCreate = z.infer<typeof EnrollmentKeyCreate>;
+
+/** `POST /api/v1/enrollment-keys` reply (201): `key` is shown this once; the hub keeps only its hash. */
+export const EnrollmentKeyCreated = EnrollmentKeyView.extend({ key: z.string() });
+export type EnrollmentKeyCreated = z.infer<typeof EnrollmentKeyCreated>;
