@@ -52,8 +52,10 @@ export class HubProc {
     return r.body.runners;
   }
 
+  /** Online means connected: by socket, or by long-poll/ping (transport is set once the runner has called in). */
   async waitRunnerOnline(name: string, online = true, timeoutMs = 30_000) {
-    return waitFor(async () => (await this.runners()).find((r) => r.name === name && r.online === online), `runner ${name} ${online ? 'online' : 'offline'}`, timeoutMs, 100);
+    const ok = (r: any) => r.name === name && r.online === online && (!online || r.transport !== null);
+    return waitFor(async () => (await this.runners()).find(ok), `runner ${name} ${online ? 'online' : 'offline'}`, timeoutMs, 100);
   }
 
   stop() { return this.proc.stop(); }
