@@ -12,6 +12,7 @@ import {
   LogisticRegressionSpec,
 } from './analysis.ts';
 import { FilterExpr } from './filter.ts';
+import { FederatedPartial, FederatedRoundParams } from './federated.ts';
 
 export const OP_CODES = [100, 200, 300, 400] as const;
 export const OpCode = z.union([z.literal(100), z.literal(200), z.literal(300), z.literal(400)]);
@@ -69,6 +70,7 @@ export const AnalysisParams = z.discriminatedUnion('analysis', [
   LinearRegressionSpec.extend({ dataset: DatasetName }),
   LogisticRegressionSpec.extend({ dataset: DatasetName }),
   KmeansSpec.extend({ dataset: DatasetName }),
+  FederatedRoundParams, // one round of a study (federated.ts)
 ]);
 export type AnalysisParams = z.infer<typeof AnalysisParams>;
 export type AnalysisParamsInput = z.input<typeof AnalysisParams>;
@@ -136,7 +138,7 @@ export type ExportResult = z.infer<typeof ExportResult>;
 export const OpResult = {
   100: FetchResult,
   200: FilterResult,
-  300: AnalysisResult,
+  300: z.union([AnalysisResult, FederatedPartial]),
   400: ExportResult,
 } as const satisfies Record<OpCode, z.ZodType>;
 
