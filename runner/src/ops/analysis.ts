@@ -1,9 +1,17 @@
-// op 300: statistics and models. Not implemented on this runner yet; the handler table needs an entry for every op.
-import { TaskFailure } from '../errors.ts';
+// op 300: statistics and models (runner/src/analysis/) and rounds of federated studies (runner/src/federated/).
+import type { AnalysisResult, FederatedPartial } from '@simpul/protocol';
+import { runAnalysis } from '../analysis/run-analysis.ts';
+import { runFederatedRound } from '../federated/run-round.ts';
 import type { OpContext } from './context.ts';
+import { asTaskFailure, sqlSource } from './sql-source.ts';
 
-export async function analyse(ctx: OpContext<300>): Promise<never> {
-  ctx.engine.dataset(ctx.params.dataset); // a missing dataset is still reported as such
-  // TODO: describe, correlation, group_by, regressions and kmeans (the operations issue).
-  throw new TaskFailure('op_failed', 'operation 300 is not available on this runner yet');
+export async function analyse(ctx: OpContext<300>): Promise<AnalysisResult | FederatedPartial> {
+  const p = ctx.params;
+  const src = sqlSource(ctx, p.dataset, [p.where]);
+  ctx.progress(1, `${p.analysis} on ${p.dataset}`);
+  try {
+    return p.analysis === 'federated_round' ? await runFederatedRound(src, p) : await runAnalysis(src, p);
+  } catch (e) {
+    throw asTaskFailure(e);
+  }
 }
