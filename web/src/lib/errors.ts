@@ -38,3 +38,14 @@ const TASK_ERROR_TEXT: Record<string, string> = {
 export function taskErrorText(error: { code: string; message: string }): { lead: string | null; message: string } {
   return { lead: TASK_ERROR_TEXT[error.code] ?? null, message: error.message };
 }
+
+/**
+ * Whether an error means "this hub has no such endpoint" (an older hub, or one without the admin features), as opposed
+ * to "no such user/key/runner" or any other refusal. The hub answers unknown routes with 404 "no route …".
+ */
+export function unavailable(e: unknown, listing = false): boolean {
+  if (!(e instanceof ApiError)) return false;
+  if (e.status === 405 || e.status === 501) return true;
+  // A list that is not found is a missing endpoint; an action's 404 may just be a missing user, key or runner.
+  return e.status === 404 && (listing || /^no route\b/i.test(e.message));
+}

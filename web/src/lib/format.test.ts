@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { duration, elapsedMs, relativeTime, shortId } from './format.ts';
+import { bytes, cellText, duration, elapsedMs, percent, relativeTime, shortId, stat } from './format.ts';
 
 const now = Date.parse('2026-03-01T12:00:00.000Z');
 const ago = (ms: number) => new Date(now - ms).toISOString();
@@ -24,6 +24,20 @@ test('durations and elapsed time', () => {
   assert.is(elapsedMs({ ...task, finished_at: ago(10_000) }, now), 20_000);
   assert.is(elapsedMs({ ...task, started_at: null }, now), 60_000);
   assert.is(shortId('tsk_0123456789abcdef'), 'tsk_0123');
+});
+
+test('statistics, sizes and shares read well', () => {
+  assert.is(stat(null), '—');
+  assert.is(stat(1234567), '1,234,567');
+  assert.is(stat(0.0123456), '0.01235');
+  assert.is(stat(3.14159, 3), '3.14');
+  assert.is(stat(0.00001234), '1.234e-5');
+  assert.is(stat(-5736.897), '-5,737');
+  assert.is(bytes(512), '512 B');
+  assert.is(bytes(1536), '1.5 KB');
+  assert.is(bytes(5 * 1024 * 1024), '5.0 MB');
+  assert.is(percent(0.98245), '98.2%');
+  assert.is(cellText(true), 'true');
 });
 
 test.run();

@@ -56,3 +56,37 @@ export function shortId(id: string): string {
 export function count(n: number | null | undefined): string {
   return n == null ? '—' : n.toLocaleString('en-US');
 }
+
+/** A statistic for tables and chart labels: integers in full, other numbers to 4 significant digits; null as "—". */
+export function stat(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString('en-US');
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e15)) return v.toExponential(digits - 1);
+  return Number(v.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 12 });
+}
+
+/** Any result cell as text: numbers through `stat`, null as "—". */
+export function cellText(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  return typeof v === 'number' ? stat(v) : String(v);
+}
+
+/** 1536 → "1.5 KB": file sizes for download buttons. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v >= 10 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+/** 0.9347 → "93.5%". */
+export function percent(v: number | null | undefined): string {
+  return v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`;
+}

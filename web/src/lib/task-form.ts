@@ -1,6 +1,8 @@
 // The "New analysis" form as data: its draft, the request it builds, and the problems to show beside each field.
-import { CompareOp, FetchParams, FilterParams, OP_CODES, TaskCreate } from '@simpul/protocol';
+import { CompareOp, ExportFormat, FetchParams, FilterExpr, FilterParams, OP_CODES, TaskCreate } from '@simpul/protocol';
 import type { ColumnInfo, OpCode, TaskView } from '@simpul/protocol';
+import { analysisErrorKey, analysisFromSpec, buildAnalysis, emptyAnalysis, restoreAnalysis } from './analysis-form.ts';
+import type { AnalysisDraft } from './analysis-form.ts';
 import { decodeTarget, encodeTarget } from './datasets.ts';
 import { errorKeyAtPath, fromExpr, newGroup, toExpr } from './filter-model.ts';
 import type { FilterNode, GroupNode } from './filter-model.ts';
@@ -19,12 +21,25 @@ export interface TaskDraft {
   offset: number | null;
   order_by: SortKey[];
   filter: GroupNode;
+  /** Ops 300 and 400: apply the filter first (op 200 always does). */
+  use_filter: boolean;
+  analysis: AnalysisDraft;
+  export_format: ExportFormat;
+  /** Op 400: a file of the rows, or of the analysis's result. */
+  export_source: 'rows' | 'analysis';
   timeout_s: number | null;
   max_attempts: number | null;
 }
 
-/** Operations this form can build today; the others are shown as coming soon. */
-export const READY_OPS: readonly OpCode[] = [100, 200];
+/** Operations this form can build; any others are shown as coming soon. */
+export const READY_OPS: readonly OpCode[] = [100, 200, 300, 400];
+
+/** Whether the draft's op sends a `where` built with the filter builder. */
+export const usesFilter = (d: Pick<TaskDraft, 'op' | 'use_filter'>) => d.op === 200 || ((d.op === 300 || d.op === 400) && d.use_filter);
+/** Whether the draft's op returns rows (and so has columns, sort and paging fields). */
+export const returnsRows = (d: Pick<TaskDraft, 'op'>) => d.op === 100 || d.op === 200;
+/** Whether the draft's op runs an analysis. */
+export const runsAnalysis = (d: Pick<TaskDraft, 'op' | 'export_source'>) => d.op === 300 || (d.op === 400 && d.export_source === 'analysis');
 
 export const emptyDraft = (): TaskDraft => ({
   target: '',
@@ -34,6 +49,10 @@ export const emptyDraft = (): TaskDraft => ({
   offset: 0,
   order_by: [],
   filter: newGroup('and'),
+  use_filter: false,
+  analysis: emptyAnalysis(),
+  export_format: 'csv',
+  export_source: 'rows',
   timeout_s: null,
   max_attempts: null,
 });
@@ -58,6 +77,9 @@ const FIELD_OF_PARAM: Record<string, string> = {
 function keyForIssue(path: readonly PropertyKey[], d: TaskDraft): string {
   if (path[0] === 'params') {
     if (path[1] === 'where') return errorKeyAtPath(d.filter, path.slice(2));
+    if (d.op === 400 && path[1] === 'analysis') return analysisErrorKey(d.analysis, path.slice(2));
+    if (d.op === 400 && path[1] === 'format') return 'export_format';
+    if (d.op === 300 && path[1] !== 'dataset') return analysisErrorKey(d.analysis, path.slice(1));
     return FIELD_OF_PARAM[String(path[1])] ?? 'form';
   }
   if (path[0] === 'runner_id') return 'target';
@@ -74,22 +96,31 @@ export function buildTask(d: TaskDraft, columns: ColumnInfo[]): BuiltTask {
 
   const known = new Set(columns.map((c) => c.name));
   const params: Record<string, unknown> = { dataset: target?.dataset ?? '' };
-  if (d.op === 200) {
+  if (d.op === 400) params.format = d.export_format;
+  if (runsAnalysis(d)) {
+    const a = buildAnalysis(d.analysis, columns);
+    Object.assign(errors, a.errors);
+    if (d.op === 300) Object.assign(params, a.spec);
+    else params.analysis = a.spec;
+  }
+  if (usesFilter(d)) {
     const f = toExpr(d.filter, columns);
     params.where = f.expr;
     Object.assign(errors, f.errors);
   }
-  if (d.columns.length > 0) {
+  if (d.columns.length > 0 && (returnsRows(d) || (d.op === 400 && d.export_source === 'rows'))) {
     params.columns = d.columns;
     const missing = d.columns.filter((c) => !known.has(c));
     if (columns.length > 0 && missing.length > 0) errors.columns = `Not in this dataset: ${missing.join(', ')}`;
   }
-  if (d.order_by.length > 0) {
-    params.order_by = d.order_by;
-    if (d.order_by.some((o) => !o.column)) errors.order_by = 'Pick a column to sort by, or remove the sort';
+  if (returnsRows(d)) {
+    if (d.order_by.length > 0) {
+      params.order_by = d.order_by;
+      if (d.order_by.some((o) => !o.column)) errors.order_by = 'Pick a column to sort by, or remove the sort';
+    }
+    if (d.limit !== null) params.limit = d.limit;
+    if (d.offset !== null) params.offset = d.offset;
   }
-  if (d.limit !== null) params.limit = d.limit;
-  if (d.offset !== null) params.offset = d.offset;
 
   const body: Record<string, unknown> = { op: d.op, params };
   if (target?.runner_id) body.runner_id = target.runner_id;
@@ -107,6 +138,29 @@ export function buildTask(d: TaskDraft, columns: ColumnInfo[]): BuiltTask {
   return { body, task: ok ? parsed.data : null, errors };
 }
 
+/** Number fields and typed values are judged as soon as they are typed; empty choices only after the first Submit. */
+const AT_ONCE = ['limit', 'offset', 'timeout_s', 'max_attempts', 'a.bins', 'a.top', 'a.group_limit', 'a.k', 'a.test_pct',
+  'a.threshold', 'a.l2', 'a.seed', 'a.restarts', 'a.max_iterations'];
+
+function typedValueErrors(node: FilterNode, errors: FormErrors, out: FormErrors): void {
+  if (node.kind === 'group') node.children.forEach((c) => typedValueErrors(c, errors, out));
+  else
+    for (const f of ['value', 'value2'] as const) {
+      const k = `${node.id}.${f}`;
+      if (errors[k] && node[f].trim() !== '') out[k] = errors[k];
+    }
+}
+
+/** The problems to show now: all of them once Submit was pressed, before that only those in what was typed. */
+export function visibleErrors(d: TaskDraft, errors: FormErrors, attempted: boolean): FormErrors {
+  if (attempted) return errors;
+  const out: FormErrors = {};
+  if (usesFilter(d)) typedValueErrors(d.filter, errors, out);
+  for (const k of AT_ONCE) if (errors[k]) out[k] = errors[k];
+  if (errors['a.positive'] && d.analysis.positive.trim() !== '') out['a.positive'] = errors['a.positive'];
+  return out;
+}
+
 /** A draft that asks the same question as an existing task (for "edit and run again"). */
 export function draftFromTask(t: TaskView): TaskDraft {
   const d = emptyDraft();
@@ -114,15 +168,40 @@ export function draftFromTask(t: TaskView): TaskDraft {
   d.op = t.op;
   d.timeout_s = t.timeout_s;
   d.max_attempts = t.max_attempts;
-  const p = t.op === 200 ? FilterParams.safeParse(t.params) : FetchParams.safeParse(t.params);
-  if (!p.success) return d;
-  d.columns = p.data.columns ?? [];
-  d.limit = p.data.limit;
-  d.offset = p.data.offset;
-  d.order_by = p.data.order_by ?? [];
-  const f = FilterParams.safeParse(t.params);
-  if (t.op === 200 && f.success) d.filter = fromExpr(f.data.where);
-  return d;
+  const where = (w: FilterExpr | undefined) => {
+    if (!w) return;
+    d.filter = fromExpr(w);
+    d.use_filter = true;
+  };
+  const { dataset: _dataset, where: rawWhere, ...spec } = t.params;
+  switch (t.op) {
+    case 100:
+    case 200: {
+      const p = t.op === 200 ? FilterParams.safeParse(t.params) : FetchParams.safeParse(t.params);
+      if (!p.success) return d;
+      d.columns = p.data.columns ?? [];
+      d.limit = p.data.limit;
+      d.offset = p.data.offset;
+      d.order_by = p.data.order_by ?? [];
+      if (t.op === 200) where(FilterExpr.safeParse(rawWhere).data);
+      d.use_filter = false;
+      return d;
+    }
+    case 300: {
+      d.analysis = analysisFromSpec(spec) ?? d.analysis;
+      where(FilterExpr.safeParse(rawWhere).data);
+      return d;
+    }
+    case 400: {
+      d.export_format = ExportFormat.safeParse(spec.format).data ?? d.export_format;
+      const a = spec.analysis === undefined ? null : analysisFromSpec(spec.analysis);
+      d.export_source = a ? 'analysis' : 'rows';
+      if (a) d.analysis = a;
+      if (Array.isArray(spec.columns)) d.columns = spec.columns.filter((c): c is string => typeof c === 'string');
+      where(FilterExpr.safeParse(rawWhere).data);
+      return d;
+    }
+  }
 }
 
 /** The body to create the same task again, unchanged. */
@@ -168,6 +247,10 @@ export function restoreDraft(raw: unknown): TaskDraft | null {
   }
   const f = restoreNode(raw.filter, 0);
   if (f?.kind === 'group') d.filter = f;
+  d.use_filter = raw.use_filter === true;
+  d.analysis = restoreAnalysis(raw.analysis);
+  d.export_format = ExportFormat.safeParse(raw.export_format).data ?? d.export_format;
+  d.export_source = raw.export_source === 'analysis' ? 'analysis' : 'rows';
   d.timeout_s = numOrNull(raw.timeout_s);
   d.max_attempts = numOrNull(raw.max_attempts);
   return d;

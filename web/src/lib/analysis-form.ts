@@ -1,0 +1,277 @@
+// The analysis part of the New analysis form (op 300, and the analysis an export may carry): draft, spec, problems.
+import { AggregateFn, AnalysisKind, AnalysisSpec, CorrelationMethod } from '@simpul/protocol';
+import type { ColumnInfo, ColumnKind, Scalar } from '@simpul/protocol';
+import { newId, parseScalar } from './filter-model.ts';
+
+export interface AggregateDraft {
+  id: string;
+  fn: AggregateFn;
+  column: string; // '' = none (only `count` may do without)
+}
+
+/** One flat draft for every kind, so that switching the kind keeps what was typed for the others. */
+export interface AnalysisDraft {
+  kind: AnalysisKind;
+  columns: string[]; // describe and correlation; empty = the runner's default
+  bins: number | null;
+  top: number | null;
+  method: CorrelationMethod;
+  group_by: string[];
+  aggregates: AggregateDraft[];
+  sort: 'groups' | 'count';
+  group_limit: number | null;
+  target: string;
+  features: string[];
+  positive: string; // typed; checked against the target's kind
+  test_pct: number | null;
+  threshold: number | null;
+  l2: number | null;
+  standardise: boolean;
+  seed: number | null;
+  k: number | null;
+  restarts: number | null;
+  max_iterations: number | null;
+}
+
+export const ANALYSIS_LABELS: Record<AnalysisKind, { name: string; about: string }> = {
+  describe: { name: 'Describe', about: 'Counts, ranges, averages and a histogram per column' },
+  correlation: { name: 'Correlation', about: 'How numeric columns move together (Pearson, Spearman)' },
+  group_by: { name: 'Group and summarise', about: 'Counts and aggregates per group' },
+  linear_regression: { name: 'Linear regression', about: 'Predict a number from other columns' },
+  logistic_regression: { name: 'Logistic regression', about: 'Predict a yes/no class, with held-out accuracy' },
+  kmeans: { name: 'k-means clusters', about: 'Group similar rows into k clusters' },
+};
+
+export const AGGREGATE_LABELS: Record<AggregateFn, string> = {
+  count: 'count',
+  sum: 'sum',
+  mean: 'mean',
+  min: 'min',
+  max: 'max',
+  median: 'median',
+};
+
+export const emptyAnalysis = (): AnalysisDraft => ({
+  kind: 'describe',
+  columns: [],
+  bins: 20,
+  top: 10,
+  method: 'both',
+  group_by: [],
+  aggregates: [],
+  sort: 'groups',
+  group_limit: 1000,
+  target: '',
+  features: [],
+  positive: '',
+  test_pct: 25,
+  threshold: 0.5,
+  l2: 0,
+  standardise: true,
+  seed: 42,
+  k: 3,
+  restarts: null,
+  max_iterations: null,
+});
+
+export const newAggregate = (fn: AggregateFn = 'mean', column = ''): AggregateDraft => ({ id: newId(), fn, column });
+
+/** Numbers, and booleans as 0/1: what models, correlations and sums can use. */
+export const isNumeric = (c: ColumnInfo) => c.kind === 'number' || c.kind === 'boolean';
+
+/** The fields each kind sends; the rest of the draft stays put but is not sent. */
+const FIELDS: Record<AnalysisKind, readonly (keyof AnalysisDraft)[]> = {
+  describe: ['columns', 'bins', 'top'],
+  correlation: ['columns', 'method'],
+  group_by: ['group_by', 'aggregates', 'sort', 'group_limit'],
+  linear_regression: ['target', 'features', 'seed'],
+  logistic_regression: ['target', 'positive', 'features', 'test_pct', 'threshold', 'l2', 'standardise', 'seed', 'max_iterations'],
+  kmeans: ['k', 'features', 'standardise', 'seed', 'restarts', 'max_iterations'],
+};
+
+/** Form field keys are `a.<field>`, and `a.agg.<id>.column` for one aggregate's column. */
+export type AnalysisErrors = Record<string, string>;
+
+function positiveValue(d: AnalysisDraft, kind: ColumnKind | undefined, errors: AnalysisErrors): Scalar | undefined {
+  if (d.positive.trim() === '') return undefined;
+  const r = parseScalar(d.positive, kind === 'number' || kind === 'boolean' ? kind : 'string');
+  if (r.ok) return r.value;
+  errors['a.positive'] = r.error;
+  return d.positive;
+}
+
+/**
+ * The analysis as the protocol spells it (`{ analysis, ...options }`, no dataset and no where), with the problems a
+ * person can fix in the form. Column roles are checked here because the runner would refuse them anyway.
+ */
+export function buildAnalysis(d: AnalysisDraft, columns: ColumnInfo[]): { spec: Record<string, unknown>; errors: AnalysisErrors } {
+  const errors: AnalysisErrors = {};
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const known = columns.length > 0;
+  const spec: Record<string, unknown> = { analysis: d.kind };
+  const fields = FIELDS[d.kind];
+  const numericOnly = (names: string[], key: string, what: string) => {
+    const bad = names.filter((n) => known && byName.has(n) && !isNumeric(byName.get(n) as ColumnInfo));
+    const missing = names.filter((n) => known && !byName.has(n));
+    if (missing.length > 0) errors[key] = `Not in this dataset: ${missing.join(', ')}`;
+    else if (bad.length > 0) errors[key] = `${what} must be number or true/false columns: ${bad.join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`;
+  };
+
+  for (const f of fields) {
+    switch (f) {
+      case 'columns':
+        if (d.columns.length > 0) spec.columns = d.columns;
+        if (d.kind === 'correlation') {
+          numericOnly(d.columns, 'a.columns', 'Correlated columns');
+          if (d.columns.length === 1) errors['a.columns'] = 'Pick at least two columns, or none for every numeric column';
+        }
+        break;
+      case 'aggregates':
+        spec.aggregates = d.aggregates.map((a) => (a.column ? { fn: a.fn, column: a.column } : { fn: a.fn }));
+        for (const a of d.aggregates) {
+          const col = byName.get(a.column);
+          if (a.fn !== 'count' && !a.column) errors[`a.agg.${a.id}.column`] = `Pick the column to take the ${a.fn} of`;
+          else if (a.column && known && !col) errors[`a.agg.${a.id}.column`] = `"${a.column}" is not a column of this dataset`;
+          else if (col && ['sum', 'mean', 'median'].includes(a.fn) && !isNumeric(col)) {
+            errors[`a.agg.${a.id}.column`] = `The ${a.fn} needs a number column; ${a.column} is ${col.type}`;
+          }
+        }
+        break;
+      case 'group_limit':
+        if (d.group_limit !== null) spec.limit = d.group_limit;
+        break;
+      case 'target':
+        if (!d.target) errors['a.target'] = 'Pick the column to predict';
+        else if (known && !byName.has(d.target)) errors['a.target'] = `"${d.target}" is not a column of this dataset`;
+        else if (d.kind === 'linear_regression') numericOnly([d.target], 'a.target', 'The target');
+        spec.target = d.target;
+        break;
+      case 'features':
+        if (d.features.length === 0) errors['a.features'] = 'Pick at least one feature column';
+        numericOnly(d.features, 'a.features', 'Features');
+        if (d.target && d.features.includes(d.target)) errors['a.features'] = `${d.target} is the target; it cannot be a feature too`;
+        spec.features = d.features;
+        break;
+      case 'positive': {
+        const v = positiveValue(d, byName.get(d.target)?.kind, errors);
+        if (v !== undefined) spec.positive = v;
+        break;
+      }
+      case 'group_by':
+        if (d.group_by.length === 0) errors['a.group_by'] = 'Pick at least one column to group by';
+        spec.group_by = d.group_by;
+        break;
+      default: {
+        const v = d[f];
+        if (v !== null) spec[f] = v;
+      }
+    }
+  }
+
+  const parsed = AnalysisSpec.safeParse(spec);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = analysisErrorKey(d, issue.path);
+      errors[key] ??= issue.message;
+    }
+  }
+  return { spec, errors };
+}
+
+/** Where a schema issue inside the analysis (path below the spec) belongs in the form. */
+export function analysisErrorKey(d: AnalysisDraft, path: readonly PropertyKey[]): string {
+  const [field, index, sub] = path;
+  if (field === 'aggregates' && typeof index === 'number') {
+    const a = d.aggregates[index];
+    return a ? `a.agg.${a.id}.${sub === 'fn' ? 'fn' : 'column'}` : 'a.aggregates';
+  }
+  if (field === 'limit') return 'a.group_limit';
+  if (typeof field === 'string' && field in d) return `a.${field}`;
+  return 'form';
+}
+
+// --- back from a task's params, and from sessionStorage -----------------------------------------------------
+
+const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+
+/** A draft that asks the same as `spec` (parsed with the protocol's AnalysisSpec first). */
+export function analysisFromSpec(raw: unknown): AnalysisDraft | null {
+  const p = AnalysisSpec.safeParse(raw);
+  if (!p.success) return null;
+  const s = p.data;
+  const d = emptyAnalysis();
+  d.kind = s.analysis;
+  switch (s.analysis) {
+    case 'describe':
+      Object.assign(d, { columns: s.columns ?? [], bins: s.bins, top: s.top });
+      break;
+    case 'correlation':
+      Object.assign(d, { columns: s.columns ?? [], method: s.method });
+      break;
+    case 'group_by':
+      Object.assign(d, {
+        group_by: s.group_by,
+        aggregates: s.aggregates.map((a) => newAggregate(a.fn, a.column ?? '')),
+        sort: s.sort,
+        group_limit: s.limit,
+      });
+      break;
+    case 'linear_regression':
+      Object.assign(d, { target: s.target, features: s.features, seed: s.seed });
+      break;
+    case 'logistic_regression':
+      Object.assign(d, {
+        target: s.target,
+        positive: text(s.positive),
+        features: s.features,
+        test_pct: s.test_pct,
+        threshold: s.threshold,
+        l2: s.l2,
+        standardise: s.standardise,
+        seed: s.seed,
+        max_iterations: s.max_iterations,
+      });
+      break;
+    case 'kmeans':
+      Object.assign(d, {
+        k: s.k,
+        features: s.features,
+        standardise: s.standardise,
+        seed: s.seed,
+        restarts: s.restarts,
+        max_iterations: s.max_iterations,
+      });
+      break;
+  }
+  return d;
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const strings = (x: unknown) => (Array.isArray(x) ? x.filter((c): c is string => typeof c === 'string') : []);
+const numOr = (x: unknown, fallback: number | null) => (x === null ? null : typeof x === 'number' && Number.isFinite(x) ? x : fallback);
+
+/** A stored draft, field by field; anything that does not fit falls back to the default. */
+export function restoreAnalysis(raw: unknown): AnalysisDraft {
+  const d = emptyAnalysis();
+  if (!isRecord(raw)) return d;
+  d.kind = AnalysisKind.safeParse(raw.kind).data ?? d.kind;
+  d.method = CorrelationMethod.safeParse(raw.method).data ?? d.method;
+  d.sort = raw.sort === 'count' ? 'count' : 'groups';
+  d.columns = strings(raw.columns);
+  d.group_by = strings(raw.group_by);
+  d.features = strings(raw.features);
+  d.target = typeof raw.target === 'string' ? raw.target : '';
+  d.positive = typeof raw.positive === 'string' ? raw.positive : '';
+  d.standardise = raw.standardise !== false;
+  if (Array.isArray(raw.aggregates)) {
+    d.aggregates = raw.aggregates.filter(isRecord).map((a) => ({
+      id: typeof a.id === 'string' && a.id ? a.id : newId(),
+      fn: AggregateFn.safeParse(a.fn).data ?? 'count',
+      column: typeof a.column === 'string' ? a.column : '',
+    }));
+  }
+  for (const k of ['bins', 'top', 'group_limit', 'test_pct', 'threshold', 'l2', 'seed', 'k', 'restarts', 'max_iterations'] as const) {
+    d[k] = numOr(raw[k], d[k]);
+  }
+  return d;
+}

@@ -1,0 +1,58 @@
+// A task's result, read with its op's schema: rows, an analysis, or a file in the blob store; and links to such files.
+import { AnalysisResult, BlobRef, ExportResult, FederatedPartial, RowsResult } from '@simpul/protocol';
+import type { OpCode } from '@simpul/protocol';
+
+export type ResultShape =
+  | { kind: 'rows'; rows: RowsResult }
+  | { kind: 'analysis'; analysis: AnalysisResult }
+  | { kind: 'file'; file: BlobRef }
+  | { kind: 'partial'; partial: FederatedPartial } // one site's aggregates for one round of a federated study
+  | { kind: 'unknown'; problem: string };
+
+const issuesText = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
+  issues
+    .slice(0, 3)
+    .map((i) => `${i.path.map(String).join('.') || 'result'}: ${i.message}`)
+    .join('; ');
+
+/** What the result of a task with this op is. A result too large to keep inline may arrive as a file link instead. */
+export function readResult(op: OpCode, raw: unknown): ResultShape {
+  const schema = op === 300 ? AnalysisResult : op === 400 ? ExportResult : RowsResult;
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) {
+    if (op === 300) return { kind: 'analysis', analysis: parsed.data as AnalysisResult };
+    if (op === 400) return { kind: 'file', file: parsed.data as ExportResult };
+    return { kind: 'rows', rows: parsed.data as RowsResult };
+  }
+  if (op === 300) {
+    const partial = FederatedPartial.safeParse(raw);
+    if (partial.success) return { kind: 'partial', partial: partial.data };
+  }
+  const file = BlobRef.safeParse(raw);
+  if (file.success) return { kind: 'file', file: file.data };
+  return { kind: 'unknown', problem: issuesText(parsed.error.issues) };
+}
+
+/**
+ * Where a blob link points. Links may be absolute (a signed URL of an S3-compatible store) or relative to the hub,
+ * which serves this app: those resolve against its origin, not against the page's path. Anything but http(s) is refused.
+ */
+export function hubUrl(url: string, origin: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url, origin.replace(/\/*$/, '/'));
+  } catch {
+    return null;
+  }
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+}
+
+const EXTENSIONS: Record<string, string> = { csv: 'csv', parquet: 'parquet', json: 'json', ndjson: 'ndjson', xlsx: 'xlsx', pdf: 'pdf' };
+
+/** The file name to save a blob as: the runner's own name when it gave one, else one made from the task and format. */
+export function downloadName(file: BlobRef, base: string): string {
+  const own = file.filename?.split(/[\\/]/).pop();
+  if (own) return own;
+  const ext = EXTENSIONS[file.format.toLowerCase()] ?? (/^[a-z0-9]{1,8}$/i.test(file.format) ? file.format.toLowerCase() : 'bin');
+  return `${base}.${ext}`;
+}
