@@ -8,6 +8,8 @@ import type { Notifier } from './queue/notifier.ts';
 /** Which runners hold a live socket on this hub. */
 export interface Presence {
   has(runnerId: string): boolean;
+  /** The runner spoke over another channel (an HTTP ping): it is alive even if its socket was quiet. */
+  heard(runnerId: string): void;
 }
 
 export interface HubContext {

@@ -35,3 +35,9 @@ export function toErrorBody(err: unknown): { status: HttpStatus; body: ErrorBody
   if (err instanceof HubError) return { status: err.status, body: err.body() };
   return { status: 500, body: { error: { code: 'internal', message: 'internal error; the hub logged the details' } } };
 }
+
+/** Says which side is behind, so that the message tells the operator what to upgrade. */
+export function protocolMismatch(theirs: number, ours: number, who = 'runner'): HubError {
+  const upgrade = theirs > ours ? 'upgrade the hub' : `upgrade the ${who}`;
+  return new HubError('protocol_mismatch', 400, `${who} speaks protocol ${theirs}, hub speaks ${ours}: ${upgrade}`);
+}

@@ -5,8 +5,8 @@ import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { TaskRow } from '../db/schema.ts';
 import { newId } from '../auth/tokens.ts';
-import { fromJson, iso } from '../store/json.ts';
-import { z } from 'zod';
+import { iso } from '../store/json.ts';
+import { taskParams } from '../store/views.ts';
 
 export interface Claimant {
   id: string;
@@ -14,13 +14,11 @@ export interface Claimant {
   draining?: boolean;
 }
 
-const Params = z.record(z.string(), z.unknown());
-
 export function toOffer(row: TaskRow): TaskOffer {
   return {
     task_id: row.id,
     op: row.op as TaskOffer['op'],
-    params: fromJson(row.params, Params, {}),
+    params: taskParams(row),
     attempt: row.attempt,
     lease_token: row.lease_token ?? '',
     lease_expires_at: iso(row.lease_expires_at ?? 0),

@@ -82,23 +82,36 @@ export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transp
 
 /**
  * Hands a lease back without counting it as an attempt (an offer refused or not acked, a claim that raced a
- * disconnect): the task is queued again at once, or canceled if a cancel arrived meanwhile.
+ * disconnect, a runner that drains): the task is queued again at once, or canceled if a cancel arrived meanwhile.
+ * Returns the task's new status, or undefined when the lease was no longer current (nothing changed).
+ * `alsoRunning`: the runner itself hands back a task it had started (only it knows the work stopped).
  */
-export async function release(ctx: Ctx, taskId: string, leaseToken: string, now = Date.now()): Promise<boolean> {
+export async function release(ctx: Ctx, taskId: string, leaseToken: string, now = Date.now(), alsoRunning = false): Promise<'queued' | 'canceled' | undefined> {
+  const states = alsoRunning ? [...ACTIVE_STATES] : ['leased' as const];
   const done = await ctx.db.transaction().execute(async (trx) => {
-    const t = await trx.selectFrom('tasks').select(['cancel_requested']).where('id', '=', taskId).where('lease_token', '=', leaseToken).where('status', '=', 'leased').executeTakeFirst();
-    if (!t) return false;
-    const base = trx.updateTable('tasks').where('id', '=', taskId).where('lease_token', '=', leaseToken).where('status', '=', 'leased');
+    const t = await trx.selectFrom('tasks').select(['cancel_requested']).where('id', '=', taskId).where('lease_token', '=', leaseToken).where('status', 'in', states).executeTakeFirst();
+    if (!t) return undefined;
+    const base = trx.updateTable('tasks').where('id', '=', taskId).where('lease_token', '=', leaseToken).where('status', 'in', states);
     const res = t.cancel_requested
       ? await base
           .set({ status: 'canceled', lease_expires_at: null, deadline_at: null, finished_at: now, updated_at: now, error: toJson({ code: 'canceled', message: 'canceled before the runner started it' }) })
           .executeTakeFirst()
       : await base
-          .set((eb) => ({ status: 'queued', attempt: eb('attempt', '-', 1), lease_token: null, lease_expires_at: null, deadline_at: null, available_at: now, updated_at: now }))
+          .set((eb) => ({
+            status: 'queued',
+            attempt: eb('attempt', '-', 1),
+            lease_token: null,
+            lease_expires_at: null,
+            deadline_at: null,
+            available_at: now,
+            progress: null,
+            progress_message: null,
+            updated_at: now,
+          }))
           .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) return false;
+    if (Number(res.numUpdatedRows) !== 1) return undefined;
     await trx.updateTable('task_attempts').set({ outcome: 'released', ended_at: now }).where('lease_token', '=', leaseToken).execute();
-    return true;
+    return t.cancel_requested ? ('canceled' as const) : ('queued' as const);
   });
   if (done) {
     ctx.events.tasks([taskId]);

@@ -10,6 +10,7 @@ export interface CancelNotice {
 interface Events {
   available: []; // tasks became claimable: created, re-queued, handed back
   freed: [runnerId: string]; // a runner finished a task and may take another
+  lost: [runnerId: string]; // a runner let a lease expire: it may be frozen or cut off
   tasks: [ids: string[]]; // tasks changed (web updates)
   runners: [ids: string[]]; // runners changed (web updates)
   cancel: [notice: CancelNotice]; // a held task was asked to stop
@@ -33,6 +34,9 @@ export class Notifier {
   }
   freed(runnerId: string): void {
     this.emitter.emit('freed', runnerId);
+  }
+  lost(runnerId: string): void {
+    this.emitter.emit('lost', runnerId);
   }
   tasks(ids: string[]): void {
     if (ids.length) this.emitter.emit('tasks', ids);

@@ -37,6 +37,7 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
   const stats: ReapStats = { requeued: 0, failed: 0, canceled: 0, timedOut: 0, purged: 0 };
   const changed: string[] = [];
   const runners = new Set<string>();
+  const lost = new Set<string>();
 
   const expired = await ctx.db
     .selectFrom('tasks')
@@ -52,7 +53,10 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
     if (!ok) continue;
     stats[kind]++;
     changed.push(t.id);
-    if (t.runner_id) runners.add(t.runner_id);
+    if (t.runner_id) {
+      runners.add(t.runner_id);
+      lost.add(t.runner_id);
+    }
     ctx.log.info('lease expired', { task_id: t.id, runner_id: t.runner_id, attempt: t.attempt, then: kind });
   }
 
@@ -89,6 +93,7 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
 
   ctx.events.tasks(changed);
   ctx.events.runners([...runners]);
+  for (const r of lost) ctx.events.lost(r);
   if (stats.requeued) ctx.events.available();
   for (const r of runners) ctx.events.freed(r);
   return stats;

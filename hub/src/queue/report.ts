@@ -1,11 +1,12 @@
 // Progress and results from runners, fenced by the lease token: stale tokens change nothing.
-import { OpResult, type OpCode, type ProgressReply, type ResultPost, type ResultReply, type TaskProgress } from '@simpul/protocol';
+import { OpResult, type OpCode, type ProgressReply, type ReleaseReply, type ReleaseRequest, type ResultPost, type ResultReply, type TaskProgress } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
 import { toJson } from '../store/json.ts';
 import { ACTIVE_STATES, getTask, runnerEverHeld } from '../store/tasks.ts';
 import { hashJson } from './canonical-json.ts';
+import { release as releaseLease } from './leases.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 
@@ -45,6 +46,17 @@ export async function progress(ctx: Ctx, runner: RunnerRow, msg: TaskProgress, n
   if (!row) throw staleLease(task.id);
   ctx.events.tasks([task.id]);
   return { ok: true, canceled: row.cancel_requested === 1, lease_expires_at: new Date(row.lease_expires_at ?? now).toISOString() };
+}
+
+/** The runner hands a task back unstarted (or stopped, e.g. while draining): queued again at once, attempt not spent. */
+export async function release(ctx: Ctx, runner: RunnerRow, msg: ReleaseRequest, now = Date.now()): Promise<ReleaseReply> {
+  const task = await taskFor(ctx, runner, msg.task_id, msg.lease_token);
+  if (!isActive(task)) throw staleLease(task.id);
+  const status = await releaseLease(ctx, task.id, msg.lease_token, now, true);
+  if (!status) throw staleLease(task.id);
+  ctx.events.runners([runner.id]);
+  ctx.events.freed(runner.id);
+  return { ok: true, status };
 }
 
 /** What a final report is compared on: the same report twice stores once, a different one is a conflict. */

@@ -14,3 +14,7 @@ export async function isValidEnrollmentKey(db: Db, key: string): Promise<boolean
   const row = await db.selectFrom('enrollment_keys').select(['key_hash', 'revoked_at']).where('key_hash', '=', h).executeTakeFirst();
   return row !== undefined && row.revoked_at === null && sameHash(row.key_hash, h);
 }
+
+export function findEnrollmentKey(db: Db, key: string) {
+  return db.selectFrom('enrollment_keys').selectAll().where('key_hash', '=', hashToken(key)).executeTakeFirst();
+}

@@ -8,11 +8,13 @@ const Params = z.record(z.string(), z.unknown());
 const Labels = z.array(z.string());
 const Datasets = z.array(DatasetInfo);
 
+export const taskParams = (row: Pick<TaskRow, 'params'>) => fromJson(row.params, Params, {});
+
 export function taskView(row: TaskRow, attempts?: AttemptRow[]): TaskView {
   return {
     task_id: row.id,
     op: row.op as OpCode,
-    params: fromJson(row.params, Params, {}),
+    params: taskParams(row),
     dataset: row.dataset,
     target_runner_id: row.target_runner_id,
     runner_id: row.runner_id,

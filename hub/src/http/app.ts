@@ -1,0 +1,70 @@
+// The Hono app: /api/v1 routes, error mapping, body limits, and the web app's static files.
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { API_PREFIX, ROUTES } from '@simpul/protocol';
+import type { HubContext } from '../context.ts';
+import { HubError, notFound, toErrorBody, tooLarge, unavailable } from '../errors.ts';
+import type { HubEnv } from './env.ts';
+import { runnerRoutes } from './runner-routes.ts';
+import { staticRoutes } from './static.ts';
+import { taskRoutes } from './task-routes.ts';
+import { userRoutes } from './user-routes.ts';
+
+const MiB = 1024 * 1024;
+
+function limit(maxSize: number): MiddlewareHandler<HubEnv> {
+  return bodyLimit({
+    maxSize,
+    // The rest of the body is never read: close the connection so that the client does not reuse it mid-upload.
+    onError: (c) => c.json(tooLarge(`the body is larger than ${maxSize} bytes`).body(), 413, { Connection: 'close' }),
+  });
+}
+
+export function createApp(hub: HubContext): Hono<HubEnv> {
+  const app = new Hono<HubEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('hub', hub);
+    // While closing, requests that still arrive on kept-alive connections are turned away.
+    if (hub.closing.aborted) {
+      c.header('Connection', 'close');
+      throw unavailable('the hub is shutting down; retry shortly');
+    }
+    await next();
+  });
+
+  // Results may be up to the inline limit (plus the envelope); batches of tasks are larger than single bodies.
+  const resultLimit = limit(hub.config.inlineResultMax + 64 * 1024);
+  const batchLimit = limit(8 * MiB);
+  const defaultLimit = limit(1 * MiB);
+  app.use(`${API_PREFIX}/*`, (c, next) => {
+    if (c.req.path === ROUTES.result.path) return resultLimit(c, next);
+    if (c.req.path === ROUTES.createTask.path) return batchLimit(c, next);
+    return defaultLimit(c, next);
+  });
+
+  runnerRoutes(app);
+  taskRoutes(app);
+  userRoutes(app);
+
+  app.all('/api/*', (c) => {
+    throw notFound(`no route ${c.req.method} ${c.req.path}`);
+  });
+
+  staticRoutes(app, hub.config.webDir);
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `nothing at ${c.req.path}` } }, 404));
+
+  app.onError((err, c) => {
+    if (err instanceof HubError) return c.json(err.body(), err.status);
+    if (err instanceof HTTPException && err.status < 500) {
+      return c.json({ error: { code: err.status === 413 ? 'payload_too_large' : 'bad_request', message: err.message || 'bad request' } }, err.status);
+    }
+    hub.log.error('request failed', { method: c.req.method, path: c.req.path, err });
+    const { status, body } = toErrorBody(err);
+    return c.json(body, status);
+  });
+
+  return app;
+}

@@ -1,0 +1,32 @@
+// Every body and query is parsed with the protocol's schemas; anything else is a 400 with the zod issues.
+import type { z } from 'zod';
+import { badRequest } from '../errors.ts';
+import type { Ctx } from './env.ts';
+
+function issues(error: z.ZodError) {
+  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
+}
+
+export async function readBody<S extends z.ZodType>(c: Ctx, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw badRequest('the body is not valid JSON (send Content-Type: application/json)');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw badRequest('the body does not match the expected shape', issues(parsed.error));
+  return parsed.data;
+}
+
+export function readQuery<S extends z.ZodType>(c: Ctx, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw badRequest('the query does not match the expected shape', issues(parsed.error));
+  return parsed.data;
+}
+
+export function readParam<S extends z.ZodType>(c: Ctx, name: string, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.param(name));
+  if (!parsed.success) throw badRequest(`path parameter ${name} is not valid`, issues(parsed.error));
+  return parsed.data;
+}

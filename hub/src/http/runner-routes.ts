@@ -1,0 +1,81 @@
+// Routes for runners: register, ping, claim (GET /tasks with a runner token), progress, release, result.
+import type { Hono } from 'hono';
+import {
+  ClaimQuery,
+  PingRequest,
+  PROTOCOL_VERSION,
+  RegisterRequest,
+  ReleaseRequest,
+  ResultPost,
+  ROUTES,
+  TaskProgress,
+  type ClaimReply,
+  type RegisterReply,
+} from '@simpul/protocol';
+import { forbidden, protocolMismatch, unauthorized } from '../errors.ts';
+import { ping } from '../queue/leases.ts';
+import { progress, release, result } from '../queue/report.ts';
+import { isValidEnrollmentKey } from '../store/enrollment-keys.ts';
+import { createRunner } from '../store/runners.ts';
+import { requireRunner, type Ctx, type HubEnv } from './env.ts';
+import { longPollClaim } from './long-poll.ts';
+import { readBody, readQuery } from './parse.ts';
+
+export function runnerRoutes(app: Hono<HubEnv>): void {
+  app.post(ROUTES.register.path, async (c) => {
+    const hub = c.get('hub');
+    const body = await readBody(c, RegisterRequest);
+    if (body.protocol_version !== PROTOCOL_VERSION) throw protocolMismatch(body.protocol_version, PROTOCOL_VERSION);
+    if (!(await isValidEnrollmentKey(hub.db, body.enrollment_key))) throw unauthorized('enrolment key not valid: ask the hub admin for the current one');
+    const { row, token } = await createRunner(hub.db, {
+      name: body.name,
+      labels: body.labels,
+      datasets: body.datasets,
+      version: body.version,
+      protocolVersion: body.protocol_version,
+    });
+    hub.log.info('runner registered', { runner_id: row.id, name: row.name });
+    hub.events.runners([row.id]);
+    hub.events.available(); // it may serve datasets that tasks are waiting for
+    const reply: RegisterReply = { runner_id: row.id, token, heartbeat_interval_s: hub.config.heartbeatS, lease_ttl_s: hub.config.leaseTtlS };
+    return c.json(reply, 201);
+  });
+
+  app.post(ROUTES.ping.path, async (c) => {
+    const hub = c.get('hub');
+    const runner = await requireRunner(c);
+    const body = await readBody(c, PingRequest);
+    if (body.protocol_version !== undefined && body.protocol_version !== PROTOCOL_VERSION) throw protocolMismatch(body.protocol_version, PROTOCOL_VERSION);
+    hub.presence.heard(runner.id);
+    const { reply } = await ping(hub, runner, body, hub.presence.has(runner.id) ? 'websocket' : 'polling');
+    return c.json(reply);
+  });
+
+  app.post(ROUTES.progress.path, async (c) => {
+    const runner = await requireRunner(c);
+    const body = await readBody(c, TaskProgress);
+    return c.json(await progress(c.get('hub'), runner, body));
+  });
+
+  app.post(ROUTES.release.path, async (c) => {
+    const runner = await requireRunner(c);
+    const body = await readBody(c, ReleaseRequest);
+    return c.json(await release(c.get('hub'), runner, body));
+  });
+
+  app.post(ROUTES.result.path, async (c) => {
+    const runner = await requireRunner(c);
+    const body = await readBody(c, ResultPost);
+    return c.json(await result(c.get('hub'), runner, body));
+  });
+}
+
+/** GET /api/v1/tasks with a runner token: claim, long-polling up to `wait` seconds. */
+export async function claimRoute(c: Ctx) {
+  const runner = await requireRunner(c);
+  const q = readQuery(c, ClaimQuery);
+  if (q.runner_id !== runner.id) throw forbidden(`this token belongs to runner ${runner.id}, not ${q.runner_id}`);
+  const tasks = await longPollClaim(c.get('hub'), runner, q, c.req.raw.signal);
+  const reply: ClaimReply = { tasks };
+  return c.json(reply);
+}

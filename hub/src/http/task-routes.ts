@@ -1,0 +1,68 @@
+// Routes for users: create, list, read and cancel tasks; read results.
+import type { Hono } from 'hono';
+import { ErrorInfo, ROUTES, TaskCreateBody, TaskId, TaskListQuery, type ResultView, type TaskList, type TaskView } from '@simpul/protocol';
+import { z } from 'zod';
+import type { TaskRow } from '../db/schema.ts';
+import { notFound } from '../errors.ts';
+import { cancelTask } from '../queue/cancel.ts';
+import { enqueue } from '../queue/enqueue.ts';
+import { fromJson } from '../store/json.ts';
+import { getTask, listAttempts, listTasks } from '../store/tasks.ts';
+import { taskView } from '../store/views.ts';
+import { callerOf, isAdmin, requireUser, type Ctx, type HubEnv, type UserCaller } from './env.ts';
+import { claimRoute } from './runner-routes.ts';
+import { readBody, readParam, readQuery } from './parse.ts';
+
+/** The task if this user may see it; another analyst's task is "not found" rather than "forbidden", to hide that it exists. */
+async function visibleTask(c: Ctx, user: UserCaller): Promise<TaskRow> {
+  const id = readParam(c, 'task_id', TaskId);
+  const task = await getTask(c.get('hub').db, id);
+  if (!task || (!isAdmin(user) && task.created_by !== user.user.id)) throw notFound(`no task ${id}`);
+  return task;
+}
+
+export function taskRoutes(app: Hono<HubEnv>): void {
+  app.post(ROUTES.createTask.path, async (c) => {
+    const user = await requireUser(c);
+    const body = await readBody(c, TaskCreateBody);
+    const created = await enqueue(c.get('hub'), Array.isArray(body) ? body : [body], user.user.id);
+    return c.json(Array.isArray(body) ? { tasks: created } : created[0], 201);
+  });
+
+  // One path, two callers: a runner claims work, a user lists tasks.
+  app.get(ROUTES.claim.path, async (c) => {
+    const caller = await callerOf(c);
+    if (caller.kind === 'runner') return claimRoute(c);
+    const user = await requireUser(c);
+    const q = readQuery(c, TaskListQuery);
+    const rows = await listTasks(c.get('hub').db, q, isAdmin(user) ? undefined : user.user.id);
+    const reply: TaskList = { tasks: rows.map((r) => taskView(r)) };
+    return c.json(reply);
+  });
+
+  app.get(ROUTES.getTask.path, async (c) => {
+    const user = await requireUser(c);
+    const task = await visibleTask(c, user);
+    const view: TaskView = taskView(task, await listAttempts(c.get('hub').db, task.id));
+    return c.json(view);
+  });
+
+  app.post(ROUTES.cancelTask.path, async (c) => {
+    const user = await requireUser(c);
+    const task = await visibleTask(c, user);
+    return c.json(await cancelTask(c.get('hub'), task.id, user.user.username));
+  });
+
+  app.get(ROUTES.getResult.path, async (c) => {
+    const user = await requireUser(c);
+    const task = await visibleTask(c, user);
+    const view: ResultView = {
+      task_id: task.id,
+      status: task.status,
+      progress: task.progress,
+      error: fromJson(task.error, ErrorInfo.nullable(), null),
+    };
+    if (task.result !== null) view.result = fromJson(task.result, z.unknown(), null);
+    return c.json(view);
+  });
+}

@@ -1,0 +1,199 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CancelReply, ResultView, TaskList, TaskView, TasksCreated } from '@simpul/protocol';
+import { rowsResult, startTestHub, waitFor, type TestHub } from '../testing/support.ts';
+import { call, login, register } from '../testing/http.ts';
+
+const test = suite<{ hub: TestHub; token: string }>('http tasks', {} as { hub: TestHub; token: string });
+test.before(async (c) => {
+  c.hub = await startTestHub();
+  c.token = (await login(c.hub.url, 'admin', 'admin-password')).token;
+});
+test.after(async (c) => {
+  await c.hub.cleanup();
+});
+
+test('create one → 201 {task_id, status}; a batch → 201 {tasks}', async ({ hub, token }) => {
+  const one = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 200, params: { dataset: 'cars', where: { column: 'hp', op: '>', value: 100 } } } });
+  assert.is(one.status, 201);
+  assert.is(one.body.status, 'queued');
+  const batch = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: [
+      { op: 100, params: { dataset: 'cars' } },
+      { op: 100, params: { dataset: 'cars', limit: 5 }, timeout_s: 60, max_attempts: 2 },
+    ],
+  });
+  assert.is(batch.status, 201);
+  const created = TasksCreated.parse(batch.body);
+  assert.is(created.tasks.length, 2);
+  const view = TaskView.parse((await call(hub.url, 'GET', `/api/v1/tasks/${created.tasks[1].task_id}`, { token })).body);
+  assert.is(view.timeout_s, 60);
+  assert.is(view.max_attempts, 2);
+  assert.is(view.target_runner_id, null);
+  assert.equal(view.params, { dataset: 'cars', limit: 5, offset: 0 });
+  assert.equal(view.attempts, []);
+});
+
+test('bad input → 400 bad_request with zod issues; never a 500', async ({ hub, token }) => {
+  const notJson = await call(hub.url, 'POST', '/api/v1/tasks', { token, raw: '{"op": 100,' });
+  assert.is(notJson.status, 400);
+  assert.is(notJson.body.error.code, 'bad_request');
+  const badOp = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 999, params: {} } });
+  assert.is(badOp.status, 400);
+  assert.ok(Array.isArray(badOp.body.error.details) && badOp.body.error.details.length > 0);
+  const badFilter = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 200, params: { dataset: 'cars', where: { column: 'x', op: 'between', value: 3 } } } });
+  assert.is(badFilter.status, 400);
+  const emptyBatch = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [] });
+  assert.is(emptyBatch.status, 400);
+  const badQuery = await call(hub.url, 'GET', '/api/v1/tasks?limit=abc', { token });
+  assert.is(badQuery.status, 400);
+  const badId = await call(hub.url, 'GET', '/api/v1/tasks/not%20an%20id', { token });
+  assert.is(badId.status, 400);
+  const big = await call(hub.url, 'POST', '/api/v1/auth/login', { raw: JSON.stringify({ username: 'x', password: 'y'.repeat(2 * 1024 * 1024) }) });
+  assert.is(big.status, 413);
+  assert.is(big.body.error.code, 'payload_too_large');
+});
+
+test('a task for an unknown runner → 404; a dataset nobody serves yet is still queued', async ({ hub, token }) => {
+  const r = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, runner_id: 'rnr_missing', params: { dataset: 'cars' } } });
+  assert.is(r.status, 404);
+  assert.is(r.body.error.code, 'not_found');
+  const batch = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [{ op: 100, params: { dataset: 'x' } }, { op: 100, runner_id: 'rnr_missing', params: { dataset: 'x' } }] });
+  assert.is(batch.status, 404, 'a batch is all or nothing');
+  const list = TaskList.parse((await call(hub.url, 'GET', '/api/v1/tasks?dataset=x', { token })).body);
+  assert.is(list.tasks.length, 0, 'nothing of the failed batch was stored');
+  const q = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'nobody-has-this' } } });
+  assert.is(q.status, 201);
+  assert.is(q.body.status, 'queued');
+});
+
+test('unknown task → 404; unknown route → 404 JSON', async ({ hub, token }) => {
+  for (const [method, path] of [
+    ['GET', '/api/v1/tasks/t_unknown'],
+    ['GET', '/api/v1/result/t_unknown'],
+    ['POST', '/api/v1/tasks/t_unknown/cancel'],
+    ['GET', '/api/v1/runners/rnr_unknown'],
+    ['GET', '/api/v1/nothing-here'],
+    ['DELETE', '/api/v1/tasks'],
+  ]) {
+    const r = await call(hub.url, method, path, { token });
+    assert.is(r.status, 404, `${method} ${path}`);
+    assert.is(r.body.error.code, 'not_found');
+  }
+});
+
+test('list filters: status, runner, dataset, limit, before', async ({ hub, token }) => {
+  const runner = await register(hub.url, 'test-enrollment-key', 'lister', ['listed']);
+  const made = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: [1, 2, 3].map(() => ({ op: 100, runner_id: runner.runner_id, params: { dataset: 'listed' } })),
+  });
+  const ids = made.body.tasks.map((t: { task_id: string }) => t.task_id);
+  const byRunner = TaskList.parse((await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token })).body);
+  assert.equal(byRunner.tasks.map((t) => t.task_id).sort(), [...ids].sort());
+  const page = TaskList.parse((await call(hub.url, 'GET', '/api/v1/tasks?dataset=listed&limit=2', { token })).body);
+  assert.is(page.tasks.length, 2);
+  assert.ok(page.tasks[0].created_at >= page.tasks[1].created_at, 'newest first');
+  const canceled = TaskList.parse((await call(hub.url, 'GET', '/api/v1/tasks?dataset=listed&status=canceled', { token })).body);
+  assert.is(canceled.tasks.length, 0);
+  const before = TaskList.parse((await call(hub.url, 'GET', `/api/v1/tasks?dataset=listed&before=${encodeURIComponent('2000-01-01T00:00:00.000Z')}`, { token })).body);
+  assert.is(before.tasks.length, 0);
+});
+
+test('the whole trip over HTTP: claim, progress, result; then result view, attempts and runner status', async ({ hub, token }) => {
+  const runner = await register(hub.url, 'test-enrollment-key', 'trip', ['trip-data']);
+  const created = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'trip-data' } } });
+  const claimed = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}&wait=0&limit=5`, { token: runner.token });
+  assert.is(claimed.status, 200);
+  const [offer] = claimed.body.tasks;
+  assert.is(offer.task_id, created.body.task_id);
+
+  const busy = await call(hub.url, 'GET', `/api/v1/runners/${runner.runner_id}`, { token });
+  assert.is(busy.body.status, 'busy');
+  assert.is(busy.body.active_tasks, 1);
+  assert.is(busy.body.online, true);
+  assert.is(busy.body.transport, 'polling');
+
+  const p = await call(hub.url, 'POST', '/api/v1/progress', { token: runner.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, percent: 50 } });
+  assert.is(p.status, 200);
+  assert.is(p.body.canceled, false);
+  const running = ResultView.parse((await call(hub.url, 'GET', `/api/v1/result/${offer.task_id}`, { token })).body);
+  assert.is(running.status, 'running');
+  assert.is(running.progress, 50);
+
+  const post = { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: rowsResult(3) };
+  assert.equal((await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: post })).body, { ok: true, stored: true });
+  const again = await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: post });
+  assert.is(again.status, 200);
+  assert.equal(again.body, { ok: true, stored: false });
+  const other = await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: { ...post, result: rowsResult(4) } });
+  assert.is(other.status, 409);
+  assert.is(other.body.error.code, 'conflict');
+  const stale = await call(hub.url, 'POST', '/api/v1/progress', { token: runner.token, body: { task_id: offer.task_id, lease_token: 'lease_old', percent: 1 } });
+  assert.is(stale.status, 409);
+  assert.is(stale.body.error.code, 'stale_lease');
+
+  const view = ResultView.parse((await call(hub.url, 'GET', `/api/v1/result/${offer.task_id}`, { token })).body);
+  assert.is(view.status, 'succeeded');
+  assert.equal(view.result, rowsResult(3));
+  const task = TaskView.parse((await call(hub.url, 'GET', `/api/v1/tasks/${offer.task_id}`, { token })).body);
+  assert.is(task.attempts!.length, 1);
+  assert.is(task.attempts![0].outcome, 'succeeded');
+  assert.is(task.attempts![0].runner_id, runner.runner_id);
+  const cancel = await call(hub.url, 'POST', `/api/v1/tasks/${offer.task_id}/cancel`, { token });
+  assert.is(cancel.status, 409, 'a finished task cannot be canceled');
+  const idle = await call(hub.url, 'GET', `/api/v1/runners/${runner.runner_id}`, { token });
+  assert.is(idle.body.status, 'online');
+});
+
+test('a runner may touch only its own tasks: 403', async ({ hub, token }) => {
+  const a = await register(hub.url, 'test-enrollment-key', 'a', ['own']);
+  const b = await register(hub.url, 'test-enrollment-key', 'b', ['own']);
+  await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, runner_id: a.runner_id, params: { dataset: 'own' } } });
+  const foreignClaim = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${a.runner_id}`, { token: b.token });
+  assert.is(foreignClaim.status, 403);
+  assert.is(foreignClaim.body.error.code, 'forbidden');
+  const foreignPing = await call(hub.url, 'POST', '/api/v1/ping', { token: b.token, body: { runner_id: a.runner_id } });
+  assert.is(foreignPing.status, 403);
+  const [offer] = (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${a.runner_id}`, { token: a.token })).body.tasks;
+  const foreignResult = await call(hub.url, 'POST', '/api/v1/result', { token: b.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: rowsResult() } });
+  assert.is(foreignResult.status, 403);
+  const foreignProgress = await call(hub.url, 'POST', '/api/v1/progress', { token: b.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, percent: 5 } });
+  assert.is(foreignProgress.status, 403);
+});
+
+test('cancel over HTTP: queued → canceled; leased → listed in the holder’s ping → canceled by its report', async ({ hub, token }) => {
+  const runner = await register(hub.url, 'test-enrollment-key', 'c', ['cancel-me']);
+  const q = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'nobody-serves' } } });
+  assert.equal(CancelReply.parse((await call(hub.url, 'POST', `/api/v1/tasks/${q.body.task_id}/cancel`, { token })).body), { task_id: q.body.task_id, status: 'canceled' });
+  const again = await call(hub.url, 'POST', `/api/v1/tasks/${q.body.task_id}/cancel`, { token });
+  assert.is(again.status, 409);
+
+  await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'cancel-me' } } });
+  const [offer] = (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token: runner.token })).body.tasks;
+  const c = await call(hub.url, 'POST', `/api/v1/tasks/${offer.task_id}/cancel`, { token });
+  assert.equal(c.body, { task_id: offer.task_id, status: 'leased' });
+  const ping = await call(hub.url, 'POST', '/api/v1/ping', { token: runner.token, body: { runner_id: runner.runner_id, leases: [{ task_id: offer.task_id, lease_token: offer.lease_token }] } });
+  assert.equal(ping.body.cancel, [offer.task_id]);
+  await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'canceled' } });
+  assert.is((await call(hub.url, 'GET', `/api/v1/tasks/${offer.task_id}`, { token })).body.status, 'canceled');
+});
+
+test('results over the inline limit → 413 payload_too_large', async ({ hub, token }) => {
+  const runner = await register(hub.url, 'test-enrollment-key', 'big', ['big']);
+  await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'big' } } });
+  const [offer] = (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token: runner.token })).body.tasks;
+  const limit = hub.ctx.config.inlineResultMax;
+  const justOver = { ...rowsResult(1), rows: [['x'.repeat(limit)]] };
+  const r1 = await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: justOver } });
+  assert.is(r1.status, 413);
+  assert.is(r1.body.error.code, 'payload_too_large');
+  const huge = { ...rowsResult(1), rows: [['x'.repeat(limit * 2)]] };
+  const r2 = await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: huge } });
+  assert.is(r2.status, 413, 'refused by the body limit before parsing');
+  assert.is(r2.body.error.code, 'payload_too_large');
+  await waitFor('task still leased', async () => (await call(hub.url, 'GET', `/api/v1/tasks/${offer.task_id}`, { token })).body.status === 'leased');
+});
+
+test.run();

@@ -1,0 +1,64 @@
+// Routes for users: log in and out, who am I, runners.
+import type { Hono } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { LoginRequest, ROUTES, RunnerId, type LoginReply, type RunnerList } from '@simpul/protocol';
+import { SESSION_COOKIE } from '../auth/caller.ts';
+import { dummyHash, verifyPassword } from '../auth/passwords.ts';
+import { notFound, unauthorized } from '../errors.ts';
+import { getRunner, listRunners } from '../store/runners.ts';
+import { runnerViews } from '../store/runner-status.ts';
+import { createSession, findUserByName, revokeSession, SESSION_TTL_MS } from '../store/users.ts';
+import { userView } from '../store/views.ts';
+import { requireUser, type HubEnv } from './env.ts';
+import { readBody, readParam } from './parse.ts';
+
+export function userRoutes(app: Hono<HubEnv>): void {
+  app.post(ROUTES.login.path, async (c) => {
+    const hub = c.get('hub');
+    const body = await readBody(c, LoginRequest);
+    const user = await findUserByName(hub.db, body.username);
+    // Verify against a dummy hash for unknown users, so that timing does not tell which part was wrong.
+    const ok = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash()));
+    if (!user || !ok || user.disabled_at !== null) throw unauthorized('wrong username or password');
+    const session = await createSession(hub.db, user.id);
+    setCookie(c, SESSION_COOKIE, session.token, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+      secure: new URL(c.req.url).protocol === 'https:',
+      maxAge: Math.floor(SESSION_TTL_MS / 1000),
+    });
+    hub.log.info('user logged in', { user_id: user.id });
+    const reply: LoginReply = { token: session.token, expires_at: new Date(session.expiresAt).toISOString(), user: userView(user) };
+    return c.json(reply);
+  });
+
+  app.post(ROUTES.logout.path, async (c) => {
+    const user = await requireUser(c);
+    if (user.sessionId) await revokeSession(c.get('hub').db, user.sessionId);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+
+  app.get(ROUTES.me.path, async (c) => {
+    const user = await requireUser(c);
+    return c.json(userView(user.user));
+  });
+
+  app.get(ROUTES.runners.path, async (c) => {
+    await requireUser(c);
+    const hub = c.get('hub');
+    const reply: RunnerList = { runners: await runnerViews(hub.db, hub.presence, hub.config.heartbeatS, await listRunners(hub.db)) };
+    return c.json(reply);
+  });
+
+  app.get(ROUTES.runner.path, async (c) => {
+    await requireUser(c);
+    const hub = c.get('hub');
+    const id = readParam(c, 'runner_id', RunnerId);
+    const row = await getRunner(hub.db, id);
+    if (!row) throw notFound(`no runner ${id}`);
+    const [view] = await runnerViews(hub.db, hub.presence, hub.config.heartbeatS, [row]);
+    return c.json(view);
+  });
+}

@@ -1,0 +1,109 @@
+// createHub(config): database, HTTP API, Socket.IO and the reaper on one port; usable in-process by tests.
+import { mkdirSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Server as IoServer } from 'socket.io';
+import { ensureAdmin, ensureEnrollmentKey, type EnrollmentKeyInfo } from './auth/bootstrap.ts';
+import type { HubConfig } from './config.ts';
+import type { HubContext } from './context.ts';
+import { openDatabase } from './db/connect.ts';
+import type { Db } from './db/schema.ts';
+import { createApp } from './http/app.ts';
+import type { HubEnv } from './http/env.ts';
+import { createLogger, type Logger } from './log.ts';
+import { extendAllLeases } from './queue/leases.ts';
+import { Notifier } from './queue/notifier.ts';
+import { startReaper } from './queue/reaper.ts';
+import { attachSockets } from './socket/attach.ts';
+import { RunnerSockets } from './socket/presence.ts';
+
+export interface Hub {
+  url: string; // e.g. http://127.0.0.1:8080
+  port: number;
+  app: Hono<HubEnv>;
+  io: IoServer;
+  db: Db;
+  ctx: HubContext;
+  enrollmentKey: EnrollmentKeyInfo;
+  /** Set only when this start generated the admin password (print it once). */
+  adminPassword?: string;
+  /** Graceful stop: refuse new work, answer long-polls, close sockets and the database. */
+  close(): Promise<void>;
+}
+
+export interface HubOptions {
+  log?: Logger;
+  /** How long close() waits for in-flight requests before cutting connections. */
+  drainMs?: number;
+}
+
+function listen(app: Hono<HubEnv>, config: HubConfig): Promise<HttpServer> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as HttpServer;
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function urlOf(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<Hub> {
+  const log = options.log ?? createLogger(config.logLevel, { svc: 'hub' });
+  mkdirSync(config.dataDir, { recursive: true });
+  const database = await openDatabase(config.database);
+  const closing = new AbortController();
+  const sockets = new RunnerSockets();
+  const ctx: HubContext = { config, db: database.db, kind: database.kind, log, events: new Notifier(), presence: sockets, closing: closing.signal };
+
+  let server: HttpServer;
+  let enrollmentKey: EnrollmentKeyInfo;
+  let adminPassword: string | undefined;
+  const app = createApp(ctx);
+  try {
+    adminPassword = await ensureAdmin(ctx);
+    enrollmentKey = await ensureEnrollmentKey(ctx);
+    // Runners get a full lease TTL to reconnect to a restarted hub and say which tasks they still hold.
+    const extended = await extendAllLeases(ctx);
+    if (extended) log.info('leases extended for reconnecting runners', { tasks: extended });
+    server = await listen(app, config);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+
+  const io = attachSockets(server, ctx, sockets);
+  const reaper = startReaper(ctx, () => io.dispatcher.kick());
+  const port = (server.address() as AddressInfo).port;
+  const url = urlOf(config.host, port);
+  log.info('hub listening', { url, database: database.kind });
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      log.info('hub shutting down');
+      closing.abort(); // long-polls answer empty now; new sockets are refused
+      await reaper.stop();
+      // Stop accepting; in-flight requests finish; connections still open after the drain time are cut.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Kept-alive connections are closed as soon as they fall idle, the rest after the drain time.
+      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 10_000);
+      await io.close(); // disconnects sockets and closes the engine; resolves once the HTTP server has closed
+      await drained;
+      clearTimeout(timer);
+      clearInterval(idle);
+      await database.close();
+      log.info('hub stopped');
+    })());
+
+  return { url, port, app, io: io.io, db: database.db, ctx, enrollmentKey, adminPassword, close };
+}

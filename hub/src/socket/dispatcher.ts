@@ -1,0 +1,105 @@
+// Push: when work appears, claim it for connected runners (least loaded first) and offer it with an ack.
+import type { TaskOffer } from '@simpul/protocol';
+import type { HubContext } from '../context.ts';
+import { claim } from '../queue/claim.ts';
+import { release } from '../queue/leases.ts';
+import { activeCounts } from '../store/tasks.ts';
+import { onlineWindowMs } from '../store/views.ts';
+import type { RunnerConn, RunnerSockets } from './presence.ts';
+
+/**
+ * `kick()` is the single entry point: task created, re-queued, handed back, a slot freed, a runner said hello, or the
+ * periodic tick. A later multi-hub version calls it when another hub relays "task available".
+ */
+export class Dispatcher {
+  private busy = false;
+  private again = false;
+  private stopped = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly sockets: RunnerSockets,
+  ) {}
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        // Keep going while claims succeed: a runner may have more free slots, or more work may be due.
+        if (await this.round()) this.again = true;
+      } while (this.again && !this.stopped && !this.ctx.closing.aborted);
+    } catch (err) {
+      this.ctx.log.error('dispatch failed', { err });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** One pass over the runners that could take due work; true when anything was claimed. */
+  private async round(): Promise<boolean> {
+    const now = Date.now();
+    // Only runners heard from lately: a frozen process keeps its socket open until the transport's ping times out.
+    const window = onlineWindowMs(this.ctx.config.heartbeatS);
+    const conns = this.sockets.all().filter((c) => c.ready && !c.refused && !c.draining && now - c.lastHeard <= window);
+    if (conns.length === 0) return false;
+    const due = await this.ctx.db
+      .selectFrom('tasks')
+      .select(['target_runner_id', 'dataset'])
+      .distinct()
+      .where('status', '=', 'queued')
+      .where('available_at', '<=', now)
+      .limit(1000)
+      .execute();
+    if (due.length === 0) return false;
+    const targets = new Set(due.filter((d) => d.target_runner_id !== null).map((d) => d.target_runner_id));
+    const datasets = new Set(due.filter((d) => d.target_runner_id === null).map((d) => d.dataset));
+    const candidates = conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)));
+    if (candidates.length === 0) return false;
+
+    const held = await activeCounts(this.ctx.db, candidates.map((c) => c.runnerId));
+    const load = (c: RunnerConn) => (held.get(c.runnerId) ?? 0) / c.concurrency;
+    candidates.sort((a, b) => load(a) - load(b) || b.lastHeard - a.lastHeard);
+
+    let claimed = false;
+    for (const conn of candidates) {
+      if (this.stopped || this.ctx.closing.aborted) break;
+      const free = conn.concurrency - (held.get(conn.runnerId) ?? 0);
+      if (free <= 0 || !conn.socket.connected) continue;
+      const offers = await claim(this.ctx, { id: conn.runnerId, datasets: conn.datasets }, free);
+      for (const offer of offers) this.offer(conn, offer);
+      if (offers.length > 0) claimed = true;
+    }
+    return claimed;
+  }
+
+  /** Socket.IO delivers at most once: a refusal or a missing ack hands the task back for someone else. */
+  private offer(conn: RunnerConn, offer: TaskOffer): void {
+    this.ctx.log.debug('offer', { task_id: offer.task_id, runner_id: conn.runnerId, attempt: offer.attempt });
+    // The ack must come well within the lease, or the lease would expire first and spend an attempt.
+    const timeout = Math.min(this.ctx.config.offerTimeoutMs, Math.round(this.ctx.config.leaseTtlS * 800));
+    conn.socket.timeout(timeout).emit('task:offer', offer, (err: Error | null, accepted?: boolean) => {
+      if (!err && accepted === true) return;
+      conn.refused = true;
+      this.ctx.log.info('offer not taken, handing back', { task_id: offer.task_id, runner_id: conn.runnerId, reason: err ? 'no ack' : 'refused' });
+      release(this.ctx, offer.task_id, offer.lease_token)
+        .catch((e) => this.ctx.log.error('hand back failed', { task_id: offer.task_id, err: e }))
+        .finally(() => this.kick());
+    });
+  }
+}

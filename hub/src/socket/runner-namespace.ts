@@ -1,0 +1,154 @@
+// Namespace /runner: handshake by runner token, heartbeats, claims, progress, releases and results over the socket.
+import type { Namespace } from 'socket.io';
+import {
+  ClaimRequest,
+  PingRequest,
+  PROTOCOL_VERSION,
+  ReleaseRequest,
+  ResultPost,
+  RunnerHandshake,
+  TaskProgress,
+  type ErrorBody,
+  type ErrorInfo,
+  type HubToRunnerEvents,
+  type RunnerToHubEvents,
+} from '@simpul/protocol';
+import { z } from 'zod';
+import type { HubContext } from '../context.ts';
+import { badRequest, HubError, protocolMismatch, toErrorBody } from '../errors.ts';
+import { claim } from '../queue/claim.ts';
+import { ping, shortenLeases } from '../queue/leases.ts';
+import { progress, release, result } from '../queue/report.ts';
+import { findRunnerByToken, setTransport, touchRunner } from '../store/runners.ts';
+import { runnerDatasets } from '../store/views.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { RunnerConn, RunnerSocketData, RunnerSockets } from './presence.ts';
+
+export type RunnerNamespace = Namespace<RunnerToHubEvents, HubToRunnerEvents, Record<string, never>, RunnerSocketData>;
+
+function refusal(info: ErrorInfo): Error {
+  return Object.assign(new Error(info.message), { data: info });
+}
+
+function parse<S extends z.ZodType>(schema: S, msg: unknown): z.infer<S> {
+  const parsed = schema.safeParse(msg);
+  if (!parsed.success) throw badRequest('message does not match the expected shape', parsed.error.issues);
+  return parsed.data;
+}
+
+export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: RunnerSockets, dispatcher: Dispatcher): void {
+  nsp.use(async (socket, next) => {
+    try {
+      if (ctx.closing.aborted) return next(refusal({ code: 'unavailable', message: 'the hub is shutting down; reconnect shortly' }));
+      const auth = RunnerHandshake.safeParse(socket.handshake.auth);
+      if (!auth.success) return next(refusal({ code: 'unauthorized', message: 'handshake auth must be { token, runner_id, protocol_version }' }));
+      if (auth.data.protocol_version !== PROTOCOL_VERSION) {
+        const e = protocolMismatch(auth.data.protocol_version, PROTOCOL_VERSION);
+        return next(refusal({ code: e.code, message: e.message }));
+      }
+      const runner = await findRunnerByToken(ctx.db, auth.data.token);
+      if (!runner || runner.id !== auth.data.runner_id) return next(refusal({ code: 'unauthorized', message: 'runner token not valid: register again with an enrolment key' }));
+      if (runner.revoked_at !== null) return next(refusal({ code: 'unauthorized', message: `runner ${runner.id} was revoked` }));
+      socket.data.runner = runner;
+      next();
+    } catch (err) {
+      ctx.log.error('runner handshake failed', { err });
+      next(refusal({ code: 'internal', message: 'handshake failed on the hub' }));
+    }
+  });
+
+  // A runner whose lease ran out while its socket looks open is probably frozen: push nothing until it speaks again.
+  ctx.events.on('lost', (runnerId) => {
+    const conn = sockets.get(runnerId);
+    if (conn) conn.refused = true;
+  });
+
+  ctx.events.on('cancel', ({ runnerId, taskId, reason }) => {
+    nsp.to(`runner:${runnerId}`).emit('task:cancel', { task_id: taskId, reason });
+  });
+
+  nsp.on('connection', (socket) => {
+    const runner = socket.data.runner;
+    let current = runner; // refreshed by each heartbeat
+    const log = ctx.log.child({ runner_id: runner.id });
+    const conn: RunnerConn = {
+      runnerId: runner.id,
+      socket,
+      concurrency: 1,
+      datasets: runnerDatasets(runner).map((d) => d.name),
+      draining: runner.draining === 1,
+      ready: false,
+      refused: false,
+      lastHeard: Date.now(),
+    };
+    const stale = sockets.add(conn);
+    if (stale && stale.socket !== socket) stale.socket.disconnect(true);
+    void socket.join(`runner:${runner.id}`);
+    socket.onAny(() => {
+      conn.lastHeard = Date.now();
+    });
+    log.info('runner connected', { transport: 'websocket' });
+    touchRunner(ctx.db, runner.id, { transport: 'websocket' })
+      .then(() => ctx.events.runners([runner.id]))
+      .catch((err) => log.error('could not mark runner connected', { err }));
+
+    /** Runs a handler and answers through the ack with its reply or an error body. */
+    const answer = <T>(ack: unknown, work: () => Promise<T>) => {
+      const reply = typeof ack === 'function' ? (ack as (r: T | ErrorBody) => void) : () => {};
+      work().then(reply, (err) => {
+        if (!(err instanceof HubError)) log.error('socket handler failed', { err });
+        reply(toErrorBody(err).body);
+      });
+    };
+
+    const heartbeat = (hello: boolean) => (msg: unknown, ack: unknown) =>
+      answer(ack, async () => {
+        const req = parse(PingRequest, msg);
+        if (req.protocol_version !== undefined && req.protocol_version !== PROTOCOL_VERSION) throw protocolMismatch(req.protocol_version, PROTOCOL_VERSION);
+        const out = await ping(ctx, current, req, 'websocket');
+        current = out.runner;
+        conn.datasets = runnerDatasets(out.runner).map((d) => d.name);
+        conn.draining = out.runner.draining === 1;
+        if (req.concurrency !== undefined) conn.concurrency = req.concurrency;
+        conn.refused = false;
+        if (hello) conn.ready = true;
+        dispatcher.kick();
+        return out.reply;
+      });
+    socket.on('runner:hello', heartbeat(true));
+    socket.on('runner:ping', heartbeat(false));
+
+    socket.on('task:claim', (msg, ack) =>
+      answer(ack, async () => {
+        const req = parse(ClaimRequest, msg ?? {});
+        conn.refused = false;
+        const tasks = await claim(ctx, { id: runner.id, datasets: conn.datasets, draining: conn.draining }, req.limit);
+        return { tasks };
+      }),
+    );
+
+    socket.on('task:progress', (msg, ack) => answer(ack, () => progress(ctx, runner, parse(TaskProgress, msg))));
+
+    socket.on('task:result', (msg, ack) =>
+      answer(ack, async () => {
+        const reply = await result(ctx, runner, parse(ResultPost, msg));
+        conn.refused = false;
+        return reply;
+      }),
+    );
+
+    socket.on('task:release', (msg, ack) => answer(ack, () => release(ctx, runner, parse(ReleaseRequest, msg))));
+
+    socket.on('disconnect', (reason) => {
+      if (!sockets.remove(conn)) return; // replaced by a newer socket of the same runner
+      log.info('runner disconnected', { reason });
+      // During a hub shutdown the runners will come back to a hub that extends their leases; do not shorten them.
+      if (ctx.closing.aborted) return;
+      // Short grace for a quick reconnect + hello; otherwise the reaper re-queues its tasks within seconds.
+      shortenLeases(ctx, runner.id, Math.round(ctx.config.heartbeatS * 1000))
+        .then(() => (sockets.has(runner.id) ? undefined : setTransport(ctx.db, runner.id, null)))
+        .then(() => ctx.events.runners([runner.id]))
+        .catch((err) => log.error('could not handle disconnect', { err }));
+    });
+  });
+}
