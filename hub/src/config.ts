@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   SIMPUL_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(1000), // first retry delay after a lost lease
   SIMPUL_BACKOFF_MAX_MS: z.coerce.number().int().min(0).default(60_000), // retry delay cap
   SIMPUL_OFFER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000), // a pushed task not acked within this is handed back
+  SIMPUL_STUDY_OFFLINE_S: z.coerce.number().min(0.5).default(30), // a study stops waiting for a runner unheard of this long
+  SIMPUL_STUDY_SWEEP_MS: z.coerce.number().int().min(50).default(2000), // how often running studies are re-checked
 });
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
@@ -69,6 +71,8 @@ export interface HubConfig {
   backoffBaseMs: number;
   backoffMaxMs: number;
   offerTimeoutMs: number;
+  studyOfflineS: number;
+  studySweepMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -132,5 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backoffBaseMs: e.SIMPUL_BACKOFF_BASE_MS,
     backoffMaxMs: e.SIMPUL_BACKOFF_MAX_MS,
     offerTimeoutMs: e.SIMPUL_OFFER_TIMEOUT_MS,
+    studyOfflineS: e.SIMPUL_STUDY_OFFLINE_S,
+    studySweepMs: e.SIMPUL_STUDY_SWEEP_MS,
   };
 }

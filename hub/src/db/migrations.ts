@@ -117,7 +117,46 @@ const initial: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial };
+/** Federated studies: one row per study, one per sub-task (a study's round on one runner; the task row holds its lifecycle). */
+const studies: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('studies')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('dataset', 'text', (c) => c.notNull())
+      .addColumn('analysis', 'text', (c) => c.notNull())
+      .addColumn('require', 'text', (c) => c.notNull())
+      .addColumn('request', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('round', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('sites', 'text', (c) => c.notNull())
+      .addColumn('result', 'text')
+      .addColumn('withheld_by', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('error', 'text')
+      .addColumn('created_by', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('finished_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('studies_status').on('studies').column('status').execute();
+    await db.schema.createIndex('studies_created').on('studies').columns(['created_by', 'created_at']).execute();
+
+    await db.schema
+      .createTable('study_tasks')
+      .addColumn('task_id', 'text', (c) => c.primaryKey())
+      .addColumn('study_id', 'text', (c) => c.notNull().references('studies.id').onDelete('cascade'))
+      .addColumn('round', 'integer', (c) => c.notNull())
+      .addColumn('runner_id', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text')
+      .addColumn('error', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('study_tasks_round').on('study_tasks').columns(['study_id', 'round']).execute();
+  },
+};
+
+const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0300_studies': studies };
 
 class InCodeProvider implements MigrationProvider {
   async getMigrations() {

@@ -96,6 +96,36 @@ export interface TaskAttemptsTable {
   error: string | null; // JSON ErrorInfo
 }
 
+export interface StudiesTable {
+  id: string;
+  dataset: string;
+  analysis: string; // StudyKind
+  require: 'all' | 'quorum' | 'any';
+  request: string; // JSON StudyCreate
+  status: 'running' | 'succeeded' | 'failed' | 'canceled';
+  round: number; // the round in flight, or the last one
+  state: string; // JSON StudyState of that round
+  sites: string; // JSON runner ids asked in round 1
+  result: string | null; // JSON StudyResult
+  withheld_by: string; // JSON runner ids whose policy kept the per-site breakdown out
+  error: string | null; // JSON ErrorInfo
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** A study's round on one runner; the task itself lives in `tasks`. */
+export interface StudyTasksTable {
+  task_id: string;
+  study_id: string;
+  round: number;
+  runner_id: string;
+  outcome: 'offline' | 'abandoned' | 'failed' | null; // the study's own verdict, when the task's state does not tell it
+  error: string | null; // JSON ErrorInfo, with the outcome
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -104,6 +134,8 @@ export interface Database {
   runners: RunnersTable;
   tasks: TasksTable;
   task_attempts: TaskAttemptsTable;
+  studies: StudiesTable;
+  study_tasks: StudyTasksTable;
 }
 
 export type Db = Kysely<Database>;
