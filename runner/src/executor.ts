@@ -7,7 +7,9 @@ import {
   type PingReply,
   type ProgressReply,
   type ResultPost,
-  type ResultReply,
+  type ReleaseReply,
+  ReleaseRequest,
+  ResultReply,
   type TaskOffer,
   type TaskProgress,
 } from '@simpul/protocol';
@@ -23,9 +25,14 @@ import { ProgressQueue } from './progress-queue.ts';
 export interface Reporter {
   progress(msg: TaskProgress): Promise<ProgressReply>;
   result(msg: ResultPost): Promise<ResultReply>;
+  /** Hand a lease back, so that the task runs elsewhere at once. */
+  release?(msg: ReleaseRequest): Promise<ReleaseReply>;
 }
 
 type StopReason = 'cancel' | 'timeout' | 'drop' | 'shutdown';
+
+const withTimeout = <T>(p: Promise<T> | undefined, ms: number) =>
+  p === undefined ? Promise.resolve(undefined) : Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
 
 /** Why a task's signal aborted; handlers just see an aborted signal. */
 export class TaskStop extends Error {
@@ -153,13 +160,17 @@ export class Executor {
     for (const id of reply.drop) if (current(id)) this.drop(id);
   }
 
-  /** Stop taking work, give running tasks up to `graceMs` to finish and report, then abandon the rest (their leases expire). */
+  /** Stop taking work, give running tasks up to `graceMs` to finish and report, then hand the rest back to the hub. */
   async drain(graceMs: number): Promise<{ finished: number; abandoned: number }> {
     this.accepting = false;
     const before = this.tasks.size;
     const deadline = Date.now() + graceMs;
     while (this.tasks.size && Date.now() < deadline) await this.waitForChange(deadline - Date.now());
-    const left = [...this.tasks.values()];
+    const left = [...this.tasks.values()].filter((t) => t.phase !== 'reporting');
+    // Released leases are queued again at once; a release that does not get through leaves the lease to expire.
+    await Promise.allSettled(
+      left.map((t) => withTimeout(this.opts.reporter.release?.({ task_id: t.offer.task_id, lease_token: t.offer.lease_token, reason: 'the runner is shutting down' }), 3000)),
+    );
     for (const t of left) this.stop(t, new TaskStop('shutdown', 'the runner is shutting down'));
     this.hardStop.abort();
     const unwind = Date.now() + 5000;

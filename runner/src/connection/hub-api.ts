@@ -7,6 +7,8 @@ import {
   ProgressReply,
   RegisterReply,
   type RegisterRequest,
+  ReleaseReply,
+  ReleaseRequest,
   ResultReply,
   type ResultPost,
   ROUTES,
@@ -47,6 +49,10 @@ export class HubApi {
 
   result(msg: ResultPost): Promise<ResultReply> {
     return this.call('POST', ROUTES.result.path, ResultReply, { body: msg, timeoutMs: 60_000 });
+  }
+
+  release(msg: ReleaseRequest): Promise<ReleaseReply> {
+    return this.call('POST', ROUTES.release.path, ReleaseReply, { body: msg });
   }
 
   private async call<S extends z.ZodType>(

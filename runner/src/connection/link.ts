@@ -5,7 +5,9 @@ import {
   PROTOCOL_VERSION,
   type ProgressReply,
   type ResultPost,
-  type ResultReply,
+  type ReleaseReply,
+  ReleaseRequest,
+  ResultReply,
   type TaskProgress,
   type Transport,
 } from '@simpul/protocol';
@@ -133,6 +135,10 @@ export class Link implements Reporter {
     // A message past the hub's socket buffer would get the whole socket closed; HTTP answers a clean 413 instead.
     const big = JSON.stringify(msg).length > SOCKET_MESSAGE_MAX;
     return this.send((s) => s.result(msg), () => this.api.result(msg), big);
+  }
+
+  async release(msg: ReleaseRequest): Promise<ReleaseReply> {
+    return this.send((s) => s.release(msg), () => this.api.release(msg));
   }
 
   private async send<T>(viaSocket: (s: SocketChannel) => Promise<T>, viaHttp: () => Promise<T>, httpOnly = false): Promise<T> {

@@ -8,6 +8,8 @@ import {
   type PingRequestInput,
   PROTOCOL_VERSION,
   ProgressReply,
+  ReleaseReply,
+  ReleaseRequest,
   ResultReply,
   type ResultPost,
   RUNNER_NAMESPACE,
@@ -117,6 +119,10 @@ export class SocketChannel {
 
   result(msg: ResultPost): Promise<ResultReply> {
     return this.ask(ResultReply, () => this.socket.timeout(RESULT_ACK_TIMEOUT_MS).emitWithAck('task:result', msg));
+  }
+
+  release(msg: ReleaseRequest): Promise<ReleaseReply> {
+    return this.ask(ReleaseReply, () => this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('task:release', msg));
   }
 
   /** Send and wait for the ack; a timeout or a dead socket is a NetworkError (the caller may retry over HTTP). */
