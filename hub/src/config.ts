@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { BLOB_ENV, BLOB_SECRET_VARS, blobConfig, type BlobConfig } from './blobs/config.ts';
+import { SECURITY_ENV, securityConfig, type SecurityConfig } from './auth/security-config.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
 const HUB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +48,11 @@ const EnvSchema = z.object({
   SIMPUL_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(1000), // first retry delay after a lost lease
   SIMPUL_BACKOFF_MAX_MS: z.coerce.number().int().min(0).default(60_000), // retry delay cap
   SIMPUL_OFFER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000), // a pushed task not acked within this is handed back
-  SIMPUL_STUDY_OFFLINE_S: z.coerce.number().min(0.5).default(30), // a study stops waiting for a runner unheard of this long
+  SIMPUL_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(), // bearer token for GET /metrics; unset: loopback clients only
+  ...BLOB_ENV, // the blob store: SIMPUL_BLOB_* and SIMPUL_S3_* (blobs/config.ts)
+  ...SECURITY_ENV, // TLS, token overlap and rate limits (auth/security-config.ts)
+  SIMPUL_CLUSTER: z.enum(['auto', 'off']).default('auto'), // auto: on PostgreSQL, hubs sharing the database relay pushes and web updates; off: this hub alone
+  SIMPUL_STUDY_OFFLINE_S: z.coerce.number().min(0.5).default(60), // a study stops waiting for a runner unheard of this long
   SIMPUL_STUDY_SWEEP_MS: z.coerce.number().int().min(50).default(2000), // how often running studies are re-checked
 });
 
@@ -71,6 +77,10 @@ export interface HubConfig {
   backoffBaseMs: number;
   backoffMaxMs: number;
   offerTimeoutMs: number;
+  metricsToken?: string; // bearer token that /metrics asks for
+  blobs: BlobConfig;
+  security: SecurityConfig;
+  cluster: 'auto' | 'off'; // relay between hubs on one PostgreSQL
   studyOfflineS: number;
   studySweepMs: number;
 }
@@ -80,7 +90,7 @@ export class ConfigError extends Error {}
 /** `X_FILE=/path` supplies the secret `X` from a file (Docker and Kubernetes secrets). */
 function withFileSecrets(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const out = { ...env };
-  for (const key of ['SIMPUL_ADMIN_PASSWORD', 'SIMPUL_ENROLLMENT_KEY', 'SIMPUL_DATABASE_URL']) {
+  for (const key of ['SIMPUL_ADMIN_PASSWORD', 'SIMPUL_ENROLLMENT_KEY', 'SIMPUL_DATABASE_URL', 'SIMPUL_METRICS_TOKEN', ...BLOB_SECRET_VARS]) {
     const file = env[`${key}_FILE`];
     if (out[key] === undefined && file) {
       try {
@@ -136,6 +146,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backoffBaseMs: e.SIMPUL_BACKOFF_BASE_MS,
     backoffMaxMs: e.SIMPUL_BACKOFF_MAX_MS,
     offerTimeoutMs: e.SIMPUL_OFFER_TIMEOUT_MS,
+    metricsToken: e.SIMPUL_METRICS_TOKEN,
+    blobs: blobConfig(e, dataDir, (message) => new ConfigError(message)),
+    security: securityConfig(e, (message) => new ConfigError(message)),
+    cluster: e.SIMPUL_CLUSTER,
     studyOfflineS: e.SIMPUL_STUDY_OFFLINE_S,
     studySweepMs: e.SIMPUL_STUDY_SWEEP_MS,
   };

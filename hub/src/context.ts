@@ -1,8 +1,10 @@
 // What every part of the hub is handed: config, database, logger, events and socket presence.
+import type { BlobService } from './blobs/service.ts';
 import type { HubConfig } from './config.ts';
 import type { DialectKind } from './db/connect.ts';
 import type { Db } from './db/schema.ts';
 import type { Logger } from './log.ts';
+import type { HubMetrics } from './observability/metrics.ts';
 import type { Notifier } from './queue/notifier.ts';
 
 /** Which runners hold a live socket on this hub. */
@@ -21,4 +23,10 @@ export interface HubContext {
   presence: Presence;
   /** Set while the hub shuts down: long-polls answer empty, no new work is handed out. */
   closing: AbortSignal;
+  /** The blob store (exports, large results); absent in queue-level tests that build a context by hand. */
+  blobs?: BlobService;
+  /** Prometheus metrics; absent in queue-level tests that build a context by hand. */
+  metrics?: HubMetrics;
+  /** Set when hubs share a PostgreSQL database: whether web users listen on any other hub. */
+  cluster?: { webListening(): boolean };
 }

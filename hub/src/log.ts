@@ -1,4 +1,7 @@
-// A small structured logger: one JSON line per event, filtered by level.
+// Structured logs with pino: one JSON line per event, or readable lines when stdout is a terminal.
+import { pino, type DestinationStream, type Logger as Pino } from 'pino';
+import pretty from 'pino-pretty';
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -10,24 +13,45 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-function errorFields(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  return value;
+/** Errors anywhere in the fields (not only under `err`) keep their message and stack. */
+function withErrors(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(fields)) {
+    // pino serialises `err` itself
+    if (v instanceof Error && k !== 'err') (out ??= { ...fields })[k] = pino.stdSerializers.err(v);
+  }
+  return out ?? fields;
 }
 
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Logger {
-  const min = LOG_LEVELS.indexOf(level);
-  const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
-    if (LOG_LEVELS.indexOf(lvl) < min) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...base };
-    for (const [k, v] of Object.entries(fields ?? {})) entry[k] = errorFields(v);
-    out(JSON.stringify(entry));
+function wrap(p: Pino): Logger {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, fields?: Record<string, unknown>) => {
+    if (fields) p[level](withErrors(fields), msg);
+    else p[level](msg);
   };
-  return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-    child: (fields) => createLogger(level, { ...base, ...fields }, out),
-  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (fields) => wrap(p.child(withErrors(fields))) };
+}
+
+function destination(out?: (line: string) => void): DestinationStream {
+  if (out) return { write: (chunk: string) => out(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) };
+  // A person is watching: colours and local times. Pipes, files and journald get JSON.
+  if (process.stdout.isTTY) return pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'svc' });
+  return pino.destination({ dest: 1, sync: true });
+}
+
+/**
+ * `out` receives each JSON line without its newline (tests); by default lines go to stdout.
+ * Lines look like `{"level":"info","time":"2026-11-29T10:00:00.000Z","svc":"hub","request_id":"…","msg":"…"}`.
+ */
+export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, out?: (line: string) => void): Logger {
+  const root = pino(
+    {
+      level,
+      base: null, // no pid/hostname on every line: the service manager adds those
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination(out),
+  );
+  return wrap(Object.keys(base).length ? root.child(withErrors(base)) : root);
 }

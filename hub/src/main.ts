@@ -1,8 +1,12 @@
 // CLI entry (`npm run hub`): start the hub, print how to reach it, stop cleanly on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.ts';
 import { createHub } from './server.ts';
+import { adminCli } from './admin/cli.ts';
+import { tlsFromFlags } from './tls/flags.ts';
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === 'admin') process.exit(await adminCli(args.slice(1), process.env)); // admin create --username …
   let config;
   try {
     config = loadConfig(process.env);
@@ -14,13 +18,18 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  const tls = await tlsFromFlags(args, config).catch((err: Error) => {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }); // --tls self-signed, or SIMPUL_TLS_CERT/KEY: HTTPS and WSS
+  config = tls.config;
   const hub = await createHub(config);
   const lines = [``, `Simpul hub is running at ${hub.url}`];
   if (hub.adminPassword) lines.push(`  admin login (shown once): admin / ${hub.adminPassword}`);
   else lines.push(`  log in as admin${config.adminPassword ? ' with SIMPUL_ADMIN_PASSWORD' : ''}`);
   const key = hub.enrollmentKey;
   lines.push(`  runner enrolment key: ${key.key}${key.generated ? ' (generated now)' : ''}${key.file ? `  [kept in ${key.file}]` : ''}`);
-  lines.push(``);
+  lines.push(...tls.lines, ``);
   process.stdout.write(lines.join('\n') + '\n');
 
   let stopping = false;

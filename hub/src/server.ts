@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Server as IoServer } from 'socket.io';
+import { RUNNER_NAMESPACE, WEB_NAMESPACE } from '@simpul/protocol';
 import { ensureAdmin, ensureEnrollmentKey, type EnrollmentKeyInfo } from './auth/bootstrap.ts';
+import { BlobService } from './blobs/service.ts';
 import type { HubConfig } from './config.ts';
 import type { HubContext } from './context.ts';
 import { openDatabase } from './db/connect.ts';
@@ -17,6 +19,12 @@ import { extendAllLeases } from './queue/leases.ts';
 import { Notifier } from './queue/notifier.ts';
 import { startReaper } from './queue/reaper.ts';
 import { attachSockets } from './socket/attach.ts';
+import { serveOptions } from './tls/tls.ts';
+import { HubMetrics } from './observability/metrics.ts';
+import { observeSockets } from './observability/socket-observer.ts';
+import { openCluster, type Cluster } from './cluster/cluster.ts';
+import type { WebNamespace } from './socket/web-namespace.ts';
+import { startStudies } from './studies/driver.ts';
 import { RunnerSockets } from './socket/presence.ts';
 
 export interface Hub {
@@ -41,7 +49,8 @@ export interface HubOptions {
 
 function listen(app: Hono<HubEnv>, config: HubConfig): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as HttpServer;
+    // With SIMPUL_TLS_CERT/KEY: an HTTPS server, so Socket.IO answers WSS on the same port.
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, ...serveOptions(config.security.tls) }) as HttpServer;
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
@@ -61,28 +70,35 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const database = await openDatabase(config.database);
   const closing = new AbortController();
   const sockets = new RunnerSockets();
-  const ctx: HubContext = { config, db: database.db, kind: database.kind, log, events: new Notifier(), presence: sockets, closing: closing.signal };
+  const ctx: HubContext = { config, db: database.db, kind: database.kind, log, events: new Notifier(), presence: sockets, closing: closing.signal, metrics: new HubMetrics() };
 
   let server: HttpServer;
   let enrollmentKey: EnrollmentKeyInfo;
   let adminPassword: string | undefined;
+  let cluster: Cluster | undefined;
   const app = createApp(ctx);
   try {
+    ctx.blobs = await BlobService.open(config, database.db, log);
     adminPassword = await ensureAdmin(ctx);
     enrollmentKey = await ensureEnrollmentKey(ctx);
     // Runners get a full lease TTL to reconnect to a restarted hub and say which tasks they still hold.
     const extended = await extendAllLeases(ctx);
     if (extended) log.info('leases extended for reconnecting runners', { tasks: extended });
+    cluster = await openCluster(ctx); // PostgreSQL: relay to the other hubs on the same database
     server = await listen(app, config);
   } catch (err) {
+    await cluster?.stop();
     await database.close();
     throw err;
   }
 
   const io = attachSockets(server, ctx, sockets);
+  observeSockets(io.io, ctx.metrics!, [RUNNER_NAMESPACE, WEB_NAMESPACE]);
+  cluster?.attach(io.io); // at once, before any socket joins a room
   const reaper = startReaper(ctx, () => io.dispatcher.kick());
+  const studies = startStudies(ctx, io.io.of(WEB_NAMESPACE) as unknown as WebNamespace);
   const port = (server.address() as AddressInfo).port;
-  const url = urlOf(config.host, port);
+  const url = urlOf(config.host, port).replace(/^http:/, config.security.tls ? 'https:' : 'http:');
   log.info('hub listening', { url, database: database.kind });
 
   let closed: Promise<void> | undefined;
@@ -91,6 +107,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       log.info('hub shutting down');
       closing.abort(); // long-polls answer empty now; new sockets are refused
       await reaper.stop();
+      await studies.stop();
       // Stop accepting; in-flight requests finish; connections still open after the drain time are cut.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Kept-alive connections are closed as soon as they fall idle, the rest after the drain time.
@@ -101,6 +118,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       await drained;
       clearTimeout(timer);
       clearInterval(idle);
+      await cluster?.stop();
+      ctx.blobs?.close();
       await database.close();
       log.info('hub stopped');
     })());

@@ -10,6 +10,10 @@ export type UserList = z.infer<typeof UserList>;
 export const Username = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.@-]+$/, 'usernames are letters, digits, _ . @ and -');
 export const NewPassword = z.string().min(8, 'passwords have at least 8 characters').max(1024);
 
+/** Longest lifetime a token or enrolment key may be given: ten years. */
+export const MAX_EXPIRY_S = 10 * 365 * 86_400;
+export const ExpiresIn = z.number().int().min(1).max(MAX_EXPIRY_S);
+
 /** `POST /api/v1/users` body → 201 UserView. */
 export const UserCreate = z.object({ username: Username, password: NewPassword, role: Role.default('analyst') }).strict();
 export type UserCreate = z.infer<typeof UserCreate>;
@@ -27,6 +31,9 @@ export const EnrollmentKeyView = z.object({
   revoked_at: Timestamp.nullable(),
   last_used_at: Timestamp.nullable().optional(),
   runners: z.number().int().min(0).optional(), // runners enrolled with it
+  single_use: z.boolean().optional(), // spent by the first registration
+  expires_at: Timestamp.nullable().optional(), // no registration after this
+  uses: z.number().int().min(0).optional(), // registrations made with it
 });
 export type EnrollmentKeyView = z.infer<typeof EnrollmentKeyView>;
 
@@ -34,8 +41,10 @@ export type EnrollmentKeyView = z.infer<typeof EnrollmentKeyView>;
 export const EnrollmentKeyList = z.object({ keys: z.array(EnrollmentKeyView) });
 export type EnrollmentKeyList = z.infer<typeof EnrollmentKeyList>;
 
-/** `POST /api/v1/enrollment-keys` body. */
-export const EnrollmentKeyCreate = z.object({ name: z.string().min(1).max(128) }).strict();
+/** `POST /api/v1/enrollment-keys` body. Reusable and without expiry unless told otherwise. */
+export const EnrollmentKeyCreate = z
+  .object({ name: z.string().min(1).max(128), single_use: z.boolean().optional(), expires_in_s: ExpiresIn.optional() })
+  .strict();
 export type EnrollmentKeyCreate = z.infer<typeof EnrollmentKeyCreate>;
 
 /** `POST /api/v1/enrollment-keys` reply (201): `key` is shown this once; the hub keeps only its hash. */

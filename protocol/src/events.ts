@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { ErrorBody, ErrorInfo } from './errors.ts';
 import type { PingReply, PingRequestInput, RunnerView } from './runners.ts';
+import type { StudySummary } from './studies.ts';
 import type { ClaimReply, ProgressReply, ReleaseReply, ReleaseRequest, ResultPost, ResultReply, TaskOffer, TaskProgress, TaskView } from './tasks.ts';
 
 /** Namespaces on the hub's port (path /socket.io/). */
@@ -54,6 +55,8 @@ export interface HubToRunnerEvents {
 export interface HubToWebEvents {
   'task:update': (task: TaskView) => void;
   'runner:update': (runner: RunnerView) => void;
+  /** A study changed (round, status); fetch `GET /api/v1/studies/{id}` for its tree and result. */
+  'study:update': (study: StudySummary) => void;
 }
 
 // The web sends nothing over its socket; it uses HTTP for every action.

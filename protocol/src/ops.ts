@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ColumnInfo, ColumnName, DatasetName } from './common.ts';
 import {
+  AnalysisKind,
   AnalysisResult,
   AnalysisSpec,
   CorrelationSpec,
@@ -102,7 +103,7 @@ export type OpParamsOf<C extends OpCode> = z.infer<(typeof OpParams)[C]>;
 
 /** A link to bytes in the blob store; only this travels, never the bytes. */
 export const BlobRef = z.object({
-  url: z.string(),
+  url: z.string(), // runners post `blob:<blob_id>` (blobs.ts); users read the hub's download path, which redirects to a signed link
   bytes: z.number().int().min(0),
   sha256: z.string(),
   rows: z.number().int().min(0).optional(),
@@ -135,10 +136,19 @@ export type FilterResult = RowsResult;
 export const ExportResult = BlobRef.extend({ rows: z.number().int().min(0) });
 export type ExportResult = z.infer<typeof ExportResult>;
 
+/** op 300 result too large for the hub's inline limit: its kind and size inline, the whole result as a JSON blob. */
+export const LargeAnalysisResult = z.object({
+  analysis: AnalysisKind,
+  rows_used: z.number().int().min(0),
+  warnings: z.array(z.string()).optional(),
+  blob: BlobRef,
+});
+export type LargeAnalysisResult = z.infer<typeof LargeAnalysisResult>;
+
 export const OpResult = {
   100: FetchResult,
   200: FilterResult,
-  300: z.union([AnalysisResult, FederatedPartial]),
+  300: z.union([AnalysisResult, FederatedPartial, LargeAnalysisResult]),
   400: ExportResult,
 } as const satisfies Record<OpCode, z.ZodType>;
 

@@ -1,6 +1,6 @@
 // Runners: registration, heartbeats, what they advertise.
 import { z } from 'zod';
-import { ColumnInfo, DatasetName, Label, RunnerId, TaskId, Timestamp } from './common.ts';
+import { ColumnInfo, ColumnName, DatasetName, Label, RunnerId, TaskId, Timestamp } from './common.ts';
 import { OpCode } from './ops.ts';
 
 /** The data owner's rules for one dataset, as the runner advertises them (enforced by the runner). */
@@ -8,6 +8,10 @@ export const DatasetPolicy = z.object({
   allow_ops: z.array(OpCode).optional(),
   max_rows: z.number().int().min(0).optional(),
   min_group_size: z.number().int().min(1).optional(),
+  /** Never read and never advertised: the runner drops them from the dataset (it advertises the policy without this list). */
+  hidden_columns: z.array(ColumnName).max(2000).optional(),
+  /** Federated studies: false keeps this site's own aggregates out of the per-site breakdown (default true). */
+  site_breakdown: z.boolean().optional(),
 });
 export type DatasetPolicy = z.infer<typeof DatasetPolicy>;
 
@@ -68,6 +72,8 @@ export const PingReply = z.object({
   cancel: z.array(TaskId),
   drop: z.array(TaskId),
   server_time: Timestamp,
+  /** Largest result the hub stores inline (bytes); a larger one goes to the blob store (`POST /api/v1/uploads`). */
+  inline_result_max: z.number().int().positive().optional(),
 });
 export type PingReply = z.infer<typeof PingReply>;
 

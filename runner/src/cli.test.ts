@@ -26,11 +26,11 @@ test('--help shows usage, flags, examples and exit codes', async () => {
   for (const part of ['--config FILE', '--transport MODE', '--insecure', 'Examples:', 'Exit codes:']) assert.ok(output.includes(part), part);
 });
 
-test('check prints each dataset schema without contacting the hub', async () => {
+test('check --offline prints each dataset schema without contacting the hub', async () => {
   const path = config('check.yaml', `hub: http://127.0.0.1:9\ndatasets:\n  - { name: weather, path: ${SEATTLE_CSV} }\n`);
-  const { code, output } = await run(['check', '--config', path]);
+  const { code, output } = await run(['check', '--config', path, '--offline']);
   assert.is(code, 0);
-  assert.match(output, /weather \(csv, 1461 rows\)/);
+  assert.match(output, /dataset weather: csv, 1461 rows/);
   assert.match(output, /date: DATE \(date\)/);
 });
 

@@ -1,19 +1,19 @@
-// `simpul-runner`: serve local datasets to a Simpul hub. Commands: run (default), check, help.
+// `simpul-runner`: serve local datasets to a Simpul hub. Commands: run (default), init, check, status, help.
 import { parseArgs } from 'node:util';
 import { Transport } from '@simpul/protocol';
 import { type ConfigOverrides, loadConfig } from './config.ts';
-import { Engine } from './engine/engine.ts';
 import { ConfigError, EXIT, type ExitCode, FatalError, errorMessage } from './errors.ts';
 import { createLogger } from './log.ts';
-import { runRunner } from './runner.ts';
 import { RUNNER_VERSION } from './version.ts';
 
 const HELP = `simpul-runner ${RUNNER_VERSION}: run Simpul operations on local data, for a Simpul hub. Only results leave this machine.
 
 Usage:
   simpul-runner [run] --config FILE [flags]   connect to the hub and serve the configured datasets
-  simpul-runner check --config FILE           open the datasets, print their schemas, and exit
-  simpul-runner --help | --version
+  simpul-runner init [flags]                  ask for hub, enrolment key and datasets; check them; write the config
+  simpul-runner check --config FILE           check config, datasets (schemas shown), policies, hub and certificate
+  simpul-runner status --config FILE          connection, current tasks with progress, last errors of a running runner
+  simpul-runner help [COMMAND] | COMMAND --help | --version
 
 Flags (override the config file, which overrides SIMPUL_RUNNER_* environment variables):
   -c, --config FILE          YAML or JSON config: hub, name, enrollment_key, labels, concurrency, duckdb, datasets
@@ -37,13 +37,36 @@ Config file example (runner.yaml):
     - { name: flights, path: /data/flights.parquet, policy: { allow_ops: [100, 200], max_rows: 1000 } }
 
 Examples:
+  simpul-runner init --hub http://127.0.0.1:8080 --enrollment-key sme_abc --dataset patients=./patients.csv
   simpul-runner --config runner.yaml
   simpul-runner --config runner.yaml --hub http://127.0.0.1:8080 --enrollment-key sme_abc --transport polling
   npm run runner -- --config runner.yaml
 
 Exit codes: 0 stopped cleanly, 1 unexpected failure, 2 bad flags or config, 3 the hub refused the enrolment key or token,
-4 runner and hub speak different protocol versions. Logs are JSON lines on stdout.
+4 runner and hub speak different protocol versions. Logs are JSON lines on stdout (readable lines on a terminal); each
+task's lines carry its task_id and request_id. The running runner keeps <config>.status.json for simpul-runner status.
 `;
+
+interface Command {
+  help: string;
+  run(argv: string[]): Promise<ExitCode>;
+}
+
+/** Commands with their own flags and help, loaded on use: `status` and `--help` need no DuckDB. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => {
+    const m = await import('./commands/init.ts');
+    return { help: m.INIT_HELP, run: (a) => m.initCommand(a) };
+  },
+  check: async () => {
+    const m = await import('./commands/check.ts');
+    return { help: m.CHECK_HELP, run: (a) => m.checkCommand(a) };
+  },
+  status: async () => {
+    const m = await import('./commands/status.ts');
+    return { help: m.STATUS_HELP, run: (a) => m.statusCommand(a) };
+  },
+};
 
 function parse(argv: string[]): { command: string; configPath?: string; overrides: ConfigOverrides; help: boolean; version: boolean } {
   const { values, positionals } = parseArgs({
@@ -65,7 +88,7 @@ function parse(argv: string[]): { command: string; configPath?: string; override
   });
   if (positionals.length > 1) throw new ConfigError(`unexpected arguments: ${positionals.slice(1).join(' ')} (see --help)`);
   const command = positionals[0] ?? 'run';
-  if (!['run', 'check', 'help'].includes(command)) throw new ConfigError(`unknown command "${command}"; use run, check or help (see --help)`);
+  if (!['run', 'help'].includes(command)) throw new ConfigError(`unknown command "${command}"; use run, init, check, status or help (see --help)`);
   const transport = values.transport === undefined ? undefined : Transport.safeParse(values.transport);
   if (transport && !transport.success) throw new ConfigError(`--transport must be websocket or polling, not "${values.transport}"`);
   let concurrency: number | undefined;
@@ -93,29 +116,14 @@ function parse(argv: string[]): { command: string; configPath?: string; override
   };
 }
 
-async function check(configPath: string | undefined, overrides: ConfigOverrides): Promise<ExitCode> {
-  const config = loadConfig({ configPath, overrides });
-  const log = createLogger('warn');
-  const engine = await Engine.open(config.duckdb, config.datasets, log);
-  try {
-    let bad = 0;
-    for (const d of engine.datasets()) {
-      if (d.error) {
-        bad++;
-        process.stdout.write(`${d.name}: cannot open: ${d.error}\n`);
-        continue;
-      }
-      process.stdout.write(`${d.name} (${d.format}, ${d.row_count} rows)\n`);
-      for (const c of d.columns) process.stdout.write(`  ${c.name}: ${c.type} (${c.kind})\n`);
-    }
-    process.stdout.write(`hub: ${config.hub}  state: ${config.state}  transport: ${config.transport}  concurrency: ${config.concurrency}\n`);
-    return bad ? EXIT.usage : EXIT.ok;
-  } finally {
-    engine.close();
-  }
-}
 
 async function main(argv: string[]): Promise<ExitCode> {
+  const [first, ...rest] = argv;
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return (await COMMANDS[first]()).run(rest);
+  if (first === 'help' && rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0])) {
+    process.stdout.write((await COMMANDS[rest[0]]()).help);
+    return EXIT.ok;
+  }
   const args = parse(argv);
   if (args.help) {
     process.stdout.write(HELP);
@@ -125,7 +133,6 @@ async function main(argv: string[]): Promise<ExitCode> {
     process.stdout.write(`${RUNNER_VERSION}\n`);
     return EXIT.ok;
   }
-  if (args.command === 'check') return check(args.configPath, args.overrides);
   const config = loadConfig({ configPath: args.configPath, overrides: args.overrides });
   const log = createLogger(config.log_level, { runner: config.name });
   const stop = new AbortController();
@@ -141,6 +148,7 @@ async function main(argv: string[]): Promise<ExitCode> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const { runRunner } = await import('./runner.ts');
   return runRunner(config, { log, stop: stop.signal });
 }
 

@@ -42,7 +42,7 @@ test('YAML: defaults, relative paths resolved against the config folder, format 
   assert.is(c.grace_s, 10);
   assert.equal(c.labels, ['eu', 'lab']);
   assert.equal(c.duckdb, { memory_limit: '1GB', threads: 2 });
-  assert.equal(c.datasets.map((d) => [d.name, d.path, d.format]), [
+  assert.equal(c.datasets.map((d) => [d.name, 'path' in d ? d.path : null, d.format]), [
     ['a', join(dir.path, 'data', 'a.csv'), 'csv'],
     ['b', join(dir.path, 'data', 'b.ndjson'), 'ndjson'],
   ]);

@@ -1,30 +1,20 @@
 // Runner configuration: a YAML or JSON file, SIMPUL_RUNNER_* environment, then flags; zod-parsed once at start-up.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, extname, resolve } from 'node:path';
-import { DatasetName, DatasetPolicy, Label, Transport } from '@simpul/protocol';
+import { dirname, extname, join, resolve } from 'node:path';
+import { Label, Transport } from '@simpul/protocol';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { type DatasetConfig, DatasetEntry, resolveDataset } from './dataset-config.ts';
 import { ConfigError } from './errors.ts';
 import { formatIssues } from './issues.ts';
 
-export const DATASET_FORMATS = ['csv', 'tsv', 'parquet', 'json', 'ndjson'] as const;
-export type DatasetFormat = (typeof DATASET_FORMATS)[number];
-
-const DatasetConfig = z
-  .object({
-    name: DatasetName, // what tasks call it
-    path: z.string().min(1), // a file or glob; relative paths resolve against the config file's folder
-    format: z.enum(DATASET_FORMATS).optional(), // default: from the file extension
-    delimiter: z.string().min(1).max(4).optional(), // CSV/TSV: default auto-detected (TSV: tab)
-    header: z.boolean().optional(), // CSV/TSV: default auto-detected
-    policy: DatasetPolicy.optional(), // the data owner's rules, enforced here and advertised to the hub
-  })
-  .strict();
+export { DATASET_FORMATS, type DatasetConfig, type DatasetFormat, formatFromPath } from './dataset-config.ts';
 
 const Settings = z
   .object({
     hub: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://127.0.0.1:8080'), // the hub's base URL
+    hubs: z.array(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })).min(1).max(16).optional(), // several hubs of one cluster: the runner moves to the next when one fails (`hub`, if set, goes first)
     name: z.string().min(1).max(128).default(hostname()), // how the runner shows up in the hub
     enrollment_key: z.string().min(1).max(200).optional(), // needed only to register (first start, or after the token was revoked)
     enrollment_key_file: z.string().min(1).optional(), // read the enrolment key from this file instead
@@ -33,7 +23,10 @@ const Settings = z
     heartbeat_s: z.number().positive().max(300).optional(), // override the hub's heartbeat interval (seconds)
     transport: Transport.default('websocket'), // websocket (falls back to polling) or polling (HTTP only)
     insecure: z.boolean().default(false), // allow plain http:// to a hub that is not on this machine
+    ca_file: z.string().min(1).optional(), // PEM CA certificate(s) to trust for an https:// hub besides the system's (e.g. its self-signed cert.pem)
+    audit_log: z.string().min(1).optional(), // the local audit file, one JSON line per task executed; default <config>.audit.jsonl
     state: z.string().min(1).optional(), // where runner id and token are kept; default <config>.state.json
+    cache_dir: z.string().min(1).optional(), // where Arrow files are kept converted to Parquet; default simpul-cache/ next to the state file
     grace_s: z.number().min(0).max(3600).default(10), // on SIGTERM, how long running tasks may take to finish
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'), // least severe level printed
     duckdb: z
@@ -43,19 +36,21 @@ const Settings = z
       })
       .strict()
       .default({}),
-    datasets: z.array(DatasetConfig).max(500).default([]), // the local data this runner serves
+    datasets: z.array(DatasetEntry).max(500).default([]), // the local data this runner serves
   })
   .strict();
 
-export type DatasetConfig = z.infer<typeof DatasetConfig> & { format: DatasetFormat };
-export type RunnerConfig = Omit<z.infer<typeof Settings>, 'datasets' | 'enrollment_key_file' | 'state'> & {
+export type RunnerConfig = Omit<z.infer<typeof Settings>, 'datasets' | 'enrollment_key_file' | 'state' | 'cache_dir' | 'hubs' | 'audit_log'> & {
+  audit_log: string; // absolute path of the local audit file
+  hubs: string[]; // every hub URL, `hub` (the first) included
   datasets: DatasetConfig[];
   state: string; // absolute path of the state file
+  cache_dir: string; // absolute path of the cache folder
   configPath: string | null;
 };
 
 /** Overrides from flags, already typed (cli.ts parses them). */
-export type ConfigOverrides = Partial<Pick<z.input<typeof Settings>, 'hub' | 'name' | 'enrollment_key' | 'transport' | 'concurrency' | 'insecure' | 'state' | 'log_level'>>;
+export type ConfigOverrides = Partial<Pick<z.input<typeof Settings>, 'hub' | 'name' | 'enrollment_key' | 'transport' | 'concurrency' | 'insecure' | 'state' | 'log_level' | 'ca_file'>>;
 
 /** SIMPUL_RUNNER_* variables, so that a runner can be configured without a file (e.g. in a container). */
 export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -65,6 +60,10 @@ export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (v !== undefined && v !== '') out[name] = v;
   };
   str('HUB', 'hub');
+  str('CA_FILE', 'ca_file');
+  str('AUDIT_LOG', 'audit_log');
+  const hubs = env.SIMPUL_RUNNER_HUBS; // comma-separated
+  if (hubs) out.hubs = hubs.split(',').map((u) => u.trim()).filter(Boolean);
   str('NAME', 'name');
   str('ENROLLMENT_KEY', 'enrollment_key');
   str('ENROLLMENT_KEY_FILE', 'enrollment_key_file');
@@ -96,18 +95,6 @@ export function readConfigFile(path: string): Record<string, unknown> {
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: the config must be a mapping of settings (hub, name, datasets, ...)`);
   return doc as Record<string, unknown>;
 }
-
-export function formatFromPath(path: string): DatasetFormat | null {
-  const p = path.toLowerCase().replace(/\.(gz|zst)$/, '');
-  if (p.endsWith('.csv')) return 'csv';
-  if (p.endsWith('.tsv') || p.endsWith('.tab')) return 'tsv';
-  if (p.endsWith('.parquet') || p.endsWith('.pq')) return 'parquet';
-  if (p.endsWith('.ndjson') || p.endsWith('.jsonl')) return 'ndjson';
-  if (p.endsWith('.json')) return 'json';
-  return null;
-}
-
-const isGlob = (p: string) => /[*?[]/.test(p);
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
@@ -144,25 +131,29 @@ export function loadConfig(opts: { configPath?: string; overrides?: ConfigOverri
   }
 
   const seen = new Set<string>();
-  const datasets: DatasetConfig[] = s.datasets.map((d, i) => {
-    const path = resolve(base, d.path);
+  const datasets: DatasetConfig[] = [];
+  s.datasets.forEach((d, i) => {
     if (seen.has(d.name)) problems.push(`datasets[${i}].name: "${d.name}" is used twice; dataset names must be unique`);
     seen.add(d.name);
-    if (!isGlob(path)) {
-      if (!existsSync(path)) problems.push(`datasets[${i}].path: file not found: ${path}`);
-      else if (!statSync(path).isFile()) problems.push(`datasets[${i}].path: not a file: ${path}`);
-    }
-    const format = d.format ?? formatFromPath(path);
-    if (!format) problems.push(`datasets[${i}].format: cannot tell the format of ${path} from its extension; set format to one of ${DATASET_FORMATS.join(', ')}`);
-    return { ...d, path, format: format ?? 'csv' };
+    const resolved = resolveDataset(d, `datasets[${i}]`, base, env, problems);
+    if (resolved) datasets.push(resolved);
   });
   if (problems.length) throw new ConfigError(`${configPath ?? 'config'}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
   const hub = s.hub.replace(/\/+$/, '');
   checkHubUrl(hub, s.insecure);
+  // `hub` joins the list only when it was set: its default must not shadow a configured cluster.
+  const hubSet = 'hub' in file || fromEnv.hub !== undefined || flags.hub !== undefined;
+  const hubs = [...new Set([...(s.hubs && !hubSet ? [] : [hub]), ...(s.hubs ?? []).map((u) => u.replace(/\/+$/, ''))])];
+  for (const h of hubs) checkHubUrl(h, s.insecure);
   // A state path from the file is relative to the file; one from a flag or the environment, to the working directory.
   const stateBase = fromEnv.state === undefined && flags.state === undefined ? base : process.cwd();
   const state = s.state ? resolve(stateBase, s.state) : configPath ? `${configPath}.state.json` : resolve('.runner-state.json');
+  const cache_dir = s.cache_dir ? resolve(base, s.cache_dir) : join(dirname(state), 'simpul-cache');
   const { enrollment_key_file: _f, ...rest } = s;
-  return { ...rest, hub, enrollment_key, datasets, state, configPath };
+  // Files named in the config file are relative to it; from a flag or the environment, to the working directory.
+  const pathOf = (v: string | undefined, key: string) => (v === undefined ? undefined : resolve(fromEnv[key] === undefined && flags[key] === undefined ? base : process.cwd(), v));
+  const ca_file = pathOf(s.ca_file, 'ca_file');
+  const audit_log = pathOf(s.audit_log, 'audit_log') ?? (configPath ? `${configPath}.audit.jsonl` : resolve('.runner-audit.jsonl'));
+  return { ...rest, hub: hubs[0], hubs, enrollment_key, datasets, state, cache_dir, configPath, ca_file, audit_log };
 }

@@ -14,12 +14,17 @@ import {
   type TaskProgress,
 } from '@simpul/protocol';
 import { backoffMs, sleep } from './backoff.ts';
+import type { BlobClient } from './blobs/blob-client.ts';
+import { fitResult } from './blobs/large-result.ts';
+import { DEFAULT_INLINE_RESULT_MAX, taskBlobs } from './blobs/task-blobs.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { Engine } from './engine/engine.ts';
 import { HubError, NetworkError, TaskFailure, errorMessage } from './errors.ts';
 import { formatIssues } from './issues.ts';
 import type { Logger } from './log.ts';
 import { type Handler, type OpContext, handlers as defaultHandlers } from './ops/index.ts';
 import { ProgressQueue } from './progress-queue.ts';
+import type { TaskStatus } from './status/file.ts';
 
 /** How progress and results reach the hub (the link picks socket or HTTP). One attempt each; throws NetworkError or HubError. */
 export interface Reporter {
@@ -60,6 +65,8 @@ export interface ExecutorOptions {
   reporter: Reporter;
   log: Logger;
   handlers?: { [C in OpCode]: Handler<C> }; // tests may swap in their own
+  blobs?: BlobClient; // uploads to the hub's blob store: exports and results over the inline limit
+  audit?: AuditLog; // the data owner's local record of every task executed
 }
 
 const isStale = (e: unknown) => e instanceof HubError && (e.code === 'stale_lease' || e.status === 409 || e.status === 404 || e.status === 403);
@@ -71,6 +78,7 @@ export class Executor {
   private accepting = true;
   private readonly hardStop = new AbortController(); // ends result retries when the grace period is over
   private readonly changed = new Set<() => void>();
+  private inlineMax = DEFAULT_INLINE_RESULT_MAX; // the hub's, from its heartbeat replies
   /** Called whenever a slot frees up, so that the link can claim more work. */
   onSlotFree: () => void = () => {};
 
@@ -104,6 +112,20 @@ export class Executor {
 
   holds(taskId: string): boolean {
     return this.tasks.has(taskId);
+  }
+
+  /** Every task held, with its last progress (for the status file). */
+  snapshot(): TaskStatus[] {
+    return [...this.tasks.values()].map((t) => ({
+      task_id: t.offer.task_id,
+      op: t.offer.op,
+      attempt: t.offer.attempt,
+      ...(t.offer.request_id ? { request_id: t.offer.request_id } : {}),
+      phase: t.phase,
+      percent: t.progress.latest?.percent ?? null,
+      ...(t.progress.latest?.message ? { message: t.progress.latest.message } : {}),
+      since: new Date(t.progress.started).toISOString(),
+    }));
   }
 
   /**
@@ -153,7 +175,8 @@ export class Executor {
    * Act on a heartbeat or hello reply: keep is the default; cancel and drop are orders. `sent` are the leases the
    * heartbeat listed: a drop of a task leased to us again since then concerns the old lease only.
    */
-  apply(reply: Pick<PingReply, 'cancel' | 'drop'>, sent?: LeaseRef[]): void {
+  apply(reply: Pick<PingReply, 'cancel' | 'drop' | 'inline_result_max'>, sent?: LeaseRef[]): void {
+    if (reply.inline_result_max) this.inlineMax = reply.inline_result_max;
     const token = new Map(sent?.map((l) => [l.task_id, l.lease_token]));
     const current = (id: string) => !sent || !token.has(id) || this.tasks.get(id)?.offer.lease_token === token.get(id);
     for (const id of reply.cancel) this.cancel(id);
@@ -242,6 +265,7 @@ export class Executor {
     }
     if (t.stop?.reason === 'drop' || t.stop?.reason === 'shutdown') {
       t.log.info('task work abandoned', { reason: t.stop.reason });
+      this.opts.audit?.record(t.offer, started, null, false);
       this.finish(t);
       this.slotFreed();
       return;
@@ -251,6 +275,7 @@ export class Executor {
     if (post.status === 'succeeded') t.progress.push(100, 'done');
     await t.progress.flush();
     const sent = await this.deliver(t, post);
+    this.opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
     t.log.info('task finished', { status: sent?.status ?? 'not delivered', error: sent?.error?.code, ms: Date.now() - started });
     this.finish(t);
   }
@@ -290,8 +315,9 @@ export class Executor {
         },
         signal,
         log: t.log,
+        ...(this.opts.blobs ? { blobs: taskBlobs(this.opts.blobs, () => t.offer, signal, () => this.inlineMax) } : {}),
       };
-      const result = await (this.handlers[offer.op] as Handler)(ctx);
+      const result = await fitResult(ctx, await (this.handlers[offer.op] as Handler)(ctx));
       signal.throwIfAborted(); // canceled while finishing: the analyst asked to stop, so report that
       return { task_id: offer.task_id, lease_token: t.offer.lease_token, status: 'succeeded', result };
     } catch (e) {

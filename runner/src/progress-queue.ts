@@ -10,7 +10,9 @@ export class ProgressQueue {
   private sending = false;
   private loop: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
-  private readonly started = Date.now();
+  readonly started = Date.now();
+  /** The last report pushed (sent or not): what `simpul-runner status` shows. */
+  latest: { percent: number; message?: string } | null = null;
 
   constructor(
     private readonly send: SendProgress,
@@ -20,6 +22,7 @@ export class ProgressQueue {
   push(percent: number, message?: string): void {
     const p = Math.max(0, Math.min(100, percent));
     this.pending = { percent: p, message };
+    this.latest = this.pending;
     const midway = p > 0 && p < 100;
     const wait = this.quietMs - (Date.now() - this.started);
     if (midway && wait > 0 && !this.sending) {

@@ -1,4 +1,5 @@
 // Wires config, identity, engine, executor and link together, and owns the process lifecycle (signals, drain, exit code).
+import { BlobClient } from './blobs/blob-client.ts';
 import type { RunnerConfig } from './config.ts';
 import { HubApi } from './connection/hub-api.ts';
 import { Link } from './connection/link.ts';
@@ -6,8 +7,13 @@ import { registerRunner } from './connection/register.ts';
 import { Engine } from './engine/engine.ts';
 import { ConfigError, EXIT, type ExitCode, FatalError, errorMessage } from './errors.ts';
 import { Executor } from './executor.ts';
-import type { Logger } from './log.ts';
+import { type Logger, tapProblems } from './log.ts';
 import { readState, writeState } from './state.ts';
+import { AuditLog } from './audit-log.ts';
+import { watchToken } from './token-watch.ts';
+import { statusPathFor } from './status/file.ts';
+import { RecentProblems } from './status/problems.ts';
+import { StatusWriter } from './status/writer.ts';
 
 export interface RunOptions {
   log: Logger;
@@ -17,13 +23,15 @@ export interface RunOptions {
 }
 
 export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise<ExitCode> {
-  const { log } = opts;
+  // Warnings and errors are also kept for the status file (`simpul-runner status`).
+  const problems = new RecentProblems();
+  const log = tapProblems(opts.log, problems.add);
   const announce = opts.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (!config.datasets.length) log.warn('no datasets configured: this runner will accept tasks but every one will fail with dataset_not_found');
-  const engine = await Engine.open(config.duckdb, config.datasets, log);
+  const engine = await Engine.open(config.duckdb, config.datasets, log, { cacheDir: config.cache_dir });
   try {
     let state = readState(config.state);
-    if (state && state.hub !== config.hub) {
+    if (state && !config.hubs.includes(state.hub)) {
       log.warn('the state file belongs to another hub; registering with this one', { state_hub: state.hub, hub: config.hub, state: config.state });
       state = null;
     }
@@ -52,9 +60,15 @@ export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise
         fatalSignal.abort();
       },
     });
-    const executor = new Executor({ concurrency: config.concurrency, engine, reporter: link, log });
+    const audit = new AuditLog(config.audit_log, () => link.api.base, log);
+    const executor = new Executor({ concurrency: config.concurrency, engine, reporter: link, log, blobs: new BlobClient(link.api, log), audit });
     link.attach(executor);
     link.start();
+    const unwatch = watchToken(config.state, () => link.runnerId, (token) => link.adoptToken(token), log); // rotate-token
+    opts.stop.addEventListener('abort', unwatch, { once: true });
+    fatalSignal.signal.addEventListener('abort', unwatch, { once: true });
+    const status = new StatusWriter(statusPathFor(config.state), { config, link, executor, problems });
+    status.start();
 
     await new Promise<void>((resolve) => {
       if (opts.stop.aborted || fatalSignal.signal.aborted) return resolve();
@@ -65,10 +79,12 @@ export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise
     if (fatal) {
       link.close();
       await executor.drain(0);
+      status.stop();
       throw fatal;
     }
     log.info('shutting down: finishing running tasks', { grace_s: config.grace_s, running: executor.active() });
     const outcome = await link.drain(config.grace_s * 1000);
+    status.stop();
     log.info('stopped', outcome);
     return EXIT.ok;
   } catch (e) {
@@ -77,6 +93,6 @@ export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise
     if (opts.stop.aborted) return EXIT.ok; // stopped while registering
     throw new FatalError(EXIT.failure, errorMessage(e));
   } finally {
-    engine.close();
+    await engine.close();
   }
 }

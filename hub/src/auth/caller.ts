@@ -1,6 +1,6 @@
 // Who is calling: a runner, a user (admin | analyst) or nobody, from `Authorization: Bearer` or the session cookie.
 import type { RunnerRow, UserRow, Db } from '../db/schema.ts';
-import { unauthorized } from '../errors.ts';
+import { HubError, unauthorized } from '../errors.ts';
 import { findRunnerByToken } from '../store/runners.ts';
 import { userForApiToken, userForSession } from '../store/users.ts';
 import { tokenKind } from './tokens.ts';
@@ -24,7 +24,8 @@ export async function resolveCaller(db: Db, bearer: string | undefined, cookie: 
     if (kind === 'runner') {
       const runner = await findRunnerByToken(db, bearer);
       if (!runner) throw unauthorized('runner token not valid: register again with an enrolment key');
-      if (runner.revoked_at !== null) throw unauthorized(`runner ${runner.id} was revoked; ask an admin for a new enrolment`);
+      // details.revoked: the runner stops for good instead of enrolling again with its key.
+      if (runner.revoked_at !== null) throw new HubError('unauthorized', 401, `runner ${runner.id} was revoked; ask an admin for a new enrolment`, { revoked: true });
       return { kind: 'runner', runner };
     }
     if (kind === 'session' || kind === 'api') {

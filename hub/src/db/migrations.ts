@@ -1,5 +1,7 @@
 // In-code migrations, written with Kysely's schema builder so that they run on SQLite and PostgreSQL alike.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { blobs } from './blobs-migration.ts';
+import { security } from './security-migration.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -156,7 +158,14 @@ const studies: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0300_studies': studies };
+/** 0800_ops: the request id that created a task, so that it follows the task into hub and runner logs. */
+const taskRequestId: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('tasks').addColumn('request_id', 'text').execute();
+  },
+};
+
+const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0100_blobs': blobs, '0200_security': security, '0300_studies': studies, '0800_ops_request_id': taskRequestId };
 
 class InCodeProvider implements MigrationProvider {
   async getMigrations() {
@@ -172,4 +181,10 @@ export async function migrate(db: Kysely<any>): Promise<void> {
     const what = failed ? `migration ${failed.migrationName} failed` : 'migrations failed';
     throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** Migrations this code knows that the database has not run (readiness probe). */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider() });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -1,5 +1,5 @@
 // Table types for Kysely. Timestamps are integer epoch milliseconds; JSON columns are text.
-import type { Kysely, Selectable } from 'kysely';
+import type { Generated, Kysely, Selectable } from 'kysely';
 
 export interface UsersTable {
   id: string;
@@ -36,6 +36,11 @@ export interface EnrollmentKeysTable {
   name: string;
   created_at: number;
   revoked_at: number | null;
+  single_use: Generated<number>; // 0 | 1 (0200_security)
+  expires_at: number | null;
+  uses: Generated<number>;
+  last_used_at: number | null;
+  created_by: string | null;
 }
 
 export interface RunnersTable {
@@ -52,6 +57,9 @@ export interface RunnersTable {
   draining: number; // 0 | 1: the runner takes no new work
   created_at: number;
   revoked_at: number | null;
+  prev_token_expires_at: number | null; // the previous token works until then (0200_security)
+  shared: number; // 1: every user may use it; 0: admins and runner_access rows only
+  enrollment_key_id: string | null;
 }
 
 export interface TasksTable {
@@ -82,6 +90,7 @@ export interface TasksTable {
   result_blob: string | null; // JSON BlobRef, for the blob store
   result_expires_at: number | null;
   cancel_requested: number; // 0 | 1
+  request_id: string | null; // x-request-id of the request that created it (0800_ops)
 }
 
 export interface TaskAttemptsTable {
@@ -126,6 +135,53 @@ export interface StudyTasksTable {
   created_at: number;
 }
 
+/** Who may use a runner that is not shared with everyone (0200_security). */
+export interface RunnerAccessTable {
+  runner_id: string;
+  user_id: string;
+  role: 'owner' | 'user';
+  created_at: number;
+}
+
+/** Append-only (triggers refuse UPDATE and DELETE). */
+export interface AuditLogTable {
+  id: string; // sorts by time
+  at: number;
+  action: string;
+  actor_kind: 'user' | 'runner' | 'anonymous' | 'system';
+  actor_id: string | null;
+  actor_name: string | null;
+  ip: string | null;
+  target_kind: string | null;
+  target_id: string | null;
+  details: string; // JSON object
+}
+
+/** A file in the blob store (0100_blobs): an export or a large result, uploaded by the runner that held the task. */
+export interface BlobsTable {
+  id: string; // blb_…
+  task_id: string;
+  runner_id: string;
+  attempt: number;
+  backend: 'local' | 's3';
+  object_key: string; // file name under the blob dir, or the S3 key
+  bytes: number;
+  sha256: string; // hex
+  content_type: string;
+  filename: string; // as downloaded
+  state: 'pending' | 'stored'; // stored: the bytes arrived whole (local: checked on upload; S3: size checked when the result names it)
+  created_at: number;
+  stored_at: number | null;
+  expires_at: number; // purged (with the object) after this: the task's result_expires_at once a result names it
+}
+
+/** Secrets the hub keeps for the blob store (0100_blobs), e.g. the key that signs the hub's own upload and download links. */
+export interface BlobKeysTable {
+  name: string;
+  secret: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -134,12 +190,17 @@ export interface Database {
   runners: RunnersTable;
   tasks: TasksTable;
   task_attempts: TaskAttemptsTable;
+  runner_access: RunnerAccessTable;
+  audit_log: AuditLogTable;
   studies: StudiesTable;
   study_tasks: StudyTasksTable;
+  blobs: BlobsTable;
+  blob_keys: BlobKeysTable;
 }
 
 export type Db = Kysely<Database>;
 export type TaskRow = Selectable<TasksTable>;
 export type RunnerRow = Selectable<RunnersTable>;
 export type UserRow = Selectable<UsersTable>;
+export type BlobRow = Selectable<BlobsTable>;
 export type AttemptRow = Selectable<TaskAttemptsTable>;

@@ -5,9 +5,16 @@ import { HTTPException } from 'hono/http-exception';
 import { API_PREFIX, ROUTES } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { HubError, notFound, toErrorBody, tooLarge, unavailable } from '../errors.ts';
+import { blobRoutes } from './blob-routes.ts';
 import type { HubEnv } from './env.ts';
+import { opsRoutes } from './ops-routes.ts';
+import { observeRequests } from '../observability/http-observer.ts';
+import { adminRoutes } from './admin-routes.ts';
 import { runnerRoutes } from './runner-routes.ts';
+import { securityHeaders } from './security-headers.ts';
+import { securityRoutes } from './security-routes.ts';
 import { staticRoutes } from './static.ts';
+import { studyRoutes } from './study-routes.ts';
 import { taskRoutes } from './task-routes.ts';
 import { userRoutes } from './user-routes.ts';
 
@@ -24,6 +31,8 @@ function limit(maxSize: number): MiddlewareHandler<HubEnv> {
 export function createApp(hub: HubContext): Hono<HubEnv> {
   const app = new Hono<HubEnv>();
 
+  app.use('*', observeRequests(hub)); // outermost: request id, duration and log line for every request
+  app.use('*', securityHeaders(hub)); // CSP, HSTS (TLS), nosniff, Referrer-Policy, frame-ancestors
   app.use('*', async (c, next) => {
     c.set('hub', hub);
     // While closing, requests that still arrive on kept-alive connections are turned away.
@@ -41,12 +50,18 @@ export function createApp(hub: HubContext): Hono<HubEnv> {
   app.use(`${API_PREFIX}/*`, (c, next) => {
     if (c.req.path === ROUTES.result.path) return resultLimit(c, next);
     if (c.req.path === ROUTES.createTask.path) return batchLimit(c, next);
+    if (c.req.method === 'PUT' && c.req.path.startsWith('/api/v1/blobs/')) return next(); // streamed to disk; the blob store checks the size
     return defaultLimit(c, next);
   });
 
   runnerRoutes(app);
   taskRoutes(app);
   userRoutes(app);
+  adminRoutes(app);
+  securityRoutes(app);
+  studyRoutes(app);
+  blobRoutes(app);
+  opsRoutes(app);
 
   app.all('/api/*', (c) => {
     throw notFound(`no route ${c.req.method} ${c.req.path}`);

@@ -6,7 +6,7 @@ import type { RunnerRow } from '../db/schema.ts';
 import { bearerOf, resolveCaller, SESSION_COOKIE, type Caller } from '../auth/caller.ts';
 import { forbidden, unauthorized } from '../errors.ts';
 
-export type HubEnv = { Variables: { hub: HubContext; caller?: Caller } };
+export type HubEnv = { Variables: { hub: HubContext; caller?: Caller; requestId?: string } };
 export type Ctx = Context<HubEnv>;
 
 /** Resolved once per request, only by routes that need it (login must work even with a stale cookie). */

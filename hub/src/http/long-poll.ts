@@ -29,7 +29,10 @@ export async function longPollClaim(ctx: HubContext, runner: RunnerRow, q: Claim
     if (offers.length > 0) {
       // Let pending I/O (a closed connection) be noticed before handing the work out.
       await turn();
-      if (!stop.aborted) return offers;
+      if (!stop.aborted) {
+        for (const o of offers) ctx.log.debug('offer', { task_id: o.task_id, runner_id: runner.id, attempt: o.attempt, request_id: o.request_id, via: 'poll' });
+        return offers;
+      }
       // The client left while we claimed: hand the work straight back rather than let it wait for a lease expiry.
       for (const o of offers) await release(ctx, o.task_id, o.lease_token);
       return [];

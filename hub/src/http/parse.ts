@@ -1,6 +1,7 @@
 // Every body and query is parsed with the protocol's schemas; anything else is a 400 with the zod issues.
 import type { z } from 'zod';
 import { badRequest } from '../errors.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.ts';
 import type { Ctx } from './env.ts';
 
 function issues(error: z.ZodError) {
@@ -14,6 +15,8 @@ export async function readBody<S extends z.ZodType>(c: Ctx, schema: S): Promise<
   } catch {
     throw badRequest('the body is not valid JSON (send Content-Type: application/json)');
   }
+  // Schemas recurse (filters): a body nested thousands deep would overflow the stack instead of failing validation.
+  if (nestedDeeperThan(raw, MAX_JSON_DEPTH)) throw badRequest(`the body is nested more than ${MAX_JSON_DEPTH} levels deep`);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw badRequest('the body does not match the expected shape', issues(parsed.error));
   return parsed.data;

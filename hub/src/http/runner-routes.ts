@@ -15,7 +15,7 @@ import {
 import { forbidden, protocolMismatch, unauthorized } from '../errors.ts';
 import { ping } from '../queue/leases.ts';
 import { progress, release, result } from '../queue/report.ts';
-import { isValidEnrollmentKey } from '../store/enrollment-keys.ts';
+import { longPollSlot, registered, spendEnrollmentKey } from './runner-guards.ts';
 import { createRunner } from '../store/runners.ts';
 import { requireRunner, type Ctx, type HubEnv } from './env.ts';
 import { longPollClaim } from './long-poll.ts';
@@ -26,7 +26,7 @@ export function runnerRoutes(app: Hono<HubEnv>): void {
     const hub = c.get('hub');
     const body = await readBody(c, RegisterRequest);
     if (body.protocol_version !== PROTOCOL_VERSION) throw protocolMismatch(body.protocol_version, PROTOCOL_VERSION);
-    if (!(await isValidEnrollmentKey(hub.db, body.enrollment_key))) throw unauthorized('enrolment key not valid: ask the hub admin for the current one');
+    const keyId = await spendEnrollmentKey(c, body.enrollment_key); // 401 unless valid, unexpired and not used up
     const { row, token } = await createRunner(hub.db, {
       name: body.name,
       labels: body.labels,
@@ -34,6 +34,7 @@ export function runnerRoutes(app: Hono<HubEnv>): void {
       version: body.version,
       protocolVersion: body.protocol_version,
     });
+    await registered(c, row, keyId);
     hub.log.info('runner registered', { runner_id: row.id, name: row.name });
     hub.events.runners([row.id]);
     hub.events.available(); // it may serve datasets that tasks are waiting for
@@ -75,7 +76,13 @@ export async function claimRoute(c: Ctx) {
   const runner = await requireRunner(c);
   const q = readQuery(c, ClaimQuery);
   if (q.runner_id !== runner.id) throw forbidden(`this token belongs to runner ${runner.id}, not ${q.runner_id}`);
-  const tasks = await longPollClaim(c.get('hub'), runner, q, c.req.raw.signal);
+  const leave = longPollSlot(c, runner.id, q.wait); // 429 past the runner's concurrent long-polls
+  let tasks;
+  try {
+    tasks = await longPollClaim(c.get('hub'), runner, q, c.req.raw.signal);
+  } finally {
+    leave();
+  }
   const reply: ClaimReply = { tasks };
   return c.json(reply);
 }

@@ -4,7 +4,10 @@ import { ErrorInfo, ROUTES, TaskCreateBody, TaskId, TaskListQuery, type ResultVi
 import { z } from 'zod';
 import type { TaskRow } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
+import { withDownloadLink } from '../blobs/links.ts';
+import { auditRequest } from '../audit/audit.ts';
 import { cancelTask } from '../queue/cancel.ts';
+import { auditTasksCreated, checkTaskCreate } from './task-guards.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { fromJson } from '../store/json.ts';
 import { getTask, listAttempts, listTasks } from '../store/tasks.ts';
@@ -25,7 +28,11 @@ export function taskRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.createTask.path, async (c) => {
     const user = await requireUser(c);
     const body = await readBody(c, TaskCreateBody);
-    const created = await enqueue(c.get('hub'), Array.isArray(body) ? body : [body], user.user.id);
+    await checkTaskCreate(c, user, Array.isArray(body) ? body : [body]); // rate limit and runner access
+    const requestId = c.get('requestId') ?? null;
+    const created = await enqueue(c.get('hub'), Array.isArray(body) ? body : [body], user.user.id, Date.now(), requestId);
+    c.get('hub').log.info('tasks created', { request_id: requestId, user_id: user.user.id, count: created.length, task_ids: created.slice(0, 50).map((t) => t.task_id) });
+    await auditTasksCreated(c, Array.isArray(body) ? body : [body], created);
     return c.json(Array.isArray(body) ? { tasks: created } : created[0], 201);
   });
 
@@ -50,7 +57,9 @@ export function taskRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.cancelTask.path, async (c) => {
     const user = await requireUser(c);
     const task = await visibleTask(c, user);
-    return c.json(await cancelTask(c.get('hub'), task.id, user.user.username));
+    const canceled = await cancelTask(c.get('hub'), task.id, user.user.username);
+    await auditRequest(c, { action: 'task.canceled', target: { kind: 'task', id: task.id }, details: { runner_id: task.runner_id, dataset: task.dataset, op: task.op } });
+    return c.json(canceled);
   });
 
   app.get(ROUTES.getResult.path, async (c) => {
@@ -62,7 +71,8 @@ export function taskRoutes(app: Hono<HubEnv>): void {
       progress: task.progress,
       error: fromJson(task.error, ErrorInfo.nullable(), null),
     };
-    if (task.result !== null) view.result = fromJson(task.result, z.unknown(), null);
+    if (task.status === 'succeeded') await auditRequest(c, { action: 'result.downloaded', target: { kind: 'task', id: task.id }, details: { dataset: task.dataset, op: task.op } });
+    if (task.result !== null) view.result = withDownloadLink(task, fromJson(task.result, z.unknown(), null));
     return c.json(view);
   });
 }

@@ -2,7 +2,10 @@
 import type { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { LoginRequest, ROUTES, RunnerId, type LoginReply, type RunnerList } from '@simpul/protocol';
+import { auditRequest } from '../audit/audit.ts';
 import { SESSION_COOKIE } from '../auth/caller.ts';
+import { canUseRunner, visibleRunners } from '../auth/runner-access.ts';
+import { beforeLogin, loginFailed, loginSucceeded } from './login-guard.ts';
 import { dummyHash, verifyPassword } from '../auth/passwords.ts';
 import { notFound, unauthorized } from '../errors.ts';
 import { getRunner, listRunners } from '../store/runners.ts';
@@ -16,10 +19,15 @@ export function userRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.login.path, async (c) => {
     const hub = c.get('hub');
     const body = await readBody(c, LoginRequest);
+    await beforeLogin(c, body.username); // 429 while locked out
     const user = await findUserByName(hub.db, body.username);
     // Verify against a dummy hash for unknown users, so that timing does not tell which part was wrong.
     const ok = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash()));
-    if (!user || !ok || user.disabled_at !== null) throw unauthorized('wrong username or password');
+    if (!user || !ok || user.disabled_at !== null) {
+      await loginFailed(c, body.username);
+      throw unauthorized('wrong username or password');
+    }
+    await loginSucceeded(c, user);
     const session = await createSession(hub.db, user.id);
     setCookie(c, SESSION_COOKIE, session.token, {
       httpOnly: true,
@@ -36,6 +44,7 @@ export function userRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.logout.path, async (c) => {
     const user = await requireUser(c);
     if (user.sessionId) await revokeSession(c.get('hub').db, user.sessionId);
+    await auditRequest(c, { action: 'logout', target: { kind: 'user', id: user.user.id } });
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.json({ ok: true });
   });
@@ -46,18 +55,19 @@ export function userRoutes(app: Hono<HubEnv>): void {
   });
 
   app.get(ROUTES.runners.path, async (c) => {
-    await requireUser(c);
+    const user = await requireUser(c);
     const hub = c.get('hub');
-    const reply: RunnerList = { runners: await runnerViews(hub.db, hub.presence, hub.config.heartbeatS, await listRunners(hub.db)) };
+    const rows = await visibleRunners(hub.db, user.user, await listRunners(hub.db)); // private runners only for their users
+    const reply: RunnerList = { runners: await runnerViews(hub.db, hub.presence, hub.config.heartbeatS, rows) };
     return c.json(reply);
   });
 
   app.get(ROUTES.runner.path, async (c) => {
-    await requireUser(c);
+    const user = await requireUser(c);
     const hub = c.get('hub');
     const id = readParam(c, 'runner_id', RunnerId);
     const row = await getRunner(hub.db, id);
-    if (!row) throw notFound(`no runner ${id}`);
+    if (!row || !(await canUseRunner(hub.db, user.user, row))) throw notFound(`no runner ${id}`);
     const [view] = await runnerViews(hub.db, hub.presence, hub.config.heartbeatS, [row]);
     return c.json(view);
   });

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { TaskRow } from '../db/schema.ts';
+import { runnerMayClaim } from '../auth/runner-access.ts';
 import { newId } from '../auth/tokens.ts';
 import { iso } from '../store/json.ts';
 import { taskParams } from '../store/views.ts';
@@ -23,7 +24,7 @@ export function toOffer(row: TaskRow): TaskOffer {
     lease_token: row.lease_token ?? '',
     lease_expires_at: iso(row.lease_expires_at ?? 0),
     timeout_s: row.timeout_s,
-    request_id: `${row.id}.${row.attempt}`,
+    request_id: row.request_id ?? `${row.id}.${row.attempt}`, // the creating request's id; else one per attempt
   };
 }
 
@@ -31,7 +32,7 @@ export function toOffer(row: TaskRow): TaskOffer {
  * Leases up to `limit` tasks that are queued, due (available_at <= now) and meant for this runner: targeted at it, or
  * untargeted for a dataset it advertises. Oldest first. Each gets attempt+1, a fresh lease token and an attempt row.
  */
-export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'events'>, runner: Claimant, limit: number, now = Date.now()): Promise<TaskOffer[]> {
+export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'events' | 'metrics'>, runner: Claimant, limit: number, now = Date.now()): Promise<TaskOffer[]> {
   if (runner.draining || limit < 1) return [];
   const { db, kind, config } = ctx;
   // One random part per claim; appending the task id keeps every lease token unique.
@@ -49,6 +50,7 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
         if (runner.datasets.length === 0) return mine;
         return eb.or([mine, eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', runner.datasets)])]);
       })
+      .where((eb) => runnerMayClaim(eb, runner.id)) // not revoked; a runner that is not shared serves only its users
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit);
@@ -95,6 +97,7 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
   });
 
   if (rows.length === 0) return [];
+  ctx.metrics?.claimed(rows, now);
   rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
   ctx.events.tasks(rows.map((r) => r.id));
   ctx.events.runners([runner.id]);

@@ -76,6 +76,7 @@ export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transp
       cancel: [...cancel],
       drop,
       server_time: new Date(now).toISOString(),
+      inline_result_max: config.inlineResultMax, // larger results go to the blob store
     },
   };
 }

@@ -14,6 +14,7 @@ interface Events {
   tasks: [ids: string[]]; // tasks changed (web updates)
   runners: [ids: string[]]; // runners changed (web updates)
   cancel: [notice: CancelNotice]; // a held task was asked to stop
+  revoked: [runnerId: string, message: string]; // a runner's token was revoked: disconnect it now
 }
 
 export class Notifier {
@@ -46,6 +47,9 @@ export class Notifier {
   }
   cancel(notice: CancelNotice): void {
     this.emitter.emit('cancel', notice);
+  }
+  revoked(runnerId: string, message: string): void {
+    this.emitter.emit('revoked', runnerId, message);
   }
 
   /** Resolves on the next `available`, after `ms`, or when `signal` aborts, whichever is first. */

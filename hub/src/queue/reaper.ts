@@ -5,7 +5,7 @@ import { toJson } from '../store/json.ts';
 import { ACTIVE_STATES } from '../store/tasks.ts';
 import { backoffMs } from './backoff.ts';
 
-type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log'>;
+type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log' | 'metrics' | 'blobs'>;
 
 const BATCH = 500;
 
@@ -15,6 +15,7 @@ export interface ReapStats {
   canceled: number;
   timedOut: number;
   purged: number;
+  purgedBlobs: number;
 }
 
 /** What happens to a task whose lease ran out. */
@@ -34,7 +35,7 @@ function afterExpiry(ctx: Ctx, t: TaskRow, now: number): { set: Partial<TasksTab
 
 /** One pass. Every change is conditional on the lease it judged, so several hubs may reap at once without double expiry. */
 export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promise<ReapStats> {
-  const stats: ReapStats = { requeued: 0, failed: 0, canceled: 0, timedOut: 0, purged: 0 };
+  const stats: ReapStats = { requeued: 0, failed: 0, canceled: 0, timedOut: 0, purged: 0, purgedBlobs: 0 };
   const changed: string[] = [];
   const runners = new Set<string>();
   const lost = new Set<string>();
@@ -89,6 +90,8 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
       .where('result_expires_at', '<', now)
       .executeTakeFirst();
     stats.purged = Number(res.numUpdatedRows);
+    // Files of expired results go with them (a blob's expiry is its result's).
+    if (ctx.blobs) stats.purgedBlobs = await ctx.blobs.purgeExpired(now);
   }
 
   ctx.events.tasks(changed);
@@ -96,6 +99,7 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
   for (const r of lost) ctx.events.lost(r);
   if (stats.requeued) ctx.events.available();
   for (const r of runners) ctx.events.freed(r);
+  ctx.metrics?.reaped(stats);
   return stats;
 }
 

@@ -8,7 +8,7 @@ import { ACTIVE_STATES, getTask, runnerEverHeld } from '../store/tasks.ts';
 import { hashJson } from './canonical-json.ts';
 import { release as releaseLease } from './leases.ts';
 
-type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
+type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' | 'blobs'>;
 
 const isActive = (t: TaskRow) => (ACTIVE_STATES as readonly string[]).includes(t.status);
 
@@ -80,6 +80,8 @@ export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now 
   const hash = reportHash(post);
   if (!isActive(task)) return settled(task, hash);
   checkResult(ctx, task, post);
+  // A result that names a blob is stored only once the blob arrived whole (blobs/service.ts).
+  const blob = post.status === 'succeeded' ? ((await ctx.blobs?.resultBlob(task, post.result)) ?? null) : null;
 
   const error =
     post.status === 'succeeded' ? null : (post.error ?? { code: 'canceled', message: 'the runner stopped the task on request' });
@@ -92,6 +94,7 @@ export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now 
         result: post.status === 'succeeded' ? toJson(post.result) : null,
         error: error ? toJson(error) : null,
         result_hash: hash,
+        result_blob: blob ? toJson(blob) : null,
         result_expires_at: now + ctx.config.resultTtlMs,
         progress: post.status === 'succeeded' ? 100 : task.progress,
         lease_expires_at: null,
@@ -110,6 +113,7 @@ export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now 
       .set({ outcome, ended_at: now, error: error ? toJson(error) : null })
       .where('lease_token', '=', post.lease_token)
       .execute();
+    if (blob) await ctx.blobs?.keep(trx, blob, now + ctx.config.resultTtlMs);
     return true;
   });
 
@@ -122,6 +126,7 @@ export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now 
   ctx.events.tasks([task.id]);
   ctx.events.runners([runner.id]);
   ctx.events.freed(runner.id);
+  ctx.metrics?.finished(task, post.status, now);
   return { ok: true, stored: true };
 }
 

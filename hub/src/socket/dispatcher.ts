@@ -90,7 +90,7 @@ export class Dispatcher {
 
   /** Socket.IO delivers at most once: a refusal or a missing ack hands the task back for someone else. */
   private offer(conn: RunnerConn, offer: TaskOffer): void {
-    this.ctx.log.debug('offer', { task_id: offer.task_id, runner_id: conn.runnerId, attempt: offer.attempt });
+    this.ctx.log.debug('offer', { task_id: offer.task_id, runner_id: conn.runnerId, attempt: offer.attempt, request_id: offer.request_id });
     // The ack must come well within the lease, or the lease would expire first and spend an attempt.
     const timeout = Math.min(this.ctx.config.offerTimeoutMs, Math.round(this.ctx.config.leaseTtlS * 800));
     conn.socket.timeout(timeout).emit('task:offer', offer, (err: Error | null, accepted?: boolean) => {

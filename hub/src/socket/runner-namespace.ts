@@ -48,7 +48,7 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
       }
       const runner = await findRunnerByToken(ctx.db, auth.data.token);
       if (!runner || runner.id !== auth.data.runner_id) return next(refusal({ code: 'unauthorized', message: 'runner token not valid: register again with an enrolment key' }));
-      if (runner.revoked_at !== null) return next(refusal({ code: 'unauthorized', message: `runner ${runner.id} was revoked` }));
+      if (runner.revoked_at !== null) return next(refusal({ code: 'unauthorized', message: `runner ${runner.id} was revoked`, details: { revoked: true } }));
       socket.data.runner = runner;
       next();
     } catch (err) {
@@ -65,6 +65,12 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
 
   ctx.events.on('cancel', ({ runnerId, taskId, reason }) => {
     nsp.to(`runner:${runnerId}`).emit('task:cancel', { task_id: taskId, reason });
+  });
+
+  // Revoked: say why, then cut the socket (on every hub, through the adapter); the handshake refuses it from now on.
+  ctx.events.on('revoked', (runnerId, message) => {
+    nsp.to(`runner:${runnerId}`).emit('runner:revoked', { code: 'unauthorized', message, details: { revoked: true } });
+    nsp.in(`runner:${runnerId}`).disconnectSockets(true);
   });
 
   nsp.on('connection', (socket) => {
@@ -123,6 +129,7 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
         const req = parse(ClaimRequest, msg ?? {});
         conn.refused = false;
         const tasks = await claim(ctx, { id: runner.id, datasets: conn.datasets, draining: conn.draining }, req.limit);
+        for (const t of tasks) log.debug('offer', { task_id: t.task_id, attempt: t.attempt, request_id: t.request_id, via: 'socket claim' });
         return { tasks };
       }),
     );

@@ -21,12 +21,11 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
       const auth = WebHandshake.safeParse(socket.handshake.auth ?? {});
       const token = auth.success ? auth.data.token : undefined;
       const cookie = token ? undefined : parseCookies(socket.handshake.headers.cookie ?? '', SESSION_COOKIE)[SESSION_COOKIE];
-      if (cookie) {
-        // A cookie rides along cross-site too: accept it only from the hub's own pages.
-        const origin = socket.handshake.headers.origin;
-        const own = `${socket.handshake.secure ? 'https' : 'http'}://${socket.handshake.headers.host}`;
-        if (origin !== own) return refuse('forbidden', `cross-origin socket refused: Origin ${origin ?? '(none)'} is not ${own}`);
-      }
+      // Browsers always send Origin on a WebSocket, and a cookie rides along cross-site too: a foreign Origin is another
+      // site's page. No Origin at all is not a browser (scripts, runners of tests): its credentials decide.
+      const origin = socket.handshake.headers.origin;
+      const own = `${socket.handshake.secure ? 'https' : 'http'}://${socket.handshake.headers.host}`;
+      if (origin !== undefined && origin !== own) return refuse('forbidden', `cross-origin socket refused: Origin ${origin} is not ${own}`);
       const caller = await resolveCaller(ctx.db, token, cookie);
       if (caller.kind !== 'user') return refuse('unauthorized', 'log in first');
       socket.data.user = caller.user;
@@ -53,7 +52,8 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
     const rids = [...runnerIds];
     taskIds.clear();
     runnerIds.clear();
-    if (nsp.sockets.size === 0) return;
+    // Nobody to tell, here or (through the cluster relay) on another hub.
+    if (nsp.sockets.size === 0 && !ctx.cluster?.webListening()) return;
     for (const t of await getTasks(ctx.db, tids)) {
       const rooms = t.created_by ? [`user:${t.created_by}`, 'admins'] : ['admins'];
       nsp.to(rooms).emit('task:update', taskView(t));

@@ -29,6 +29,9 @@ export async function createRunner(db: Db, input: NewRunner, now = Date.now()): 
     draining: 0,
     created_at: now,
     revoked_at: null,
+    prev_token_expires_at: null,
+    shared: 1,
+    enrollment_key_id: null,
   };
   await db.insertInto('runners').values(row).execute();
   return { row, token };
@@ -43,7 +46,9 @@ export async function findRunnerByToken(db: Db, token: string): Promise<RunnerRo
     .where((eb) => eb.or([eb('token_hash', '=', h), eb('prev_token_hash', '=', h)]))
     .executeTakeFirst();
   if (!row) return undefined;
-  const ok = sameHash(row.token_hash, h) || (row.prev_token_hash !== null && sameHash(row.prev_token_hash, h));
+  // The previous token (after a rotation) works only until its overlap ends.
+  const prevLive = row.prev_token_hash !== null && row.prev_token_expires_at !== null && row.prev_token_expires_at > Date.now();
+  const ok = sameHash(row.token_hash, h) || (prevLive && sameHash(row.prev_token_hash!, h));
   return ok ? row : undefined;
 }
 

@@ -12,7 +12,8 @@ export interface TaskDefaults {
 }
 
 /** Rows for new tasks; the caller inserts them (inside its transaction). */
-export function newTaskRows(inputs: TaskCreate[], createdBy: string | null, defaults: TaskDefaults, now = Date.now()): TaskRow[] {
+/** `requestId`: the x-request-id of the creating request, handed to runners with each offer (log correlation). */
+export function newTaskRows(inputs: TaskCreate[], createdBy: string | null, defaults: TaskDefaults, now = Date.now(), requestId: string | null = null): TaskRow[] {
   return inputs.map((t) => ({
     id: newTaskId(now),
     op: t.op,
@@ -41,6 +42,7 @@ export function newTaskRows(inputs: TaskCreate[], createdBy: string | null, defa
     result_blob: null,
     result_expires_at: null,
     cancel_requested: 0,
+    request_id: requestId,
   }));
 }
 

@@ -12,18 +12,31 @@ import {
   ResultReply,
   type ResultPost,
   ROUTES,
+  RunnerTokenRotated,
   type TaskProgress,
+  type UploadRequest,
+  UploadSlot,
 } from '@simpul/protocol';
 import type { z } from 'zod';
 import { HubError, NetworkError, errorMessage } from '../errors.ts';
+import { explainTlsError } from '../tls.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000; // for everything but the long-poll, which adds its wait on top
 
 export class HubApi {
   constructor(
-    readonly base: string,
+    private baseUrl: string,
     private token: string | null = null,
   ) {}
+
+  get base(): string {
+    return this.baseUrl;
+  }
+
+  /** Talk to another hub of the same cluster from now on. */
+  setBase(url: string): void {
+    this.baseUrl = url;
+  }
 
   setToken(token: string): void {
     this.token = token;
@@ -51,6 +64,16 @@ export class HubApi {
     return this.call('POST', ROUTES.result.path, ResultReply, { body: msg, timeoutMs: 60_000 });
   }
 
+  /** A new token for this runner (the current one, set here, authenticates the request). */
+  rotateToken(runnerId: string): Promise<RunnerTokenRotated> {
+    return this.call('POST', ROUTES.rotateRunnerToken.path.replace(':runner_id', encodeURIComponent(runnerId)), RunnerTokenRotated);
+  }
+
+  /** A signed link to PUT a task's file to (blobs/blob-client.ts does the PUT). */
+  uploadSlot(req: UploadRequest): Promise<UploadSlot> {
+    return this.call('POST', ROUTES.upload.path, UploadSlot, { body: req });
+  }
+
   release(msg: ReleaseRequest): Promise<ReleaseReply> {
     return this.call('POST', ROUTES.release.path, ReleaseReply, { body: msg });
   }
@@ -73,7 +96,7 @@ export class HubApi {
       text = await res.text();
     } catch (e) {
       const why = timeout.aborted ? 'timed out' : opts.signal?.aborted ? 'aborted' : errorMessage((e as { cause?: unknown }).cause ?? e);
-      throw new NetworkError(`${method} ${path}: ${why}`, { cause: e });
+      throw new NetworkError(explainTlsError(`${method} ${path}: ${why}`), { cause: e });
     }
     let json: unknown;
     try {

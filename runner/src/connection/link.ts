@@ -23,6 +23,7 @@ import { HubApi } from './hub-api.ts';
 import { Poller } from './polling.ts';
 import { registerRunner } from './register.ts';
 import { SocketChannel } from './socket.ts';
+import { isRevocation } from '../token-watch.ts';
 
 export interface LinkOptions {
   config: RunnerConfig;
@@ -60,6 +61,9 @@ export class Link implements Reporter {
   private reauth: Promise<void> | null = null;
   private reregistrations: number[] = [];
   private unreachableLogged = false;
+  private hubIndex = 0; // which of config.hubs this link talks to
+  private moves = 0; // hub changes since the last successful connection (backs off when every hub is down)
+  private moveTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: LinkOptions) {
     this.state = opts.state;
@@ -116,10 +120,20 @@ export class Link implements Reporter {
     return outcome;
   }
 
+  /** The state file holds a new token for this runner (`simpul-runner rotate-token`): use it from now on. */
+  adoptToken(token: string): void {
+    if (token === this.state.token) return;
+    this.state = { ...this.state, token };
+    this.api.setToken(token);
+    this.socket?.setToken(token);
+    this.opts.log.info('runner token rotated; using the new one', { runner_id: this.state.runner_id });
+  }
+
   close(): void {
     this.stopped = true;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.moveTimer) clearTimeout(this.moveTimer);
     this.poller.stop(true);
     this.socket?.close();
     this.socket = null;
@@ -223,8 +237,8 @@ export class Link implements Reporter {
     if (!t) return;
     this.unreachableLogged = false;
     const { config, engine } = this.opts;
-    this.opts.log.info('connected', { hub: config.hub, transport: t, runner_id: this.state.runner_id });
-    this.opts.announce(`simpul-runner ${config.name} connected to ${config.hub} (${t}) serving datasets: ${engine.names().join(', ') || '(none)'}`);
+    this.opts.log.info('connected', { hub: this.api.base, transport: t, runner_id: this.state.runner_id });
+    this.opts.announce(`simpul-runner ${config.name} connected to ${this.api.base} (${t}) serving datasets: ${engine.names().join(', ') || '(none)'}`);
   }
 
   // The socket and its fallback.
@@ -232,7 +246,7 @@ export class Link implements Reporter {
   private openSocket(): void {
     const log = this.opts.log;
     this.socket = new SocketChannel(
-      this.opts.config.hub,
+      this.api.base,
       { runner_id: this.state.runner_id, token: this.state.token },
       {
         connected: () => void this.onSocketUp(),
@@ -244,13 +258,14 @@ export class Link implements Reporter {
           this.startPolling();
         },
         unreachable: (message) => {
+          if (this.moveToNextHub(message)) return;
           if (!this.unreachableLogged) log.warn('socket cannot connect; polling over HTTP meanwhile', { error: message });
           this.unreachableLogged = true;
           this.startPolling();
         },
         offer: (offer) => !this.draining && this.executor.accept(offer),
         cancel: (msg) => this.executor.cancel(msg.task_id, msg.reason || 'canceled by the hub'),
-        revoked: (info) => void this.onHubError(new HubError(401, 'unauthorized', info.message), 'revoked'),
+        revoked: (info) => void this.onHubError(new HubError(401, 'unauthorized', info.message, { revoked: true }), 'revoked'),
       },
       log,
     );
@@ -261,6 +276,7 @@ export class Link implements Reporter {
     const s = this.socket;
     if (!s) return;
     this.refusals = 0;
+    this.moves = 0;
     this.poller.stop(false); // a long-poll in flight finishes, so a task claimed for it is not lost
     try {
       const hello = this.pingMessage(true);
@@ -321,13 +337,40 @@ export class Link implements Reporter {
   }
 
   /** Errors that retrying will not fix. Returns true when the caller should stop what it was doing. */
+  /**
+   * Several hubs share one database: when this one cannot be reached, the next one serves the same tasks and leases.
+   * The socket is reopened there after a jittered delay that grows while no hub answers. False with a single hub.
+   */
+  private moveToNextHub(why: string): boolean {
+    const hubs = this.opts.config.hubs;
+    if (hubs.length < 2 || this.stopped || this.reauth || this.moveTimer) return false;
+    const from = this.api.base;
+    this.hubIndex = (this.hubIndex + 1) % hubs.length;
+    this.api.setBase(hubs[this.hubIndex]);
+    this.opts.log.warn('hub unreachable; moving to the next one', { from, to: this.api.base, error: why });
+    this.transport = null;
+    if (this.opts.config.transport !== 'websocket') return true;
+    this.socket?.close();
+    this.socket = null;
+    this.moveTimer = setTimeout(() => {
+      this.moveTimer = null;
+      if (!this.stopped && !this.reauth && !this.socket) this.openSocket();
+    }, backoffMs(this.moves++, 250, 10_000));
+    this.startPolling(); // meanwhile (and if no socket comes up) over HTTP, to the new hub
+    return true;
+  }
+
   private onHubError(e: unknown, during: string): boolean {
+    // Polling only: a hub that cannot be reached is left for the next one.
+    if (e instanceof NetworkError && this.opts.config.transport === 'polling') this.moveToNextHub(e.message);
     if (e instanceof HubError && e.code === 'protocol_mismatch') {
       this.opts.onFatal(new FatalError(EXIT.protocol, `the hub refused this runner: ${e.message}`));
       return true;
     }
     if (e instanceof HubError && e.status === 401) {
-      void this.reregister(e.message);
+      // An admin revoked this runner on purpose: enrolling again behind their back would undo that.
+      if (isRevocation(e)) this.opts.onFatal(new FatalError(EXIT.auth, `${e.message}. This runner stops; an admin must give it a new enrolment key (and delete ${this.opts.config.state}) to bring it back.`));
+      else void this.reregister(e.message);
       return true;
     }
     if (!(e instanceof NetworkError)) this.opts.log.warn(`${during} failed`, { error: errorMessage(e), ...(e instanceof HubError ? { status: e.status, code: e.code } : {}) });

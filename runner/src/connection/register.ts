@@ -33,9 +33,9 @@ export async function registerRunner(api: HubApi, config: RunnerConfig, engine: 
         protocol_version: PROTOCOL_VERSION,
         version: RUNNER_VERSION,
       });
-      log.info('registered', { runner_id: reply.runner_id, hub: config.hub });
+      log.info('registered', { runner_id: reply.runner_id, hub: api.base });
       return {
-        state: { hub: config.hub, runner_id: reply.runner_id, token: reply.token, registered_at: new Date().toISOString() },
+        state: { hub: api.base, runner_id: reply.runner_id, token: reply.token, registered_at: new Date().toISOString() },
         heartbeat_interval_s: reply.heartbeat_interval_s,
       };
     } catch (e) {
@@ -45,7 +45,9 @@ export async function registerRunner(api: HubApi, config: RunnerConfig, engine: 
         if (e.status >= 400 && e.status < 500 && e.status !== 429) throw new FatalError(EXIT.usage, `the hub rejected the registration: ${e.message}`);
       }
       const wait = backoffMs(attempt, 1000, 30_000);
-      log.warn('cannot register yet; retrying', { hub: config.hub, error: errorMessage(e), retry_in_ms: wait });
+      log.warn('cannot register yet; retrying', { hub: api.base, error: errorMessage(e), retry_in_ms: wait });
+      // Several hubs of one cluster: try the next one.
+      if (config.hubs.length > 1) api.setBase(config.hubs[(config.hubs.indexOf(api.base) + 1) % config.hubs.length]);
       await sleep(wait, signal);
     }
   }

@@ -23,6 +23,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { z } from 'zod';
 import { HubError, NetworkError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { socketTlsOptions } from '../tls.ts';
 
 const ACK_TIMEOUT_MS = 10_000;
 const RESULT_ACK_TIMEOUT_MS = 60_000;
@@ -57,6 +58,7 @@ export class SocketChannel {
       randomizationFactor: 0.5, // jittered
       timeout: 10_000,
       autoConnect: false,
+      ...socketTlsOptions(), // the CAs of --ca-file, as for fetch
     });
     const s = this.socket;
     s.on('connect', () => events.connected());
@@ -86,6 +88,11 @@ export class SocketChannel {
       const info = ErrorInfo.safeParse(raw);
       events.revoked(info.success ? info.data : { code: 'unauthorized', message: 'the runner token was revoked' });
     });
+  }
+
+  /** A rotated token: used from the next (re)connection on; the live connection was authenticated already. */
+  setToken(token: string): void {
+    this.socket.auth = { ...(this.socket.auth as RunnerHandshake), token };
   }
 
   get connected(): boolean {

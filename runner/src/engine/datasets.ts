@@ -1,111 +1,104 @@
-// Local datasets as DuckDB views: the FROM clause for each format, and the schema the runner advertises.
+// A dataset as the operations see it, whatever holds the data: count, read a page, or hand analyses a relation in DuckDB.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ColumnInfo, DatasetInfo } from '@simpul/protocol';
-import { z } from 'zod';
+import type { Cell, ColumnInfo, DatasetInfo, FilterExpr } from '@simpul/protocol';
 import type { DatasetConfig } from '../config.ts';
-import { errorMessage } from '../errors.ts';
-import { type CellConverter, cellConverter, kindOf } from './cells.ts';
-import { quoteIdent, resolveColumn, sqlString } from './sql.ts';
+import { TaskFailure, errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { openArrowDataset } from './arrow-source.ts';
+import { openFileDataset } from './file-source.ts';
+import type { CompiledSql } from './filter-sql.ts';
+import { openPostgresDataset } from './postgres-source.ts';
+import type { Counts, PageQuery } from './row-query.ts';
+import type { Session } from './session.ts';
+import type { SqlitePool } from './sqlite-pool.ts';
+import { openSqliteDataset } from './sqlite-source.ts';
+import { resolveColumn } from './sql.ts';
+import { advertisedPolicy, hideColumns } from '../policy/hidden-columns.ts';
 
-/** A dataset the engine can query: its view, columns and per-column cell converters. */
+/** A relation in the task's DuckDB session, with the filter still to apply (if it was not applied while loading it). */
+export interface Relation {
+  relation: string; // a safe SQL relation: a quoted view or temporary table name
+  where?: CompiledSql; // DuckDB SQL with $1..$n
+}
+
 export interface Dataset {
   name: string;
-  view: string; // quoted identifier of the DuckDB view
   config: DatasetConfig;
   columns: ColumnInfo[];
-  converters: Map<string, CellConverter>;
   info: DatasetInfo; // what the hub is told
   /** The column called `name`, or a task failure `unknown_column`. */
   column(name: string): ColumnInfo;
+  /** Rows in all, and rows matching `where` (all of them without one). */
+  count(db: Session, where?: FilterExpr): Promise<Counts>;
+  /** One page of rows; columns are the dataset's own descriptions of the selected columns. */
+  page(db: Session, q: PageQuery): Promise<{ columns: ColumnInfo[]; rows: Cell[][] }>;
+  /** The rows matching every filter in `wheres`, as a relation analyses and exports can query in `db`. */
+  relation(db: Session, wheres: FilterExpr[], progress?: (message: string) => void): Promise<Relation>;
+  /** Releases what the dataset holds open (connections to the source). */
+  close(): Promise<void>;
 }
 
-/** Arguments of read_csv / sniff_csv for a CSV or TSV dataset: the path and the owner's overrides, as quoted literals. */
-function csvArgs(d: DatasetConfig): string {
-  const args = [sqlString(d.path)];
-  const delim = d.delimiter ?? (d.format === 'tsv' ? '\t' : undefined);
-  if (delim !== undefined) args.push(`delim = ${sqlString(delim)}`);
-  if (d.header !== undefined) args.push(`header = ${d.header ? 'true' : 'false'}`);
-  return args.join(', ');
+/** What a source may need besides its config. */
+export interface SourceEnv {
+  conn: DuckDBConnection; // the engine's set-up connection, for views
+  cacheDir: string; // where converted files are kept
+  sqlite: SqlitePool; // worker threads that run SQLite queries off the event loop
+  log: Logger;
 }
 
-/** The table function call that reads the file(s); config values travel only as quoted literals. */
-export function sourceSql(d: DatasetConfig): string {
-  const path = sqlString(d.path);
-  switch (d.format) {
-    case 'csv':
-    case 'tsv':
-      return `read_csv(${csvArgs(d)})`;
-    case 'parquet':
-      return `read_parquet(${path})`;
-    case 'json':
-      return `read_json_auto(${path})`;
-    case 'ndjson':
-      return `read_json_auto(${path}, format = 'newline_delimited')`;
-  }
-}
+/** The parts of a Dataset that depend on where the data lives. */
+export type DatasetCore = Omit<Dataset, 'name' | 'config' | 'info' | 'column'> & { rowCount: number };
 
-const SniffRow = z.object({
-  Delimiter: z.string(),
-  HasHeader: z.boolean(),
-  SkipRows: z.number().int().min(0),
-  Columns: z.array(z.object({ name: z.string(), type: z.string() })).min(1),
-  DateFormat: z.string().nullable(),
-  TimestampFormat: z.string().nullable(),
-});
-
-// Type names DuckDB's sniffer reports (e.g. DOUBLE, DECIMAL(18,3), TIMESTAMP WITH TIME ZONE); anything else stays auto-detected.
-const TYPE_NAME = /^[A-Z][A-Z0-9_ ]*(\(\d+(,\s*\d+)?\))?$/;
-
-/**
- * A CSV read with auto-detection sniffs the file again on every query (~40 ms even for a small file). Sniff once here and
- * pin what it found, so each task pays only for reading. Globs keep auto-detection: their files may differ.
- */
-async function pinnedCsvSource(conn: DuckDBConnection, d: DatasetConfig): Promise<string | null> {
-  if (/[*?[]/.test(d.path)) return null;
-  const sniff = await conn.runAndReadAll(`SELECT * FROM sniff_csv(${csvArgs(d)})`);
-  const parsed = SniffRow.safeParse(sniff.getRowObjectsJson()[0]);
-  if (!parsed.success || !parsed.data.Columns.every((c) => TYPE_NAME.test(c.type))) return null;
-  const s = parsed.data;
-  const opts = [
-    'auto_detect = false',
-    `delim = ${sqlString(s.Delimiter)}`,
-    `header = ${s.HasHeader ? 'true' : 'false'}`,
-    `skip = ${s.SkipRows}`,
-    `columns = {${s.Columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}}`,
-  ];
-  if (s.DateFormat) opts.push(`dateformat = ${sqlString(s.DateFormat)}`);
-  if (s.TimestampFormat) opts.push(`timestampformat = ${sqlString(s.TimestampFormat)}`);
-  return `read_csv(${sqlString(d.path)}, ${opts.join(', ')})`;
-}
-
-/** Create the view, read its schema and row count. A dataset that cannot be opened is still advertised, with its error. */
-export async function openDataset(conn: DuckDBConnection, d: DatasetConfig): Promise<Dataset> {
-  const view = quoteIdent(d.name);
-  const dataset: Dataset = {
+/** Completes a source's core into a Dataset; a core may replace its columns and row count later (a refreshed Arrow file). */
+export function makeDataset(d: DatasetConfig, source: DatasetCore): Dataset {
+  const core = hideColumns(d, source); // the owner's hidden_columns are gone from here on
+  return {
     name: d.name,
-    view,
+    config: d,
+    get info(): DatasetInfo {
+      return { name: d.name, columns: core.columns.slice(0, 2000), row_count: core.rowCount, format: d.format, ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) };
+    },
+    get columns() {
+      return core.columns;
+    },
+    column: (name) => resolveColumn(d.name, core.columns, name),
+    count: (db, where) => core.count(db, where),
+    page: (db, q) => core.page(db, q),
+    relation: (db, wheres, progress) => core.relation(db, wheres, progress),
+    close: () => core.close(),
+  };
+}
+
+function broken(d: DatasetConfig, e: unknown): Dataset {
+  const error = errorMessage(e).split('\n')[0].slice(0, 1000);
+  const fail = () => Promise.reject(new TaskFailure('dataset_not_found', `dataset "${d.name}" could not be opened on this runner: ${error}`));
+  return {
+    name: d.name,
     config: d,
     columns: [],
-    converters: new Map(),
-    info: { name: d.name, columns: [], row_count: null, format: d.format, ...(d.policy ? { policy: d.policy } : {}) },
-    column: (name) => resolveColumn(d.name, dataset.columns, name),
+    info: { name: d.name, columns: [], row_count: null, format: d.format, error, ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) },
+    column: (name) => resolveColumn(d.name, [], name),
+    count: fail,
+    page: fail,
+    relation: fail,
+    close: async () => {},
   };
+}
+
+/** Opens the dataset and reads its schema and row count. One that cannot be opened is still advertised, with its error. */
+export async function openDataset(d: DatasetConfig, env: SourceEnv): Promise<Dataset> {
   try {
-    const source = d.format === 'csv' || d.format === 'tsv' ? ((await pinnedCsvSource(conn, d)) ?? sourceSql(d)) : sourceSql(d);
-    await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${source}`);
-    const probe = await conn.run(`SELECT * FROM ${view} LIMIT 0`);
-    const names = probe.columnNames();
-    const types = probe.columnTypes();
-    names.forEach((name, i) => {
-      dataset.columns.push({ name, type: types[i].toString().slice(0, 256), kind: kindOf(types[i]) });
-      dataset.converters.set(name, cellConverter(types[i]));
-    });
-    const count = await conn.runAndReadAll(`SELECT COUNT(*) FROM ${view}`);
-    dataset.info.columns = dataset.columns.slice(0, 2000);
-    dataset.info.row_count = Number(count.getRows()[0][0]);
+    switch (d.format) {
+      case 'sqlite':
+        return makeDataset(d, await openSqliteDataset(d, env));
+      case 'postgres':
+        return makeDataset(d, await openPostgresDataset(d, env));
+      case 'arrow':
+        return makeDataset(d, await openArrowDataset(d, env));
+      default:
+        return makeDataset(d, await openFileDataset(d, env));
+    }
   } catch (e) {
-    dataset.columns = [];
-    dataset.info.error = errorMessage(e).split('\n')[0].slice(0, 1000);
+    return broken(d, e);
   }
-  return dataset;
 }

@@ -1,36 +1,44 @@
-// The runner's data engine: one in-process DuckDB, a view per dataset, one connection per running task.
-import { DuckDBInstance } from '@duckdb/node-api';
+// The runner's data engine: one in-process DuckDB, a dataset per config entry, one connection per running task.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { DatasetInfo, DatasetPolicy } from '@simpul/protocol';
 import type { DatasetConfig, RunnerConfig } from '../config.ts';
 import { TaskFailure } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type Dataset, openDataset } from './datasets.ts';
 import { Session } from './session.ts';
+import { SqlitePool } from './sqlite-pool.ts';
+
+export interface EngineOptions {
+  cacheDir?: string; // where Arrow files are kept as Parquet; default: a folder in the system's temp dir
+}
 
 export class Engine {
   private constructor(
     private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection, // the engine's own: views, and Arrow conversions
+    private readonly sqlite: SqlitePool,
     private readonly byName: Map<string, Dataset>,
   ) {}
 
-  static async open(duckdb: RunnerConfig['duckdb'], datasets: DatasetConfig[], log: Logger): Promise<Engine> {
+  static async open(duckdb: RunnerConfig['duckdb'], datasets: DatasetConfig[], log: Logger, opts: EngineOptions = {}): Promise<Engine> {
     const options: Record<string, string> = {};
     if (duckdb.memory_limit) options.memory_limit = duckdb.memory_limit;
     if (duckdb.threads) options.threads = String(duckdb.threads);
     const instance = await DuckDBInstance.create(':memory:', options);
     const conn = await instance.connect();
+    const sqlite = new SqlitePool(log);
+    const env = { conn, cacheDir: opts.cacheDir ?? join(tmpdir(), 'simpul-runner-cache'), sqlite, log };
     const byName = new Map<string, Dataset>();
-    try {
-      for (const d of datasets) {
-        const ds = await openDataset(conn, d);
-        byName.set(d.name, ds);
-        if (ds.info.error) log.warn('dataset could not be opened', { dataset: d.name, path: d.path, error: ds.info.error });
-        else log.info('dataset ready', { dataset: d.name, format: d.format, columns: ds.columns.length, rows: ds.info.row_count });
-      }
-    } finally {
-      conn.closeSync();
+    for (const d of datasets) {
+      const ds = await openDataset(d, env);
+      byName.set(d.name, ds);
+      const where = d.format === 'postgres' ? d.table : d.path;
+      if (ds.info.error) log.warn('dataset could not be opened', { dataset: d.name, format: d.format, source: where, error: ds.info.error });
+      else log.info('dataset ready', { dataset: d.name, format: d.format, columns: ds.columns.length, rows: ds.info.row_count });
     }
-    return new Engine(instance, byName);
+    return new Engine(instance, conn, sqlite, byName);
   }
 
   /** What the hub is told: schema and row count of each dataset, never rows. */
@@ -54,7 +62,8 @@ export class Engine {
       const have = this.names();
       throw new TaskFailure('dataset_not_found', `this runner has no dataset "${name}"${have.length ? `; it serves: ${have.join(', ')}` : ''}`);
     }
-    if (ds.info.error) throw new TaskFailure('dataset_not_found', `dataset "${name}" could not be opened on this runner: ${ds.info.error}`);
+    const error = ds.info.error;
+    if (error) throw new TaskFailure('dataset_not_found', `dataset "${name}" could not be opened on this runner: ${error}`);
     return ds;
   }
 
@@ -63,7 +72,11 @@ export class Engine {
     return new Session(await this.instance.connect(), signal);
   }
 
-  close(): void {
+  /** Closes sources' connections, SQLite workers and DuckDB. */
+  async close(): Promise<void> {
+    await Promise.all([...this.byName.values()].map((d) => d.close().catch(() => {})));
+    await this.sqlite.close();
+    this.conn.closeSync();
     this.instance.closeSync();
   }
 }

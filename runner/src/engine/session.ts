@@ -1,8 +1,9 @@
 // One task's DuckDB connection: parameterised queries, cells converted in chunks, interrupted on abort.
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import type { Cell, ColumnInfo, Scalar } from '@simpul/protocol';
+import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { Cell, ColumnInfo } from '@simpul/protocol';
 import { TaskFailure, errorMessage } from '../errors.ts';
 import { cellConverter, kindOf } from './cells.ts';
+import type { BindValue } from './sql-dialect.ts';
 
 export interface Rows {
   columns: ColumnInfo[];
@@ -16,16 +17,16 @@ export class Session {
 
   constructor(
     private readonly conn: DuckDBConnection,
-    private readonly signal: AbortSignal,
+    readonly signal: AbortSignal, // aborted on cancel, timeout, drop or shutdown
   ) {
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
   /** Run `sql` with `$1, $2, …` bound to `params`; rows come back as JSON cells. */
-  async query(sql: string, params: Scalar[] = []): Promise<Rows> {
+  async query(sql: string, params: readonly BindValue[] = []): Promise<Rows> {
     this.signal.throwIfAborted();
     try {
-      const result = await this.conn.run(sql, params as DuckDBValue[]);
+      const result = await this.conn.run(sql, [...params] as DuckDBValue[]);
       const names = result.columnNames();
       const types = result.columnTypes();
       const converters = types.map((t) => cellConverter(t));
@@ -46,9 +47,18 @@ export class Session {
   }
 
   /** The first cell of the first row. */
-  async scalar(sql: string, params: Scalar[] = []): Promise<Cell> {
+  async scalar(sql: string, params: readonly BindValue[] = []): Promise<Cell> {
     const { rows } = await this.query(sql, params);
     return rows[0]?.[0] ?? null;
+  }
+
+  /** An appender for a table of this connection (a temporary one by default), for loading rows in bulk. */
+  async appender(table: string, temporary = true): Promise<DuckDBAppender> {
+    try {
+      return temporary ? await this.conn.createAppender(table, 'main', 'temp') : await this.conn.createAppender(table);
+    } catch (e) {
+      throw this.mapError(e);
+    }
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { OpCode } from '@simpul/protocol';
 import type { DatasetConfig } from '../config.ts';
+import { type FileDatasetConfig, type FileFormat, formatFromPath } from '../dataset-config.ts';
 import { silentLogger } from '../log.ts';
 import type { OpContext } from '../ops/context.ts';
 import { Engine } from './engine.ts';
@@ -57,10 +58,11 @@ export function tempDir(prefix = 'simpul-runner-test-'): { path: string; remove(
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export const datasetConfig = (name: string, path: string, extra: Partial<DatasetConfig> = {}): DatasetConfig => ({
+/** A file dataset (format from the extension unless given). */
+export const datasetConfig = (name: string, path: string, extra: Partial<FileDatasetConfig> = {}): DatasetConfig => ({
   name,
   path,
-  format: path.endsWith('.parquet') ? 'parquet' : 'csv',
+  format: (formatFromPath(path) as FileFormat | null) ?? 'csv',
   ...extra,
 });
 
@@ -81,6 +83,7 @@ export async function runOp<C extends OpCode>(
   }
 }
 
-export async function openEngine(datasets: DatasetConfig[]): Promise<Engine> {
-  return Engine.open({ threads: 2 }, datasets, silentLogger);
+/** An engine over `datasets`, with Arrow conversions cached in `cacheDir` (default: the system's temp dir). */
+export async function openEngine(datasets: DatasetConfig[], cacheDir?: string): Promise<Engine> {
+  return Engine.open({ threads: 2 }, datasets, silentLogger, { cacheDir });
 }

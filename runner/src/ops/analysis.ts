@@ -7,9 +7,9 @@ import { asTaskFailure, sqlSource } from './sql-source.ts';
 
 export async function analyse(ctx: OpContext<300>): Promise<AnalysisResult | FederatedPartial> {
   const p = ctx.params;
-  const src = sqlSource(ctx, p.dataset, [p.where]);
   ctx.progress(1, `${p.analysis} on ${p.dataset}`);
   try {
+    const src = await sqlSource(ctx, p.dataset, [p.where]);
     return p.analysis === 'federated_round' ? await runFederatedRound(src, p) : await runAnalysis(src, p);
   } catch (e) {
     throw asTaskFailure(e);

@@ -1,5 +1,6 @@
 // What every operation handler receives, and the handler type the table in ops/index.ts is checked against.
 import type { OpCode, OpParamsOf } from '@simpul/protocol';
+import type { TaskBlobs } from '../blobs/task-blobs.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Session } from '../engine/session.ts';
 import type { Logger } from '../log.ts';
@@ -14,6 +15,8 @@ export interface OpContext<C extends OpCode = OpCode> {
   progress(percent: number, message?: string): void;
   signal: AbortSignal; // aborted on cancel, timeout, drop or shutdown
   log: Logger;
+  /** The hub's blob store, under this task's lease (exports, large results); absent without a hub, e.g. in unit tests. */
+  blobs?: TaskBlobs;
 }
 
 export type Handler<C extends OpCode = OpCode> = (ctx: OpContext<C>) => Promise<unknown>;

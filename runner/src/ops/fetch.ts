@@ -1,17 +1,17 @@
 // op 100: a page of raw rows.
 import type { RowsResult } from '@simpul/protocol';
 import type { OpContext } from './context.ts';
-import { orderClause, pageLimit, selectList } from './rows.ts';
+import { pageLimit } from './rows.ts';
 
 export async function fetchRows(ctx: OpContext<100>): Promise<RowsResult> {
   const { params: p, db } = ctx;
   const ds = ctx.engine.dataset(p.dataset);
-  const select = selectList(ds, p.columns);
-  const order = orderClause(ds, p.order_by);
+  // Names are checked before any SQL runs: an unknown column fails the task without touching the data.
+  for (const c of [...(p.columns ?? []), ...(p.order_by ?? []).map((o) => o.column)]) ds.column(c);
   ctx.progress(10, 'counting rows');
-  const total = Number(await db.scalar(`SELECT COUNT(*) FROM ${ds.view}`));
+  const { total } = await ds.count(db);
   ctx.progress(40, 'reading rows');
-  const page = await db.query(`SELECT ${select.sql} FROM ${ds.view}${order} LIMIT $1 OFFSET $2`, [pageLimit(ds, p.limit), p.offset]);
+  const page = await ds.page(db, { columns: p.columns, orderBy: p.order_by, limit: pageLimit(ds, p.limit), offset: p.offset });
   ctx.progress(90, `read ${page.rows.length} rows`);
-  return { columns: select.columns.length ? select.columns : page.columns, rows: page.rows, total_rows: total, offset: p.offset };
+  return { columns: page.columns, rows: page.rows, total_rows: total, offset: p.offset };
 }

@@ -1,15 +1,14 @@
-// Ops 100 and 200 end to end on real files (paging, order, columns, policy), and the 300/400 placeholders.
+// Ops 100 and 200 end to end on real files (paging, order, columns, policy), and op 400 without a hub.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { AnalysisParams, ExportParams, FetchParams, FilterParams, type RowsResult } from '@simpul/protocol';
+import { ExportParams, FetchParams, FilterParams, type RowsResult } from '@simpul/protocol';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../engine/engine.ts';
 import { sqlString } from '../engine/sql.ts';
 import { datasetConfig, openEngine, readWeather, runOp, SEATTLE_CSV, tempDir } from '../engine/test-data.ts';
 import { TaskFailure } from '../errors.ts';
-import { analyse } from './analysis.ts';
 import { exportData } from './export.ts';
 import { fetchRows } from './fetch.ts';
 import { filterRows } from './filter.ts';
@@ -179,11 +178,9 @@ test("the data owner's max_rows caps every page", async () => {
   assert.is(r.total_rows, weather.length);
 });
 
-test('op 300 and 400 are clear placeholders', async () => {
-  const a = await failureOf(() => runOp(engine, analyse, 300, AnalysisParams.parse({ dataset: 'weather', analysis: 'describe' })));
-  assert.equal([a.code, a.message], ['op_failed', 'operation 300 is not available on this runner yet']);
+test('op 400 without the hub\'s blob store fails clearly (exports end to end: scripts/e2e/blobs*.test.ts)', async () => {
   const e = await failureOf(() => runOp(engine, exportData, 400, ExportParams.parse({ dataset: 'weather', format: 'csv' })));
-  assert.equal([e.code, e.message], ['op_failed', 'operation 400 is not available on this runner yet']);
+  assert.equal([e.code, e.message], ['op_failed', "exports go to the hub's blob store, and this runner has no connection to a hub"]);
 });
 
 test.run();

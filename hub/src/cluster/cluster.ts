@@ -1,0 +1,148 @@
+// Several hubs on one PostgreSQL: Socket.IO's postgres adapter relays broadcasts (web updates, cancels) between them,
+// and each hub tells the others when tasks become claimable, so that a task created on one hub reaches a runner on another.
+import { createAdapter } from '@socket.io/postgres-adapter';
+import pg from 'pg';
+import type { Server } from 'socket.io';
+import { WEB_NAMESPACE } from '@simpul/protocol';
+import type { HubContext } from '../context.ts';
+import { ATTACHMENTS_TABLE, ensureAttachmentsTable } from './attachments.ts';
+import { AVAILABLE, CLUSTER_NAMESPACE, LOST, LostMessage, WEB, WebMessage } from './messages.ts';
+import { REFRESH_MS, WebListeners } from './web-listeners.ts';
+
+export interface Cluster {
+  /** This hub's id among the others. */
+  readonly id: string;
+  /** Joins the Socket.IO server to the other hubs; call right after the namespaces exist, before any socket joins a room. */
+  attach(io: Server): void;
+  /** Call after the Socket.IO server has closed. */
+  stop(): Promise<void>;
+}
+
+/** Undefined when the hub runs alone (SQLite, or SIMPUL_CLUSTER=off). */
+export async function openCluster(ctx: HubContext): Promise<Cluster | undefined> {
+  const { database } = ctx.config;
+  if (database.kind !== 'postgres' || ctx.config.cluster === 'off') return undefined;
+  const pool = new pg.Pool({
+    connectionString: database.url,
+    max: 4, // one LISTEN connection plus NOTIFYs
+    ...(database.schema ? { options: `-c search_path=${database.schema}` } : {}),
+  });
+  pool.on('error', (err) => ctx.log.warn('cluster connection lost', { err }));
+  try {
+    await ensureAttachmentsTable(pool);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  const listeners = new WebListeners();
+  const timers: NodeJS.Timeout[] = [];
+  let io: Server | undefined;
+  let id = '';
+  let stopped = false;
+
+  const attach = (server: Server) => {
+    io = server;
+    io.adapter(
+      createAdapter(pool, {
+        // NOTIFY channels are per database, not per schema: hubs of different schemas must not hear each other.
+        channelPrefix: `simpul.${database.schema ?? 'public'}`,
+        tableName: ATTACHMENTS_TABLE,
+        errorHandler: (err) => ctx.log.warn('cluster relay failed', { err }),
+      }),
+    );
+    const hubs = io.of(CLUSTER_NAMESPACE);
+    hubs.use((_socket, next) => next(Object.assign(new Error('this namespace is for hubs only'), { data: { code: 'forbidden', message: 'this namespace is for hubs only' } })));
+    id = (hubs.adapter as unknown as { uid: string }).uid;
+
+    // What this hub relays: one message per event-loop turn, however many events it coalesces.
+    let relaying = false; // set while replaying a relayed event locally, so that it is not sent back
+    let availablePending = false;
+    const lostPending = new Set<string>();
+    let flushScheduled = false;
+    const flush = () => {
+      flushScheduled = false;
+      if (stopped) return;
+      if (availablePending) hubs.serverSideEmit(AVAILABLE);
+      if (lostPending.size) hubs.serverSideEmit(LOST, [...lostPending]);
+      availablePending = false;
+      lostPending.clear();
+    };
+    const schedule = () => {
+      if (flushScheduled) return;
+      flushScheduled = true;
+      setImmediate(flush);
+    };
+    const offAvailable = ctx.events.on('available', () => {
+      if (relaying) return;
+      availablePending = true;
+      schedule();
+    });
+    const offLost = ctx.events.on('lost', (runnerId) => {
+      if (relaying) return;
+      lostPending.add(runnerId);
+      schedule();
+    });
+    const replay = (fn: () => void) => {
+      relaying = true;
+      try {
+        fn();
+      } finally {
+        relaying = false;
+      }
+    };
+    hubs.on(AVAILABLE, () => replay(() => ctx.events.available()));
+    hubs.on(LOST, (msg: unknown) => {
+      const ids = LostMessage.safeParse(msg);
+      if (!ids.success) return ctx.log.warn('cluster message ignored', { event: LOST });
+      replay(() => ids.data.forEach((r) => ctx.events.lost(r)));
+    });
+
+    // Web users: tell the others when this hub gains its first or loses its last, and repeat while there are some.
+    const web = io.of(WEB_NAMESPACE);
+    let listening = false;
+    const announce = (force = false) => {
+      const now = web.sockets.size > 0;
+      if (stopped || (now === listening && !force)) return;
+      listening = now;
+      hubs.serverSideEmit(WEB, { hub: id, listening: now } satisfies WebMessage);
+    };
+    web.on('connection', (socket) => {
+      announce();
+      socket.on('disconnect', () => setImmediate(() => announce()));
+    });
+    hubs.on(WEB, (msg: unknown) => {
+      const m = WebMessage.safeParse(msg);
+      if (!m.success) return ctx.log.warn('cluster message ignored', { event: WEB });
+      if (m.data.hub === id) return;
+      listeners.heard(m.data.hub, m.data.listening);
+      // A hub that just started asks (listening: false) and learns who listens from the answers.
+      if (!m.data.listening && listening) announce(true);
+    });
+    const refresh = setInterval(() => listening && announce(true), REFRESH_MS);
+    refresh.unref();
+    timers.push(refresh);
+    // Ask once the LISTEN connection is surely up.
+    const ask = setTimeout(() => hubs.serverSideEmit(WEB, { hub: id, listening: false } satisfies WebMessage), 1000);
+    ask.unref();
+    timers.push(ask);
+    ctx.cluster = { webListening: () => listeners.any() };
+    ctx.log.info('cluster relay on', { hub: id, channel: `simpul.${database.schema ?? 'public'}` });
+
+    offs.push(offAvailable, offLost);
+  };
+  const offs: (() => void)[] = [];
+
+  return {
+    get id() {
+      return id;
+    },
+    attach,
+    async stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      for (const off of offs) off();
+      ctx.cluster = undefined;
+      await pool.end().catch((err) => ctx.log.warn('cluster pool did not close cleanly', { err }));
+    },
+  };
+}

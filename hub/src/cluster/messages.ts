@@ -1,0 +1,14 @@
+// Hub-to-hub messages on the internal /cluster namespace (relayed by PostgreSQL NOTIFY); parsed like any other input.
+import { z } from 'zod';
+
+export const CLUSTER_NAMESPACE = '/cluster';
+
+/** Tasks became claimable on another hub: each hub offers them to its own runners (the atomic claim picks one). */
+export const AVAILABLE = 'hub:available';
+/** Another hub's reaper expired these runners' leases: if they are connected here, push them nothing until they speak. */
+export const LOST = 'hub:lost';
+export const LostMessage = z.array(z.string().min(1).max(64)).max(10_000);
+/** Whether a hub has web users connected (sent on change and every few seconds while true). */
+export const WEB = 'hub:web';
+export const WebMessage = z.object({ hub: z.string().min(1).max(64), listening: z.boolean() });
+export type WebMessage = z.infer<typeof WebMessage>;

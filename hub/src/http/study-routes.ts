@@ -1,0 +1,54 @@
+// Routes for federated studies: start one, list them, read one (rounds × runners, combined result), cancel one.
+import type { Hono } from 'hono';
+import { ROUTES, StudyCreate, StudyId, StudyListQuery, type StudyList } from '@simpul/protocol';
+import { notFound } from '../errors.ts';
+import { cancelStudy } from '../studies/cancel.ts';
+import { studyDriverOf } from '../studies/driver.ts';
+import { createStudy } from '../studies/fan-out.ts';
+import { getStudy, listStudies, type StudyRow } from '../studies/store.ts';
+import { studySummary, studyView } from '../studies/views.ts';
+import { isAdmin, requireUser, type Ctx, type HubEnv, type UserCaller } from './env.ts';
+import { readBody, readParam, readQuery } from './parse.ts';
+
+/** Another analyst's study is "not found", as for tasks. */
+async function visibleStudy(c: Ctx, user: UserCaller): Promise<StudyRow> {
+  const id = readParam(c, 'study_id', StudyId);
+  const row = await getStudy(c.get('hub').db, id);
+  if (!row || (!isAdmin(user) && row.created_by !== user.user.id)) throw notFound(`no study ${id}`);
+  return row;
+}
+
+export function studyRoutes(app: Hono<HubEnv>): void {
+  app.post(ROUTES.createStudy.path, async (c) => {
+    const user = await requireUser(c);
+    const hub = c.get('hub');
+    const body = await readBody(c, StudyCreate);
+    const created = await createStudy(hub, body, user.user.id);
+    hub.log.info('study created', { study_id: created.study_id, dataset: body.dataset, analysis: body.analysis, require: body.require });
+    studyDriverOf(hub)?.changed(created.study_id);
+    return c.json(created, 201);
+  });
+
+  app.get(ROUTES.listStudies.path, async (c) => {
+    const user = await requireUser(c);
+    const q = readQuery(c, StudyListQuery);
+    const rows = await listStudies(c.get('hub').db, q, isAdmin(user) ? undefined : user.user.id);
+    const reply: StudyList = { studies: rows.map(studySummary) };
+    return c.json(reply);
+  });
+
+  app.get(ROUTES.getStudy.path, async (c) => {
+    const user = await requireUser(c);
+    const row = await visibleStudy(c, user);
+    return c.json(await studyView(c.get('hub').db, row));
+  });
+
+  app.post(ROUTES.cancelStudy.path, async (c) => {
+    const user = await requireUser(c);
+    const hub = c.get('hub');
+    const row = await visibleStudy(c, user);
+    const reply = await cancelStudy(hub, row, user.user.username);
+    studyDriverOf(hub)?.changed(row.id);
+    return c.json(reply);
+  });
+}

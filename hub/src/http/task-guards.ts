@@ -1,0 +1,39 @@
+// What POST /api/v1/tasks checks besides the body (rate limit, runner access) and what it writes to the audit log.
+import type { TaskCreate, TaskCreated } from '@simpul/protocol';
+import { auditRequest, paramsHash } from '../audit/audit.ts';
+import { limitsOf, RateLimited } from '../auth/limits.ts';
+import { visibleRunners } from '../auth/runner-access.ts';
+import { notFound } from '../errors.ts';
+import type { Ctx, UserCaller } from './env.ts';
+
+/** Throws 429 (with Retry-After) past the analyst's tasks per minute, 404 for a runner this user may not use. */
+export async function checkTaskCreate(c: Ctx, user: UserCaller, inputs: TaskCreate[]): Promise<void> {
+  const hub = c.get('hub');
+  // Admins operate the hub (benchmarks, bulk reruns): the per-user limit protects it from analysts' runaway scripts.
+  if (user.user.role !== 'admin') {
+    try {
+      limitsOf(hub).tasks.take(user.user.id, inputs.length);
+    } catch (err) {
+      if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterS));
+      throw err;
+    }
+  }
+  const targets = [...new Set(inputs.map((t) => t.runner_id).filter((id): id is string => id !== undefined))];
+  if (targets.length === 0 || user.user.role === 'admin') return;
+  const rows = await hub.db.selectFrom('runners').select(['id', 'shared']).where('id', 'in', targets).execute();
+  const usable = new Set((await visibleRunners(hub.db, user.user, rows)).map((r) => r.id));
+  // Unknown runners are left to enqueue's own 404; a private runner looks exactly like an unknown one.
+  const hidden = rows.filter((r) => !usable.has(r.id)).map((r) => r.id);
+  if (hidden.length) throw notFound(`no runner ${hidden.join(', ')}`);
+}
+
+export function auditTasksCreated(c: Ctx, inputs: TaskCreate[], created: TaskCreated[]): Promise<void> {
+  return auditRequest(
+    c,
+    created.map((t, i) => ({
+      action: 'task.created' as const,
+      target: { kind: 'task', id: t.task_id },
+      details: { runner_id: inputs[i].runner_id ?? null, dataset: inputs[i].params.dataset, op: inputs[i].op, params_sha256: paramsHash(inputs[i].params) },
+    })),
+  );
+}

@@ -1,0 +1,51 @@
+// What each sub-task of a round amounts to for its study: delivered, failed, offline, abandoned, or still pending.
+import { ErrorInfo, FederatedPartial, type SubTaskOutcome } from '@simpul/protocol';
+import type { RunnerRow, TaskRow } from '../db/schema.ts';
+import { fromJson } from '../store/json.ts';
+import type { StudyTaskRow } from './store.ts';
+
+export interface Judged {
+  link: StudyTaskRow;
+  task: TaskRow | undefined;
+  outcome: SubTaskOutcome;
+  error: ErrorInfo | null;
+}
+
+const linkError = (link: StudyTaskRow): ErrorInfo | null => fromJson(link.error, ErrorInfo.nullable(), null);
+
+/** From the rows alone (no decisions): the study's own verdict first, then the task's state. */
+export function outcomeOf(link: StudyTaskRow, task: TaskRow | undefined): Judged {
+  if (link.outcome !== null) return { link, task, outcome: link.outcome, error: linkError(link) };
+  if (!task) return { link, task, outcome: 'failed', error: { code: 'internal', message: `sub-task ${link.task_id} is missing` } };
+  if (task.status === 'succeeded') return { link, task, outcome: 'delivered', error: null };
+  if (task.status === 'failed' || task.status === 'canceled') {
+    const error = fromJson(task.error, ErrorInfo.nullable(), null) ?? { code: task.status === 'canceled' ? 'canceled' : 'op_failed', message: `the sub-task ${task.status}` };
+    return { link, task, outcome: 'failed', error };
+  }
+  return { link, task, outcome: 'pending', error: null };
+}
+
+export interface Liveness {
+  now: number;
+  offlineMs: number;
+  /** A live socket on this hub (last_seen covers runners heard by other hubs or by HTTP). */
+  connected(runnerId: string): boolean;
+}
+
+/** Why the study should stop waiting for a pending sub-task's runner, or null while it may still come. */
+export function offlineReason(runner: RunnerRow | undefined, runnerId: string, live: Liveness): ErrorInfo | null {
+  if (!runner) return { code: 'lost', message: `runner ${runnerId} no longer exists` };
+  if (runner.revoked_at !== null) return { code: 'lost', message: `runner ${runner.name} (${runner.id}) was revoked` };
+  if (live.connected(runner.id)) return null;
+  const silent = live.now - (runner.last_seen ?? 0);
+  if (silent <= live.offlineMs) return null;
+  return { code: 'lost', message: `runner ${runner.name} (${runner.id}) was offline for more than ${Math.round(live.offlineMs / 1000)} s; the study stopped waiting for it` };
+}
+
+/** A delivered sub-task's partial, or why it cannot be used. */
+export function partialOf(task: TaskRow): { partial: FederatedPartial } | { error: ErrorInfo } {
+  if (task.result === null) return { error: { code: 'op_failed', message: `the result of sub-task ${task.id} has expired` } };
+  const partial = fromJson(task.result, FederatedPartial.nullable(), null);
+  if (!partial) return { error: { code: 'op_failed', message: `sub-task ${task.id} returned something other than a federated partial` } };
+  return { partial };
+}

@@ -1,0 +1,61 @@
+// SQL for counting rows and reading one page, in any dialect; every name is checked against the dataset before it is quoted.
+import type { ColumnInfo, FilterExpr, OrderBy } from '@simpul/protocol';
+import { type CompiledSql, compileFilter } from './filter-sql.ts';
+import type { Dialect } from './sql-dialect.ts';
+import { quoteIdent, resolveColumn } from './sql.ts';
+
+/** A page of rows as the operations ask for it: names not yet checked. */
+export interface PageQuery {
+  columns?: string[]; // default: all
+  where?: FilterExpr;
+  orderBy?: OrderBy;
+  limit: number;
+  offset: number;
+}
+
+export interface Counts {
+  total: number;
+  matched: number;
+}
+
+/** The asked columns, each checked against the dataset (all of them by default). */
+export function pickColumns(dataset: string, all: readonly ColumnInfo[], names: string[] | undefined): ColumnInfo[] {
+  return names ? names.map((n) => resolveColumn(dataset, all, n)) : [...all];
+}
+
+/** ` ORDER BY …` for the asked order, or `fallback` (e.g. a primary key) when none is asked for. */
+export function orderSql(dataset: string, all: readonly ColumnInfo[], orderBy: OrderBy | undefined, fallback = ''): string {
+  if (!orderBy?.length) return fallback;
+  const keys = orderBy.map((o) => `${quoteIdent(resolveColumn(dataset, all, o.column).name)} ${o.direction === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`);
+  return ` ORDER BY ${keys.join(', ')}`;
+}
+
+/** `SELECT COUNT(*)[, COUNT(*) FILTER (WHERE …)] FROM relation`: one pass for both numbers. */
+export function countSql(relation: string, where: CompiledSql | undefined): CompiledSql {
+  if (!where) return { sql: `SELECT COUNT(*) FROM ${relation}`, params: [] };
+  return { sql: `SELECT COUNT(*), COUNT(*) FILTER (WHERE ${where.sql}) FROM ${relation}`, params: where.params };
+}
+
+export interface PageSql extends CompiledSql {
+  columns: ColumnInfo[];
+}
+
+/** The page's SELECT with its filter, order, limit and offset bound after the filter's values. */
+export function pageSql(
+  dataset: string,
+  all: readonly ColumnInfo[],
+  relation: string,
+  dialect: Dialect,
+  q: PageQuery,
+  defaultOrder = '',
+): PageSql {
+  // Names first: an unknown column fails before any SQL is written.
+  const where = q.where ? compileFilter(q.where, all, dataset, 1, dialect) : undefined;
+  const columns = pickColumns(dataset, all, q.columns);
+  const order = orderSql(dataset, all, q.orderBy, defaultOrder);
+  const params = [...(where?.params ?? []), q.limit, q.offset];
+  const n = params.length;
+  const select = columns.length ? columns.map((c) => quoteIdent(c.name)).join(', ') : '*';
+  const sql = `SELECT ${select} FROM ${relation}${where ? ` WHERE ${where.sql}` : ''}${order} LIMIT ${dialect.placeholder(n - 1)} OFFSET ${dialect.placeholder(n)}`;
+  return { sql, params, columns };
+}
