@@ -6,6 +6,8 @@ import { BlobId, BlobStored, SignedQuery, UploadRequest, UploadSlot } from './bl
 import { Id, RunnerId, TaskId } from './common.ts';
 import { PingReply, PingRequest, RegisterReply, RegisterRequest, RunnerList, RunnerView } from './runners.ts';
 import { HealthReply, OkReply, OpenApiDocument, ReadyReply } from './service.ts';
+import { StudyCreate } from './federated.ts';
+import { StudyCancelReply, StudyCreated, StudyId, StudyList, StudyListQuery, StudyView } from './studies.ts';
 import { ApiTokenCreate, ApiTokenCreated, ApiTokenList, AuditList, AuditQuery, RunnerAccess, RunnerAccessView, RunnerTokenRotated } from './security.ts';
 import {
   CancelReply,
@@ -84,10 +86,10 @@ export const ROUTES = {
   runnerAccess: { method: 'POST', path: '/api/v1/runners/:runner_id/access', caller: ['admin', 'user'], summary: 'Share a runner with everyone or named users (admins and its owners)', body: RunnerAccess, params: { runner_id: RunnerId }, response: RunnerAccessView },
   rotateRunnerToken: { method: 'POST', path: '/api/v1/runners/:runner_id/rotate', caller: 'runner', summary: 'A runner swaps its token for a new one; the old one works for a short overlap', body: null, params: { runner_id: RunnerId }, response: RunnerTokenRotated },
   audit: { method: 'GET', path: '/api/v1/audit', caller: 'admin', summary: 'The audit log, newest first', query: AuditQuery, response: AuditList },
-  createStudy: { method: 'POST', path: '/api/v1/studies', caller: 'user', summary: 'Start a federated study: one sub-task per runner per round' },
-  listStudies: { method: 'GET', path: '/api/v1/studies', caller: 'user', summary: 'Studies, newest first' },
-  getStudy: { method: 'GET', path: '/api/v1/studies/:study_id', caller: 'user', summary: 'One study: rounds × runners, combined result' },
-  cancelStudy: { method: 'POST', path: '/api/v1/studies/:study_id/cancel', caller: 'user', summary: 'Cancel a study and its open sub-tasks' },
+  createStudy: { method: 'POST', path: '/api/v1/studies', caller: 'user', summary: 'Start a federated study: one sub-task per runner per round', body: StudyCreate, response: StudyCreated, status: 201 },
+  listStudies: { method: 'GET', path: '/api/v1/studies', caller: 'user', summary: 'Studies, newest first', query: StudyListQuery, response: StudyList },
+  getStudy: { method: 'GET', path: '/api/v1/studies/:study_id', caller: 'user', summary: 'One study: rounds × runners, combined result', params: { study_id: StudyId }, response: StudyView },
+  cancelStudy: { method: 'POST', path: '/api/v1/studies/:study_id/cancel', caller: 'user', summary: 'Cancel a study and its open sub-tasks', body: null, params: { study_id: StudyId }, response: StudyCancelReply },
   // Operating the hub: probes, metrics and the API description (outside /api/v1 where load balancers expect them).
   healthz: { method: 'GET', path: '/healthz', caller: 'public', summary: 'Liveness: the process is up', response: HealthReply },
   readyz: { method: 'GET', path: '/readyz', caller: 'public', summary: 'Readiness: database reachable and migrations applied; 503 otherwise', response: ReadyReply, otherResponses: { 503: ReadyReply } },

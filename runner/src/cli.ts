@@ -13,6 +13,7 @@ Usage:
   simpul-runner init [flags]                  ask for hub, enrolment key and datasets; check them; write the config
   simpul-runner check --config FILE           check config, datasets (schemas shown), policies, hub and certificate
   simpul-runner status --config FILE          connection, current tasks with progress, last errors of a running runner
+  simpul-runner rotate-token --config FILE    replace the runner's token; a running runner switches to the new one
   simpul-runner help [COMMAND] | COMMAND --help | --version
 
 Flags (override the config file, which overrides SIMPUL_RUNNER_* environment variables):
@@ -23,6 +24,7 @@ Flags (override the config file, which overrides SIMPUL_RUNNER_* environment var
       --transport MODE       websocket (default; falls back to HTTP polling) or polling (HTTP long-poll only)
       --concurrency N        tasks run at once (default 2)
       --insecure             allow plain http:// to a hub that is not on this machine
+      --ca-file FILE         trust this PEM CA (e.g. a hub's self-signed cert.pem) besides the system's, for https:// hubs
       --state FILE           where the runner id and token are kept (default <config>.state.json)
       --log-level LEVEL      debug, info (default), warn or error
 
@@ -66,6 +68,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const m = await import('./commands/status.ts');
     return { help: m.STATUS_HELP, run: (a) => m.statusCommand(a) };
   },
+  'rotate-token': async () => {
+    const m = await import('./commands/rotate-token.ts');
+    return { help: m.ROTATE_HELP, run: (a) => m.rotateTokenCommand(a) };
+  },
 };
 
 function parse(argv: string[]): { command: string; configPath?: string; overrides: ConfigOverrides; help: boolean; version: boolean } {
@@ -80,6 +86,7 @@ function parse(argv: string[]): { command: string; configPath?: string; override
       transport: { type: 'string' },
       concurrency: { type: 'string' },
       insecure: { type: 'boolean' },
+      'ca-file': { type: 'string' },
       state: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -110,6 +117,7 @@ function parse(argv: string[]): { command: string; configPath?: string; override
       transport: transport?.data,
       concurrency,
       insecure: values.insecure,
+      ca_file: values['ca-file'],
       state: values.state,
       log_level: level as ConfigOverrides['log_level'],
     },
@@ -134,6 +142,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     return EXIT.ok;
   }
   const config = loadConfig({ configPath: args.configPath, overrides: args.overrides });
+  if (config.ca_file) (await import('./tls.ts')).trustCaFile(config.ca_file); // before the first request to the hub
   const log = createLogger(config.log_level, { runner: config.name });
   const stop = new AbortController();
   let signals = 0;

@@ -300,7 +300,7 @@ export class Executor {
       const params = parsed.data;
       const allowed = this.opts.engine.policy(params.dataset)?.allow_ops;
       if (allowed && !allowed.includes(offer.op)) {
-        throw new TaskFailure('policy_denied', `dataset "${params.dataset}" does not allow operation ${offer.op} (${OP_NAMES[offer.op]}) on this runner`);
+        throw new TaskFailure('policy_denied', `dataset "${params.dataset}" does not allow operation ${offer.op} (${OP_NAMES[offer.op]}) on this runner (policy allow_ops: ${allowed.join(', ') || 'none'})`);
       }
       signal.throwIfAborted();
       session = await this.opts.engine.session(signal);

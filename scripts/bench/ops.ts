@@ -1,7 +1,8 @@
 // npm run bench:ops — op 200 (filter) and op 300 describe on 1M- and 10M-row CSV and Parquet files through a real hub and
 // runner, against the same SQL on a bare DuckDB in this process (median of 3, and their ratio); then the runner's peak RSS
 // (VmHWM) through a 10M-row op 200 whose full result goes to the blob store and a 10M-row CSV export.
-// Env: BENCH_ROUNDS (3), BENCH_SIZES (1000000,10000000), BENCH_MEMORY_LIMIT (the runner's DuckDB memory_limit, 512MB).
+// Env: BENCH_ROUNDS (3), BENCH_SIZES (1000000,10000000), BENCH_MEMORY_LIMIT (the runner's DuckDB memory_limit, 512MB),
+// BENCH_PARTS (timing,rss).
 import { readFileSync } from 'node:fs';
 import { io, type Socket } from 'socket.io-client';
 import { WEB_NAMESPACE, type TaskView } from '@simpul/protocol';
@@ -14,7 +15,9 @@ import { median, printTable, saveResults, type Row } from './report.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '1000000,10000000').split(',').map(Number);
 const MEMORY_LIMIT = process.env.BENCH_MEMORY_LIMIT ?? '512MB';
+const PARTS = (process.env.BENCH_PARTS ?? 'timing,rss').split(',');
 const RATIO_TARGET = 1.25;
+const ONLINE_TIMEOUT_MS = 600_000; // a runner counts the rows of every file before it registers: minutes for 10M-row CSVs on a busy machine
 const RSS_TARGET_MIB = 1024;
 
 const WHERE = { and: [{ column: 'cat', op: 'in', value: ['c1', 'c2', 'c3'] }, { column: 'n', op: '<', value: 500 }] };
@@ -68,7 +71,24 @@ const bare = await BareDuckDb.open(MEMORY_LIMIT);
 const rows: Row[] = [];
 const results: Record<string, unknown>[] = [];
 try {
-  const runner = await RunnerProc.start(hub, { name: 'bench-ops', datasets, config: runnerConfig }, true);
+  if (PARTS.includes('timing')) await timings();
+  if (PARTS.includes('rss')) await peakRss();
+  printTable(`Operations (DuckDB memory_limit ${MEMORY_LIMIT}, median of ${ROUNDS})`, rows);
+  saveResults('ops', { memory_limit: MEMORY_LIMIT, rounds: ROUNDS, results });
+} finally {
+  bare.close();
+  web.close();
+  await hub.stop();
+}
+
+async function startRunner(name: string, ds: typeof datasets): Promise<RunnerProc> {
+  const runner = await RunnerProc.start(hub, { name, datasets: ds, config: runnerConfig }, false);
+  await hub.waitRunnerOnline(name, true, ONLINE_TIMEOUT_MS);
+  return runner;
+}
+
+async function timings(): Promise<void> {
+  const runner = await startRunner('bench-ops', datasets);
   const runnerId = await runner.id();
   for (const f of files) {
     for (const format of ['csv', 'parquet'] as const) {
@@ -99,11 +119,14 @@ try {
     }
   }
   await runner.stop();
+  printTable(`Operations (DuckDB memory_limit ${MEMORY_LIMIT}, median of ${ROUNDS})`, rows); // again at the end, with the RSS
+}
 
+async function peakRss(): Promise<void> {
   // Peak RSS: a fresh runner serving the largest files, through a filter whose 100k-row page is over the inline limit
   // (the full matched result goes to the blob store as Parquet) and a CSV export of half the rows.
   const largest = files.at(-1)!;
-  const rss = await RunnerProc.start(hub, { name: 'bench-rss', datasets: datasets.filter((d) => d.name.startsWith(`ops_${label(largest.rows)}_`)), config: runnerConfig }, true);
+  const rss = await startRunner('bench-rss', datasets.filter((d) => d.name.startsWith(`ops_${label(largest.rows)}_`)));
   const rssId = await rss.id();
   const half = { column: 'n', op: '<', value: 500 };
   const f200 = await timed(hub, { op: 200, runner_id: rssId, params: { dataset: dsName(largest, 'parquet'), where: half, limit: 100_000 } });
@@ -117,11 +140,4 @@ try {
   rows.push({ metric: `runner peak RSS through op 200, ${label(largest.rows)} rows (MiB)`, value: afterFilter.toFixed(0), target: `< ${RSS_TARGET_MIB}`, ok: afterFilter < RSS_TARGET_MIB });
   rows.push({ metric: `runner peak RSS through op 200 + csv export (MiB)`, value: afterExport.toFixed(0), target: `< ${RSS_TARGET_MIB}`, ok: afterExport < RSS_TARGET_MIB });
   results.push({ rss_mib_after_filter: afterFilter, rss_mib_after_export: afterExport, export_rows: result.rows, export_bytes: result.bytes, filter_blob_rows: filtered.blob?.rows ?? null });
-
-  printTable(`Operations (DuckDB memory_limit ${MEMORY_LIMIT}, median of ${ROUNDS})`, rows);
-  saveResults('ops', { memory_limit: MEMORY_LIMIT, rounds: ROUNDS, results });
-} finally {
-  bare.close();
-  web.close();
-  await hub.stop();
 }

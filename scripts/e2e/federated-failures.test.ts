@@ -33,6 +33,7 @@ async function killMidStudy(require: string): Promise<string> {
   const r = await hub.api.post('/api/v1/studies', { ...LOGIT, require });
   assert.is(r.status, 201, JSON.stringify(r.body));
   await waitFor(async () => (await getStudy(hub.api, r.body.study_id)).round >= 2, 'round 2', 120_000, 10);
+  sites[2].proc.signal('SIGSTOP'); // frozen at once, whatever it was doing; the study still has rounds to go
   await sites[2].kill9();
   assert.is((await getStudy(hub.api, r.body.study_id)).status, 'running', 'killed mid-study');
   return r.body.study_id;

@@ -56,7 +56,7 @@ test('init against a running hub: checks the datasets and the hub, and the confi
 test('status shows the connection and a running task with its progress, then that the runner stopped', async () => {
   const idle = await cli(['status', '--config', config]);
   assert.is(idle.code, 0, idle.out);
-  assert.match(idle.out, /runner cli-runner \(run_[^)]+\) → .*: running, pid \d+/);
+  assert.match(idle.out, /runner cli-runner \([A-Za-z0-9_-]+\) → .*: running, pid \d+/, idle.out);
   assert.match(idle.out, /connection: connected over websocket for /);
 
   // A filter with ORDER BY over three million rows runs for seconds: long enough to be seen.
@@ -104,8 +104,9 @@ test('check tells a hub certificate this machine does not trust from one it does
     assert.is(untrusted.code, 2);
     assert.match(untrusted.out, new RegExp(`FAIL {2}certificate ${url}: not trusted \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); issued to localhost by localhost`));
 
-    const trusted = await cli(['check', '--config', cfg], { NODE_EXTRA_CA_CERTS: cert });
+    const trusted = await cli(['check', '--config', cfg, '--ca-file', cert]);
     assert.is(trusted.code, 0, trusted.out);
+    assert.match(trusted.out, new RegExp(`ok {4}ca_file ${cert}: trusted`));
     assert.match(trusted.out, new RegExp(`ok {4}hub ${url}: reachable`));
     assert.match(trusted.out, new RegExp(`ok {4}certificate ${url}: valid, issued to localhost by localhost, valid until \\d{4}-\\d\\d-\\d\\d \\(\\d+ days left\\)`));
   } finally {

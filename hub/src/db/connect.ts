@@ -6,6 +6,8 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { migrate } from './migrations.ts';
+import { namedStatements } from './named-statements.ts';
+import { withStatementCache } from './statement-cache.ts';
 import type { Database, Db } from './schema.ts';
 
 export type DialectKind = 'sqlite' | 'postgres';
@@ -33,7 +35,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DbHandle> {
     file.pragma('busy_timeout = 5000');
     file.pragma('foreign_keys = ON');
     file.pragma('synchronous = NORMAL'); // safe with WAL: a power loss may drop the last commits, never corrupt
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
   } else {
     if (config.schema) await ensureSchema(config.url, config.schema);
     const pool = new pg.Pool({
@@ -42,6 +44,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DbHandle> {
       types: pgTypes,
       ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
     });
+    pool.on('connect', namedStatements); // parse and plan each query once per connection
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   try {

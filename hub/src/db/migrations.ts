@@ -2,6 +2,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { blobs } from './blobs-migration.ts';
 import { security } from './security-migration.ts';
+import { scale } from './scale-migration.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -165,7 +166,7 @@ const taskRequestId: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0100_blobs': blobs, '0200_security': security, '0300_studies': studies, '0800_ops_request_id': taskRequestId };
+const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0100_blobs': blobs, '0200_security': security, '0300_studies': studies, '0700_scale': scale, '0800_ops_request_id': taskRequestId };
 
 class InCodeProvider implements MigrationProvider {
   async getMigrations() {

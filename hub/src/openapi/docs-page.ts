@@ -1,7 +1,7 @@
 // The API reference at /api/docs: one self-contained page rendered on the server from the OpenAPI document; no scripts.
 import { createHash } from 'node:crypto';
 import type { Operation, OpenApi, Parameter } from './document.ts';
-import { anchor, esc, schemaHtml, typeHtml } from './schema-html.ts';
+import { anchor, esc, prose, schemaHtml, typeHtml } from './schema-html.ts';
 
 const STYLE = `
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d2430;background:#fbfcfd}
@@ -54,7 +54,7 @@ function operationHtml(method: string, path: string, op: Operation): string {
     .join('');
   return `<section class="op" id="op-${esc(op.operationId)}">
 <h3><span class="m ${method.toUpperCase()}">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3>
-<p>${esc(op.summary)} <span class="auth">— ${esc(who(op))}</span></p>
+<p>${prose(op.summary)} <span class="auth">— ${esc(who(op))}</span></p>
 ${parametersHtml(op.parameters)}${body}
 <h4>Responses</h4><table><thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead><tbody>${responses}</tbody></table>
 </section>`;
@@ -87,7 +87,7 @@ export function renderDocsPage(doc: OpenApi, specUrl: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(info.title)} ${esc(info.version)}</title><style>${STYLE}</style></head>
 <body><header><h1>${esc(info.title)}</h1><p>Version ${esc(info.version)} · OpenAPI ${esc(doc.openapi)} · <a href="${esc(specUrl)}">openapi.json</a></p>
-<p>${esc(info.description ?? '')}</p><nav><ul>${nav}</ul></nav></header>
+<p>${prose(info.description ?? '')}</p><nav><ul>${nav}</ul></nav></header>
 <main>${sections}<h2 id="schemas">Schemas</h2>${schemas}</main></body></html>
 `;
 }

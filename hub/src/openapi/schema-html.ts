@@ -7,6 +7,9 @@ export function esc(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }
 
+/** Text with `code` spans, as in the route summaries and the document's description. */
+export const prose = (text: string) => esc(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+
 export const anchor = (name: string) => `schema-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 export function refLink(ref: string): string {
@@ -20,7 +23,8 @@ const literal = (v: unknown) => `<code>${esc(JSON.stringify(v))}</code>`;
 function constraints(s: JsonSchema): string[] {
   const out: string[] = [];
   const add = (key: string, text: (v: unknown) => string) => {
-    if (s[key] !== undefined) out.push(text(s[key]));
+    // zod's integers carry ±MAX_SAFE_INTEGER as bounds: not worth a word
+    if (s[key] !== undefined && Math.abs(Number(s[key])) !== Number.MAX_SAFE_INTEGER) out.push(text(s[key]));
   };
   add('minimum', (v) => `≥ ${v}`);
   add('exclusiveMinimum', (v) => `> ${v}`);
@@ -69,7 +73,7 @@ export function fieldsHtml(s: JsonSchema, depth = 0): string {
     return `<tr><td><code>${esc(name)}</code>${required.has(name) ? '' : ' <span class="opt">optional</span>'}</td><td>${typeHtml(p, depth)}</td><td>${notes.join('; ')}</td></tr>`;
   });
   if (rows.length === 0) return '<em>no fields</em>';
-  const extra = s.additionalProperties === false ? '<p class="note">No other fields are accepted.</p>' : '';
+  const extra = s.additionalProperties === false ? '<p class="note">No other fields.</p>' : '';
   return `<table class="fields"><thead><tr><th>field</th><th>type</th><th>notes</th></tr></thead><tbody>${rows.join('')}</tbody></table>${depth === 0 ? extra : ''}`;
 }
 

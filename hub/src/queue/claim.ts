@@ -40,23 +40,29 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
   const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
 
   const rows = await db.transaction().execute(async (trx) => {
-    let pick = trx
-      .selectFrom('tasks')
-      .select('id')
-      .where('status', '=', 'queued')
-      .where('available_at', '<=', now)
-      .where((eb) => {
-        const mine = eb('target_runner_id', '=', runner.id);
-        if (runner.datasets.length === 0) return mine;
-        return eb.or([mine, eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', runner.datasets)])]);
-      })
-      .where((eb) => runnerMayClaim(eb, runner.id)) // not revoked; a runner that is not shared serves only its users
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit);
-    // PostgreSQL: concurrent claimers skip each other's rows instead of waiting or double-leasing.
-    // SQLite: writers are serialised by the database lock, so the subselect + update is atomic as is.
-    if (kind === 'postgres') pick = pick.forUpdate().skipLocked();
+    // Two picks, each walking its index in created_at order and stopping after `limit` rows: tasks addressed to this
+    // runner, and untargeted tasks of its datasets. The oldest of both are leased.
+    const pick = (branch: 'target' | 'dataset') => {
+      let q = trx
+        .selectFrom('tasks')
+        .select(['id', 'created_at'])
+        .where('status', '=', 'queued')
+        .where((eb) => (branch === 'target' ? eb('target_runner_id', '=', runner.id) : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', runner.datasets)])))
+        .where('available_at', '<=', now)
+        .where((eb) => runnerMayClaim(eb, runner.id)) // not revoked; a runner that is not shared serves only its users
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit);
+      // PostgreSQL: concurrent claimers skip each other's rows instead of waiting or double-leasing.
+      // SQLite: writers are serialised by the database lock, so the picks + update are atomic as they are.
+      if (kind === 'postgres') q = q.forUpdate().skipLocked();
+      return q.execute();
+    };
+    const picked = [...(await pick('target')), ...(runner.datasets.length > 0 ? await pick('dataset') : [])]
+      .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
+      .slice(0, limit)
+      .map((p) => p.id);
+    if (picked.length === 0) return [];
 
     const leased = await trx
       .updateTable('tasks')
@@ -71,7 +77,7 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
         progress_message: null,
         updated_at: now,
       })
-      .where('id', 'in', pick)
+      .where('id', 'in', picked)
       .returningAll()
       .execute();
 

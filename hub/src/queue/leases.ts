@@ -7,6 +7,7 @@ import { ACTIVE_STATES } from '../store/tasks.ts';
 import { toJson } from '../store/json.ts';
 import { recentlySeen } from '../store/views.ts';
 import { forbidden } from '../errors.ts';
+import { heartbeats, isBareHeartbeat } from './heartbeats.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 
@@ -17,8 +18,11 @@ type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transport: 'websocket' | 'polling', now = Date.now()): Promise<{ reply: PingReply; runner: RunnerRow }> {
   if (req.runner_id !== runner.id) throw forbidden(`this token belongs to runner ${runner.id}, not ${req.runner_id}`);
   const { db, config } = ctx;
-  const updated =
-    (await touchRunner(db, runner.id, { transport, datasets: req.datasets, labels: req.labels, version: req.version, draining: req.draining }, now)) ?? runner;
+  // Only "still here" (most heartbeats of idle runners): batched with others, see heartbeats.ts.
+  const bare = isBareHeartbeat(runner, req, transport);
+  const updated = bare
+    ? { ...runner, last_seen: now }
+    : ((await touchRunner(db, runner.id, { transport, datasets: req.datasets, labels: req.labels, version: req.version, draining: req.draining }, now)) ?? runner);
 
   const listed = new Map(req.leases.map((l) => [l.task_id, l.lease_token]));
   const rows =
@@ -54,17 +58,19 @@ export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transp
   }
 
   // Cancels of tasks it holds but did not list (e.g. a cancel pushed while its socket was down).
-  const asked = await db
-    .selectFrom('tasks')
-    .select('id')
-    .where('runner_id', '=', runner.id)
-    .where('status', 'in', [...ACTIVE_STATES])
-    .where('cancel_requested', '=', 1)
-    .execute();
+  const asked = bare
+    ? await heartbeats(ctx).stillHere(runner.id, now)
+    : await db
+        .selectFrom('tasks')
+        .select('id')
+        .where('runner_id', '=', runner.id)
+        .where('status', 'in', [...ACTIVE_STATES])
+        .where('cancel_requested', '=', 1)
+        .execute();
   for (const r of asked) cancel.add(r.id);
 
   // Web updates only when something users see changed, not on every heartbeat.
-  const advertised = req.datasets !== undefined || req.labels !== undefined || req.version !== undefined;
+  const advertised = !bare && (req.datasets !== undefined || req.labels !== undefined || req.version !== undefined);
   if (!recentlySeen(runner, config.heartbeatS, now) || transport !== runner.transport || advertised) ctx.events.runners([runner.id]);
   return {
     runner: updated,

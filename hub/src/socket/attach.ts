@@ -28,7 +28,7 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
   const web = webNamespace(io.of(WEB_NAMESPACE) as unknown as WebNamespace, ctx);
 
   const offAvailable = ctx.events.on('available', () => dispatcher.kick());
-  const offFreed = ctx.events.on('freed', () => dispatcher.kick());
+  const offFreed = ctx.events.on('freed', (runnerId) => dispatcher.kick(runnerId));
 
   return {
     io,

@@ -8,13 +8,16 @@ import { onlineWindowMs } from '../store/views.ts';
 import type { RunnerConn, RunnerSockets } from './presence.ts';
 
 /**
- * `kick()` is the single entry point: task created, re-queued, handed back, a slot freed, a runner said hello, or the
- * periodic tick. A later multi-hub version calls it when another hub relays "task available".
+ * `kick()` is the single entry point: task created, re-queued, handed back (on this hub or, relayed, on another), or the
+ * periodic tick: a full round. `kick(runnerId)`: only that runner's situation changed (a slot freed, it said hello or
+ * something new in a heartbeat): a round for it alone, without looking at the whole queue.
  */
 export class Dispatcher {
   private busy = false;
   private again = false;
   private stopped = false;
+  private full = false;
+  private readonly focus = new Set<string>();
   private loop: Promise<void> = Promise.resolve();
 
   constructor(
@@ -22,8 +25,10 @@ export class Dispatcher {
     private readonly sockets: RunnerSockets,
   ) {}
 
-  kick(): void {
+  kick(runnerId?: string): void {
     if (this.stopped) return;
+    if (runnerId === undefined) this.full = true;
+    else this.focus.add(runnerId);
     if (this.busy) {
       this.again = true;
       return;
@@ -41,8 +46,16 @@ export class Dispatcher {
     try {
       do {
         this.again = false;
+        const full = this.full;
+        const focus = [...this.focus];
+        this.full = false;
+        this.focus.clear();
         // Keep going while claims succeed: a runner may have more free slots, or more work may be due.
-        if (await this.round()) this.again = true;
+        if (full ? await this.round() : await this.serve(focus)) {
+          if (full) this.full = true;
+          else for (const id of focus) this.focus.add(id);
+          this.again = true;
+        }
       } while (this.again && !this.stopped && !this.ctx.closing.aborted);
     } catch (err) {
       this.ctx.log.error('dispatch failed', { err });
@@ -72,6 +85,21 @@ export class Dispatcher {
     const candidates = conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)));
     if (candidates.length === 0) return false;
 
+    return this.fill(candidates);
+  }
+
+  /** A round for these runners only. */
+  private async serve(runnerIds: string[]): Promise<boolean> {
+    const now = Date.now();
+    const window = onlineWindowMs(this.ctx.config.heartbeatS);
+    const conns = runnerIds
+      .map((id) => this.sockets.get(id))
+      .filter((c): c is RunnerConn => c !== undefined && c.ready && !c.refused && !c.draining && now - c.lastHeard <= window);
+    return conns.length > 0 && this.fill(conns);
+  }
+
+  /** Claims for each candidate as many tasks as it has free slots, least loaded first. */
+  private async fill(candidates: RunnerConn[]): Promise<boolean> {
     const held = await activeCounts(this.ctx.db, candidates.map((c) => c.runnerId));
     const load = (c: RunnerConn) => (held.get(c.runnerId) ?? 0) / c.concurrency;
     candidates.sort((a, b) => load(a) - load(b) || b.lastHeard - a.lastHeard);

@@ -112,13 +112,17 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
         const req = parse(PingRequest, msg);
         if (req.protocol_version !== undefined && req.protocol_version !== PROTOCOL_VERSION) throw protocolMismatch(req.protocol_version, PROTOCOL_VERSION);
         const out = await ping(ctx, current, req, 'websocket');
+        // A round of pushes only when something that decides them changed; most heartbeats say nothing new.
+        const newDatasets = hello || out.runner.datasets !== current.datasets;
+        const draining = out.runner.draining === 1;
+        const changed = hello || newDatasets || conn.refused || draining !== conn.draining || (req.concurrency !== undefined && req.concurrency !== conn.concurrency);
         current = out.runner;
-        conn.datasets = runnerDatasets(out.runner).map((d) => d.name);
-        conn.draining = out.runner.draining === 1;
+        if (newDatasets) conn.datasets = runnerDatasets(out.runner).map((d) => d.name);
+        conn.draining = draining;
         if (req.concurrency !== undefined) conn.concurrency = req.concurrency;
         conn.refused = false;
         if (hello) conn.ready = true;
-        dispatcher.kick();
+        if (changed) dispatcher.kick(runner.id);
         return out.reply;
       });
     socket.on('runner:hello', heartbeat(true));

@@ -31,6 +31,9 @@ export function startStudies(ctx: HubContext, web?: WebRooms): StudyDriver {
   let timer: NodeJS.Timeout | undefined;
   let loop: Promise<void> | undefined;
   let stopped = false;
+  // Whether any study may be running: while none is, task events cost nothing here (the sweep looks again).
+  let active = true;
+  let generation = 0; // bumped by changed(): a sweep that started before a new study must not switch the lookups off
 
   const emit = async (id: string) => {
     if (!web) return;
@@ -71,6 +74,7 @@ export function startStudies(ctx: HubContext, web?: WebRooms): StudyDriver {
   };
 
   const offTasks = ctx.events.on('tasks', (ids) => {
+    if (!active) return;
     for (const id of ids) taskIds.add(id);
     schedule();
   });
@@ -78,8 +82,10 @@ export function startStudies(ctx: HubContext, web?: WebRooms): StudyDriver {
   let sweeping: Promise<void> | undefined;
   const sweep = () => {
     if (sweeping || stopped) return;
+    const gen = generation;
     sweeping = runningStudyIds(ctx.db)
       .then((ids) => {
+        active = ids.length > 0 || gen !== generation;
         for (const id of ids) due.add(id);
         schedule();
       })
@@ -94,6 +100,8 @@ export function startStudies(ctx: HubContext, web?: WebRooms): StudyDriver {
 
   const driver: StudyDriver = {
     changed(id) {
+      active = true;
+      generation++;
       due.add(id);
       touched.add(id);
       schedule();

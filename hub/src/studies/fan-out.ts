@@ -23,7 +23,8 @@ export async function resolveSites(db: Db, req: Pick<StudyCreate, 'dataset' | 'r
     if (revoked.length) throw conflict(`runner ${revoked.join(', ')} is revoked and takes no tasks`);
     return ids;
   }
-  const all = await db.selectFrom('runners').selectAll().where('revoked_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  // By name: the order the study's tree and per-site breakdown list the sites in.
+  const all = await db.selectFrom('runners').selectAll().where('revoked_at', 'is', null).orderBy('name').orderBy('id').execute();
   const serving = all.filter((r: RunnerRow) => runnerDatasets(r).some((d) => d.name === req.dataset));
   if (serving.length === 0) throw conflict(`no runner serves dataset "${req.dataset}"; start runners that serve it, or name runner_ids`);
   return serving.map((r) => r.id);

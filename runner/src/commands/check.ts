@@ -5,6 +5,7 @@ import { Engine } from '../engine/engine.ts';
 import { ConfigError, EXIT, type ExitCode, errorMessage } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { readState } from '../state.ts';
+import { socketTlsOptions, trustCaFile } from '../tls.ts';
 import { CONFIG_FLAGS, overridesOf, parseFlags, Report } from './flags.ts';
 import { checkCertificate, probeHub } from './hub-probe.ts';
 
@@ -24,7 +25,7 @@ Checks, in order, one line each (ok, warn or FAIL):
 Flags:
   -c, --config FILE          the runner config (YAML or JSON)
       --offline              skip the hub, certificate and identity checks (no network)
-      --hub URL, --enrollment-key KEY, --name NAME, --state FILE, --insecure
+      --hub URL, --enrollment-key KEY, --name NAME, --state FILE, --insecure, --ca-file FILE
                              as for simpul-runner run: override the config file
 
 Exit codes: 0 nothing wrong (warnings allowed), 2 at least one FAIL line or an unusable config.
@@ -90,11 +91,21 @@ async function checkDatasets(config: RunnerConfig, report: Report): Promise<Data
 }
 
 async function checkHubs(config: RunnerConfig, report: Report): Promise<void> {
+  let ca: string[] | undefined;
+  if (config.ca_file) {
+    try {
+      trustCaFile(config.ca_file); // fetch (the hub probe) trusts it too, as the running runner does
+      ca = socketTlsOptions().ca;
+      report.line('ok', `ca_file ${config.ca_file}: trusted besides the system's certificates`);
+    } catch (e) {
+      report.line('FAIL', errorMessage(e));
+    }
+  }
   for (const hub of config.hubs) {
     const probe = await probeHub(hub);
     report.line(probe.ok ? 'ok' : 'FAIL', `hub ${hub}: ${probe.detail}`);
     if (new URL(hub).protocol === 'https:') {
-      const cert = await checkCertificate(hub);
+      const cert = await checkCertificate(hub, ca);
       report.line(cert.ok ? 'ok' : 'FAIL', `certificate ${hub}: ${cert.detail}`);
       if (cert.ok && cert.warn) report.line('warn', `certificate ${hub}: ${cert.warn}`);
     } else if (config.insecure && !/^(localhost|127\.|\[::1\])/.test(new URL(hub).host)) {

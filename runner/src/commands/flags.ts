@@ -9,6 +9,7 @@ export const CONFIG_FLAGS = {
   'enrollment-key': { type: 'string' },
   name: { type: 'string' },
   insecure: { type: 'boolean' },
+  'ca-file': { type: 'string' },
   state: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -20,8 +21,8 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(co
   return values;
 }
 
-export function overridesOf(values: { hub?: string; 'enrollment-key'?: string; name?: string; insecure?: boolean; state?: string }): ConfigOverrides {
-  return { hub: values.hub, enrollment_key: values['enrollment-key'], name: values.name, insecure: values.insecure, state: values.state };
+export function overridesOf(values: { hub?: string; 'enrollment-key'?: string; name?: string; insecure?: boolean; 'ca-file'?: string; state?: string }): ConfigOverrides {
+  return { hub: values.hub, enrollment_key: values['enrollment-key'], name: values.name, insecure: values.insecure, ca_file: values['ca-file'], state: values.state };
 }
 
 export type Mark = 'ok' | 'warn' | 'FAIL';

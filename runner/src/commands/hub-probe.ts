@@ -40,12 +40,13 @@ export async function probeHub(hub: string): Promise<Probe> {
 const name = (c: PeerCertificate['subject'] | undefined) => (c && (c.CN || c.O)) || 'unknown';
 
 /** TLS handshake with the hub: trusted chain, right host name, not expired (and not about to). */
-export function checkCertificate(hub: string, now = Date.now()): Promise<Probe> {
+/** `ca`: the certificates to trust instead of the system's (the system's plus ca_file, when the config names one). */
+export function checkCertificate(hub: string, ca?: string[], now = Date.now()): Promise<Probe> {
   const url = new URL(hub);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 443);
   return new Promise((resolve) => {
-    const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, timeout: TIMEOUT_MS });
+    const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, timeout: TIMEOUT_MS, ...(ca ? { ca } : {}) });
     const done = (p: Probe) => {
       socket.destroy();
       resolve(p);
@@ -58,7 +59,7 @@ export function checkCertificate(hub: string, now = Date.now()): Promise<Probe> 
       const until = Date.parse(cert.valid_to);
       const days = Math.floor((until - now) / 86_400_000);
       const who = `issued to ${name(cert.subject)} by ${name(cert.issuer)}, valid until ${new Date(until).toISOString().slice(0, 10)}`;
-      if (!socket.authorized) return done({ ok: false, detail: `not trusted (${socket.authorizationError}); ${who}. Use a certificate from a CA this machine trusts, or add the CA with NODE_EXTRA_CA_CERTS` });
+      if (!socket.authorized) return done({ ok: false, detail: `not trusted (${socket.authorizationError}); ${who}. Use a certificate from a CA this machine trusts, or give the runner its CA with --ca-file FILE (ca_file in the config)` });
       const mismatch = checkServerIdentity(host, cert);
       if (mismatch) return done({ ok: false, detail: `does not match ${host}: ${mismatch.message}` });
       if (days < EXPIRY_WARN_DAYS) return done({ ok: true, detail: `valid, ${who}`, warn: `expires in ${days} day(s)` });

@@ -11,6 +11,7 @@ import { createLogger } from '../log.ts';
 import { parseFlags, Report } from './flags.ts';
 import { probeHub } from './hub-probe.ts';
 import { Prompt } from './prompt.ts';
+import { trustCaFile } from '../tls.ts';
 
 export const INIT_HELP = `simpul-runner init: write a runner config, after checking that each dataset opens.
 
@@ -29,6 +30,7 @@ Flags:
   -d, --dataset NAME=PATH      a dataset; repeat for more
       --name NAME              how this runner shows up in the hub (default: the host name)
       --insecure               allow plain http:// to a hub that is not on this machine
+      --ca-file FILE           trust this PEM CA for an https:// hub (e.g. the hub's self-signed cert.pem)
       --force                  overwrite an existing config file
       --offline                do not look for the hub (it is checked otherwise, and only warned about)
 
@@ -44,6 +46,7 @@ interface Answers {
   name: string;
   datasets: { name: string; path: string }[];
   insecure: boolean;
+  ca_file?: string;
 }
 
 /** `patients=/data/p.csv` → { name, path } (the path made absolute), or a message saying what is wrong. */
@@ -104,7 +107,7 @@ async function gather(values: ReturnType<typeof flags>, prompt: Prompt, err: (t:
     }
   }
   if (!datasets.length) return err('no datasets given: pass --dataset NAME=PATH (one per dataset)\n'), null;
-  return { hub: hub.replace(/\/+$/, ''), enrollment_key: key, name: values.name ?? hostname(), datasets, insecure };
+  return { hub: hub.replace(/\/+$/, ''), enrollment_key: key, name: values.name ?? hostname(), datasets, insecure, ...(values['ca-file'] ? { ca_file: resolve(values['ca-file']) } : {}) };
 }
 
 function flags(argv: string[]) {
@@ -115,6 +118,7 @@ function flags(argv: string[]) {
     dataset: { type: 'string', short: 'd', multiple: true },
     name: { type: 'string' },
     insecure: { type: 'boolean' },
+    'ca-file': { type: 'string' },
     force: { type: 'boolean' },
     offline: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -141,7 +145,7 @@ export async function initCommand(argv: string[], io = { out: (t: string) => pro
   }
   if (!answers) return EXIT.usage;
 
-  const doc = { hub: answers.hub, name: answers.name, enrollment_key: answers.enrollment_key, ...(answers.insecure ? { insecure: true } : {}), datasets: answers.datasets };
+  const doc = { hub: answers.hub, name: answers.name, enrollment_key: answers.enrollment_key, ...(answers.insecure ? { insecure: true } : {}), ...(answers.ca_file ? { ca_file: answers.ca_file } : {}), datasets: answers.datasets };
   const text = `# Simpul runner config, written by simpul-runner init. Reference: simpul-runner --help\n${YAML.stringify(doc)}`;
   // Checked as the runner will read it: from a file beside the target, so that relative settings resolve the same way.
   const draft = `${target}.init-${process.pid}.tmp`;
@@ -173,10 +177,11 @@ export async function initCommand(argv: string[], io = { out: (t: string) => pro
   }
 
   if (!values.offline) {
+    if (answers.ca_file) trustCaFile(answers.ca_file);
     const probe = await probeHub(answers.hub);
     report.line(probe.ok ? 'ok' : 'warn', `hub ${answers.hub}: ${probe.detail}`);
   }
   io.out(`wrote ${target} (mode 0600: it holds the enrolment key)\n\nNext:\n  simpul-runner check --config ${target}\n  simpul-runner --config ${target}\n`);
-  if (dirname(target) !== process.cwd()) io.out(`The runner keeps its identity in ${target}.state.json and its status in ${target}.status.json.\n`);
+  io.out(`The runner keeps its identity in ${target}.state.json and its status (simpul-runner status) in ${target}.status.json.\n`);
   return EXIT.ok;
 }

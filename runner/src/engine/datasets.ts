@@ -4,14 +4,11 @@ import type { Cell, ColumnInfo, DatasetInfo, FilterExpr } from '@simpul/protocol
 import type { DatasetConfig } from '../config.ts';
 import { TaskFailure, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { openArrowDataset } from './arrow-source.ts';
 import { openFileDataset } from './file-source.ts';
 import type { CompiledSql } from './filter-sql.ts';
-import { openPostgresDataset } from './postgres-source.ts';
 import type { Counts, PageQuery } from './row-query.ts';
 import type { Session } from './session.ts';
 import type { SqlitePool } from './sqlite-pool.ts';
-import { openSqliteDataset } from './sqlite-source.ts';
 import { resolveColumn } from './sql.ts';
 import { advertisedPolicy, hideColumns } from '../policy/hidden-columns.ts';
 
@@ -41,6 +38,7 @@ export interface Dataset {
 /** What a source may need besides its config. */
 export interface SourceEnv {
   conn: DuckDBConnection; // the engine's set-up connection, for views
+  connect(): Promise<DuckDBConnection>; // a connection of the source's own (closed by its close())
   cacheDir: string; // where converted files are kept
   sqlite: SqlitePool; // worker threads that run SQLite queries off the event loop
   log: Logger;
@@ -88,13 +86,14 @@ function broken(d: DatasetConfig, e: unknown): Dataset {
 /** Opens the dataset and reads its schema and row count. One that cannot be opened is still advertised, with its error. */
 export async function openDataset(d: DatasetConfig, env: SourceEnv): Promise<Dataset> {
   try {
+    // Each kind of source loads its libraries (pg, apache-arrow) only when a dataset needs them.
     switch (d.format) {
       case 'sqlite':
-        return makeDataset(d, await openSqliteDataset(d, env));
+        return makeDataset(d, await (await import('./sqlite-source.ts')).openSqliteDataset(d, env));
       case 'postgres':
-        return makeDataset(d, await openPostgresDataset(d, env));
+        return makeDataset(d, await (await import('./postgres-source.ts')).openPostgresDataset(d, env));
       case 'arrow':
-        return makeDataset(d, await openArrowDataset(d, env));
+        return makeDataset(d, await (await import('./arrow-source.ts')).openArrowDataset(d, env));
       default:
         return makeDataset(d, await openFileDataset(d, env));
     }

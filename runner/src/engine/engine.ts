@@ -29,7 +29,7 @@ export class Engine {
     const instance = await DuckDBInstance.create(':memory:', options);
     const conn = await instance.connect();
     const sqlite = new SqlitePool(log);
-    const env = { conn, cacheDir: opts.cacheDir ?? join(tmpdir(), 'simpul-runner-cache'), sqlite, log };
+    const env = { conn, connect: () => instance.connect(), cacheDir: opts.cacheDir ?? join(tmpdir(), 'simpul-runner-cache'), sqlite, log };
     const byName = new Map<string, Dataset>();
     for (const d of datasets) {
       const ds = await openDataset(d, env);

@@ -101,7 +101,7 @@ test('sqlite: `simpul-runner check` lists the columns and rows of a SQLite table
   writeFileSync(config, `hub: http://127.0.0.1:9\ndatasets:\n  - { name: w, path: weather.db, table: weather }\n`);
   const c = new Child('runner/src/cli.ts', ['check', '--config', config], {});
   await c.exited; // the hub in this config is not there, which check reports too; the datasets are what matter here
-  assert.match(c.output, new RegExp(`\\bw\\b.*sqlite, ${rows.length} rows`));
+  assert.match(c.output, new RegExp(`\\bw\\b.*sqlite, ${rows.length} rows`), c.output);
   assert.match(c.output, /ts: DATETIME \(timestamp\)/);
   assert.match(c.output, /wet: BOOLEAN \(boolean\)/);
 });

@@ -1,0 +1,95 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TaskView } from '@simpul/protocol';
+import { createHub, type Hub } from '../server.ts';
+import { call, login, register } from '../testing/http.ts';
+import { collectOffers, connectRunner, connectWeb, runnerAuth, type RunnerClient, type WebClient } from '../testing/sockets.ts';
+import { startTestHub, tempDir, testConfig, waitFor } from '../testing/support.ts';
+import { WebListeners } from './web-listeners.ts';
+
+/** Two hubs on one PostgreSQL schema; no periodic dispatch and slow heartbeats, so that only the relay moves work. */
+async function twoHubs(env: Record<string, string> = {}) {
+  const { config, cleanup } = testConfig('postgres', { SIMPUL_REAPER_INTERVAL_MS: '120000', SIMPUL_HEARTBEAT_S: '60', ...env });
+  const a = await createHub(config, { drainMs: 2000 });
+  const b = await createHub({ ...config, dataDir: tempDir() }, { drainMs: 2000 });
+  const sockets: { close(): void }[] = [];
+  return {
+    a,
+    b,
+    sockets,
+    async close() {
+      for (const s of sockets) s.close();
+      await Promise.all([a.close(), b.close()]);
+      await cleanup();
+    },
+  };
+}
+
+async function runnerOn(hub: Hub, sockets: { close(): void }[], dataset: string): Promise<{ socket: RunnerClient; runnerId: string }> {
+  const reg = await register(hub.url, 'test-enrollment-key', `r-${dataset}`, [dataset]);
+  const socket = await connectRunner(hub.url, runnerAuth(reg));
+  sockets.push(socket);
+  return { socket, runnerId: reg.runner_id };
+}
+
+test('a task created on hub A is offered to a runner on hub B, and a cancel through A reaches it', async () => {
+  const h = await twoHubs();
+  try {
+    const { socket, runnerId } = await runnerOn(h.b, h.sockets, 'across');
+    const offers = collectOffers(socket);
+    const cancels: string[] = [];
+    socket.on('task:cancel', (m) => cancels.push(m.task_id));
+    await socket.emitWithAck('runner:hello', { runner_id: runnerId, leases: [] });
+    const admin = await login(h.a.url, 'admin', 'admin-password');
+    const created = await call(h.a.url, 'POST', '/api/v1/tasks', { token: admin.token, body: { op: 100, params: { dataset: 'across' } } });
+    const offer = await waitFor('the offer on hub B', () => offers[0]);
+    assert.is(offer.task_id, created.body.task_id);
+    await call(h.a.url, 'POST', `/api/v1/tasks/${offer.task_id}/cancel`, { token: admin.token });
+    await waitFor('the cancel on hub B', () => cancels.includes(offer.task_id));
+  } finally {
+    await h.close();
+  }
+});
+
+test('a hub with no web users of its own still sends updates when another hub has some', async () => {
+  const h = await twoHubs();
+  try {
+    const admin = await login(h.b.url, 'admin', 'admin-password');
+    const web: WebClient = await connectWeb(h.b.url, { token: admin.token });
+    h.sockets.push(web);
+    const seen: string[] = [];
+    web.on('task:update', (t) => seen.push(TaskView.parse(t).task_id));
+    await waitFor('hub A to hear of the listener on hub B', () => h.a.ctx.cluster?.webListening());
+    const created = await call(h.a.url, 'POST', '/api/v1/tasks', { token: admin.token, body: { op: 100, params: { dataset: 'nobody' } } });
+    await waitFor('the update made on hub A, seen on hub B', () => seen.includes(created.body.task_id));
+  } finally {
+    await h.close();
+  }
+});
+
+test('no relay on SQLite, nor with SIMPUL_CLUSTER=off', async () => {
+  const lone = await startTestHub();
+  const { config, cleanup } = testConfig('postgres', { SIMPUL_CLUSTER: 'off' });
+  const off = await createHub(config, { drainMs: 2000 });
+  try {
+    assert.is(lone.ctx.cluster, undefined);
+    assert.is(off.ctx.cluster, undefined);
+  } finally {
+    await lone.cleanup();
+    await off.close();
+    await cleanup();
+  }
+});
+
+test('web listeners of other hubs expire unless repeated', () => {
+  const l = new WebListeners();
+  assert.not.ok(l.any(0));
+  l.heard('hub-1', true, 0);
+  assert.ok(l.any(1000));
+  assert.not.ok(l.any(60_000), 'a hub that went silent (killed) no longer counts');
+  l.heard('hub-2', true, 0);
+  l.heard('hub-2', false, 10);
+  assert.not.ok(l.any(20));
+});
+
+test.run();

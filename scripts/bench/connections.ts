@@ -1,0 +1,80 @@
+// npm run bench:connections — 10,000 idle simulated runners on one hub (SQLite): the hub's resident memory and CPU while
+// they only heartbeat (at the hub's default interval), and the time for all of them to reconnect after a hub restart.
+// Runners reconnect with the real runner's jittered exponential backoff (1 s doubling to 10 s, ±50 %), so no storm.
+import { performance } from 'node:perf_hooks';
+import { sleep, waitFor } from '../lib/procs.ts';
+import { registerSims, SimRunner } from '../lib/sim-runner.ts';
+import { BenchHub, cpuPercent, ENROLLMENT_KEY } from './bench-hub.ts';
+import { median, printTable, saveResults, type Row } from './report.ts';
+
+const RUNNERS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const WINDOW_MS = 10_000; // one CPU reading
+const GiB = 2 ** 30;
+
+const hub = await BenchHub.create('bench-connections-hub');
+const sims: SimRunner[] = [];
+let result!: { rssBytes: number; cpuPercent: number; reconnectS: number; fromReadyS: number; cpuRuns: number[]; reconnectRuns: number[]; readyRuns: number[] };
+try {
+  console.log(`registering ${RUNNERS} simulated runners…`);
+  const t0 = performance.now();
+  const ids = await registerSims(hub.url, ENROLLMENT_KEY, RUNNERS, () => ['idle'], 'idle', 32);
+  console.log(`  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  for (const id of ids) sims.push(new SimRunner(id, hub.url, { concurrency: 1 }));
+  console.log('connecting…');
+  const t1 = performance.now();
+  for (let i = 0; i < sims.length; i += 500) {
+    const wave = sims.slice(i, i + 500);
+    wave.forEach((s) => s.start());
+    await Promise.all(wave.map((s) => s.whenReady()));
+  }
+  console.log(`  all ${sims.length} connected in ${((performance.now() - t1) / 1000).toFixed(1)} s; settling`);
+  await sleep(10_000);
+
+  const cpuRuns: number[] = [];
+  const rss: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    cpuRuns.push(await cpuPercent(hub, WINDOW_MS));
+    rss.push(hub.rssBytes());
+    console.log(`  idle window ${run + 1}: CPU ${cpuRuns.at(-1)!.toFixed(1)} % of a core, RSS ${(rss.at(-1)! / 2 ** 20).toFixed(0)} MiB`);
+  }
+  const connected = sims.filter((s) => s.ready).length;
+  if (connected !== sims.length) throw new Error(`only ${connected} of ${sims.length} runners stayed connected`);
+
+  const reconnectRuns: number[] = [];
+  const readyRuns: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const before = sims.map((s) => s.connects);
+    const start = performance.now();
+    await hub.stop(); // SIGTERM: sockets closed, process exits
+    await hub.launch();
+    const ready = performance.now();
+    await waitFor(() => sims.every((s, i) => s.ready && s.connects > before[i]), 'every runner to reconnect and say hello', 300_000, 100);
+    const done = performance.now();
+    reconnectRuns.push((done - start) / 1000);
+    readyRuns.push((done - ready) / 1000);
+    console.log(`  restart ${run + 1}: all reconnected ${reconnectRuns.at(-1)!.toFixed(1)} s after the stop, ${readyRuns.at(-1)!.toFixed(1)} s after the hub answered again`);
+    await sleep(5000);
+  }
+  result = {
+    rssBytes: median(rss),
+    cpuPercent: median(cpuRuns),
+    reconnectS: median(reconnectRuns),
+    fromReadyS: median(readyRuns),
+    cpuRuns,
+    reconnectRuns,
+    readyRuns,
+  };
+} finally {
+  sims.forEach((s) => s.stop());
+  await hub.stop();
+}
+
+const rows: Row[] = [
+  { metric: `${RUNNERS} idle runners: hub RSS (MiB)`, value: (result.rssBytes / 2 ** 20).toFixed(0), target: '≤ 1536', ok: result.rssBytes <= 1.5 * GiB },
+  { metric: `${RUNNERS} idle runners: hub CPU (% of a core)`, value: result.cpuPercent.toFixed(1), target: '≤ 5', ok: result.cpuPercent <= 5 },
+  { metric: 'hub restart → all reconnected (s)', value: result.reconnectS.toFixed(1) },
+  { metric: 'hub answering → all reconnected (s)', value: result.fromReadyS.toFixed(1) },
+];
+printTable(`Connections, ${RUNNERS} idle runners on one hub (heartbeat every 5 s; median of ${RUNS})`, rows);
+saveResults('connections', { runners: RUNNERS, runs: RUNS, rows, ...result });

@@ -1,0 +1,49 @@
+// npm run bench — every benchmark part in turn (each in its own process, with the raised open-file limit this process
+// was given by with-fds.sh), then one table of every figure beside its target. Parts write bench/results/<part>.json.
+// Usage: npm run bench [-- part ...]   parts: dispatch throughput connections failover ops (ops only if present)
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../lib/procs.ts';
+import { printTable, type Row } from './report.ts';
+
+const PARTS = ['dispatch', 'throughput', 'connections', 'failover', 'ops'];
+const asked = process.argv.slice(2);
+const parts = (asked.length ? asked : PARTS).filter((p) => existsSync(join(ROOT, 'scripts', 'bench', `${p}.ts`)));
+
+const started = Date.now();
+const outcome: { part: string; code: number | null; seconds: number }[] = [];
+for (const part of parts) {
+  console.log(`\n=== ${part} ===`);
+  const t0 = Date.now();
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', `${part}.ts`)], { cwd: ROOT, stdio: 'inherit' });
+    child.on('exit', (c) => resolve(c));
+  });
+  outcome.push({ part, code, seconds: (Date.now() - t0) / 1000 });
+}
+
+/** A part's rows: its own (`rows` in its JSON), or read from the fields of parts that predate that convention. */
+function rowsOf(part: string): Row[] {
+  const file = join(ROOT, 'bench', 'results', `${part}.json`);
+  if (!existsSync(file)) return [{ metric: `${part}: no results`, value: '—' }];
+  const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (Array.isArray(data.rows)) return data.rows as Row[];
+  if (part === 'failover' && typeof data.median_s === 'number') {
+    return [
+      { metric: 'failover: SIGKILL → running elsewhere, median (s)', value: data.median_s.toFixed(2), target: '≤ 20', ok: data.median_s <= 20 },
+      { metric: 'failover: duplicate results', value: String(data.duplicates), target: '0', ok: data.duplicates === 0 },
+    ];
+  }
+  return Object.entries(data)
+    .filter(([k, v]) => k !== 'name' && k !== 'at' && (typeof v === 'number' || typeof v === 'string'))
+    .map(([k, v]) => ({ metric: `${part}: ${k}`, value: typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v) }));
+}
+
+const rows: Row[] = [];
+for (const o of outcome) {
+  if (o.code !== 0) rows.push({ metric: `${o.part}: FAILED (exit ${o.code})`, value: '—' });
+  else rows.push(...rowsOf(o.part).map((r) => (r.metric.startsWith(`${o.part}:`) ? r : { ...r, metric: `${o.part}: ${r.metric}` })));
+}
+printTable(`Simpul benchmarks (${((Date.now() - started) / 60_000).toFixed(1)} min; ${outcome.map((o) => `${o.part} ${o.seconds.toFixed(0)} s`).join(', ')})`, rows);
+process.exit(outcome.every((o) => o.code === 0) ? 0 : 1);

@@ -1,0 +1,113 @@
+// npm run bench:throughput — 20,000 tasks through 50 simulated runners with a trivial op (create in batches → pushed and
+// claimed → result stored), on SQLite and PostgreSQL, with one hub and with two hubs sharing PostgreSQL.
+// Tasks/s = tasks ÷ seconds from the first create request to the last stored result; the median of the runs is reported.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { dropSchema, PG_URL } from '../lib/hub-cluster.ts';
+import { sleep, waitFor } from '../lib/procs.ts';
+import { registerSims, SimRunner } from '../lib/sim-runner.ts';
+import { BenchHub, ENROLLMENT_KEY } from './bench-hub.ts';
+import { median, printTable, saveResults, type Row } from './report.ts';
+
+const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
+const RUNNERS = Number(process.env.BENCH_TP_RUNNERS ?? 50);
+const SLOTS = Number(process.env.BENCH_TP_SLOTS ?? 8); // task slots per runner
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const BATCH = 1000; // the API's largest batch
+const SETUPS = (process.env.BENCH_TP_SETUPS ?? 'sqlite-1,postgres-1,postgres-2').split(',');
+
+interface Setup {
+  name: string;
+  db: 'sqlite' | 'postgres';
+  hubs: number;
+  target: number;
+}
+const ALL: Record<string, Setup> = {
+  'sqlite-1': { name: 'SQLite, 1 hub', db: 'sqlite', hubs: 1, target: 5000 },
+  'postgres-1': { name: 'PostgreSQL, 1 hub', db: 'postgres', hubs: 1, target: 2000 },
+  'postgres-2': { name: 'PostgreSQL, 2 hubs', db: 'postgres', hubs: 2, target: 2000 },
+};
+
+const results: { setup: string; runs: number[]; median: number; target: number }[] = [];
+for (const key of SETUPS) {
+  const setup = ALL[key];
+  if (!setup) throw new Error(`unknown setup ${key}; choose from ${Object.keys(ALL).join(', ')}`);
+  const runs = await measure(setup);
+  results.push({ setup: setup.name, runs, median: median(runs), target: setup.target });
+}
+
+const rows: Row[] = results.map((r) => ({ metric: `${r.setup}: tasks/s`, value: r.median.toFixed(0), target: `≥ ${r.target}`, ok: r.median >= r.target }));
+printTable(`Throughput, ${TASKS} tasks through ${RUNNERS} runners × ${SLOTS} slots (create → claim → result stored; median of ${RUNS} runs)`, rows);
+saveResults('throughput', { tasks: TASKS, runners: RUNNERS, slots: SLOTS, rows, setups: results });
+
+async function measure(setup: Setup): Promise<number[]> {
+  console.log(`${setup.name}: starting`);
+  const schema = `simpul_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const env: Record<string, string> = setup.db === 'postgres' ? { SIMPUL_DATABASE_URL: `${PG_URL}?schema=${schema}` } : {};
+  const hubs: BenchHub[] = [];
+  const sims: SimRunner[] = [];
+  try {
+    for (let i = 0; i < setup.hubs; i++) hubs.push(await BenchHub.create(`bench-tp-${setup.db}-${i}`, env));
+    const ids = await registerSims(hubs[0].url, ENROLLMENT_KEY, RUNNERS, () => ['tp'], `tp-${setup.db}`);
+    ids.forEach((id, i) => sims.push(new SimRunner(id, hubs[i % hubs.length].url, { concurrency: SLOTS })));
+    sims.forEach((s) => s.start());
+    await Promise.all(sims.map((s) => s.whenReady()));
+    const count = await counter(setup, hubs[0], schema);
+    const tps: number[] = [];
+    try {
+      for (let run = 0; run < RUNS; run++) {
+        const before = sims.reduce((n, s) => n + s.completed, 0);
+        const stored0 = await count();
+        const t0 = performance.now();
+        await createAll(hubs);
+        const created = performance.now();
+        await waitFor(() => sims.reduce((n, s) => n + s.completed, 0) - before >= TASKS, `${TASKS} results`, 600_000, 5);
+        const seconds = (performance.now() - t0) / 1000;
+        const stored = (await count()) - stored0;
+        const errors = sims.reduce((n, s) => n + s.errors, 0);
+        if (stored !== TASKS) throw new Error(`${stored} results stored, expected ${TASKS}`);
+        tps.push(TASKS / seconds);
+        console.log(`  run ${run + 1}: ${(TASKS / seconds).toFixed(0)} tasks/s (${seconds.toFixed(2)} s; creating took ${((created - t0) / 1000).toFixed(2)} s; ${errors} runner errors)`);
+        await sleep(1000);
+      }
+    } finally {
+      await count.close();
+    }
+    return tps;
+  } finally {
+    sims.forEach((s) => s.stop());
+    await Promise.all(hubs.map((h) => h.stop()));
+    if (setup.db === 'postgres') await dropSchema(schema);
+  }
+}
+
+/** Creates TASKS tasks in batches, two requests in flight, spread over the hubs. */
+async function createAll(hubs: BenchHub[]): Promise<void> {
+  const batches = Math.ceil(TASKS / BATCH);
+  let next = 0;
+  const worker = async () => {
+    while (next < batches) {
+      const b = next++;
+      const n = Math.min(BATCH, TASKS - b * BATCH);
+      const res = await hubs[b % hubs.length].api.post('/api/v1/tasks', Array.from({ length: n }, () => ({ op: 100, params: { dataset: 'tp' } })));
+      if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+}
+
+/** Counts stored results straight from the database, to check what the runners were told. */
+async function counter(setup: Setup, hub: BenchHub, schema: string): Promise<{ (): Promise<number>; close(): Promise<void> }> {
+  if (setup.db === 'sqlite') {
+    const db = new SQLite(join(hub.dataDir, 'simpul.db'), { readonly: true });
+    const stmt = db.prepare("SELECT count(*) AS n FROM tasks WHERE status = 'succeeded' AND result IS NOT NULL");
+    return Object.assign(async () => Number((stmt.get() as { n: number }).n), { close: async () => void db.close() });
+  }
+  const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+  await client.connect();
+  const f = async () => Number((await client.query("SELECT count(*) AS n FROM tasks WHERE status = 'succeeded' AND result IS NOT NULL")).rows[0].n);
+  return Object.assign(f, { close: () => client.end() });
+}
