@@ -53,7 +53,7 @@ export class HubProc {
   }
 
   /** Online means connected: by socket, or by long-poll/ping (transport is set once the runner has called in). */
-  async waitRunnerOnline(name: string, online = true, timeoutMs = 30_000) {
+  async waitRunnerOnline(name: string, online = true, timeoutMs = 120_000) {
     const ok = (r: any) => r.name === name && r.online === online && (!online || r.transport !== null);
     return waitFor(async () => (await this.runners()).find(ok), `runner ${name} ${online ? 'online' : 'offline'}`, timeoutMs, 100);
   }
