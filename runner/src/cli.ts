@@ -17,7 +17,7 @@ Usage:
   simpul-runner help [COMMAND] | COMMAND --help | --version
 
 Flags (override the config file, which overrides SIMPUL_RUNNER_* environment variables):
-  -c, --config FILE          YAML or JSON config: hub, name, enrollment_key, labels, concurrency, duckdb, datasets
+  -c, --config FILE          YAML or JSON config: hub (or hubs), name, enrollment_key, labels, concurrency, duckdb, datasets
       --hub URL              the hub's base URL (default http://127.0.0.1:8080)
       --enrollment-key KEY   enrolment key, needed to register (first start, or after the token was revoked)
       --name NAME            how this runner shows up in the hub (default: the host name)

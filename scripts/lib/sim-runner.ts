@@ -71,7 +71,7 @@ export class SimRunner {
   lastError = '';
   /** Task ids the hub asked to cancel (socket `task:cancel`). */
   readonly cancels: string[] = [];
-  private hub: string;
+  private readonly hub: string;
   private ws: WebSocket | null = null;
   private nextId = 1;
   private readonly acks = new Map<number, Ack>();
@@ -107,12 +107,6 @@ export class SimRunner {
   /** Resolves once hello has been answered (socket) or the first claim sent (HTTP). */
   whenReady(): Promise<void> {
     return this.ready ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
-  }
-
-  /** Point the runner at another hub (used after a hub is killed); reconnects if it was running. */
-  moveTo(hubUrl: string): void {
-    this.hub = hubUrl;
-    if (this.ws) this.ws.terminate();
   }
 
   stop(): void {

@@ -10,8 +10,16 @@ import { WebListeners } from './web-listeners.ts';
 /** Two hubs on one PostgreSQL schema; no periodic dispatch and slow heartbeats, so that only the relay moves work. */
 async function twoHubs(env: Record<string, string> = {}) {
   const { config, cleanup } = testConfig('postgres', { SIMPUL_REAPER_INTERVAL_MS: '120000', SIMPUL_HEARTBEAT_S: '60', ...env });
-  const a = await createHub(config, { drainMs: 2000 });
-  const b = await createHub({ ...config, dataDir: tempDir() }, { drainMs: 2000 });
+  let a: Hub | undefined;
+  let b: Hub;
+  try {
+    a = await createHub(config, { drainMs: 2000 });
+    b = await createHub({ ...config, dataDir: tempDir() }, { drainMs: 2000 });
+  } catch (err) {
+    await a?.close();
+    await cleanup();
+    throw err;
+  }
   const sockets: { close(): void }[] = [];
   return {
     a,
@@ -70,13 +78,13 @@ test('a hub with no web users of its own still sends updates when another hub ha
 test('no relay on SQLite, nor with SIMPUL_CLUSTER=off', async () => {
   const lone = await startTestHub();
   const { config, cleanup } = testConfig('postgres', { SIMPUL_CLUSTER: 'off' });
-  const off = await createHub(config, { drainMs: 2000 });
   try {
     assert.is(lone.ctx.cluster, undefined);
+    const off = await createHub(config, { drainMs: 2000 });
     assert.is(off.ctx.cluster, undefined);
+    await off.close();
   } finally {
     await lone.cleanup();
-    await off.close();
     await cleanup();
   }
 });

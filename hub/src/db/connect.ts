@@ -48,7 +48,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DbHandle> {
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   try {
-    await migrate(db);
+    await migrate(db, config.kind === 'postgres' ? (config.schema ?? 'public') : undefined);
   } catch (err) {
     await db.destroy();
     throw err;

@@ -174,8 +174,12 @@ class InCodeProvider implements MigrationProvider {
   }
 }
 
-export async function migrate(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider() });
+/**
+ * `schema` (PostgreSQL): where the migration tables live. Without it, Kysely looks for them in every schema of the
+ * database, and a hub starting on a new schema beside another one would think they exist already.
+ */
+export async function migrate(db: Kysely<any>, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
