@@ -28,7 +28,8 @@ test.before(async () => {
       { name: 'penguins_300', path: PENGUINS, policy: { allow_ops: [300] } }, // k defaults to 5
       { name: 'patients', path: PATIENTS_CSV, policy: { hidden_columns: ['notes', 'patient_id'], max_rows: 25 } },
     ],
-  });
+  }, false);
+  await hub.waitRunnerOnline('owner-runner', true, 120_000);
   runnerId = await runner.id();
 });
 test.after(async () => {

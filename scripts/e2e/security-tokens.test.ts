@@ -16,7 +16,8 @@ let runner: RunnerProc;
 test.before(async () => {
   hub = await HubProc.start({ env: { SIMPUL_TOKEN_OVERLAP_S: '3' } });
   // HTTP polling only: every request carries the token, so a runner that missed the rotation would be refused.
-  runner = await RunnerProc.start(hub, { name: 'rotating', transport: 'polling', datasets: [{ name: 'big', path: await bigCsv() }, { name: 'patients', path: PATIENTS_CSV }] });
+  runner = await RunnerProc.start(hub, { name: 'rotating', transport: 'polling', datasets: [{ name: 'big', path: await bigCsv() }, { name: 'patients', path: PATIENTS_CSV }] }, false);
+  await hub.waitRunnerOnline('rotating', true, 180_000); // opening 3 M rows takes a while on a busy machine
 });
 test.after(async () => {
   await runner?.stop();
@@ -59,7 +60,8 @@ test('rotate-token during a running task: the runner carries on with the new tok
 });
 
 test('a revoked runner is disconnected at once and stops for good, although it has an enrolment key', async () => {
-  const doomed = await RunnerProc.start(hub, { name: 'doomed', datasets: [{ name: 'patients', path: PATIENTS_CSV }] });
+  const doomed = await RunnerProc.start(hub, { name: 'doomed', datasets: [{ name: 'patients', path: PATIENTS_CSV }] }, false);
+  await hub.waitRunnerOnline('doomed', true, 120_000);
   const id = await doomed.id();
   await waitFor(async () => (await hub.runners()).find((r) => r.runner_id === id)?.transport === 'websocket', 'the socket');
   const r = await hub.api.post(`/api/v1/runners/${id}/revoke`);

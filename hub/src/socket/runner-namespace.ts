@@ -101,7 +101,8 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
     /** Runs a handler and answers through the ack with its reply or an error body. */
     const answer = <T>(ack: unknown, work: () => Promise<T>) => {
       const reply = typeof ack === 'function' ? (ack as (r: T | ErrorBody) => void) : () => {};
-      work().then(reply, (err) => {
+      // A parse error thrown before the work's promise exists must reach the ack too, not crash the process.
+      Promise.resolve().then(work).then(reply, (err) => {
         if (!(err instanceof HubError)) log.error('socket handler failed', { err });
         reply(toErrorBody(err).body);
       });
