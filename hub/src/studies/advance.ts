@@ -8,15 +8,9 @@ import { abandonOpen, dropSubTask } from './cancel.ts';
 import { insertRound, roundRows } from './fan-out.ts';
 import { finalResult, type Departure } from './finish.ts';
 import { offlineReason, outcomeOf, partialOf, type Judged } from './judge.ts';
-import { endStudy, getStudy, markLink, moveToRound, studyData, studyLinks, type StudyData, type StudyRow } from './store.ts';
+import { endStudy, getStudy, markLink, moveToRound, runnerMap, studyData, studyLinks, type StudyData, type StudyRow } from './store.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log' | 'presence'>;
-
-export async function runnerMap(db: Db, ids: string[]): Promise<Map<string, RunnerRow>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('runners').selectAll().where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, r]));
-}
 
 const label = (runners: Map<string, RunnerRow>, id: string) => (runners.get(id) ? `${runners.get(id)!.name} (${id})` : id);
 

@@ -2,7 +2,7 @@
 import { ErrorInfo, StudyCreate, StudyState, type StudyListQuery, type StudyResult } from '@simpul/protocol';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import type { Db, StudiesTable, StudyTasksTable } from '../db/schema.ts';
+import type { Db, RunnerRow, StudiesTable, StudyTasksTable } from '../db/schema.ts';
 import { fromJson, toJson } from '../store/json.ts';
 
 export type StudyRow = Selectable<StudiesTable>;
@@ -56,6 +56,13 @@ export function studyLinks(db: Db, studyId: string, round?: number): Promise<Stu
   let q = db.selectFrom('study_tasks').selectAll().where('study_id', '=', studyId);
   if (round !== undefined) q = q.where('round', '=', round);
   return q.orderBy('round').orderBy('created_at').orderBy('runner_id').execute();
+}
+
+/** Runner rows by id (a study's sites). */
+export async function runnerMap(db: Db, ids: string[]): Promise<Map<string, RunnerRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('runners').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** The studies that own any of these tasks (most task events are not about studies: one indexed lookup). */

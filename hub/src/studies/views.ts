@@ -4,9 +4,8 @@ import type { Db } from '../db/schema.ts';
 import { fromJson, iso, isoOrNull } from '../store/json.ts';
 import { getTasks } from '../store/tasks.ts';
 import { taskParams } from '../store/views.ts';
-import { runnerMap } from './advance.ts';
 import { outcomeOf } from './judge.ts';
-import { studyData, studyLinks, type StudyRow } from './store.ts';
+import { runnerMap, studyData, studyLinks, type StudyRow } from './store.ts';
 
 export function studySummary(row: StudyRow): StudySummary {
   const data = studyData(row);
