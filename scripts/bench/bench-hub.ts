@@ -42,7 +42,8 @@ export class BenchHub extends HubProc {
       const r = await fetch(`${this.url}/api/v1/auth/me`).catch(() => undefined);
       return r?.status === 401;
     }, `hub on ${this.url} to answer`, 60_000);
-    await this.api.login('admin', ADMIN_PASSWORD);
+    // Thousands of runners may be reconnecting at this moment: keep trying.
+    await waitFor(() => this.api.login('admin', ADMIN_PASSWORD), 'admin login', 120_000, 500);
   }
 
   /** CPU seconds (user + system) the hub process has used so far. */

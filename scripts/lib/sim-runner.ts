@@ -141,7 +141,7 @@ export class SimRunner {
 
   private open(): void {
     const url = this.hub.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket';
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 15_000 });
     this.ws = ws;
     ws.on('message', (data) => this.onFrame(data.toString()));
     ws.on('error', (e) => {

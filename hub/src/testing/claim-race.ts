@@ -17,6 +17,8 @@ await Promise.all(
       const offers = await claim(ctx, { id, datasets: [dataset] }, 3);
       if (offers.length === 0) return;
       got.push(...offers.map((o) => o.task_id));
+      // SQLite's busy handler sleeps while a waiter waits: a claimer that asks again at once would take every turn.
+      await new Promise((r) => setTimeout(r, 2));
     }
   }),
 );
