@@ -1,4 +1,4 @@
-// The HTTP fallback: claim now, or wait (woken by new work, re-checking every second) until work or the wait runs out.
+// The HTTP fallback: claim now, or wait (woken when work for this runner is announced) until work or the wait runs out.
 import type { ClaimQuery, TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { RunnerRow } from '../db/schema.ts';
@@ -7,7 +7,9 @@ import { release } from '../queue/leases.ts';
 import { touchRunner } from '../store/runners.ts';
 import { runnerDatasets } from '../store/views.ts';
 
-const RECHECK_MS = 1000; // backoff expiries are not announced: look again at least this often
+// Work is announced (new, handed back, due after a backoff, relayed from other hubs); this is a safety net only: with a
+// thousand idle long-polls, a short one would keep the database busy.
+const RECHECK_MS = 5000;
 
 /** One trip through the event loop's I/O phase: SQLite queries complete without one, so a disconnect could go unseen. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -20,8 +22,11 @@ export async function longPollClaim(ctx: HubContext, runner: RunnerRow, q: Claim
   const stop = AbortSignal.any([clientGone, ctx.closing]);
   const deadline = Date.now() + q.wait * 1000;
   const transport = () => (ctx.presence.has(runner.id) ? 'websocket' : 'polling');
-  let row = (await touchRunner(ctx.db, runner.id, { transport: transport() })) ?? runner;
-  let touched = Date.now();
+  // A runner that asks again and again (wait=0) need not be written down as seen each time: a few times a heartbeat is enough.
+  const seen = runner.last_seen;
+  const fresh = seen !== null && runner.transport === transport() && Date.now() - seen < (ctx.config.heartbeatS * 1000) / 4;
+  let row = fresh ? runner : ((await touchRunner(ctx.db, runner.id, { transport: transport() })) ?? runner);
+  let touched = fresh ? seen : Date.now();
 
   for (;;) {
     if (stop.aborted) return [];
@@ -39,7 +44,7 @@ export async function longPollClaim(ctx: HubContext, runner: RunnerRow, q: Claim
     }
     const left = deadline - Date.now();
     if (left <= 0) return [];
-    await ctx.events.waitAvailable(Math.min(left, RECHECK_MS), stop);
+    await ctx.events.waitAvailable(Math.min(left, RECHECK_MS), stop, claimantOf(row));
     await turn();
     // A waiting runner is alive; refresh what it advertises too (a ping may have changed its datasets).
     if (Date.now() - touched >= (ctx.config.heartbeatS * 1000) / 2) {

@@ -1,9 +1,9 @@
 // THE claim: one atomic statement that leases queued tasks to a runner; used by socket push and HTTP polling alike.
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
-import type { TaskRow } from '../db/schema.ts';
+import type { Database, TaskRow } from '../db/schema.ts';
 import { runnerMayClaim } from '../auth/runner-access.ts';
 import { newId } from '../auth/tokens.ts';
 import { iso } from '../store/json.ts';
@@ -39,9 +39,9 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
   const tokenPrefix = 'lease_' + randomBytes(18).toString('base64url') + '.';
   const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
 
-  const rows = await db.transaction().execute(async (trx) => {
-    // Two picks, each walking its index in created_at order and stopping after `limit` rows: tasks addressed to this
-    // runner, and untargeted tasks of its datasets. The oldest of both are leased.
+  // Two picks, each walking its index in created_at order and stopping after `limit` rows: tasks addressed to this
+  // runner, and untargeted tasks of its datasets. The oldest of both are leased.
+  const picks = async (trx: Kysely<Database>, lock: boolean) => {
     const pick = (branch: 'target' | 'dataset') => {
       let q = trx
         .selectFrom('tasks')
@@ -55,13 +55,21 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
         .limit(limit);
       // PostgreSQL: concurrent claimers skip each other's rows instead of waiting or double-leasing.
       // SQLite: writers are serialised by the database lock, so the picks + update are atomic as they are.
-      if (kind === 'postgres') q = q.forUpdate().skipLocked();
+      if (lock && kind === 'postgres') q = q.forUpdate().skipLocked();
       return q.execute();
     };
-    const picked = [...(await pick('target')), ...(runner.datasets.length > 0 ? await pick('dataset') : [])]
+    return [...(await pick('target')), ...(runner.datasets.length > 0 ? await pick('dataset') : [])]
       .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
       .slice(0, limit)
       .map((p) => p.id);
+  };
+
+  // Most claims find nothing (an idle runner asking, a dispatch round for a slot that freed): a plain read says so
+  // without taking the write lock (SQLite) or opening a transaction.
+  if ((await picks(db, false)).length === 0) return [];
+
+  const rows = await db.transaction().execute(async (trx) => {
+    const picked = await picks(trx, true);
     if (picked.length === 0) return [];
 
     const leased = await trx

@@ -3,6 +3,7 @@ import type { TaskCreate, TaskCreated } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { conflict, notFound } from '../errors.ts';
 import { insertTasks, newTaskRows } from '../store/tasks.ts';
+import { hintFor } from './notifier.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 
@@ -26,6 +27,6 @@ export async function enqueue(ctx: Ctx, inputs: TaskCreate[], createdBy: string 
   });
 
   ctx.events.tasks(rows.map((r) => r.id));
-  ctx.events.available();
+  ctx.events.available(hintFor(rows));
   return rows.map((r) => ({ task_id: r.id, status: r.status }));
 }

@@ -7,8 +7,28 @@ export interface CancelNotice {
   reason: string;
 }
 
+/** Who new work is for: runners it names, and datasets any runner serving them may take. Absent: anyone. */
+export interface WorkHint {
+  runners: readonly string[];
+  datasets: readonly string[];
+}
+
+/** Who is waiting for work, to match against a hint. */
+export interface Waiter {
+  id: string;
+  datasets: readonly string[];
+}
+
+export const hintFor = (tasks: readonly { target_runner_id: string | null; dataset: string }[]): WorkHint => ({
+  runners: [...new Set(tasks.flatMap((t) => (t.target_runner_id === null ? [] : [t.target_runner_id])))],
+  datasets: [...new Set(tasks.flatMap((t) => (t.target_runner_id === null ? [t.dataset] : [])))],
+});
+
+export const hintMatches = (hint: WorkHint | undefined, w: Waiter): boolean =>
+  hint === undefined || hint.runners.includes(w.id) || w.datasets.some((d) => hint.datasets.includes(d));
+
 interface Events {
-  available: []; // tasks became claimable: created, re-queued, handed back
+  available: [hint?: WorkHint]; // tasks became claimable: created, re-queued, handed back (for whom, when known)
   freed: [runnerId: string]; // a runner finished a task and may take another
   lost: [runnerId: string]; // a runner let a lease expire: it may be frozen or cut off
   tasks: [ids: string[]]; // tasks changed (web updates)
@@ -19,6 +39,7 @@ interface Events {
 
 export class Notifier {
   private readonly emitter = new EventEmitter();
+  private readonly due = new Map<number, NodeJS.Timeout>(); // moments (to 50 ms) when work becomes claimable
 
   constructor() {
     // Every long-poll waits on `available`; thousands of them are expected.
@@ -30,8 +51,20 @@ export class Notifier {
     return () => this.emitter.off(event, fn as (...a: unknown[]) => void);
   }
 
-  available(): void {
-    this.emitter.emit('available');
+  available(hint?: WorkHint): void {
+    this.emitter.emit('available', hint);
+  }
+
+  /** Work becomes claimable at `at` (a retry's backoff): announce it then. Moments 50 ms apart share one announcement. */
+  availableAt(at: number, now = Date.now()): void {
+    const slot = Math.ceil(at / 50) * 50;
+    if (this.due.has(slot)) return;
+    const timer = setTimeout(() => {
+      this.due.delete(slot);
+      this.available();
+    }, Math.max(0, slot - now) + 1);
+    timer.unref();
+    this.due.set(slot, timer);
   }
   freed(runnerId: string): void {
     this.emitter.emit('freed', runnerId);
@@ -52,8 +85,12 @@ export class Notifier {
     this.emitter.emit('revoked', runnerId, message);
   }
 
-  /** Resolves on the next `available`, after `ms`, or when `signal` aborts, whichever is first. */
-  waitAvailable(ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next `available` that may concern `waiter` (all of them when no waiter is given), after `ms`, or
+   * when `signal` aborts, whichever is first. Waking only the waiters that can take the work keeps a thousand idle
+   * long-polls from all querying the database for each new task.
+   */
+  waitAvailable(ms: number, signal?: AbortSignal, waiter?: Waiter): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
       const done = () => {
@@ -63,7 +100,9 @@ export class Notifier {
         resolve();
       };
       const timer = setTimeout(done, ms);
-      const off = this.on('available', done);
+      const off = this.on('available', (hint) => {
+        if (!waiter || hintMatches(hint, waiter)) done();
+      });
       signal?.addEventListener('abort', done, { once: true });
     });
   }

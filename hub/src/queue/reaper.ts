@@ -39,6 +39,7 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
   const changed: string[] = [];
   const runners = new Set<string>();
   const lost = new Set<string>();
+  const due: number[] = []; // when re-queued tasks may be claimed again
 
   const expired = await ctx.db
     .selectFrom('tasks')
@@ -53,6 +54,7 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
     const ok = await finish(ctx, t, set, 'lost', null, now, { column: 'lease_expires_at', before: now });
     if (!ok) continue;
     stats[kind]++;
+    if (kind === 'requeued') due.push(set.available_at!);
     changed.push(t.id);
     if (t.runner_id) {
       runners.add(t.runner_id);
@@ -97,7 +99,10 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
   ctx.events.tasks(changed);
   ctx.events.runners([...runners]);
   for (const r of lost) ctx.events.lost(r);
-  if (stats.requeued) ctx.events.available();
+  if (stats.requeued) {
+    ctx.events.available();
+    for (const at of due) ctx.events.availableAt(at, now);
+  }
   for (const r of runners) ctx.events.freed(r);
   ctx.metrics?.reaped(stats);
   return stats;

@@ -9,6 +9,7 @@ import { insertRound, roundRows } from './fan-out.ts';
 import { finalResult, type Departure } from './finish.ts';
 import { offlineReason, outcomeOf, partialOf, type Judged } from './judge.ts';
 import { endStudy, getStudy, markLink, moveToRound, runnerMap, studyData, studyLinks, type StudyData, type StudyRow } from './store.ts';
+import { hintFor } from '../queue/notifier.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log' | 'presence'>;
 
@@ -47,7 +48,7 @@ async function nextRound(ctx: Ctx, row: StudyRow, data: StudyData, plan: Extract
   if (moved) {
     ctx.log.debug('study round', { study_id: row.id, round: plan.state.round, step: plan.state.step, runners: sites.length });
     ctx.events.tasks(rows.tasks.map((t) => t.id));
-    ctx.events.available();
+    ctx.events.available(hintFor(rows.tasks));
   }
   return moved;
 }

@@ -8,6 +8,7 @@ import { toJson } from '../store/json.ts';
 import { insertTasks, newTaskRows } from '../store/tasks.ts';
 import { runnerDatasets } from '../store/views.ts';
 import type { StudyTaskRow } from './store.ts';
+import { hintFor } from '../queue/notifier.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 
@@ -100,6 +101,6 @@ export async function createStudy(ctx: Ctx, req: StudyCreate, createdBy: string 
     await insertRound(trx, rows);
   });
   ctx.events.tasks(rows.tasks.map((t) => t.id));
-  ctx.events.available();
+  ctx.events.available(hintFor(rows.tasks));
   return { study_id: id, status: 'running' };
 }
