@@ -11,9 +11,20 @@ export function isRevocation(e: HubError): boolean {
   return details?.revoked === true || /\bwas revoked\b/.test(e.message);
 }
 
+/** The token the state file holds for this runner when it is not `current` (rotate-token wrote it), else null. */
+export function rotatedToken(path: string, runnerId: string, current: string): string | null {
+  try {
+    const s = readState(path);
+    return s && s.runner_id === runnerId && s.token !== current ? s.token : null;
+  } catch {
+    return null; // unreadable now (the watcher logs that); the refusal stands
+  }
+}
+
 /**
  * Watches the state file: when another process (rotate-token) wrote a new token for this same runner, `adopt` gets
- * it. The old token keeps working for the hub's overlap (5 minutes by default), far longer than this takes to notice.
+ * it. The old token keeps working for the hub's overlap (5 minutes by default), far longer than this takes to notice;
+ * a request refused meanwhile looks here again too (rotatedToken, from the link) before the runner re-registers.
  */
 export function watchToken(path: string, runnerId: () => string, adopt: (token: string) => void, log: Logger, intervalMs = 1000): () => void {
   const onChange = () => {

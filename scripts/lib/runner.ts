@@ -7,7 +7,7 @@ import { Proc, ROOT, spawnTs, tempDir } from './procs.ts';
 
 export interface RunnerOptions {
   name: string;
-  datasets: { name: string; path: string; [k: string]: unknown }[];
+  datasets: { name: string; path?: string; [k: string]: unknown }[]; // path, or e.g. format: postgres with connection and table
   transport?: 'websocket' | 'polling';
   args?: string[];
   env?: Record<string, string | undefined>;

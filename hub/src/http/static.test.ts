@@ -18,6 +18,10 @@ test('without a build, / says how to build it', async ({ hub }) => {
   const r = await call(hub.url, 'GET', '/');
   assert.is(r.status, 200);
   assert.match(r.body, 'npm run build');
+  // The policy before a build: no inline script may run (the one after a build is the build's own, see tls.test.ts).
+  const csp = (r.headers.get('content-security-policy') ?? '').split(';').map((d) => d.trim());
+  assert.is(csp.find((d) => d.startsWith('script-src')), "script-src 'self'");
+  assert.ok(csp.includes("frame-ancestors 'none'"));
 });
 
 test('with a build: files, long-cached immutable assets, SPA fallback, API untouched', async ({ hub, web }) => {

@@ -20,6 +20,7 @@ import {
 import type { z } from 'zod';
 import { HubError, NetworkError, errorMessage } from '../errors.ts';
 import { explainTlsError } from '../tls.ts';
+import { isRevocation } from '../token-watch.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000; // for everything but the long-poll, which adds its wait on top
 
@@ -41,6 +42,12 @@ export class HubApi {
   setToken(token: string): void {
     this.token = token;
   }
+
+  /**
+   * Called when the hub refuses the token a request went with (401, not a revocation); it may set a newer token (one that
+   * rotate-token wrote to the state file before the watcher noticed). The request is then sent once more.
+   */
+  onRefused: (() => void) | null = null;
 
   register(req: RegisterRequest): Promise<RegisterReply> {
     return this.call('POST', ROUTES.register.path, RegisterReply, { body: req, auth: false });
@@ -82,11 +89,12 @@ export class HubApi {
     method: 'GET' | 'POST',
     path: string,
     schema: S,
-    opts: { body?: unknown; auth?: boolean; timeoutMs?: number; signal?: AbortSignal } = {},
+    opts: { body?: unknown; auth?: boolean; timeoutMs?: number; signal?: AbortSignal; again?: boolean } = {},
   ): Promise<z.infer<S>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    if (opts.auth !== false && this.token) headers.authorization = `Bearer ${this.token}`;
+    const used = opts.auth === false ? null : this.token;
+    if (used) headers.authorization = `Bearer ${used}`;
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? REQUEST_TIMEOUT_MS);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     let res: Response;
@@ -106,8 +114,12 @@ export class HubApi {
     }
     if (!res.ok) {
       const err = ErrorBody.safeParse(json);
-      if (err.success) throw new HubError(res.status, err.data.error.code, err.data.error.message, err.data.error.details);
-      throw new HubError(res.status, `http_${res.status}`, `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+      const error = err.success
+        ? new HubError(res.status, err.data.error.code, err.data.error.message, err.data.error.details)
+        : new HubError(res.status, `http_${res.status}`, `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+      // A refused request changed nothing at the hub, so sending it again is safe (results are idempotent anyway).
+      if (error.status === 401 && used && !opts.again && !isRevocation(error) && this.newerToken(used)) return this.call(method, path, schema, { ...opts, again: true });
+      throw error;
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -115,5 +127,11 @@ export class HubApi {
       throw new NetworkError(`${method} ${path}: the reply does not match the protocol: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
     }
     return parsed.data;
+  }
+
+  /** A token rotated while the request was in flight, or found by onRefused: true when there is one to try. */
+  private newerToken(used: string): boolean {
+    if (this.token === used) this.onRefused?.();
+    return this.token !== null && this.token !== used;
   }
 }

@@ -23,7 +23,7 @@ import { HubApi } from './hub-api.ts';
 import { Poller } from './polling.ts';
 import { registerRunner } from './register.ts';
 import { SocketChannel } from './socket.ts';
-import { isRevocation } from '../token-watch.ts';
+import { isRevocation, rotatedToken } from '../token-watch.ts';
 
 export interface LinkOptions {
   config: RunnerConfig;
@@ -68,6 +68,7 @@ export class Link implements Reporter {
   constructor(private readonly opts: LinkOptions) {
     this.state = opts.state;
     this.api = new HubApi(opts.config.hub, opts.state.token);
+    this.api.onRefused = () => void this.tokenFromState();
     this.heartbeatMs = 1000 * (opts.config.heartbeat_s ?? opts.heartbeatS ?? DEFAULT_HEARTBEAT_S);
     this.poller = new Poller(
       this.api,
@@ -127,6 +128,13 @@ export class Link implements Reporter {
     this.api.setToken(token);
     this.socket?.setToken(token);
     this.opts.log.info('runner token rotated; using the new one', { runner_id: this.state.runner_id });
+  }
+
+  /** A 401 may only mean that rotate-token wrote a token the watcher has not picked up yet: adopt it (true), do not re-register. */
+  private tokenFromState(): boolean {
+    const token = rotatedToken(this.opts.config.state, this.state.runner_id, this.state.token);
+    if (token) this.adoptToken(token);
+    return token !== null;
   }
 
   close(): void {
@@ -370,7 +378,9 @@ export class Link implements Reporter {
     if (e instanceof HubError && e.status === 401) {
       // An admin revoked this runner on purpose: enrolling again behind their back would undo that.
       if (isRevocation(e)) this.opts.onFatal(new FatalError(EXIT.auth, `${e.message}. This runner stops; an admin must give it a new enrolment key (and delete ${this.opts.config.state}) to bring it back.`));
-      else void this.reregister(e.message);
+      else if (this.tokenFromState()) {
+        if (during === 'connect') this.retrySocketLater(); // the socket refused the old token; the next try carries the new one
+      } else void this.reregister(e.message);
       return true;
     }
     if (!(e instanceof NetworkError)) this.opts.log.warn(`${during} failed`, { error: errorMessage(e), ...(e instanceof HubError ? { status: e.status, code: e.code } : {}) });
