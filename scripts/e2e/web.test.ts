@@ -26,6 +26,19 @@ test.after(async () => {
   await hub?.stop();
 });
 
+test("the built app's security headers: a script policy without inline scripts, no framing, no sniffing", async () => {
+  const res = await fetch(`${hub.url}/tasks`);
+  assert.is(res.status, 200);
+  assert.match(await res.text(), /<div/, 'the web app, not an error page');
+  const csp = res.headers.get('content-security-policy') ?? '';
+  const script = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+  assert.ok(script.includes("'self'"), csp);
+  assert.not.ok(/unsafe-inline|unsafe-eval/.test(script), `script-src without unsafe-inline or unsafe-eval: ${script}`);
+  assert.match(script, /'sha256-/, "SvelteKit's one inline script is allowed by its hash");
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.is(res.headers.get('x-content-type-options'), 'nosniff');
+});
+
 test('log in, submit a filter, see the result rows', async () => {
   const { page, errors } = await newPage(browser);
   await logIn(page, hub.url, 'admin', ADMIN_PASSWORD);
