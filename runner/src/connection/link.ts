@@ -344,7 +344,6 @@ export class Link implements Reporter {
     }
   }
 
-  /** Errors that retrying will not fix. Returns true when the caller should stop what it was doing. */
   /**
    * Several hubs share one database: when this one cannot be reached, the next one serves the same tasks and leases.
    * The socket is reopened there after a jittered delay that grows while no hub answers. False with a single hub.
@@ -368,6 +367,7 @@ export class Link implements Reporter {
     return true;
   }
 
+  /** Errors that retrying will not fix. Returns true when the caller should stop what it was doing. */
   private onHubError(e: unknown, during: string): boolean {
     // Polling only: a hub that cannot be reached is left for the next one.
     if (e instanceof NetworkError && this.opts.config.transport === 'polling') this.moveToNextHub(e.message);
