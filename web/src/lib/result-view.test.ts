@@ -19,6 +19,17 @@ test('each op reads its own result shape', () => {
   assert.is(fp.kind, 'partial', 'a federated round arrives as one site\'s partial');
 });
 
+test('rows are checked cell by cell, as the protocol schema would', () => {
+  const columns = [{ name: 'a', type: 'VARCHAR', kind: 'string' }];
+  const ok = readResult(100, { columns, rows: [['x'], [null], [1.5], [true]], total_rows: 4 });
+  assert.is(ok.kind === 'rows' && ok.rows.rows.length, 4);
+  const bad = readResult(100, { columns, rows: [['x'], [{ nested: 1 }]], total_rows: 2 });
+  assert.is(bad.kind, 'unknown');
+  assert.match(bad.kind === 'unknown' ? bad.problem : '', 'rows.1.0');
+  assert.is(readResult(200, { columns, rows: [['x']], total_rows: 'many' }).kind, 'unknown', 'the rest of the result is still checked');
+  assert.is(readResult(200, { columns, rows: 'x', total_rows: 1 }).kind, 'unknown');
+});
+
 test('blob links resolve against the hub, not the page; only http(s)', () => {
   assert.is(hubUrl('/api/v1/blobs/x?sig=1', 'http://127.0.0.1:8080'), 'http://127.0.0.1:8080/api/v1/blobs/x?sig=1');
   assert.is(hubUrl('api/v1/blobs/x', 'http://hub.example:8080/'), 'http://hub.example:8080/api/v1/blobs/x');
