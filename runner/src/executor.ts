@@ -272,8 +272,9 @@ export class Executor {
     }
     t.phase = 'reporting';
     this.slotFreed();
-    if (post.status === 'succeeded') t.progress.push(100, 'done');
-    await t.progress.flush();
+    // A success needs no last report: the result sets the hub's progress to 100. A failure keeps its last progress there.
+    if (post.status === 'succeeded') await t.progress.done();
+    else await t.progress.flush();
     const sent = await this.deliver(t, post);
     this.opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
     t.log.info('task finished', { status: sent?.status ?? 'not delivered', error: sent?.error?.code, ms: Date.now() - started });

@@ -28,6 +28,27 @@ test('a quick task sends its start and its end, not the midway reports', async (
   assert.equal(r.sent, [0, 100]);
 });
 
+test('midway reports wait out the quiet start also behind a report in flight; done drops them and awaits that one', async () => {
+  const r = recorder();
+  const q = new ProgressQueue(r.send, 60_000);
+  q.push(0);
+  q.push(10);
+  await new Promise((res) => setTimeout(res, 30)); // the start report's round trip is over
+  q.push(90);
+  assert.equal(r.sent, [0], 'the 10% report did not follow the start report');
+  q.push(95);
+  await q.done();
+  assert.equal(r.sent, [0]);
+  assert.equal(q.latest, { percent: 100, message: 'done' });
+
+  const s = recorder();
+  const q2 = new ProgressQueue(s.send, 60_000);
+  q2.push(0);
+  q2.push(50);
+  await q2.done(); // while the start report is still in flight
+  assert.equal(s.sent, [0], 'done resolved after the report in flight had been sent');
+});
+
 test('a slow task sends midway reports once past the quiet start, one at a time, latest wins', async () => {
   const r = recorder();
   const q = new ProgressQueue(r.send, 30);

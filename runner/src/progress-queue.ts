@@ -23,32 +23,59 @@ export class ProgressQueue {
     const p = Math.max(0, Math.min(100, percent));
     this.pending = { percent: p, message };
     this.latest = this.pending;
-    const midway = p > 0 && p < 100;
-    const wait = this.quietMs - (Date.now() - this.started);
-    if (midway && wait > 0 && !this.sending) {
-      this.timer ??= setTimeout(() => this.start(), wait);
-      return;
-    }
-    this.start();
+    this.start(false);
   }
 
   /** Resolves once every report pushed so far was sent (or failed): the hub then sees progress before the result. */
   async flush(): Promise<void> {
-    if (this.timer && this.pending) this.start();
+    for (;;) {
+      this.start(true); // a midway report held back for the quiet start goes now
+      if (!this.sending) return;
+      await this.loop;
+    }
+  }
+
+  /**
+   * The task succeeded and its result tells the hub 100 %: a waiting report is dropped rather than sent (a round trip
+   * before the result, for a state nobody would see), and the one in flight is awaited, so it never lands after the result.
+   */
+  async done(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = null;
+    this.latest = { percent: 100, message: 'done' };
     while (this.sending) await this.loop;
   }
 
-  private start(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.sending || !this.pending) return;
-    this.sending = true;
-    this.loop = this.drain();
+  /**
+   * How long the waiting report is held back: a midway report until the quiet start is over, also when it queued behind
+   * one in flight (the start report usually is, and would otherwise pull the midway one after it).
+   */
+  private holdMs(): number {
+    const p = this.pending?.percent;
+    if (p === undefined || p <= 0 || p >= 100) return 0;
+    return Math.max(0, this.quietMs - (Date.now() - this.started));
   }
 
-  private async drain(): Promise<void> {
+  private start(now: boolean): void {
+    if (this.sending || !this.pending) return;
+    const hold = now ? 0 : this.holdMs();
+    if (hold > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.start(false);
+      }, hold);
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.sending = true;
+    this.loop = this.drain(now);
+  }
+
+  private async drain(now: boolean): Promise<void> {
     try {
-      while (this.pending) {
+      while (this.pending && (now || this.holdMs() === 0)) {
         const next = this.pending;
         this.pending = null;
         try {
@@ -59,6 +86,7 @@ export class ProgressQueue {
       }
     } finally {
       this.sending = false; // in the same turn as the last check, so a push right after starts a new loop
+      this.start(false); // a midway report held back: wait out the quiet start
     }
   }
 }

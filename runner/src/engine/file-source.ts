@@ -4,6 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { z } from 'zod';
 import { EXTENSIONS, type FileDatasetConfig, type FileFormat, filesIn, isGlob } from '../dataset-config.ts';
 import type { DatasetCore, SourceEnv } from './datasets.ts';
+import { FileCache } from './file-cache.ts';
 import { closeNames, quoteIdent, sqlString } from './sql.ts';
 import { probeView, viewCore } from './view-dataset.ts';
 
@@ -101,9 +102,20 @@ async function pinnedCsvSource(conn: DuckDBConnection, d: FileDatasetConfig): Pr
 export async function openFileDataset(d: FileDatasetConfig, env: SourceEnv): Promise<DatasetCore> {
   const view = quoteIdent(d.name);
   const pinned = d.format === 'csv' || d.format === 'tsv' ? await pinnedCsvSource(env.conn, d) : null;
-  const source = pinned ?? sourceSql(d, patternsOf(d.path, d.format));
-  await env.conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${source}`);
+  if (pinned) {
+    // One file of known columns: small enough, it is held in memory and reloaded when it changes (file-cache.ts).
+    const cache = await FileCache.open(env.connect, d.name, view, d.path, pinned);
+    try {
+      const core = viewCore(d.name, view, await probeView(env.conn, view), (db) => cache.freshen(db));
+      core.close = async () => cache.close();
+      return core;
+    } catch (e) {
+      cache.close();
+      throw e;
+    }
+  }
+  await env.conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${sourceSql(d, patternsOf(d.path, d.format))}`);
   const probed = await probeView(env.conn, view);
-  if (!pinned) checkOverrides(d, probed.columns.map((c) => c.name));
+  checkOverrides(d, probed.columns.map((c) => c.name));
   return viewCore(d.name, view, probed);
 }

@@ -1,6 +1,6 @@
 // Files read by DuckDB: a glob of Parquet files and a folder of them (written by DuckDB from real data), a folder of CSV
 // files, and CSV options: delimiter, header, and column types overridden by the data owner.
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { loadConfig } from '../config.ts';
 import type { Engine } from './engine.ts';
 import { sqlString } from './sql.ts';
-import { INJECTION_COLUMN, openEngine, SEATTLE_CSV, tempDir } from './test-data.ts';
+import { datasetConfig, INJECTION_COLUMN, openEngine, SEATTLE_CSV, tempDir } from './test-data.ts';
 import { describeCheck, fetch, filter, sourceChecks, sourceRows } from './test-sources.ts';
 
 const dir = tempDir('simpul-files-test-');
@@ -111,6 +111,36 @@ test('csv: delimiter and header options, and overrides on a glob', async () => {
 test('csv: an override for a column that does not exist is reported with close names', () => {
   const typo = engine.datasets().find((d) => d.name === 'typo')!;
   assert.match(typo.error ?? '', /columns: "cod" is not a column of .*codes\.csv; close names: code/);
+});
+
+test('csv: a file that changes between tasks is read again: rows added, same size rewritten, removed and restored', async () => {
+  const path = join(dir.path, 'changing.csv');
+  writeFileSync(path, 'id,site\n1,east\n2,west\n');
+  const e = await openEngine([datasetConfig('changing', path)]);
+  const east = async () => {
+    const r = await filter(e, 'changing', { column: 'site', op: '=', value: 'east' });
+    return [r.total_rows, r.matched_rows, r.rows];
+  };
+  try {
+    assert.equal(await east(), [2, 1, [[1, 'east']]]);
+    writeFileSync(path, 'id,site\n1,east\n2,west\n3,east\n');
+    assert.equal(await east(), [3, 2, [[1, 'east'], [3, 'east']]]);
+    // The same size: only the times tell (set apart here, as two writes within one clock tick may share an mtime).
+    writeFileSync(path, 'id,site\n1,west\n2,east\n3,east\n');
+    utimesSync(path, new Date(), new Date(Date.now() + 10_000));
+    assert.equal(await east(), [3, 2, [[2, 'east'], [3, 'east']]]);
+    rmSync(path);
+    try {
+      await east();
+      assert.unreachable('a removed file fails the task');
+    } catch (err) {
+      assert.match(String((err as Error).message), /changing\.csv|No files found/);
+    }
+    writeFileSync(path, 'id,site\n4,east\n');
+    assert.equal(await east(), [1, 1, [[4, 'east']]]);
+  } finally {
+    await e.close();
+  }
 });
 
 test.run();
