@@ -75,6 +75,7 @@ test('log in, submit a filter, see the result rows', async () => {
   await page.locator('[aria-label="Result rows"]').evaluate((el) => (el.scrollTop = el.scrollHeight));
   await table.locator(`tbody tr[aria-rowindex="${expected + 1}"]`).waitFor();
   assert.match(await page.locator('[data-testid=result-summary]').innerText(), new RegExp(String(expected)));
+  await page.locator('[aria-label="Result rows"]').evaluate((el) => (el.scrollTop = 0));
   await shot(page, 'task-result-1280');
   assert.equal(errors.filter((e) => !benign(e)), [], 'no console errors');
 });

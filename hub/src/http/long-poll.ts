@@ -22,9 +22,9 @@ export async function longPollClaim(ctx: HubContext, runner: RunnerRow, q: Claim
   const stop = AbortSignal.any([clientGone, ctx.closing]);
   const deadline = Date.now() + q.wait * 1000;
   const transport = () => (ctx.presence.has(runner.id) ? 'websocket' : 'polling');
-  // A runner that asks again and again (wait=0) need not be written down as seen each time: a few times a heartbeat is enough.
+  // A runner that asks again and again (wait=0) need not be written down as seen each time: twice a heartbeat is enough.
   const seen = runner.last_seen;
-  const fresh = seen !== null && runner.transport === transport() && Date.now() - seen < (ctx.config.heartbeatS * 1000) / 4;
+  const fresh = seen !== null && runner.transport === transport() && Date.now() - seen < (ctx.config.heartbeatS * 1000) / 2;
   let row = fresh ? runner : ((await touchRunner(ctx.db, runner.id, { transport: transport() })) ?? runner);
   let touched = fresh ? seen : Date.now();
 

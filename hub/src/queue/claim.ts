@@ -35,9 +35,6 @@ export function toOffer(row: TaskRow): TaskOffer {
 export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'events' | 'metrics'>, runner: Claimant, limit: number, now = Date.now()): Promise<TaskOffer[]> {
   if (runner.draining || limit < 1) return [];
   const { db, kind, config } = ctx;
-  // One random part per claim; appending the task id keeps every lease token unique.
-  const tokenPrefix = 'lease_' + randomBytes(18).toString('base64url') + '.';
-  const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
 
   // Two picks, each walking its index in created_at order and stopping after `limit` rows: tasks addressed to this
   // runner, and untargeted tasks of its datasets. The oldest of both are leased.
@@ -67,6 +64,10 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
   // Most claims find nothing (an idle runner asking, a dispatch round for a slot that freed): a plain read says so
   // without taking the write lock (SQLite) or opening a transaction.
   if ((await picks(db, false)).length === 0) return [];
+
+  // One random part per claim; appending the task id keeps every lease token unique.
+  const tokenPrefix = 'lease_' + randomBytes(18).toString('base64url') + '.';
+  const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
 
   const rows = await db.transaction().execute(async (trx) => {
     const picked = await picks(trx, true);
