@@ -155,6 +155,10 @@ export const ResultView = z.object({
 });
 export type ResultView = z.infer<typeof ResultView>;
 
+/** Query of `GET /api/v1/result/{id}`: hold the reply up to `wait` seconds while the task has not ended. */
+export const ResultQuery = z.object({ wait: z.coerce.number().min(0).max(60).default(0) });
+export type ResultQuery = z.infer<typeof ResultQuery>;
+
 /** `POST /api/v1/tasks/{id}/cancel` reply. */
 export const CancelReply = z.object({ task_id: TaskId, status: TaskState });
 export type CancelReply = z.infer<typeof CancelReply>;

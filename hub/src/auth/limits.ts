@@ -91,16 +91,22 @@ export class TaskBucket {
   }
 }
 
-/** Concurrent long-polls per runner: a runner needs one or two; more is a bug or an attack holding connections open. */
+/**
+ * Concurrent long-polls per runner (a runner needs one or two) or per user (result waits: one per open task page):
+ * more is a bug or an attack holding connections open.
+ */
 export class LongPollGate {
   private readonly open = new Map<string, number>();
 
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly what = 'runner',
+  ) {}
 
   /** Returns a release function, or throws 429. */
   enter(runnerId: string): () => void {
     const n = this.open.get(runnerId) ?? 0;
-    if (n >= this.max) throw new RateLimited(`runner ${runnerId} already has ${n} long-polls open (the limit is ${this.max})`, 1);
+    if (n >= this.max) throw new RateLimited(`${this.what} ${runnerId} already has ${n} long-polls open (the limit is ${this.max})`, 1);
     this.open.set(runnerId, n + 1);
     let released = false;
     return () => {
@@ -117,7 +123,11 @@ export interface Limits {
   logins: LoginLimiter;
   tasks: TaskBucket;
   longPolls: LongPollGate;
+  resultWaits: LongPollGate;
 }
+
+/** `GET /result/{id}?wait=` requests a user may hold open at once. */
+export const RESULT_WAITS_PER_USER = 16;
 
 const perHub = new WeakMap<HubContext['config'], Limits>();
 
@@ -126,7 +136,7 @@ export function limitsOf(ctx: Pick<HubContext, 'config'>): Limits {
   let l = perHub.get(ctx.config);
   if (!l) {
     const s = ctx.config.security;
-    l = { logins: new LoginLimiter(s), tasks: new TaskBucket(s.tasksPerMinute), longPolls: new LongPollGate(s.longPollsPerRunner) };
+    l = { logins: new LoginLimiter(s), tasks: new TaskBucket(s.tasksPerMinute), longPolls: new LongPollGate(s.longPollsPerRunner), resultWaits: new LongPollGate(RESULT_WAITS_PER_USER, 'user') };
     perHub.set(ctx.config, l);
   }
   return l;

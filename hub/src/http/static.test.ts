@@ -42,6 +42,7 @@ test('with a build: files, long-cached immutable assets, SPA fallback, API untou
 
   const icon = await call(hub.url, 'GET', '/favicon.svg');
   assert.match(icon.headers.get('content-type') ?? '', 'svg');
+  assert.is(icon.headers.get('cache-control'), 'public, max-age=3600', 'browsers ask for the icon on every page change');
 
   const route = await call(hub.url, 'GET', '/tasks/t123');
   assert.is(route.status, 200);

@@ -19,9 +19,11 @@ export function staticRoutes(app: Hono<HubEnv>, webDir: string): void {
     files: serveStatic<HubEnv>({
       root: webDir,
       onFound: (file, c) => {
-        // Hashed file names never change content: cache them for good. Everything else is revalidated.
+        // Hashed file names never change content: cache them for good. Pages are revalidated; other files (the icon,
+        // which browsers ask for again on every page change) are kept for an hour.
         const immutable = file.includes(`${path.sep}_app${path.sep}immutable${path.sep}`);
-        c.header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+        const page = file.endsWith('.html') || file.endsWith('.json');
+        c.header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : page ? 'no-cache' : 'public, max-age=3600');
       },
     }),
     fallback: serveStatic<HubEnv>({ root: webDir, path: 'index.html', onFound: (_f, c) => c.header('Cache-Control', 'no-cache') }),

@@ -1,11 +1,12 @@
 // Routes for users: create, list, read and cancel tasks; read results.
 import type { Hono } from 'hono';
-import { ErrorInfo, ROUTES, TaskCreateBody, TaskId, TaskListQuery, type ResultView, type TaskList, type TaskView } from '@simpul/protocol';
+import { ErrorInfo, isFinal, ResultQuery, ROUTES, TaskCreateBody, TaskId, TaskListQuery, type ResultView, type TaskList, type TaskView } from '@simpul/protocol';
 import { z } from 'zod';
 import type { TaskRow } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
 import { withDownloadLink } from '../blobs/links.ts';
 import { auditRequest } from '../audit/audit.ts';
+import { limitsOf, RateLimited } from '../auth/limits.ts';
 import { cancelTask } from '../queue/cancel.ts';
 import { auditTasksCreated, checkTaskCreate } from './task-guards.ts';
 import { enqueue } from '../queue/enqueue.ts';
@@ -22,6 +23,43 @@ async function visibleTask(c: Ctx, user: UserCaller): Promise<TaskRow> {
   const task = await getTask(c.get('hub').db, id);
   if (!task || (!isAdmin(user) && task.created_by !== user.user.id)) throw notFound(`no task ${id}`);
   return task;
+}
+
+/**
+ * Changes are announced in this hub's process; a task finished through another hub of a cluster is seen by looking
+ * again every RECHECK_MS.
+ */
+const RECHECK_MS = 1000;
+
+/** The task once it has ended, or as it is when `ms` have passed or the client has gone. */
+async function untilEnded(c: Ctx, user: UserCaller, task: TaskRow, ms: number): Promise<TaskRow> {
+  const hub = c.get('hub');
+  let leave: () => void;
+  try {
+    leave = limitsOf(hub).resultWaits.enter(user.user.id);
+  } catch (err) {
+    if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterS));
+    throw err;
+  }
+  try {
+    const stop = AbortSignal.any([c.req.raw.signal, hub.closing]);
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0 || stop.aborted) return task;
+      // Listen first, then look: a change made in between is not missed.
+      const step = new AbortController();
+      const woken = hub.events.waitTask(task.id, Math.min(left, RECHECK_MS), AbortSignal.any([stop, step.signal]));
+      task = (await getTask(hub.db, task.id)) ?? task;
+      if (isFinal(task.status)) {
+        step.abort();
+        return task;
+      }
+      await woken;
+    }
+  } finally {
+    leave();
+  }
 }
 
 export function taskRoutes(app: Hono<HubEnv>): void {
@@ -64,7 +102,9 @@ export function taskRoutes(app: Hono<HubEnv>): void {
 
   app.get(ROUTES.getResult.path, async (c) => {
     const user = await requireUser(c);
-    const task = await visibleTask(c, user);
+    const q = readQuery(c, ResultQuery);
+    let task = await visibleTask(c, user);
+    if (q.wait > 0 && !isFinal(task.status)) task = await untilEnded(c, user, task, q.wait * 1000);
     const view: ResultView = {
       task_id: task.id,
       status: task.status,

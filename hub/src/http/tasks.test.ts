@@ -147,6 +147,62 @@ test('the whole trip over HTTP: claim, progress, result; then result view, attem
   assert.is(idle.body.status, 'online');
 });
 
+test('GET /result?wait= answers when the task ends, or as it is when the wait runs out; bad waits → 400', async ({ hub, token }) => {
+  const runner = await register(hub.url, 'test-enrollment-key', 'waiter', ['wait-data']);
+  const created = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'wait-data' } } });
+  const id = created.body.task_id;
+
+  // Nothing happens: the reply comes after the wait, with the task as it is.
+  const t0 = Date.now();
+  const queued = await call(hub.url, 'GET', `/api/v1/result/${id}?wait=0.3`, { token });
+  assert.is(queued.status, 200);
+  assert.is(ResultView.parse(queued.body).status, 'queued');
+  assert.ok(Date.now() - t0 >= 250, `held for the wait (${Date.now() - t0} ms)`);
+
+  // The task ends while a wait is open: the reply carries the result, long before the wait would run out.
+  const claimed = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}&wait=0`, { token: runner.token });
+  const [offer] = claimed.body.tasks;
+  let answeredAt = 0;
+  const waiting = call(hub.url, 'GET', `/api/v1/result/${id}?wait=30`, { token }).then((r) => ((answeredAt = Date.now()), r));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.is(answeredAt, 0, 'still waiting while the task runs');
+  const postedAt = Date.now();
+  const post = { task_id: id, lease_token: offer.lease_token, status: 'succeeded', result: rowsResult(2) };
+  assert.is((await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: post })).status, 200);
+  const done = await waiting;
+  assert.is(done.status, 200);
+  const view = ResultView.parse(done.body);
+  assert.is(view.status, 'succeeded');
+  assert.equal(view.result, rowsResult(2));
+  assert.ok(answeredAt - postedAt < 5000, 'answered when the result came, not when the wait ran out');
+
+  // An ended task answers at once; the started time is the claim's when no progress came.
+  const t1 = Date.now();
+  assert.is((await call(hub.url, 'GET', `/api/v1/result/${id}?wait=30`, { token })).body.status, 'succeeded');
+  assert.ok(Date.now() - t1 < 5000);
+  const task = TaskView.parse((await call(hub.url, 'GET', `/api/v1/tasks/${id}`, { token })).body);
+  assert.ok(task.started_at !== null && task.started_at <= task.finished_at!, `started ${task.started_at}, finished ${task.finished_at}`);
+  assert.is(Date.parse(task.started_at!), Date.parse(task.attempts![0].started_at), 'started when claimed');
+
+  for (const bad of ['-1', '61', 'soon']) {
+    const r = await call(hub.url, 'GET', `/api/v1/result/${id}?wait=${bad}`, { token });
+    assert.is(r.status, 400, `wait=${bad}`);
+  }
+});
+
+test('a user holds at most 16 result waits at once → 429 with Retry-After', async ({ hub, token }) => {
+  const created = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'nobody-serves-this' } } });
+  const path = `/api/v1/result/${created.body.task_id}?wait=3`;
+  const open = Array.from({ length: 16 }, () => call(hub.url, 'GET', path, { token }));
+  await new Promise((r) => setTimeout(r, 500));
+  const extra = await call(hub.url, 'GET', path, { token });
+  assert.is(extra.status, 429);
+  assert.is(extra.body.error.code, 'rate_limited');
+  assert.ok(extra.headers.get('retry-after'));
+  assert.ok((await Promise.all(open)).every((r) => r.status === 200 && r.body.status === 'queued'));
+  assert.is((await call(hub.url, 'GET', path.replace('wait=3', 'wait=0'), { token })).status, 200, 'a plain read is not limited');
+});
+
 test('a runner may touch only its own tasks: 403', async ({ hub, token }) => {
   const a = await register(hub.url, 'test-enrollment-key', 'a', ['own']);
   const b = await register(hub.url, 'test-enrollment-key', 'b', ['own']);

@@ -90,6 +90,24 @@ export class Notifier {
    * when `signal` aborts, whichever is first. Waking only the waiters that can take the work keeps a thousand idle
    * long-polls from all querying the database for each new task.
    */
+  /** Resolves when a change to task `id` is announced, after `ms`, or on abort. */
+  waitTask(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const off = this.on('tasks', (ids) => {
+        if (ids.includes(id)) done();
+      });
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
   waitAvailable(ms: number, signal?: AbortSignal, waiter?: Waiter): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();

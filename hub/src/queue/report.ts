@@ -1,5 +1,6 @@
 // Progress and results from runners, fenced by the lease token: stale tokens change nothing.
 import { OpResult, type OpCode, type ProgressReply, type ReleaseReply, type ReleaseRequest, type ResultPost, type ResultReply, type TaskProgress } from '@simpul/protocol';
+import { sql } from 'kysely';
 import type { HubContext } from '../context.ts';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
@@ -97,6 +98,8 @@ export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now 
         result_blob: blob ? toJson(blob) : null,
         result_expires_at: now + ctx.config.resultTtlMs,
         progress: post.status === 'succeeded' ? 100 : task.progress,
+        // A quick task sends no progress before its result: it started when it was claimed (its deadline less its timeout).
+        started_at: sql<number>`coalesce(started_at, deadline_at - timeout_s * 1000)`,
         lease_expires_at: null,
         deadline_at: null,
         finished_at: now,

@@ -12,7 +12,9 @@ import { onlineWindowMs, taskView } from '../store/views.ts';
 
 export type WebNamespace = Namespace<WebToHubEvents, HubToWebEvents, Record<string, never>, { user: UserRow }>;
 
-const FLUSH_MS = 20; // coalesce bursts (a batch of 1000 tasks) into few queries
+/** Updates go out at once when none went out within this long, else this long after the last: a burst (a batch of
+ * 1000 tasks) makes few queries, and a lone change (a task finishing) is not held back. */
+const FLUSH_MS = 20;
 
 export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void } {
   nsp.use(async (socket, next) => {
@@ -45,9 +47,11 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
   const taskIds = new Set<string>();
   const runnerIds = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  let flushedAt = 0;
 
   const flush = async () => {
     timer = undefined;
+    flushedAt = Date.now();
     const tids = [...taskIds];
     const rids = [...runnerIds];
     taskIds.clear();
@@ -62,7 +66,8 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
     for (const view of await runnerViews(ctx.db, ctx.presence, ctx.config.heartbeatS, rows)) nsp.emit('runner:update', view);
   };
   const schedule = () => {
-    timer ??= setTimeout(() => flush().catch((err) => ctx.log.error('web update failed', { err })), FLUSH_MS);
+    // Even "at once" waits for the current turn of the event loop to end, so that changes made together go together.
+    timer ??= setTimeout(() => flush().catch((err) => ctx.log.error('web update failed', { err })), Math.max(0, flushedAt + FLUSH_MS - Date.now()));
   };
 
   const offTasks = ctx.events.on('tasks', (ids) => {
