@@ -75,7 +75,7 @@ async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Pro
   }
 }
 
-test('a task runs and its result is posted with the lease token; progress 0 first, no report after it (the result says 100)', async () => {
+test('a task runs and its result is posted with the lease token; no report says 100 (the result does)', async () => {
   const { hub, ex } = setup();
   const o = offer(100, { dataset: 'weather', limit: 2 });
   assert.ok(ex.accept(o));
@@ -85,8 +85,8 @@ test('a task runs and its result is posted with the lease token; progress 0 firs
   assert.is(r.status, 'succeeded');
   assert.is(r.lease_token, o.lease_token);
   assert.is((r.result as { rows: unknown[] }).rows.length, 2);
+  // A task this small usually sends no report at all (they wait out the quiet start); a slow machine may see one.
   const pct = hub.progressSeen.filter((p) => p.task_id === o.task_id).map((p) => p.percent);
-  assert.is(pct[0], 0);
   assert.not.ok(pct.includes(100), `a success is not reported as 100 % before its result: ${pct}`);
   assert.equal(ex.leases(), []);
 });
@@ -167,6 +167,7 @@ test('slots: push offers are refused when full, claimed tasks wait for a slot', 
   ex.onSlotFree = () => freed++;
   ex.cancel(a.task_id);
   await ex.idle();
+  await new Promise((r) => setImmediate(r)); // a slot is freed a turn after its task's result went out
   assert.is(hub.resultOf(b.task_id)?.status, 'succeeded');
   assert.ok(freed >= 1, 'the link is told when a slot frees up');
 });

@@ -271,11 +271,17 @@ export class Executor {
       return;
     }
     t.phase = 'reporting';
-    this.slotFreed();
-    // A success needs no last report: the result sets the hub's progress to 100. A failure keeps its last progress there.
-    if (post.status === 'succeeded') await t.progress.done();
-    else await t.progress.flush();
-    const sent = await this.deliver(t, post);
+    const result = post;
+    const delivered = (async () => {
+      // A success needs no last report: the result sets the hub's progress to 100. A failure keeps its last progress there.
+      if (result.status === 'succeeded') await t.progress.done();
+      else await t.progress.flush();
+      return this.deliver(t, result);
+    })();
+    // The slot is free while the result travels (an upload may take long); the claim for more work that freeing it sends
+    // goes out a turn later, after the result, so that the hub stores the result first.
+    setImmediate(() => this.slotFreed());
+    const sent = await delivered;
     this.opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
     t.log.info('task finished', { status: sent?.status ?? 'not delivered', error: sent?.error?.code, ms: Date.now() - started });
     this.finish(t);
@@ -289,7 +295,7 @@ export class Executor {
   private async execute(t: TaskRun): Promise<ResultPost> {
     const { offer } = t;
     const signal = t.controller.signal;
-    t.progress.push(0, 'started'); // the hub marks the task running on the first report
+    t.progress.push(0, 'started'); // the hub marks the task running on the first report (sent after the quiet start)
     const timer = setTimeout(
       () => this.stop(t, new TaskStop('timeout', `the task ran longer than its timeout of ${offer.timeout_s} s`)),
       offer.timeout_s * 1000,

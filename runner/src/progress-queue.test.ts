@@ -17,53 +17,53 @@ function recorder() {
   return { sent, send, max: () => maxInFlight };
 }
 
-test('a quick task sends its start and its end, not the midway reports', async () => {
+test('a quick task sends no report before its result', async () => {
   const r = recorder();
   const q = new ProgressQueue(r.send, 60_000);
-  q.push(0);
+  q.push(0, 'started');
   q.push(10);
   q.push(50);
-  q.push(100);
-  await q.flush();
-  assert.equal(r.sent, [0, 100]);
+  await new Promise((res) => setTimeout(res, 30));
+  assert.equal(r.sent, [], 'the start and midway reports wait out the quiet start');
+  await q.done();
+  assert.equal(r.sent, [], 'done drops the waiting report');
+  assert.equal(q.latest, { percent: 100, message: 'done' });
 });
 
-test('midway reports wait out the quiet start also behind a report in flight; done drops them and awaits that one', async () => {
+test('done awaits the report in flight and drops the one waiting behind it', async () => {
   const r = recorder();
   const q = new ProgressQueue(r.send, 60_000);
-  q.push(0);
-  q.push(10);
-  await new Promise((res) => setTimeout(res, 30)); // the start report's round trip is over
-  q.push(90);
-  assert.equal(r.sent, [0], 'the 10% report did not follow the start report');
-  q.push(95);
+  q.push(40);
+  const flushed = q.flush(); // sends the 40 % report now
+  q.push(60);
   await q.done();
-  assert.equal(r.sent, [0]);
-  assert.equal(q.latest, { percent: 100, message: 'done' });
-
-  const s = recorder();
-  const q2 = new ProgressQueue(s.send, 60_000);
-  q2.push(0);
-  q2.push(50);
-  await q2.done(); // while the start report is still in flight
-  assert.equal(s.sent, [0], 'done resolved after the report in flight had been sent');
+  assert.equal(r.sent, [40], 'done resolved after the report in flight had been sent, and the 60 % one was dropped');
+  await flushed;
+  assert.equal(r.sent, [40]);
 });
 
-test('a slow task sends midway reports once past the quiet start, one at a time, latest wins', async () => {
+test('a slow task reports once past the quiet start, one at a time, latest wins', async () => {
   const r = recorder();
   const q = new ProgressQueue(r.send, 30);
-  q.push(0);
+  q.push(0, 'started');
   q.push(10);
   await new Promise((res) => setTimeout(res, 80));
+  assert.equal(r.sent, [10], 'the latest report went out after the quiet start, the start report superseded by it');
   q.push(40);
   q.push(60);
   q.push(70);
   await q.flush();
-  assert.is(r.sent[0], 0);
-  assert.ok(r.sent.includes(10), `the 10% report went out after the quiet start: ${r.sent}`);
   assert.is(r.sent.at(-1), 70);
   assert.not.ok(r.sent.includes(60) && r.sent.includes(40), 'reports waiting behind one in flight are coalesced');
   assert.is(r.max(), 1);
+});
+
+test('a final 100 % report is not held back', async () => {
+  const r = recorder();
+  const q = new ProgressQueue(r.send, 60_000);
+  q.push(100);
+  await new Promise((res) => setTimeout(res, 20));
+  assert.equal(r.sent, [100]);
 });
 
 test('flush sends a midway report that is still waiting', async () => {

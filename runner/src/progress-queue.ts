@@ -2,7 +2,10 @@
 
 export type SendProgress = (percent: number, message: string | undefined) => Promise<void>;
 
-/** Midway reports of a task younger than this wait, and are usually superseded: a quick task costs no extra round trips. */
+/**
+ * Reports of a task younger than this wait, and are usually superseded: a quick task costs no round trip before its
+ * result (the hub then sees it go from leased straight to its result), and a slow one shows `running` after this long.
+ */
 export const QUIET_START_MS = 250;
 
 export class ProgressQueue {
@@ -47,13 +50,10 @@ export class ProgressQueue {
     while (this.sending) await this.loop;
   }
 
-  /**
-   * How long the waiting report is held back: a midway report until the quiet start is over, also when it queued behind
-   * one in flight (the start report usually is, and would otherwise pull the midway one after it).
-   */
+  /** How long the waiting report is held back: until the quiet start is over (a final 100 % goes at once). */
   private holdMs(): number {
     const p = this.pending?.percent;
-    if (p === undefined || p <= 0 || p >= 100) return 0;
+    if (p === undefined || p >= 100) return 0;
     return Math.max(0, this.quietMs - (Date.now() - this.started));
   }
 
@@ -86,7 +86,7 @@ export class ProgressQueue {
       }
     } finally {
       this.sending = false; // in the same turn as the last check, so a push right after starts a new loop
-      this.start(false); // a midway report held back: wait out the quiet start
+      this.start(false); // a report held back: wait out the quiet start
     }
   }
 }
