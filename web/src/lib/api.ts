@@ -28,6 +28,7 @@ interface Options {
   body?: unknown;
   /** `false` for requests where a 401 means "wrong password", not "session over". */
   redirectOn401?: boolean;
+  signal?: AbortSignal;
 }
 
 let redirecting = false;
@@ -64,8 +65,10 @@ export async function request<T>(method: string, path: string, schema: Schema<T>
       credentials: 'same-origin',
       headers: opts.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
     });
-  } catch {
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
     throw new ApiError('network', 0, 'Could not reach the hub. Check that it is running and try again.');
   }
   const data = await readBody(res);
@@ -112,5 +115,7 @@ export const api = {
   task: (taskId: string) => request('GET', `/tasks/${id(taskId)}`, TaskView),
   createTask: (body: unknown) => request('POST', '/tasks', TaskCreated, { body }),
   cancelTask: (taskId: string) => request('POST', `/tasks/${id(taskId)}/cancel`, CancelReply),
-  result: (taskId: string) => request('GET', `/result/${id(taskId)}`, ResultView),
+  /** `wait`: the hub holds the reply up to this many seconds while the task has not ended. */
+  result: (taskId: string, wait = 0, signal?: AbortSignal) =>
+    request('GET', `/result/${id(taskId)}${wait > 0 ? `?wait=${wait}` : ''}`, ResultView, { signal }),
 };

@@ -1,7 +1,7 @@
 // Live runners and tasks: a snapshot over HTTP, then kept current by the hub's `/web` Socket.IO namespace.
 import { io, type Socket } from 'socket.io-client';
 import { SvelteMap } from 'svelte/reactivity';
-import { ErrorInfo, RunnerView, TaskView, WEB_NAMESPACE } from '@simpul/protocol';
+import { ErrorInfo, isFinal, RunnerView, TaskView, WEB_NAMESPACE, type ResultView } from '@simpul/protocol';
 import type { HubToWebEvents, WebToHubEvents } from '@simpul/protocol';
 import { api, toLogin } from './api.ts';
 import { errorText } from './errors.ts';
@@ -91,6 +91,17 @@ class Live {
     const old = this.tasks.get(t.task_id);
     if (old && old.updated_at > t.updated_at) return;
     this.tasks.set(t.task_id, t.attempts || !old?.attempts ? t : { ...t, attempts: old.attempts });
+  }
+
+  /**
+   * A task's end, learnt from its result before the live update came: shown at once. The update (newer) replaces this
+   * copy when it arrives, with the times and attempts.
+   */
+  settleTask(id: string, view: ResultView): void {
+    const t = this.tasks.get(id);
+    if (!t || isFinal(t.status) || !isFinal(view.status)) return;
+    const progress = view.status === 'succeeded' ? 100 : (view.progress ?? t.progress);
+    this.tasks.set(id, { ...t, status: view.status, progress, error: view.error ?? null });
   }
 
   runnerName(id: string | null): string {
