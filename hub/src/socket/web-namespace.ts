@@ -12,9 +12,37 @@ import { onlineWindowMs, taskView } from '../store/views.ts';
 
 export type WebNamespace = Namespace<WebToHubEvents, HubToWebEvents, Record<string, never>, { user: UserRow }>;
 
-/** Updates go out at once when none went out within this long, else this long after the last: a burst (a batch of
- * 1000 tasks) makes few queries, and a lone change (a task finishing) is not held back. */
-const FLUSH_MS = 20;
+/** Task updates go out at once when none went out within this long, else this long after the last: a burst (a batch
+ * of 1000 tasks) makes few queries, and a lone change (a task finishing) is not held back. */
+const TASK_FLUSH_MS = 20;
+/** Runner updates (busy, online, offline) are gathered this long: a quick task's busy and idle again make one. */
+const RUNNER_FLUSH_MS = 250;
+
+/**
+ * Ids gathered and handed to `run` together: `leading`, at once (after the current turn of the event loop, so that
+ * changes made together go together) unless a run started within `ms`; else `ms` after the first id came.
+ */
+function batch(ms: number, leading: boolean, run: (ids: string[]) => Promise<void>) {
+  const ids = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let ranAt = 0;
+  return {
+    add(more: string[], onError: (err: unknown) => void) {
+      for (const id of more) ids.add(id);
+      const wait = leading ? Math.max(0, ranAt + ms - Date.now()) : ms;
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        ranAt = Date.now();
+        const now = [...ids];
+        ids.clear();
+        run(now).catch(onError);
+      }, wait);
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
 
 export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void } {
   nsp.use(async (socket, next) => {
@@ -44,40 +72,23 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
     if (user.role === 'admin') void socket.join('admins');
   });
 
-  const taskIds = new Set<string>();
-  const runnerIds = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let flushedAt = 0;
-
-  const flush = async () => {
-    timer = undefined;
-    flushedAt = Date.now();
-    const tids = [...taskIds];
-    const rids = [...runnerIds];
-    taskIds.clear();
-    runnerIds.clear();
-    // Nobody to tell, here or (through the cluster relay) on another hub.
-    if (nsp.sockets.size === 0 && !ctx.cluster?.webListening()) return;
-    for (const t of await getTasks(ctx.db, tids)) {
+  // Nobody to tell, here or (through the cluster relay) on another hub.
+  const nobody = () => nsp.sockets.size === 0 && !ctx.cluster?.webListening();
+  const tasks = batch(TASK_FLUSH_MS, true, async (ids) => {
+    if (nobody()) return;
+    for (const t of await getTasks(ctx.db, ids)) {
       const rooms = t.created_by ? [`user:${t.created_by}`, 'admins'] : ['admins'];
       nsp.to(rooms).emit('task:update', taskView(t));
     }
-    const rows = (await Promise.all(rids.map((id) => getRunner(ctx.db, id)))).filter((r) => r !== undefined);
+  });
+  const runners = batch(RUNNER_FLUSH_MS, false, async (ids) => {
+    if (nobody()) return;
+    const rows = (await Promise.all(ids.map((id) => getRunner(ctx.db, id)))).filter((r) => r !== undefined);
     for (const view of await runnerViews(ctx.db, ctx.presence, ctx.config.heartbeatS, rows)) nsp.emit('runner:update', view);
-  };
-  const schedule = () => {
-    // Even "at once" waits for the current turn of the event loop to end, so that changes made together go together.
-    timer ??= setTimeout(() => flush().catch((err) => ctx.log.error('web update failed', { err })), Math.max(0, flushedAt + FLUSH_MS - Date.now()));
-  };
-
-  const offTasks = ctx.events.on('tasks', (ids) => {
-    for (const id of ids) taskIds.add(id);
-    schedule();
   });
-  const offRunners = ctx.events.on('runners', (ids) => {
-    for (const id of ids) runnerIds.add(id);
-    schedule();
-  });
+  const failed = (err: unknown) => ctx.log.error('web update failed', { err });
+  const offTasks = ctx.events.on('tasks', (ids) => tasks.add(ids, failed));
+  const offRunners = ctx.events.on('runners', (ids) => runners.add(ids, failed));
 
   // Runners without a socket go offline by silence, not by an event: look for those whose last ping just got too old.
   const window = onlineWindowMs(ctx.config.heartbeatS);
@@ -104,7 +115,8 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
   return {
     stop() {
       clearInterval(watch);
-      if (timer) clearTimeout(timer);
+      tasks.stop();
+      runners.stop();
       offTasks();
       offRunners();
     },
