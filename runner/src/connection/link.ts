@@ -2,7 +2,6 @@
 import {
   type PingReply,
   type PingRequestInput,
-  PROTOCOL_VERSION,
   type ProgressReply,
   type ResultPost,
   type ReleaseReply,
@@ -18,11 +17,12 @@ import { EXIT, FatalError, HubError, NetworkError, errorMessage } from '../error
 import type { Executor, Reporter } from '../executor.ts';
 import type { Logger } from '../log.ts';
 import type { RunnerState } from '../state.ts';
-import { RUNNER_VERSION } from '../version.ts';
 import { HubApi } from './hub-api.ts';
 import { Poller } from './polling.ts';
-import { registerRunner } from './register.ts';
+import { registerAgainRefusal, registerRunner } from './register.ts';
 import { SocketChannel } from './socket.ts';
+import { SocketClaims } from './socket-claims.ts';
+import { pingMessage } from './ping.ts';
 import { isRevocation, rotatedToken } from '../token-watch.ts';
 
 export interface LinkOptions {
@@ -56,8 +56,7 @@ export class Link implements Reporter {
   private draining = false;
   private stopped = false;
   private advertise = true; // send the dataset schemas with the next HTTP ping
-  private claiming = false;
-  private claimAgain = false;
+  private readonly claims: SocketClaims;
   private reauth: Promise<void> | null = null;
   private reregistrations: number[] = [];
   private unreachableLogged = false;
@@ -82,6 +81,14 @@ export class Link implements Reporter {
       },
       opts.log,
     );
+    this.claims = new SocketClaims({
+      socket: () => this.socket,
+      executor: () => this.executor,
+      reserved: () => this.poller.reserved,
+      draining: () => this.draining,
+      log: opts.log,
+      onHubError: (e, during) => void this.onHubError(e, during),
+    });
   }
 
   get runnerId(): string {
@@ -95,7 +102,7 @@ export class Link implements Reporter {
   attach(executor: Executor): void {
     this.executor = executor;
     executor.onSlotFree = () => {
-      if (this.socket?.connected) void this.claimOverSocket();
+      if (this.socket?.connected) this.claims.soon();
       else this.poller.wake();
     };
   }
@@ -142,6 +149,7 @@ export class Link implements Reporter {
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.moveTimer) clearTimeout(this.moveTimer);
+    this.claims.stop();
     this.poller.stop(true);
     this.socket?.close();
     this.socket = null;
@@ -186,17 +194,7 @@ export class Link implements Reporter {
   }
 
   private pingMessage(withDatasets: boolean): PingRequestInput {
-    const msg = {
-      runner_id: this.state.runner_id,
-      leases: this.executor.leases(),
-      labels: this.opts.config.labels,
-      version: RUNNER_VERSION,
-      protocol_version: PROTOCOL_VERSION,
-      draining: this.draining,
-      concurrency: this.opts.config.concurrency, // not in PingRequest (yet); a hub may use it to size pushes
-      ...(withDatasets ? { datasets: this.opts.engine.datasets() } : {}),
-    };
-    return msg;
+    return pingMessage(this.state.runner_id, this.executor, this.opts.config, this.opts.engine, this.draining, withDatasets);
   }
 
   private onPingReply(reply: PingReply, sent: PingRequestInput): void {
@@ -290,7 +288,7 @@ export class Link implements Reporter {
       const hello = this.pingMessage(true);
       this.onPingReply(await s.hello(hello), hello);
       this.setTransport('websocket');
-      await this.claimOverSocket();
+      await this.claims.now();
     } catch (e) {
       if (e instanceof NetworkError) this.opts.log.warn('hello not answered', { error: e.message });
       else this.onHubError(e, 'hello');
@@ -320,34 +318,6 @@ export class Link implements Reporter {
     this.poller.start();
   }
 
-  /** Ask for as many tasks as there are free slots (minus what a finishing long-poll may still bring). */
-  private async claimOverSocket(): Promise<void> {
-    if (this.claiming) {
-      this.claimAgain = true;
-      return;
-    }
-    this.claiming = true;
-    try {
-      do {
-        this.claimAgain = false;
-        const s = this.socket;
-        const limit = Math.min(50, this.executor.free() - this.poller.reserved);
-        if (!s?.connected || this.draining || limit <= 0) break;
-        const reply = await s.claim(limit);
-        for (const offer of reply.tasks) this.executor.accept(offer, true);
-      } while (this.claimAgain);
-    } catch (e) {
-      if (e instanceof NetworkError) this.opts.log.debug('claim over socket failed', { error: e.message });
-      else this.onHubError(e, 'claim');
-    } finally {
-      this.claiming = false;
-    }
-  }
-
-  /**
-   * Several hubs share one database: when this one cannot be reached, the next one serves the same tasks and leases.
-   * The socket is reopened there after a jittered delay that grows while no hub answers. False with a single hub.
-   */
   private moveToNextHub(why: string): boolean {
     const hubs = this.opts.config.hubs;
     if (hubs.length < 2 || this.stopped || this.reauth || this.moveTimer) return false;
@@ -392,22 +362,11 @@ export class Link implements Reporter {
     if (this.reauth) return this.reauth;
     const { config, log } = this.opts;
     if (this.stopped) return Promise.resolve();
-    if (!config.enrollment_key) {
-      this.opts.onFatal(
-        new FatalError(
-          EXIT.auth,
-          `the hub refused runner ${this.state.runner_id}'s token (${why}): it was revoked, or the hub's data was reset. Give the runner an enrolment key (--enrollment-key, enrollment_key in the config, or SIMPUL_RUNNER_ENROLLMENT_KEY) to register again, or delete ${config.state} and start it with one.`,
-        ),
-      );
+    const refusal = registerAgainRefusal(config, this.state.runner_id, why, this.reregistrations);
+    if (refusal) {
+      this.opts.onFatal(refusal);
       return Promise.resolve();
     }
-    const now = Date.now();
-    this.reregistrations = this.reregistrations.filter((t) => now - t < 60_000);
-    if (this.reregistrations.length >= 3) {
-      this.opts.onFatal(new FatalError(EXIT.auth, `the hub keeps refusing this runner's token right after registering (${why}); giving up`));
-      return Promise.resolve();
-    }
-    this.reregistrations.push(now);
     log.warn('the hub refused our token; registering again with the enrolment key', { runner_id: this.state.runner_id, reason: why });
     this.reauth = (async () => {
       // Leases belong to the old identity; the hub re-queues those tasks when they expire.

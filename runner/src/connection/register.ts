@@ -52,3 +52,20 @@ export async function registerRunner(api: HubApi, config: RunnerConfig, engine: 
     }
   }
 }
+
+/**
+ * Whether a runner whose token the hub refused may register again: it needs an enrolment key, and gives up after 3
+ * registrations within a minute. The error says what to do; `history` holds the recent registrations' times.
+ */
+export function registerAgainRefusal(config: RunnerConfig, runnerId: string, why: string, history: number[], now = Date.now()): FatalError | null {
+  if (!config.enrollment_key) {
+    return new FatalError(
+      EXIT.auth,
+      `the hub refused runner ${runnerId}'s token (${why}): it was revoked, or the hub's data was reset. Give the runner an enrolment key (--enrollment-key, enrollment_key in the config, or SIMPUL_RUNNER_ENROLLMENT_KEY) to register again, or delete ${config.state} and start it with one.`,
+    );
+  }
+  history.splice(0, history.length, ...history.filter((t) => now - t < 60_000));
+  if (history.length >= 3) return new FatalError(EXIT.auth, `the hub keeps refusing this runner's token right after registering (${why}); giving up`);
+  history.push(now);
+  return null;
+}
