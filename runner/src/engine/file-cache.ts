@@ -29,6 +29,8 @@ const aborted = (signal: AbortSignal): Promise<never> =>
 export class FileCache {
   private current: string | null | undefined = undefined; // the signature the view reflects (null: no file); undefined: none yet
   private table: string | null = null; // the table the view reads, or null when it reads the file
+  /** Rows of that table (null while the view reads the file): a count without a query. */
+  rows: number | null = null;
   private version = 0;
   private pending: Promise<void> | null = null;
 
@@ -73,9 +75,11 @@ export class FileCache {
     if (this.current !== undefined && (sig?.key ?? null) === this.current) return;
     const old = this.table;
     let next: string | null = null;
+    let rows: number | null = null;
     if (sig && sig.size <= FILE_CACHE_MAX_BYTES) {
       next = `${SCHEMA}.${quoteIdent(`${this.name}#${++this.version}`)}`;
       await this.db.query(`CREATE TABLE ${next} AS SELECT * FROM ${this.source}`);
+      rows = Number(await this.db.scalar(`SELECT count(*) FROM ${next}`));
     }
     try {
       // Queries running on the old table finish on it (DuckDB keeps it for their transactions).
@@ -85,6 +89,7 @@ export class FileCache {
       throw e;
     }
     this.table = next;
+    this.rows = rows;
     this.current = sig?.key ?? null;
     if (old) await this.db.query(`DROP TABLE IF EXISTS ${old}`);
   }

@@ -106,7 +106,7 @@ export async function openFileDataset(d: FileDatasetConfig, env: SourceEnv): Pro
     // One file of known columns: small enough, it is held in memory and reloaded when it changes (file-cache.ts).
     const cache = await FileCache.open(env.connect, d.name, view, d.path, pinned);
     try {
-      const core = viewCore(d.name, view, await probeView(env.conn, view), (db) => cache.freshen(db));
+      const core = viewCore(d.name, view, await probeView(env.conn, view), (db) => cache.freshen(db), () => cache.rows);
       core.close = async () => cache.close();
       return core;
     } catch (e) {

@@ -23,12 +23,15 @@ export function viewCore(
   view: string,
   probed: { columns: ColumnInfo[]; rowCount: number },
   freshen: (db: Session, core: DatasetCore) => Promise<void> = async () => {},
+  exactRows: () => number | null = () => null, // the view's rows when known without a query (after freshen)
 ): DatasetCore {
   const core: DatasetCore = {
     columns: probed.columns,
     rowCount: probed.rowCount,
     async count(db, where) {
       await freshen(db, core);
+      const known = where ? null : exactRows();
+      if (known !== null) return { total: known, matched: known };
       const w = where ? compileFilter(where, core.columns, dataset) : undefined;
       const q = countSql(view, w);
       const [total, matched] = (await db.query(q.sql, q.params)).rows[0].map(Number);
