@@ -66,7 +66,7 @@ test('status shows the connection and a running task with its progress, then tha
   const busy = await waitFor(async () => {
     const s = await cli(['status', '--config', config]);
     return s.out.includes(taskId) ? s : undefined;
-  }, 'status to list the running task', 60_000, 100);
+  }, 'status to list the running task', 60_000, 100).catch(async (e: Error) => { throw new Error(`${e.message}\n${runner?.logs.slice(-4000)}\n${JSON.stringify(await hub.api.task(taskId))}`); });
   assert.is(busy.code, 0);
   assert.match(busy.out, /tasks: 1 of 2 slots in use/);
   assert.match(busy.out, new RegExp(`${taskId}  op 200 \\w+  \\[[#.]{20}\\] +\\d+%`));
