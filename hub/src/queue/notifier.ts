@@ -85,30 +85,22 @@ export class Notifier {
     this.emitter.emit('revoked', runnerId, message);
   }
 
+  /** Resolves when a change to task `id` is announced, after `ms`, or on abort. */
+  waitTask(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return this.waitFor('tasks', (ids) => ids.includes(id), ms, signal);
+  }
+
   /**
    * Resolves on the next `available` that may concern `waiter` (all of them when no waiter is given), after `ms`, or
    * when `signal` aborts, whichever is first. Waking only the waiters that can take the work keeps a thousand idle
    * long-polls from all querying the database for each new task.
    */
-  /** Resolves when a change to task `id` is announced, after `ms`, or on abort. */
-  waitTask(id: string, ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        off();
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      const off = this.on('tasks', (ids) => {
-        if (ids.includes(id)) done();
-      });
-      signal?.addEventListener('abort', done, { once: true });
-    });
+  waitAvailable(ms: number, signal?: AbortSignal, waiter?: Waiter): Promise<void> {
+    return this.waitFor('available', (hint) => !waiter || hintMatches(hint, waiter), ms, signal);
   }
 
-  waitAvailable(ms: number, signal?: AbortSignal, waiter?: Waiter): Promise<void> {
+  /** Resolves on the first `event` that `match`es, after `ms`, or when `signal` aborts, whichever is first. */
+  private waitFor<K extends keyof Events>(event: K, match: (...args: Events[K]) => boolean, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
       const done = () => {
@@ -118,8 +110,8 @@ export class Notifier {
         resolve();
       };
       const timer = setTimeout(done, ms);
-      const off = this.on('available', (hint) => {
-        if (!waiter || hintMatches(hint, waiter)) done();
+      const off = this.on(event, (...args) => {
+        if (match(...args)) done();
       });
       signal?.addEventListener('abort', done, { once: true });
     });
