@@ -76,6 +76,8 @@ test('readable errors for each kind of source', () => {
       '  - { name: g4, connection: "postgres://x" }',
       '  - { name: g5, connection: "postgres://x", table: t, path: x.csv }',
       '  - { name: c, path: w.parquet, table: t }',
+      '  - { name: d, path: w.parquet, decimal_separator: ",", null_values: [NA] }',
+      '  - { name: d2, path: mixed/a.csv, delimiter: ",", decimal_separator: "," }',
     ].join('\n'),
     { Y: 'postgres://y' },
   );
@@ -92,6 +94,9 @@ test('readable errors for each kind of source', () => {
     /datasets\[8\]\.table: name the table or view to read, e\.g\. public\.patients/,
     /datasets\[9\]\.path: a postgres dataset has a connection \(or connection_env\), not a path/,
     /datasets\[10\]\.table: applies to sqlite and postgres datasets only, not parquet/,
+    /datasets\[11\]\.decimal_separator: applies to CSV\/TSV datasets only, not parquet/,
+    /datasets\[11\]\.null_values: applies to CSV\/TSV datasets only, not parquet/,
+    /datasets\[12\]\.decimal_separator: a decimal comma needs another delimiter, e\.g\. ";"/,
   ]) {
     assert.match(msg, line);
   }
@@ -100,6 +105,12 @@ test('readable errors for each kind of source', () => {
 test('a column type override must look like a type', () => {
   file('t.csv');
   assert.match(problems('  - { name: t, path: t.csv, columns: { x: "INTEGER); DROP TABLE y; --" } }'), /datasets\[0\]\.columns\.x: a DuckDB type such as INTEGER/);
+});
+
+test('decimal separator and null values must be usable', () => {
+  file('t.csv');
+  assert.match(problems('  - { name: t, path: t.csv, decimal_separator: ";" }'), /datasets\[0\]\.decimal_separator/);
+  assert.match(problems('  - { name: t, path: t.csv, null_values: [] }'), /datasets\[0\]\.null_values/);
 });
 
 test.run();

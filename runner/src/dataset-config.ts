@@ -19,6 +19,8 @@ export const DatasetEntry = z
     format: z.enum(DATASET_FORMATS).optional(), // default: from the extension (of the file, or of the files in the folder)
     delimiter: z.string().min(1).max(4).optional(), // CSV/TSV: default auto-detected (TSV: tab)
     header: z.boolean().optional(), // CSV/TSV: default auto-detected
+    decimal_separator: z.enum(['.', ',']).optional(), // CSV/TSV: ',' reads 1,5 as a number (a delimiter other than ',' then)
+    null_values: z.array(z.string().max(64)).min(1).max(32).optional(), // CSV/TSV: texts that mean "no value", e.g. [NA, ""] (replaces the default: the empty field)
     columns: z.record(z.string().min(1).max(256), z.string().regex(TYPE_NAME, 'a DuckDB type such as INTEGER, DOUBLE, VARCHAR, DATE')).optional(), // CSV/TSV: column → type, instead of the inferred one
     table: z.string().min(1).max(256).optional(), // sqlite: table or view; postgres: [schema.]table or view (names as written, case-sensitive)
     connection: z.string().min(1).max(4096).optional(), // postgres: connection string, e.g. postgres://user@host/db (prefer connection_env)
@@ -37,6 +39,8 @@ export interface FileDatasetConfig extends Common {
   path: string; // absolute: a file, a glob, or a folder (all its files of this format, subfolders included)
   delimiter?: string;
   header?: boolean;
+  decimal_separator?: '.' | ',';
+  null_values?: string[];
   columns?: Record<string, string>;
 }
 export interface SqliteDatasetConfig extends Common {
@@ -92,7 +96,7 @@ function folderFormat(dir: string): { format?: FileFormat; problem?: string } {
   return { problem: `folder ${dir} holds ${[...found].join(' and ')} files; set format to say which to read` };
 }
 
-const ONLY = { csv: ['delimiter', 'header', 'columns'], db: ['table'], pg: ['connection', 'connection_env'] } as const;
+const ONLY = { csv: ['delimiter', 'header', 'decimal_separator', 'null_values', 'columns'], db: ['table'], pg: ['connection', 'connection_env'] } as const;
 
 /** Checks one entry and resolves its path, format and connection; problems are readable lines naming the entry. */
 export function resolveDataset(e: DatasetEntry, at: string, base: string, env: NodeJS.ProcessEnv, problems: string[]): DatasetConfig | null {
@@ -113,6 +117,7 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
     for (const f of fields) if (e[f as keyof DatasetEntry] !== undefined) bad(f, `applies to ${what} datasets only, not ${format}`);
   };
   if (format !== 'csv' && format !== 'tsv') notFor(ONLY.csv, 'CSV/TSV');
+  if (e.decimal_separator === ',' && e.delimiter === ',') bad('decimal_separator', 'a decimal comma needs another delimiter, e.g. ";"');
   if (format !== 'sqlite' && format !== 'postgres') notFor(ONLY.db, 'sqlite and postgres');
   if (format !== 'postgres') notFor(ONLY.pg, 'postgres');
 

@@ -28,6 +28,14 @@ function csvOptions(d: FileDatasetConfig): string[] {
   const delim = d.delimiter ?? (d.format === 'tsv' ? '\t' : undefined);
   if (delim !== undefined) opts.push(`delim = ${sqlString(delim)}`);
   if (d.header !== undefined) opts.push(`header = ${d.header ? 'true' : 'false'}`);
+  return [...opts, ...readOptions(d)];
+}
+
+/** Options that say how values read (not found by sniffing): given to every read of the file, sniffed or pinned. */
+function readOptions(d: FileDatasetConfig): string[] {
+  const opts: string[] = [];
+  if (d.decimal_separator !== undefined) opts.push(`decimal_separator = ${sqlString(d.decimal_separator)}`);
+  if (d.null_values !== undefined) opts.push(`nullstr = [${d.null_values.map(sqlString).join(', ')}]`);
   return opts;
 }
 
@@ -92,6 +100,7 @@ async function pinnedCsvSource(conn: DuckDBConnection, d: FileDatasetConfig): Pr
     `header = ${s.HasHeader ? 'true' : 'false'}`,
     `skip = ${s.SkipRows}`,
     `columns = ${struct(s.Columns.map((c) => [c.name, d.columns?.[c.name] ?? c.type]))}`,
+    ...readOptions(d),
   ];
   if (s.DateFormat) opts.push(`dateformat = ${sqlString(s.DateFormat)}`);
   if (s.TimestampFormat) opts.push(`timestampformat = ${sqlString(s.TimestampFormat)}`);

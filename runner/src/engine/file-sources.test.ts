@@ -47,6 +47,8 @@ test.before(async () => {
   // Codes that inference reads as numbers, and a headerless semicolon file.
   writeFileSync(join(dir.path, 'codes.csv'), 'code,amount,day\n7,10,2024-01-31\n42,20,2024-02-29\n100,30,2024-03-01\n');
   writeFileSync(join(dir.path, 'raw.txt'), '007;1,5\n042;2,5\n');
+  // A European export: semicolons, decimal commas, NA for a missing value (and "-" for one more).
+  writeFileSync(join(dir.path, 'eu.csv'), 'id;weight;site\n1;70,5;east\n2;NA;-\n3;81,25;\n');
   mkdirSync(join(dir.path, 'codes'));
   writeFileSync(join(dir.path, 'codes', 'a.csv'), 'code,amount\n001,1\n');
   writeFileSync(join(dir.path, 'codes', 'b.csv'), 'code,amount\n002,2\n');
@@ -63,6 +65,8 @@ test.before(async () => {
   - { name: semicolons, path: raw.txt, format: csv, delimiter: ";", header: false, columns: { column0: VARCHAR } }
   - { name: typed-glob, path: "codes/*.csv", columns: { code: VARCHAR } }
   - { name: typo, path: codes.csv, columns: { cod: VARCHAR } }
+  - { name: eu, path: eu.csv, decimal_separator: ",", null_values: [NA, "-"] }
+  - { name: eu-plain, path: eu.csv }
 `,
   );
   engine = await openEngine(loadConfig({ configPath: config, env: {} }).datasets);
@@ -106,6 +110,17 @@ test('csv: delimiter and header options, and overrides on a glob', async () => {
   assert.equal(s.rows.map((r) => r[0]), ['007', '042']);
   const g = await fetch(engine, 'typed-glob', { order_by: [{ column: 'code' }] });
   assert.equal(g.rows, [['001', 1], ['002', 2]]);
+});
+
+test('csv: decimal commas read as numbers, and the owner says which texts are missing values', async () => {
+  const info = (name: string) => engine.datasets().find((d) => d.name === name)!;
+  assert.equal(info('eu-plain').columns.map((c) => `${c.name}:${c.type}`), ['id:BIGINT', 'weight:VARCHAR', 'site:VARCHAR'], 'without the options: text');
+  assert.equal(info('eu').columns.map((c) => `${c.name}:${c.type}`), ['id:BIGINT', 'weight:DOUBLE', 'site:VARCHAR']);
+  const all = await fetch(engine, 'eu', { order_by: [{ column: 'id' }] });
+  // Only the listed texts are missing: the empty field is a text of its own once the list replaces the default.
+  assert.equal(all.rows, [[1, 70.5, 'east'], [2, null, null], [3, 81.25, '']]);
+  assert.is((await filter(engine, 'eu', { column: 'weight', op: '>', value: 75 })).matched_rows, 1, 'compared as numbers');
+  assert.is((await filter(engine, 'eu', { column: 'weight', op: 'is_null' })).matched_rows, 1);
 });
 
 test('csv: an override for a column that does not exist is reported with close names', () => {
