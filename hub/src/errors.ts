@@ -1,5 +1,6 @@
 // The hub's named errors and the one place that turns them into HTTP error bodies.
-import type { ErrorBody, ErrorCode } from '@simpul/protocol';
+import { type ErrorBody, type ErrorCode, problemsOf } from '@simpul/protocol';
+import type { z } from 'zod';
 
 export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
 
@@ -20,6 +21,14 @@ export class HubError extends Error {
 }
 
 export const badRequest = (message: string, details?: unknown) => new HubError('bad_request', 400, message, details);
+
+/** A 400 for input that failed its schema: the message names the first problem and its place, the details list them all. */
+export function invalidInput(what: string, error: z.ZodError): HubError {
+  const problems = problemsOf(error);
+  const first = problems[0];
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return badRequest(`${what}${first ? `: ${first.path ? `${first.path}: ` : ''}${first.message}${more}` : ''}`, problems);
+}
 export const unauthorized = (message = 'missing or invalid credentials: send "Authorization: Bearer <token>" or log in') =>
   new HubError('unauthorized', 401, message);
 export const forbidden = (message: string) => new HubError('forbidden', 403, message);

@@ -1,6 +1,7 @@
 // @simpul/protocol: the contract shared by hub, runner and web.
 export * from './version.ts';
 export * from './errors.ts';
+export * from './issues.ts';
 export * from './common.ts';
 export * from './filter.ts';
 export * from './analysis.ts';

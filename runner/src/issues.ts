@@ -1,4 +1,5 @@
 // Readable one-line-per-problem text for zod errors: `datasets[1].path: file not found`.
+import { unfoldIssues } from '@simpul/protocol';
 import type { z } from 'zod';
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -8,5 +9,5 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues.map((i) => `${prefix}${formatPath(i.path)}: ${i.message}`).join('\n');
+  return unfoldIssues(error).map((i) => `${prefix}${formatPath(i.path)}: ${i.message}`).join('\n');
 }

@@ -5,7 +5,7 @@ import { BlobRef, blobIdOf, type BlobStored, type SignedQuery, type UploadReques
 import { newId } from '../auth/tokens.ts';
 import type { HubConfig } from '../config.ts';
 import type { BlobRow, Db, RunnerRow, TaskRow } from '../db/schema.ts';
-import { badRequest, conflict, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
+import { badRequest, conflict, invalidInput, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { fromJson, iso } from '../store/json.ts';
 import { ACTIVE_STATES, getTask, runnerEverHeld } from '../store/tasks.ts';
@@ -21,7 +21,7 @@ export function blobRefOf(op: number, result: unknown): BlobRef | null {
   const candidate = op === 400 ? result : (result as { blob?: unknown }).blob;
   if (candidate === undefined) return null;
   const ref = BlobRef.safeParse(candidate);
-  if (!ref.success) throw badRequest('the result names a blob that is not a BlobRef', ref.error.issues);
+  if (!ref.success) throw invalidInput('the result names a blob that is not a BlobRef', ref.error);
   return ref.data;
 }
 

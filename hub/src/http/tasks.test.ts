@@ -35,15 +35,20 @@ test('create one → 201 {task_id, status}; a batch → 201 {tasks}', async ({ h
   assert.equal(view.attempts, []);
 });
 
-test('bad input → 400 bad_request with zod issues; never a 500', async ({ hub, token }) => {
+test('bad input → 400 bad_request naming the problem and its place; never a 500', async ({ hub, token }) => {
   const notJson = await call(hub.url, 'POST', '/api/v1/tasks', { token, raw: '{"op": 100,' });
   assert.is(notJson.status, 400);
   assert.is(notJson.body.error.code, 'bad_request');
   const badOp = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 999, params: {} } });
   assert.is(badOp.status, 400);
-  assert.ok(Array.isArray(badOp.body.error.details) && badOp.body.error.details.length > 0);
+  assert.equal(badOp.body.error.details.map((d: { path: string }) => d.path), ['op'], 'the op, not "the body is neither a task nor a list"');
+  assert.match(badOp.body.error.message, /^the body does not match the expected shape: op: .*'100' \| '200' \| '300' \| '400'/);
   const badFilter = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 200, params: { dataset: 'cars', where: { column: 'x', op: 'between', value: 3 } } } });
   assert.is(badFilter.status, 400);
+  assert.match(badFilter.body.error.message, /params\.where\.value: between needs \[low, high\]/);
+  // In a batch, the problem's place starts with the task's index.
+  const badK = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [{ op: 100, params: { dataset: 'cars' } }, { op: 300, params: { dataset: 'cars', analysis: 'kmeans', features: ['a'], k: 1000 } }] });
+  assert.equal(badK.body.error.details.map((d: { path: string }) => d.path), ['1.params.k']);
   const emptyBatch = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [] });
   assert.is(emptyBatch.status, 400);
   const badQuery = await call(hub.url, 'GET', '/api/v1/tasks?limit=abc', { token });

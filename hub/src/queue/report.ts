@@ -3,7 +3,7 @@ import { OpResult, type OpCode, type ProgressReply, type ReleaseReply, type Rele
 import { sql } from 'kysely';
 import type { HubContext } from '../context.ts';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
-import { badRequest, conflict, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
+import { conflict, invalidInput, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
 import { toJson } from '../store/json.ts';
 import { ACTIVE_STATES, getTask, runnerEverHeld } from '../store/tasks.ts';
 import { hashJson } from './canonical-json.ts';
@@ -73,7 +73,7 @@ function checkResult(ctx: Ctx, task: TaskRow, post: ResultPost): void {
   }
   const schema = OpResult[task.op as OpCode];
   const parsed = schema?.safeParse(post.result);
-  if (parsed && !parsed.success) throw badRequest(`result does not match operation ${task.op}'s result schema`, parsed.error.issues);
+  if (parsed && !parsed.success) throw invalidInput(`result does not match operation ${task.op}'s result schema`, parsed.error);
 }
 
 export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now = Date.now()): Promise<ResultReply> {

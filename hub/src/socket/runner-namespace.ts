@@ -15,7 +15,7 @@ import {
 } from '@simpul/protocol';
 import { z } from 'zod';
 import type { HubContext } from '../context.ts';
-import { badRequest, HubError, protocolMismatch, toErrorBody } from '../errors.ts';
+import { HubError, invalidInput, protocolMismatch, toErrorBody } from '../errors.ts';
 import { claim } from '../queue/claim.ts';
 import { ping, shortenLeases } from '../queue/leases.ts';
 import { progress, release, result } from '../queue/report.ts';
@@ -32,7 +32,7 @@ function refusal(info: ErrorInfo): Error {
 
 function parse<S extends z.ZodType>(schema: S, msg: unknown): z.infer<S> {
   const parsed = schema.safeParse(msg);
-  if (!parsed.success) throw badRequest('message does not match the expected shape', parsed.error.issues);
+  if (!parsed.success) throw invalidInput('message does not match the expected shape', parsed.error);
   return parsed.data;
 }
 
