@@ -1,5 +1,5 @@
 // The analysis part of the New analysis form (op 300, and the analysis an export may carry): draft, spec, problems.
-import { AggregateFn, AnalysisKind, AnalysisSpec, CorrelationMethod } from '@simpul/protocol';
+import { AggregateFn, AnalysisKind, AnalysisSpec, CorrelationMethod, unfoldIssues } from '@simpul/protocol';
 import type { ColumnInfo, ColumnKind, Scalar } from '@simpul/protocol';
 import { newId, parseScalar } from './filter-model.ts';
 
@@ -170,7 +170,7 @@ export function buildAnalysis(d: AnalysisDraft, columns: ColumnInfo[]): { spec: 
 
   const parsed = AnalysisSpec.safeParse(spec);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of unfoldIssues(parsed.error)) {
       const key = analysisErrorKey(d, issue.path);
       errors[key] ??= issue.message;
     }

@@ -1,5 +1,5 @@
 // The "New analysis" form as data: its draft, the request it builds, and the problems to show beside each field.
-import { CompareOp, ExportFormat, FetchParams, FilterExpr, FilterParams, OP_CODES, TaskCreate } from '@simpul/protocol';
+import { CompareOp, ExportFormat, FetchParams, FilterExpr, FilterParams, OP_CODES, TaskCreate, unfoldIssues } from '@simpul/protocol';
 import type { ColumnInfo, OpCode, TaskView } from '@simpul/protocol';
 import { analysisErrorKey, analysisFromSpec, buildAnalysis, emptyAnalysis, restoreAnalysis } from './analysis-form.ts';
 import type { AnalysisDraft } from './analysis-form.ts';
@@ -129,7 +129,7 @@ export function buildTask(d: TaskDraft, columns: ColumnInfo[]): BuiltTask {
 
   const parsed = TaskCreate.safeParse(body);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of unfoldIssues(parsed.error)) {
       const key = keyForIssue(issue.path, d);
       errors[key] ??= issue.message;
     }
