@@ -1,15 +1,18 @@
 // The runner's command line against a real hub: init writes a config that runs, check sees hub and identity (and TLS), status follows a task.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bigCsv, PATIENTS_CSV } from '../lib/data.ts';
+import { PATIENTS_CSV } from '../lib/data.ts';
 import { ENROLLMENT_KEY, HubProc } from '../lib/hub.ts';
+import { HeldTable } from '../lib/pg-held.ts';
 import { freePort, type Proc, spawnTs, tempDir, waitFor } from '../lib/procs.ts';
 
 const dir = tempDir('simpul-cli-e2e-');
 let hub: HubProc;
 let runner: Proc | undefined;
+let held: HeldTable;
 const config = join(dir, 'runner.yaml');
 
 /** One run of `simpul-runner ARGS` to its end. */
@@ -21,25 +24,32 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
 
 test.before(async () => {
   hub = await HubProc.start({ env: { SIMPUL_HEARTBEAT_S: '1' } });
+  held = await HeldTable.create('simpul_cli');
 });
 test.after(async () => {
   await runner?.stop();
   await hub?.stop();
+  await held?.drop();
 });
 
 test('init against a running hub: checks the datasets and the hub, and the config it writes runs', async () => {
-  const big = await bigCsv();
-  const r = await cli(['init', '--config', config, '--hub', hub.url, '--enrollment-key', ENROLLMENT_KEY, '--name', 'cli-runner', '--dataset', `patients=${PATIENTS_CSV}`, '--dataset', `big=${big}`]);
+  const sites = join(dir, 'sites.csv');
+  writeFileSync(sites, 'site,beds\neast,120\nwest,80\n');
+  const r = await cli(['init', '--config', config, '--hub', hub.url, '--enrollment-key', ENROLLMENT_KEY, '--name', 'cli-runner', '--dataset', `patients=${PATIENTS_CSV}`, '--dataset', `sites=${sites}`]);
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /ok {4}dataset patients: csv, 5000 rows/);
+  assert.match(r.out, /ok {4}dataset sites: csv, 2 rows/);
   assert.match(r.out, new RegExp(`ok {4}hub ${hub.url}: reachable \\(hub [^,]+, protocol 1\\)`));
 
   const before = await cli(['check', '--config', config]);
   assert.is(before.code, 0, before.out);
   assert.match(before.out, /ok {4}identity: no state file yet; the runner registers at first start with its enrolment key/);
 
+  // One more dataset, a table the status test below locks (init takes files; the config is the owner's to extend).
+  const d = held.dataset();
+  writeFileSync(config, `${readFileSync(config, 'utf8').trimEnd()}\n  - { name: ${d.name}, format: ${d.format}, connection: "${d.connection}", table: ${d.table} }\n`);
   runner = spawnTs('cli-runner', 'runner/src/cli.ts', ['--config', config], {}, join(dir, 'logs'));
-  // Opening three million rows to advertise their schema takes a while on a busy machine.
+  // Opening the datasets to advertise their schemas takes a while on a busy machine.
   await hub.waitRunnerOnline('cli-runner', true, 120_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${runner?.logs.slice(-3000)}`);
   });
@@ -59,20 +69,24 @@ test('status shows the connection and a running task with its progress, then tha
   assert.match(idle.out, /runner cli-runner \([A-Za-z0-9_-]+\) → .*: running, pid \d+/, idle.out);
   assert.match(idle.out, /connection: connected over websocket for /);
 
-  // A filter with ORDER BY over three million rows runs for seconds: long enough to be seen.
-  const c = await hub.api.post('/api/v1/tasks', { op: 200, params: { dataset: 'big', where: { column: 's', op: 'contains', value: 'b' }, order_by: [{ column: 's', direction: 'desc' }], limit: 5 } });
-  const taskId: string = c.body.task_id;
-  await hub.api.waitTask(taskId, ['running', 'succeeded', 'failed']);
-  const busy = await waitFor(async () => {
-    const s = await cli(['status', '--config', config]);
-    return s.out.includes(taskId) ? s : undefined;
-  }, 'status to list the running task', 60_000, 100).catch(async (e: Error) => { throw new Error(`${e.message}\n${runner?.logs.slice(-4000)}\n${JSON.stringify(await hub.api.task(taskId))}`); });
-  assert.is(busy.code, 0);
-  assert.match(busy.out, /tasks: 1 of 2 slots in use/);
-  assert.match(busy.out, new RegExp(`${taskId}  op 200 \\w+  \\[[#.]{20}\\] +\\d+%`));
-
-  await hub.api.post(`/api/v1/tasks/${taskId}/cancel`);
-  await hub.api.waitTask(taskId);
+  // The task's query waits inside PostgreSQL for the test's lock: it runs for as long as the test needs to see it.
+  const lock = await held.hold();
+  try {
+    const c = await hub.api.post('/api/v1/tasks', { op: 200, params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 } });
+    const taskId: string = c.body.task_id;
+    await lock.blocked();
+    const busy = await waitFor(async () => {
+      const s = await cli(['status', '--config', config]);
+      return s.out.includes(taskId) ? s : undefined;
+    }, 'status to list the running task', 60_000, 100).catch(async (e: Error) => { throw new Error(`${e.message}\n${runner?.logs.slice(-4000)}\n${JSON.stringify(await hub.api.task(taskId))}`); });
+    assert.is(busy.code, 0);
+    assert.match(busy.out, /tasks: 1 of 2 slots in use/);
+    assert.match(busy.out, new RegExp(`${taskId}  op 200 \\w+  \\[[#.]{20}\\] +\\d+%`));
+    await hub.api.post(`/api/v1/tasks/${taskId}/cancel`);
+    assert.is((await hub.api.waitTask(taskId)).status, 'canceled');
+  } finally {
+    await lock.release();
+  }
   await runner!.stop();
   const stopped = await cli(['status', '--config', config]);
   assert.is(stopped.code, 1);

@@ -3,41 +3,32 @@
 // revocation (the runner is cut off and stops instead of enrolling again).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HubProc } from '../lib/hub.ts';
-import { PG_URL } from '../lib/hub-cluster.ts';
+import { HeldTable } from '../lib/pg-held.ts';
 import { RunnerProc } from '../lib/runner.ts';
 import { PATIENTS_CSV } from '../lib/data.ts';
 import { ROOT, spawnTs, waitFor } from '../lib/procs.ts';
 
 const test = suite('security: runner tokens');
 const FINAL = ['succeeded', 'failed', 'canceled'];
-// A PostgreSQL table that the test can lock: the runner's query on it waits inside PostgreSQL for as long as the test
-// wants, so "the rotation happens while the task runs" holds by construction, not by how fast the machine is.
-const SCHEMA = `simpul_tokens_${process.pid}`;
-const HELD = `${SCHEMA}.held`;
-let db: pg.Client;
+// A table the test locks: "the rotation happens while the task runs" holds by construction (pg-held.ts).
+let held: HeldTable;
 let hub: HubProc;
 let runner: RunnerProc;
 
 test.before(async () => {
-  db = new pg.Client(PG_URL);
-  await db.connect();
-  await db.query(`CREATE SCHEMA ${SCHEMA}; CREATE TABLE ${HELD} AS SELECT i AS id, i * 7 AS n FROM generate_series(1, 100) AS s(i);
-    ALTER TABLE ${HELD} ADD PRIMARY KEY (id)`);
+  held = await HeldTable.create('simpul_tokens');
   hub = await HubProc.start({ env: { SIMPUL_TOKEN_OVERLAP_S: '2' } });
   // HTTP polling only: every request carries the token, so a runner that missed the rotation would be refused.
-  const held = { name: 'held', format: 'postgres', connection: PG_URL, table: HELD };
-  runner = await RunnerProc.start(hub, { name: 'rotating', transport: 'polling', datasets: [held, { name: 'patients', path: PATIENTS_CSV }] }, false);
+  runner = await RunnerProc.start(hub, { name: 'rotating', transport: 'polling', datasets: [held.dataset(), { name: 'patients', path: PATIENTS_CSV }] }, false);
   await hub.waitRunnerOnline('rotating', true, 120_000);
 });
 test.after(async () => {
   await runner?.stop();
   await hub?.stop();
-  await db?.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await db?.end();
+  await held?.drop();
 });
 
 const stateOf = (r: RunnerProc) => JSON.parse(readFileSync(`${r.configPath}.state.json`, 'utf8'));
@@ -47,21 +38,17 @@ const rotateCli = () => spawnTs('rotate-token', 'runner/src/cli.ts', ['rotate-to
 test('rotate-token during a running task: the runner carries on with the new token, the task completes once', async () => {
   const runnerId = await runner.id();
   const before = stateOf(runner);
-  const lock = new pg.Client(PG_URL);
-  await lock.connect();
-  await lock.query(`BEGIN; LOCK TABLE ${HELD} IN ACCESS EXCLUSIVE MODE`);
-  const lockPid = (await lock.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  const lock = await held.hold();
   let taskId = '';
   let after = before;
   try {
-    const held = await hub.api.post('/api/v1/tasks', { op: 100, runner_id: runnerId, params: { dataset: 'held', limit: 3 } });
-    assert.is(held.status, 201);
-    taskId = held.body.task_id;
+    const created = await hub.api.post('/api/v1/tasks', { op: 100, runner_id: runnerId, params: { dataset: 'held', limit: 3 } });
+    assert.is(created.status, 201);
+    taskId = created.body.task_id;
     const running = await hub.api.waitTask(taskId, ['running', ...FINAL]);
     assert.is(running.status, 'running', JSON.stringify(running.error));
     // The runner's query is inside PostgreSQL, waiting for our lock: the task is mid-flight until we let go.
-    const blocked = `SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`;
-    await waitFor(async () => (await db.query(blocked, [lockPid])).rowCount, "the runner's query to wait for the lock", 60_000, 100);
+    await lock.blocked();
 
     const cli = rotateCli();
     assert.is(await cli.exited, 0, cli.logs);
@@ -77,8 +64,7 @@ test('rotate-token during a running task: the runner carries on with the new tok
     await waitFor(async () => (await pingAs(runnerId, before.token)) === 401, 'the old token to expire', 60_000, 250);
     assert.is((await hub.api.task(taskId)).status, 'running', 'still held');
   } finally {
-    await lock.query('ROLLBACK');
-    await lock.end();
+    await lock.release();
   }
 
   const done = await hub.api.waitTask(taskId, FINAL, 120_000);
