@@ -33,7 +33,12 @@ export const MAX_BATCH = 1000;
 export const TaskCreateBody = z.union([TaskCreate, z.array(TaskCreate).min(1).max(MAX_BATCH)]);
 export type TaskCreateBody = z.infer<typeof TaskCreateBody>;
 
-export const TaskCreated = z.object({ task_id: TaskId, status: TaskState });
+export const TaskCreated = z.object({
+  task_id: TaskId,
+  status: TaskState,
+  /** Things the creator should know, e.g. that no runner serves the dataset yet (the task waits for one). */
+  warnings: z.array(z.string()).optional(),
+});
 export type TaskCreated = z.infer<typeof TaskCreated>;
 /** Reply to a batch create. */
 export const TasksCreated = z.object({ tasks: z.array(TaskCreated) });

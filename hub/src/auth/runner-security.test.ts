@@ -96,6 +96,15 @@ test('a runner shared with named users: others neither see it nor reach it, and 
   // Tasks by dataset only: the private runner takes cleo's, never bob's.
   const byBob = await call(hub.url, 'POST', '/api/v1/tasks', { token: b.token, body: { op: 100, params: { dataset: 'secret' } } });
   const byCleo = await call(hub.url, 'POST', '/api/v1/tasks', { token: cl.token, body: { op: 100, params: { dataset: 'secret' } } });
+  // Bob is told that no runner serves "secret" for him (nothing more); cleo, whom the runner serves, is told nothing.
+  assert.equal(byBob.body.warnings, ['no runner serves dataset "secret": the task waits in the queue until one does (or is canceled)']);
+  assert.is(byCleo.body.warnings, undefined);
+  const typo = await call(hub.url, 'POST', '/api/v1/tasks', { token: b.token, body: { op: 100, params: { dataset: 'secrets' } } });
+  assert.not.match(JSON.stringify(typo.body.warnings), /did you mean/, 'a private dataset is not suggested to those it is hidden from');
+  const cleoTypo = await call(hub.url, 'POST', '/api/v1/tasks', { token: cl.token, body: { op: 100, params: { dataset: 'Secrets' } } });
+  assert.match(cleoTypo.body.warnings[0], /did you mean "secret"\?$/);
+  await call(hub.url, 'POST', `/api/v1/tasks/${typo.body.task_id}/cancel`, { token: b.token });
+  await call(hub.url, 'POST', `/api/v1/tasks/${cleoTypo.body.task_id}/cancel`, { token: cl.token });
   const claimed = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&limit=10`, { token: r.token });
   assert.equal(claimed.body.tasks.map((t: { task_id: string }) => t.task_id), [byCleo.body.task_id]);
   assert.is((await call(hub.url, 'GET', `/api/v1/tasks/${byBob.body.task_id}`, { token: b.token })).body.status, 'queued');

@@ -10,6 +10,7 @@ import { limitsOf, RateLimited } from '../auth/limits.ts';
 import { cancelTask } from '../queue/cancel.ts';
 import { auditTasksCreated, checkTaskCreate } from './task-guards.ts';
 import { enqueue } from '../queue/enqueue.ts';
+import { datasetWarnings } from '../queue/dataset-warnings.ts';
 import { fromJson } from '../store/json.ts';
 import { getTask, listAttempts, listTasks } from '../store/tasks.ts';
 import { taskView } from '../store/views.ts';
@@ -66,11 +67,13 @@ export function taskRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.createTask.path, async (c) => {
     const user = await requireUser(c);
     const body = await readBody(c, TaskCreateBody);
-    await checkTaskCreate(c, user, Array.isArray(body) ? body : [body]); // rate limit and runner access
+    const inputs = Array.isArray(body) ? body : [body];
+    await checkTaskCreate(c, user, inputs); // rate limit and runner access
     const requestId = c.get('requestId') ?? null;
-    const created = await enqueue(c.get('hub'), Array.isArray(body) ? body : [body], user.user.id, Date.now(), requestId);
+    const created = await enqueue(c.get('hub'), inputs, user.user.id, Date.now(), requestId);
+    (await datasetWarnings(c.get('hub').db, user.user, inputs)).forEach((w, i) => w && (created[i].warnings = w));
     c.get('hub').log.info('tasks created', { request_id: requestId, user_id: user.user.id, count: created.length, task_ids: created.slice(0, 50).map((t) => t.task_id) });
-    await auditTasksCreated(c, Array.isArray(body) ? body : [body], created);
+    await auditTasksCreated(c, inputs, created);
     return c.json(Array.isArray(body) ? { tasks: created } : created[0], 201);
   });
 

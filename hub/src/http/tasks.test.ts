@@ -71,6 +71,18 @@ test('a task for an unknown runner → 404; a dataset nobody serves yet is still
   const q = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'nobody-has-this' } } });
   assert.is(q.status, 201);
   assert.is(q.body.status, 'queued');
+  assert.equal(q.body.warnings, ['no runner serves dataset "nobody-has-this": the task waits in the queue until one does (or is canceled)']);
+  // A runner that serves a close name: the creator is asked if they meant it; a task pinned to a runner that does not
+  // serve the dataset is said to wait for that runner.
+  const warned = await register(hub.url, 'test-enrollment-key', 'warned', ['penguins']);
+  const typo = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [{ op: 100, params: { dataset: 'penguin' } }, { op: 100, params: { dataset: 'penguins' } }, { op: 100, runner_id: warned.runner_id, params: { dataset: 'cars' } }] });
+  assert.is(typo.status, 201);
+  assert.equal(typo.body.tasks.map((t: { warnings?: string[] }) => t.warnings), [
+    ['no runner serves dataset "penguin": the task waits in the queue until one does (or is canceled); did you mean "penguins"?'],
+    undefined,
+    [`runner ${warned.runner_id} does not serve dataset "cars": the task waits in the queue until it does (or is canceled)`],
+  ]);
+  for (const t of [q.body, ...typo.body.tasks]) await call(hub.url, 'POST', `/api/v1/tasks/${t.task_id}/cancel`, { token });
 });
 
 test('unknown task → 404; unknown route → 404 JSON', async ({ hub, token }) => {

@@ -46,7 +46,7 @@ export function attemptView(row: AttemptRow): TaskAttempt {
 }
 
 export const runnerLabels = (row: RunnerRow) => fromJson(row.labels, Labels, []);
-export const runnerDatasets = (row: RunnerRow) => fromJson(row.datasets, Datasets, []);
+export const runnerDatasets = (row: Pick<RunnerRow, 'datasets'>) => fromJson(row.datasets, Datasets, []);
 
 export interface Liveness {
   online: boolean;
