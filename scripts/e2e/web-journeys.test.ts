@@ -149,6 +149,17 @@ t('a runner going offline flips its status live', async () => {
   await card.locator('[data-testid=runner-status]').filter({ hasText: 'offline' }).waitFor({ timeout: 30_000 });
   assert.is(page.url(), url, 'no reload');
   await shot(page, 'runners-offline-1280');
+  // A task for the offline runner waits, and its page says for whom; one for a dataset nobody serves says that.
+  const spareId = (await hub.runners()).find((r: { name: string }) => r.name === 'spare-runner').runner_id;
+  const pinned = await hub.api.post('/api/v1/tasks', { op: 100, runner_id: spareId, params: { dataset: 'patients', limit: 1 } });
+  await page.goto(`${hub.url}/tasks/${pinned.body.task_id}`);
+  await page.getByTestId('task-waiting').filter({ hasText: 'Waiting for runner spare-runner: it is offline or does not serve patients.' }).waitFor();
+  const nobody = await hub.api.post('/api/v1/tasks', { op: 100, params: { dataset: 'patient', limit: 1 } });
+  assert.match(nobody.body.warnings[0], /no runner serves dataset "patient".*did you mean "patients"\?/);
+  await page.goto(`${hub.url}/tasks/${nobody.body.task_id}`);
+  await page.getByTestId('task-waiting').filter({ hasText: 'Waiting for a runner: no runner you can use serves patient.' }).waitFor();
+  await shot(page, 'task-waiting-1280');
+  for (const id of [pinned.body.task_id, nobody.body.task_id]) await hub.api.post(`/api/v1/tasks/${id}/cancel`);
   const phone = await start(390);
   await phone.page.goto(hub.url + '/');
   await shot(phone.page, 'runners-390');
