@@ -18,6 +18,11 @@ export class HubError extends Error {
   body(): ErrorBody {
     return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
   }
+
+  /** Response headers that go with the error (e.g. Retry-After). */
+  headers(): Record<string, string> | undefined {
+    return undefined;
+  }
 }
 
 export const badRequest = (message: string, details?: unknown) => new HubError('bad_request', 400, message, details);

@@ -5,13 +5,17 @@ import type { SecurityConfig } from './security-config.ts';
 
 const WINDOW_MS = 15 * 60_000; // failures older than this are forgotten
 
-/** 429 with Retry-After (whole seconds, at least 1), set by the route before throwing. */
+/** 429 with Retry-After (whole seconds, at least 1). */
 export class RateLimited extends HubError {
   constructor(
     message: string,
     readonly retryAfterS: number,
   ) {
     super('rate_limited', 429, message, { retry_after_s: retryAfterS });
+  }
+
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterS) };
   }
 }
 

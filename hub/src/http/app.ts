@@ -72,7 +72,7 @@ export function createApp(hub: HubContext): Hono<HubEnv> {
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `nothing at ${c.req.path}` } }, 404));
 
   app.onError((err, c) => {
-    if (err instanceof HubError) return c.json(err.body(), err.status);
+    if (err instanceof HubError) return c.json(err.body(), err.status, err.headers());
     if (err instanceof HTTPException && err.status < 500) {
       return c.json({ error: { code: err.status === 413 ? 'payload_too_large' : 'bad_request', message: err.message || 'bad request' } }, err.status);
     }

@@ -10,7 +10,6 @@ export async function beforeLogin(c: Ctx, username: string): Promise<void> {
     limitsOf(c.get('hub')).logins.check(username, clientIp(c));
   } catch (err) {
     if (!(err instanceof RateLimited)) throw err;
-    c.header('Retry-After', String(err.retryAfterS));
     await auditRequest(c, { action: 'login.locked', actor: ANONYMOUS, details: { username, retry_after_s: err.retryAfterS } });
     throw err;
   }

@@ -1,7 +1,7 @@
 // What the runner routes check besides the body: enrolment keys (uses, expiry), the long-poll cap, the audit log.
 import { auditRequest } from '../audit/audit.ts';
 import { consumeEnrollmentKey } from '../auth/enrollment.ts';
-import { limitsOf, RateLimited } from '../auth/limits.ts';
+import { limitsOf } from '../auth/limits.ts';
 import type { RunnerRow } from '../db/schema.ts';
 import { unauthorized } from '../errors.ts';
 import type { Ctx } from './env.ts';
@@ -26,10 +26,5 @@ export async function registered(c: Ctx, runner: RunnerRow, keyId: string): Prom
 /** A slot among the runner's concurrent long-polls (none needed for a claim that does not wait); 429 when all are taken. */
 export function longPollSlot(c: Ctx, runnerId: string, waitS: number): () => void {
   if (waitS <= 0) return () => {};
-  try {
-    return limitsOf(c.get('hub')).longPolls.enter(runnerId);
-  } catch (err) {
-    if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterS));
-    throw err;
-  }
+  return limitsOf(c.get('hub')).longPolls.enter(runnerId);
 }

@@ -6,7 +6,7 @@ import type { TaskRow } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
 import { withDownloadLink } from '../blobs/links.ts';
 import { auditRequest } from '../audit/audit.ts';
-import { limitsOf, RateLimited } from '../auth/limits.ts';
+import { limitsOf } from '../auth/limits.ts';
 import { cancelTask } from '../queue/cancel.ts';
 import { auditTasksCreated, checkTaskCreate } from './task-guards.ts';
 import { enqueue } from '../queue/enqueue.ts';
@@ -35,13 +35,7 @@ const RECHECK_MS = 1000;
 /** The task once it has ended, or as it is when `ms` have passed or the client has gone. */
 async function untilEnded(c: Ctx, user: UserCaller, task: TaskRow, ms: number): Promise<TaskRow> {
   const hub = c.get('hub');
-  let leave: () => void;
-  try {
-    leave = limitsOf(hub).resultWaits.enter(user.user.id);
-  } catch (err) {
-    if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterS));
-    throw err;
-  }
+  const leave = limitsOf(hub).resultWaits.enter(user.user.id);
   try {
     const stop = AbortSignal.any([c.req.raw.signal, hub.closing]);
     const deadline = Date.now() + ms;
