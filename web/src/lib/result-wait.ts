@@ -21,6 +21,17 @@ function visible(signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Aborts when either aborts (AbortSignal.any, where the browser lacks it: Safari before 17.4, Firefox before 124). */
+function either(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const both = new AbortController();
+  for (const s of [a, b]) {
+    if (s.aborted) both.abort(s.reason);
+    else s.addEventListener('abort', () => both.abort(s.reason), { once: true });
+  }
+  return both.signal;
+}
+
 /** One wait, given up when the page is hidden: a browser opens only a few connections to the hub, for all its tabs. */
 async function once(id: string, signal: AbortSignal): Promise<ResultView | 'again'> {
   await visible(signal);
@@ -28,7 +39,7 @@ async function once(id: string, signal: AbortSignal): Promise<ResultView | 'agai
   const onHide = () => document.hidden && hidden.abort();
   document.addEventListener('visibilitychange', onHide);
   try {
-    return await api.result(id, WAIT_S, AbortSignal.any([signal, hidden.signal]));
+    return await api.result(id, WAIT_S, either(signal, hidden.signal));
   } catch (e) {
     if (hidden.signal.aborted && !signal.aborted) return 'again';
     throw e;
