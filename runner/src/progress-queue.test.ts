@@ -58,12 +58,19 @@ test('a slow task reports once past the quiet start, one at a time, latest wins'
   assert.is(r.max(), 1);
 });
 
-test('a final 100 % report is not held back', async () => {
-  const r = recorder();
-  const q = new ProgressQueue(r.send, 60_000);
-  q.push(100);
+test("a 100 % report of a quick task waits too, and its result supersedes it; a slow task's goes after the quiet start", async () => {
+  const quick = recorder();
+  const q = new ProgressQueue(quick.send, 60_000);
+  q.push(100, 'done');
   await new Promise((res) => setTimeout(res, 20));
-  assert.equal(r.sent, [100]);
+  assert.equal(quick.sent, []);
+  await q.done();
+  assert.equal(quick.sent, [], 'no round trip before the result');
+  const slow = recorder();
+  const s = new ProgressQueue(slow.send, 20);
+  s.push(100, 'done');
+  await new Promise((res) => setTimeout(res, 60));
+  assert.equal(slow.sent, [100]);
 });
 
 test('flush sends a midway report that is still waiting', async () => {

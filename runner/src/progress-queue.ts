@@ -50,10 +50,12 @@ export class ProgressQueue {
     while (this.sending) await this.loop;
   }
 
-  /** How long the waiting report is held back: until the quiet start is over (a final 100 % goes at once). */
+  /**
+   * How long the waiting report is held back: until the quiet start is over. A 100 % report too (an analysis says "done"
+   * just before its result): the result says as much a moment later.
+   */
   private holdMs(): number {
-    const p = this.pending?.percent;
-    if (p === undefined || p >= 100) return 0;
+    if (!this.pending) return 0;
     return Math.max(0, this.quietMs - (Date.now() - this.started));
   }
 
