@@ -135,6 +135,7 @@ export const DescribeColumn = z.object({
   q1: Stat,
   median: Stat,
   q3: Stat, // quartiles by linear interpolation (quantile_cont)
+  non_finite: z.number().int().min(0).optional(), // ±Infinity and NaN: in count, left out of min…q3 and the histogram
   top: z.array(z.object({ value: Value, count: z.number() })).optional(), // text and boolean columns
   suppressed: z.boolean().optional(), // fewer values than the data owner's minimum group size
 });

@@ -1,7 +1,7 @@
 // describe: per-column counts, range, moments, quartiles, top values and histograms, all computed in DuckDB.
 import type { ColumnInfo, DescribeColumn, DescribeResult, Histogram } from '@simpul/protocol';
 import { checkAborted } from './errors.ts';
-import { Sql, column, count, num, quoteIdent, stepper, suppress, value } from './sql.ts';
+import { Sql, asDouble, column, count, num, quoteIdent, stepper, suppress, value } from './sql.ts';
 import type { SpecOf, SqlSource } from './types.ts';
 
 const STATS_CHUNK = 40; // columns per statistics query
@@ -21,10 +21,10 @@ function statsSql(src: SqlSource, cols: ColumnInfo[]): { text: string; params: u
       outer.push(`${a}_d`);
     }
     if (c.kind === 'number') {
-      const d = `${q}::DOUBLE`;
+      const d = asDouble(c); // finite values only: ±Infinity and NaN are counted apart
       inner.push(`min(${d}) AS ${a}_min`, `max(${d}) AS ${a}_max`, `avg(${d}) AS ${a}_mean`, `stddev_samp(${d}) AS ${a}_sd`);
-      inner.push(`quantile_cont(${d}, [0.25, 0.5, 0.75]) AS ${a}_q`);
-      outer.push(`${a}_min`, `${a}_max`, `${a}_mean`, `${a}_sd`, `${a}_q[1] AS ${a}_q1`, `${a}_q[2] AS ${a}_q2`, `${a}_q[3] AS ${a}_q3`);
+      inner.push(`quantile_cont(${d}, [0.25, 0.5, 0.75]) AS ${a}_q`, `count(${q}) - count(${d}) AS ${a}_nf`);
+      outer.push(`${a}_min`, `${a}_max`, `${a}_mean`, `${a}_sd`, `${a}_q[1] AS ${a}_q1`, `${a}_q[2] AS ${a}_q2`, `${a}_q[3] AS ${a}_q3`, `${a}_nf`);
     } else if (c.kind === 'string' || c.kind === 'boolean') {
       inner.push(`min(${q}) AS ${a}_min`, `max(${q}) AS ${a}_max`);
       outer.push(`${a}_min`, `${a}_max`);
@@ -54,6 +54,7 @@ function columnStats(c: ColumnInfo, i: number, row: Record<string, unknown>): De
     q1: num(row[`${a}_q1`]),
     median: num(row[`${a}_q2`]),
     q3: num(row[`${a}_q3`]),
+    ...(count(row[`${a}_nf`]) > 0 ? { non_finite: count(row[`${a}_nf`]) } : {}),
   };
 }
 
@@ -74,7 +75,7 @@ async function histograms(src: SqlSource, items: { col: ColumnInfo; stats: Descr
       const bins = edges.length - 1;
       const min = edges[0];
       const w = bins === 1 ? 1 : (edges[bins] - min) / bins;
-      const x = `${quoteIdent(col.name)}::DOUBLE`;
+      const x = asDouble(col);
       // least() skips NULLs (least(NULL, 9) is 9), so missing values must stay out explicitly.
       return `CASE WHEN ${x} IS NOT NULL THEN least(floor((${x} - ${sql.bind(min, 'DOUBLE')}) / ${sql.bind(w, 'DOUBLE')}), ${bins - 1})::INTEGER END AS h${i}`;
     });
@@ -103,7 +104,7 @@ async function topValues(src: SqlSource, col: ColumnInfo, top: number): Promise<
   return rows.map((r) => ({ value: value(r.v), count: count(r.n) }));
 }
 
-function suppressed(s: DescribeColumn): DescribeColumn {
+function suppressed({ non_finite: _counted, ...s }: DescribeColumn): DescribeColumn {
   return { ...s, count: null, nulls: null, distinct: null, min: null, max: null, mean: null, sd: null, q1: null, median: null, q3: null, suppressed: true };
 }
 

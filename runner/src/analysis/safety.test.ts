@@ -103,5 +103,40 @@ test('an aborted task stops with an AbortError, before or between steps', async 
   }
 });
 
+test('±Infinity and NaN count as values but stay out of statistics and models, which use the finite rows', async () => {
+  const f = join(tmp.dir, 'inf.csv');
+  writeFileSync(f, ['x,y', '1,2', '2,4.5', '3,6', '4,8.5', 'inf,1', '-inf,2', 'nan,3', '5,'].join('\n') + '\n');
+  const src = await openTestSource(f);
+  try {
+    assert.is(src.columns.find((c) => c.name === 'x')?.type, 'DOUBLE');
+    const d = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'describe', columns: ['x'], bins: 4 }))) as DescribeResult;
+    const x = d.columns[0];
+    assert.equal([x.count, x.nulls, x.non_finite, x.min, x.max, x.mean], [8, 0, 3, 1, 5, 3]);
+    assert.is(x.sd, Math.sqrt(2.5));
+    assert.equal(d.charts.histograms[0].edges, [1, 2, 3, 4, 5]);
+    assert.is(d.charts.histograms[0].counts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0), 5, 'the five finite values, in bins');
+    const lr = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'linear_regression', target: 'y', features: ['x'] }))) as { rows_used: number };
+    assert.is(lr.rows_used, 4, 'rows with a non-finite or missing value are left out, like missing ones');
+    const c = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'correlation', columns: ['x', 'y'] }))) as { rows_used: number };
+    assert.is(c.rows_used, 4);
+  } finally {
+    src.close();
+  }
+});
+
+test('numbers beyond 64-bit integers (1e20 …) are described, histogram edges and all', async () => {
+  const f = join(tmp.dir, 'huge.csv');
+  writeFileSync(f, ['v', ...[1, 2, 3, 4].map((i) => `${i}00000000000000000000.0`)].join('\n') + '\n');
+  const src = await openTestSource(f);
+  try {
+    const d = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'describe', bins: 3 }))) as DescribeResult;
+    assert.equal([d.columns[0].min, d.columns[0].max], [1e20, 4e20]);
+    assert.equal(d.charts.histograms[0].edges, [1e20, 2e20, 3e20, 4e20]);
+    assert.equal(d.charts.histograms[0].counts, [1, 1, 2]);
+  } finally {
+    src.close();
+  }
+});
+
 test.after(() => tmp.cleanup());
 test.run();

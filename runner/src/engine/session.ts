@@ -1,5 +1,5 @@
 // One task's DuckDB connection: parameterised queries, cells converted in chunks, interrupted on abort.
-import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { Cell, ColumnInfo } from '@simpul/protocol';
 import { TaskFailure, errorMessage } from '../errors.ts';
 import { cellConverter, kindOf } from './cells.ts';
@@ -11,6 +11,15 @@ export interface Rows {
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Parameter types where the driver's guess is wrong: it binds every whole JS number as an integer, and one beyond 2^53
+ * (5e21, 1e300) may not fit a 64-bit integer; such a number is a double in JS, and is bound as one.
+ */
+export function paramTypes(params: readonly BindValue[]): (DuckDBType | undefined)[] | undefined {
+  const huge = (v: BindValue) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v);
+  return params.some(huge) ? params.map((v) => (huge(v) ? DOUBLE : undefined)) : undefined;
+}
 
 export class Session {
   private readonly onAbort = () => this.conn.interrupt();
@@ -26,7 +35,7 @@ export class Session {
   async query(sql: string, params: readonly BindValue[] = []): Promise<Rows> {
     this.signal.throwIfAborted();
     try {
-      const result = await this.conn.run(sql, [...params] as DuckDBValue[]);
+      const result = await this.conn.run(sql, [...params] as DuckDBValue[], paramTypes(params) as DuckDBType[] | undefined);
       const names = result.columnNames();
       const types = result.columnTypes();
       const converters = types.map((t) => cellConverter(t));

@@ -39,7 +39,7 @@ export const duckdb: Dialect = {
     const ph = bind(v);
     switch (col.kind) {
       case 'number':
-        if (typeof v === 'number') return ph; // bound as DOUBLE; DuckDB compares numerically
+        if (typeof v === 'number') return ph; // bound as a number (session.ts picks its type); DuckDB compares numerically
         return INTEGER_TEXT.test(String(v).trim()) && isIntegerType(col.type) ? `CAST(${ph} AS HUGEINT)` : `CAST(${ph} AS DOUBLE)`;
       case 'string':
         return `CAST(${ph} AS VARCHAR)`;
