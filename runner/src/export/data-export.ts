@@ -17,11 +17,26 @@ const COPY_OPTIONS = {
 
 const selectList = (cols: ColumnInfo[]) => cols.map((c) => quoteIdent(c.name)).join(', ');
 
+/**
+ * JSON has no Infinity or NaN (DuckDB would write them bare, and no JSON parser reads the file): a floating-point column
+ * writes them as the strings "Infinity", "-Infinity" and "NaN", as ops 100 and 200 return them.
+ */
+function jsonSelectList(cols: ColumnInfo[]): string {
+  return cols
+    .map((c) => {
+      const q = quoteIdent(c.name);
+      if (!/^(DOUBLE|FLOAT|REAL|FLOAT4|FLOAT8)$/.test(c.type)) return q;
+      return `CASE WHEN ${q} IS NULL OR isfinite(${q}) THEN to_json(${q}) WHEN isnan(${q}) THEN '"NaN"'::JSON WHEN ${q} > 0 THEN '"Infinity"'::JSON ELSE '"-Infinity"'::JSON END AS ${q}`;
+    })
+    .join(', ');
+}
+
 /** DuckDB writes the file itself (streaming, larger than memory); filter values stay bound parameters. */
 export async function copyRows(src: SqlSource, cols: ColumnInfo[], format: keyof typeof COPY_OPTIONS, outPath: string): Promise<number> {
   const sql = new Sql(src);
+  const select = format === 'json' ? jsonSelectList(cols) : selectList(cols);
   // COPY takes the target only as a literal; the path is the runner's own, never the analyst's.
-  const text = `COPY (SELECT * FROM ${sql.from(selectList(cols))}) TO ${sqlString(outPath)} (${COPY_OPTIONS[format]})`;
+  const text = `COPY (SELECT * FROM ${sql.from(select)}) TO ${sqlString(outPath)} (${COPY_OPTIONS[format]})`;
   const rows = await src.query(text, sql.params);
   return count(rows[0]?.Count ?? rows[0]?.count);
 }

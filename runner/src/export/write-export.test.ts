@@ -63,6 +63,26 @@ for (const format of ['csv', 'parquet', 'json'] as const) {
   });
 }
 
+test('a json export is JSON: infinities and NaN as the strings the rows API gives, every other value as it is', async () => {
+  const csv = join(tmp.dir, 'inf.csv');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(csv, 'id,x,n\n1,1.5,7\n2,inf,8\n3,-inf,9\n4,nan,10\n5,,11\n');
+  const src = await openTestSource(csv, { dataset: 'inf' });
+  const path = join(tmp.dir, 'inf.json');
+  try {
+    await writeExport(src, ExportParams.parse({ dataset: 'inf', format: 'json' }), path);
+  } finally {
+    src.close();
+  }
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')), [
+    { id: 1, x: 1.5, n: 7 },
+    { id: 2, x: 'Infinity', n: 8 },
+    { id: 3, x: '-Infinity', n: 9 },
+    { id: 4, x: 'NaN', n: 10 },
+    { id: 5, x: null, n: 11 },
+  ]);
+});
+
 test('a column selection and a value that tries to break out of its quotes', async () => {
   const evil = { sql: '"weather" = $1', params: ["rain' OR '1'='1"] };
   const { out, path } = await exportOf({ dataset: 'seattle', format: 'csv', columns: ['date', 'wind'] }, 'evil.csv', evil);
