@@ -34,6 +34,7 @@ export function invalidInput(what: string, error: z.ZodError): HubError {
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
   return badRequest(`${what}${first ? `: ${first.path ? `${first.path}: ` : ''}${first.message}${more}` : ''}`, problems);
 }
+
 export const unauthorized = (message = 'missing or invalid credentials: send "Authorization: Bearer <token>" or log in') =>
   new HubError('unauthorized', 401, message);
 export const forbidden = (message: string) => new HubError('forbidden', 403, message);

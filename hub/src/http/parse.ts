@@ -1,4 +1,4 @@
-// Every body and query is parsed with the protocol's schemas; anything else is a 400 with the zod issues.
+// Every body and query is parsed with the protocol's schemas; anything else is a 400 that names each problem and its place.
 import type { z } from 'zod';
 import { badRequest, invalidInput as invalid } from '../errors.ts';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.ts';
