@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launch, logIn, newPage, shot } from '../lib/browser.ts';
 import { bigCsv, PATIENTS_CSV, readCsv } from '../lib/data.ts';
 import { ADMIN_PASSWORD, HubProc } from '../lib/hub.ts';
+import { HeldTable } from '../lib/pg-held.ts';
 import { RunnerProc } from '../lib/runner.ts';
 
 const t = suite('web journeys');
@@ -16,10 +17,12 @@ let hub: HubProc;
 let runner: RunnerProc;
 let spare: RunnerProc;
 let browser: Browser;
+let held: HeldTable; // a table whose tasks run until the test lets go (pg-held.ts)
 
 t.before(async () => {
   hub = await HubProc.start();
-  runner = await RunnerProc.start(hub, { name: 'main-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }, { name: 'big', path: await bigCsv() }] });
+  held = await HeldTable.create('simpul_web');
+  runner = await RunnerProc.start(hub, { name: 'main-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }, { name: 'big', path: await bigCsv() }, held.dataset()] });
   spare = await RunnerProc.start(hub, { name: 'spare-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }] });
   browser = await launch();
 });
@@ -28,6 +31,7 @@ t.after(async () => {
   await runner?.stop();
   await spare?.stop();
   await hub?.stop();
+  await held?.drop();
 });
 
 async function start(width = 1280): Promise<{ page: Page; errors: string[] }> {
@@ -128,15 +132,20 @@ t('op 400: export CSV, download it, the bytes are the data', async () => {
 
 t('cancel a running task from the tasks list', async () => {
   const { page } = await start();
-  const c = await hub.api.post('/api/v1/tasks', { runner_id: await runner.id(), op: 200, params: { dataset: 'big', where: { column: 's', op: 'contains', value: 'e' }, order_by: [{ column: 's', direction: 'desc' }], limit: 5 } });
-  await hub.api.waitTask(c.body.task_id, ['running']);
-  await page.goto(hub.url + '/tasks');
-  const row = page.locator(`[data-testid=task-row][data-task-id="${c.body.task_id}"]`);
-  await row.waitFor();
-  await shot(page, 'tasks-1280');
-  await row.locator('[data-testid=cancel-task]').click();
-  await row.locator('[data-testid=task-row-status]').filter({ hasText: 'canceled' }).waitFor({ timeout: 30_000 });
-  assert.is((await hub.api.task(c.body.task_id)).status, 'canceled');
+  const lock = await held.hold();
+  try {
+    const c = await hub.api.post('/api/v1/tasks', { runner_id: await runner.id(), op: 200, params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 } });
+    await hub.api.waitTask(c.body.task_id, ['running']);
+    await page.goto(hub.url + '/tasks');
+    const row = page.locator(`[data-testid=task-row][data-task-id="${c.body.task_id}"]`);
+    await row.waitFor();
+    await shot(page, 'tasks-1280');
+    await row.locator('[data-testid=cancel-task]').click();
+    await row.locator('[data-testid=task-row-status]').filter({ hasText: 'canceled' }).waitFor({ timeout: 30_000 });
+    assert.is((await hub.api.task(c.body.task_id)).status, 'canceled');
+  } finally {
+    await lock.release();
+  }
 });
 
 t('a runner going offline flips its status live', async () => {

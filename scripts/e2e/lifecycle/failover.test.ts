@@ -1,22 +1,24 @@
 // Runner death mid-task: SIGKILL moves the task to another runner; SIGSTOP past the lease fences the late runner out.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bigCsv } from '../../lib/data.ts';
 import { HubProc } from '../../lib/hub.ts';
+import { HeldTable } from '../../lib/pg-held.ts';
 import { waitFor } from '../../lib/procs.ts';
 import { RunnerProc } from '../../lib/runner.ts';
 
-// A filter that scans and sorts a few million rows: long enough to act on while it runs.
-const slowTask = { op: 200, params: { dataset: 'big', where: { column: 's', op: 'contains', value: 'a' }, order_by: [{ column: 's', direction: 'desc' }], limit: 5 } };
+// A filter on a table the test locks: its query waits inside PostgreSQL until the test lets go, so the task is still
+// running when its runner is killed or frozen, however fast the machine (pg-held.ts).
+const slowTask = { op: 200, params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 } };
 
 const kill = suite('SIGKILL a runner mid-task');
 let hub: HubProc;
+let held: HeldTable;
 const runners: RunnerProc[] = [];
 
 kill.before(async () => {
-  const big = await bigCsv();
+  held = await HeldTable.create('simpul_failover');
   hub = await HubProc.start();
-  for (const name of ['a', 'b']) runners.push(await RunnerProc.start(hub, { name: `kill-${name}`, datasets: [{ name: 'big', path: big }] }));
+  for (const name of ['a', 'b']) runners.push(await RunnerProc.start(hub, { name: `kill-${name}`, datasets: [held.dataset()] }));
 });
 kill.after(async () => {
   for (const r of runners) await r.stop();
@@ -24,15 +26,20 @@ kill.after(async () => {
 });
 
 kill('another runner finishes the task, on attempt 2, with one stored result', async () => {
+  const lock = await held.hold();
   const c = await hub.api.post('/api/v1/tasks', slowTask);
   assert.is(c.status, 201);
   const running = await hub.api.waitTask(c.body.task_id, ['running', 'succeeded']);
   assert.is(running.status, 'running', 'the task should still be running when its runner is killed');
+  await lock.blocked();
   let victim: RunnerProc | undefined;
   for (const r of runners) if ((await r.id()) === running.runner_id) victim = r;
   assert.ok(victim, 'one of the runners holds the task');
   const victimId = await victim!.id();
   await victim!.kill9();
+  // Attempt 2 is leased to the other runner once the lease runs out; then the table is let go.
+  await waitFor(async () => (await hub.api.task(c.body.task_id)).attempt === 2, 'the task to be leased again', 60_000, 100);
+  await lock.release();
 
   const done = await hub.api.waitTask(c.body.task_id, ['succeeded', 'failed', 'canceled'], 90_000);
   assert.is(done.status, 'succeeded', JSON.stringify(done.error));
@@ -55,27 +62,31 @@ let frozen: RunnerProc;
 let rescuer: RunnerProc | undefined;
 
 stop.before(async () => {
-  const big = await bigCsv();
   hub2 = await HubProc.start({ env: { SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '3' } });
-  frozen = await RunnerProc.start(hub2, { name: 'frozen', datasets: [{ name: 'big', path: big }] });
+  frozen = await RunnerProc.start(hub2, { name: 'frozen', datasets: [held.dataset()] });
 });
 stop.after(async () => {
   frozen?.proc.signal('SIGCONT');
   await frozen?.stop();
   await rescuer?.stop();
   await hub2?.stop();
+  await held?.drop();
 });
 
 stop('the late runner is fenced out and the other runner\'s result stands', async () => {
+  const lock = await held.hold();
   const c = await hub2.api.post('/api/v1/tasks', slowTask);
   const running = await hub2.api.waitTask(c.body.task_id, ['running', 'succeeded']);
   assert.is(running.status, 'running');
+  await lock.blocked();
   const frozenId = await frozen.id();
   assert.is(running.runner_id, frozenId);
   frozen.proc.signal('SIGSTOP');
   // Its lease runs out while it is frozen; the task goes back to the queue.
   await waitFor(async () => (await hub2.api.task(c.body.task_id)).status === 'queued' || (await hub2.api.task(c.body.task_id)).attempt > 1, 'the lease to expire', 30_000, 100);
-  rescuer = await RunnerProc.start(hub2, { name: 'rescuer', datasets: [{ name: 'big', path: await bigCsv() }] });
+  // Let go of the table (a runner opening it counts its rows, which the lock would hold up too), then bring a rescuer.
+  await lock.release();
+  rescuer = await RunnerProc.start(hub2, { name: 'rescuer', datasets: [held.dataset()] });
   const done = await hub2.api.waitTask(c.body.task_id, ['succeeded', 'failed', 'canceled'], 90_000);
   assert.is(done.status, 'succeeded');
   assert.is(done.runner_id, await rescuer.id());
