@@ -37,6 +37,36 @@ test("the built app's security headers: a script policy without inline scripts, 
   assert.match(script, /'sha256-/, "SvelteKit's one inline script is allowed by its hash");
   assert.match(csp, /frame-ancestors 'none'/);
   assert.is(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.is(res.headers.get('cross-origin-opener-policy'), 'same-origin', 'on a trustworthy origin (loopback here)');
+});
+
+test('Copy curl copies the request: on this page (Clipboard API) and on a plain-HTTP address, where that API is missing', async () => {
+  // simpul.test resolves to this machine but is no "localhost": a page there is not a secure context, like a hub on a LAN.
+  const port = new URL(hub.url).port;
+  const lan = await launch(['--host-resolver-rules=MAP simpul.test 127.0.0.1']);
+  try {
+    for (const base of [hub.url, `http://simpul.test:${port}`]) {
+      const { page, errors } = await newPage(lan);
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hub.url }); // only a secure origin may have them
+      await logIn(page, base, 'admin', ADMIN_PASSWORD);
+      await page.goto(`${base}/new`);
+      await page.getByLabel('Dataset').selectOption({ label: 'patients on web-runner' });
+      const secure = await page.evaluate<boolean>('window.isSecureContext');
+      assert.is(secure, base === hub.url, `${base}: secure context`);
+      await page.getByRole('button', { name: 'Copy curl' }).click();
+      await page.getByRole('button', { name: 'Copied' }).waitFor();
+      const curl = await page.locator('[data-testid=curl-command]').innerText();
+      // Read back through a secure page of the same browser context when this one may not read the clipboard itself.
+      const reader = secure ? page : await page.context().newPage();
+      if (!secure) await reader.goto(`${hub.url}/login`);
+      assert.is(await reader.evaluate<string>('navigator.clipboard.readText()'), curl, `${base}: the clipboard holds the curl line`);
+      assert.match(curl, new RegExp(`^curl -sS -X POST '${base}/api/v1/tasks'`));
+      assert.equal(errors.filter((e) => !benign(e)), [], `${base}: no console errors (no COOP header where browsers ignore it)`);
+      await page.context().close();
+    }
+  } finally {
+    await lan.close();
+  }
 });
 
 test('log in, submit a filter, see the result rows', async () => {

@@ -6,11 +6,12 @@ import { ROOT } from './procs.ts';
 
 export const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 
-export async function launch(): Promise<Browser> {
+/** Chromium, headless; `extraArgs` adds command-line switches (e.g. host resolver rules). */
+export async function launch(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

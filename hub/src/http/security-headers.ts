@@ -10,6 +10,8 @@ const FALLBACK_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'u
 /** API replies are data, never pages: nothing in them may run or be framed. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 const HSTS = 'max-age=15552000'; // 180 days; no includeSubDomains: the hub may share a domain with other sites
+/** Host headers of the machine itself, which browsers treat as a secure context even over plain HTTP. */
+const LOOPBACK_HOST = /^(localhost|[^:]+\.localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 
 /**
  * The build's `<meta http-equiv="content-security-policy">` carries the hashes of SvelteKit's inline scripts, which
@@ -48,7 +50,9 @@ export function securityHeaders(hub: HubContext): MiddlewareHandler<HubEnv> {
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('Referrer-Policy', 'no-referrer');
     h.set('X-Frame-Options', 'DENY');
-    h.set('Cross-Origin-Opener-Policy', 'same-origin');
+    // Browsers honour COOP only on trustworthy origins and complain in the console about it elsewhere (a hub reached over
+    // plain HTTP on a LAN): it goes where it can take effect.
+    if (tls || c.req.header('x-forwarded-proto') === 'https' || LOOPBACK_HOST.test(c.req.header('host') ?? '')) h.set('Cross-Origin-Opener-Policy', 'same-origin');
     if (tls) h.set('Strict-Transport-Security', HSTS);
   };
 }
