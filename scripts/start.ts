@@ -68,11 +68,21 @@ run('hub', 'hub/src/main.ts', [], {
   SIMPUL_ENROLLMENT_KEY: enrollmentKey,
 });
 
+/** This hub answering (its health reply), not some other program on the port. */
+async function hubAnswers(): Promise<boolean> {
+  try {
+    const r = await fetch(`${url}/healthz`);
+    const body = (await r.json()) as { status?: unknown; protocol_version?: unknown };
+    return r.ok && body.status === 'ok' && typeof body.protocol_version === 'number';
+  } catch {
+    return false;
+  }
+}
+
 // Wait for the hub, then start the demo runner next to the bundled data.
 const deadline = Date.now() + 60_000;
 for (;;) {
-  const r = await fetch(`${url}/api/v1/auth/me`).catch(() => undefined);
-  if (r) break;
+  if (await hubAnswers()) break;
   if (Date.now() > deadline || stopping) {
     console.error(`The hub did not answer on ${url} within 60 s.`);
     shutdown(1);

@@ -48,6 +48,17 @@ test('first start generates and prints the admin password and the enrolment key 
   assert.is(await second.exited, 0);
 });
 
+test('a port in use: the hub says so and what to do, exit 1, no stack trace', async (c) => {
+  const first = await startHubProcess({ SIMPUL_DATA_DIR: c.dir, SIMPUL_PORT: '0' });
+  c.procs.push(first);
+  const port = new URL(first.url).port;
+  const e = await startHubProcess({ SIMPUL_DATA_DIR: tempDir(), SIMPUL_PORT: port }).catch((x: Error) => x);
+  assert.instance(e, Error);
+  assert.match((e as Error).message, /hub exited with 1 before starting/);
+  assert.match((e as Error).message, new RegExp(`hub failed to start: port ${port} on 127\\.0\\.0\\.1 is in use by another program \\(or another Simpul hub\\)\\. Stop that program, or choose another port: SIMPUL_PORT=`));
+  assert.not.match((e as Error).message, /at Server\./, 'no stack trace');
+});
+
 test('SIGTERM answers parked long-polls empty and exits 0', async (c) => {
   const hub = await startHubProcess({ SIMPUL_DATA_DIR: c.dir, SIMPUL_PORT: '0', SIMPUL_ENROLLMENT_KEY: 'key-12345678', SIMPUL_ADMIN_PASSWORD: 'pw' });
   c.procs.push(hub);

@@ -50,6 +50,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES') {
+    const where = `port ${e.port ?? process.env.SIMPUL_PORT ?? 8080} on ${e.address ?? process.env.SIMPUL_HOST ?? '127.0.0.1'}`;
+    const why = e.code === 'EADDRINUSE' ? 'is in use by another program (or another Simpul hub)' : 'may not be used by this user';
+    process.stderr.write(`hub failed to start: ${where} ${why}. Stop that program, or choose another port: SIMPUL_PORT=8081\n`);
+    process.exit(1);
+  }
   process.stderr.write(`hub failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
