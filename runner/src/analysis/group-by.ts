@@ -1,7 +1,7 @@
 // group_by: row counts and aggregates per group, with groups smaller than the data owner's k suppressed inside DuckDB.
 import type { Aggregate, ColumnInfo, GroupByResult } from '@simpul/protocol';
 import { checkAborted } from './errors.ts';
-import { Sql, column, count, numericColumn, quoteIdent, stepper, value } from './sql.ts';
+import { Sql, asDouble, column, count, numericColumn, quoteIdent, stepper, value } from './sql.ts';
 import type { SpecOf, SqlSource } from './types.ts';
 
 /** Keys and min/max travel as JSON scalars: dates and other types as their text. */
@@ -13,10 +13,10 @@ function aggregateSql(src: SqlSource, a: Aggregate): string {
   const name = a.column as string; // the protocol requires a column for every other aggregate
   if (a.fn === 'min' || a.fn === 'max') {
     const c = column(src, name);
-    return scalar(c, `${a.fn}(${quoteIdent(c.name)})`);
+    return c.kind === 'number' ? `${a.fn}(${asDouble(c)})` : scalar(c, `${a.fn}(${quoteIdent(c.name)})`);
   }
   const c = numericColumn(src, name, `${a.fn} column`);
-  const x = `${quoteIdent(c.name)}::DOUBLE`;
+  const x = asDouble(c); // finite values: ±Infinity and NaN read as missing
   return a.fn === 'sum' ? `sum(${x})` : a.fn === 'mean' ? `avg(${x})` : `median(${x})`;
 }
 

@@ -105,7 +105,7 @@ test('an aborted task stops with an AbortError, before or between steps', async 
 
 test('±Infinity and NaN count as values but stay out of statistics and models, which use the finite rows', async () => {
   const f = join(tmp.dir, 'inf.csv');
-  writeFileSync(f, ['x,y', '1,2', '2,4.5', '3,6', '4,8.5', 'inf,1', '-inf,2', 'nan,3', '5,'].join('\n') + '\n');
+  writeFileSync(f, ['x,y,one', '1,2,a', '2,4.5,a', '3,6,a', '4,8.5,a', 'inf,1,a', '-inf,2,a', 'nan,3,a', '5,,a'].join('\n') + '\n');
   const src = await openTestSource(f);
   try {
     assert.is(src.columns.find((c) => c.name === 'x')?.type, 'DOUBLE');
@@ -119,6 +119,8 @@ test('±Infinity and NaN count as values but stay out of statistics and models, 
     assert.is(lr.rows_used, 4, 'rows with a non-finite or missing value are left out, like missing ones');
     const c = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'correlation', columns: ['x', 'y'] }))) as { rows_used: number };
     assert.is(c.rows_used, 4);
+    const g = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'group_by', group_by: ['one'], aggregates: [{ fn: 'count', column: 'x' }, { fn: 'sum', column: 'x' }, { fn: 'mean', column: 'x' }, { fn: 'min', column: 'x' }, { fn: 'max', column: 'x' }] }))) as GroupByResult;
+    assert.equal(g.groups[0].values, [8, 15, 3, 1, 5], 'count counts every value; sum, mean, min and max the finite ones');
   } finally {
     src.close();
   }
