@@ -6,6 +6,8 @@ import {
   type DuckDBType,
   DuckDBTypeId,
   type DuckDBValue,
+  type DuckDBValueConverter,
+  type Json,
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import type { Cell, ColumnKind } from '@simpul/protocol';
@@ -55,9 +57,12 @@ function timestampCell(v: DuckDBValue): Cell {
   return s.replace(' ', 'T').replace(/\+00(:00)?$/, 'Z');
 }
 
+/** DuckDB's JSON conversion, but a 64-bit integer inside a list or struct that fits a double exactly stays a number. */
+const nestedJson: DuckDBValueConverter<Json> = (v, type, conv) => (typeof v === 'bigint' ? bigintCell(v) : JsonDuckDBValueConverter(v, type, conv));
+
 function nested(type: DuckDBType): CellConverter {
   // Lists, structs, maps: the JSON text of the value, so a cell stays a scalar.
-  return (v) => JSON.stringify(JsonDuckDBValueConverter(v, type, JsonDuckDBValueConverter));
+  return (v) => JSON.stringify(nestedJson(v, type, nestedJson));
 }
 
 /** A converter for one column of the given type. */

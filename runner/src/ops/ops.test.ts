@@ -157,6 +157,9 @@ test('cells: HUGEINT and UBIGINT beyond 2^53 stay exact as strings', async () =>
   try {
     const r = await db.query('SELECT 12345678901234567890::HUGEINT, 18446744073709551615::UBIGINT, -5::HUGEINT');
     assert.equal(r.rows[0], ['12345678901234567890', '18446744073709551615', -5]);
+    // Inside lists and structs too: a 64-bit integer that fits a double is a number, a bigger one exact text.
+    const n = await db.query("SELECT [1::BIGINT, 9007199254740993::BIGINT], {'age': 25::BIGINT, 'name': 'u0'}");
+    assert.equal(n.rows[0], ['[1,"9007199254740993"]', '{"age":25,"name":"u0"}']);
   } finally {
     db.close();
   }
