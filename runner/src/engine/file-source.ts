@@ -107,6 +107,23 @@ async function pinnedCsvSource(conn: DuckDBConnection, d: FileDatasetConfig): Pr
   return `read_csv(${sqlString(d.path)}, ${opts.join(', ')})`;
 }
 
+/**
+ * A JSON key whose values are of mixed kinds (1 in one record, "two" in another) is read as DuckDB's JSON type: its
+ * strings would keep their quotes ("\"two\""), so filters and statistics would not find `two`. Such a column reads as
+ * text: a string value unquoted, any other value (number, true, an object) as its JSON text.
+ */
+async function jsonSelectList(conn: DuckDBConnection, source: string): Promise<string> {
+  const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+  const cols = described.getRowObjectsJson() as { column_name: string; column_type: string }[];
+  if (!cols.some((c) => c.column_type === 'JSON')) return '*';
+  return cols
+    .map(({ column_name: name, column_type: type }) => {
+      const q = quoteIdent(name);
+      return type === 'JSON' ? `CASE WHEN json_type(${q}) = 'VARCHAR' THEN ${q} ->> '$' ELSE CAST(${q} AS VARCHAR) END AS ${q}` : q;
+    })
+    .join(', ');
+}
+
 /** Creates the dataset's view and reads its schema and row count. */
 export async function openFileDataset(d: FileDatasetConfig, env: SourceEnv): Promise<DatasetCore> {
   const view = quoteIdent(d.name);
@@ -123,7 +140,9 @@ export async function openFileDataset(d: FileDatasetConfig, env: SourceEnv): Pro
       throw e;
     }
   }
-  await env.conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${sourceSql(d, patternsOf(d.path, d.format))}`);
+  const source = sourceSql(d, patternsOf(d.path, d.format));
+  const select = d.format === 'json' || d.format === 'ndjson' ? await jsonSelectList(env.conn, source) : '*';
+  await env.conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${select} FROM ${source}`);
   const probed = await probeView(env.conn, view);
   checkOverrides(d, probed.columns.map((c) => c.name));
   return viewCore(d.name, view, probed);

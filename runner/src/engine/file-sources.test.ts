@@ -47,6 +47,8 @@ test.before(async () => {
   // Codes that inference reads as numbers, and a headerless semicolon file.
   writeFileSync(join(dir.path, 'codes.csv'), 'code,amount,day\n7,10,2024-01-31\n42,20,2024-02-29\n100,30,2024-03-01\n');
   writeFileSync(join(dir.path, 'raw.txt'), '007;1,5\n042;2,5\n');
+  // A JSON export whose records disagree on a key's kind: id 1, "B-2", 3.5; and an object in another key.
+  writeFileSync(join(dir.path, 'mixed.json'), JSON.stringify([{ id: 1, tag: 'x', meta: { a: 1 } }, { id: 'B-2', tag: 'y', meta: 7 }, { id: 3.5, tag: null, meta: null }]));
   // A European export: semicolons, decimal commas, NA for a missing value (and "-" for one more).
   writeFileSync(join(dir.path, 'eu.csv'), 'id;weight;site\n1;70,5;east\n2;NA;-\n3;81,25;\n');
   mkdirSync(join(dir.path, 'codes'));
@@ -67,6 +69,7 @@ test.before(async () => {
   - { name: typo, path: codes.csv, columns: { cod: VARCHAR } }
   - { name: eu, path: eu.csv, decimal_separator: ",", null_values: [NA, "-"] }
   - { name: eu-plain, path: eu.csv }
+  - { name: mixed, path: mixed.json }
 `,
   );
   engine = await openEngine(loadConfig({ configPath: config, env: {} }).datasets);
@@ -121,6 +124,14 @@ test('csv: decimal commas read as numbers, and the owner says which texts are mi
   assert.equal(all.rows, [[1, 70.5, 'east'], [2, null, null], [3, 81.25, '']]);
   assert.is((await filter(engine, 'eu', { column: 'weight', op: '>', value: 75 })).matched_rows, 1, 'compared as numbers');
   assert.is((await filter(engine, 'eu', { column: 'weight', op: 'is_null' })).matched_rows, 1);
+});
+
+test('json: a key of mixed kinds reads as text, strings without their quotes, so filters find them', async () => {
+  const info = engine.datasets().find((d) => d.name === 'mixed')!;
+  assert.equal(info.columns.map((c) => `${c.name}:${c.type}:${c.kind}`), ['id:VARCHAR:string', 'tag:VARCHAR:string', 'meta:VARCHAR:string']);
+  const all = await fetch(engine, 'mixed');
+  assert.equal(all.rows, [['1', 'x', '{"a":1}'], ['B-2', 'y', '7'], ['3.5', null, null]]);
+  assert.is((await filter(engine, 'mixed', { column: 'id', op: '=', value: 'B-2' })).matched_rows, 1);
 });
 
 test('csv: an override for a column that does not exist is reported with close names', () => {
