@@ -2,6 +2,7 @@
 export * from './version.ts';
 export * from './errors.ts';
 export * from './issues.ts';
+export * from './names.ts';
 export * from './common.ts';
 export * from './filter.ts';
 export * from './analysis.ts';

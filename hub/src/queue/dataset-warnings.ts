@@ -1,6 +1,6 @@
 // A task for a dataset that no runner serves is still queued (a runner may come and serve it), but whoever created it is
 // told so in the reply's `warnings`, with the names they may have meant: a typo should not wait in silence.
-import type { TaskCreate } from '@simpul/protocol';
+import { closeNames, type TaskCreate } from '@simpul/protocol';
 import type { Db, UserRow } from '../db/schema.ts';
 import { visibleRunners } from '../auth/runner-access.ts';
 import { runnerDatasets } from '../store/views.ts';
@@ -34,31 +34,11 @@ async function serversOf(db: Db, name: string, now: number): Promise<Server[]> {
   return servers;
 }
 
-/** Levenshtein distance, stopping early past `max`. */
-function distance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    if (Math.min(...cur) > max) return max + 1;
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /** Names of datasets this user's runners serve that look like `name` (a typo, another case). */
-async function closeNames(db: Db, user: User, name: string): Promise<string[]> {
+async function servedNamesLike(db: Db, user: User, name: string): Promise<string[]> {
   const rows = await db.selectFrom('runners').select(['id', 'shared', 'datasets']).where('revoked_at', 'is', null).execute();
   const names = new Set((await visibleRunners(db, user, rows)).flatMap((r) => runnerDatasets(r).map((d) => d.name)));
-  const lower = name.toLowerCase();
-  const max = Math.max(1, Math.floor(name.length / 4));
-  return [...names]
-    .map((n) => ({ n, d: n.toLowerCase() === lower ? 0 : distance(lower, n.toLowerCase(), max) }))
-    .filter((x) => x.d <= max)
-    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
-    .slice(0, 3)
-    .map((x) => x.n);
+  return closeNames(name, [...names], 3);
 }
 
 /** What to tell the creator of each task (undefined: nothing): no runner they may use serves its dataset. */
@@ -79,7 +59,7 @@ export async function datasetWarnings(db: Db, user: User, inputs: TaskCreate[], 
     }
     const key = `${t.runner_id ?? ''}\u0000${name}`;
     if (!notes.has(key)) {
-      const close = (await closeNames(db, user, name)).filter((n) => n !== name);
+      const close = (await servedNamesLike(db, user, name)).filter((n) => n !== name);
       const who = t.runner_id !== undefined ? `runner ${t.runner_id} does not serve dataset "${name}"` : `no runner serves dataset "${name}"`;
       const hint = close.length ? `; did you mean ${close.map((n) => `"${n}"`).join(' or ')}?` : '';
       notes.set(key, `${who}: the task waits in the queue until ${t.runner_id !== undefined ? 'it does' : 'one does'} (or is canceled)${hint}`);

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { EXTENSIONS, type FileDatasetConfig, type FileFormat, filesIn, isGlob } from '../dataset-config.ts';
 import type { DatasetCore, SourceEnv } from './datasets.ts';
 import { FileCache } from './file-cache.ts';
-import { closeNames, quoteIdent, sqlString } from './sql.ts';
+import { closeNames } from '@simpul/protocol';
+import { quoteIdent, sqlString } from './sql.ts';
 import { probeView, viewCore } from './view-dataset.ts';
 
 /**
