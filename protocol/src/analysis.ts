@@ -1,6 +1,7 @@
 // op 300 analyses: each one's options (flat fields of the params) and its result, charts included.
 import { z } from 'zod';
 import { ColumnName } from './common.ts';
+import { Disclosure } from './disclosure.ts';
 import { FilterExpr, Scalar } from './filter.ts';
 
 export const AnalysisKind = z.enum(['describe', 'correlation', 'group_by', 'linear_regression', 'logistic_regression', 'kmeans']);
@@ -119,6 +120,7 @@ export type Scatter = z.infer<typeof Scatter>;
 const Common = {
   rows_used: z.number().int().min(0), // rows that passed the filter (and had no nulls where the analysis needs values)
   warnings: z.array(z.string()).optional(),
+  disclosure: Disclosure.optional(), // what the runner's release gate withheld or changed (set whenever a policy applies)
 };
 
 export const DescribeColumn = z.object({
@@ -177,7 +179,8 @@ export const GroupByResult = z.object({
   groups: z.array(GroupRow),
   total_groups: z.number().int().min(0),
   truncated: z.boolean(), // more groups than `limit`
-  suppressed_groups: z.number().int().min(0),
+  suppressed_groups: z.number().int().min(0), // groups smaller than k: left out, keys included
+  suppressed_rows: z.number().int().min(0).optional(), // rows in the left-out groups, rounded
   charts: z.object({ bar: z.object({ labels: z.array(z.string()), values: z.array(Stat), measure: z.string() }) }),
 });
 export type GroupByResult = z.infer<typeof GroupByResult>;

@@ -22,6 +22,8 @@ export const ErrorCode = z.enum([
   'lost', // the runner holding the task vanished max_attempts times
   'canceled',
   'op_failed',
+  'release_denied', // the data owner looked at the result and did not release it
+  'release_expired', // the data owner did not decide within the policy's review_ttl
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

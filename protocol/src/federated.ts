@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { ColumnName, DatasetName, Id, RunnerId } from './common.ts';
 import type { ErrorCode } from './errors.ts';
+import { Disclosure } from './disclosure.ts';
 import { FilterExpr, Scalar } from './filter.ts';
 
 /** A JSON scalar as results carry it (group keys, the positive class). */
@@ -170,6 +171,7 @@ const partial = <S extends FederatedStep, T extends z.ZodRawShape>(step: S, shap
     round: z.number().int().min(1),
     rows: Count, // rows that passed the filter
     warnings: z.array(z.string()).optional(),
+    disclosure: Disclosure.optional(),
     ...shape,
   });
 
@@ -213,7 +215,9 @@ export const HistogramPartial = partial('histogram', { columns: z.array(ColumnBi
 export const GroupsPartial = partial('groups', {
   group_by: z.array(z.string()),
   columns: z.array(z.string()),
-  groups: z.array(GroupCell), // ordered by key
+  groups: z.array(GroupCell), // ordered by key; groups smaller than the site's k are left out, keys included
+  suppressed_groups: z.number().int().min(0).optional(),
+  suppressed_rows: z.number().int().min(0).optional(), // rows in the left-out groups, rounded
 });
 export const CrossprodPartial = partial('crossprod', {
   columns: z.array(z.string()),

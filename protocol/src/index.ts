@@ -5,6 +5,7 @@ export * from './issues.ts';
 export * from './names.ts';
 export * from './common.ts';
 export * from './filter.ts';
+export * from './disclosure.ts';
 export * from './analysis.ts';
 export * from './ops.ts';
 export * from './blobs.ts';

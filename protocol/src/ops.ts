@@ -12,6 +12,7 @@ import {
   LinearRegressionSpec,
   LogisticRegressionSpec,
 } from './analysis.ts';
+import { Disclosure } from './disclosure.ts';
 import { FilterExpr } from './filter.ts';
 import { FederatedPartial, FederatedRoundParams } from './federated.ts';
 
@@ -123,7 +124,8 @@ export const RowsResult = z.object({
   total_rows: z.number().int().min(0), // rows in the dataset
   matched_rows: z.number().int().min(0).optional(), // op 200: rows matching the filter
   offset: z.number().int().min(0).default(0),
-  blob: BlobRef.optional(), // the whole matched result, when it is larger than the inline limit
+  blob: BlobRef.optional(), // the rows of this result as a file, when they are larger than the inline limit
+  disclosure: Disclosure.optional(), // what the runner's release gate withheld or changed (set whenever a policy applies)
 });
 export type RowsResult = z.infer<typeof RowsResult>;
 
@@ -133,7 +135,7 @@ export const FilterResult = RowsResult;
 export type FilterResult = RowsResult;
 
 /** op 400 result: the file, as a blob link. */
-export const ExportResult = BlobRef.extend({ rows: z.number().int().min(0) });
+export const ExportResult = BlobRef.extend({ rows: z.number().int().min(0), disclosure: Disclosure.optional() });
 export type ExportResult = z.infer<typeof ExportResult>;
 
 /** op 300 result too large for the hub's inline limit: its kind and size inline, the whole result as a JSON blob. */
@@ -141,6 +143,7 @@ export const LargeAnalysisResult = z.object({
   analysis: AnalysisKind,
   rows_used: z.number().int().min(0),
   warnings: z.array(z.string()).optional(),
+  disclosure: Disclosure.optional(),
   blob: BlobRef,
 });
 export type LargeAnalysisResult = z.infer<typeof LargeAnalysisResult>;

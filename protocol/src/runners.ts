@@ -1,6 +1,7 @@
 // Runners: registration, heartbeats, what they advertise.
 import { z } from 'zod';
 import { ColumnInfo, ColumnName, DatasetName, Label, RunnerId, TaskId, Timestamp } from './common.ts';
+import { CountRule, DominanceRule, Duration, ReleaseRule } from './disclosure.ts';
 import { OpCode } from './ops.ts';
 
 /** The data owner's rules for one dataset, as the runner advertises them (enforced by the runner). */
@@ -12,6 +13,16 @@ export const DatasetPolicy = z.object({
   hidden_columns: z.array(ColumnName).max(2000).optional(),
   /** Federated studies: false keeps this site's own aggregates out of the per-site breakdown (default true). */
   site_breakdown: z.boolean().optional(),
+  /** Raw rows that may leave per analyst per rolling 24 hours, over all their tasks (ops 100, 200 and 400 of data). */
+  max_rows_per_day: z.number().int().min(0).optional(),
+  /** Counts as they are (default), rounded to `round_base`, or perturbed with cell-key noise. */
+  counts: CountRule.optional(),
+  round_base: z.number().int().min(2).max(1000).optional(), // default 5
+  /** Magnitudes (sums, means) whose top contributors dominate them are withheld. */
+  dominance: DominanceRule.optional(),
+  /** Results wait for the data owner's approval at the runner (`simpul-runner review`). */
+  release: ReleaseRule.optional(),
+  review_ttl: Duration.optional(), // how long a held result waits for a decision (default 7d), then the task fails
 });
 export type DatasetPolicy = z.infer<typeof DatasetPolicy>;
 

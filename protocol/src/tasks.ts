@@ -112,6 +112,7 @@ export const TaskOffer = z.object({
   lease_expires_at: Timestamp,
   timeout_s: z.number().int().min(1),
   request_id: z.string().optional(), // follows the task through hub and runner logs
+  requested_by: z.string().max(200).optional(), // the user who created the task: runners keep per-analyst row budgets
 });
 export type TaskOffer = z.infer<typeof TaskOffer>;
 export const ClaimReply = z.object({ tasks: z.array(TaskOffer) });
@@ -123,6 +124,8 @@ export const TaskProgress = z.object({
   lease_token: z.string().min(1).max(200),
   percent: z.number().min(0).max(100),
   message: z.string().max(500).optional(),
+  /** The runner holds the result for its data owner's review until then: the hub's timeout waits as long. */
+  held_until: Timestamp.optional(),
 });
 export type TaskProgress = z.infer<typeof TaskProgress>;
 /** `canceled: true` tells the runner to abort the task. */
