@@ -50,6 +50,19 @@ export class AuditLog {
     mkdirSync(dirname(path), { recursive: true });
   }
 
+  /** A review decision on a held result: held, approved, denied or expired. */
+  decision(entry: { task_id: string; decision: 'held' | 'approved' | 'denied' | 'expired'; reason?: string }): void {
+    this.append({ at: new Date().toISOString(), hub: this.hub(), review: entry.decision, task_id: entry.task_id, ...(entry.reason ? { reason: entry.reason } : {}) }, entry.task_id);
+  }
+
+  private append(entry: object, taskId: string): void {
+    try {
+      appendFileSync(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    } catch (e) {
+      this.log.error('audit file not written', { path: this.path, error: errorMessage(e), task_id: taskId });
+    }
+  }
+
   /** Appends one line (mode 0600); a write failure is logged, never fatal: the task already ran. */
   record(offer: TaskOffer, startedAt: number, post: ResultPost | null, delivered: boolean): void {
     const json = post?.result === undefined ? null : JSON.stringify(post.result);
@@ -71,10 +84,6 @@ export class AuditLog {
       result_sha256: json === null ? null : sha256(json),
       delivered,
     };
-    try {
-      appendFileSync(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 }); // the mode applies when the file is made
-    } catch (e) {
-      this.log.error('audit file not written', { path: this.path, error: errorMessage(e), task_id: offer.task_id });
-    }
+    this.append(entry, offer.task_id); // the mode applies when the file is made
   }
 }

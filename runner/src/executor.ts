@@ -13,10 +13,19 @@ import {
   type TaskOffer,
   type TaskProgress,
 } from '@simpul/protocol';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { backoffMs, sleep } from './backoff.ts';
 import type { BlobClient } from './blobs/blob-client.ts';
-import { fitResult } from './blobs/large-result.ts';
+import { prepareResult, shipResult } from './blobs/large-result.ts';
 import { DEFAULT_INLINE_RESULT_MAX, taskBlobs } from './blobs/task-blobs.ts';
+import { Gate } from './disclosure/gate.ts';
+import type { HeldStore } from './disclosure/held-store.ts';
+import { AWAITING_RELEASE, awaitDecision, holdNew } from './disclosure/hold.ts';
+import type { RowLedger } from './disclosure/ledger.ts';
+import { type Prepared, canceledPost, failedPost, ownFailure, succeededPost, underLease } from './disclosure/outgoing.ts';
+import type { Released } from './disclosure/released.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Engine } from './engine/engine.ts';
 import { HubError, NetworkError, TaskFailure, errorMessage } from './errors.ts';
@@ -29,7 +38,8 @@ import type { TaskStatus } from './status/file.ts';
 /** How progress and results reach the hub (the link picks socket or HTTP). One attempt each; throws NetworkError or HubError. */
 export interface Reporter {
   progress(msg: TaskProgress): Promise<ProgressReply>;
-  result(msg: ResultPost): Promise<ResultReply>;
+  /** Only what passed the release gate can be posted (a plain ResultPost does not compile here). */
+  result(msg: Released<ResultPost>): Promise<ResultReply>;
   /** Hand a lease back, so that the task runs elsewhere at once. */
   release?(msg: ReleaseRequest): Promise<ReleaseReply>;
 }
@@ -52,11 +62,12 @@ export class TaskStop extends Error {
 
 interface TaskRun {
   offer: TaskOffer;
-  phase: 'queued' | 'running' | 'reporting';
+  phase: 'queued' | 'running' | 'held' | 'reporting'; // held: waiting for the data owner's review, no slot taken
   controller: AbortController;
   stop?: TaskStop;
   progress: ProgressQueue;
   log: Logger;
+  heldUntil?: string; // sent with progress while the result is held for review
 }
 
 export interface ExecutorOptions {
@@ -67,6 +78,8 @@ export interface ExecutorOptions {
   handlers?: { [C in OpCode]: Handler<C> }; // tests may swap in their own
   blobs?: BlobClient; // uploads to the hub's blob store: exports and results over the inline limit
   audit?: AuditLog; // the data owner's local record of every task executed
+  /** The release gate's state: the daily row budget, results held for review, the record-key salt. */
+  disclosure?: { ledger: RowLedger; held: HeldStore; salt: number };
 }
 
 const isStale = (e: unknown) => e instanceof HubError && (e.code === 'stale_lease' || e.status === 409 || e.status === 404 || e.status === 403);
@@ -93,7 +106,7 @@ export class Executor {
   /** Tasks holding a slot (waiting or running); tasks only delivering their result do not. */
   active(): number {
     let n = 0;
-    for (const t of this.tasks.values()) if (t.phase !== 'reporting') n++;
+    for (const t of this.tasks.values()) if (t.phase === 'queued' || t.phase === 'running') n++;
     return n;
   }
 
@@ -143,8 +156,36 @@ export class Executor {
       known.log = this.opts.log.child({ task_id: offer.task_id, op: offer.op, attempt: offer.attempt, request_id: offer.request_id });
       return true;
     }
+    const held = this.opts.disclosure?.held.get(offer.task_id);
+    if (!known && held && this.accepting) {
+      this.resumeHeld(offer);
+      return true;
+    }
     if (!this.accepting || (!force && this.free() <= 0)) return false;
     if (known) this.stop(known, new TaskStop('drop', 'the hub leased this task again under a new token'));
+    const t = this.newRun(offer);
+    t.log.info('task accepted', { timeout_s: offer.timeout_s });
+    this.pump();
+    return true;
+  }
+
+  /**
+   * Results held for review when the runner last stopped: their tasks wait again (their leases are listed to the hub,
+   * which keeps or drops them; a task leased again is picked up from its held result, not run again).
+   */
+  resumeHeldResults(): void {
+    for (const h of this.opts.disclosure?.held.list() ?? []) if (!this.tasks.has(h.task_id)) this.resumeHeld(h.offer);
+  }
+
+  private resumeHeld(offer: TaskOffer): void {
+    const t = this.newRun(offer);
+    t.phase = 'held';
+    this.opts.disclosure?.held.updateOffer(offer.task_id, offer);
+    t.log.info('held result found; waiting for the data owner again');
+    void this.finishHeld(t, Date.now());
+  }
+
+  private newRun(offer: TaskOffer): TaskRun {
     const log = this.opts.log.child({ task_id: offer.task_id, op: offer.op, attempt: offer.attempt, request_id: offer.request_id });
     const t: TaskRun = {
       offer,
@@ -154,9 +195,7 @@ export class Executor {
       log,
     };
     this.tasks.set(offer.task_id, t);
-    log.info('task accepted', { timeout_s: offer.timeout_s });
-    this.pump();
-    return true;
+    return t;
   }
 
   /** Abort the task and report it canceled. */
@@ -189,7 +228,9 @@ export class Executor {
     const before = this.tasks.size;
     const deadline = Date.now() + graceMs;
     while (this.tasks.size && Date.now() < deadline) await this.waitForChange(deadline - Date.now());
-    const left = [...this.tasks.values()].filter((t) => t.phase !== 'reporting');
+    // Held results stay on disk and keep their leases until those run out: the hub offers the task again later.
+    const left = [...this.tasks.values()].filter((t) => t.phase === 'queued' || t.phase === 'running');
+    for (const t of this.tasks.values()) if (t.phase === 'held') this.stop(t, new TaskStop('shutdown', 'the runner is shutting down'));
     // Released leases are queued again at once; a release that does not get through leaves the lease to expire.
     await Promise.allSettled(
       left.map((t) => withTimeout(this.opts.reporter.release?.({ task_id: t.offer.task_id, lease_token: t.offer.lease_token, reason: 'the runner is shutting down' }), 3000)),
@@ -256,13 +297,19 @@ export class Executor {
 
   private async run(t: TaskRun): Promise<void> {
     const started = Date.now();
-    let post: ResultPost | null = null;
+    let post: Released<ResultPost> | null = null;
     try {
       post = await this.execute(t);
     } catch (e) {
       t.log.error('task crashed', { error: errorMessage(e) }); // execute() maps every error; this is a bug
-      post = this.failed(t, new TaskFailure('op_failed', errorMessage(e)));
+      post = ownFailure(t.offer, 'op_failed', 'the runner failed while running this task; its log says why');
     }
+    if (post === null) return; // held for review: finishHeld reports it
+    await this.report(t, post, started);
+  }
+
+  /** Abandoned work is only audited; anything else is delivered, with the slot freed while it travels. */
+  private async report(t: TaskRun, post: Released<ResultPost>, started: number): Promise<void> {
     if (t.stop?.reason === 'drop' || t.stop?.reason === 'shutdown') {
       t.log.info('task work abandoned', { reason: t.stop.reason });
       this.opts.audit?.record(t.offer, started, null, false);
@@ -270,6 +317,7 @@ export class Executor {
       this.slotFreed();
       return;
     }
+    const wasHeld = t.phase === 'held';
     t.phase = 'reporting';
     const result = post;
     const delivered = (async () => {
@@ -280,19 +328,41 @@ export class Executor {
     })();
     // The slot is free while the result travels (an upload may take long); the claim for more work that freeing it sends
     // goes out a turn later, after the result, so that the hub stores the result first.
-    setImmediate(() => this.slotFreed());
+    if (!wasHeld) setImmediate(() => this.slotFreed());
     const sent = await delivered;
+    if (sent) this.opts.disclosure?.held.remove(t.offer.task_id);
     this.opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
     t.log.info('task finished', { status: sent?.status ?? 'not delivered', error: sent?.error?.code, ms: Date.now() - started });
     this.finish(t);
   }
 
-  private failed(t: TaskRun, f: TaskFailure): ResultPost {
-    return { task_id: t.offer.task_id, lease_token: t.offer.lease_token, status: 'failed', error: f.toInfo() };
+  private gateFor(offer: TaskOffer, dataset: string | undefined): Gate {
+    const d = this.opts.disclosure;
+    return new Gate(dataset === undefined ? undefined : this.opts.engine.policy(dataset), {
+      dataset: dataset ?? '',
+      op: offer.op,
+      ...(offer.requested_by ? { requestedBy: offer.requested_by } : {}),
+      ...(d ? { ledger: d.ledger, salt: d.salt } : {}),
+    });
   }
 
-  /** Run the op; every outcome becomes a result to post. */
-  private async execute(t: TaskRun): Promise<ResultPost> {
+  /** Every outcome as a post that passed the gate: a stop, or a failure (whose message the gate may keep here). */
+  private outcome(t: TaskRun, gate: Gate, e: unknown): Released<ResultPost> {
+    const { offer } = t;
+    const stop = t.stop;
+    if (stop?.reason === 'cancel') return canceledPost(offer, stop.message);
+    if (stop?.reason === 'timeout') return failedPost(offer, gate.failure(new TaskFailure('timeout', stop.message)));
+    if (stop) return failedPost(offer, gate.failure(new TaskFailure('canceled', stop.message))); // drop or shutdown: never posted
+    if (e instanceof TaskFailure) return failedPost(offer, gate.failure(e));
+    t.log.warn('op threw', { error: errorMessage(e) });
+    return failedPost(offer, gate.failure(new TaskFailure('op_failed', `operation ${offer.op} failed: ${errorMessage(e).split('\n')[0]}`)));
+  }
+
+  /**
+   * Run the op, pass its result through the release gate, write any file it needs, hold it for review if the policy
+   * says so (then null: finishHeld reports it), upload and return the post.
+   */
+  private async execute(t: TaskRun): Promise<Released<ResultPost> | null> {
     const { offer } = t;
     const signal = t.controller.signal;
     t.progress.push(0, 'started'); // the hub marks the task running on the first report (sent after the quiet start)
@@ -301,16 +371,21 @@ export class Executor {
       offer.timeout_s * 1000,
     );
     let session: Awaited<ReturnType<Engine['session']>> | null = null;
+    let gate = this.gateFor(offer, undefined);
+    let dir: string | null = null;
+    let cleanup: (() => Promise<void>) | undefined;
     try {
       const parsed = OpParams[offer.op].safeParse(offer.params);
       if (!parsed.success) throw new TaskFailure('invalid_params', `params of op ${offer.op} do not parse:\n${formatIssues(parsed.error, '  ')}`, parsed.error.issues);
       const params = parsed.data;
+      gate = this.gateFor(offer, params.dataset);
       const allowed = this.opts.engine.policy(params.dataset)?.allow_ops;
       if (allowed && !allowed.includes(offer.op)) {
         throw new TaskFailure('policy_denied', `dataset "${params.dataset}" does not allow operation ${offer.op} (${OP_NAMES[offer.op]}) on this runner (policy allow_ops: ${allowed.join(', ') || 'none'})`);
       }
       signal.throwIfAborted();
       session = await this.opts.engine.session(signal);
+      const g = gate;
       const ctx: OpContext = {
         task_id: offer.task_id,
         op: offer.op,
@@ -318,32 +393,79 @@ export class Executor {
         engine: this.opts.engine,
         db: session,
         progress: (percent, message) => {
-          if (!signal.aborted) t.progress.push(percent, message);
+          if (!signal.aborted) t.progress.push(percent, g.progress(message));
         },
         signal,
         log: t.log,
+        gate,
         ...(this.opts.blobs ? { blobs: taskBlobs(this.opts.blobs, () => t.offer, signal, () => this.inlineMax) } : {}),
       };
-      const result = await fitResult(ctx, await (this.handlers[offer.op] as Handler)(ctx));
+      const unreleased = await (this.handlers[offer.op] as Handler)(ctx);
+      if (unreleased.kind === 'file') cleanup = unreleased.cleanup;
+      const out = gate.release(unreleased);
+      dir = await mkdtemp(join(tmpdir(), 'simpul-result-'));
+      const prepared = await prepareResult(ctx, out, dir);
+      signal.throwIfAborted();
+      if (gate.holds && gate.policy && this.opts.disclosure) {
+        clearTimeout(timer); // a held result waits for its owner, not for the task's timeout
+        const held = holdNew(this.opts.disclosure.held, t.offer, prepared, gate.policy.reviewTtlS);
+        this.opts.audit?.decision({ task_id: offer.task_id, decision: 'held' });
+        t.phase = 'held';
+        setImmediate(() => this.slotFreed());
+        void this.finishHeld(t, Date.now(), held);
+        return null;
+      }
+      const result = await shipResult(prepared, ctx.blobs, ctx.progress);
       signal.throwIfAborted(); // canceled while finishing: the analyst asked to stop, so report that
-      return { task_id: offer.task_id, lease_token: t.offer.lease_token, status: 'succeeded', result };
+      return succeededPost(t.offer, result);
     } catch (e) {
-      const stop = t.stop;
-      if (stop?.reason === 'cancel') return { task_id: offer.task_id, lease_token: t.offer.lease_token, status: 'canceled', error: { code: 'canceled', message: stop.message } };
-      if (stop?.reason === 'timeout') return this.failed(t, new TaskFailure('timeout', stop.message));
-      if (stop) return this.failed(t, new TaskFailure('canceled', stop.message)); // drop or shutdown: never posted
-      if (e instanceof TaskFailure) return this.failed(t, e);
-      t.log.warn('op threw', { error: errorMessage(e) });
-      return this.failed(t, new TaskFailure('op_failed', `operation ${offer.op} failed: ${errorMessage(e).split('\n')[0]}`));
+      return this.outcome(t, gate, e);
     } finally {
       clearTimeout(timer);
       session?.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+      await cleanup?.();
     }
+  }
+
+  /** A held result: wait for the owner's decision, then upload and deliver it (or report the refusal). */
+  private async finishHeld(t: TaskRun, started: number, fresh?: ReturnType<typeof holdNew>): Promise<void> {
+    const d = this.opts.disclosure;
+    const held = fresh ?? d?.held.get(t.offer.task_id);
+    if (!d || !held) return;
+    const gate = this.gateFor(t.offer, held.dataset ?? undefined);
+    let post: Released<ResultPost>;
+    try {
+      t.progress.push(t.progress.latest?.percent ?? 99, AWAITING_RELEASE);
+      const prepared: Prepared = await awaitDecision(held, {
+        store: d.held,
+        offer: () => t.offer,
+        ttlS: 0,
+        signal: t.controller.signal,
+        report: (until) => {
+          t.heldUntil = until;
+          t.progress.push(99, AWAITING_RELEASE);
+        },
+        audit: (entry) => this.opts.audit?.decision(entry),
+      });
+      t.heldUntil = undefined;
+      const blobs = this.opts.blobs ? taskBlobs(this.opts.blobs, () => t.offer, t.controller.signal, () => this.inlineMax) : undefined;
+      post = succeededPost(t.offer, await shipResult(prepared, blobs, (p, m) => t.progress.push(p, m)));
+    } catch (e) {
+      post = this.outcome(t, gate, e);
+    }
+    await this.report(t, post, started);
   }
 
   private async sendProgress(t: TaskRun, percent: number, message: string | undefined): Promise<void> {
     if (t.stop && t.stop.reason !== 'cancel') return;
-    const msg: TaskProgress = { task_id: t.offer.task_id, lease_token: t.offer.lease_token, percent, ...(message ? { message: message.slice(0, 500) } : {}) };
+    const msg: TaskProgress = {
+      task_id: t.offer.task_id,
+      lease_token: t.offer.lease_token,
+      percent,
+      ...(message ? { message: message.slice(0, 500) } : {}),
+      ...(t.heldUntil ? { held_until: t.heldUntil } : {}),
+    };
     try {
       const reply = await this.opts.reporter.progress(msg);
       if (reply.canceled) this.cancel(t.offer.task_id, 'canceled by the hub');
@@ -358,14 +480,14 @@ export class Executor {
    * Post the result until the hub answers; results are idempotent, so a retry after a lost reply is harmless.
    * Returns what the hub took, or null when it took nothing.
    */
-  private async deliver(t: TaskRun, first: ResultPost): Promise<ResultPost | null> {
+  private async deliver(t: TaskRun, first: Released<ResultPost>): Promise<Released<ResultPost> | null> {
     let post = first;
     for (let attempt = 0; ; attempt++) {
       if (this.hardStop.signal.aborted || t.stop?.reason === 'drop') {
         t.log.warn('result not delivered', { reason: t.stop?.message ?? 'shutting down' });
         return null;
       }
-      post = { ...post, lease_token: t.offer.lease_token }; // the lease may have been renewed under a new token meanwhile
+      post = underLease(post, t.offer.lease_token); // the lease may have been renewed under a new token meanwhile
       try {
         const reply = await this.opts.reporter.result(post);
         if (!reply.stored) t.log.info('result was already stored');
@@ -389,7 +511,7 @@ export class Executor {
             e.code === 'payload_too_large'
               ? `the result is too large to send inline (${JSON.stringify(post.result).length} bytes; the hub said: ${e.message}); ask for fewer rows or columns`
               : `the hub refused the result (${e.code}): ${e.message}`;
-          post = this.failed(t, new TaskFailure('op_failed', why));
+          post = ownFailure(t.offer, 'op_failed', why);
           continue;
         }
         t.log.error('result refused', { error: errorMessage(e) });

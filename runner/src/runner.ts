@@ -10,6 +10,10 @@ import { Executor } from './executor.ts';
 import { type Logger, tapProblems } from './log.ts';
 import { readState, writeState } from './state.ts';
 import { AuditLog } from './audit-log.ts';
+import { HeldStore } from './disclosure/held-store.ts';
+import { RowLedger } from './disclosure/ledger.ts';
+import { disclosurePaths } from './disclosure/paths.ts';
+import { loadSalt } from './disclosure/record-key.ts';
 import { watchToken } from './token-watch.ts';
 import { statusPathFor } from './status/file.ts';
 import { RecentProblems } from './status/problems.ts';
@@ -61,7 +65,10 @@ export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise
       },
     });
     const audit = new AuditLog(config.audit_log, () => link.api.base, log);
-    const executor = new Executor({ concurrency: config.concurrency, engine, reporter: link, log, blobs: new BlobClient(link.api, log), audit });
+    const paths = disclosurePaths(config.state);
+    const disclosure = { ledger: new RowLedger(paths.ledger), held: new HeldStore(paths.held), salt: loadSalt(paths.secret) };
+    const executor = new Executor({ concurrency: config.concurrency, engine, reporter: link, log, blobs: new BlobClient(link.api, log), audit, disclosure });
+    executor.resumeHeldResults(); // results held for review before a restart wait again, under the leases they had
     link.attach(executor);
     link.start();
     const unwatch = watchToken(config.state, () => link.runnerId, (token) => link.adoptToken(token), log); // rotate-token

@@ -25,6 +25,7 @@ export function toOffer(row: TaskRow): TaskOffer {
     lease_expires_at: iso(row.lease_expires_at ?? 0),
     timeout_s: row.timeout_s,
     request_id: row.request_id ?? `${row.id}.${row.attempt}`, // the creating request's id; else one per attempt
+    ...(row.created_by ? { requested_by: row.created_by } : {}), // the analyst: runners keep row budgets per analyst
   };
 }
 

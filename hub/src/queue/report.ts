@@ -11,6 +11,8 @@ import { release as releaseLease } from './leases.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' | 'blobs'>;
 
+const MAX_HOLD_MS = 30 * 86_400_000;
+
 const isActive = (t: TaskRow) => (ACTIVE_STATES as readonly string[]).includes(t.status);
 
 /** The task, if this runner may report on it: 404 unknown, 403 never its own, 409 stale when it held it once. */
@@ -38,6 +40,8 @@ export async function progress(ctx: Ctx, runner: RunnerRow, msg: TaskProgress, n
       started_at: eb.fn.coalesce('started_at', eb.val(now)),
       lease_expires_at: renewTo,
       updated_at: now,
+      // A result held for the data owner's review: the timeout backstop waits until the hold ends (at most 30 days).
+      ...(msg.held_until ? { deadline_at: Math.min(Date.parse(msg.held_until) || now, now + MAX_HOLD_MS) } : {}),
     }))
     .where('id', '=', task.id)
     .where('lease_token', '=', msg.lease_token)

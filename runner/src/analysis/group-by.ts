@@ -1,7 +1,9 @@
 // group_by: row counts and aggregates per group, with groups smaller than the data owner's k suppressed inside DuckDB.
 import type { Aggregate, ColumnInfo, GroupByResult } from '@simpul/protocol';
+import { FACTS, type GroupFacts, type WithFacts } from '../disclosure/facts.ts';
+import { cellKeyOf } from '../disclosure/record-key.ts';
 import { checkAborted } from './errors.ts';
-import { Sql, asDouble, column, count, numericColumn, quoteIdent, stepper, value } from './sql.ts';
+import { Sql, asDouble, column, count, num, numericColumn, quoteIdent, stepper, value } from './sql.ts';
 import type { SpecOf, SqlSource } from './types.ts';
 
 /** Keys and min/max travel as JSON scalars: dates and other types as their text. */
@@ -22,7 +24,14 @@ function aggregateSql(src: SqlSource, a: Aggregate): string {
 
 const label = (a: Aggregate): string => (a.column === undefined ? a.fn : `${a.fn}(${a.column})`);
 
-export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<GroupByResult> {
+/** For the gate's dominance rule: per sum or mean, the top n absolute values' sum and the sum of all absolute values. */
+function dominanceSql(src: SqlSource, a: Aggregate, n: number): string[] {
+  if ((a.fn !== 'sum' && a.fn !== 'mean') || a.column === undefined) return ['NULL', 'NULL'];
+  const x = asDouble(numericColumn(src, a.column, `${a.fn} column`));
+  return [`list_sum(max(abs(${x}), ${Math.floor(n)}))`, `sum(abs(${x}))`];
+}
+
+export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<WithFacts<GroupByResult>> {
   const keys = [...new Set(o.group_by)].map((n) => column(src, n));
   const aggs = o.aggregates.map((a) => ({ a, expr: aggregateSql(src, a) }));
   const step = stepper(src);
@@ -31,10 +40,13 @@ export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<Gr
   const kParam = sql.bind(k, 'BIGINT');
 
   const keyCols = keys.map((_, i) => `g${i}`);
+  const d = src.disclosure;
   const inner = [
     ...keys.map((c, i) => `${scalar(c, quoteIdent(c.name))} AS g${i}`),
     'count(*) AS n',
     ...aggs.map(({ expr }, j) => `${expr} AS a${j}`),
+    ...(d?.recordKey ? [`sum(${d.recordKey}) AS ck`] : []),
+    ...(d?.dominanceN ? aggs.flatMap(({ a }, j) => dominanceSql(src, a, d.dominanceN as number).map((e, m) => `${e} AS d${j}_${m}`)) : []),
   ];
   const grouped = `SELECT ${inner.join(', ')} FROM ${sql.from('*')} GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`;
   const hidden = `n < ${kParam}`;
@@ -46,6 +58,10 @@ export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<Gr
     'count(*) OVER () AS total_groups',
     'sum(n) OVER () AS total_rows',
     `count(*) FILTER (WHERE ${hidden}) OVER () AS suppressed_groups`,
+    // For the gate only (never sent): rows in the withheld groups, cell keys and dominance figures of the shown ones.
+    ...(d ? [`sum(n) FILTER (WHERE ${hidden}) OVER () AS withheld_rows`] : []),
+    ...(d?.recordKey ? [`CASE WHEN ${hidden} THEN NULL ELSE ck END AS ck`] : []),
+    ...(d?.dominanceN ? aggs.flatMap((_, j) => [0, 1].map((m) => `CASE WHEN ${hidden} THEN NULL ELSE d${j}_${m} END AS d${j}_${m}`)) : []),
   ];
   const order = o.sort === 'count' ? `n DESC, ${keyCols.map((g) => `${g} NULLS LAST`).join(', ')}` : keyCols.map((g) => `${g} NULLS LAST`).join(', ');
   // The raw count orders groups; only the CASE-masked values leave DuckDB.
@@ -63,7 +79,12 @@ export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<Gr
   const first = aggs.findIndex(({ a }) => a.fn !== 'min' && a.fn !== 'max');
   const measure = first >= 0 ? label(aggs[first].a) : 'count';
   step(1);
+  const facts: GroupFacts[] = rows.map((r) => ({
+    ...(d?.recordKey ? { cellKey: cellKeyOf(r.ck) } : {}),
+    ...(d?.dominanceN ? { top: aggs.map((_, j) => num(r[`d${j}_0`])), abs: aggs.map((_, j) => num(r[`d${j}_1`])) } : {}),
+  }));
   return {
+    ...(d ? { [FACTS]: { groups: facts, withheldRows: count(rows[0]?.withheld_rows) } } : {}),
     analysis: 'group_by',
     rows_used: count(rows[0]?.total_rows),
     group_by: keys.map((c) => c.name),

@@ -21,6 +21,11 @@ export interface SqlSource {
   minGroupSize?: number;
   /** Dataset name, for reports. */
   dataset?: string;
+  /** Set when the dataset has a policy: what analyses compute for the release gate besides their results. */
+  disclosure?: {
+    recordKey?: string; // SQL for a row's record key (cell-key noise): cells sum it as their cell key
+    dominanceN?: number; // magnitudes also report the sum of their top n absolute values
+  };
 }
 
 /** The parsed params of one kind of analysis (an op 300 task's params also carry `dataset`, which analyses ignore). */

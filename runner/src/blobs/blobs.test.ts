@@ -1,5 +1,6 @@
 // Large results and uploads on the runner's side: the inline part that fits, the full result as Parquet written by
 // DuckDB (checked against the CSV read independently), the streamed PUT, and op 400's checks before anything is uploaded.
+import { Gate } from '../disclosure/gate.ts';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -38,7 +39,8 @@ async function withCtx<C extends OpCode, T>(op: C, params: OpContext<C>['params'
   const signal = new AbortController().signal;
   const db = await engine.session(signal);
   try {
-    return await work({ task_id: 't1', op, params, engine, db, signal, log: silentLogger, progress: () => {}, ...(blobs ? { blobs } : {}) });
+    const gate = new Gate(engine.policy(params.dataset), { dataset: params.dataset, op });
+    return await work({ task_id: 't1', op, params, engine, db, signal, log: silentLogger, progress: () => {}, gate, ...(blobs ? { blobs } : {}) });
   } finally {
     db.close();
   }

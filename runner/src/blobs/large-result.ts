@@ -1,70 +1,52 @@
 // Results larger than the hub's inline limit go to the blob store; what is posted carries the link and a small inline part.
-import { join } from 'node:path';
-import { AnalysisKind, type AnalysisResult, type BlobRef, type LargeAnalysisResult, type RowsResult } from '@simpul/protocol';
+// Files are written first (before any review), uploaded only once the result may leave.
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AnalysisKind, type AnalysisResult, type RowsResult } from '@simpul/protocol';
+import type { Outgoing } from '../disclosure/gate.ts';
+import { MARGIN, type Prepared, jsonBytes, joinLink } from '../disclosure/outgoing.ts';
+import type { Released } from '../disclosure/released.ts';
 import type { OpContext } from '../ops/context.ts';
-import { writeRowsFile, ROWS_FILE } from './rows-file.ts';
+import { ROWS_FILE, writeRowsFile } from './rows-file.ts';
 import type { TaskBlobs } from './task-blobs.ts';
-import { withTempDir } from './temp-dir.ts';
 
-/** Bytes of JSON, measured the way the hub measures a posted result. */
-export const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v ?? null));
-
-// Room for what the hub's measure and ours could disagree on (none known), so that a result near the limit is not refused.
-const MARGIN = 256;
-
-/** As many leading rows as fit beside the rest of the result within `max` bytes. */
-export function fitRows(r: RowsResult, blob: BlobRef, max: number): RowsResult {
-  const base: RowsResult = { ...r, rows: [], blob };
-  let room = max - MARGIN - jsonBytes(base);
-  const rows: RowsResult['rows'] = [];
-  for (const row of r.rows) {
-    room -= jsonBytes(row) + 1; // the row and its comma
-    if (room < 0) break;
-    rows.push(row);
-  }
-  return { ...base, rows };
-}
+export { fitRows, jsonBytes } from '../disclosure/outgoing.ts';
 
 const isAnalysisResult = (r: unknown): r is AnalysisResult =>
   r !== null && typeof r === 'object' && AnalysisKind.safeParse((r as { analysis?: unknown }).analysis).success && !('step' in r);
 
 /**
- * The result to post: as it is when it fits inline; else rows go to a Parquet file (the first page stays inline) and an
- * analysis to a JSON file (a stub stays inline). Exports are links already; federated partials are small aggregates.
+ * The released result ready to send: as it is when it fits inline; else its rows to a Parquet file (exactly the released
+ * rows: the same query, cut to their number) or the analysis to a JSON file, in `dir`. Exports bring their own file.
  */
-export async function fitResult(ctx: OpContext, result: unknown): Promise<unknown> {
+export async function prepareResult(ctx: OpContext, out: Released<Outgoing>, dir: string): Promise<Prepared> {
+  if (out.kind === 'file') return { result: out.result as Released<unknown>, file: out.file, attach: 'export' };
+  const result = out.result as Released<unknown>;
   const blobs = ctx.blobs;
-  if (!blobs || jsonBytes(result) <= blobs.inlineMax - MARGIN) return result;
-  if (ctx.op === 100 || ctx.op === 200) return rowsToBlob(ctx as OpContext<100> | OpContext<200>, blobs, result as RowsResult);
-  if (ctx.op === 300 && isAnalysisResult(result)) return analysisToBlob(ctx as OpContext<300>, blobs, result);
-  return result;
-}
-
-async function rowsToBlob(ctx: OpContext<100> | OpContext<200>, blobs: TaskBlobs, r: RowsResult): Promise<RowsResult> {
-  ctx.log.info('result larger than the inline limit; writing it to the blob store', { inline_max: blobs.inlineMax });
-  return withTempDir('simpul-result-', async (dir) => {
-    const file = join(dir, `rows.${ROWS_FILE.extension}`);
+  if (!blobs || jsonBytes(result) <= blobs.inlineMax - MARGIN) return { result };
+  if (ctx.op === 100 || ctx.op === 200) {
+    const r = result as unknown as RowsResult;
+    ctx.log.info('result larger than the inline limit; writing it to a file for the blob store', { inline_max: blobs.inlineMax });
     ctx.progress(91, 'writing the full result');
-    const rows = await writeRowsFile(ctx, file);
-    ctx.signal.throwIfAborted();
+    const path = join(dir, `rows.${ROWS_FILE.extension}`);
+    const rows = await writeRowsFile(ctx as OpContext<100> | OpContext<200>, path, r.rows.length);
     const filename = `${ctx.params.dataset}-${ctx.op === 200 ? 'filter' : 'rows'}.${ROWS_FILE.extension}`;
-    const blob = await blobs.upload(file, { content_type: ROWS_FILE.content_type, filename, format: ROWS_FILE.format, rows }, (f) =>
-      ctx.progress(Math.round(92 + 7 * f), 'uploading the full result'),
-    );
-    return fitRows(r, blob, blobs.inlineMax);
-  });
+    return { result, file: { path, content_type: ROWS_FILE.content_type, filename, format: ROWS_FILE.format, rows }, attach: 'rows' };
+  }
+  if (ctx.op === 300 && isAnalysisResult(result)) {
+    ctx.log.info('analysis result larger than the inline limit; writing it to a file for the blob store', { inline_max: blobs.inlineMax });
+    const path = join(dir, 'result.json');
+    await writeFile(path, JSON.stringify(result));
+    return { result, file: { path, content_type: 'application/json', filename: `${ctx.params.dataset}-${result.analysis}.json`, format: 'json' }, attach: 'analysis' };
+  }
+  return { result };
 }
 
-async function analysisToBlob(ctx: OpContext<300>, blobs: TaskBlobs, r: AnalysisResult): Promise<LargeAnalysisResult> {
-  ctx.log.info('analysis result larger than the inline limit; writing it to the blob store', { inline_max: blobs.inlineMax });
-  return withTempDir('simpul-result-', async (dir) => {
-    const file = join(dir, 'result.json');
-    await writeFile(file, JSON.stringify(r));
-    const filename = `${ctx.params.dataset}-${r.analysis}.json`;
-    const blob = await blobs.upload(file, { content_type: 'application/json', filename, format: 'json' }, (f) =>
-      ctx.progress(Math.round(92 + 7 * f), 'uploading the result'),
-    );
-    return { analysis: r.analysis, rows_used: r.rows_used, ...(r.warnings ? { warnings: r.warnings } : {}), blob };
-  });
+/** Uploads the prepared file, if any, and returns what to post. */
+export async function shipResult(p: Prepared, blobs: TaskBlobs | undefined, progress: (percent: number, message?: string) => void): Promise<Released<unknown>> {
+  if (!p.file) return p.result;
+  if (!blobs) throw new Error("this result needs the hub's blob store, and this runner has no connection to a hub");
+  const { path, ...meta } = p.file;
+  const blob = await blobs.upload(path, meta, (f) => progress(Math.round(92 + 7 * f), `uploading ${meta.filename}`));
+  return joinLink(p, blob, blobs.inlineMax);
 }

@@ -82,11 +82,11 @@ export function renderStatus(s: StatusFile, now = Date.now()): { text: string; c
         ? `connection: connected over ${s.connection.transport} for ${ago(s.connection.since ?? s.updated_at, now)}`
         : `connection: NOT CONNECTED${s.connection.since ? ` for ${ago(s.connection.since, now)}` : ''}; the runner keeps trying (see last errors)`,
     );
-    const busy = s.tasks.filter((t) => t.phase !== 'reporting').length;
+    const busy = s.tasks.filter((t) => t.phase === 'queued' || t.phase === 'running').length;
     lines.push(`tasks: ${s.tasks.length ? `${busy} of ${s.concurrency} slots in use` : `none (${s.concurrency} slots free)`}`);
     for (const t of s.tasks) {
       const what = `op ${t.op} ${OP_NAMES[t.op] ?? ''}`.trim();
-      const phase = t.phase === 'queued' ? 'waiting for a slot' : t.phase === 'reporting' ? 'sending result' : (t.message ?? 'running');
+      const phase = t.phase === 'queued' ? 'waiting for a slot' : t.phase === 'reporting' ? 'sending result' : t.phase === 'held' ? "held for review (simpul-runner review)" : (t.message ?? 'running');
       lines.push(`  ${t.task_id}  ${what}  ${progressBar(t.percent)}  ${phase}  (${ago(t.since, now)}, attempt ${t.attempt})`);
     }
   }

@@ -1,4 +1,7 @@
 // Test support: real files (vega-datasets' Seattle weather CSV and a Parquet twin written by DuckDB), parsed independently in JS.
+import type { Unreleased } from '../disclosure/facts.ts';
+import { Gate } from '../disclosure/gate.ts';
+import type { RowLedger } from '../disclosure/ledger.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,15 +72,22 @@ export const datasetConfig = (name: string, path: string, extra: Partial<FileDat
 /** Run one op handler against the engine, as the executor would (own connection, abortable). */
 export async function runOp<C extends OpCode>(
   engine: Engine,
-  handler: (ctx: OpContext<C>) => Promise<unknown>,
+  handler: (ctx: OpContext<C>) => Promise<Unreleased>,
   op: C,
   params: OpContext<C>['params'],
-  opts: { signal?: AbortSignal; progress?: number[] } = {},
+  opts: { signal?: AbortSignal; progress?: number[]; requestedBy?: string; ledger?: RowLedger } = {},
 ): Promise<unknown> {
   const signal = opts.signal ?? new AbortController().signal;
   const db = await engine.session(signal);
   try {
-    return await handler({ task_id: 't1', op, params, engine, db, signal, log: silentLogger, progress: (p) => opts.progress?.push(p) });
+    // As the executor does: the handler's result passes the dataset's release gate.
+    const gate = new Gate(engine.policy(params.dataset), { dataset: params.dataset, op, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}), ...(opts.ledger ? { ledger: opts.ledger } : {}) });
+    const out = gate.release(await handler({ task_id: 't1', op, params, engine, db, signal, log: silentLogger, progress: (p) => opts.progress?.push(p), gate }));
+    if (out.kind === 'file') {
+      await out.cleanup();
+      return out.result;
+    }
+    return out.result;
   } finally {
     db.close();
   }

@@ -43,7 +43,7 @@ async function exportOf(params: unknown, name: string, where?: typeof rain, minG
   const src = await openTestSource(FILE, { where, minGroupSize, dataset: 'seattle' });
   const path = join(tmp.dir, name);
   try {
-    const out = await writeExport(src, ExportParams.parse(params), path);
+    const out = await writeExport(src, ExportParams.parse(params), path, (r) => r);
     checkDigest(path, out);
     assert.ok(src.progressLog.at(-1) === 100);
     return { out, path };
@@ -70,7 +70,7 @@ test('a json export is JSON: infinities and NaN as the strings the rows API give
   const src = await openTestSource(csv, { dataset: 'inf' });
   const path = join(tmp.dir, 'inf.json');
   try {
-    await writeExport(src, ExportParams.parse({ dataset: 'inf', format: 'json' }), path);
+    await writeExport(src, ExportParams.parse({ dataset: 'inf', format: 'json' }), path, (r) => r);
   } finally {
     src.close();
   }
@@ -90,7 +90,7 @@ test('a column selection and a value that tries to break out of its quotes', asy
   assert.equal(readFileSync(path, 'utf8').trim(), 'date,wind');
   const bad = await openTestSource(FILE);
   try {
-    const e = await writeExport(bad, ExportParams.parse({ dataset: 'seattle', format: 'csv', columns: ['date" FROM data; --'] }), join(tmp.dir, 'bad.csv')).catch((x) => x);
+    const e = await writeExport(bad, ExportParams.parse({ dataset: 'seattle', format: 'csv', columns: ['date" FROM data; --'] }), join(tmp.dir, 'bad.csv'), (r) => r).catch((x) => x);
     assert.is(e.code, 'unknown_column');
     assert.not.ok(existsSync(join(tmp.dir, 'bad.csv')), 'no partial file is left behind');
   } finally {

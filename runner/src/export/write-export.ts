@@ -38,11 +38,15 @@ function scaled(src: SqlSource, from: number, to: number): SqlSource {
     progress: (p, message) => src.progress(Math.round(from + ((to - from) * p) / 100), message),
     minGroupSize: src.minGroupSize,
     dataset: src.dataset,
+    ...(src.disclosure ? { disclosure: src.disclosure } : {}),
   };
 }
 
-async function exportAnalysis(src: SqlSource, params: ExportParams & { analysis: NonNullable<ExportParams['analysis']> }, outPath: string, filter: string): Promise<number> {
-  const result: AnalysisResult = await runAnalysis(scaled(src, 0, 80), params.analysis);
+/** The release gate, as the export sees it: an analysis goes in, what may be written into the file comes out. */
+export type ReleaseAnalysis = (r: AnalysisResult) => AnalysisResult;
+
+async function exportAnalysis(src: SqlSource, params: ExportParams & { analysis: NonNullable<ExportParams['analysis']> }, outPath: string, filter: string, release: ReleaseAnalysis): Promise<number> {
+  const result: AnalysisResult = release(await runAnalysis(scaled(src, 0, 80), params.analysis));
   checkAborted(src.signal);
   const table = resultTable(result);
   switch (params.format) {
@@ -70,7 +74,7 @@ async function exportAnalysis(src: SqlSource, params: ExportParams & { analysis:
   return table.rows.length;
 }
 
-async function exportRows(src: SqlSource, params: ExportParams, outPath: string, filter: string): Promise<number> {
+async function exportRows(src: SqlSource, params: ExportParams, outPath: string, filter: string, release: ReleaseAnalysis): Promise<number> {
   const cols = [...new Set(params.columns ?? src.columns.map((c) => c.name))].map((n) => column(src, n));
   switch (params.format) {
     case 'csv':
@@ -81,7 +85,8 @@ async function exportRows(src: SqlSource, params: ExportParams, outPath: string,
     case 'xlsx':
       return xlsxRows(src, cols, outPath);
     case 'pdf': {
-      const summary = await describe(scaled(src, 0, 80), { analysis: 'describe', columns: cols.map((c) => c.name), bins: 20, top: 5 });
+      const summary = release(await describe(scaled(src, 0, 80), { analysis: 'describe', columns: cols.map((c) => c.name), bins: 20, top: 5 }));
+      if (summary.analysis !== 'describe') throw new Error('the gate changed the kind of the data report');
       checkAborted(src.signal);
       await dataReport(summary, outPath, { title: `Data report: ${params.dataset}`, dataset: params.dataset, filter, rows: summary.rows_used });
       return summary.rows_used;
@@ -93,12 +98,12 @@ async function exportRows(src: SqlSource, params: ExportParams, outPath: string,
  * Writes the export to `outPath` (which the runner chose; it is removed again if anything fails).
  * `src.where` must be the compiled form of every filter in `params` (its `where` and its analysis's `where`).
  */
-export async function writeExport(src: SqlSource, params: ExportParams, outPath: string): Promise<ExportOutput> {
+export async function writeExport(src: SqlSource, params: ExportParams, outPath: string, release: ReleaseAnalysis): Promise<ExportOutput> {
   const filters = [params.where, params.analysis?.where].filter((f): f is FilterExpr => f !== undefined);
   const filter = filterText(filters.length > 1 ? { and: filters } : filters[0]);
   try {
     checkAborted(src.signal);
-    const rows = params.analysis ? await exportAnalysis(src, { ...params, analysis: params.analysis }, outPath, filter) : await exportRows(src, params, outPath, filter);
+    const rows = params.analysis ? await exportAnalysis(src, { ...params, analysis: params.analysis }, outPath, filter, release) : await exportRows(src, params, outPath, filter, release);
     checkAborted(src.signal);
     src.progress(95, 'checksum');
     const digest = await fileDigest(outPath);

@@ -1,6 +1,8 @@
 // What every operation handler receives, and the handler type the table in ops/index.ts is checked against.
 import type { OpCode, OpParamsOf } from '@simpul/protocol';
 import type { TaskBlobs } from '../blobs/task-blobs.ts';
+import type { UnreleasedOf } from '../disclosure/facts.ts';
+import type { Gate } from '../disclosure/gate.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Session } from '../engine/session.ts';
 import type { Logger } from '../log.ts';
@@ -17,6 +19,9 @@ export interface OpContext<C extends OpCode = OpCode> {
   log: Logger;
   /** The hub's blob store, under this task's lease (exports, large results); absent without a hub, e.g. in unit tests. */
   blobs?: TaskBlobs;
+  /** The dataset's release gate: the executor passes the handler's result through it; exports use it for their content. */
+  gate: Gate;
 }
 
-export type Handler<C extends OpCode = OpCode> = (ctx: OpContext<C>) => Promise<unknown>;
+/** A handler computes; what it returns is not yet sendable (the executor hands it to the gate). */
+export type Handler<C extends OpCode = OpCode> = (ctx: OpContext<C>) => Promise<UnreleasedOf<C>>;

@@ -1,9 +1,9 @@
 // op 100: a page of raw rows.
-import type { RowsResult } from '@simpul/protocol';
+import type { UnreleasedOf } from '../disclosure/facts.ts';
 import type { OpContext } from './context.ts';
 import { pageLimit } from './rows.ts';
 
-export async function fetchRows(ctx: OpContext<100>): Promise<RowsResult> {
+export async function fetchRows(ctx: OpContext<100>): Promise<UnreleasedOf<100>> {
   const { params: p, db } = ctx;
   const ds = ctx.engine.dataset(p.dataset);
   // Names are checked before any SQL runs: an unknown column fails the task without touching the data.
@@ -13,5 +13,5 @@ export async function fetchRows(ctx: OpContext<100>): Promise<RowsResult> {
   ctx.progress(40, 'reading rows');
   const page = await ds.page(db, { columns: p.columns, orderBy: p.order_by, limit: pageLimit(ds, p.limit), offset: p.offset });
   ctx.progress(90, `read ${page.rows.length} rows`);
-  return { columns: page.columns, rows: page.rows, total_rows: total, offset: p.offset };
+  return { kind: 'rows', op: 100, result: { columns: page.columns, rows: page.rows, total_rows: total, offset: p.offset } };
 }

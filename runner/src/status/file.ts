@@ -8,7 +8,7 @@ export const TaskStatus = z.object({
   op: OpCode,
   attempt: z.number().int(),
   request_id: z.string().optional(),
-  phase: z.enum(['queued', 'running', 'reporting']), // waiting for a slot, running, delivering its result
+  phase: z.enum(['queued', 'running', 'held', 'reporting']), // waiting for a slot, running, held for the owner's review, delivering its result
   percent: z.number().min(0).max(100).nullable(),
   message: z.string().optional(),
   since: z.string(), // when this runner accepted it
