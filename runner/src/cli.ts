@@ -1,4 +1,4 @@
-// `simpul-runner`: serve local datasets to a Simpul hub. Commands: run (default), init, check, status, help.
+// `simpul-runner`: serve local datasets to a Simpul hub. Commands: run (default), init, check, status, review, rotate-token, help.
 import { parseArgs } from 'node:util';
 import { Transport } from '@simpul/protocol';
 import { type ConfigOverrides, loadConfig } from './config.ts';
@@ -13,6 +13,7 @@ Usage:
   simpul-runner init [flags]                  ask for hub, enrolment key and datasets; check them; write the config
   simpul-runner check --config FILE           check config, datasets (schemas shown), policies, hub and certificate
   simpul-runner status --config FILE          connection, current tasks with progress, last errors of a running runner
+  simpul-runner review --config FILE          results held for the data owner's review: list, show, approve, deny
   simpul-runner rotate-token --config FILE    replace the runner's token; a running runner switches to the new one
   simpul-runner help [COMMAND] | COMMAND --help | --version
 
@@ -67,6 +68,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => {
     const m = await import('./commands/status.ts');
     return { help: m.STATUS_HELP, run: (a) => m.statusCommand(a) };
+  },
+  review: async () => {
+    const m = await import('./commands/review.ts');
+    return { help: m.REVIEW_HELP, run: (a) => m.reviewCommand(a) };
   },
   'rotate-token': async () => {
     const m = await import('./commands/rotate-token.ts');

@@ -31,13 +31,19 @@ Examples:
 /** Where the status file is: --status, else next to the state file (from --state, the config's `state`, or the default). */
 function statusPath(values: { config?: string; state?: string; status?: string }): string | null {
   if (values.status) return resolve(values.status);
-  if (values.state) return statusPathFor(resolve(values.state));
+  const state = statePathOf(values);
+  return state ? statusPathFor(state) : null;
+}
+
+/** The runner's state file: --state, SIMPUL_RUNNER_STATE, the config's `state` (relative to it), or <config>.state.json. */
+export function statePathOf(values: { config?: string; state?: string }): string | null {
+  if (values.state) return resolve(values.state);
   const env = process.env.SIMPUL_RUNNER_STATE;
-  if (env) return statusPathFor(resolve(env));
+  if (env) return resolve(env);
   if (!values.config) return null;
   const configPath = resolve(values.config);
   const state = readConfigFile(configPath).state;
-  return statusPathFor(typeof state === 'string' ? resolve(dirname(configPath), state) : `${configPath}.state.json`);
+  return typeof state === 'string' ? resolve(dirname(configPath), state) : `${configPath}.state.json`;
 }
 
 export function progressBar(percent: number | null, width = 20): string {

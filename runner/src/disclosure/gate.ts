@@ -93,6 +93,9 @@ export class Gate {
   exportRows(wanted: number): { rows: number; disclosure?: ReturnType<Tally['disclosure']> } {
     const p = this.policy;
     if (!p) return { rows: wanted };
+    if (!p.rawRows) {
+      throw new TaskFailure('policy_denied', `dataset "${this.o.dataset}" lets no raw rows leave this runner (its policy allows neither op 100 nor op 200): export an analysis instead`);
+    }
     const t = new Tally(p);
     const budget = this.budget();
     const n = rowAllowance(wanted, t, budget, this.o.dataset);

@@ -12,6 +12,7 @@ export interface GatePolicy {
   dominance?: DominanceRule;
   maxRows?: number; // raw rows per task
   maxRowsPerDay?: number; // raw rows per analyst per rolling 24 h
+  rawRows: boolean; // whether raw rows may leave at all (op 100 or 200 allowed): op 400 of data needs it
   review: ReadonlySet<OpCode>; // ops whose results wait for the data owner
   reviewTtlS: number;
 }
@@ -28,6 +29,7 @@ export function gatePolicy(policy: DatasetPolicy | undefined): GatePolicy | null
     ...(policy.dominance ? { dominance: policy.dominance } : {}),
     ...(policy.max_rows !== undefined ? { maxRows: policy.max_rows } : {}),
     ...(policy.max_rows_per_day !== undefined ? { maxRowsPerDay: policy.max_rows_per_day } : {}),
+    rawRows: !policy.allow_ops || policy.allow_ops.some((op) => op === 100 || op === 200),
     review,
     reviewTtlS: policy.review_ttl === undefined ? DEFAULT_REVIEW_TTL_S : durationSeconds(policy.review_ttl),
   };
