@@ -1,5 +1,6 @@
 // describe: per-column counts, range, moments, quartiles, top values and histograms, all computed in DuckDB.
 import type { ColumnInfo, DescribeColumn, DescribeResult, Histogram } from '@simpul/protocol';
+import { niceRange } from '../disclosure/nice-range.ts';
 import { checkAborted } from './errors.ts';
 import { Sql, asDouble, column, count, num, quoteIdent, stepper, suppress, value } from './sql.ts';
 import type { SpecOf, SqlSource } from './types.ts';
@@ -131,7 +132,11 @@ export async function describe(src: SqlSource, o: SpecOf<'describe'>): Promise<D
   const numeric = cols
     .map((col, i) => ({ col, stats: stats[i] }))
     .filter(({ col, stats: s }) => col.kind === 'number' && !hidden(s) && typeof s.min === 'number' && typeof s.max === 'number')
-    .map(({ col, stats: s }) => ({ col, stats: s, edges: edgesFor(s.min as number, s.max as number, o.bins) }));
+    .map(({ col, stats: s }) => {
+      // Under a data owner's policy the outer edges are round numbers beyond the data: exact ones would be its min and max.
+      const range = src.disclosure ? niceRange(s.min as number, s.max as number) : { min: s.min as number, max: s.max as number };
+      return { col, stats: s, edges: edgesFor(range.min, range.max, o.bins) };
+    });
   const charts = await histograms(src, numeric);
   step(0.75, 'histograms');
 

@@ -21,8 +21,10 @@ export function withholdCells(t: Tally, counts: readonly (number | null)[], what
   const k = t.policy.k;
   const { mask, secondary, withholdTotal } = suppressionMask(counts, k);
   const primary = mask.filter(Boolean).length - secondary;
+  // No other non-empty cell to withhold beside a single small one: the total would give it away, so every cell goes.
+  if (withholdTotal) mask.fill(true);
   if (primary > 0) t.add('min_group_size', primary, `${what} from fewer than ${k} rows are withheld`);
   if (secondary > 0) t.add('secondary_suppression', secondary, `one more of the ${what} is withheld, so that a withheld one does not follow from the total`);
-  if (withholdTotal) t.add('secondary_suppression', 0, `the total is withheld, so that a withheld cell does not follow from it`);
+  if (withholdTotal) t.add('secondary_suppression', mask.length - primary, `all ${what} are withheld: the others are empty, so the total would give the small one away`);
   return { mask, withholdTotal };
 }
