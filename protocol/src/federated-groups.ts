@@ -51,7 +51,10 @@ interface Acc {
 export function combineGroups(spec: StudySpecOf<'group_by'>, parts: SitePartial<GroupsPartial>[]): GroupByStudyResult {
   const columns = groupValueColumns(spec);
   const cells = new Map<string, Acc>();
+  // Groups a site withheld without their keys (its release gate's rule): they cannot be matched, only counted.
+  const keyless: { site: string; groups: number; rows?: number }[] = [];
   for (const { site, partial } of parts) {
+    if (partial.suppressed_groups) keyless.push({ site, groups: partial.suppressed_groups, ...(partial.suppressed_rows !== undefined ? { rows: partial.suppressed_rows } : {}) });
     const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
     if (!same(partial.group_by, spec.group_by) || !same(partial.columns, columns)) {
       throw new FederatedError('conflict', `site ${site} grouped by other columns than the study asked; it did not answer this round`);
@@ -89,18 +92,23 @@ export function combineGroups(spec: StudySpecOf<'group_by'>, parts: SitePartial<
     cell.suppressed || cell.count === null
       ? spec.aggregates.map(() => null)
       : aggregateValues(spec.aggregates, columns, cell.count, cell.n.map((v) => v ?? 0), cell.sums.map((v) => v ?? 0));
+  const warnings = [
+    ...(hidden.length ? [`${hidden.length} group(s) suppressed: ${who.join(', ')} held fewer rows in them than their minimum group size`] : []),
+    ...keyless.map(
+      (w) =>
+        `${w.site} withheld ${w.groups} group(s) of fewer rows than its minimum group size${w.rows !== undefined ? ` (about ${w.rows} rows)` : ''}, keys included: the combined counts, sums and means leave those rows out`,
+    ),
+  ];
   return {
     analysis: 'group_by',
     rows_used: parts.reduce((s, p) => s + p.partial.rows, 0),
     sites: parts.map((p) => p.site),
-    ...(hidden.length
-      ? { warnings: [`${hidden.length} group(s) suppressed: ${who.join(', ')} held fewer rows in them than their minimum group size`] }
-      : {}),
+    ...(warnings.length ? { warnings } : {}),
     group_by: spec.group_by,
     aggregates: spec.aggregates.map((a) => ({ name: label(a), fn: a.fn, ...(a.column === undefined ? {} : { column: a.column }) })),
     groups,
     total_groups: groups.length,
-    suppressed_groups: hidden.length,
+    suppressed_groups: hidden.length + keyless.reduce((s, w) => s + w.groups, 0),
     per_site: parts.map(({ site, partial }) => ({
       site,
       rows: partial.rows,

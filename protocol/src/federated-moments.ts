@@ -42,14 +42,17 @@ export function combineSummary(spec: StudySpecOf<'summary'>, parts: SitePartial<
   const columns = spec.columns.map((name) => {
     let m = EMPTY_MOMENTS;
     const suppressed: string[] = [];
+    const noExtremes: string[] = []; // sites whose release gate keeps row-level extremes
     for (const { site, partial } of parts) {
       const c = entryFor(partial.columns, name, site);
       if (c.suppressed) suppressed.push(site);
-      else if (c.n && c.mean !== null && c.m2 !== null && c.min !== null && c.max !== null) {
-        m = mergeMoments(m, { n: c.n, mean: c.mean, m2: c.m2, min: c.min, max: c.max });
+      else if (c.n && c.mean !== null && c.m2 !== null) {
+        if (c.min === null || c.max === null) noExtremes.push(site);
+        m = mergeMoments(m, { n: c.n, mean: c.mean, m2: c.m2, min: c.min ?? Infinity, max: c.max ?? -Infinity });
       }
     }
     if (suppressed.length) warnings.push(`${name}: ${listSites(suppressed)} held fewer values than their minimum group size and are left out of this column`);
+    if (noExtremes.length) warnings.push(`${name}: minimum and maximum withheld (${listSites(noExtremes)} keep row-level values under their policy)`);
     const variance = m.n > 1 ? m.m2 / (m.n - 1) : null;
     return {
       name,
@@ -57,8 +60,8 @@ export function combineSummary(spec: StudySpecOf<'summary'>, parts: SitePartial<
       mean: m.n ? m.mean : null,
       variance,
       sd: variance === null ? null : Math.sqrt(variance),
-      min: m.n ? m.min : null,
-      max: m.n ? m.max : null,
+      min: m.n && !noExtremes.length ? m.min : null,
+      max: m.n && !noExtremes.length ? m.max : null,
       suppressed_sites: suppressed,
     };
   });
