@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { launch, logIn, newPage, shot } from '../lib/browser.ts';
-import { PATIENTS_CSV } from '../lib/data.ts';
+import { join } from 'node:path';
+import { PATIENTS_CSV, VEGA } from '../lib/data.ts';
 import { ADMIN_PASSWORD, HubProc } from '../lib/hub.ts';
 import { RunnerProc } from '../lib/runner.ts';
 
@@ -16,6 +17,7 @@ let hub: HubProc;
 let runner: RunnerProc;
 let browser: Browser;
 let taskId = '';
+let groupTaskId = ''; // a group_by under a policy: one group under k, so the release gate withholds two
 
 /** Each page: its path, its heading, and something of its own content that must be drawn. */
 const pages = () => [
@@ -33,10 +35,16 @@ const pages = () => [
 
 test.before(async () => {
   hub = await HubProc.start({ name: 'pages-hub' });
-  runner = await RunnerProc.start(hub, { name: 'pages-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }] });
+  runner = await RunnerProc.start(hub, {
+    name: 'pages-runner',
+    datasets: [{ name: 'patients', path: PATIENTS_CSV }, { name: 'penguins_k50', path: join(VEGA, 'penguins.json'), policy: { min_group_size: 50 } }],
+  });
   const c = await hub.api.post('/api/v1/tasks', { op: 200, params: { dataset: 'patients', where: { column: 'age', op: '>=', value: 85 }, limit: 50 } });
   taskId = c.body.task_id;
   assert.is((await hub.api.waitTask(taskId)).status, 'succeeded');
+  const g = await hub.api.post('/api/v1/tasks', { op: 300, params: { dataset: 'penguins_k50', analysis: 'group_by', group_by: ['Island', 'Species'] } });
+  groupTaskId = g.body.task_id;
+  assert.is((await hub.api.waitTask(groupTaskId)).status, 'succeeded');
   browser = await launch();
 });
 test.after(async () => {
@@ -68,5 +76,21 @@ for (const width of [1280, 390]) {
     assert.equal(errors.filter((e) => !/Failed to load resource.*(401|404)/.test(e)), [], 'no console errors');
   });
 }
+
+test("a result under the data owner's policy says what was withheld", async () => {
+  const { page, errors } = await newPage(browser, 1280, 860);
+  await logIn(page, hub.url, 'admin', ADMIN_PASSWORD);
+  await page.goto(`${hub.url}/tasks/${groupTaskId}`);
+  const note = page.locator('[data-testid=disclosure-note]');
+  await note.waitFor();
+  const lines = await page.locator('[data-testid=disclosure-note-lines] li').allTextContents();
+  // Biscoe's 44 Adelie penguins are under k = 50; one more group goes so that it does not follow from the total.
+  assert.ok(lines.some((l) => /^2 groups \(about \d+ rows\) withheld, keys included: 1 group with fewer than 50 rows, and 1 more/.test(l)), JSON.stringify(lines));
+  assert.match(await note.textContent() ?? '', /groups of fewer than 50 rows are withheld, keys included/, "the runner's own note");
+  assert.is(await page.locator('[data-testid=table-groups] tbody tr').count(), 3, 'the withheld groups are not listed');
+  assert.not.match(await page.locator('[data-testid=table-groups]').textContent() ?? '', /Biscoe\s*Adelie/);
+  await shot(page, 'page-task-disclosure-1280');
+  assert.equal(errors.filter((e) => !/Failed to load resource.*(401|404)/.test(e)), [], 'no console errors');
+});
 
 test.run();

@@ -33,6 +33,10 @@ const TASK_ERROR_TEXT: Record<string, string> = {
   canceled: 'The task was canceled.',
   op_failed: 'The operation failed on the runner.',
   internal: 'Something went wrong inside Simpul.',
+  release_denied:
+    "The data owner reviewed this result at the runner and did not release it (their dataset's policy holds results for review). Nothing left the runner; ask the data owner why, or change the request.",
+  release_expired:
+    "The data owner did not review this result within the time their policy allows (review_ttl, 7 days unless it says otherwise), so it was not released. Run the task again, and let the data owner know it is waiting.",
 };
 
 export function taskErrorText(error: { code: string; message: string }): { lead: string | null; message: string } {
