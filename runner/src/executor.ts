@@ -353,7 +353,11 @@ export class Executor {
     if (stop?.reason === 'cancel') return canceledPost(offer, stop.message);
     if (stop?.reason === 'timeout') return failedPost(offer, gate.failure(new TaskFailure('timeout', stop.message)));
     if (stop) return failedPost(offer, gate.failure(new TaskFailure('canceled', stop.message))); // drop or shutdown: never posted
-    if (e instanceof TaskFailure) return failedPost(offer, gate.failure(e));
+    if (e instanceof TaskFailure) {
+      // Under a policy the gate keeps an engine's message here: it is logged so that the data owner can read it.
+      if (gate.policy && e.code === 'op_failed') t.log.warn('op failed (message kept at the runner)', { error: e.message });
+      return failedPost(offer, gate.failure(e));
+    }
     t.log.warn('op threw', { error: errorMessage(e) });
     return failedPost(offer, gate.failure(new TaskFailure('op_failed', `operation ${offer.op} failed: ${errorMessage(e).split('\n')[0]}`)));
   }

@@ -67,6 +67,7 @@ function describe(r: DescribeResult, facts: CellFacts, t: Tally, count: Count): 
     }
     if (out.count !== null) out.count = count(out.count, `count:${c.name}`);
     if (out.nulls !== null) out.nulls = count(out.nulls, `nulls:${c.name}`);
+    if (out.distinct !== null) out.distinct = count(out.distinct, `distinct:${c.name}`);
     if (out.top) {
       const keys = facts.top?.[c.name];
       out.top = out.top
