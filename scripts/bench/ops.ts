@@ -1,8 +1,9 @@
 // npm run bench:ops — op 200 (filter) and op 300 describe on 1M- and 10M-row CSV and Parquet files through a real hub and
 // runner, against the same SQL on a bare DuckDB in this process (median of 3, and their ratio); then the runner's peak RSS
-// (VmHWM) through a 10M-row op 200 whose full result goes to the blob store and a 10M-row CSV export.
+// (VmHWM) through a 10M-row op 200 whose result page goes to the blob store and a 10M-row CSV export; then the release
+// gate's cost: the same tasks on the same Parquet file with and without a data owner's policy (ratio, target ≤ 1.10).
 // Env: BENCH_ROUNDS (3), BENCH_SIZES (1000000,10000000), BENCH_MEMORY_LIMIT (the runner's DuckDB memory_limit, 512MB),
-// BENCH_PARTS (timing,rss).
+// BENCH_PARTS (timing,rss,gate).
 import { readFileSync } from 'node:fs';
 import { io, type Socket } from 'socket.io-client';
 import { WEB_NAMESPACE, type TaskView } from '@simpul/protocol';
@@ -15,7 +16,9 @@ import { median, printTable, saveResults, type Row } from './report.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '1000000,10000000').split(',').map(Number);
 const MEMORY_LIMIT = process.env.BENCH_MEMORY_LIMIT ?? '512MB';
-const PARTS = (process.env.BENCH_PARTS ?? 'timing,rss').split(',');
+const PARTS = (process.env.BENCH_PARTS ?? 'timing,rss,gate').split(',');
+const GATE_TARGET = 1.1; // with a policy / without, per task
+const GATE_POLICY = { min_group_size: 5, max_rows: 1000 }; // query-set control, k on every cell, extremes withheld, row cap
 const RATIO_TARGET = 1.25;
 const ONLINE_TIMEOUT_MS = 600_000; // a runner counts the rows of every file before it registers: minutes for 10M-row CSVs on a busy machine
 const RSS_TARGET_MIB = 1024;
@@ -73,6 +76,7 @@ const results: Record<string, unknown>[] = [];
 try {
   if (PARTS.includes('timing')) await timings();
   if (PARTS.includes('rss')) await peakRss();
+  if (PARTS.includes('gate')) await gateCost();
   printTable(`Operations (DuckDB memory_limit ${MEMORY_LIMIT}, median of ${ROUNDS})`, rows);
   saveResults('ops', { memory_limit: MEMORY_LIMIT, rounds: ROUNDS, results });
 } finally {
@@ -81,7 +85,7 @@ try {
   await hub.stop();
 }
 
-async function startRunner(name: string, ds: typeof datasets): Promise<RunnerProc> {
+async function startRunner(name: string, ds: { name: string; path: string; policy?: unknown }[]): Promise<RunnerProc> {
   const runner = await RunnerProc.start(hub, { name, datasets: ds, config: runnerConfig }, false);
   await hub.waitRunnerOnline(name, true, ONLINE_TIMEOUT_MS);
   return runner;
@@ -140,4 +144,35 @@ async function peakRss(): Promise<void> {
   rows.push({ metric: `runner peak RSS through op 200, ${label(largest.rows)} rows (MiB)`, value: afterFilter.toFixed(0), target: `< ${RSS_TARGET_MIB}`, ok: afterFilter < RSS_TARGET_MIB });
   rows.push({ metric: `runner peak RSS through op 200 + csv export (MiB)`, value: afterExport.toFixed(0), target: `< ${RSS_TARGET_MIB}`, ok: afterExport < RSS_TARGET_MIB });
   results.push({ rss_mib_after_filter: afterFilter, rss_mib_after_export: afterExport, export_rows: result.rows, export_bytes: result.bytes, filter_blob_rows: filtered.blob?.rows ?? null });
+}
+
+async function gateCost(): Promise<void> {
+  // The largest Parquet file twice on one runner: as it is, and under a policy. Same tasks, interleaved, median of ROUNDS.
+  const f = files.at(-1)!;
+  const plain = `gate_${label(f.rows)}_plain`;
+  const guarded = `gate_${label(f.rows)}_policy`;
+  const runner = await startRunner('bench-gate', [{ name: plain, path: f.parquet }, { name: guarded, path: f.parquet, policy: GATE_POLICY }]);
+  const runnerId = await runner.id();
+  const tasks: [string, (dataset: string) => unknown][] = [
+    ['op 200 filter', (dataset) => ({ op: 200, params: { dataset, where: WHERE, limit: 1000 } })],
+    ['op 300 describe', (dataset) => ({ op: 300, params: { dataset, analysis: 'describe' } })],
+    ['op 300 describe + where', (dataset) => ({ op: 300, params: { dataset, analysis: 'describe', where: WHERE } })],
+    ['op 300 group_by', (dataset) => ({ op: 300, params: { dataset, analysis: 'group_by', group_by: ['cat'], aggregates: [{ fn: 'mean', column: 'n' }] } })],
+  ];
+  for (const [what, body] of tasks) {
+    const run = async (dataset: string) => (await timed(hub, { ...(body(dataset) as object), runner_id: runnerId })).ms;
+    await run(plain);
+    await run(guarded); // warm both
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      a.push(await run(plain));
+      b.push(await run(guarded));
+    }
+    const ratio = median(b) / median(a);
+    console.log(`  gate ${what} ${label(f.rows)}: without ${a.map((x) => (x / 1000).toFixed(2)).join(' ')} s, with policy ${b.map((x) => (x / 1000).toFixed(2)).join(' ')} s`);
+    rows.push({ metric: `release gate, ${what}, ${label(f.rows)} rows: with / without policy (s)`, value: `${(median(b) / 1000).toFixed(2)} / ${(median(a) / 1000).toFixed(2)} = ${ratio.toFixed(2)}`, target: `≤ ${GATE_TARGET}`, ok: ratio <= GATE_TARGET });
+    results.push({ gate: what, rows: f.rows, without_s: a.map((x) => x / 1000), with_policy_s: b.map((x) => x / 1000), ratio });
+  }
+  await runner.stop();
 }
