@@ -5,85 +5,29 @@ import {
   type OpCode,
   OpParams,
   type PingReply,
-  type ProgressReply,
   type ResultPost,
-  type ReleaseReply,
-  ReleaseRequest,
-  ResultReply,
   type TaskOffer,
   type TaskProgress,
 } from '@simpul/protocol';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backoffMs, sleep } from './backoff.ts';
-import type { BlobClient } from './blobs/blob-client.ts';
 import { prepareResult, shipResult } from './blobs/large-result.ts';
 import { DEFAULT_INLINE_RESULT_MAX, taskBlobs } from './blobs/task-blobs.ts';
-import { Gate } from './disclosure/gate.ts';
-import type { HeldStore } from './disclosure/held-store.ts';
 import { AWAITING_RELEASE, awaitDecision, holdNew } from './disclosure/hold.ts';
-import type { RowLedger } from './disclosure/ledger.ts';
-import { type Prepared, canceledPost, failedPost, ownFailure, succeededPost, underLease } from './disclosure/outgoing.ts';
+import { type Prepared, ownFailure, succeededPost } from './disclosure/outgoing.ts';
 import type { Released } from './disclosure/released.ts';
-import type { AuditLog } from './audit-log.ts';
 import type { Engine } from './engine/engine.ts';
-import { HubError, NetworkError, TaskFailure, errorMessage } from './errors.ts';
+import { TaskFailure, errorMessage } from './errors.ts';
 import { formatIssues } from './issues.ts';
-import type { Logger } from './log.ts';
 import { type Handler, type OpContext, handlers as defaultHandlers } from './ops/index.ts';
 import { ProgressQueue } from './progress-queue.ts';
+import { deliverResult } from './result-delivery.ts';
+import { gateFor, taskOutcome } from './task-outcome.ts';
 import type { TaskStatus } from './status/file.ts';
+import { type ExecutorOptions, type TaskRun, TaskStop, isStale, withTimeout } from './task-run.ts';
 
-/** How progress and results reach the hub (the link picks socket or HTTP). One attempt each; throws NetworkError or HubError. */
-export interface Reporter {
-  progress(msg: TaskProgress): Promise<ProgressReply>;
-  /** Only what passed the release gate can be posted (a plain ResultPost does not compile here). */
-  result(msg: Released<ResultPost>): Promise<ResultReply>;
-  /** Hand a lease back, so that the task runs elsewhere at once. */
-  release?(msg: ReleaseRequest): Promise<ReleaseReply>;
-}
-
-type StopReason = 'cancel' | 'timeout' | 'drop' | 'shutdown';
-
-const withTimeout = <T>(p: Promise<T> | undefined, ms: number) =>
-  p === undefined ? Promise.resolve(undefined) : Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
-
-/** Why a task's signal aborted; handlers just see an aborted signal. */
-export class TaskStop extends Error {
-  constructor(
-    readonly reason: StopReason,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TaskStop';
-  }
-}
-
-interface TaskRun {
-  offer: TaskOffer;
-  phase: 'queued' | 'running' | 'held' | 'reporting'; // held: waiting for the data owner's review, no slot taken
-  controller: AbortController;
-  stop?: TaskStop;
-  progress: ProgressQueue;
-  log: Logger;
-  heldUntil?: string; // sent with progress while the result is held for review
-}
-
-export interface ExecutorOptions {
-  concurrency: number;
-  engine: Engine;
-  reporter: Reporter;
-  log: Logger;
-  handlers?: { [C in OpCode]: Handler<C> }; // tests may swap in their own
-  blobs?: BlobClient; // uploads to the hub's blob store: exports and results over the inline limit
-  audit?: AuditLog; // the data owner's local record of every task executed
-  /** The release gate's state: the daily row budget, results held for review, the record-key salt. */
-  disclosure?: { ledger: RowLedger; held: HeldStore; salt: number };
-}
-
-const isStale = (e: unknown) => e instanceof HubError && (e.code === 'stale_lease' || e.status === 409 || e.status === 404 || e.status === 403);
-const isRetryable = (e: unknown) => e instanceof NetworkError || (e instanceof HubError && (e.status >= 500 || e.status === 429));
+export { type ExecutorOptions, type Reporter, TaskStop } from './task-run.ts';
 
 export class Executor {
   private readonly tasks = new Map<string, TaskRun>();
@@ -324,7 +268,7 @@ export class Executor {
       // A success needs no last report: the result sets the hub's progress to 100. A failure keeps its last progress there.
       if (result.status === 'succeeded') await t.progress.done();
       else await t.progress.flush();
-      return this.deliver(t, result);
+      return deliverResult(t, result, this.opts.reporter, this.hardStop.signal);
     })();
     // The slot is free while the result travels (an upload may take long); the claim for more work that freeing it sends
     // goes out a turn later, after the result, so that the hub stores the result first.
@@ -334,32 +278,6 @@ export class Executor {
     this.opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
     t.log.info('task finished', { status: sent?.status ?? 'not delivered', error: sent?.error?.code, ms: Date.now() - started });
     this.finish(t);
-  }
-
-  private gateFor(offer: TaskOffer, dataset: string | undefined): Gate {
-    const d = this.opts.disclosure;
-    return new Gate(dataset === undefined ? undefined : this.opts.engine.policy(dataset), {
-      dataset: dataset ?? '',
-      op: offer.op,
-      ...(offer.requested_by ? { requestedBy: offer.requested_by } : {}),
-      ...(d ? { ledger: d.ledger, salt: d.salt } : {}),
-    });
-  }
-
-  /** Every outcome as a post that passed the gate: a stop, or a failure (whose message the gate may keep here). */
-  private outcome(t: TaskRun, gate: Gate, e: unknown): Released<ResultPost> {
-    const { offer } = t;
-    const stop = t.stop;
-    if (stop?.reason === 'cancel') return canceledPost(offer, stop.message);
-    if (stop?.reason === 'timeout') return failedPost(offer, gate.failure(new TaskFailure('timeout', stop.message)));
-    if (stop) return failedPost(offer, gate.failure(new TaskFailure('canceled', stop.message))); // drop or shutdown: never posted
-    if (e instanceof TaskFailure) {
-      // Under a policy the gate keeps an engine's message here: it is logged so that the data owner can read it.
-      if (gate.policy && e.code === 'op_failed') t.log.warn('op failed (message kept at the runner)', { error: e.message });
-      return failedPost(offer, gate.failure(e));
-    }
-    t.log.warn('op threw', { error: errorMessage(e) });
-    return failedPost(offer, gate.failure(new TaskFailure('op_failed', `operation ${offer.op} failed: ${errorMessage(e).split('\n')[0]}`)));
   }
 
   /**
@@ -375,14 +293,14 @@ export class Executor {
       offer.timeout_s * 1000,
     );
     let session: Awaited<ReturnType<Engine['session']>> | null = null;
-    let gate = this.gateFor(offer, undefined);
+    let gate = gateFor(this.opts, offer, undefined);
     let dir: string | null = null;
     let cleanup: (() => Promise<void>) | undefined;
     try {
       const parsed = OpParams[offer.op].safeParse(offer.params);
       if (!parsed.success) throw new TaskFailure('invalid_params', `params of op ${offer.op} do not parse:\n${formatIssues(parsed.error, '  ')}`, parsed.error.issues);
       const params = parsed.data;
-      gate = this.gateFor(offer, params.dataset);
+      gate = gateFor(this.opts, offer, params.dataset);
       const allowed = this.opts.engine.policy(params.dataset)?.allow_ops;
       if (allowed && !allowed.includes(offer.op)) {
         throw new TaskFailure('policy_denied', `dataset "${params.dataset}" does not allow operation ${offer.op} (${OP_NAMES[offer.op]}) on this runner (policy allow_ops: ${allowed.join(', ') || 'none'})`);
@@ -423,7 +341,7 @@ export class Executor {
       signal.throwIfAborted(); // canceled while finishing: the analyst asked to stop, so report that
       return succeededPost(t.offer, result);
     } catch (e) {
-      return this.outcome(t, gate, e);
+      return taskOutcome(t, gate, e);
     } finally {
       clearTimeout(timer);
       session?.close();
@@ -437,7 +355,7 @@ export class Executor {
     const d = this.opts.disclosure;
     const held = fresh ?? d?.held.get(t.offer.task_id);
     if (!d || !held) return;
-    const gate = this.gateFor(t.offer, held.dataset ?? undefined);
+    const gate = gateFor(this.opts, t.offer, held.dataset ?? undefined);
     let post: Released<ResultPost>;
     try {
       t.progress.push(t.progress.latest?.percent ?? 99, AWAITING_RELEASE);
@@ -456,7 +374,7 @@ export class Executor {
       const blobs = this.opts.blobs ? taskBlobs(this.opts.blobs, () => t.offer, t.controller.signal, () => this.inlineMax) : undefined;
       post = succeededPost(t.offer, await shipResult(prepared, blobs, (p, m) => t.progress.push(p, m)));
     } catch (e) {
-      post = this.outcome(t, gate, e);
+      post = taskOutcome(t, gate, e);
     }
     await this.report(t, post, started);
   }
@@ -477,50 +395,6 @@ export class Executor {
       // Stale only if that lease is still the one we hold: the task may have been leased to us again meanwhile.
       if (isStale(e) && t.phase !== 'reporting' && t.offer.lease_token === msg.lease_token) this.drop(t.offer.task_id, `the hub refused progress: ${errorMessage(e)}`);
       else t.log.debug('progress not delivered', { error: errorMessage(e) });
-    }
-  }
-
-  /**
-   * Post the result until the hub answers; results are idempotent, so a retry after a lost reply is harmless.
-   * Returns what the hub took, or null when it took nothing.
-   */
-  private async deliver(t: TaskRun, first: Released<ResultPost>): Promise<Released<ResultPost> | null> {
-    let post = first;
-    for (let attempt = 0; ; attempt++) {
-      if (this.hardStop.signal.aborted || t.stop?.reason === 'drop') {
-        t.log.warn('result not delivered', { reason: t.stop?.message ?? 'shutting down' });
-        return null;
-      }
-      post = underLease(post, t.offer.lease_token); // the lease may have been renewed under a new token meanwhile
-      try {
-        const reply = await this.opts.reporter.result(post);
-        if (!reply.stored) t.log.info('result was already stored');
-        return post;
-      } catch (e) {
-        if (isStale(e)) {
-          if (t.offer.lease_token !== post.lease_token) continue; // leased to us again meanwhile: post under the new token
-          t.log.info('result refused: the lease is no longer ours (stale_lease); work dropped', { error: errorMessage(e) });
-          return null;
-        }
-        if (isRetryable(e)) {
-          const wait = backoffMs(attempt, 500, 15_000);
-          t.log.warn('result not delivered; retrying', { error: errorMessage(e), retry_in_ms: wait });
-          await sleep(wait, this.hardStop.signal);
-          continue;
-        }
-        // The hub answered but will not take this result (too large, malformed): tell it the task failed instead.
-        if (post.status === 'succeeded' && e instanceof HubError) {
-          t.log.warn('result refused; reporting the task failed', { error: errorMessage(e), code: e.code });
-          const why =
-            e.code === 'payload_too_large'
-              ? `the result is too large to send inline (${JSON.stringify(post.result).length} bytes; the hub said: ${e.message}); ask for fewer rows or columns`
-              : `the hub refused the result (${e.code}): ${e.message}`;
-          post = ownFailure(t.offer, 'op_failed', why);
-          continue;
-        }
-        t.log.error('result refused', { error: errorMessage(e) });
-        return null;
-      }
     }
   }
 }
