@@ -98,7 +98,14 @@ def coefficient_frame(coefficients: Sequence[Mapping[str, Any]], *, df_resid: Op
 def groups_frame(result: Mapping[str, Any]) -> pd.DataFrame:
     """A group_by result (analysis or study): the group columns, ``count``, one column per aggregate, ``suppressed``."""
     keys = list(result.get("group_by") or [])
-    aggs = [a.get("name") or f"{a.get('fn')}_{a.get('column')}" for a in result.get("aggregates") or []]
+    aggs: List[str] = []
+    for a in result.get("aggregates") or []:
+        name = a.get("name") or f"{a.get('fn')}_{a.get('column') or 'rows'}"
+        if name in keys or name in aggs or name in ("count", "suppressed"):
+            name = f"{a.get('fn')}_{a.get('column') or 'rows'}"
+        while name in keys or name in aggs or name in ("count", "suppressed"):
+            name += "_"
+        aggs.append(name)
     rows = []
     for g in result.get("groups") or []:
         row: Dict[str, Any] = dict(zip(keys, g.get("key") or []))

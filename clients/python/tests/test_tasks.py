@@ -1,0 +1,93 @@
+"""Task handles, results held for the data owner's review, and Ctrl+C cancelling on the hub."""
+import datetime as dt
+import json
+import os
+import signal
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from simpul import Client, ReleaseDenied, ReleaseExpired, Task, TaskCanceled, col
+
+from conftest import wait_until
+
+AWAITING = "awaiting the data owner's release"
+
+
+def test_submit_returns_a_handle(hub, patients):
+    t = hub.submit("filter", "patients", col("age") > 90, columns=["age"], limit=1000)
+    assert isinstance(t, Task) and t.id and t.label == "filter patients"
+    df = t.result()
+    assert (df.age > 90).all() and len(df) == (patients.age > 90).sum()
+    assert t.status == "succeeded" and t.progress == 100 and t.done()
+    d = hub.submit("describe", "patients", columns=["age"]).result()
+    assert d.loc["count", "age"] == 5000
+
+
+def test_a_held_result_shows_its_state_and_can_be_canceled(hub):
+    t = hub.submit("describe", "patients_reviewed", columns=["age"])
+    wait_until(lambda: t.message == AWAITING, 30, "the result to be held")
+    assert t.status == "running" and not t.done()
+    with pytest.raises(TimeoutError):
+        t.wait(timeout=1.5)
+    assert t.cancel() in ("running", "canceled")  # a running task stops on its runner, then reads canceled
+    wait_until(lambda: t.status == "canceled", 30, "the cancel")
+    with pytest.raises(TaskCanceled):
+        t.result()
+
+
+def test_release_denied_by_the_data_owner(stack, hub):
+    t = hub.submit("describe", "patients_reviewed", columns=["bmi"])
+    held = stack.held_dir("demo-runner")
+    wait_until(lambda: (held / f"{t.id}.json").exists(), 30, "the held result on the runner's disk")
+    # What `simpul-runner review` writes when the data owner says no.
+    decision = {"decision": "deny", "reason": "too detailed for release", "at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    (held / f"{t.id}.decision.json").write_text(json.dumps(decision))
+    with pytest.raises(ReleaseDenied) as e:
+        t.result()
+    assert "too detailed for release" in e.value.message and e.value.task_id == t.id
+
+
+def test_release_expires_without_a_decision(hub):
+    with pytest.raises(ReleaseExpired) as e:
+        hub.describe("patients_expiring", columns=["age"])
+    assert "did not review" in e.value.message
+
+
+def test_ctrl_c_cancels_the_task_on_the_hub(stack, hub):
+    watcher = stack.admin()
+    seen = {}
+
+    def interrupt_when_held():
+        def held():
+            ts = watcher.tasks(dataset="patients_reviewed", status="running")
+            for _, row in ts.iterrows():
+                if row.progress_message == AWAITING and row.task_id not in seen.get("before", ()):
+                    return row.task_id
+            return None
+
+        seen["task_id"] = wait_until(held, 30, "the held task")
+        os.kill(os.getpid(), signal.SIGINT)
+
+    ts = watcher.tasks(dataset="patients_reviewed")
+    seen["before"] = set(ts.task_id) if len(ts) else set()
+    th = threading.Thread(target=interrupt_when_held, daemon=True)
+    th.start()
+    c = Client(stack.url, username="admin", password="pytest-admin-password-1")
+    with pytest.raises(KeyboardInterrupt):
+        c.group_by("patients_reviewed", "site")
+    th.join(5)
+    tid = seen["task_id"]
+    wait_until(lambda: watcher.task(tid).status == "canceled", 30, "the task to be canceled on the hub")
+    c.close()
+    watcher.close()
+
+
+def test_a_task_handle_for_an_existing_task(hub):
+    t = hub.submit("fetch", "patients", ["age"], limit=2)
+    t.result()
+    raw = hub.task(t.id).result()
+    assert raw["rows"] and raw["columns"][0]["name"] == "age"
+    assert t.id in set(hub.tasks(dataset="patients").task_id)
