@@ -27,6 +27,14 @@ LOCKED = ("locked-analyst", "locked-password-1")
 INLINE_MAX = 65536  # small, so that a few thousand rows travel through the blob store
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+# `npm test` stops an overrunning suite with SIGTERM: end like Ctrl+C, so that the fixtures stop the hub and runners.
+signal.signal(signal.SIGTERM, _interrupt)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
