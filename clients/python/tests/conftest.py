@@ -24,7 +24,7 @@ ADMIN_PASSWORD = "pytest-admin-password-1"
 ENROLLMENT_KEY = "sme_pytest-enrolment-key-0123456789"
 ANALYST = ("analyst1", "analyst-password-1")
 LOCKED = ("locked-analyst", "locked-password-1")
-INLINE_MAX = 65536  # small, so that a few thousand rows travel through the blob store
+INLINE_MAX = 16384  # small, so that a few thousand rows and a regression with its chart travel through the blob store
 
 
 def _interrupt(signum: int, _frame: object) -> None:

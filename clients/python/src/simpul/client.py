@@ -322,6 +322,7 @@ class Client:
             full = json.loads(self.download(blob["url"], blob.get("sha256")))
             if "disclosure" in result and "disclosure" not in full:
                 full["disclosure"] = result["disclosure"]
+            full.setdefault("blob", dict(blob))  # where it came from
             return full
         return dict(result)
 
