@@ -28,7 +28,12 @@ def test_first_analysis_notebook_executes(stack, tmp_path, monkeypatch):
     monkeypatch.delenv("SIMPUL_TOKEN", raising=False)
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = nbclient.NotebookClient(nb, kernel_name="simpul-test", timeout=300, resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        out = ROOT / "test-artifacts" / "first-analysis.executed.ipynb"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out)  # to look at when it fails
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "\n".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in outputs)

@@ -26,12 +26,14 @@ def test_submit_returns_a_handle(hub, patients):
     assert d.loc["count", "age"] == 5000
 
 
-def test_a_held_result_shows_its_state_and_can_be_canceled(hub):
+def test_a_held_result_shows_its_state_and_can_be_canceled(hub, capsys):
     t = hub.submit("describe", "patients_reviewed", columns=["age"])
     wait_until(lambda: t.message == AWAITING, 30, "the result to be held")
-    assert t.status == "running" and not t.done()
+    assert t.status == "running" and not t.done() and t.progress >= 90
+    capsys.readouterr()
     with pytest.raises(TimeoutError):
-        t.wait(timeout=1.5)
+        t.wait(timeout=2.5, progress=True)
+    assert f"running: {AWAITING}" in capsys.readouterr().err  # the live bar says why it waits
     assert t.cancel() in ("running", "canceled")  # a running task stops on its runner, then reads canceled
     wait_until(lambda: t.status == "canceled", 30, "the cancel")
     with pytest.raises(TaskCanceled):

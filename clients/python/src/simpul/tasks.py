@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from .errors import SimpulError, TaskCanceled, error_from
@@ -21,9 +22,12 @@ class _Bar:
     def __init__(self, on: bool, label: str) -> None:
         self.bar: Any = None
         if on:
-            from tqdm.auto import tqdm
+            with warnings.catch_warnings():
+                # In Jupyter without ipywidgets tqdm.auto falls back to the text bar, with a warning: the text bar is fine.
+                warnings.simplefilter("ignore")
+                from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=100, desc=label, unit="%", bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}", leave=True)
+            self.bar = tqdm(total=100, desc=label, bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix[0]} [{elapsed}]", postfix=["queued"], leave=True)
 
     @property
     def on(self) -> bool:
@@ -35,7 +39,7 @@ class _Bar:
         n = float(percent or 0)
         if n != self.bar.n:
             self.bar.n = n
-        self.bar.set_postfix_str(note, refresh=False)
+        self.bar.postfix[0] = note
         self.bar.refresh()
 
     def close(self) -> None:
