@@ -93,3 +93,29 @@ def test_a_task_handle_for_an_existing_task(hub):
     raw = hub.task(t.id).result()
     assert raw["rows"] and raw["columns"][0]["name"] == "age"
     assert t.id in set(hub.tasks(dataset="patients").task_id)
+
+
+def test_ctrl_c_cancels_a_study_on_the_hub(stack, hub):
+    # The round's sub-task is held for the data owner's review, so the study waits until it is interrupted.
+    before = set(hub.studies()["study_id"]) if len(hub.studies()) else set()
+    watcher = stack.admin()
+    found = {}
+
+    def interrupt_when_waiting():
+        def running():
+            s = watcher.studies(status="running", dataset="patients_reviewed")
+            new = [i for i in (s["study_id"] if len(s) else []) if i not in before]
+            return new[0] if new else None
+
+        found["study_id"] = wait_until(running, 30, "the study to run")
+        wait_until(lambda: watcher.tasks(dataset="patients_reviewed", status="running").shape[0] > 0, 30, "its round to run")
+        os.kill(os.getpid(), signal.SIGINT)
+
+    th = threading.Thread(target=interrupt_when_waiting, daemon=True)
+    th.start()
+    with pytest.raises(KeyboardInterrupt):
+        hub.study("patients_reviewed", "summary", columns=["age"], progress=True)
+    th.join(5)
+    sid = found["study_id"]
+    wait_until(lambda: watcher._request("GET", f"/studies/{sid}")["status"] == "canceled", 30, "the study to be canceled")
+    watcher.close()

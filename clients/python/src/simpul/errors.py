@@ -5,7 +5,7 @@ that belongs to ``code`` with the hub's (or the runner's) message. Unknown codes
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 
 class SimpulError(Exception):
@@ -146,14 +146,12 @@ class ReleaseExpired(SimpulError):
     code = "release_expired"
 
 
-ERRORS: Dict[str, Type[SimpulError]] = {
-    cls.code: cls
-    for cls in (
-        BadRequest, ProtocolMismatch, Unauthorized, Forbidden, NotFound, Conflict, StaleLease, PayloadTooLarge,
-        RateLimited, Unavailable, InternalError, DatasetNotFound, UnknownColumn, InvalidParams, PolicyDenied,
-        TaskTimeout, TaskLost, TaskCanceled, OpFailed, ReleaseDenied, ReleaseExpired,
-    )
-}
+_CLASSES: Tuple[Type[SimpulError], ...] = (
+    BadRequest, ProtocolMismatch, Unauthorized, Forbidden, NotFound, Conflict, StaleLease, PayloadTooLarge,
+    RateLimited, Unavailable, InternalError, DatasetNotFound, UnknownColumn, InvalidParams, PolicyDenied,
+    TaskTimeout, TaskLost, TaskCanceled, OpFailed, ReleaseDenied, ReleaseExpired,
+)
+ERRORS: Dict[str, Type[SimpulError]] = {cls.code: cls for cls in _CLASSES}
 
 
 def error_from(

@@ -156,12 +156,12 @@ class Column:
 
     notnull = notna
 
-    @property
-    def str(self) -> _Str:
-        return _Str(self.name)
-
     def __repr__(self) -> str:
         return f"col({self.name!r})"
+
+    @property
+    def str(self) -> _Str:  # defined last: below it, `str` in this class body would mean this property
+        return _Str(self.name)
 
 
 def col(name: str) -> Column:

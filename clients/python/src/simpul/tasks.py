@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from .errors import SimpulError, TaskCanceled, error_from
 from .frames import Result, study_table
@@ -52,7 +52,7 @@ class Task:
     progress bar unless ``progress=False``) and returns what the blocking method would have returned; ``cancel()``
     stops it on the runner."""
 
-    def __init__(self, client: "Client", task_id: str, parse: Callable[[Any, str], Any], label: str, warnings: Optional[list] = None) -> None:
+    def __init__(self, client: "Client", task_id: str, parse: Callable[[Any, str], Any], label: str, warnings: Optional[List[str]] = None) -> None:
         self.client = client
         self.id = task_id
         self._parse = parse
@@ -182,11 +182,11 @@ class Study:
         return self.table
 
     @property
-    def warnings(self) -> list:
+    def warnings(self) -> List[str]:
         return list((self.result or {}).get("warnings") or [])
 
     @property
-    def sites(self) -> list:
+    def sites(self) -> List[Dict[str, Any]]:
         return list(self.view.get("site_list") or [])
 
     def cancel(self) -> str:
