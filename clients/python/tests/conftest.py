@@ -143,6 +143,7 @@ def stack() -> Iterator[Stack]:
                 {"name": "patients_reviewed", "path": str(PATIENTS), "policy": {"release": "review"}},
                 {"name": "patients_expiring", "path": str(PATIENTS), "policy": {"release": "review", "review_ttl": 2}},
                 {"name": "patients_aggregates", "path": str(PATIENTS), "policy": {"allow_ops": [300], "min_group_size": 5}},
+                {"name": "patients_budget", "path": str(PATIENTS), "policy": {"max_rows": 500, "max_rows_per_day": 1200}},
                 {"name": "clinic", "path": str(clinic_a)},
             ],
             "site-b": [{"name": "clinic", "path": str(clinic_b)}],

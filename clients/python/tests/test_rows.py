@@ -32,7 +32,7 @@ def test_filter_types_columns_by_kind(hub):
     assert len(df) > 0 and df.notes.str.lower().str.contains("follow").all() and set(df.site) <= {"north", "east"}
     assert pd.api.types.is_datetime64_any_dtype(df.visit_date)
     assert str(df.smoker.dtype) in ("bool", "boolean")
-    df = hub.filter("patients", col("visit_date").between("2024-01-01", "2024-01-31") & col("notes").isna(), limit=1000)
+    df = hub.filter("patients", col("visit_date").between("2024-01-01", "2024-01-31") & col("notes").isna(), ["visit_date", "notes"], limit=1000)
     assert len(df) > 0 and df.notes.isna().all()
     assert df.visit_date.min() >= pd.Timestamp("2024-01-01") and df.visit_date.max() <= pd.Timestamp("2024-01-31")
 
@@ -68,3 +68,11 @@ def test_filter_with_a_json_where_and_a_live_progress_bar(stack, capsys):
     err = capsys.readouterr().err
     assert "filter patients" in err and "100%" in err
     c.close()
+
+
+def test_all_rows_stops_where_the_daily_row_budget_ends(hub, patients):
+    # max_rows 500 a task, 1,200 a day for each analyst: three pages, the last one cut short, then a warning.
+    with pytest.warns(UserWarning, match="row"):
+        df = hub.filter("patients_budget", col("age") >= 30, columns=["patient_id"], all_rows=True)
+    assert len(df) == 1200
+    assert df.patient_id.tolist() == patients[patients.age >= 30].patient_id.tolist()[:1200]
