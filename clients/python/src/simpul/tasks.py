@@ -5,7 +5,9 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
-from .errors import SimpulError, TaskCanceled, error_from
+import httpx
+
+from .errors import RateLimited, SimpulError, TaskCanceled, error_from
 from .frames import Result, study_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,6 +104,7 @@ class Task:
         show = self.client.progress if progress is None else progress
         bar = _Bar(show, self.label)
         deadline = None if timeout is None else time.monotonic() + timeout
+        hiccups = 0
         try:
             while True:
                 wait = 1.0 if bar.on else 20.0
@@ -110,7 +113,20 @@ class Task:
                     if left <= 0:
                         raise TimeoutError(f"task {self.id} has not ended within {timeout} s (it goes on; cancel() stops it)")
                     wait = max(0.0, min(wait, left))
-                view = self.client._request("GET", f"/result/{self.id}", params={"wait": f"{wait:g}"}, timeout=wait + 30)
+                try:
+                    view = self.client._request("GET", f"/result/{self.id}", params={"wait": f"{wait:g}"}, timeout=wait + 30)
+                    hiccups = 0
+                except RateLimited as e:
+                    # Too many result waits open for this user at once (several tasks in the background): wait, ask again.
+                    time.sleep(e.retry_after if e.retry_after else 1.0)
+                    continue
+                except httpx.TransportError:
+                    # The hub restarting, or the network: the task lives on in the hub's database; ask again a few times.
+                    hiccups += 1
+                    if hiccups > 6:
+                        raise
+                    time.sleep(min(10.0, 0.5 * 2 ** hiccups))
+                    continue
                 status = str(view.get("status"))
                 note = status
                 if bar.on and status not in FINAL and status != "queued":
