@@ -104,3 +104,17 @@ def test_export_parquet_and_csv_to_a_path(hub, patients, tmp_path):
 def test_export_of_an_analysis(hub, tmp_path):
     p = hub.export("patients", format="csv", analysis={"analysis": "describe", "columns": ["age"]}, path=tmp_path / "d.csv")
     assert "age" in p.read_text()
+
+
+def test_withheld_statistics_come_back_as_nan_with_the_gate_notes(hub, patients):
+    # patients_aggregates has a policy (min_group_size 5): row-level values and small groups are withheld.
+    d = hub.describe("patients_aggregates", columns=["age", "site"])
+    assert np.isnan(d.loc["min", "age"]) and np.isnan(d.loc["max", "age"])
+    assert d.loc["mean", "age"] == pytest.approx(patients.age.mean())
+    assert "row_level" in d.attrs["disclosure"]["rules_applied"]
+    g = hub.group_by("patients_aggregates", ["site", "age"])
+    assert g.attrs["suppressed_groups"] > 0 and "min_group_size" in g.attrs["disclosure"]["rules_applied"]
+    assert (g["count"].dropna() >= 5).all()
+    fit = hub.linear_regression("patients_aggregates", target="systolic_bp", features=["age"])
+    assert fit.residuals["min"] is None and fit.coefficients.loc["age", "p"] < 0.05
+    assert "scatter" not in fit.charts and fit.disclosure["notes"]

@@ -116,7 +116,11 @@ class Client:
         if username is not None:
             if password is None:
                 raise ValueError("a username needs a password")
-            reply = self._request("POST", "/auth/login", json={"username": username, "password": password}, auth=False)
+            try:
+                reply = self._request("POST", "/auth/login", json={"username": username, "password": password}, auth=False)
+            except BaseException:
+                self._http.close()
+                raise
             token = reply["token"]
             self.user = reply.get("user")
         if not token:

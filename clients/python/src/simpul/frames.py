@@ -65,10 +65,11 @@ def describe_frame(result: Mapping[str, Any]) -> pd.DataFrame:
     if any("top" in v for v in table.values()):
         index += ["top", "freq"]
     df = pd.DataFrame(table, index=index)
-    try:
-        df = df.apply(pd.to_numeric)
-    except (ValueError, TypeError):
-        pass
+    for name in df.columns:
+        try:
+            df[name] = pd.to_numeric(df[name])  # numeric columns as floats, withheld statistics as NaN
+        except (ValueError, TypeError):
+            pass  # text columns keep their top value
     attach_meta(df, result)
     df.attrs["result"] = dict(result)
     return df
