@@ -119,3 +119,14 @@ def test_ctrl_c_cancels_a_study_on_the_hub(stack, hub):
     sid = found["study_id"]
     wait_until(lambda: watcher._request("GET", f"/studies/{sid}")["status"] == "canceled", 30, "the study to be canceled")
     watcher.close()
+
+
+def test_a_result_released_after_review(stack, hub, patients):
+    t = hub.submit("describe", "patients_reviewed", columns=["age"])
+    held = stack.held_dir("demo-runner")
+    wait_until(lambda: (held / f"{t.id}.json").exists(), 30, "the held result on the runner's disk")
+    decision = {"decision": "approve", "at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    (held / f"{t.id}.decision.json").write_text(json.dumps(decision))
+    d = t.result(timeout=60)
+    assert d.loc["count", "age"] == 5000 and d.loc["mean", "age"] == pytest.approx(patients.age.mean())
+    assert d.attrs["disclosure"].get("held_for_review") is True
