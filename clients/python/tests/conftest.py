@@ -24,6 +24,8 @@ ADMIN_PASSWORD = "pytest-admin-password-1"
 ENROLLMENT_KEY = "sme_pytest-enrolment-key-0123456789"
 ANALYST = ("analyst1", "analyst-password-1")
 LOCKED = ("locked-analyst", "locked-password-1")
+BURST = ("burst-analyst", "burst-password-1")
+TASKS_PER_MINUTE = 30  # for analysts (admins are not limited)
 INLINE_MAX = 16384  # small, so that a few thousand rows and a regression with its chart travel through the blob store
 
 
@@ -129,6 +131,7 @@ def stack() -> Iterator[Stack]:
         "SIMPUL_ENROLLMENT_KEY": ENROLLMENT_KEY,
         "SIMPUL_INLINE_RESULT_MAX": str(INLINE_MAX),
         "SIMPUL_LOGIN_MAX_FAILURES": "3",
+        "SIMPUL_TASKS_PER_MINUTE": str(TASKS_PER_MINUTE),
         "SIMPUL_LOG_LEVEL": "info",
     }, logs)
     procs = [hub]
@@ -164,7 +167,7 @@ def stack() -> Iterator[Stack]:
             return len(rs) == len(configs) and bool(rs["online"].all()) and rs["transport"].notna().all()
 
         _wait("both runners online", online, 120, procs)
-        for user in (ANALYST, LOCKED):
+        for user in (ANALYST, LOCKED, BURST):
             admin._request("POST", "/users", json={"username": user[0], "password": user[1], "role": "analyst"})
         admin.close()
         yield Stack(url, hub, runners, dirs, {"patients": PATIENTS, "clinic_north": clinic_a, "clinic_rest": clinic_b})

@@ -8,7 +8,7 @@ from simpul import (
     BadRequest, Client, DatasetNotFound, NotFound, PolicyDenied, RateLimited, Unauthorized, UnknownColumn, col,
 )
 
-from conftest import ANALYST, LOCKED
+from conftest import ANALYST, BURST, LOCKED, TASKS_PER_MINUTE
 
 
 def test_policy_denied_names_the_rule(hub):
@@ -72,6 +72,18 @@ def test_rate_limited_carries_retry_after_and_is_retried_when_asked(stack):
     c = Client(stack.url, username=user, password=password, progress=False, max_retries=6)
     assert c.me()["username"] == user
     assert time.monotonic() - started < 60
+    c.close()
+
+
+def test_too_many_tasks_a_minute(stack):
+    c = Client(stack.url, username=BURST[0], password=BURST[1], progress=False)
+    made = []
+    with pytest.raises(RateLimited) as e:
+        for _ in range(TASKS_PER_MINUTE + 1):
+            made.append(c.submit("fetch", "patients", ["age"], limit=1))
+    assert len(made) == TASKS_PER_MINUTE
+    assert e.value.status == 429 and 0 < e.value.retry_after <= 60
+    assert made[-1].result()["age"].tolist()  # the tasks it did make run
     c.close()
 
 

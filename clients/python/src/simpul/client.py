@@ -364,6 +364,8 @@ class Client:
         """Op 200: the rows that match ``where`` (build it with :func:`col`). ``df.attrs`` holds ``matched_rows``,
         ``total_rows`` and the ``disclosure`` notes. ``all_rows=True`` pages through every match (``limit`` is then the
         page size, at most 100,000), as far as the owner's policy lets rows leave."""
+        if where is None:
+            raise ValueError("filter needs where= (build it with col()); fetch() reads rows without one")
         params = {"dataset": dataset, "where": where_json(where), "columns": list(columns) if columns else None, "order_by": _order_by(order_by)}
         if all_rows:
             return self._all_rows(200, params, offset, task, page=limit if limit > 100 else MAX_PAGE_ROWS)
