@@ -1,5 +1,6 @@
 """Task handles, results held for the data owner's review, and Ctrl+C cancelling on the hub."""
 import datetime as dt
+import io
 import json
 import os
 import signal
@@ -9,7 +10,7 @@ import time
 import pandas as pd
 import pytest
 
-from simpul import Client, ReleaseDenied, ReleaseExpired, Task, TaskCanceled, col
+from simpul import Client, ReleaseDenied, ReleaseExpired, SimpulError, Task, TaskCanceled, col
 
 from conftest import wait_until
 
@@ -130,3 +131,15 @@ def test_a_result_released_after_review(stack, hub, patients):
     d = t.result(timeout=60)
     assert d.loc["count", "age"] == 5000 and d.loc["mean", "age"] == pytest.approx(patients.age.mean())
     assert d.attrs["disclosure"].get("held_for_review") is True
+
+
+def test_create_task_and_download_speak_the_protocol(hub, patients):
+    t = hub.create_task(400, {"dataset": "patients", "format": "csv", "columns": ["age"], "where": (col("site") == "east").to_json()})
+    raw = t.result()
+    assert raw["format"] == "csv" and raw["url"].endswith(f"/result/{t.id}/download")
+    data = hub.download(raw["url"], raw["sha256"])
+    assert len(data) == raw["bytes"]
+    got = pd.read_csv(io.BytesIO(data))
+    assert got.age.tolist() == patients[patients.site == "east"].age.tolist()
+    with pytest.raises(SimpulError, match="SHA-256"):
+        hub.download(raw["url"], "0" * 64)  # a file that does not match its SHA-256 is refused
