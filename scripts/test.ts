@@ -1,8 +1,10 @@
 // Runs every *.test.ts file in its own process (uvu + tsx) and ends with one line: `tests: N passed, N failed`.
 // Usage: npm test [-- <substring filter>...]; env TEST_CONCURRENCY (default 1), TEST_FILE_TIMEOUT_S (default 600).
+// The Python client's pytest suite runs last, with the Python in SIMPUL_PYTHON (see scripts/lib/pytest-suite.ts).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { PYTEST_SUITE, runPytestSuite } from './lib/pytest-suite.ts';
 
 const root = join(import.meta.dirname, '..');
 const roots = ['protocol/src', 'hub/src', 'runner/src', 'web/src', 'scripts'];
@@ -91,6 +93,14 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
 
+// The Python client's suite starts its own hub and runners: alone, after the others, and in its count.
+const withPytest = filters.length === 0 || filters.some((s) => PYTEST_SUITE.includes(s) || s.startsWith(PYTEST_SUITE) || s === 'pytest');
+if (withPytest) {
+  console.log(`\n▶ ${PYTEST_SUITE} (pytest)`);
+  const r = await runPytestSuite(root, Math.max(timeoutMs, 900_000));
+  if (r) results.push(r);
+}
+
 console.log('\nper file:');
 for (const r of results.sort((a, b) => a.file.localeCompare(b.file))) {
   const mark = r.failed ? 'FAIL' : 'ok  ';
@@ -98,6 +108,6 @@ for (const r of results.sort((a, b) => a.file.localeCompare(b.file))) {
 }
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
-if (files.length === 0) console.log('no test files found');
+if (results.length === 0) console.log('no test files found');
 console.log(`tests: ${passed} passed, ${failed} failed`);
-process.exit(failed > 0 || files.length === 0 ? 1 : 0);
+process.exit(failed > 0 || results.length === 0 ? 1 : 0);
