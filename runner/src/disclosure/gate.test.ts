@@ -204,7 +204,9 @@ test('review: release review holds every op, { review: [ops] } only those; held 
   assert.is(gate({ release: { review: [400] } }, 300).holds, false);
   const g = gate({ release: { review: [300] } }, 300);
   assert.is(g.holds, true);
-  assert.is(g.analysis(describeOf(300), all(300)).disclosure!.held_for_review, true);
+  const held = g.analysis(describeOf(300), all(300)).disclosure!;
+  assert.is(held.held_for_review, true);
+  assert.ok(held.rules_applied.includes('review'));
 });
 
 test('federated partials: no extremes, ranges widened to round numbers, small bins and keys of small groups withheld', () => {

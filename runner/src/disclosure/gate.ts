@@ -65,7 +65,7 @@ export class Gate {
     if (!p) return mark({ kind: 'inline', result: u.result });
     const t = new Tally(p);
     const partial = releasePartial(u.result, t);
-    return mark({ kind: 'inline', result: { ...partial, disclosure: t.disclosure(this.reviewFlag()) } });
+    return mark({ kind: 'inline', result: { ...partial, disclosure: this.disclose(t) } });
   }
 
   /** An analysis as it may leave (also what op 400 writes into a file of an analysis). */
@@ -75,7 +75,7 @@ export class Gate {
     if (!p) return mark(r);
     const t = new Tally(p);
     const out = releaseAnalysis(r, t, qs);
-    return mark({ ...out, disclosure: t.disclosure(this.reviewFlag()) });
+    return mark({ ...out, disclosure: this.disclose(t) });
   }
 
   rows(r: RowsResult, qs: QuerySet | undefined): Released<RowsResult> {
@@ -83,7 +83,7 @@ export class Gate {
     if (!p) return mark(r);
     const t = new Tally(p);
     const out = releaseRows(r, t, this.budget(), this.o.dataset, qs);
-    return mark({ ...out, disclosure: t.disclosure(this.reviewFlag()) });
+    return mark({ ...out, disclosure: this.disclose(t) });
   }
 
   /**
@@ -106,7 +106,7 @@ export class Gate {
       );
     }
     budget.charge(n);
-    return { rows: n, disclosure: t.disclosure(this.reviewFlag()) };
+    return { rows: n, disclosure: this.disclose(t) };
   }
 
   /** A failure as it may leave: the data engine's own messages can quote values, so under a policy they stay here. */
@@ -122,8 +122,11 @@ export class Gate {
     return /\d/.test(message) ? undefined : message;
   }
 
-  private reviewFlag(): { held_for_review?: true } {
-    return this.holds ? { held_for_review: true } : {};
+  /** The result's disclosure note; a result held for review says so (it leaves only once the data owner approved it). */
+  private disclose(t: Tally): ReturnType<Tally['disclosure']> {
+    if (!this.holds) return t.disclosure();
+    t.add('review');
+    return t.disclosure({ held_for_review: true });
   }
 
   private budget(): Budget {
