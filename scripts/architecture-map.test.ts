@@ -36,8 +36,11 @@ function mappedFolders(markdown: string): Set<string> {
 }
 
 function trackedFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' });
-  return out.split('\0').filter(Boolean);
+  try {
+    return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  } catch (e) {
+    throw new Error(`this test reads the tree with \`git ls-files\` and needs a git checkout with git installed: ${(e as Error).message}`);
+  }
 }
 
 test('only a table row names a folder: prose and longer paths do not count', () => {
