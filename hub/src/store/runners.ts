@@ -3,6 +3,7 @@ import type { DatasetInfo } from '@simpul/protocol';
 import type { Db, RunnerRow, RunnersTable } from '../db/schema.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
 import { toJson } from './json.ts';
+import { recordSites, type SiteMode } from './sites.ts';
 
 export interface NewRunner {
   name: string;
@@ -10,6 +11,8 @@ export interface NewRunner {
   datasets?: DatasetInfo[];
   version?: string;
   protocolVersion: number;
+  /** How its dataset names become sites (default auto: tests and tools that make runners directly). */
+  siteApproval?: SiteMode;
 }
 
 /** Creates a runner and returns it with its token (the only time the token exists in clear). */
@@ -34,6 +37,7 @@ export async function createRunner(db: Db, input: NewRunner, now = Date.now()): 
     enrollment_key_id: null,
   };
   await db.insertInto('runners').values(row).execute();
+  await recordSites(db, row.id, (input.datasets ?? []).map((d) => d.name), input.siteApproval ?? 'auto', now);
   return { row, token };
 }
 
@@ -54,6 +58,11 @@ export async function findRunnerByToken(db: Db, token: string): Promise<RunnerRo
 
 export function getRunner(db: Db, id: string): Promise<RunnerRow | undefined> {
   return db.selectFrom('runners').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A runner, not revoked, that already goes by this name. */
+export function liveRunnerNamed(db: Db, name: string): Promise<Pick<RunnerRow, 'id' | 'name'> | undefined> {
+  return db.selectFrom('runners').select(['id', 'name']).where('name', '=', name).where('revoked_at', 'is', null).executeTakeFirst();
 }
 
 export function listRunners(db: Db): Promise<RunnerRow[]> {
