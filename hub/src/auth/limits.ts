@@ -93,6 +93,15 @@ export class TaskBucket {
     b.tokens -= n;
     this.buckets.set(userId, b);
   }
+
+  /** Takes `n` tokens for work already under way (a study's later rounds): never refuses, but the next take waits. */
+  charge(userId: string, n: number, now = Date.now()): void {
+    if (this.perMinute <= 0) return;
+    const b = this.buckets.get(userId) ?? { tokens: this.perMinute, at: now };
+    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * (this.perMinute / 60_000)) - n;
+    b.at = now;
+    this.buckets.set(userId, b);
+  }
 }
 
 /**
