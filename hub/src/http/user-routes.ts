@@ -43,7 +43,10 @@ export function userRoutes(app: Hono<HubEnv>): void {
 
   app.post(ROUTES.logout.path, async (c) => {
     const user = await requireUser(c);
-    if (user.sessionId) await revokeSession(c.get('hub').db, user.sessionId);
+    if (user.sessionId) {
+      await revokeSession(c.get('hub').db, user.sessionId);
+      c.get('hub').events.signedOut({ credentialId: user.sessionId }); // its /web sockets close now
+    }
     await auditRequest(c, { action: 'logout', target: { kind: 'user', id: user.user.id } });
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.json({ ok: true });
