@@ -51,13 +51,25 @@ export class LoginLimiter {
     if (address > 0) throw new RateLimited(`too many failed logins from your address: try again in ${Math.ceil(address / 1000)} s`, Math.ceil(address / 1000));
   }
 
+  /**
+   * One login attempt, counted as a failure before the password is compared (a success takes it back), so that
+   * concurrent attempts cannot outrun the limit: throws 429 when the account or address is locked out.
+   */
+  attempt(username: string, ip: string | null, now = Date.now()): void {
+    this.check(username, ip, now);
+    this.failed(username, ip, now);
+  }
+
   failed(username: string, ip: string | null, now = Date.now()): void {
     this.bump(this.accounts, username.toLowerCase(), now);
     if (ip) this.bump(this.addresses, ip, now);
   }
 
-  succeeded(username: string): void {
+  /** Clears the account; the address only gets back the attempt that `attempt` counted. */
+  succeeded(username: string, ip: string | null = null): void {
     this.accounts.delete(username.toLowerCase());
+    const f = ip ? this.addresses.get(ip) : undefined;
+    if (f && f.count > 0) f.count--;
   }
 
   private bump(map: Map<string, Failures>, key: string, now: number): void {

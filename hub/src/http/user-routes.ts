@@ -5,7 +5,7 @@ import { LoginRequest, ROUTES, RunnerId, type LoginReply, type RunnerList } from
 import { auditRequest } from '../audit/audit.ts';
 import { SESSION_COOKIE } from '../auth/caller.ts';
 import { canUseRunner, visibleRunners } from '../auth/runner-access.ts';
-import { beforeLogin, loginFailed, loginSucceeded } from './login-guard.ts';
+import { beforeLogin, loginFailed, loginRequestAllowed, loginSucceeded } from './login-guard.ts';
 import { dummyHash, verifyPassword } from '../auth/passwords.ts';
 import { notFound, unauthorized } from '../errors.ts';
 import { getRunner, listRunners } from '../store/runners.ts';
@@ -18,8 +18,9 @@ import { readBody, readParam } from './parse.ts';
 export function userRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.login.path, async (c) => {
     const hub = c.get('hub');
+    loginRequestAllowed(c); // JSON from the hub's own pages or from scripts (415, 403)
     const body = await readBody(c, LoginRequest);
-    await beforeLogin(c, body.username); // 429 while locked out
+    await beforeLogin(c, body.username); // 429 while locked out; counts the attempt first
     const user = await findUserByName(hub.db, body.username);
     // Verify against a dummy hash for unknown users, so that timing does not tell which part was wrong.
     const ok = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash()));
