@@ -19,6 +19,11 @@ export class RateLimited extends HubError {
   }
 }
 
+/** A login attempt counted as a failure until the password turns out right. */
+export interface LoginAttempt {
+  succeeded(): void;
+}
+
 interface Failures {
   count: number;
   last: number;
@@ -55,9 +60,21 @@ export class LoginLimiter {
    * One login attempt, counted as a failure before the password is compared (a success takes it back), so that
    * concurrent attempts cannot outrun the limit: throws 429 when the account or address is locked out.
    */
-  attempt(username: string, ip: string | null, now = Date.now()): void {
+  attempt(username: string, ip: string | null, now = Date.now()): LoginAttempt {
     this.check(username, ip, now);
+    const before = ip ? { ...(this.addresses.get(ip) ?? { count: 0, last: 0 }) } : undefined;
     this.failed(username, ip, now);
+    return {
+      succeeded: () => {
+        this.accounts.delete(username.toLowerCase());
+        // The address gets back this attempt as if it never happened (a success never counts against it).
+        const f = ip ? this.addresses.get(ip) : undefined;
+        if (f && before) {
+          f.count = Math.max(0, f.count - 1);
+          if (f.count <= before.count) f.last = before.last;
+        }
+      },
+    };
   }
 
   failed(username: string, ip: string | null, now = Date.now()): void {
@@ -65,11 +82,8 @@ export class LoginLimiter {
     if (ip) this.bump(this.addresses, ip, now);
   }
 
-  /** Clears the account; the address only gets back the attempt that `attempt` counted. */
-  succeeded(username: string, ip: string | null = null): void {
+  succeeded(username: string): void {
     this.accounts.delete(username.toLowerCase());
-    const f = ip ? this.addresses.get(ip) : undefined;
-    if (f && f.count > 0) f.count--;
   }
 
   private bump(map: Map<string, Failures>, key: string, now: number): void {

@@ -1,6 +1,6 @@
 // Around POST /api/v1/auth/login: lockout before the password is checked, and every outcome in the audit log.
 import { ANONYMOUS, auditRequest, clientIp } from '../audit/audit.ts';
-import { limitsOf, RateLimited } from '../auth/limits.ts';
+import { limitsOf, RateLimited, type LoginAttempt } from '../auth/limits.ts';
 import type { UserRow } from '../db/schema.ts';
 import { forbidden, HubError } from '../errors.ts';
 import type { Ctx } from './env.ts';
@@ -17,10 +17,10 @@ export function loginRequestAllowed(c: Ctx): void {
   if (origin !== undefined && origin !== own) throw forbidden(`cross-origin login refused: Origin ${origin} is not ${own}`);
 }
 
-/** Counts the attempt, then throws 429 with Retry-After while the account or the client's address is locked out. */
-export async function beforeLogin(c: Ctx, username: string): Promise<void> {
+/** Throws 429 with Retry-After while the account or the client's address is locked out, else counts the attempt. */
+export async function beforeLogin(c: Ctx, username: string): Promise<LoginAttempt> {
   try {
-    limitsOf(c.get('hub')).logins.attempt(username, clientIp(c));
+    return limitsOf(c.get('hub')).logins.attempt(username, clientIp(c));
   } catch (err) {
     if (!(err instanceof RateLimited)) throw err;
     await auditRequest(c, { action: 'login.locked', actor: ANONYMOUS, details: { username, retry_after_s: err.retryAfterS } });
@@ -33,7 +33,7 @@ export async function loginFailed(c: Ctx, username: string): Promise<void> {
   await auditRequest(c, { action: 'login.failed', actor: ANONYMOUS, details: { username } });
 }
 
-export async function loginSucceeded(c: Ctx, user: UserRow): Promise<void> {
-  limitsOf(c.get('hub')).logins.succeeded(user.username, clientIp(c));
+export async function loginSucceeded(c: Ctx, user: UserRow, attempt: LoginAttempt): Promise<void> {
+  attempt.succeeded();
   await auditRequest(c, { action: 'login.ok', actor: { kind: 'user', id: user.id, name: user.username }, target: { kind: 'user', id: user.id } });
 }

@@ -20,7 +20,7 @@ export function userRoutes(app: Hono<HubEnv>): void {
     const hub = c.get('hub');
     loginRequestAllowed(c); // JSON from the hub's own pages or from scripts (415, 403)
     const body = await readBody(c, LoginRequest);
-    await beforeLogin(c, body.username); // 429 while locked out; counts the attempt first
+    const attempt = await beforeLogin(c, body.username); // 429 while locked out; counts the attempt first
     const user = await findUserByName(hub.db, body.username);
     // Verify against a dummy hash for unknown users, so that timing does not tell which part was wrong.
     const ok = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash()));
@@ -28,7 +28,7 @@ export function userRoutes(app: Hono<HubEnv>): void {
       await loginFailed(c, body.username);
       throw unauthorized('wrong username or password');
     }
-    await loginSucceeded(c, user);
+    await loginSucceeded(c, user, attempt);
     const session = await createSession(hub.db, user.id);
     setCookie(c, SESSION_COOKIE, session.token, {
       httpOnly: true,
