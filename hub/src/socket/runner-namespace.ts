@@ -22,6 +22,7 @@ import { progress, release, result } from '../queue/report.ts';
 import { findRunnerByToken, setTransport, touchRunner } from '../store/runners.ts';
 import { runnerDatasets } from '../store/views.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { limitRunnerEvents } from './event-limits.ts';
 import type { RunnerConn, RunnerSocketData, RunnerSockets } from './presence.ts';
 
 export type RunnerNamespace = Namespace<RunnerToHubEvents, HubToRunnerEvents, Record<string, never>, RunnerSocketData>;
@@ -77,6 +78,9 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
     const runner = socket.data.runner;
     let current = runner; // refreshed by each heartbeat
     const log = ctx.log.child({ runner_id: runner.id });
+    limitRunnerEvents(socket, log, {
+      closing: (dropped) => socket.emit('runner:rate_limited', { code: 'rate_limited', message: `${dropped} events over the limit within 10 s: disconnected; reconnect and slow down`, details: { dropped } }),
+    });
     const conn: RunnerConn = {
       runnerId: runner.id,
       socket,
