@@ -14,6 +14,7 @@ const cfg = (over: Partial<SecurityConfig> = {}): SecurityConfig => ({
   tasksPerMinute: 60,
   longPollsPerRunner: 4,
   siteApproval: 'first_use',
+  runnerEventRateScale: 1,
   ...over,
 });
 

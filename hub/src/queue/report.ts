@@ -83,8 +83,21 @@ function checkResult(ctx: Ctx, task: TaskRow, post: ResultPost): unknown {
   const parsed = schema?.safeParse(post.result);
   if (!parsed) throw badRequest(`operation ${task.op} has no result schema`);
   if (!parsed.success) throw invalidInput(`result does not match operation ${task.op}'s result schema`, parsed.error);
-  return parsed.data;
+  return namedOnly(post.result, parsed.data);
 }
+
+/** The parsed result with only the keys the runner sent: unknown keys are gone, and no defaults are filled in. */
+function namedOnly(raw: unknown, parsed: unknown): unknown {
+  if (Array.isArray(raw) && Array.isArray(parsed)) {
+    if (parsed.every((v) => v === null || typeof v !== 'object')) return parsed; // a row of cells: nothing to strip
+    return parsed.map((v, i) => namedOnly(raw[i], v));
+  }
+  if (!isPlain(raw) || !isPlain(parsed)) return parsed;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed)) if (Object.hasOwn(raw, k)) out[k] = namedOnly(raw[k], v);
+  return out;
+}
+const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now = Date.now()): Promise<ResultReply> {
   const task = await taskFor(ctx, runner, post.task_id, post.lease_token);

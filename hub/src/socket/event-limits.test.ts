@@ -35,7 +35,7 @@ test('attack 10: 9,000 pings in a burst: the excess is refused, the socket close
   await waitFor('the socket to be closed', () => closed, 10_000);
   assert.ok(healthMs < 1500, `/healthz took ${healthMs} ms`);
   assert.is(told?.code, 'rate_limited');
-  assert.ok(answers.ok <= 60, `${answers.ok} pings were run`);
+  assert.ok(answers.ok <= 150, `${answers.ok} pings were run`);
   assert.ok(answers.limited >= 400, `${answers.limited} pings were refused`);
   socket.close();
 });

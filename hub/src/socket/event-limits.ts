@@ -9,16 +9,22 @@ interface Rate {
   perS: number; // events per second, sustained
 }
 
-/** Generous: a runner with 1024 slots finishing quick tasks stays well inside; 9,000 pings in a second does not. */
-export const RUNNER_EVENT_RATES: Record<string, Rate> = {
-  'runner:hello': { burst: 10, perS: 2 },
-  'runner:ping': { burst: 30, perS: 10 },
-  'task:claim': { burst: 2000, perS: 1000 },
-  'task:progress': { burst: 2000, perS: 1000 },
-  'task:result': { burst: 2000, perS: 1000 },
-  'task:release': { burst: 2000, perS: 1000 },
-};
-const OTHER: Rate = { burst: 20, perS: 5 }; // events the hub does not know (they do nothing, but cost a parse)
+/**
+ * Generous: a runner with 1024 slots finishing quick tasks stays well inside, and heartbeats may come ten times as
+ * often as the hub asks; 9,000 pings in a second do not. `scale` multiplies every rate (SIMPUL_RUNNER_EVENT_RATE_SCALE).
+ */
+export function runnerEventRates(heartbeatS: number, scale = 1): Record<string, Rate> {
+  const r = (burst: number, perS: number): Rate => ({ burst: Math.ceil(burst * scale), perS: perS * scale });
+  return {
+    'runner:hello': r(10, 2),
+    'runner:ping': r(50, Math.max(10, 10 / heartbeatS)),
+    'task:claim': r(2000, 1000),
+    'task:progress': r(2000, 1000),
+    'task:result': r(2000, 1000),
+    'task:release': r(2000, 1000),
+    '*': r(20, 5), // events the hub does not know (they do nothing, but cost a parse)
+  };
+}
 
 /** Dropped events within one window that close the socket. */
 const CLOSE_AFTER_DROPS = 500;
@@ -40,15 +46,8 @@ class Bucket {
   }
 }
 
-export interface LimitHooks {
-  /** Called once when the socket is closed for sending too much. */
-  closing?(dropped: number): void;
-  rates?: Record<string, Rate>;
-}
-
-/** Installs the limits on one runner socket (before any handler sees an event). */
-export function limitRunnerEvents(socket: Socket, log: Logger, hooks: LimitHooks = {}): void {
-  const rates = hooks.rates ?? RUNNER_EVENT_RATES;
+/** Installs the limits on one runner socket (before any handler sees an event); `closing` is called once if it is closed. */
+export function limitRunnerEvents(socket: Socket, log: Logger, rates: Record<string, Rate>, closing: (dropped: number) => void): void {
   const buckets = new Map<string, Bucket>();
   let dropped = 0;
   let windowStart = Date.now();
@@ -59,7 +58,7 @@ export function limitRunnerEvents(socket: Socket, log: Logger, hooks: LimitHooks
     const event = String(packet[0]);
     const kind = event in rates ? event : '*';
     let bucket = buckets.get(kind);
-    if (!bucket) buckets.set(kind, (bucket = new Bucket(rates[kind] ?? OTHER, now)));
+    if (!bucket) buckets.set(kind, (bucket = new Bucket(rates[kind], now)));
     if (bucket.take(now)) return next();
 
     if (now - windowStart > WINDOW_MS) [windowStart, dropped, warned] = [now, 0, false];
@@ -74,7 +73,7 @@ export function limitRunnerEvents(socket: Socket, log: Logger, hooks: LimitHooks
     if (dropped >= CLOSE_AFTER_DROPS && !closed) {
       closed = true;
       log.warn('runner kept sending too many events: closing its socket', { dropped });
-      hooks.closing?.(dropped);
+      closing(dropped);
       socket.disconnect(true);
     }
   });
