@@ -1,7 +1,8 @@
 // Attacks on trust between hub and runners, with a real hub and a real runner process as the `staff` site. The rogue
 // is an attacker holding the reusable enrolment key: it speaks the protocol by hand (register, claim, post), as an
-// attacker would. Issue #16, attacks 1 (a dataset name taken over), 8 (fields a result schema does not name) and 9
-// (a lone site whose policy keeps its own figures private).
+// attacker would. Issue #16, attacks 1 (a dataset name taken over), 8 (fields a result schema does not name), 9
+// (a lone site whose policy keeps its own figures private) and 3 (studies and runner access, timeouts; last, as it
+// makes the site private and stops it).
 import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -171,6 +172,34 @@ test('attack 9: a study of one site whose policy says site_breakdown: false is r
   assert.match(r.body.error.message, /site_breakdown: false/);
   const byName = await hub.api.post('/api/v1/studies', { dataset: 'solo', analysis: 'summary', columns: ['age'] });
   assert.is(byName.status, 409);
+});
+
+test('attack 3: a study follows runner access (404 as for tasks) and ends at its timeout_s when its site is gone', async () => {
+  for (const u of ['ana', 'bob']) assert.is((await hub.api.post('/api/v1/users', { username: u, password: `${u}-password-1`, role: 'analyst' })).status, 201);
+  const [ana, bob] = [new Api(hub.url), new Api(hub.url)];
+  await ana.login('ana', 'ana-password-1');
+  await bob.login('bob', 'bob-password-1');
+  assert.is((await hub.api.post(`/api/v1/runners/${staffId}/access`, { shared: false, owners: ['ana'] })).status, 200);
+
+  const byName = await bob.post('/api/v1/studies', { dataset: 'staff', analysis: 'summary', columns: ['age'] });
+  assert.is(byName.status, 409, 'no site of "staff" that bob may use');
+  assert.ok(!JSON.stringify(byName.body).includes(staffId));
+  const named = await bob.post('/api/v1/studies', { dataset: 'staff', analysis: 'summary', columns: ['age'], runner_ids: [staffId] });
+  const task = await bob.post('/api/v1/tasks', { op: 100, runner_id: staffId, params: { dataset: 'staff' } });
+  assert.equal([named.status, task.status], [404, 404]);
+  const own = await runStudy(ana, { dataset: 'staff', analysis: 'summary', columns: ['age'] });
+  assert.is(own.status, 'succeeded', JSON.stringify(own.error));
+
+  // The site stops; a study of it gives up when its timeout_s has passed (the hub waits 60 s for a silent runner).
+  await staff.stop();
+  await hub.waitRunnerOnline('staff-site', false, 60_000);
+  const started = Date.now();
+  const late = await ana.post('/api/v1/studies', { dataset: 'staff', analysis: 'summary', columns: ['age'], runner_ids: [staffId], timeout_s: 2 });
+  assert.is(late.status, 201, JSON.stringify(late.body));
+  const s = await waitStudy(ana, late.body.study_id, 30_000);
+  assert.is(s.status, 'failed');
+  assert.match(JSON.stringify(s.error), /timeout/);
+  assert.ok(Date.now() - started < 15_000, `ended after ${Date.now() - started} ms`);
 });
 
 test.run();
