@@ -6,7 +6,7 @@ import type { Db, RunnerRow } from '../db/schema.ts';
 import { getTasks } from '../store/tasks.ts';
 import { abandonOpen, dropSubTask } from './cancel.ts';
 import { insertRound, roundRows } from './fan-out.ts';
-import { finalResult, type Departure } from './finish.ts';
+import { finalResult, withholdingSites, type Departure } from './finish.ts';
 import { offlineReason, outcomeOf, partialOf, queuedTooLong, type Judged } from './judge.ts';
 import { endStudy, getStudy, markLink, moveToRound, runnerMap, studyData, studyLinks, type StudyData, type StudyRow } from './store.ts';
 import { hintFor } from '../queue/notifier.ts';
@@ -66,6 +66,14 @@ async function departures(db: Db, studyId: string, sites: string[], kept: Set<st
     const missed = links.filter((l) => l.runner_id === runnerId).map((l) => outcomeOf(l, tasks.get(l.task_id))).find((j) => j.outcome === 'failed' || j.outcome === 'offline');
     return { runnerId, round: missed?.link.round ?? 1, error: missed?.error ?? null };
   });
+}
+
+function loneSiteError(runners: Map<string, RunnerRow>, site: string): ErrorInfo {
+  return {
+    code: 'policy_denied',
+    message: `only ${label(runners, site)} delivered, and its policy says site_breakdown: false: the combined result would be its own figures, so the study returns none`,
+    details: { runner_id: site },
+  };
 }
 
 /** Moves the study on if it can; true when anything changed. */
@@ -128,6 +136,9 @@ export async function stepStudy(ctx: Ctx, id: string, now = Date.now()): Promise
   }
   if (plan.status === 'round') return nextRound(ctx, row, data, plan, parts.map((p) => p.site), now);
 
+  // The others left: a combined answer of one site whose policy keeps its own figures private would be those figures.
+  const lone = parts.length === 1 ? withholdingSites(row.dataset, [parts[0].site], runners)[0] : undefined;
+  if (lone) return fail(ctx, row, loneSiteError(runners, lone), now);
   const departed = await departures(ctx.db, id, data.sites, new Set(parts.map((p) => p.site)));
   const { result, withheldBy } = finalResult(plan.result, row.dataset, departed, runners);
   const done = await endStudy(ctx.db, id, { status: 'succeeded', result, withheldBy }, now, row.round);

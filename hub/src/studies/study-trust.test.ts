@@ -3,10 +3,10 @@
 // scripts/e2e/trust-sites.test.ts). Sites speak the runner protocol over HTTP (test-sites.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { StudyView } from '@simpul/protocol';
+import type { FederatedRoundParams, StudyView } from '@simpul/protocol';
 import { call, login } from '../testing/http.ts';
 import { addUser, startTestHub, waitFor, type TestHub } from '../testing/support.ts';
-import { ping, registerSite } from './test-sites.ts';
+import { nextOffer, partialFor, ping, post, registerSite } from './test-sites.ts';
 
 const KEY = 'test-enrollment-key';
 
@@ -87,6 +87,29 @@ test('attack 7: each sub-task of a study counts toward SIMPUL_TASKS_PER_MINUTE',
     // Studies and tasks share the budget.
     assert.is((await call(hub.url, 'POST', '/api/v1/tasks', { token: bob, body: { op: 100, params: { dataset: 'd' } } })).status, 429);
     assert.is((await call(hub.url, 'POST', '/api/v1/studies', { token: admin, body })).status, 201, 'admins are not limited');
+  } finally {
+    await hub.cleanup();
+  }
+});
+
+test('attack 9: when every other site has left, a lone site_breakdown: false site does not become the combined answer', async () => {
+  const { hub, bob } = await setup({ SIMPUL_SITE_APPROVAL: 'auto' });
+  try {
+    const open = await registerSite(hub.url, KEY, 'open', 'd');
+    const shy = await registerSite(hub.url, KEY, 'shy', 'd', { site_breakdown: false });
+    const r = await call(hub.url, 'POST', '/api/v1/studies', { token: bob, body: { dataset: 'd', analysis: 'summary', columns: ['x'], require: 'any', max_attempts: 1 } });
+    assert.is(r.status, 201, JSON.stringify(r.body));
+    const a = await nextOffer(hub.url, open);
+    await post(hub.url, open, a, { error: { code: 'op_failed', message: 'disk full' } });
+    const b = await nextOffer(hub.url, shy);
+    await post(hub.url, shy, b, { result: partialFor(b.params as FederatedRoundParams, [1, 2, 3]) });
+    const s = await waitFor('the study to end', async () => {
+      const v = await study(hub, bob, r.body.study_id);
+      return v.status === 'running' ? undefined : v;
+    });
+    assert.is(s.status, 'failed');
+    assert.is(s.error?.code, 'policy_denied');
+    assert.is(s.result, null);
   } finally {
     await hub.cleanup();
   }
