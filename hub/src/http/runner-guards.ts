@@ -3,8 +3,7 @@ import { auditRequest } from '../audit/audit.ts';
 import { consumeEnrollmentKey } from '../auth/enrollment.ts';
 import { limitsOf } from '../auth/limits.ts';
 import type { RunnerRow } from '../db/schema.ts';
-import { conflict, unauthorized } from '../errors.ts';
-import { liveRunnerNamed } from '../store/runners.ts';
+import { conflict, type HubError, unauthorized } from '../errors.ts';
 import { siteStatuses } from '../store/sites.ts';
 import type { Ctx } from './env.ts';
 
@@ -15,14 +14,12 @@ export async function spendEnrollmentKey(c: Ctx, key: string): Promise<string> {
   return id;
 }
 
-/** Runner names are unique among runners that are not revoked: a second "staff" could pass for the first. */
-export async function nameIsFree(c: Ctx, name: string): Promise<void> {
-  const other = await liveRunnerNamed(c.get('hub').db, name);
-  if (!other) return;
-  throw conflict(
-    `runner name "${name}" is taken by runner ${other.id}: pick another name; to give that runner a new token, run ` +
+/** Runner names are unique among runners that are not revoked (a second "staff" could pass for the first): the 409. */
+export function nameTaken(other: Pick<RunnerRow, 'id' | 'name'>): HubError {
+  return conflict(
+    `runner name "${other.name}" is taken by runner ${other.id}: pick another name; to give that runner a new token, run ` +
       `"simpul-runner rotate-token" where it runs; to replace it, an admin revokes it first (POST /api/v1/runners/${other.id}/revoke)`,
-    { runner_id: other.id, name },
+    { runner_id: other.id, name: other.name },
   );
 }
 

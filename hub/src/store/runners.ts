@@ -1,5 +1,6 @@
 // Runner rows: enrolment, lookup by token, liveness and what they advertise.
 import type { DatasetInfo } from '@simpul/protocol';
+import { sql, SqliteAdapter } from 'kysely';
 import type { Db, RunnerRow, RunnersTable } from '../db/schema.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
 import { toJson } from './json.ts';
@@ -13,6 +14,8 @@ export interface NewRunner {
   protocolVersion: number;
   /** How its dataset names become sites (default auto: tests and tools that make runners directly). */
   siteApproval?: SiteMode;
+  /** When set, the name must be free among runners that are not revoked: checked and taken atomically, else this is thrown. */
+  nameTaken?: (other: Pick<RunnerRow, 'id' | 'name'>) => Error;
 }
 
 /** Creates a runner and returns it with its token (the only time the token exists in clear). */
@@ -36,8 +39,16 @@ export async function createRunner(db: Db, input: NewRunner, now = Date.now()): 
     shared: 1,
     enrollment_key_id: null,
   };
-  await db.insertInto('runners').values(row).execute();
-  await recordSites(db, row.id, (input.datasets ?? []).map((d) => d.name), input.siteApproval ?? 'auto', now);
+  await db.transaction().execute(async (trx) => {
+    if (input.nameTaken) {
+      // SQLite runs one transaction at a time; on PostgreSQL two enrolments with one name wait for each other here.
+      if (!(trx.getExecutor().adapter instanceof SqliteAdapter)) await sql`SELECT pg_advisory_xact_lock(hashtext(${'runner-name:' + input.name}))`.execute(trx);
+      const other = await liveRunnerNamed(trx, input.name);
+      if (other) throw input.nameTaken(other);
+    }
+    await trx.insertInto('runners').values(row).execute();
+    await recordSites(trx, row.id, (input.datasets ?? []).map((d) => d.name), input.siteApproval ?? 'auto', now);
+  });
   return { row, token };
 }
 
