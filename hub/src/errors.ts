@@ -2,7 +2,7 @@
 import { type ErrorBody, type ErrorCode, problemsOf } from '@simpul/protocol';
 import type { z } from 'zod';
 
-export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
 
 export class HubError extends Error {
   constructor(

@@ -89,7 +89,8 @@ async function snapshot(hub: TestHub): Promise<string> {
 
 const test = suite<Ctx>('fuzz', {} as Ctx);
 test.before(async (c) => {
-  c.hub = await startTestHub({ SIMPUL_TASKS_PER_MINUTE: '0', SIMPUL_REAPER_INTERVAL_MS: '60000' });
+  // No rate limits: the fuzz means to reach the parsers, not the limiters (event-limits.test.ts tests those).
+  c.hub = await startTestHub({ SIMPUL_TASKS_PER_MINUTE: '0', SIMPUL_REAPER_INTERVAL_MS: '60000', SIMPUL_RUNNER_EVENT_RATE_SCALE: '0' });
   c.admin = (await login(c.hub.url, 'admin', 'admin-password')).token;
   await addUser(c.hub.ctx, 'ana');
   c.runner = await register(c.hub.url, 'test-enrollment-key', 'fuzzed', ['d']);

@@ -13,6 +13,7 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'unavailable', // the hub is shutting down or its database is unreachable
   'internal',
+  'site_not_approved', // the runner is a pending or rejected site of the dataset: an admin approves it first
   // task failure codes (TaskError.code)
   'dataset_not_found',
   'unknown_column',
@@ -24,6 +25,7 @@ export const ErrorCode = z.enum([
   'op_failed',
   'release_denied', // the data owner looked at the result and did not release it
   'release_expired', // the data owner did not decide within the policy's review_ttl
+  'implausible_partial', // a study site sent aggregates that cannot be true (more rows than it has, negative counts, …)
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -50,6 +50,8 @@ export interface HubToRunnerEvents {
   'task:cancel': (msg: TaskCancel) => void;
   /** The runner's token was revoked; it will be disconnected. */
   'runner:revoked': (info: ErrorInfo) => void;
+  /** The runner sent events faster than the hub allows for too long (`rate_limited`); it will be disconnected. */
+  'runner:rate_limited': (info: ErrorInfo) => void;
 }
 
 export interface HubToWebEvents {

@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { EnrollmentKeyCreate, EnrollmentKeyCreated, EnrollmentKeyList, PasswordReset, UserCreate, UserList } from './admin.ts';
 import { LoginReply, LoginRequest, UserView } from './auth.ts';
 import { BlobId, BlobStored, SignedQuery, UploadRequest, UploadSlot } from './blobs.ts';
-import { Id, RunnerId, TaskId } from './common.ts';
-import { PingReply, PingRequest, RegisterReply, RegisterRequest, RunnerList, RunnerView } from './runners.ts';
+import { DatasetName, Id, RunnerId, TaskId } from './common.ts';
+import { PingReply, PingRequest, RegisterReply, RegisterRequest, RunnerList, RunnerView, SiteDecision } from './runners.ts';
 import { HealthReply, OkReply, OpenApiDocument, ReadyReply } from './service.ts';
 import { StudyCreate } from './federated.ts';
 import { StudyCancelReply, StudyCreated, StudyId, StudyList, StudyListQuery, StudyView } from './studies.ts';
@@ -85,6 +85,8 @@ export const ROUTES = {
   revokeEnrollmentKey: { method: 'DELETE', path: '/api/v1/enrollment-keys/:key_id', caller: 'admin', summary: 'Revoke an enrolment key', params: { key_id: Id }, response: OkReply },
   revokeRunner: { method: 'POST', path: '/api/v1/runners/:runner_id/revoke', caller: ['admin', 'user'], summary: 'Revoke a runner (admins and its owners): disconnected at once, claims nothing', body: null, params: { runner_id: RunnerId }, response: OkReply },
   runnerAccess: { method: 'POST', path: '/api/v1/runners/:runner_id/access', caller: ['admin', 'user'], summary: 'Share a runner with everyone or named users (admins and its owners)', body: RunnerAccess, params: { runner_id: RunnerId }, response: RunnerAccessView },
+  approveSite: { method: 'POST', path: '/api/v1/runners/:runner_id/datasets/:dataset/approve', caller: 'admin', summary: 'Make a runner a site of a dataset name it advertises (it then gets that dataset\'s work and study rounds)', body: null, params: { runner_id: RunnerId, dataset: DatasetName }, response: SiteDecision },
+  rejectSite: { method: 'POST', path: '/api/v1/runners/:runner_id/datasets/:dataset/reject', caller: 'admin', summary: 'Refuse a runner as a site of a dataset name: it gets only tasks that name it', body: null, params: { runner_id: RunnerId, dataset: DatasetName }, response: SiteDecision },
   rotateRunnerToken: { method: 'POST', path: '/api/v1/runners/:runner_id/rotate', caller: 'runner', summary: 'A runner swaps its token for a new one; the old one works for a short overlap', body: null, params: { runner_id: RunnerId }, response: RunnerTokenRotated },
   audit: { method: 'GET', path: '/api/v1/audit', caller: 'admin', summary: 'The audit log, newest first', query: AuditQuery, response: AuditList },
   createStudy: { method: 'POST', path: '/api/v1/studies', caller: 'user', summary: 'Start a federated study: one sub-task per runner per round', body: StudyCreate, response: StudyCreated, status: 201 },

@@ -88,6 +88,18 @@ export const PingReply = z.object({
 });
 export type PingReply = z.infer<typeof PingReply>;
 
+/** A runner's standing as a site of a dataset name: the first runner to serve a name is approved, later ones wait for an admin. */
+export const SiteStatus = z.enum(['approved', 'pending', 'rejected']);
+export type SiteStatus = z.infer<typeof SiteStatus>;
+
+/** A dataset as users see it on a runner: what the runner advertised, and whether the hub sends it work for that name. */
+export const RunnerDataset = DatasetInfo.extend({ site_status: SiteStatus.optional() });
+export type RunnerDataset = z.infer<typeof RunnerDataset>;
+
+/** Reply of `POST /api/v1/runners/{id}/datasets/{name}/approve` and `…/reject`. */
+export const SiteDecision = z.object({ runner_id: RunnerId, dataset: DatasetName, site_status: SiteStatus });
+export type SiteDecision = z.infer<typeof SiteDecision>;
+
 export const RunnerStatus = z.enum(['online', 'busy', 'offline']);
 export type RunnerStatus = z.infer<typeof RunnerStatus>;
 export const Transport = z.enum(['websocket', 'polling']);
@@ -106,7 +118,7 @@ export const RunnerView = z.object({
   last_seen: Timestamp.nullable(),
   created_at: Timestamp,
   revoked: z.boolean(),
-  datasets: z.array(DatasetInfo),
+  datasets: z.array(RunnerDataset),
 });
 export type RunnerView = z.infer<typeof RunnerView>;
 export const RunnerList = z.object({ runners: z.array(RunnerView) });

@@ -67,6 +67,8 @@ export const AUDIT_ACTIONS = [
   'runner.revoked',
   'runner.token_rotated',
   'runner.access_changed',
+  'site.approved', // an admin made a runner a site of a dataset name
+  'site.rejected',
   'task.created',
   'task.canceled',
   'result.downloaded',

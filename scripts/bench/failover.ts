@@ -8,7 +8,7 @@ import { median, printTable, saveResults } from './report.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const big = await bigCsv();
-const hub = await HubProc.start({ env: { SIMPUL_LOG_LEVEL: 'warn' } });
+const hub = await HubProc.start({ env: { SIMPUL_LOG_LEVEL: 'warn', SIMPUL_SITE_APPROVAL: 'auto' } });
 const runners = [
   await RunnerProc.start(hub, { name: 'fo-a', datasets: [{ name: 'big', path: big }] }),
   await RunnerProc.start(hub, { name: 'fo-b', datasets: [{ name: 'big', path: big }] }),

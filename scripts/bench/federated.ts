@@ -50,7 +50,7 @@ const secs = (t0: number) => (performance.now() - t0) / 1000;
 
 console.log(`making data: 3 × ${ROWS.toLocaleString('en')} rows …`);
 const data = await makeData();
-const hub = await HubProc.start({ name: 'bench-fed-hub', env: { SIMPUL_LOG_LEVEL: 'warn' } });
+const hub = await HubProc.start({ name: 'bench-fed-hub', env: { SIMPUL_LOG_LEVEL: 'warn', SIMPUL_SITE_APPROVAL: 'auto' } });
 const runners: RunnerProc[] = [];
 try {
   for (const [i, path] of data.sites.entries()) runners.push(await RunnerProc.start(hub, { name: `bench-fed-${i + 1}`, datasets: [{ name: 'bench', path }] }, false));

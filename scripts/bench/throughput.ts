@@ -46,7 +46,8 @@ saveResults('throughput', { tasks: TASKS, runners: RUNNERS, slots: SLOTS, rows, 
 async function measure(setup: Setup): Promise<number[]> {
   console.log(`${setup.name}: starting`);
   const schema = `simpul_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const env: Record<string, string> = setup.db === 'postgres' ? { SIMPUL_DATABASE_URL: `${PG_URL}?schema=${schema}` } : {};
+  // Every simulated runner serves 'tp': all of them are sites at once.
+  const env: Record<string, string> = { SIMPUL_SITE_APPROVAL: 'auto', ...(setup.db === 'postgres' ? { SIMPUL_DATABASE_URL: `${PG_URL}?schema=${schema}` } : {}) };
   const hubs: BenchHub[] = [];
   const sims: SimRunner[] = [];
   try {

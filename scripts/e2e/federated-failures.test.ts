@@ -17,7 +17,7 @@ const sites: RunnerProc[] = [];
 let ids: string[] = [];
 
 test.before(async () => {
-  hub = await HubProc.start({ name: 'fedfail-hub', env: { SIMPUL_LOG_LEVEL: 'info', SIMPUL_STUDY_SWEEP_MS: '500', SIMPUL_STUDY_OFFLINE_S: '5' } });
+  hub = await HubProc.start({ name: 'fedfail-hub', env: { SIMPUL_LOG_LEVEL: 'info', SIMPUL_STUDY_SWEEP_MS: '500', SIMPUL_STUDY_OFFLINE_S: '5', SIMPUL_SITE_APPROVAL: 'auto' } }); // three sites of one name
   for (const [i, path] of files.entries()) sites.push(await RunnerProc.start(hub, { name: `fedfail-${'abc'[i]}`, datasets: [{ name: 'patients', path }] }, false));
   for (const r of sites) await hub.waitRunnerOnline(r.opts.name, true, 180_000);
   ids = await Promise.all(sites.map((s) => s.id()));

@@ -15,7 +15,7 @@ const runners: RunnerProc[] = [];
 let browser: Browser;
 
 test.before(async () => {
-  hub = await HubProc.start({ name: 'fedweb-hub' });
+  hub = await HubProc.start({ name: 'fedweb-hub', env: { SIMPUL_SITE_APPROVAL: 'auto' } }); // four sites of one name, no approvals
   for (const [i, path] of files.entries()) runners.push(await RunnerProc.start(hub, { name: `fedweb-${'abc'[i]}`, datasets: [{ name: 'patients', path }] }, false));
   runners.push(await RunnerProc.start(hub, { name: 'fedweb-d', datasets: [{ name: 'patients', path: files[0], policy: { allow_ops: [100] } }] }, false));
   for (const r of runners) await hub.waitRunnerOnline(r.opts.name, true, 180_000);

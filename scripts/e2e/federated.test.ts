@@ -34,7 +34,7 @@ function binCounts(values: number[], edges: number[]): number[] {
 const pooled = (params: Record<string, unknown>) => analyse(hub.api, { dataset: 'patients-all', ...params });
 
 test.before(async () => {
-  hub = await HubProc.start({ name: 'fed-hub', env: { SIMPUL_LOG_LEVEL: 'info', SIMPUL_STUDY_SWEEP_MS: '500', SIMPUL_STUDY_OFFLINE_S: '600' } });
+  hub = await HubProc.start({ name: 'fed-hub', env: { SIMPUL_LOG_LEVEL: 'info', SIMPUL_STUDY_SWEEP_MS: '500', SIMPUL_STUDY_OFFLINE_S: '600', SIMPUL_SITE_APPROVAL: 'auto' } }); // three sites of one name
   // Started together, waited for generously: a loaded machine takes a while to start four runners.
   for (const [i, path] of files.entries()) {
     sites.push(await RunnerProc.start(hub, { name: `fed-site-${'abc'[i]}`, datasets: [{ name: 'patients', path, ...(i === 2 ? { policy: { min_group_size: 3 } } : {}) }] }, false));

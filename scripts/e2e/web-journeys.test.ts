@@ -20,7 +20,7 @@ let browser: Browser;
 let held: HeldTable; // a table whose tasks run until the test lets go (pg-held.ts)
 
 t.before(async () => {
-  hub = await HubProc.start();
+  hub = await HubProc.start({ env: { SIMPUL_SITE_APPROVAL: 'auto' } }); // main and spare both serve patients
   held = await HeldTable.create('simpul_web');
   runner = await RunnerProc.start(hub, { name: 'main-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }, { name: 'big', path: await bigCsv() }, held.dataset()] });
   spare = await RunnerProc.start(hub, { name: 'spare-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }] });

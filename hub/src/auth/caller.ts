@@ -10,7 +10,7 @@ export const SESSION_COOKIE = 'simpul_session';
 export type Caller =
   | { kind: 'none' }
   | { kind: 'runner'; runner: RunnerRow }
-  | { kind: 'user'; user: UserRow; sessionId?: string; via: 'bearer' | 'cookie' };
+  | { kind: 'user'; user: UserRow; sessionId?: string; tokenId?: string; expiresAt?: number | null; via: 'bearer' | 'cookie' };
 
 export function bearerOf(header: string | undefined | null): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -31,14 +31,14 @@ export async function resolveCaller(db: Db, bearer: string | undefined, cookie: 
     if (kind === 'session' || kind === 'api') {
       const cred = kind === 'session' ? await userForSession(db, bearer) : await userForApiToken(db, bearer);
       if (!cred) throw unauthorized('token not valid or expired: log in again');
-      return { kind: 'user', user: cred.user, sessionId: cred.sessionId, via: 'bearer' };
+      return { kind: 'user', ...cred, via: 'bearer' };
     }
     throw unauthorized('unknown kind of token');
   }
   if (cookie) {
     const cred = await userForSession(db, cookie);
     if (!cred) throw unauthorized('session expired: log in again');
-    return { kind: 'user', user: cred.user, sessionId: cred.sessionId, via: 'cookie' };
+    return { kind: 'user', ...cred, via: 'cookie' };
   }
   return { kind: 'none' };
 }

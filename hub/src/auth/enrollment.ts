@@ -83,3 +83,8 @@ export async function consumeEnrollmentKey(db: Db, key: string, now = Date.now()
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1 ? row.id : undefined;
 }
+
+/** Undoes one use of the key (an enrolment that failed after the key was spent). */
+export async function giveBackEnrollmentKey(db: Db, id: string): Promise<void> {
+  await db.updateTable('enrollment_keys').set({ uses: sql<number>`uses - 1` }).where('id', '=', id).where('uses', '>', 0).execute();
+}

@@ -13,6 +13,8 @@ const cfg = (over: Partial<SecurityConfig> = {}): SecurityConfig => ({
   loginLockoutMaxMs: 8000,
   tasksPerMinute: 60,
   longPollsPerRunner: 4,
+  siteApproval: 'first_use',
+  runnerEventRateScale: 1,
   ...over,
 });
 

@@ -19,6 +19,11 @@ export class RateLimited extends HubError {
   }
 }
 
+/** A login attempt counted as a failure until the password turns out right. */
+export interface LoginAttempt {
+  succeeded(): void;
+}
+
 interface Failures {
   count: number;
   last: number;
@@ -49,6 +54,27 @@ export class LoginLimiter {
     if (account > 0) throw new RateLimited(`too many failed logins for this account: try again in ${Math.ceil(account / 1000)} s`, Math.ceil(account / 1000));
     const address = ip ? this.lockedFor(this.addresses, ip, this.config.loginMaxFailuresPerAddress, now) : 0;
     if (address > 0) throw new RateLimited(`too many failed logins from your address: try again in ${Math.ceil(address / 1000)} s`, Math.ceil(address / 1000));
+  }
+
+  /**
+   * One login attempt, counted as a failure before the password is compared (a success takes it back), so that
+   * concurrent attempts cannot outrun the limit: throws 429 when the account or address is locked out.
+   */
+  attempt(username: string, ip: string | null, now = Date.now()): LoginAttempt {
+    this.check(username, ip, now);
+    const before = ip ? { ...(this.addresses.get(ip) ?? { count: 0, last: 0 }) } : undefined;
+    this.failed(username, ip, now);
+    return {
+      succeeded: () => {
+        this.accounts.delete(username.toLowerCase());
+        // The address gets back this attempt as if it never happened (a success never counts against it).
+        const f = ip ? this.addresses.get(ip) : undefined;
+        if (f && before) {
+          f.count = Math.max(0, f.count - 1);
+          if (f.count <= before.count) f.last = before.last;
+        }
+      },
+    };
   }
 
   failed(username: string, ip: string | null, now = Date.now()): void {
@@ -91,6 +117,15 @@ export class TaskBucket {
       throw new RateLimited(`too many tasks: at most ${this.perMinute} per minute; try again in ${wait} s`, wait);
     }
     b.tokens -= n;
+    this.buckets.set(userId, b);
+  }
+
+  /** Takes `n` tokens for work already under way (a study's later rounds): never refuses, but the next take waits. */
+  charge(userId: string, n: number, now = Date.now()): void {
+    if (this.perMinute <= 0) return;
+    const b = this.buckets.get(userId) ?? { tokens: this.perMinute, at: now };
+    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * (this.perMinute / 60_000)) - n;
+    b.at = now;
     this.buckets.set(userId, b);
   }
 }

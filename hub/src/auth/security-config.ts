@@ -11,6 +11,8 @@ export const SECURITY_ENV = {
   SIMPUL_LOGIN_LOCKOUT_MAX_S: z.coerce.number().int().min(1).default(900), // the longest lockout; each further failure doubles it up to this
   SIMPUL_TASKS_PER_MINUTE: z.coerce.number().int().min(0).default(600), // tasks an analyst may create per minute (a batch counts each task); 0: no limit
   SIMPUL_LONG_POLLS_PER_RUNNER: z.coerce.number().int().min(1).default(4), // concurrent long-polls one runner may hold open
+  SIMPUL_RUNNER_EVENT_RATE_SCALE: z.coerce.number().min(0).default(1), // multiplies the per-socket limits on runner events (2: twice as many); 0: no limits
+  SIMPUL_SITE_APPROVAL: z.enum(['first_use', 'auto']).default('first_use'), // first_use: a later runner serving a dataset name waits for an admin; auto: every runner is a site at once (less safe)
 };
 
 type SecurityEnv = z.infer<z.ZodObject<typeof SECURITY_ENV>>;
@@ -23,6 +25,8 @@ export interface SecurityConfig {
   loginLockoutMaxMs: number;
   tasksPerMinute: number; // 0: unlimited
   longPollsPerRunner: number;
+  siteApproval: 'first_use' | 'auto';
+  runnerEventRateScale: number; // 0: runner sockets are not rate limited
 }
 
 export function securityConfig(e: SecurityEnv, configError: (message: string) => Error): SecurityConfig {
@@ -37,5 +41,7 @@ export function securityConfig(e: SecurityEnv, configError: (message: string) =>
     loginLockoutMaxMs: e.SIMPUL_LOGIN_LOCKOUT_MAX_S * 1000,
     tasksPerMinute: e.SIMPUL_TASKS_PER_MINUTE,
     longPollsPerRunner: e.SIMPUL_LONG_POLLS_PER_RUNNER,
+    siteApproval: e.SIMPUL_SITE_APPROVAL,
+    runnerEventRateScale: e.SIMPUL_RUNNER_EVENT_RATE_SCALE,
   };
 }

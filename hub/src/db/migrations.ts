@@ -3,6 +3,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { blobs } from './blobs-migration.ts';
 import { security } from './security-migration.ts';
 import { scale } from './scale-migration.ts';
+import { sites } from './sites-migration.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -166,7 +167,7 @@ const taskRequestId: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0100_blobs': blobs, '0200_security': security, '0300_studies': studies, '0700_scale': scale, '0800_ops_request_id': taskRequestId };
+const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0100_blobs': blobs, '0200_security': security, '0300_studies': studies, '0700_scale': scale, '0800_ops_request_id': taskRequestId, '0900_sites': sites };
 
 class InCodeProvider implements MigrationProvider {
   async getMigrations() {

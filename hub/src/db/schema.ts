@@ -143,6 +143,16 @@ export interface RunnerAccessTable {
   created_at: number;
 }
 
+/** A runner's standing as a site of one dataset name (0900_sites). No row: a site (runners from before sites were kept). */
+export interface DatasetSitesTable {
+  dataset: string;
+  runner_id: string;
+  status: 'approved' | 'pending' | 'rejected';
+  created_at: number;
+  decided_at: number | null;
+  decided_by: string | null; // the admin's user id; null when trusted on first use or by SIMPUL_SITE_APPROVAL=auto
+}
+
 /** Append-only (triggers refuse UPDATE and DELETE). */
 export interface AuditLogTable {
   id: string; // sorts by time
@@ -191,6 +201,7 @@ export interface Database {
   tasks: TasksTable;
   task_attempts: TaskAttemptsTable;
   runner_access: RunnerAccessTable;
+  dataset_sites: DatasetSitesTable;
   audit_log: AuditLogTable;
   studies: StudiesTable;
   study_tasks: StudyTasksTable;

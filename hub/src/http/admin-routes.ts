@@ -44,6 +44,7 @@ export function adminRoutes(app: Hono<HubEnv>): void {
     const user = await getUser(db, id);
     if (!user) throw notFound(`no user ${id}`);
     await resetPassword(db, user.id, body.password);
+    c.get('hub').events.signedOut({ sessionsOf: user.id }); // the sessions ended: so do their /web sockets
     await auditRequest(c, { action: 'user.password_reset', target: { kind: 'user', id: user.id }, details: { username: user.username } });
     return c.json({ ok: true as const });
   });

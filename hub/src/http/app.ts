@@ -13,6 +13,7 @@ import { adminRoutes } from './admin-routes.ts';
 import { runnerRoutes } from './runner-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { securityRoutes } from './security-routes.ts';
+import { siteRoutes } from './site-routes.ts';
 import { staticRoutes } from './static.ts';
 import { studyRoutes } from './study-routes.ts';
 import { taskRoutes } from './task-routes.ts';
@@ -59,6 +60,7 @@ export function createApp(hub: HubContext): Hono<HubEnv> {
   userRoutes(app);
   adminRoutes(app);
   securityRoutes(app);
+  siteRoutes(app);
   studyRoutes(app);
   blobRoutes(app);
   opsRoutes(app);

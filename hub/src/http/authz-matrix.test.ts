@@ -141,6 +141,8 @@ const TABLE: Record<RouteKey, Entry> = {
   },
   revokeRunner: { req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/revoke` }), expect: users(403, 403, 200) },
   runnerAccess: { req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/access`, body: { shared: true } }), expect: users(403, 403, 200) },
+  approveSite: { req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/datasets/dz/approve` }), expect: admins(200) },
+  rejectSite: { req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/datasets/dz/reject` }), expect: admins(200) },
   rotateRunnerToken: {
     // "Runner X" rotates its own token (a fresh runner each time, so X's real token stays current for the other routes).
     req: async (f, w) => {

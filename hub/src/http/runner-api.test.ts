@@ -6,7 +6,8 @@ import { call, login, register } from '../testing/http.ts';
 
 const test = suite<{ hub: TestHub; token: string }>('http runner api', {} as { hub: TestHub; token: string });
 test.before(async (c) => {
-  c.hub = await startTestHub({ SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '3' });
+  // Several runners serve one dataset name here, each a site at once (trust on first use: study-trust.test.ts).
+  c.hub = await startTestHub({ SIMPUL_SITE_APPROVAL: 'auto', SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '3' });
   c.token = (await login(c.hub.url, 'admin', 'admin-password')).token;
 });
 test.after(async (c) => {
@@ -56,7 +57,7 @@ test('ping marks the runner alive and re-advertises its datasets', async ({ hub,
   const me = list.runners.find((x) => x.runner_id === r.runner_id)!;
   assert.is(me.online, true);
   assert.equal(me.labels, ['lab']);
-  assert.equal(me.datasets, [{ name: 'b', columns: [{ name: 'y', type: 'VARCHAR', kind: 'string' }], row_count: 7 }]);
+  assert.equal(me.datasets, [{ name: 'b', columns: [{ name: 'y', type: 'VARCHAR', kind: 'string' }], row_count: 7, site_status: 'approved' }]);
   assert.is(me.transport, 'polling');
   const bad = await call(hub.url, 'POST', '/api/v1/ping', { token: r.token, body: { runner_id: r.runner_id, leases: 'none' } });
   assert.is(bad.status, 400);

@@ -15,8 +15,9 @@ import {
 import { forbidden, protocolMismatch, unauthorized } from '../errors.ts';
 import { ping } from '../queue/leases.ts';
 import { progress, release, result } from '../queue/report.ts';
-import { longPollSlot, registered, spendEnrollmentKey } from './runner-guards.ts';
+import { longPollSlot, nameTaken, registered, spendEnrollmentKey } from './runner-guards.ts';
 import { createRunner } from '../store/runners.ts';
+import { giveBackEnrollmentKey } from '../auth/enrollment.ts';
 import { requireRunner, type Ctx, type HubEnv } from './env.ts';
 import { longPollClaim } from './long-poll.ts';
 import { readBody, readQuery } from './parse.ts';
@@ -33,6 +34,11 @@ export function runnerRoutes(app: Hono<HubEnv>): void {
       datasets: body.datasets,
       version: body.version,
       protocolVersion: body.protocol_version,
+      siteApproval: hub.config.security.siteApproval,
+      nameTaken, // 409 while a runner that is not revoked has the name
+    }).catch(async (err) => {
+      await giveBackEnrollmentKey(hub.db, keyId); // a single-use key is not lost to a name that was taken
+      throw err;
     });
     await registered(c, row, keyId);
     hub.log.info('runner registered', { runner_id: row.id, name: row.name });

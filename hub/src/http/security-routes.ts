@@ -54,6 +54,7 @@ export function securityRoutes(app: Hono<HubEnv>): void {
     if (!token || (token.user_id !== user.user.id && user.user.role !== 'admin')) throw notFound(`no API token ${id}`);
     if (await revokeApiToken(db, id)) {
       await auditRequest(c, { action: 'token.revoked', target: { kind: 'api_token', id }, details: { name: token.name, owner: token.user_id } });
+      c.get('hub').events.signedOut({ credentialId: id });
     }
     return c.json({ ok: true as const });
   });

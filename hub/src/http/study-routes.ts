@@ -1,6 +1,7 @@
 // Routes for federated studies: start one, list them, read one (rounds × runners, combined result), cancel one.
 import type { Hono } from 'hono';
 import { ROUTES, StudyCreate, StudyId, StudyListQuery, type StudyList } from '@simpul/protocol';
+import { limitsOf } from '../auth/limits.ts';
 import { notFound } from '../errors.ts';
 import { cancelStudy } from '../studies/cancel.ts';
 import { studyDriverOf } from '../studies/driver.ts';
@@ -23,7 +24,9 @@ export function studyRoutes(app: Hono<HubEnv>): void {
     const user = await requireUser(c);
     const hub = c.get('hub');
     const body = await readBody(c, StudyCreate);
-    const created = await createStudy(hub, body, user.user.id);
+    // Each sub-task of round 1 counts toward the analyst's tasks per minute, as a batch of tasks would.
+    const admit = (n: number) => (user.user.role === 'admin' ? undefined : limitsOf(hub).tasks.take(user.user.id, n));
+    const created = await createStudy(hub, body, user.user, Date.now(), admit);
     hub.log.info('study created', { study_id: created.study_id, dataset: body.dataset, analysis: body.analysis, require: body.require });
     studyDriverOf(hub)?.changed(created.study_id);
     return c.json(created, 201);

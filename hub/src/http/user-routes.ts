@@ -5,7 +5,7 @@ import { LoginRequest, ROUTES, RunnerId, type LoginReply, type RunnerList } from
 import { auditRequest } from '../audit/audit.ts';
 import { SESSION_COOKIE } from '../auth/caller.ts';
 import { canUseRunner, visibleRunners } from '../auth/runner-access.ts';
-import { beforeLogin, loginFailed, loginSucceeded } from './login-guard.ts';
+import { beforeLogin, loginFailed, loginRequestAllowed, loginSucceeded } from './login-guard.ts';
 import { dummyHash, verifyPassword } from '../auth/passwords.ts';
 import { notFound, unauthorized } from '../errors.ts';
 import { getRunner, listRunners } from '../store/runners.ts';
@@ -18,8 +18,9 @@ import { readBody, readParam } from './parse.ts';
 export function userRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.login.path, async (c) => {
     const hub = c.get('hub');
+    loginRequestAllowed(c); // JSON from the hub's own pages or from scripts (415, 403)
     const body = await readBody(c, LoginRequest);
-    await beforeLogin(c, body.username); // 429 while locked out
+    const attempt = await beforeLogin(c, body.username); // 429 while locked out; counts the attempt first
     const user = await findUserByName(hub.db, body.username);
     // Verify against a dummy hash for unknown users, so that timing does not tell which part was wrong.
     const ok = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash()));
@@ -27,7 +28,7 @@ export function userRoutes(app: Hono<HubEnv>): void {
       await loginFailed(c, body.username);
       throw unauthorized('wrong username or password');
     }
-    await loginSucceeded(c, user);
+    await loginSucceeded(c, user, attempt);
     const session = await createSession(hub.db, user.id);
     setCookie(c, SESSION_COOKIE, session.token, {
       httpOnly: true,
@@ -43,7 +44,10 @@ export function userRoutes(app: Hono<HubEnv>): void {
 
   app.post(ROUTES.logout.path, async (c) => {
     const user = await requireUser(c);
-    if (user.sessionId) await revokeSession(c.get('hub').db, user.sessionId);
+    if (user.sessionId) {
+      await revokeSession(c.get('hub').db, user.sessionId);
+      c.get('hub').events.signedOut({ credentialId: user.sessionId }); // its /web sockets close now
+    }
     await auditRequest(c, { action: 'logout', target: { kind: 'user', id: user.user.id } });
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.json({ ok: true });

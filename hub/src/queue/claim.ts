@@ -1,6 +1,6 @@
 // THE claim: one atomic statement that leases queued tasks to a runner; used by socket push and HTTP polling alike.
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { Database, TaskRow } from '../db/schema.ts';
@@ -13,6 +13,20 @@ export interface Claimant {
   id: string;
   datasets: string[]; // names the runner advertises
   draining?: boolean;
+}
+
+/** Untargeted work of a dataset goes only to its approved sites: a pending or rejected runner takes only tasks that name it. */
+function approvedSite(eb: ExpressionBuilder<Database, 'tasks'>, runnerId: string): Expression<SqlBool> {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('dataset_sites as ds')
+        .select(sql`1`.as('one'))
+        .where('ds.runner_id', '=', runnerId)
+        .whereRef('ds.dataset', '=', 'tasks.dataset')
+        .where('ds.status', '<>', 'approved'),
+    ),
+  );
 }
 
 export function toOffer(row: TaskRow): TaskOffer {
@@ -45,7 +59,7 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
         .selectFrom('tasks')
         .select(['id', 'created_at'])
         .where('status', '=', 'queued')
-        .where((eb) => (branch === 'target' ? eb('target_runner_id', '=', runner.id) : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', runner.datasets)])))
+        .where((eb) => (branch === 'target' ? eb('target_runner_id', '=', runner.id) : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', runner.datasets), approvedSite(eb, runner.id)])))
         .where('available_at', '<=', now)
         .where((eb) => runnerMayClaim(eb, runner.id)) // not revoked; a runner that is not shared serves only its users
         .orderBy('created_at')

@@ -3,6 +3,7 @@ import type { PingReply, PingRequest } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { RunnerRow } from '../db/schema.ts';
 import { touchRunner } from '../store/runners.ts';
+import { recordSites } from '../store/sites.ts';
 import { ACTIVE_STATES } from '../store/tasks.ts';
 import { toJson } from '../store/json.ts';
 import { recentlySeen } from '../store/views.ts';
@@ -23,6 +24,8 @@ export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transp
   const updated = bare
     ? { ...runner, last_seen: now }
     : ((await touchRunner(db, runner.id, { transport, datasets: req.datasets, labels: req.labels, version: req.version, draining: req.draining }, now)) ?? runner);
+  // A name it did not serve before becomes a site of it, or a pending one (see store/sites.ts).
+  if (!bare && req.datasets) await recordSites(db, runner.id, req.datasets.map((d) => d.name), config.security.siteApproval, now);
 
   const listed = new Map(req.leases.map((l) => [l.task_id, l.lease_token]));
   const rows =

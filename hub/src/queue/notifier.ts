@@ -35,7 +35,11 @@ interface Events {
   runners: [ids: string[]]; // runners changed (web updates)
   cancel: [notice: CancelNotice]; // a held task was asked to stop
   revoked: [runnerId: string, message: string]; // a runner's token was revoked: disconnect it now
+  signedOut: [who: SignedOut]; // sessions or API tokens ended (logout, password reset, revoked): their /web sockets close now
 }
+
+/** Credentials that ended: one session or API token by id, or every session of a user. */
+export type SignedOut = { credentialId: string } | { sessionsOf: string };
 
 export class Notifier {
   private readonly emitter = new EventEmitter();
@@ -83,6 +87,9 @@ export class Notifier {
   }
   revoked(runnerId: string, message: string): void {
     this.emitter.emit('revoked', runnerId, message);
+  }
+  signedOut(who: SignedOut): void {
+    this.emitter.emit('signedOut', who);
   }
 
   /** Resolves when a change to task `id` is announced, after `ms`, or on abort. */

@@ -3,7 +3,7 @@ import { OpResult, type OpCode, type ProgressReply, type ReleaseReply, type Rele
 import { sql } from 'kysely';
 import type { HubContext } from '../context.ts';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
-import { conflict, invalidInput, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
+import { badRequest, conflict, invalidInput, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
 import { toJson } from '../store/json.ts';
 import { ACTIVE_STATES, getTask, runnerEverHeld } from '../store/tasks.ts';
 import { hashJson } from './canonical-json.ts';
@@ -69,24 +69,43 @@ function reportHash(post: ResultPost): string {
   return hashJson({ status: post.status, result: post.result ?? null, error: post.error ?? null });
 }
 
-function checkResult(ctx: Ctx, task: TaskRow, post: ResultPost): void {
-  if (post.status !== 'succeeded') return;
+/**
+ * The result as its op's schema says, or a 400. Keys the schema does not name are dropped (zod objects strip them), so
+ * that nothing a runner adds (a `url` beside an analysis, say) reaches the web; fields the schemas define stay.
+ */
+function checkResult(ctx: Ctx, task: TaskRow, post: ResultPost): unknown {
+  if (post.status !== 'succeeded') return null;
   const bytes = Buffer.byteLength(JSON.stringify(post.result ?? null));
   if (bytes > ctx.config.inlineResultMax) {
     throw tooLarge(`result is ${bytes} bytes; results over ${ctx.config.inlineResultMax} bytes go to the blob store`);
   }
   const schema = OpResult[task.op as OpCode];
   const parsed = schema?.safeParse(post.result);
-  if (parsed && !parsed.success) throw invalidInput(`result does not match operation ${task.op}'s result schema`, parsed.error);
+  if (!parsed) throw badRequest(`operation ${task.op} has no result schema`);
+  if (!parsed.success) throw invalidInput(`result does not match operation ${task.op}'s result schema`, parsed.error);
+  return namedOnly(post.result, parsed.data);
 }
+
+/** The parsed result with only the keys the runner sent: unknown keys are gone, and no defaults are filled in. */
+function namedOnly(raw: unknown, parsed: unknown): unknown {
+  if (Array.isArray(raw) && Array.isArray(parsed)) {
+    if (parsed.every((v) => v === null || typeof v !== 'object')) return parsed; // a row of cells: nothing to strip
+    return parsed.map((v, i) => namedOnly(raw[i], v));
+  }
+  if (!isPlain(raw) || !isPlain(parsed)) return parsed;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed)) if (Object.hasOwn(raw, k)) out[k] = namedOnly(raw[k], v);
+  return out;
+}
+const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now = Date.now()): Promise<ResultReply> {
   const task = await taskFor(ctx, runner, post.task_id, post.lease_token);
   const hash = reportHash(post);
   if (!isActive(task)) return settled(task, hash);
-  checkResult(ctx, task, post);
+  const clean = checkResult(ctx, task, post);
   // A result that names a blob is stored only once the blob arrived whole (blobs/service.ts).
-  const blob = post.status === 'succeeded' ? ((await ctx.blobs?.resultBlob(task, post.result)) ?? null) : null;
+  const blob = post.status === 'succeeded' ? ((await ctx.blobs?.resultBlob(task, clean)) ?? null) : null;
 
   const error =
     post.status === 'succeeded' ? null : (post.error ?? { code: 'canceled', message: 'the runner stopped the task on request' });
@@ -96,7 +115,7 @@ export async function result(ctx: Ctx, runner: RunnerRow, post: ResultPost, now 
       .updateTable('tasks')
       .set({
         status: post.status,
-        result: post.status === 'succeeded' ? toJson(post.result) : null,
+        result: post.status === 'succeeded' ? toJson(clean) : null,
         error: error ? toJson(error) : null,
         result_hash: hash,
         result_blob: blob ? toJson(blob) : null,

@@ -22,6 +22,7 @@ import { progress, release, result } from '../queue/report.ts';
 import { findRunnerByToken, setTransport, touchRunner } from '../store/runners.ts';
 import { runnerDatasets } from '../store/views.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { limitRunnerEvents, runnerEventRates } from './event-limits.ts';
 import type { RunnerConn, RunnerSocketData, RunnerSockets } from './presence.ts';
 
 export type RunnerNamespace = Namespace<RunnerToHubEvents, HubToRunnerEvents, Record<string, never>, RunnerSocketData>;
@@ -37,6 +38,8 @@ function parse<S extends z.ZodType>(schema: S, msg: unknown): z.infer<S> {
 }
 
 export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: RunnerSockets, dispatcher: Dispatcher): void {
+  const scale = ctx.config.security.runnerEventRateScale;
+  const rates = scale > 0 ? runnerEventRates(ctx.config.heartbeatS, scale) : undefined;
   nsp.use(async (socket, next) => {
     try {
       if (ctx.closing.aborted) return next(refusal({ code: 'unavailable', message: 'the hub is shutting down; reconnect shortly' }));
@@ -77,6 +80,11 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
     const runner = socket.data.runner;
     let current = runner; // refreshed by each heartbeat
     const log = ctx.log.child({ runner_id: runner.id });
+    if (rates) {
+      limitRunnerEvents(socket, log, rates, (dropped) =>
+        socket.emit('runner:rate_limited', { code: 'rate_limited', message: `${dropped} events over the limit within 10 s: disconnected; reconnect and slow down`, details: { dropped } }),
+      );
+    }
     const conn: RunnerConn = {
       runnerId: runner.id,
       socket,

@@ -12,7 +12,8 @@ interface Ctx {
 }
 const test = suite<Ctx>('socket /runner', {} as Ctx);
 test.before(async (c) => {
-  c.hub = await startTestHub({ SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '4', SIMPUL_OFFER_TIMEOUT_MS: '600', SIMPUL_BACKOFF_BASE_MS: '100' });
+  // Several runners serve one dataset name here, each a site at once (trust on first use: study-trust.test.ts).
+  c.hub = await startTestHub({ SIMPUL_SITE_APPROVAL: 'auto', SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '4', SIMPUL_OFFER_TIMEOUT_MS: '600', SIMPUL_BACKOFF_BASE_MS: '100' });
   c.token = (await login(c.hub.url, 'admin', 'admin-password')).token;
 });
 test.before.each((c) => {

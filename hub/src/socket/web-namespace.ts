@@ -9,8 +9,9 @@ import { runnerViews } from '../store/runner-status.ts';
 import { getRunner } from '../store/runners.ts';
 import { getTasks } from '../store/tasks.ts';
 import { onlineWindowMs, taskView } from '../store/views.ts';
+import { joinRooms, runnerRooms, signedOutRoom, type WebCredential } from './web-rooms.ts';
 
-export type WebNamespace = Namespace<WebToHubEvents, HubToWebEvents, Record<string, never>, { user: UserRow }>;
+export type WebNamespace = Namespace<WebToHubEvents, HubToWebEvents, Record<string, never>, { user: UserRow; cred: WebCredential }>;
 
 /** Task updates go out at once when none went out within this long, else this long after the last: a burst (a batch
  * of 1000 tasks) makes few queries, and a lone change (a task finishing) is not held back. */
@@ -59,6 +60,7 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
       const caller = await resolveCaller(ctx.db, token, cookie);
       if (caller.kind !== 'user') return refuse('unauthorized', 'log in first');
       socket.data.user = caller.user;
+      socket.data.cred = { sessionId: caller.sessionId, tokenId: caller.tokenId, expiresAt: caller.expiresAt };
       next();
     } catch (err) {
       const e = err as { code?: string; message?: string };
@@ -68,9 +70,12 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
 
   nsp.on('connection', (socket) => {
     const user = socket.data.user;
-    void socket.join(`user:${user.id}`);
-    if (user.role === 'admin') void socket.join('admins');
+    const leave = joinRooms(socket, user.id, user.role === 'admin', socket.data.cred ?? {});
+    socket.on('disconnect', leave);
   });
+  // A session logged out, reset by an admin, or an API token revoked: its sockets close now (on every hub, through
+  // the adapter), as its HTTP requests already answer 401.
+  const offSignedOut = ctx.events.on('signedOut', (who) => nsp.in(signedOutRoom(who)).disconnectSockets(true));
 
   // Nobody to tell, here or (through the cluster relay) on another hub.
   const nobody = () => nsp.sockets.size === 0 && !ctx.cluster?.webListening();
@@ -84,7 +89,12 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
   const runners = batch(RUNNER_FLUSH_MS, false, async (ids) => {
     if (nobody()) return;
     const rows = (await Promise.all(ids.map((id) => getRunner(ctx.db, id)))).filter((r) => r !== undefined);
-    for (const view of await runnerViews(ctx.db, ctx.presence, ctx.config.heartbeatS, rows)) nsp.emit('runner:update', view);
+    const rooms = await runnerRooms(ctx.db, rows);
+    for (const view of await runnerViews(ctx.db, ctx.presence, ctx.config.heartbeatS, rows)) {
+      const to = rooms.get(view.runner_id);
+      if (to === null) nsp.emit('runner:update', view);
+      else if (to) nsp.to(to).emit('runner:update', view); // private: admins and the users it is shared with
+    }
   });
   const failed = (err: unknown) => ctx.log.error('web update failed', { err });
   const offTasks = ctx.events.on('tasks', (ids) => tasks.add(ids, failed));
@@ -119,6 +129,7 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
       runners.stop();
       offTasks();
       offRunners();
+      offSignedOut();
     },
   };
 }

@@ -1,8 +1,10 @@
 // Runner rows: enrolment, lookup by token, liveness and what they advertise.
 import type { DatasetInfo } from '@simpul/protocol';
+import { sql, SqliteAdapter } from 'kysely';
 import type { Db, RunnerRow, RunnersTable } from '../db/schema.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
 import { toJson } from './json.ts';
+import { recordSites, type SiteMode } from './sites.ts';
 
 export interface NewRunner {
   name: string;
@@ -10,6 +12,10 @@ export interface NewRunner {
   datasets?: DatasetInfo[];
   version?: string;
   protocolVersion: number;
+  /** How its dataset names become sites (default auto: tests and tools that make runners directly). */
+  siteApproval?: SiteMode;
+  /** When set, the name must be free among runners that are not revoked: checked and taken atomically, else this is thrown. */
+  nameTaken?: (other: Pick<RunnerRow, 'id' | 'name'>) => Error;
 }
 
 /** Creates a runner and returns it with its token (the only time the token exists in clear). */
@@ -33,7 +39,16 @@ export async function createRunner(db: Db, input: NewRunner, now = Date.now()): 
     shared: 1,
     enrollment_key_id: null,
   };
-  await db.insertInto('runners').values(row).execute();
+  await db.transaction().execute(async (trx) => {
+    if (input.nameTaken) {
+      // SQLite runs one transaction at a time; on PostgreSQL two enrolments with one name wait for each other here.
+      if (!(trx.getExecutor().adapter instanceof SqliteAdapter)) await sql`SELECT pg_advisory_xact_lock(hashtext(${'runner-name:' + input.name}))`.execute(trx);
+      const other = await liveRunnerNamed(trx, input.name);
+      if (other) throw input.nameTaken(other);
+    }
+    await trx.insertInto('runners').values(row).execute();
+    await recordSites(trx, row.id, (input.datasets ?? []).map((d) => d.name), input.siteApproval ?? 'auto', now);
+  });
   return { row, token };
 }
 
@@ -54,6 +69,11 @@ export async function findRunnerByToken(db: Db, token: string): Promise<RunnerRo
 
 export function getRunner(db: Db, id: string): Promise<RunnerRow | undefined> {
   return db.selectFrom('runners').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A runner, not revoked, that already goes by this name. */
+export function liveRunnerNamed(db: Db, name: string): Promise<Pick<RunnerRow, 'id' | 'name'> | undefined> {
+  return db.selectFrom('runners').select(['id', 'name']).where('name', '=', name).where('revoked_at', 'is', null).executeTakeFirst();
 }
 
 export function listRunners(db: Db): Promise<RunnerRow[]> {

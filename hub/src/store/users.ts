@@ -35,6 +35,8 @@ export async function createSession(db: Db, userId: string, now = Date.now()): P
 export interface Credential {
   user: UserRow;
   sessionId?: string; // set when the credential is a session
+  tokenId?: string; // set when it is a personal API token
+  expiresAt?: number | null; // when it stops working (null: never)
 }
 
 /** The user behind a session token, if the session is live. */
@@ -44,7 +46,7 @@ export async function userForSession(db: Db, token: string, now = Date.now()): P
   if (!s || !sameHash(s.token_hash, h) || s.revoked_at !== null || s.expires_at <= now) return undefined;
   const user = await getUser(db, s.user_id);
   if (!user || user.disabled_at !== null) return undefined;
-  return { user, sessionId: s.id };
+  return { user, sessionId: s.id, expiresAt: s.expires_at };
 }
 
 /** The user behind a personal API token, if it is live. */
@@ -54,7 +56,7 @@ export async function userForApiToken(db: Db, token: string, now = Date.now()): 
   if (!t || !sameHash(t.token_hash, h) || t.revoked_at !== null || (t.expires_at !== null && t.expires_at <= now)) return undefined;
   const user = await getUser(db, t.user_id);
   if (!user || user.disabled_at !== null) return undefined;
-  return { user };
+  return { user, tokenId: t.id, expiresAt: t.expires_at };
 }
 
 export async function revokeSession(db: Db, sessionId: string, now = Date.now()): Promise<void> {

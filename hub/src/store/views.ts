@@ -1,5 +1,5 @@
 // Database rows as the API shows them (TaskView, TaskAttempt, RunnerView, UserView).
-import { DatasetInfo, ErrorInfo, type OpCode, type RunnerView, type TaskAttempt, type TaskView, type UserView } from '@simpul/protocol';
+import { DatasetInfo, ErrorInfo, type OpCode, type RunnerView, type SiteStatus, type TaskAttempt, type TaskView, type UserView } from '@simpul/protocol';
 import { z } from 'zod';
 import type { AttemptRow, RunnerRow, TaskRow, UserRow } from '../db/schema.ts';
 import { fromJson, iso, isoOrNull } from './json.ts';
@@ -51,6 +51,7 @@ export const runnerDatasets = (row: Pick<RunnerRow, 'datasets'>) => fromJson(row
 export interface Liveness {
   online: boolean;
   activeTasks: number;
+  sites?: Map<string, SiteStatus>; // the runner's site status per dataset name (no entry: approved)
 }
 
 export function runnerView(row: RunnerRow, live: Liveness): RunnerView {
@@ -67,7 +68,7 @@ export function runnerView(row: RunnerRow, live: Liveness): RunnerView {
     last_seen: isoOrNull(row.last_seen),
     created_at: iso(row.created_at),
     revoked: row.revoked_at !== null,
-    datasets: runnerDatasets(row),
+    datasets: runnerDatasets(row).map((d) => ({ ...d, site_status: live.sites?.get(d.name) ?? 'approved' })),
   };
 }
 

@@ -6,10 +6,11 @@ import type { Db, RunnerRow } from '../db/schema.ts';
 import { getTasks } from '../store/tasks.ts';
 import { abandonOpen, dropSubTask } from './cancel.ts';
 import { insertRound, roundRows } from './fan-out.ts';
-import { finalResult, type Departure } from './finish.ts';
-import { offlineReason, outcomeOf, partialOf, type Judged } from './judge.ts';
+import { finalResult, withholdingSites, type Departure } from './finish.ts';
+import { offlineReason, outcomeOf, partialOf, queuedTooLong, type Judged } from './judge.ts';
 import { endStudy, getStudy, markLink, moveToRound, runnerMap, studyData, studyLinks, type StudyData, type StudyRow } from './store.ts';
 import { hintFor } from '../queue/notifier.ts';
+import { limitsOf } from '../auth/limits.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log' | 'presence'>;
 
@@ -40,6 +41,8 @@ async function fail(ctx: Ctx, row: StudyRow, error: ErrorInfo, now: number): Pro
 
 async function nextRound(ctx: Ctx, row: StudyRow, data: StudyData, plan: Extract<StudyPlan, { status: 'round' }>, sites: string[], now: number): Promise<boolean> {
   const rows = roundRows(ctx, row.id, data.request, plan.params, sites, row.created_by, now);
+  // Each sub-task counts toward the analyst's tasks per minute (charged, never refused: the study is under way).
+  if (row.created_by) limitsOf(ctx).tasks.charge(row.created_by, rows.tasks.length);
   const moved = await ctx.db.transaction().execute(async (trx) => {
     if (!(await moveToRound(trx, row.id, row.round, plan.state, now))) return false;
     await insertRound(trx, rows);
@@ -65,6 +68,14 @@ async function departures(db: Db, studyId: string, sites: string[], kept: Set<st
   });
 }
 
+function loneSiteError(runners: Map<string, RunnerRow>, site: string): ErrorInfo {
+  return {
+    code: 'policy_denied',
+    message: `only ${label(runners, site)} delivered, and its policy says site_breakdown: false: the combined result would be its own figures, so the study returns none`,
+    details: { runner_id: site },
+  };
+}
+
 /** Moves the study on if it can; true when anything changed. */
 export async function stepStudy(ctx: Ctx, id: string, now = Date.now()): Promise<boolean> {
   const row = await getStudy(ctx.db, id);
@@ -84,15 +95,20 @@ export async function stepStudy(ctx: Ctx, id: string, now = Date.now()): Promise
   for (const link of links) {
     let j = outcomeOf(link, tasks.get(link.task_id));
     if (j.outcome === 'pending') {
-      const reason = offlineReason(runners.get(link.runner_id), link.runner_id, live);
-      if (reason) {
+      const late = queuedTooLong(j.task, now);
+      const reason = late ? null : offlineReason(runners.get(link.runner_id), link.runner_id, live);
+      if (late) {
+        await dropSubTask(ctx, link.task_id, 'failed', late, `study ${id}`);
+        j = { ...j, outcome: 'failed', error: late };
+        changed = true;
+      } else if (reason) {
         await dropSubTask(ctx, link.task_id, 'offline', reason, `study ${id}`);
         ctx.log.info('study stopped waiting for a runner', { study_id: id, round: row.round, runner_id: link.runner_id });
         j = { ...j, outcome: 'offline', error: reason };
         changed = true;
       }
     } else if (j.outcome === 'delivered' && j.task) {
-      const got = partialOf(j.task);
+      const got = partialOf(j.task, runners.get(link.runner_id));
       if ('error' in got) {
         await markLink(ctx.db, link.task_id, 'failed', got.error);
         j = { ...j, outcome: 'failed', error: got.error };
@@ -120,6 +136,9 @@ export async function stepStudy(ctx: Ctx, id: string, now = Date.now()): Promise
   }
   if (plan.status === 'round') return nextRound(ctx, row, data, plan, parts.map((p) => p.site), now);
 
+  // The others left: a combined answer of one site whose policy keeps its own figures private would be those figures.
+  const lone = parts.length === 1 ? withholdingSites(row.dataset, [parts[0].site], runners)[0] : undefined;
+  if (lone) return fail(ctx, row, loneSiteError(runners, lone), now);
   const departed = await departures(ctx.db, id, data.sites, new Set(parts.map((p) => p.site)));
   const { result, withheldBy } = finalResult(plan.result, row.dataset, departed, runners);
   const done = await endStudy(ctx.db, id, { status: 'succeeded', result, withheldBy }, now, row.round);

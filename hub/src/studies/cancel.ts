@@ -11,7 +11,7 @@ type Ctx = Pick<HubContext, 'db' | 'events' | 'log'>;
 const OPEN = new Set(['queued', 'leased', 'running']);
 
 /** Cancels a sub-task the study no longer waits for; a task that finished meanwhile is left as it is. */
-export async function dropSubTask(ctx: Ctx, taskId: string, outcome: 'offline' | 'abandoned', error: ErrorInfo, by: string): Promise<void> {
+export async function dropSubTask(ctx: Ctx, taskId: string, outcome: 'offline' | 'abandoned' | 'failed', error: ErrorInfo, by: string): Promise<void> {
   await markLink(ctx.db, taskId, outcome, error);
   try {
     await cancelTask(ctx, taskId, by);

@@ -2,34 +2,15 @@
 import { FederatedError, startStudy, type FederatedRoundParams, type StudyCreate, type StudyCreated, type TaskCreate } from '@simpul/protocol';
 import { newId } from '../auth/tokens.ts';
 import type { HubContext } from '../context.ts';
-import type { Db, RunnerRow, TaskRow } from '../db/schema.ts';
-import { conflict, HubError, notFound } from '../errors.ts';
+import type { Db, TaskRow } from '../db/schema.ts';
+import { HubError } from '../errors.ts';
 import { toJson } from '../store/json.ts';
 import { insertTasks, newTaskRows } from '../store/tasks.ts';
-import { runnerDatasets } from '../store/views.ts';
 import type { StudyTaskRow } from './store.ts';
+import { resolveSites, type StudyUser } from './sites.ts';
 import { hintFor } from '../queue/notifier.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
-
-/** The runners asked in round 1: the explicit list (each must exist and not be revoked), or every runner that serves the dataset. */
-export async function resolveSites(db: Db, req: Pick<StudyCreate, 'dataset' | 'runner_ids'>): Promise<string[]> {
-  if (req.runner_ids) {
-    const ids = [...new Set(req.runner_ids)];
-    const found = await db.selectFrom('runners').selectAll().where('id', 'in', ids).execute();
-    const byId = new Map(found.map((r) => [r.id, r]));
-    const missing = ids.filter((id) => !byId.has(id));
-    if (missing.length) throw notFound(`no runner ${missing.join(', ')}`);
-    const revoked = found.filter((r) => r.revoked_at !== null).map((r) => r.id);
-    if (revoked.length) throw conflict(`runner ${revoked.join(', ')} is revoked and takes no tasks`);
-    return ids;
-  }
-  // By name: the order the study's tree and per-site breakdown list the sites in.
-  const all = await db.selectFrom('runners').selectAll().where('revoked_at', 'is', null).orderBy('name').orderBy('id').execute();
-  const serving = all.filter((r: RunnerRow) => runnerDatasets(r).some((d) => d.name === req.dataset));
-  if (serving.length === 0) throw conflict(`no runner serves dataset "${req.dataset}"; start runners that serve it, or name runner_ids`);
-  return serving.map((r) => r.id);
-}
 
 /** Task rows and their study links for one round, all with the same params. */
 export function roundRows(
@@ -65,7 +46,8 @@ export function plannerError(e: unknown): HubError | undefined {
 }
 
 /** Creates the study and its round-1 sub-tasks in one transaction, then wakes the runners. */
-export async function createStudy(ctx: Ctx, req: StudyCreate, createdBy: string | null, now = Date.now()): Promise<StudyCreated> {
+export async function createStudy(ctx: Ctx, req: StudyCreate, user: StudyUser | null, now = Date.now(), admit?: (subTasks: number) => void): Promise<StudyCreated> {
+  const createdBy = user?.id ?? null;
   const id = newId('std');
   let plan;
   try {
@@ -74,7 +56,8 @@ export async function createStudy(ctx: Ctx, req: StudyCreate, createdBy: string 
     throw plannerError(e) ?? e;
   }
   if (plan.status !== 'round') throw new HubError('internal', 500, 'the planner finished a study before its first round');
-  const sites = await resolveSites(ctx.db, req);
+  const sites = await resolveSites(ctx.db, req, user);
+  admit?.(sites.length); // the caller's rate limit: each sub-task counts as a task
   const rows = roundRows(ctx, id, req, plan.params, sites, createdBy, now);
   await ctx.db.transaction().execute(async (trx) => {
     await trx

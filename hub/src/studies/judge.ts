@@ -3,6 +3,8 @@ import { ErrorInfo, FederatedPartial, type SubTaskOutcome } from '@simpul/protoc
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
 import { fromJson } from '../store/json.ts';
 import type { StudyTaskRow } from './store.ts';
+import { runnerDatasets } from '../store/views.ts';
+import { implausible } from './plausible.ts';
 
 export interface Judged {
   link: StudyTaskRow;
@@ -42,10 +44,25 @@ export function offlineReason(runner: RunnerRow | undefined, runnerId: string, l
   return { code: 'lost', message: `runner ${runner.name} (${runner.id}) was offline for more than ${Math.round(live.offlineMs / 1000)} s; the study stopped waiting for it` };
 }
 
-/** A delivered sub-task's partial, or why it cannot be used. */
-export function partialOf(task: TaskRow): { partial: FederatedPartial } | { error: ErrorInfo } {
+/**
+ * A sub-task that no runner started within its timeout_s (e.g. its only runner stopped serving the dataset): the
+ * reaper backstops timeout_s once a task is leased, this does so while it waits in the queue.
+ */
+export function queuedTooLong(task: TaskRow | undefined, now: number): ErrorInfo | null {
+  if (!task || task.status !== 'queued' || now - task.created_at <= task.timeout_s * 1000) return null;
+  return { code: 'timeout', message: `sub-task ${task.id} was not started within its timeout of ${task.timeout_s} s` };
+}
+
+/** A delivered sub-task's partial, or why it cannot be used (an impossible one is refused as that site's failure). */
+export function partialOf(task: TaskRow, runner?: RunnerRow): { partial: FederatedPartial } | { error: ErrorInfo } {
   if (task.result === null) return { error: { code: 'op_failed', message: `the result of sub-task ${task.id} has expired` } };
   const partial = fromJson(task.result, FederatedPartial.nullable(), null);
   if (!partial) return { error: { code: 'op_failed', message: `sub-task ${task.id} returned something other than a federated partial` } };
+  const rowCount = runner ? (runnerDatasets(runner).find((d) => d.name === task.dataset)?.row_count ?? null) : null;
+  const why = implausible(partial, rowCount);
+  if (why) {
+    const who = runner ? `${runner.name} (${runner.id})` : `the runner of sub-task ${task.id}`;
+    return { error: { code: 'implausible_partial', message: `${who} sent a partial that cannot be true: ${why}; it was refused`, details: { task_id: task.id } } };
+  }
   return { partial };
 }

@@ -8,7 +8,8 @@ import { addUser, DIALECTS, startTestHub, testConfig, waitFor, type Dialect, typ
 import { nextOffer, partialFor, ping, post, registerSite, type Site } from './test-sites.ts';
 
 const KEY = 'test-enrollment-key';
-const FAST = { SIMPUL_STUDY_SWEEP_MS: '100' };
+// Several sites serve one dataset name here: each is a site at once (the trust-on-first-use default is tested in study-trust.test.ts).
+const FAST = { SIMPUL_STUDY_SWEEP_MS: '100', SIMPUL_SITE_APPROVAL: 'auto' };
 const DATA: Record<string, number[]> = { a: [1, 2, 3], b: [10, 20], c: [5] };
 const ALL = Object.values(DATA).flat();
 

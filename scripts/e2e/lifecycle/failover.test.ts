@@ -17,7 +17,7 @@ const runners: RunnerProc[] = [];
 
 kill.before(async () => {
   held = await HeldTable.create('simpul_failover');
-  hub = await HubProc.start();
+  hub = await HubProc.start({ env: { SIMPUL_SITE_APPROVAL: 'auto' } }); // either runner may take the work
   for (const name of ['a', 'b']) runners.push(await RunnerProc.start(hub, { name: `kill-${name}`, datasets: [held.dataset()] }));
 });
 kill.after(async () => {
@@ -62,7 +62,7 @@ let frozen: RunnerProc;
 let rescuer: RunnerProc | undefined;
 
 stop.before(async () => {
-  hub2 = await HubProc.start({ env: { SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '3' } });
+  hub2 = await HubProc.start({ env: { SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '3', SIMPUL_SITE_APPROVAL: 'auto' } });
   frozen = await RunnerProc.start(hub2, { name: 'frozen', datasets: [held.dataset()] });
 });
 stop.after(async () => {

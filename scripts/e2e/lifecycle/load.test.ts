@@ -7,7 +7,7 @@ import { waitFor } from '../../lib/procs.ts';
 import { RunnerProc } from '../../lib/runner.ts';
 
 test('1,000 tasks, 5 runners, one SIGKILLed midway', async () => {
-  const hub = await HubProc.start({ env: { SIMPUL_LOG_LEVEL: 'warn' } });
+  const hub = await HubProc.start({ env: { SIMPUL_LOG_LEVEL: 'warn', SIMPUL_SITE_APPROVAL: 'auto' } });
   const runners: RunnerProc[] = [];
   try {
     for (let i = 0; i < 5; i++) {

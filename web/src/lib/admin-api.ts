@@ -1,5 +1,5 @@
-// The hub's admin endpoints (users, enrolment keys, runner revoke). A hub without them answers 404: see errors.ts `unavailable`.
-import { EnrollmentKeyCreated, EnrollmentKeyList, UserList, UserView } from '@simpul/protocol';
+// The hub's admin endpoints (users, enrolment keys, runner revoke, dataset sites). A hub without them answers 404: see errors.ts `unavailable`.
+import { EnrollmentKeyCreated, EnrollmentKeyList, SiteDecision, UserList, UserView } from '@simpul/protocol';
 import type { EnrollmentKeyCreate, PasswordReset, UserCreateInput } from '@simpul/protocol';
 import { request } from './api.ts';
 
@@ -15,4 +15,7 @@ export const adminApi = {
   createKey: (body: EnrollmentKeyCreate) => request('POST', '/enrollment-keys', EnrollmentKeyCreated, { body }),
   revokeKey: (keyId: string) => request('DELETE', `/enrollment-keys/${id(keyId)}`, anything),
   revokeRunner: (runnerId: string) => request('POST', `/runners/${id(runnerId)}/revoke`, anything),
+  /** Make the runner a site of a dataset name it advertises (`approve`), or refuse it (`reject`). */
+  decideSite: (runnerId: string, dataset: string, decision: 'approve' | 'reject') =>
+    request('POST', `/runners/${id(runnerId)}/datasets/${id(dataset)}/${decision}`, SiteDecision),
 };

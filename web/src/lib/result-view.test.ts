@@ -14,6 +14,8 @@ test('each op reads its own result shape', () => {
   assert.is(a.kind, 'unknown', 'an analysis without its fields does not pass');
   assert.match(a.kind === 'unknown' ? a.problem : '', 'k');
   assert.is(readResult(300, file).kind, 'file', 'an analysis kept in the blob store arrives as a link');
+  const large = readResult(300, { analysis: 'describe', rows_used: 3, blob: { ...file, url: '/api/v1/result/tsk_1/download' } });
+  assert.is(large.kind === 'file' && large.file.url, '/api/v1/result/tsk_1/download', 'a large analysis links to its blob');
   const partial = { analysis: 'federated_round', step: 'moments', study_id: 'st_1', round: 1, rows: 0, columns: [] };
   const fp = readResult(300, partial);
   assert.is(fp.kind, 'partial', 'a federated round arrives as one site\'s partial');
@@ -33,7 +35,10 @@ test('rows are checked cell by cell, as the protocol schema would', () => {
 test('blob links resolve against the hub, not the page; only http(s)', () => {
   assert.is(hubUrl('/api/v1/blobs/x?sig=1', 'http://127.0.0.1:8080'), 'http://127.0.0.1:8080/api/v1/blobs/x?sig=1');
   assert.is(hubUrl('api/v1/blobs/x', 'http://hub.example:8080/'), 'http://hub.example:8080/api/v1/blobs/x');
-  assert.is(hubUrl('https://s3.example/bucket/k?X-Amz-Signature=1', 'http://127.0.0.1:8080'), 'https://s3.example/bucket/k?X-Amz-Signature=1');
+  // Links to elsewhere are a runner's text, never the hub's: the hub's download path redirects to S3 itself.
+  assert.is(hubUrl('https://s3.example/bucket/k?X-Amz-Signature=1', 'http://127.0.0.1:8080'), null);
+  assert.is(hubUrl('https://evil.example/x', 'http://127.0.0.1:8080'), null);
+  assert.is(hubUrl('//evil.example/x', 'http://127.0.0.1:8080'), null);
   assert.is(hubUrl('javascript:alert(1)', 'http://127.0.0.1:8080'), null);
 });
 

@@ -1,5 +1,5 @@
 // A task's result, read with its op's schema: rows, an analysis, or a file in the blob store; and links to such files.
-import { AnalysisResult, BlobRef, ExportResult, FederatedPartial, RowsResult } from '@simpul/protocol';
+import { AnalysisResult, BlobRef, ExportResult, FederatedPartial, LargeAnalysisResult, RowsResult } from '@simpul/protocol';
 import type { Cell, OpCode } from '@simpul/protocol';
 
 export type ResultShape =
@@ -42,6 +42,9 @@ export function readResult(op: OpCode, raw: unknown): ResultShape {
   if (op === 300) {
     const partial = FederatedPartial.safeParse(raw);
     if (partial.success) return { kind: 'partial', partial: partial.data };
+    // Too large to keep inline: the link is the blob's, which the hub rewrote to its own download path.
+    const large = LargeAnalysisResult.safeParse(raw);
+    if (large.success) return { kind: 'file', file: large.data.blob };
   }
   const file = BlobRef.safeParse(raw);
   if (file.success) return { kind: 'file', file: file.data };
@@ -49,17 +52,20 @@ export function readResult(op: OpCode, raw: unknown): ResultShape {
 }
 
 /**
- * Where a blob link points. Links may be absolute (a signed URL of an S3-compatible store) or relative to the hub,
- * which serves this app: those resolve against its origin, not against the page's path. Anything but http(s) is refused.
+ * Where a blob link points: only ever the hub that serves this app (its download path redirects to a short-lived signed
+ * link, S3's included). Relative links resolve against its origin, not the page's path. A link to anywhere else came
+ * from a runner's text, not from the hub's own blob id, and is refused, as is anything but http(s).
  */
 export function hubUrl(url: string, origin: string): string | null {
   let u: URL;
+  let base: URL;
   try {
-    u = new URL(url, origin.replace(/\/*$/, '/'));
+    base = new URL(origin.replace(/\/*$/, '/'));
+    u = new URL(url, base);
   } catch {
     return null;
   }
-  return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === base.origin ? u.href : null;
 }
 
 const EXTENSIONS: Record<string, string> = { csv: 'csv', parquet: 'parquet', json: 'json', ndjson: 'ndjson', xlsx: 'xlsx', pdf: 'pdf' };
