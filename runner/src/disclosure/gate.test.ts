@@ -62,6 +62,7 @@ test('query-set size: both sides at least k, one message whichever side is small
   const g = gate(K5);
   g.checkQuerySet({ filtered: true, selected: 5, total: 10 });
   g.checkQuerySet(all(3)); // an unfiltered task has no complement to protect
+  refused(() => g.checkQuerySet({ filtered: true, selected: Number.NaN, total: 300 }), /query-set rule/); // never measured: refused
   const one = refused(() => g.checkQuerySet({ filtered: true, selected: 1, total: 300 }), /query-set rule/);
   const allButOne = refused(() => g.checkQuerySet({ filtered: true, selected: 299, total: 300 }), /query-set rule/);
   const none = refused(() => g.checkQuerySet({ filtered: true, selected: 0, total: 300 }), /query-set rule/);

@@ -48,7 +48,8 @@ export class Gate {
   checkQuerySet(qs: QuerySet | undefined): void {
     const p = this.policy;
     if (!p || !qs?.filtered) return;
-    if (qs.selected < p.k || qs.total - qs.selected < p.k) {
+    // Fail closed: a query set that was never measured is refused like a small one.
+    if (!Number.isFinite(qs.selected) || !Number.isFinite(qs.total) || qs.selected < p.k || qs.total - qs.selected < p.k) {
       throw new TaskFailure(
         'policy_denied',
         `the filter is refused by the data owner's query-set rule: it must select at least ${p.k} rows and leave at least ${p.k} rows out; widen or narrow it`,
