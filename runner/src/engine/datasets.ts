@@ -23,6 +23,7 @@ export interface Dataset {
   config: DatasetConfig;
   columns: ColumnInfo[];
   info: DatasetInfo; // what the hub is told
+  dialect?: string; // how the file is read, for `simpul-runner check`
   /** The column called `name`, or a task failure `unknown_column`. */
   column(name: string): ColumnInfo;
   /** Rows in all, and rows matching `where` (all of them without one). */
@@ -45,7 +46,11 @@ export interface SourceEnv {
 }
 
 /** The parts of a Dataset that depend on where the data lives. */
-export type DatasetCore = Omit<Dataset, 'name' | 'config' | 'info' | 'column'> & { rowCount: number };
+export type DatasetCore = Omit<Dataset, 'name' | 'config' | 'info' | 'column'> & {
+  rowCount: number;
+  dialect?: string; // how the file is read (a CSV's delimiter, quote, encoding…), for `simpul-runner check`
+  warnings?: string[]; // what the owner should look at: rows padded, names made unique, an encoding guessed
+};
 
 /** Completes a source's core into a Dataset; a core may replace its columns and row count later (a refreshed Arrow file). */
 export function makeDataset(d: DatasetConfig, source: DatasetCore): Dataset {
@@ -54,10 +59,13 @@ export function makeDataset(d: DatasetConfig, source: DatasetCore): Dataset {
     name: d.name,
     config: d,
     get info(): DatasetInfo {
-      return { name: d.name, columns: core.columns.slice(0, 2000), row_count: core.rowCount, format: d.format, ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) };
+      return { name: d.name, columns: core.columns.slice(0, 2000), row_count: core.rowCount, format: d.format, ...(core.warnings?.length ? { warnings: core.warnings.slice(0, 20).map((w) => w.slice(0, 500)) } : {}), ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) };
     },
     get columns() {
       return core.columns;
+    },
+    get dialect() {
+      return core.dialect;
     },
     column: (name) => resolveColumn(d.name, core.columns, name),
     count: (db, where) => core.count(db, where),

@@ -1,0 +1,122 @@
+// A CSV file as the data owner hands it over: any of UTF-8 (with or without a BOM), UTF-16 or Windows-1252, lines ending in
+// CRLF, LF or a mix. DuckDB reads UTF-8 with one kind of line ending; a file that is not that is transcoded once to a
+// UTF-8 copy with LF line endings in the runner's cache (kept per version of the file, redone when the file changes).
+import { createHash, randomBytes } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Encodings the owner may name; aliases map to the name Node's TextDecoder knows. */
+export const ENCODINGS = ['utf-8', 'utf-16', 'utf-16le', 'utf-16be', 'latin-1', 'windows-1252', 'iso-8859-1'] as const;
+export type Encoding = (typeof ENCODINGS)[number];
+
+const DECODER: Record<Encoding, string> = {
+  'utf-8': 'utf-8',
+  'utf-16': 'utf-16le', // without a BOM, little-endian (what Windows writes)
+  'utf-16le': 'utf-16le',
+  'utf-16be': 'utf-16be',
+  // Files called Latin-1 are nearly always Windows-1252 (€, curly quotes in 0x80–0x9F); it reads ISO-8859-1 text the same.
+  'latin-1': 'windows-1252',
+  'iso-8859-1': 'windows-1252',
+  'windows-1252': 'windows-1252',
+};
+
+/** Files up to this size are inspected (and transcoded when needed); larger ones go to DuckDB as they are. */
+export const PREPARE_MAX_BYTES = 512 * 1024 * 1024;
+
+export interface Prepared {
+  path: string; // what DuckDB reads: the file itself, or its UTF-8 copy
+  encoding: string; // as found or as set: utf-8, utf-8 (BOM), utf-16le, utf-16be, windows-1252
+  lineEndings: string; // LF, CRLF, CR, mixed (…), or none
+  converted: boolean; // path is a transcoded copy
+  warnings: string[];
+}
+
+function lineEndingsOf(text: string): { label: string; mixed: boolean } {
+  let crlf = 0;
+  let lf = 0;
+  let cr = 0;
+  for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) {
+    if (text.charCodeAt(i + 1) === 10) crlf++;
+    else cr++;
+  }
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lf++;
+  lf -= crlf;
+  const kinds = [crlf && `${crlf} CRLF`, lf && `${lf} LF`, cr && `${cr} CR`].filter(Boolean) as string[];
+  if (kinds.length > 1) return { label: `mixed (${kinds.join(', ')})`, mixed: true };
+  if (crlf) return { label: 'CRLF', mixed: false };
+  if (cr) return { label: 'CR', mixed: true }; // old Mac files: DuckDB wants \n or \r\n, so they are rewritten too
+  return { label: lf ? 'LF' : 'none', mixed: false };
+}
+
+/** The encoding of the bytes: the owner's, a BOM's, UTF-8 when they are valid UTF-8, otherwise Windows-1252. */
+function detect(buf: Buffer, set: Encoding | undefined): { decoder: string; label: string; bom: number; guessed: boolean } {
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return { decoder: 'utf-8', label: 'utf-8 (BOM)', bom: 3, guessed: false };
+  if (buf[0] === 0xff && buf[1] === 0xfe) return { decoder: 'utf-16le', label: 'utf-16le (BOM)', bom: 2, guessed: false };
+  if (buf[0] === 0xfe && buf[1] === 0xff) return { decoder: 'utf-16be', label: 'utf-16be (BOM)', bom: 2, guessed: false };
+  if (set) return { decoder: DECODER[set], label: DECODER[set], bom: 0, guessed: false };
+  if (isUtf8(buf)) return { decoder: 'utf-8', label: 'utf-8', bom: 0, guessed: false };
+  // UTF-16 without a BOM: ASCII text has a zero in every other byte.
+  const sample = buf.subarray(0, 4096);
+  let evenZero = 0;
+  let oddZero = 0;
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) (i % 2 ? oddZero++ : evenZero++);
+  if (oddZero > sample.length / 4 && evenZero === 0) return { decoder: 'utf-16le', label: 'utf-16le', bom: 0, guessed: true };
+  if (evenZero > sample.length / 4 && oddZero === 0) return { decoder: 'utf-16be', label: 'utf-16be', bom: 0, guessed: true };
+  return { decoder: 'windows-1252', label: 'windows-1252', bom: 0, guessed: true };
+}
+
+/** The first line of `buf` holding a byte that is not valid UTF-8 (1-based), for the warning. */
+function firstBadLine(buf: Buffer): number {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= buf.length; i++) {
+    if (i === buf.length || buf[i] === 10) {
+      if (!isUtf8(buf.subarray(start, i))) return line;
+      line++;
+      start = i + 1;
+    }
+  }
+  return line;
+}
+
+/** Plain UTF-8 file with one kind of line ending, compressed file, or too big to inspect: read as it is. */
+const asIs = (path: string, encoding = 'utf-8', lineEndings = 'not inspected'): Prepared => ({ path, encoding, lineEndings, converted: false, warnings: [] });
+
+/**
+ * What DuckDB should read for the CSV at `path`: the file, or its UTF-8 LF copy in `cacheDir` when the file has a BOM
+ * other than UTF-8's, another encoding, or mixed line endings.
+ */
+export function prepareCsv(path: string, cacheDir: string, encoding?: Encoding): Prepared {
+  const st = statSync(path, { bigint: true });
+  if (/\.(gz|zst)$/i.test(path) || Number(st.size) > PREPARE_MAX_BYTES) return asIs(path, encoding ?? 'utf-8');
+  const buf = readFileSync(path);
+  const enc = detect(buf, encoding);
+  const warnings: string[] = [];
+  if (enc.guessed) warnings.push(`not valid UTF-8 (first at line ${firstBadLine(buf)}): read as ${enc.label}; set encoding if that is wrong`);
+  let text: string;
+  try {
+    text = new TextDecoder(enc.decoder, { fatal: enc.decoder === 'utf-8' }).decode(buf.subarray(enc.bom));
+  } catch {
+    throw new Error(`encoding ${encoding}: the file is not valid ${enc.label} (first bad byte at line ${firstBadLine(buf)}); try encoding: windows-1252`);
+  }
+  const ends = lineEndingsOf(text);
+  if (enc.decoder === 'utf-8' && !ends.mixed) return { ...asIs(path, enc.label, ends.label), warnings }; // DuckDB skips a UTF-8 BOM itself
+  if (ends.mixed) warnings.push(`line endings ${ends.label}: read as one kind`);
+
+  const home = join(cacheDir, 'csv', createHash('sha256').update(path).digest('hex').slice(0, 24));
+  const version = `${st.size}-${st.mtimeNs}-${enc.decoder}`;
+  const out = join(home, `${version}.csv`);
+  const prepared: Prepared = { path: out, encoding: enc.label, lineEndings: ends.label, converted: true, warnings };
+  try {
+    if (statSync(out).isFile()) return prepared;
+  } catch {
+    // not converted yet
+  }
+  mkdirSync(home, { recursive: true });
+  const tmp = `${out}.tmp-${randomBytes(4).toString('hex')}`;
+  writeFileSync(tmp, text.replace(/\r\n?/g, '\n'));
+  renameSync(tmp, out);
+  for (const old of readdirSync(home)) if (join(home, old) !== out && !old.includes('.tmp-')) rmSync(join(home, old), { force: true });
+  return prepared;
+}
