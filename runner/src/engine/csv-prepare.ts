@@ -21,6 +21,16 @@ const DECODER: Record<Encoding, string> = {
   'windows-1252': 'windows-1252',
 };
 
+// Windows-1252's characters at 0x80–0x9F (the rest of the code page is ISO-8859-1, i.e. the byte's own code point);
+// the five unassigned bytes keep their code point, as browsers decode them. Node's TextDecoder('windows-1252') does not
+// map these in every Node version, so the runner does.
+const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+function decode(buf: Buffer, decoder: string): string {
+  if (decoder === 'windows-1252') return buf.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
+  return new TextDecoder(decoder, { fatal: decoder === 'utf-8' }).decode(buf);
+}
+
 /** Files up to this size are inspected (and transcoded when needed); larger ones go to DuckDB as they are. */
 export const PREPARE_MAX_BYTES = 512 * 1024 * 1024;
 
@@ -96,7 +106,7 @@ export function prepareCsv(path: string, cacheDir: string, encoding?: Encoding):
   if (enc.guessed) warnings.push(`not valid UTF-8 (first at line ${firstBadLine(buf)}): read as ${enc.label}; set encoding if that is wrong`);
   let text: string;
   try {
-    text = new TextDecoder(enc.decoder, { fatal: enc.decoder === 'utf-8' }).decode(buf.subarray(enc.bom));
+    text = decode(buf.subarray(enc.bom), enc.decoder);
   } catch {
     throw new Error(`encoding ${encoding}: the file is not valid ${enc.label} (first bad byte at line ${firstBadLine(buf)}); try encoding: windows-1252`);
   }
