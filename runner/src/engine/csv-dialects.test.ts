@@ -24,6 +24,7 @@ interface Fixture {
   options?: Partial<FileDatasetConfig>;
   warn?: RegExp[]; // each must match one of the dataset's warnings
   noWarnings?: boolean;
+  error?: RegExp; // the dataset cannot be opened, and says why
 }
 
 /** Windows-1252 bytes of a text whose characters are all in that code page (the ones used here: ASCII, é, ë, ü, €, curly quotes). */
@@ -144,6 +145,16 @@ const FIXTURES: Record<string, Fixture> = {
     rows: [['all good here'], ['nothing to add'], ['see the other sheet']],
     noWarnings: true,
   },
+  // The owner says UTF-8 but the bytes are Windows-1252: an error naming the line and the option to set.
+  wrong_encoding: { file: 'says-utf8.csv', bytes: cp1252(peopleText()), columns: [], rows: [], options: { encoding: 'utf-8' }, error: /not valid utf-8 \(first bad byte at line 2\); try encoding: windows-1252/ },
+  // Every row is one field short of the header: padded, and the owner is told.
+  header_wider: {
+    file: 'wide-header.csv',
+    bytes: Buffer.from('a,b,c\n1,2\n3,4\n'),
+    columns: [['a', 'BIGINT'], ['b', 'BIGINT'], ['c', 'VARCHAR']],
+    rows: [[1, 2, null], [3, 4, null]],
+    warn: [/^2 rows with fewer fields than the header/],
+  },
   // A quote character other than '"', and a backslash escape.
   single_quote: {
     file: 'squote.csv',
@@ -179,6 +190,10 @@ async function readAll(name: string): Promise<{ names: string[]; rows: Row[] }> 
 for (const [name, f] of Object.entries(FIXTURES)) {
   test(`${name}: same columns, types, rows and sums as written`, async () => {
     const info = engine.datasets().find((d) => d.name === name)!;
+    if (f.error) {
+      assert.match(info.error ?? '', f.error);
+      return;
+    }
     assert.is(info.error, undefined, info.error);
     assert.equal(info.columns.map((c) => [c.name, c.type]), f.columns);
     assert.is(info.row_count, f.rows.length);
