@@ -189,8 +189,9 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
       continue;
     }
     const warnings: string[] = [];
-    if (attempt !== ATTEMPTS[0]) warnings.push(`read with ${attempt.label}`);
-    if (scan && scan.short > 0 && attempt.extra.length) {
+    const padded = scan !== null && scan.short > 0 && attempt.extra.length > 0;
+    if (attempt === ATTEMPTS[2] || (attempt !== ATTEMPTS[0] && !padded)) warnings.push(`read with ${attempt.label}`);
+    if (scan && padded) {
       warnings.push(`${scan.short} row${scan.short === 1 ? '' : 's'} with fewer fields than the header (line ${scan.shortLines.join(', ')}${scan.short > scan.shortLines.length ? ', …' : ''}): missing trailing fields read as null`);
     }
     if (scan && s.HasHeader) {
