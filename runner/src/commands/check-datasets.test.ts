@@ -45,7 +45,7 @@ test.after(() => dir.remove());
 test('check shows the dialect, encoding, rows, types and warnings of each dataset', async () => {
   const { code, output } = await check(['--config', join(dir.path, 'runner.yaml'), '--offline']);
   assert.is(code, 0, output);
-  assert.match(output, /ok {4}dataset ragged: csv, 3 rows, 3 columns\n {8}read as: delimiter ,, quote none, escape none, header, encoding utf-8 \(read from a UTF-8 copy\), line endings mixed \(3 CRLF, 1 LF\)/);
+  assert.match(output, /ok {4}dataset ragged: csv, 3 rows, 3 columns\n {8}read as: delimiter ,, quote ", escape none, header, encoding utf-8 \(read from a UTF-8 copy\), line endings mixed \(3 CRLF, 1 LF\)/);
   assert.match(output, /value: BIGINT \(number\)/);
   assert.match(output, /warn {2}dataset ragged: line endings mixed \(3 CRLF, 1 LF\): read as one kind/);
   assert.match(output, /warn {2}dataset ragged: 1 row with fewer fields than the header \(line 3\): missing trailing fields read as null/);

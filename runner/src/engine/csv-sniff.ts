@@ -179,7 +179,10 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
       continue;
     }
     if (!s.Columns.every((c) => TYPE_NAME.test(c.type))) throw new Error(`unexpected column types from the CSV sniffer: ${s.Columns.map((c) => c.type).join(', ')}`);
-    const dialect = { delim: s.Delimiter, quote: unset(s.Quote), escape: unset(s.Escape), comment: unset(s.Comment), skip: s.SkipRows };
+    // A file with no quote character at all sniffs as "no quote"; pin '"' then, so that a later version of the file with
+    // quoted fields still reads right (nothing reads differently now).
+    const noQuotes = d.quote === undefined && text !== null && !text.includes('"');
+    const dialect = { delim: s.Delimiter, quote: unset(s.Quote) || (noQuotes ? '"' : ''), escape: unset(s.Escape), comment: unset(s.Comment), skip: s.SkipRows };
     const scan = text !== null ? scanRecords(text, dialect) : null;
     // A one-column read whose name holds a delimiter, or a header with more fields than columns: the dialect is wrong.
     const one = s.Columns.length === 1 && DELIMS.test(s.Columns[0].name) && d.delimiter === undefined;
