@@ -14,6 +14,7 @@ async function check(argv: string[]): Promise<{ code: number; output: string }> 
   let output = '';
   const code = await checkCommand(argv, (t) => {
     output += t;
+    return true;
   });
   return { code, output };
 }
