@@ -104,7 +104,7 @@ test('a sheet that is not there: the error names the sheets there are', () => {
 
 test('converted once to Parquet, and again when the workbook changes', async () => {
   const home = join(cache.path, 'xlsx');
-  assert.ok(readdirSync(home).length >= 2); // one folder per dataset's sheet
+  assert.ok(readdirSync(home).length >= 2); // one folder per dataset (workbook and sheet)
   await writeBook([4, 'Dara', '2025-03-01', '2025-03-01 08:00:00', 55.5, true]);
   const later = new Date(Date.now() + 5000);
   utimesSync(book, later, later);

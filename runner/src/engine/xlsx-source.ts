@@ -1,16 +1,12 @@
 // Excel workbooks (.xlsx): a dataset is one sheet (the `sheet` option, default the first). Its header row is found, each
 // column's type comes from its cells (numbers, dates, booleans, text), and the sheet is converted once to a Parquet file
 // in the runner's cache, redone when the workbook changes (size or mtime).
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type DuckDBAppender, type DuckDBConnection, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
+import { type DuckDBAppender, DuckDBDateValue, DuckDBTimestampValue } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
-import { z } from 'zod';
-import { type FileDatasetConfig, isGlob } from '../dataset-config.ts';
+import type { FileDatasetConfig } from '../dataset-config.ts';
+import { type Conversion, openConvertedDataset } from './converted-source.ts';
 import type { DatasetCore, SourceEnv } from './datasets.ts';
-import { quoteIdent, sqlString } from './sql.ts';
-import { probeView, viewCore } from './view-dataset.ts';
+import { quoteIdent } from './sql.ts';
 
 type Value = string | number | boolean | Date | null;
 
@@ -148,94 +144,21 @@ export async function readSheet(path: string, sheetName?: string): Promise<Sheet
   return { sheet: ws.name, columns, rows, headerRow: isHeader ? grid[h].n : null, warnings };
 }
 
-const Done = z.object({ source: z.string(), sheet: z.string(), rows: z.number().int().min(0), headerRow: z.number().int().nullable(), warnings: z.array(z.string()) });
-type Done = z.infer<typeof Done>;
-
-/** The sheet as a Parquet file in the cache: converted now unless this version of the workbook was converted before. */
-async function cachedSheet(conn: DuckDBConnection, d: FileDatasetConfig, cacheDir: string): Promise<Done & { file: string; converted: boolean }> {
-  const st = statSync(d.path, { bigint: true });
-  const home = join(cacheDir, 'xlsx', createHash('sha256').update(`${d.path}\0${d.sheet ?? ''}`).digest('hex').slice(0, 24));
-  const version = `${st.size}-${st.mtimeNs}`;
-  const dir = join(home, version);
-  const file = join(dir, 'sheet.parquet');
-  try {
-    const done = Done.parse(JSON.parse(readFileSync(join(dir, 'done.json'), 'utf8')));
-    if (existsSync(file)) return { ...done, file, converted: false };
-  } catch {
-    // not converted yet (or a broken conversion): convert
-  }
-  const sheet = await readSheet(d.path, d.sheet);
-  mkdirSync(home, { recursive: true });
-  const tmp = join(home, `${version}.tmp-${randomBytes(4).toString('hex')}`);
-  mkdirSync(tmp);
-  const table = quoteIdent(`xlsx_${randomBytes(8).toString('hex')}`);
-  try {
-    await conn.run(`CREATE TEMP TABLE ${table} (${sheet.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
-    const ap = await conn.createAppender(table.slice(1, -1), 'main', 'temp');
+/** A sheet as a Conversion: its columns and rows appended, what was found reported. */
+const sheetConversion = (sheetName: string | undefined): Conversion => ({
+  kind: 'xlsx',
+  async convert(path, create) {
+    const sheet = await readSheet(path, sheetName);
+    const ap = await create(sheet.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', '));
     for (const r of sheet.rows) {
       sheet.columns.forEach((c, k) => append(ap, c.type, r[k]));
       ap.endRow();
     }
-    ap.closeSync();
-    await conn.run(`COPY ${table} TO ${sqlString(join(tmp, 'sheet.parquet'))} (FORMAT parquet)`);
-    const done: Done = { source: d.path, sheet: sheet.sheet, rows: sheet.rows.length, headerRow: sheet.headerRow, warnings: sheet.warnings };
-    writeFileSync(join(tmp, 'done.json'), JSON.stringify(done));
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-    for (const old of readdirSync(home)) if (old !== version && !old.includes('.tmp-')) rmSync(join(home, old), { recursive: true, force: true });
-    return { ...done, file, converted: true };
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
-  }
-}
-
-const signature = (path: string) => {
-  const st = statSync(path, { bigint: true });
-  return `${st.size}\0${st.mtimeNs}`;
-};
+    const dialect = `sheet "${sheet.sheet}", ${sheet.headerRow === null ? 'no header row' : `header in row ${sheet.headerRow}`}, types from the cells`;
+    return { rows: sheet.rows.length, dialect, warnings: sheet.warnings };
+  },
+});
 
 export async function openXlsxDataset(d: FileDatasetConfig, env: SourceEnv): Promise<DatasetCore> {
-  if (isGlob(d.path) || statSync(d.path).isDirectory()) throw new Error('an xlsx dataset is one workbook: give the path of one .xlsx file (and its sheet)');
-  const view = quoteIdent(d.name);
-  const conn = await env.connect(); // its own: a refresh may run while another dataset converts
-  let current = '';
-  const state: { last: Done | null } = { last: null };
-  const sync = async (): Promise<boolean> => {
-    const sig = signature(d.path);
-    if (sig === current) return false;
-    const c = await cachedSheet(conn, d, env.cacheDir);
-    if (c.converted) env.log.info('Excel sheet converted to Parquet', { dataset: d.name, file: d.path, sheet: c.sheet, rows: c.rows });
-    await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${sqlString(c.file)})`);
-    current = sig;
-    state.last = c;
-    return true;
-  };
-  try {
-    await sync();
-    let pending: Promise<void> | null = null;
-    const describe = () => {
-      const l = state.last;
-      return l ? `sheet "${l.sheet}", ${l.headerRow === null ? 'no header row' : `header in row ${l.headerRow}`}, types from the cells` : undefined;
-    };
-    const core = viewCore(d.name, view, await probeView(conn, view), () => {
-      pending ??= (async () => {
-        try {
-          if (await sync()) Object.assign(core, await probeView(conn, view), { dialect: describe(), warnings: state.last?.warnings });
-        } finally {
-          pending = null;
-        }
-      })();
-      return pending;
-    });
-    core.dialect = describe();
-    core.warnings = state.last?.warnings;
-    core.close = async () => conn.closeSync();
-    return core;
-  } catch (e) {
-    conn.closeSync();
-    throw e;
-  }
+  return openConvertedDataset(d, env, sheetConversion(d.sheet));
 }
