@@ -83,7 +83,7 @@ test('readable errors for each kind of source', () => {
   );
   for (const line of [
     /datasets\[0\]\.format: folder .*mixed holds csv and parquet files; set format to say which to read/,
-    /datasets\[1\]\.format: no data files \(csv, tsv, parquet, json, ndjson, arrow, xlsx\) in folder .*empty/,
+    /datasets\[1\]\.format: no data files \(csv, tsv, parquet, json, ndjson, arrow, xlsx, sav\) in folder .*empty/,
     /datasets\[2\]\.delimiter: applies to CSV\/TSV datasets only, not parquet/,
     /datasets\[2\]\.columns: applies to CSV\/TSV datasets only, not parquet/,
     /datasets\[3\]\.table: name the table or view to read/,

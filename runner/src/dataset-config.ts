@@ -5,7 +5,7 @@ import { DatasetName, DatasetPolicy } from '@simpul/protocol';
 import { z } from 'zod';
 import { ENCODINGS } from './engine/csv-prepare.ts';
 
-export const FILE_FORMATS = ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'arrow', 'xlsx'] as const;
+export const FILE_FORMATS = ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'arrow', 'xlsx', 'sav'] as const;
 export const DATASET_FORMATS = [...FILE_FORMATS, 'sqlite', 'postgres'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
@@ -79,6 +79,7 @@ export const EXTENSIONS: Record<FileFormat, string[]> = {
   ndjson: ['.ndjson', '.jsonl', '.ndjson.gz', '.jsonl.gz'],
   arrow: ['.arrow', '.feather', '.ipc', '.arrows'],
   xlsx: ['.xlsx'],
+  sav: ['.sav', '.zsav'],
 };
 
 export function formatFromPath(path: string): DatasetFormat | null {

@@ -104,6 +104,8 @@ export async function openDataset(d: DatasetConfig, env: SourceEnv): Promise<Dat
         return makeDataset(d, await (await import('./arrow-source.ts')).openArrowDataset(d, env));
       case 'xlsx':
         return makeDataset(d, await (await import('./xlsx-source.ts')).openXlsxDataset(d, env));
+      case 'sav':
+        return makeDataset(d, await (await import('./sav-source.ts')).openSavDataset(d, env));
       default:
         return makeDataset(d, await openFileDataset(d, env));
     }

@@ -45,6 +45,7 @@ export function sourceSql(d: FileDatasetConfig, patterns: string[]): string {
       return `read_json_auto(${path}, format = 'newline_delimited')`;
     case 'arrow':
     case 'xlsx':
+    case 'sav':
       throw new Error(`${d.format} files are read through their Parquet cache`); // arrow-source.ts, xlsx-source.ts
   }
 }
