@@ -79,7 +79,7 @@ export const EXTENSIONS: Record<FileFormat, string[]> = {
   ndjson: ['.ndjson', '.jsonl', '.ndjson.gz', '.jsonl.gz'],
   arrow: ['.arrow', '.feather', '.ipc', '.arrows'],
   xlsx: ['.xlsx'],
-  sav: ['.sav', '.zsav'],
+  sav: ['.sav'],
 };
 
 export function formatFromPath(path: string): DatasetFormat | null {
