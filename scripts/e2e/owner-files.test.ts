@@ -1,6 +1,7 @@
 // Files as data owners hand them over, served by a real runner process to a real hub: a Windows-1252 CSV with ';', decimal
-// commas, mixed line endings and a short row; a UTF-16 CSV with a BOM; an Excel workbook with two sheets and dates. Rows,
-// types and sums are checked against independent readers: Python's csv module for the CSVs, the values written for Excel.
+// commas, mixed line endings and a short row; a UTF-16 CSV with a BOM; an Excel workbook with two sheets and dates; an
+// SPSS file with value labels and missing-value codes. Rows, types and sums are checked against independent readers:
+// Python's csv module for the CSVs, the values written for Excel and SPSS.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { SYSMIS, savFile, spssDate } from '../../runner/src/engine/test-sav.ts';
 import { HubProc } from '../lib/hub.ts';
 import { RunnerProc } from '../lib/runner.ts';
 
@@ -15,6 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'simpul-owner-files-'));
 const LATIN = join(dir, 'visits-latin1.csv');
 const UTF16 = join(dir, 'cities-utf16.csv');
 const BOOK = join(dir, 'clinic.xlsx');
+const SAV = join(dir, 'survey.sav');
 let hub: HubProc;
 let runner: RunnerProc;
 
@@ -51,6 +54,25 @@ test.before(async () => {
   staff.addRow(['Ana', 30]);
   staff.addRow(['Bo', 12]);
   await wb.xlsx.writeFile(BOOK);
+  // SPSS, bytecode-compressed as SPSS writes it: q1 labelled (1 yes, 2 no, 8 refused: a missing code), income with -1 missing.
+  writeFileSync(
+    SAV,
+    savFile(
+      [
+        { name: 'id', width: 0, format: [5, 8, 0] },
+        { name: 'q1', width: 0, format: [5, 1, 0], missing: [8], valueLabels: [[1, 'yes'], [2, 'no'], [8, 'refused']] },
+        { name: 'income', width: 0, format: [5, 10, 2], missing: [-1] },
+        { name: 'asked', width: 0, format: [20, 11, 0] },
+      ],
+      [
+        [1, 1, 1250.5, spssDate('2024-03-01')],
+        [2, 2, -1, spssDate('2024-03-02')],
+        [3, 8, 980.25, SYSMIS],
+        [4, 1, SYSMIS, spssDate('2024-03-04')],
+      ],
+      true,
+    ),
+  );
 
   hub = await HubProc.start();
   runner = await RunnerProc.start(hub, {
@@ -60,6 +82,7 @@ test.before(async () => {
       { name: 'cities', path: UTF16 },
       { name: 'clinic', path: BOOK },
       { name: 'staff', path: BOOK, sheet: 'Staff' },
+      { name: 'survey', path: SAV },
     ],
   });
 });
@@ -119,6 +142,23 @@ test('Excel: both sheets, dates as dates, values as written', async () => {
   assert.equal(r.rows.map((x: any[]) => [x[0], String(x[1]).slice(0, 10), x[2]]), [[1, '2024-01-15', 10.5], [2, '2024-02-29', 20.25]]);
   const s = await run({ op: 100, params: { dataset: 'staff', limit: 100 } });
   assert.equal(s.rows, [['Ana', 30], ['Bo', 12]]);
+});
+
+test('SPSS: labels with codes beside them, missing codes as null, dates as dates', async () => {
+  const ds = await datasets();
+  const survey = ds.find((d: any) => d.name === 'survey');
+  assert.equal(survey.columns.map((c: any) => [c.name, c.type]), [['id', 'BIGINT'], ['q1', 'VARCHAR'], ['q1_code', 'BIGINT'], ['income', 'DOUBLE'], ['asked', 'DATE']]);
+  const r = await run({ op: 100, params: { dataset: 'survey', limit: 100 } });
+  assert.equal(r.rows.map((x: any[]) => [x[0], x[1], x[2], x[3], x[4] === null ? null : String(x[4]).slice(0, 10)]), [
+    [1, 'yes', 1, 1250.5, '2024-03-01'],
+    [2, 'no', 2, null, '2024-03-02'],
+    [3, null, null, 980.25, null],
+    [4, 'yes', 1, null, '2024-03-04'],
+  ]);
+  const d = await run({ op: 300, params: { dataset: 'survey', analysis: 'describe' } });
+  const income = d.columns.find((c: any) => c.name === 'income');
+  assert.is(income.count, 2);
+  assert.ok(Math.abs(income.mean * income.count - (1250.5 + 980.25)) < 1e-9);
 });
 
 test.run();
