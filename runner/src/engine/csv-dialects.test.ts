@@ -25,6 +25,7 @@ interface Fixture {
   warn?: RegExp[]; // each must match one of the dataset's warnings
   noWarnings?: boolean;
   error?: RegExp; // the dataset cannot be opened, and says why
+  only?: number; // exactly this many warnings
 }
 
 /** Windows-1252 bytes of a text whose characters are all in that code page (the ones used here: ASCII, é, ë, ü, €, curly quotes). */
@@ -89,6 +90,7 @@ const FIXTURES: Record<string, Fixture> = {
     columns: PEOPLE_COLS,
     rows: [[1, 'a', 10], [2, 'b', null], [3, 'c', 30], [4, null, null], [5, 'e', 50]],
     warn: [/^2 rows with fewer fields than the header \(line 3, 5\): missing trailing fields read as null$/],
+    only: 1,
   },
   // Quoted fields holding newlines, delimiters and doubled quotes.
   quoted_newlines: {
@@ -155,6 +157,25 @@ const FIXTURES: Record<string, Fixture> = {
     rows: [[1, 2, null], [3, 4, null]],
     warn: [/^2 rows with fewer fields than the header/],
   },
+  // A row with an extra field: padded into a new column, and the owner is told which line.
+  extra_field: {
+    file: 'extra.csv',
+    bytes: Buffer.from('id,name,value\n1,a,2\n2,b,3,4\n3,c,5\n'),
+    columns: [['id', 'BIGINT'], ['name', 'VARCHAR'], ['value', 'BIGINT'], ['column3', 'BIGINT']],
+    rows: [[1, 'a', 2, null], [2, 'b', 3, 4], [3, 'c', 5, null]],
+    warn: [/^1 row has more fields than the header \(line 3\): the extra fields are in column3$/],
+    only: 1,
+  },
+  // An extra field far beyond the rows the dialect is worked out from: an error naming the line and showing it.
+  late_extra_field: {
+    file: 'late.csv',
+    bytes: Buffer.from(['id,name,value', ...Array.from({ length: 30_000 }, (_, i) => (i === 24_999 ? '25000,x,1,EXTRA' : `${i + 1},n${i + 1},${i}`))].join('\n') + '\n'),
+    columns: [],
+    rows: [],
+    error: /^reading stopped at line 25001 \("25000,x,1,EXTRA"\)\. .*set delimiter, quote, escape, header, skip_rows, encoding or columns/,
+  },
+  // Not text at all.
+  binary: { file: 'photo.csv', bytes: Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7) % 256)), columns: [], rows: [], error: /^line 1 holds a NUL byte: this is not a text file/ },
   // A quote character other than '"', and a backslash escape.
   single_quote: {
     file: 'squote.csv',
@@ -209,6 +230,7 @@ for (const [name, f] of Object.entries(FIXTURES)) {
     });
     for (const w of f.warn ?? []) assert.ok(info.warnings?.some((x) => w.test(x)), `${name}: no warning like ${w}; got ${JSON.stringify(info.warnings)}`);
     if (f.noWarnings) assert.is(info.warnings, undefined, `${name}: ${JSON.stringify(info.warnings)}`);
+    if (f.only !== undefined) assert.is(info.warnings?.length, f.only, `${name}: ${JSON.stringify(info.warnings)}`);
   });
 }
 

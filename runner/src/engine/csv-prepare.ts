@@ -110,6 +110,11 @@ export function prepareCsv(path: string, cacheDir: string, encoding?: Encoding):
   } catch {
     throw new Error(`encoding ${encoding}: the file is not valid ${enc.label} (first bad byte at line ${firstBadLine(buf)}); try encoding: windows-1252`);
   }
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const line = text.slice(0, nul).split('\n').length;
+    throw new Error(`line ${line} holds a NUL byte: this is not a text file in ${enc.label}${enc.decoder.startsWith('utf-16') ? '' : ' (if it is UTF-16 without a BOM, set encoding: utf-16)'}`);
+  }
   const ends = lineEndingsOf(text);
   if (enc.decoder === 'utf-8' && !ends.mixed) return { ...asIs(path, enc.label, ends.label), warnings }; // DuckDB skips a UTF-8 BOM itself
   if (ends.mixed) warnings.push(`line endings ${ends.label}: read as one kind`);

@@ -25,7 +25,7 @@ type Sniffed = z.infer<typeof SniffRow>;
 // Type names DuckDB's sniffer reports (e.g. DOUBLE, DECIMAL(18,3), TIMESTAMP WITH TIME ZONE); anything else is not pinned.
 const TYPE_NAME = /^[A-Z][A-Z0-9_ ]*(\(\d+(,\s*\d+)?\))?$/;
 const DELIMS = /[,;\t|]/;
-const unset = (s: string) => (s === '(empty)' ? '' : s);
+const unset = (s: string) => (s === '(empty)' || s === '\0' || s.includes('\u0000') ? '' : s);
 
 export interface CsvPlan {
   /** The pinned read_csv call for the (prepared) file at `path`. */
@@ -57,8 +57,11 @@ export function valueOptions(d: Pick<FileDatasetConfig, 'decimal_separator' | 't
   return opts;
 }
 
-/** Records of a CSV text split as DuckDB would with this dialect: the header's fields, and rows with fewer fields than it. */
-export function scanRecords(text: string, s: { delim: string; quote: string; escape: string; comment: string; skip: number }): { first: string[]; short: number; shortLines: number[] } {
+/** Records of a CSV text split as DuckDB would with this dialect: the header's fields, and rows with fewer or more fields than it. */
+export function scanRecords(
+  text: string,
+  s: { delim: string; quote: string; escape: string; comment: string; skip: number },
+): { first: string[]; short: number; shortLines: number[]; long: number; longLines: number[] } {
   let i = 0;
   let line = 1;
   for (let k = 0; k < s.skip && i < text.length; k++) {
@@ -69,6 +72,8 @@ export function scanRecords(text: string, s: { delim: string; quote: string; esc
   let first: string[] | null = null;
   let short = 0;
   const shortLines: number[] = [];
+  let long = 0;
+  const longLines: number[] = [];
   while (i < text.length) {
     const startLine = line;
     if (s.comment && text.startsWith(s.comment, i)) {
@@ -108,9 +113,12 @@ export function scanRecords(text: string, s: { delim: string; quote: string; esc
     else if (fields.length < first.length) {
       short++;
       if (shortLines.length < 5) shortLines.push(startLine);
+    } else if (fields.length > first.length) {
+      long++;
+      if (longLines.length < 5) longLines.push(startLine);
     }
   }
-  return { first: first ?? [], short, shortLines };
+  return { first: first ?? [], short, shortLines, long, longLines };
 }
 
 interface Attempt {
@@ -192,10 +200,14 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
       continue;
     }
     const warnings: string[] = [];
-    const padded = scan !== null && scan.short > 0 && attempt.extra.length > 0;
-    if (attempt === ATTEMPTS[2] || (attempt !== ATTEMPTS[0] && !padded)) warnings.push(`read with ${attempt.label}`);
-    if (scan && padded) {
+    const explained = scan !== null && (scan.short > 0 || scan.long > 0) && attempt.extra.length > 0; // the warnings below say why
+    if (attempt === ATTEMPTS[2] || (attempt !== ATTEMPTS[0] && !explained)) warnings.push(`read with ${attempt.label}`);
+    if (scan && scan.short > 0 && attempt.extra.length > 0) {
       warnings.push(`${scan.short} row${scan.short === 1 ? '' : 's'} with fewer fields than the header (line ${scan.shortLines.join(', ')}${scan.short > scan.shortLines.length ? ', …' : ''}): missing trailing fields read as null`);
+    }
+    if (scan && s.HasHeader && scan.long > 0 && s.Columns.length > scan.first.length) {
+      const extra = s.Columns.slice(scan.first.length).map((c) => c.name);
+      warnings.push(`${scan.long} row${scan.long === 1 ? ' has' : 's have'} more fields than the header (line ${scan.longLines.join(', ')}${scan.long > scan.longLines.length ? ', …' : ''}): the extra fields are in ${extra.join(', ')}`);
     }
     if (scan && s.HasHeader) {
       const raw = scan.first.map((f) => f.trim());
@@ -239,5 +251,19 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
   throw new Error(
     `could not work out how to read this CSV${line ? ` (DuckDB stopped at line ${line})` : ''}; tried ${tried.join('; ')}. ` +
       'Set delimiter, quote, escape, header, skip_rows or encoding in the dataset entry.',
+  );
+}
+
+/** A DuckDB error from reading the pinned CSV at `path`, as a line that says where, shows that line, and what to set. */
+export function readFailure(e: unknown, path: string): Error {
+  const msg = errorMessage(e);
+  const line = Number(/Line: (\d+)/.exec(msg)?.[1]);
+  if (!line) return e instanceof Error ? e : new Error(msg);
+  let original = /Original Line: (.*)/.exec(msg)?.[1];
+  if (original === undefined && statSync(path).size <= PREPARE_MAX_BYTES) original = readFileSync(path, 'utf8').split('\n')[line - 1];
+  const what = msg.split('\n').find((l) => /Expected Number of Columns|Invalid unicode|unterminated quote|Could not convert/i.test(l));
+  return new Error(
+    `reading stopped at line ${line}${original !== undefined ? ` (${JSON.stringify(original.replace(/\r$/, '').slice(0, 80))})` : ''}${what ? `: ${what.trim()}` : ''}. ` +
+      'The dialect and types were worked out from the first rows; fix that line, or set delimiter, quote, escape, header, skip_rows, encoding or columns (a type per column) in the dataset entry.',
   );
 }
