@@ -42,15 +42,19 @@ export interface Prepared {
   warnings: string[];
 }
 
-function lineEndingsOf(text: string): { label: string; mixed: boolean } {
+/** Line endings of a text, or of UTF-8 / single-byte bytes (counted without decoding them). */
+function lineEndingsOf(text: string | Buffer): { label: string; mixed: boolean } {
   let crlf = 0;
   let lf = 0;
   let cr = 0;
-  for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) {
-    if (text.charCodeAt(i + 1) === 10) crlf++;
+  const CR = typeof text === 'string' ? '\r' : 13;
+  const LF = typeof text === 'string' ? '\n' : 10;
+  const at = (i: number) => (typeof text === 'string' ? text.charCodeAt(i) : text[i]);
+  for (let i = text.indexOf(CR as never); i !== -1; i = text.indexOf(CR as never, i + 1)) {
+    if (at(i + 1) === 10) crlf++;
     else cr++;
   }
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lf++;
+  for (let i = text.indexOf(LF as never); i !== -1; i = text.indexOf(LF as never, i + 1)) lf++;
   lf -= crlf;
   const kinds = [crlf && `${crlf} CRLF`, lf && `${lf} LF`, cr && `${cr} CR`].filter(Boolean) as string[];
   if (kinds.length > 1) return { label: `mixed (${kinds.join(', ')})`, mixed: true };
@@ -104,19 +108,20 @@ export function prepareCsv(path: string, cacheDir: string, encoding?: Encoding):
   const enc = detect(buf, encoding);
   const warnings: string[] = [];
   if (enc.guessed) warnings.push(`not valid UTF-8 (first at line ${firstBadLine(buf)}): read as ${enc.label}; set encoding if that is wrong`);
-  let text: string;
-  try {
-    text = decode(buf.subarray(enc.bom), enc.decoder);
-  } catch {
-    throw new Error(`encoding ${encoding}: the file is not valid ${enc.label} (first bad byte at line ${firstBadLine(buf)}); try encoding: windows-1252`);
+  const notText = (line: number) =>
+    new Error(`line ${line} holds a NUL byte: this is not a text file in ${enc.label}${enc.decoder.startsWith('utf-16') ? '' : ' (if it is UTF-16 without a BOM, set encoding: utf-16)'}`);
+  if (enc.decoder === 'utf-8') {
+    // Valid UTF-8 is looked at as bytes: decoded (and copied) only when its line endings are mixed.
+    if (!isUtf8(buf.subarray(enc.bom))) throw new Error(`encoding ${encoding}: the file is not valid ${enc.label} (first bad byte at line ${firstBadLine(buf)}); try encoding: windows-1252`);
+    const nul = buf.indexOf(0);
+    if (nul !== -1) throw notText(buf.subarray(0, nul).toString('latin1').split('\n').length);
+    const ends = lineEndingsOf(buf);
+    if (!ends.mixed) return { ...asIs(path, enc.label, ends.label), warnings }; // DuckDB skips a UTF-8 BOM itself
   }
+  const text = decode(buf.subarray(enc.bom), enc.decoder);
   const nul = text.indexOf('\0');
-  if (nul !== -1) {
-    const line = text.slice(0, nul).split('\n').length;
-    throw new Error(`line ${line} holds a NUL byte: this is not a text file in ${enc.label}${enc.decoder.startsWith('utf-16') ? '' : ' (if it is UTF-16 without a BOM, set encoding: utf-16)'}`);
-  }
+  if (nul !== -1) throw notText(text.slice(0, nul).split('\n').length);
   const ends = lineEndingsOf(text);
-  if (enc.decoder === 'utf-8' && !ends.mixed) return { ...asIs(path, enc.label, ends.label), warnings }; // DuckDB skips a UTF-8 BOM itself
   if (ends.mixed) warnings.push(`line endings ${ends.label}: read as one kind`);
 
   const home = join(cacheDir, 'csv', createHash('sha256').update(path).digest('hex').slice(0, 24));

@@ -25,6 +25,7 @@ type Sniffed = z.infer<typeof SniffRow>;
 // Type names DuckDB's sniffer reports (e.g. DOUBLE, DECIMAL(18,3), TIMESTAMP WITH TIME ZONE); anything else is not pinned.
 const TYPE_NAME = /^[A-Z][A-Z0-9_ ]*(\(\d+(,\s*\d+)?\))?$/;
 const DELIMS = /[,;\t|]/;
+const SCAN_MAX_BYTES = 64 * 1024 * 1024;
 const unset = (s: string) => (s === '(empty)' || s === '\0' || s.includes('\u0000') ? '' : s);
 
 export interface CsvPlan {
@@ -83,19 +84,24 @@ export function scanRecords(
       continue;
     }
     const fields: string[] = [];
+    const keep = first === null; // only the header's texts are needed; later records are counted
+    const from = i;
     let field = '';
     let inQuote = false;
     for (; i < text.length; i++) {
       const ch = text[i];
       if (inQuote) {
         if (s.escape && s.escape !== s.quote && ch === s.escape && (text[i + 1] === s.quote || text[i + 1] === s.escape)) {
-          field += text[++i];
+          if (keep) field += text[i + 1];
+          i++;
         } else if (ch === s.quote) {
-          if (s.escape === s.quote && text[i + 1] === s.quote) field += text[++i];
-          else inQuote = false;
+          if (s.escape === s.quote && text[i + 1] === s.quote) {
+            if (keep) field += s.quote;
+            i++;
+          } else inQuote = false;
         } else {
           if (ch === '\n') line++;
-          field += ch;
+          if (keep) field += ch;
         }
       } else if (s.quote && ch === s.quote) inQuote = true;
       else if (text.startsWith(s.delim, i)) {
@@ -103,12 +109,13 @@ export function scanRecords(
         field = '';
         i += s.delim.length - 1;
       } else if (ch === '\n') break;
-      else if (ch !== '\r') field += ch;
+      else if (ch !== '\r' && keep) field += ch;
     }
     fields.push(field);
+    const empty = fields.length === 1 && /^\r?$/.test(text.slice(from, i)); // an empty line
     i++;
     line++;
-    if (fields.length === 1 && fields[0] === '') continue; // an empty line
+    if (empty) continue;
     if (!first) first = fields;
     else if (fields.length < first.length) {
       short++;
@@ -174,8 +181,8 @@ async function decimalCommaColumns(conn: DuckDBConnection, source: string, cols:
 export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path: string): Promise<CsvPlan> {
   const owner = ownerOptions(d);
   const tried: string[] = [];
-  const small = statSync(path).size <= PREPARE_MAX_BYTES;
-  const text = small ? readFileSync(path, 'utf8') : null;
+  // Rows are counted (short, long) and header names compared in files up to 64 MB; larger ones rely on DuckDB alone.
+  const text = statSync(path).size <= SCAN_MAX_BYTES ? readFileSync(path, 'utf8') : null;
   let lastError = '';
   for (const attempt of ATTEMPTS) {
     let s: Sniffed;
