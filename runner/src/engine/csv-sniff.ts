@@ -184,6 +184,7 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
   // Rows are counted (short, long) and header names compared in files up to 64 MB; larger ones rely on DuckDB alone.
   const text = statSync(path).size <= SCAN_MAX_BYTES ? readFileSync(path, 'utf8') : null;
   let lastError = '';
+  const scans = new Map<string, ReturnType<typeof scanRecords>>(); // one scan per dialect tried
   for (const attempt of ATTEMPTS) {
     let s: Sniffed;
     try {
@@ -198,7 +199,9 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
     // quoted fields still reads right (nothing reads differently now).
     const noQuotes = d.quote === undefined && text !== null && !text.includes('"');
     const dialect = { delim: s.Delimiter, quote: unset(s.Quote) || (noQuotes ? '"' : ''), escape: unset(s.Escape), comment: unset(s.Comment), skip: s.SkipRows };
-    const scan = text !== null ? scanRecords(text, dialect) : null;
+    const key = JSON.stringify(dialect);
+    if (text !== null && !scans.has(key)) scans.set(key, scanRecords(text, dialect));
+    const scan = scans.get(key) ?? null;
     // A one-column read whose name holds a delimiter, or a header with more fields than columns: the dialect is wrong.
     const one = s.Columns.length === 1 && DELIMS.test(s.Columns[0].name) && d.delimiter === undefined;
     const headerFields = scan && s.HasHeader ? scan.first.length : 0;
