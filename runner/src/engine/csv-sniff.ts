@@ -249,7 +249,10 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
       const found = await decimalCommaColumns(conn, pinned(columns, values)(path), columns);
       if (found.names.length) {
         values = { ...values, decimal_separator: ',', ...(found.thousands && d.thousands_separator === undefined ? { thousands_separator: '.' } : {}) };
-        const again = await sniff(conn, path, [...owner, ...attempt.extra, ...valueOptions(values).filter((o) => !owner.includes(o))]);
+        // Sniffed again for the types with the decimal comma, the dialect held as found.
+        const held = [`delim = ${sqlString(s.Delimiter)}`, `header = ${s.HasHeader ? 'true' : 'false'}`, `skip = ${s.SkipRows}`];
+        const again = await sniff(conn, path, [...owner.filter((o) => !/^(delim|header|skip) =/.test(o)), ...held, ...attempt.extra, ...valueOptions(values).filter((o) => !owner.includes(o))]);
+        if (again.Columns.length !== columns.length) throw new Error(`the decimal comma found in ${found.names.join(', ')} changes the columns; set decimal_separator (and delimiter)`);
         columns = again.Columns;
         note = `, decimal ',' detected (${found.names.join(', ')})${values.thousands_separator === '.' && d.thousands_separator === undefined ? ", thousands '.'" : ''}`;
       }
