@@ -174,6 +174,8 @@ const FIXTURES: Record<string, Fixture> = {
     rows: [],
     error: /^reading stopped at line 25001 \("25000,x,1,EXTRA"\)\. .*set delimiter, quote, escape, header, skip_rows, encoding or columns/,
   },
+  // Nothing to read: an error, not a made-up column.
+  empty: { file: 'empty.csv', bytes: Buffer.from('\n\r\n\n'), columns: [], rows: [], error: /^the file is empty: no header and no rows/ },
   // Not text at all.
   binary: { file: 'photo.csv', bytes: Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7) % 256)), columns: [], rows: [], error: /^line 1 holds a NUL byte: this is not a text file/ },
   // A quote character other than '"', and a backslash escape.

@@ -183,6 +183,7 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
   const tried: string[] = [];
   // Rows are counted (short, long) and header names compared in files up to 64 MB; larger ones rely on DuckDB alone.
   const text = statSync(path).size <= SCAN_MAX_BYTES ? readFileSync(path, 'utf8') : null;
+  if (text !== null && text.trim() === '') throw new Error('the file is empty: no header and no rows, so no columns to offer');
   let lastError = '';
   const scans = new Map<string, ReturnType<typeof scanRecords>>(); // one scan per dialect tried
   for (const attempt of ATTEMPTS) {
