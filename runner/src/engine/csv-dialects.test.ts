@@ -100,6 +100,22 @@ const FIXTURES: Record<string, Fixture> = {
     rows: [[1, 'first line\nsecond line', 5], [2, 'a, b and "c"', 6], [3, 'plain', 7]],
     noWarnings: true,
   },
+  // As Excel saves CSV: CRLF rows, LF inside a multi-line cell. Not mixed line endings: read as it is, no warning.
+  excel_multiline: {
+    file: 'excel.csv',
+    bytes: Buffer.from('id,note\r\n1,"first\nsecond"\r\n2,plain\r\n'),
+    columns: [['id', 'BIGINT'], ['note', 'VARCHAR']],
+    rows: [[1, 'first\nsecond'], [2, 'plain']],
+    noWarnings: true,
+  },
+  // Mixed line endings and an unbalanced quote mark (inches): still found mixed, and read.
+  inches: {
+    file: 'inches.csv',
+    bytes: Buffer.from('id,size\r\n1,5" screen\r\n2,7 inch\n'),
+    columns: [['id', 'BIGINT'], ['size', 'VARCHAR']],
+    rows: [[1, '5" screen'], [2, '7 inch']],
+    warn: [/line endings mixed \(2 CRLF, 1 LF\)/],
+  },
   // Ragged and quoted newlines together (padding rows needs a serial read then).
   ragged_quoted: {
     file: 'ragged-quoted.csv',

@@ -42,20 +42,29 @@ export interface Prepared {
   warnings: string[];
 }
 
-/** Line endings of a text, or of UTF-8 / single-byte bytes (counted without decoding them). */
-function lineEndingsOf(text: string | Buffer): { label: string; mixed: boolean } {
+/**
+ * Line endings of a text, or of UTF-8 / single-byte bytes (counted without decoding them). Newlines inside double-quoted
+ * fields are not line endings: Excel writes CRLF rows with LF inside multi-line cells, which DuckDB reads as they are.
+ */
+function lineEndingsOf(text: string | Buffer, quotes = true): { label: string; mixed: boolean } {
   let crlf = 0;
   let lf = 0;
   let cr = 0;
-  const CR = typeof text === 'string' ? '\r' : 13;
-  const LF = typeof text === 'string' ? '\n' : 10;
-  const at = (i: number) => (typeof text === 'string' ? text.charCodeAt(i) : text[i]);
-  for (let i = text.indexOf(CR as never); i !== -1; i = text.indexOf(CR as never, i + 1)) {
-    if (at(i + 1) === 10) crlf++;
-    else cr++;
+  let quoted = false;
+  const n = text.length;
+  const code = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i];
+  for (let i = 0; i < n; i++) {
+    const c = code(i);
+    if (c === 34 && quotes) quoted = !quoted; // a doubled quote toggles twice
+    else if (quoted) continue;
+    else if (c === 13) {
+      if (code(i + 1) === 10) {
+        crlf++;
+        i++;
+      } else cr++;
+    } else if (c === 10) lf++;
   }
-  for (let i = text.indexOf(LF as never); i !== -1; i = text.indexOf(LF as never, i + 1)) lf++;
-  lf -= crlf;
+  if (quoted) return lineEndingsOf(text, false); // an unbalanced quote (5" for inches): every newline counts
   const kinds = [crlf && `${crlf} CRLF`, lf && `${lf} LF`, cr && `${cr} CR`].filter(Boolean) as string[];
   if (kinds.length > 1) return { label: `mixed (${kinds.join(', ')})`, mixed: true };
   if (crlf) return { label: 'CRLF', mixed: false };
