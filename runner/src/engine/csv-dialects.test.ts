@@ -1,7 +1,7 @@
 // CSV files shaped like the ones data owners hand over, written here byte by byte and read through the real engine:
 // mixed line endings, Windows-1252, UTF-16, a BOM, ragged rows, quoted newlines, a decimal comma with ';', thousands
 // separators, duplicate and empty header names, a title and comments before the header, and a file that really is one
-// column. Expected rows, types and sums come from the values written, not from DuckDB.
+// column. Expected rows, types and sums come from the values written, and rows also from Python's csv module, not DuckDB.
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import type { Cell } from '@simpul/protocol';
 import type { FileDatasetConfig } from '../dataset-config.ts';
 import type { Engine } from './engine.ts';
+import { execFileSync } from 'node:child_process';
 import { datasetConfig, openEngine, tempDir } from './test-data.ts';
 
 const dir = tempDir('simpul-csv-dialects-');
@@ -26,6 +27,7 @@ interface Fixture {
   noWarnings?: boolean;
   error?: RegExp; // the dataset cannot be opened, and says why
   only?: number; // exactly this many warnings
+  python?: [encoding: string, delimiter: string]; // also compare with Python's csv module reading the bytes
 }
 
 /** Windows-1252 bytes of a text whose characters are all in that code page (the ones used here: ASCII, é, ë, ü, €, curly quotes). */
@@ -57,6 +59,7 @@ const peopleText = (eol = '\n') => csvText(['id', 'name', 'value'], PEOPLE as (s
 const FIXTURES: Record<string, Fixture> = {
   // Every line ends in CRLF except the last one (LF): DuckDB alone fails with "Error when sniffing file".
   mixed_newlines: {
+    python: ['utf-8', ','],
     file: 'mixed.csv',
     bytes: Buffer.from(`id,name,value\r\n${PEOPLE.slice(0, 3).map((r) => r.join(',')).join('\r\n')}\n${PEOPLE[3].join(',')}\r\n`.replace(/\r\n$/, '\n')),
     columns: PEOPLE_COLS,
@@ -64,17 +67,19 @@ const FIXTURES: Record<string, Fixture> = {
     warn: [/line endings mixed \(\d+ CRLF, \d+ LF\)/],
   },
   // Windows-1252 without a word of configuration: detected because the bytes are not UTF-8.
-  latin1_detected: { file: 'latin1.csv', bytes: cp1252(peopleText('\r\n')), columns: PEOPLE_COLS, rows: PEOPLE, warn: [/not valid UTF-8 \(first at line 2\): read as windows-1252/] },
+  latin1_detected: { python: ['cp1252', ','], file: 'latin1.csv', bytes: cp1252(peopleText('\r\n')), columns: PEOPLE_COLS, rows: PEOPLE, warn: [/not valid UTF-8 \(first at line 2\): read as windows-1252/] },
   // The same bytes with the encoding named: no warning.
   latin1_named: { file: 'latin1-named.csv', bytes: cp1252(peopleText()), columns: PEOPLE_COLS, rows: PEOPLE, options: { encoding: 'latin-1' }, noWarnings: true },
   // UTF-16 as Excel's "Unicode text" writes it: a BOM, little-endian, characters outside Latin-1.
   utf16: {
+    python: ['utf-16', ','],
     file: 'utf16.csv',
     bytes: utf16le(csvText(['id', 'city'], [[1, 'Łódź'], [2, 'Zürich'], [3, '東京']], ',', '\r\n')),
     columns: [['id', 'BIGINT'], ['city', 'VARCHAR']],
     rows: [[1, 'Łódź'], [2, 'Zürich'], [3, '東京']],
   },
   utf16_no_bom: {
+    python: ['utf-16-le', ','],
     file: 'utf16-nobom.csv',
     bytes: utf16le(csvText(['id', 'city'], [[1, 'Köln'], [2, 'Genève']]), false),
     columns: [['id', 'BIGINT'], ['city', 'VARCHAR']],
@@ -82,9 +87,10 @@ const FIXTURES: Record<string, Fixture> = {
     warn: [/read as utf-16le/],
   },
   // A UTF-8 BOM must not become part of the first column's name.
-  bom: { file: 'bom.csv', bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(peopleText())]), columns: PEOPLE_COLS, rows: PEOPLE, noWarnings: true },
+  bom: { python: ['utf-8-sig', ','], file: 'bom.csv', bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(peopleText())]), columns: PEOPLE_COLS, rows: PEOPLE, noWarnings: true },
   // Rows missing trailing fields: DuckDB alone reads the whole file as one text column named "id,name,value".
   ragged: {
+    python: ['utf-8', ','],
     file: 'ragged.csv',
     bytes: Buffer.from('id,name,value\n1,a,10\n2,b\n3,c,30\n4\n5,e,50\n'),
     columns: PEOPLE_COLS,
@@ -94,6 +100,7 @@ const FIXTURES: Record<string, Fixture> = {
   },
   // Quoted fields holding newlines, delimiters and doubled quotes.
   quoted_newlines: {
+    python: ['utf-8', ','],
     file: 'quoted.csv',
     bytes: Buffer.from(csvText(['id', 'note', 'n'], [[1, 'first line\nsecond line', 5], [2, 'a, b and "c"', 6], [3, 'plain', 7]])),
     columns: [['id', 'BIGINT'], ['note', 'VARCHAR'], ['n', 'BIGINT']],
@@ -102,6 +109,7 @@ const FIXTURES: Record<string, Fixture> = {
   },
   // As Excel saves CSV: CRLF rows, LF inside a multi-line cell. Not mixed line endings: read as it is, no warning.
   excel_multiline: {
+    python: ['utf-8', ','],
     file: 'excel.csv',
     bytes: Buffer.from('id,note\r\n1,"first\nsecond"\r\n2,plain\r\n'),
     columns: [['id', 'BIGINT'], ['note', 'VARCHAR']],
@@ -110,6 +118,7 @@ const FIXTURES: Record<string, Fixture> = {
   },
   // Mixed line endings and an unbalanced quote mark (inches): still found mixed, and read.
   inches: {
+    python: ['utf-8', ','],
     file: 'inches.csv',
     bytes: Buffer.from('id,size\r\n1,5" screen\r\n2,7 inch\n'),
     columns: [['id', 'BIGINT'], ['size', 'VARCHAR']],
@@ -118,6 +127,7 @@ const FIXTURES: Record<string, Fixture> = {
   },
   // Ragged and quoted newlines together (padding rows needs a serial read then).
   ragged_quoted: {
+    python: ['utf-8', ','],
     file: 'ragged-quoted.csv',
     bytes: Buffer.from('id,note,n\n1,"two\nlines",5\n2,short\n3,x,7\n'),
     columns: [['id', 'BIGINT'], ['note', 'VARCHAR'], ['n', 'BIGINT']],
@@ -141,6 +151,7 @@ const FIXTURES: Record<string, Fixture> = {
   },
   // Duplicate and empty header names are made unique, and the owner is told.
   duplicate_headers: {
+    python: ['utf-8', ','],
     file: 'dup.csv',
     bytes: Buffer.from('a,a,,b\n1,2,3,4\n5,6,7,8\n'),
     columns: [['a', 'BIGINT'], ['a_1', 'BIGINT'], ['column2', 'BIGINT'], ['b', 'BIGINT']],
@@ -157,6 +168,7 @@ const FIXTURES: Record<string, Fixture> = {
   },
   // One column that really is one column (its values hold spaces, no delimiter): read as it is, no warning.
   one_column: {
+    python: ['utf-8', ','],
     file: 'notes.csv',
     bytes: Buffer.from('remark\nall good here\nnothing to add\nsee the other sheet\n'),
     columns: [['remark', 'VARCHAR']],
@@ -175,6 +187,7 @@ const FIXTURES: Record<string, Fixture> = {
   },
   // A row with an extra field: padded into a new column, and the owner is told which line.
   extra_field: {
+    python: ['utf-8', ','],
     file: 'extra.csv',
     bytes: Buffer.from('id,name,value\n1,a,2\n2,b,3,4\n3,c,5\n'),
     columns: [['id', 'BIGINT'], ['name', 'VARCHAR'], ['value', 'BIGINT'], ['column3', 'BIGINT']],
@@ -251,6 +264,31 @@ for (const [name, f] of Object.entries(FIXTURES)) {
     if (f.only !== undefined) assert.is(info.warnings?.length, f.only, `${name}: ${JSON.stringify(info.warnings)}`);
   });
 }
+
+/** Each file as Python's csv module reads it: decoded, split, short rows padded with None, empty fields None. */
+function pythonRead(files: [path: string, encoding: string, delimiter: string][]): (string | null)[][][] {
+  const script = `
+import csv, json, sys
+out = []
+for path, encoding, delimiter in json.loads(sys.argv[1]):
+    with open(path, encoding=encoding, newline='') as f:
+        rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
+    width = max(len(r) for r in rows)
+    out.append([[(r[k] if k < len(r) and r[k] != '' else None) for k in range(width)] for r in rows[1:]])
+print(json.dumps(out))
+`;
+  return JSON.parse(execFileSync('python3', ['-c', script, JSON.stringify(files)], { encoding: 'utf8' }));
+}
+
+test("rows equal Python's csv module's reading of the same bytes", async () => {
+  const checked = Object.entries(FIXTURES).filter(([, f]) => f.python); // before the test that rewrites latin1.csv
+  const want = pythonRead(checked.map(([, f]) => [join(dir.path, f.file), f.python![0], f.python![1]]));
+  assert.ok(checked.length >= 10);
+  for (const [k, [name]] of checked.entries()) {
+    const got = (await readAll(name)).rows.map((r) => r.map((v) => (v === null ? null : String(v))));
+    assert.equal(got, want[k], name);
+  }
+});
 
 test('the dialect each file was read with is described for `simpul-runner check`', () => {
   assert.match(engine.dataset('decimal_comma').dialect ?? '', /delimiter ;.*decimal ',' detected \(price, amount\), thousands '\.'/);
