@@ -201,7 +201,7 @@ const FIXTURES: Record<string, Fixture> = {
     bytes: Buffer.from(['id,name,value', ...Array.from({ length: 30_000 }, (_, i) => (i === 24_999 ? '25000,x,1,EXTRA' : `${i + 1},n${i + 1},${i}`))].join('\n') + '\n'),
     columns: [],
     rows: [],
-    error: /^reading stopped at line 25001 \("25000,x,1,EXTRA"\)\. .*set delimiter, quote, escape, header, skip_rows, encoding or columns/,
+    error: /^reading stopped at line 25001 of the file\. .*set delimiter, quote, escape, header, skip_rows, encoding or columns/,
   },
   // Nothing to read: an error, not a made-up column.
   empty: { file: 'empty.csv', bytes: Buffer.from('\n\r\n\n'), columns: [], rows: [], error: /^the file is empty: no header and no rows/ },
@@ -287,6 +287,19 @@ test("rows equal Python's csv module's reading of the same bytes", async () => {
   for (const [k, [name]] of checked.entries()) {
     const got = (await readAll(name)).rows.map((r) => r.map((v) => (v === null ? null : String(v))));
     assert.equal(got, want[k], name);
+  }
+});
+
+test('what goes to the hub never quotes a row, nor names a hidden column', async () => {
+  const late = engine.datasets().find((d) => d.name === 'late_extra_field')!;
+  assert.not.match(late.error ?? '', /EXTRA|25000,/);
+  const own = await openEngine([datasetConfig('dup', join(dir.path, 'dup.csv'), { policy: { hidden_columns: ['a_1'] } })], cache.path);
+  try {
+    const info = own.datasets()[0];
+    assert.equal(info.columns.map((c) => c.name), ['a', 'column2', 'b']);
+    assert.is(info.warnings, undefined, JSON.stringify(info.warnings)); // the only warning names a_1
+  } finally {
+    await own.close();
   }
 });
 

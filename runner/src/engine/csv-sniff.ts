@@ -268,16 +268,17 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
   );
 }
 
-/** A DuckDB error from reading the pinned CSV at `path`, as a line that says where, shows that line, and what to set. */
-export function readFailure(e: unknown, path: string): Error {
+/**
+ * A DuckDB error from reading the pinned CSV, as a line that says where and what to set. It never quotes the line: the
+ * message travels to the hub with the dataset, and rows stay here.
+ */
+export function readFailure(e: unknown): Error {
   const msg = errorMessage(e);
   const line = Number(/Line: (\d+)/.exec(msg)?.[1]);
   if (!line) return e instanceof Error ? e : new Error(msg);
-  let original = /Original Line: (.*)/.exec(msg)?.[1];
-  if (original === undefined && statSync(path).size <= PREPARE_MAX_BYTES) original = readFileSync(path, 'utf8').split('\n')[line - 1];
-  const what = msg.split('\n').find((l) => /Expected Number of Columns|Invalid unicode|unterminated quote|Could not convert/i.test(l));
+  const what = msg.split('\n').find((l) => /Expected Number of Columns|Invalid unicode|unterminated quote/i.test(l));
   return new Error(
-    `reading stopped at line ${line}${original !== undefined ? ` (${JSON.stringify(original.replace(/\r$/, '').slice(0, 80))})` : ''}${what ? `: ${what.trim()}` : ''}. ` +
+    `reading stopped at line ${line} of the file${what ? `: ${what.trim()}` : ''}. ` +
       'The dialect and types were worked out from the first rows; fix that line, or set delimiter, quote, escape, header, skip_rows, encoding or columns (a type per column) in the dataset entry.',
   );
 }

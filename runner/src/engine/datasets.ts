@@ -55,17 +55,20 @@ export type DatasetCore = Omit<Dataset, 'name' | 'config' | 'info' | 'column'> &
 /** Completes a source's core into a Dataset; a core may replace its columns and row count later (a refreshed Arrow file). */
 export function makeDataset(d: DatasetConfig, source: DatasetCore): Dataset {
   const core = hideColumns(d, source); // the owner's hidden_columns are gone from here on
+  // Warnings name columns (made unique, holding missing codes): one that names a hidden column is not told.
+  const hidden = d.policy?.hidden_columns ?? [];
+  const warnings = () => (source.warnings ?? []).filter((w) => !hidden.some((h) => w.includes(h)));
   return {
     name: d.name,
     config: d,
     get info(): DatasetInfo {
-      return { name: d.name, columns: core.columns.slice(0, 2000), row_count: core.rowCount, format: d.format, ...(core.warnings?.length ? { warnings: core.warnings.slice(0, 20).map((w) => w.slice(0, 500)) } : {}), ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) };
+      return { name: d.name, columns: core.columns.slice(0, 2000), row_count: core.rowCount, format: d.format, ...(warnings().length ? { warnings: warnings().slice(0, 20).map((w) => w.slice(0, 500)) } : {}), ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) };
     },
     get columns() {
       return core.columns;
     },
     get dialect() {
-      return core.dialect;
+      return source.dialect;
     },
     column: (name) => resolveColumn(d.name, core.columns, name),
     count: (db, where) => core.count(db, where),

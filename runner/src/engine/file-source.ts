@@ -64,7 +64,7 @@ function checkOverrides(d: FileDatasetConfig, names: string[]): void {
  * pin what it found (with the owner's type overrides), so each task pays only for reading. The file is transcoded to a
  * UTF-8 copy first when it needs it (csv-prepare.ts); that is redone at each reload. Globs keep auto-detection.
  */
-async function pinnedCsvSource(env: SourceEnv, d: FileDatasetConfig): Promise<{ source: () => string; path: () => string; dialect: string; warnings: string[] } | null> {
+async function pinnedCsvSource(env: SourceEnv, d: FileDatasetConfig): Promise<{ source: () => string; dialect: string; warnings: string[] } | null> {
   if (isGlob(d.path) || statSync(d.path).isDirectory()) return null;
   const prepared = prepareCsv(d.path, env.cacheDir, d.encoding);
   const plan = await planCsv(env.conn, d, prepared.path);
@@ -74,8 +74,7 @@ async function pinnedCsvSource(env: SourceEnv, d: FileDatasetConfig): Promise<{ 
     return plan.sql(prepareCsv(d.path, env.cacheDir, d.encoding).path);
   };
   const dialect = `${plan.dialect}, encoding ${prepared.encoding}${prepared.converted ? ' (read from a UTF-8 copy)' : ''}, line endings ${prepared.lineEndings}`;
-  const path = () => (existsSync(d.path) ? prepareCsv(d.path, env.cacheDir, d.encoding).path : d.path);
-  return { source, path, dialect, warnings: [...prepared.warnings, ...plan.warnings] };
+  return { source, dialect, warnings: [...prepared.warnings, ...plan.warnings] };
 }
 
 /**
@@ -101,7 +100,7 @@ export async function openFileDataset(d: FileDatasetConfig, env: SourceEnv): Pro
   const pinned = d.format === 'csv' || d.format === 'tsv' ? await pinnedCsvSource(env, d) : null;
   if (pinned) {
     // One file of known columns: small enough, it is held in memory and reloaded when it changes (file-cache.ts).
-    const cache = await FileCache.open(env.connect, d.name, view, d.path, pinned.source).catch((e) => Promise.reject(readFailure(e, pinned.path())));
+    const cache = await FileCache.open(env.connect, d.name, view, d.path, pinned.source).catch((e) => Promise.reject(readFailure(e)));
     try {
       const core = viewCore(d.name, view, await probeView(env.conn, view), (db) => cache.freshen(db), () => cache.rows);
       core.close = async () => cache.close();
