@@ -203,6 +203,15 @@ const FIXTURES: Record<string, Fixture> = {
     rows: [],
     error: /^reading stopped at line 25001 of the file\. .*set delimiter, quote, escape, header, skip_rows, encoding or columns/,
   },
+  // Nothing works (here: skip_rows past the end): the error says what was tried and which options to set.
+  skip_too_far: {
+    file: 'short.csv',
+    bytes: Buffer.from('a,b\n1,2\n'),
+    columns: [],
+    rows: [],
+    options: { skip_rows: 100 },
+    error: /^could not work out how to read this CSV; tried auto-detection: .*; null_padding \(short rows\): .*; null_padding and strict_mode = false \(loose quoting\): no lines left after skipping 100\. Set delimiter, quote, escape, header, skip_rows or encoding in the dataset entry\.$/,
+  },
   // Nothing to read: an error, not a made-up column.
   empty: { file: 'empty.csv', bytes: Buffer.from('\n\r\n\n'), columns: [], rows: [], error: /^the file is empty: no header and no rows/ },
   // Not text at all.

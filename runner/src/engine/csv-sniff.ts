@@ -206,6 +206,10 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
     // A one-column read whose name holds a delimiter, or a header with more fields than columns: the dialect is wrong.
     const one = s.Columns.length === 1 && DELIMS.test(s.Columns[0].name) && d.delimiter === undefined;
     const headerFields = scan && s.HasHeader ? scan.first.length : 0;
+    if (scan && scan.first.length === 0) {
+      tried.push(`${attempt.label}: no lines left after skipping ${s.SkipRows}`);
+      continue;
+    }
     if (one || headerFields > s.Columns.length) {
       tried.push(`${attempt.label}: ${one ? `one column named "${s.Columns[0].name.slice(0, 80)}"` : `header of ${headerFields} fields but ${s.Columns.length} columns`}`);
       continue;
