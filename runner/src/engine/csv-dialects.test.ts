@@ -141,6 +141,23 @@ const FIXTURES: Record<string, Fixture> = {
     columns: [['id', 'BIGINT'], ['price', 'DOUBLE'], ['amount', 'DOUBLE'], ['city', 'VARCHAR']],
     rows: [[1, 1.5, 1234.5, 'Lyon'], [2, 2.25, 12.75, 'Nice'], [3, -0.5, 1000000, 'Metz']],
   },
+  // Decimal commas with a few texts among them: text, with a warning saying what to set (never quoting the values).
+  decimal_comma_nearly: {
+    file: 'eu-na.csv',
+    bytes: Buffer.from(['id;weight', ...Array.from({ length: 10 }, (_, i) => `${i + 1};${i === 3 ? 'n/a' : `${60 + i},5`}`)].join('\n') + '\n'),
+    columns: [['id', 'BIGINT'], ['weight', 'VARCHAR']],
+    rows: Array.from({ length: 10 }, (_, i) => [i + 1, i === 3 ? 'n/a' : `${60 + i},5`]),
+    warn: [/^weight: numbers with a decimal comma but 1 value is not a number \(of the first 20000 rows\): read as text; set decimal_separator: "," and null_values/],
+  },
+  // The same with the owner's options: numbers.
+  decimal_comma_set: {
+    file: 'eu-na-set.csv',
+    bytes: Buffer.from(['id;weight', ...Array.from({ length: 10 }, (_, i) => `${i + 1};${i === 3 ? 'n/a' : `${60 + i},5`}`)].join('\n') + '\n'),
+    columns: [['id', 'BIGINT'], ['weight', 'DOUBLE']],
+    rows: Array.from({ length: 10 }, (_, i) => [i + 1, i === 3 ? null : 60 + i + 0.5]),
+    options: { decimal_separator: ',', null_values: ['n/a', ''] },
+    noWarnings: true,
+  },
   // Thousands separators in quoted fields, named by the owner.
   thousands: {
     file: 'thousands.csv',

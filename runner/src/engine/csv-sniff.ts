@@ -149,28 +149,30 @@ async function sniff(conn: DuckDBConnection, path: string, opts: string[]): Prom
 const show = (c: string) => (c === '\t' ? '\\t' : c === '' ? 'none' : c);
 
 /** Columns holding numbers with a decimal comma (and maybe '.' thousands): 1,5 or 1.234,5. */
-async function decimalCommaColumns(conn: DuckDBConnection, source: string, cols: { name: string; type: string }[]): Promise<{ names: string[]; thousands: boolean }> {
+async function decimalCommaColumns(conn: DuckDBConnection, source: string, cols: { name: string; type: string }[]): Promise<{ names: string[]; thousands: boolean; nearly: [string, number][] }> {
   const text = cols.filter((c) => c.type === 'VARCHAR');
-  if (!text.length) return { names: [], thousands: false };
+  if (!text.length) return { names: [], thousands: false, nearly: [] };
   const parts = text.flatMap((c) => {
     const q = quoteIdent(c.name);
     return [
       `count(${q}) FILTER (WHERE NOT regexp_full_match(trim(${q}), '-?([0-9]+|[0-9]{1,3}(\\.[0-9]{3})+)(,[0-9]+)?'))`,
       `count(${q}) FILTER (WHERE ${q} LIKE '%,%')`,
       `count(${q}) FILTER (WHERE regexp_full_match(trim(${q}), '-?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]+)?'))`,
+      `count(${q})`,
     ];
   });
   const row = (await conn.runAndReadAll(`SELECT ${parts.join(', ')} FROM (SELECT * FROM ${source} LIMIT 20000)`)).getRows()[0].map(Number);
   const names: string[] = [];
+  const nearly: [string, number][] = []; // mostly decimal-comma numbers, with a few other texts (NA, -, n/a)
   let thousands = false;
   text.forEach((c, k) => {
-    const [bad, comma, dotted] = row.slice(k * 3, k * 3 + 3);
+    const [bad, comma, dotted, all] = row.slice(k * 4, k * 4 + 4);
     if (bad === 0 && comma > 0) {
       names.push(c.name);
       if (dotted > 0) thousands = true;
-    }
+    } else if (comma > 0 && bad > 0 && bad <= all / 5) nearly.push([c.name, bad]);
   });
-  return { names, thousands };
+  return { names, thousands, nearly };
 }
 
 /**
@@ -252,6 +254,9 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
     // A decimal comma is unambiguous when ',' is not the delimiter and a text column holds only numbers written with one.
     if (d.decimal_separator === undefined && s.Delimiter !== ',') {
       const found = await decimalCommaColumns(conn, pinned(columns, values)(path), columns);
+      for (const [name, n] of found.nearly) {
+        warnings.push(`${name}: numbers with a decimal comma but ${n} value${n === 1 ? ' is' : 's are'} not a number (of the first 20000 rows): read as text; set decimal_separator: "," and null_values for the texts that mean no value`);
+      }
       if (found.names.length) {
         values = { ...values, decimal_separator: ',', ...(found.thousands && d.thousands_separator === undefined ? { thousands_separator: '.' } : {}) };
         // Sniffed again for the types with the decimal comma, the dialect held as found.
