@@ -66,12 +66,20 @@ function checkOverrides(d: FileDatasetConfig, names: string[]): void {
  */
 async function pinnedCsvSource(env: SourceEnv, d: FileDatasetConfig): Promise<{ source: () => string; dialect: string; warnings: string[] } | null> {
   if (isGlob(d.path) || statSync(d.path).isDirectory()) return null;
+  const version = () => {
+    const st = statSync(d.path, { bigint: true });
+    return `${st.ino}\0${st.size}\0${st.mtimeNs}`;
+  };
+  const before = version(); // taken before reading: a change during the read is picked up at the next load
   const prepared = prepareCsv(d.path, env.cacheDir, d.encoding);
   const plan = await planCsv(env.conn, d, prepared.path);
   checkOverrides(d, plan.columns.map((c) => c.name));
+  let seen = { version: before, path: prepared.path }; // the file as prepared above: not read again at the first load
   const source = () => {
     if (!existsSync(d.path)) return plan.sql(d.path); // gone: the query reports it, as DuckDB words it
-    return plan.sql(prepareCsv(d.path, env.cacheDir, d.encoding).path);
+    const now = version();
+    if (now !== seen.version) seen = { version: now, path: prepareCsv(d.path, env.cacheDir, d.encoding).path };
+    return plan.sql(seen.path);
   };
   const dialect = `${plan.dialect}, encoding ${prepared.encoding}${prepared.converted ? ' (read from a UTF-8 copy)' : ''}, line endings ${prepared.lineEndings}`;
   return { source, dialect, warnings: [...prepared.warnings, ...plan.warnings] };
