@@ -6,7 +6,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { z } from 'zod';
 import type { FileDatasetConfig } from '../dataset-config.ts';
 import { errorMessage } from '../errors.ts';
-import { PREPARE_MAX_BYTES } from './csv-prepare.ts';
 import { quoteIdent, sqlString } from './sql.ts';
 
 const SniffRow = z.object({

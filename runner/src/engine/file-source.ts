@@ -1,7 +1,6 @@
 // CSV, TSV, Parquet and JSON datasets read by DuckDB: one file, a glob, or a folder of files; CSV types may be overridden per column.
 import { existsSync, statSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { z } from 'zod';
 import { EXTENSIONS, type FileDatasetConfig, type FileFormat, filesIn, isGlob } from '../dataset-config.ts';
 import type { DatasetCore, SourceEnv } from './datasets.ts';
 import { prepareCsv } from './csv-prepare.ts';
