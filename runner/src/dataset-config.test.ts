@@ -123,6 +123,8 @@ test('the CSV reading options and the Excel sheet are checked', () => {
   assert.match(problems('  - { name: t, path: t.csv, skip_rows: -1 }'), /datasets\[0\]\.skip_rows/);
   assert.match(problems('  - { name: t, path: t.csv, sheet: Data }'), /datasets\[0\]\.sheet: applies to xlsx datasets only, not csv/);
   assert.match(problems('  - { name: w, path: w.parquet, encoding: latin-1, skip_rows: 2 }'), /datasets\[0\]\.encoding: applies to CSV\/TSV datasets only[\s\S]*datasets\[0\]\.skip_rows: applies to CSV\/TSV/);
+  file('old.xls');
+  assert.match(problems('  - { name: o, path: old.xls }'), /datasets\[0\]\.path: xls files are not read: save the data as \.xlsx or CSV/);
   const ok = load('  - { name: t, path: t.csv, encoding: latin-1, quote: "\'", escape: "\\\\", comment: "#", skip_rows: 2, decimal_separator: ",", delimiter: ";", thousands_separator: "." }\n  - { name: b, path: b.xlsx, sheet: Data }');
   assert.equal(ok.datasets.map((d) => d.format), ['csv', 'xlsx']);
 });

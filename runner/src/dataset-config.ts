@@ -133,6 +133,8 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
       if (f.problem) return bad('format', f.problem), null;
     } else format = formatFromPath(path) ?? undefined;
   }
+  const unread = path !== undefined && /\.(xls|xlsb|ods|zsav|por)$/i.exec(path)?.[1].toLowerCase();
+  if (!format && unread) return bad('path', `${unread} files are not read: save the data as ${/^(zsav|por)$/.test(unread) ? 'an uncompressed .sav' : '.xlsx'} or CSV`), null;
   if (!format) return bad('format', `cannot tell the format of ${path ?? e.name} from its extension; set format to one of ${DATASET_FORMATS.join(', ')}`), null;
   const before = problems.length;
   const notFor = (fields: readonly string[], what: string) => {
