@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tempDir } from '../engine/test-data.ts';
+import { savFile } from '../engine/test-sav.ts';
 import { checkCommand } from './check.ts';
 
 const dir = tempDir('simpul-check-datasets-');
@@ -28,6 +29,8 @@ test.before(async () => {
   ws.addRow(['day', 'count']);
   ws.addRow([new Date('2024-03-01T00:00:00Z'), 4]);
   await wb.xlsx.writeFile(join(dir.path, 'book.xlsx'));
+  writeFileSync(join(dir.path, 'survey.sav'), savFile([{ name: 'q1', width: 0, format: [5, 1, 0], missing: [9], valueLabels: [[1, 'yes'], [2, 'no']] }], [[1], [2], [9]], true));
+  writeFileSync(join(dir.path, 'short.csv'), 'a,b\n1,2\n');
   writeFileSync(
     join(dir.path, 'runner.yaml'),
     [
@@ -36,6 +39,7 @@ test.before(async () => {
       '  - { name: ragged, path: ragged.csv, policy: { max_rows: 10 } }',
       '  - { name: latin, path: latin.csv, policy: { max_rows: 10 } }',
       '  - { name: book, path: book.xlsx, policy: { max_rows: 10 } }',
+      '  - { name: survey, path: survey.sav, policy: { max_rows: 10 } }',
       '',
     ].join('\n'),
   );
@@ -54,7 +58,17 @@ test('check shows the dialect, encoding, rows, types and warnings of each datase
   assert.match(output, /score: DOUBLE \(number\)/);
   assert.match(output, /warn {2}dataset latin: not valid UTF-8 \(first at line 2\): read as windows-1252; set encoding if that is wrong/);
   assert.match(output, /ok {4}dataset book: xlsx, 1 rows, 2 columns\n {8}read as: sheet "Data", header in row 1, types from the cells\n {8}day: DATE \(date\)\n {8}count: BIGINT \(number\)/);
+  assert.match(output, /ok {4}dataset survey: sav, 3 rows, 2 columns\n {8}read as: SPSS file, 1 variables \(1 with value labels: labels as the column, codes as <name>_code\)\n {8}q1: VARCHAR \(string\)\n {8}q1_code: BIGINT \(number\)/);
+  assert.match(output, /warn {2}dataset survey: q1: 1 value with a missing-value code read as null/);
   assert.not.match(output, /first \d+ rows?:/); // no values unless asked for
+});
+
+test('check fails a CSV it cannot make sense of, saying what was tried and what to set', async () => {
+  const config = join(dir.path, 'bad.yaml');
+  writeFileSync(config, 'hub: http://127.0.0.1:8080\ndatasets:\n  - { name: short, path: short.csv, skip_rows: 5 }\n');
+  const { code, output } = await check(['--config', config, '--offline']);
+  assert.is(code, 2, output);
+  assert.match(output, /FAIL  dataset short: cannot open: could not work out how to read this CSV; tried auto-detection: .* no lines left after skipping 5\. Set delimiter, quote, escape, header, skip_rows or encoding in the dataset entry\./);
 });
 
 test('check --sample N shows the first rows as the engine reads them', async () => {
