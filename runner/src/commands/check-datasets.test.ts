@@ -58,7 +58,7 @@ test('check shows the dialect, encoding, rows, types and warnings of each datase
   assert.match(output, /score: DOUBLE \(number\)/);
   assert.match(output, /warn {2}dataset latin: not valid UTF-8 \(first at line 2\): read as windows-1252; set encoding if that is wrong/);
   assert.match(output, /ok {4}dataset book: xlsx, 1 rows, 2 columns\n {8}read as: sheet "Data", header in row 1, types from the cells\n {8}day: DATE \(date\)\n {8}count: BIGINT \(number\)/);
-  assert.match(output, /ok {4}dataset survey: sav, 3 rows, 2 columns\n {8}read as: SPSS file, 1 variables \(1 with value labels: labels as the column, codes as <name>_code\)\n {8}q1: VARCHAR \(string\)\n {8}q1_code: BIGINT \(number\)/);
+  assert.match(output, /ok {4}dataset survey: sav, 3 rows, 2 columns\n {8}read as: SPSS file, 1 variable \(1 with value labels: labels as the column, codes as <name>_code\)\n {8}q1: VARCHAR \(string\)\n {8}q1_code: BIGINT \(number\)/);
   assert.match(output, /warn {2}dataset survey: q1: 1 value with a missing-value code read as null/);
   assert.not.match(output, /first \d+ rows?:/); // no values unless asked for
 });

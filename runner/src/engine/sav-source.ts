@@ -115,7 +115,7 @@ const savConversion: Conversion = {
       ap.endRow();
     }
     const enc = sav.meta.header.encoding ? `, encoding ${sav.meta.header.encoding}` : '';
-    return { rows: rows.length, dialect: `SPSS file, ${vars.length} variables (${labelled} with value labels: labels as the column, codes as <name>_code)${enc}`, warnings };
+    return { rows: rows.length, dialect: `SPSS file, ${vars.length} variable${vars.length === 1 ? '' : 's'} (${labelled} with value labels: labels as the column, codes as <name>_code)${enc}`, warnings };
   },
 };
 
