@@ -34,6 +34,7 @@ export const DatasetInfo = z.object({
   format: z.string().max(32).optional(),
   policy: DatasetPolicy.optional(),
   error: z.string().max(1000).optional(), // set when the runner could not open it
+  warnings: z.array(z.string().max(500)).max(20).optional(), // what the owner should know about how it was read (rows padded, an encoding guessed)
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 

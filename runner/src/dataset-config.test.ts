@@ -83,7 +83,7 @@ test('readable errors for each kind of source', () => {
   );
   for (const line of [
     /datasets\[0\]\.format: folder .*mixed holds csv and parquet files; set format to say which to read/,
-    /datasets\[1\]\.format: no data files \(csv, tsv, parquet, json, ndjson, arrow\) in folder .*empty/,
+    /datasets\[1\]\.format: no data files \(csv, tsv, parquet, json, ndjson, arrow, xlsx, sav\) in folder .*empty/,
     /datasets\[2\]\.delimiter: applies to CSV\/TSV datasets only, not parquet/,
     /datasets\[2\]\.columns: applies to CSV\/TSV datasets only, not parquet/,
     /datasets\[3\]\.table: name the table or view to read/,
@@ -111,6 +111,22 @@ test('decimal separator and null values must be usable', () => {
   file('t.csv');
   assert.match(problems('  - { name: t, path: t.csv, decimal_separator: ";" }'), /datasets\[0\]\.decimal_separator/);
   assert.match(problems('  - { name: t, path: t.csv, null_values: [] }'), /datasets\[0\]\.null_values/);
+});
+
+test('the CSV reading options and the Excel sheet are checked', () => {
+  file('t.csv');
+  file('w.parquet');
+  file('b.xlsx');
+  assert.match(problems('  - { name: t, path: t.csv, encoding: ebcdic }'), /datasets\[0\]\.encoding: .*utf-8.*windows-1252/);
+  assert.match(problems('  - { name: t, path: t.csv, thousands_separator: "." }'), /datasets\[0\]\.thousands_separator: must differ from the decimal separator/);
+  assert.match(problems('  - { name: t, path: t.csv, quote: "<<" }'), /datasets\[0\]\.quote/);
+  assert.match(problems('  - { name: t, path: t.csv, skip_rows: -1 }'), /datasets\[0\]\.skip_rows/);
+  assert.match(problems('  - { name: t, path: t.csv, sheet: Data }'), /datasets\[0\]\.sheet: applies to xlsx datasets only, not csv/);
+  assert.match(problems('  - { name: w, path: w.parquet, encoding: latin-1, skip_rows: 2 }'), /datasets\[0\]\.encoding: applies to CSV\/TSV datasets only[\s\S]*datasets\[0\]\.skip_rows: applies to CSV\/TSV/);
+  file('old.xls');
+  assert.match(problems('  - { name: o, path: old.xls }'), /datasets\[0\]\.path: xls files are not read: save the data as \.xlsx or CSV/);
+  const ok = load('  - { name: t, path: t.csv, encoding: latin-1, quote: "\'", escape: "\\\\", comment: "#", skip_rows: 2, decimal_separator: ",", delimiter: ";", thousands_separator: "." }\n  - { name: b, path: b.xlsx, sheet: Data }');
+  assert.equal(ok.datasets.map((d) => d.format), ['csv', 'xlsx']);
 });
 
 test.run();

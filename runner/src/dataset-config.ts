@@ -3,8 +3,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DatasetName, DatasetPolicy } from '@simpul/protocol';
 import { z } from 'zod';
+import { ENCODINGS } from './engine/csv-prepare.ts';
 
-export const FILE_FORMATS = ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'arrow'] as const;
+export const FILE_FORMATS = ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'arrow', 'xlsx', 'sav'] as const;
 export const DATASET_FORMATS = [...FILE_FORMATS, 'sqlite', 'postgres'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
@@ -20,6 +21,13 @@ export const DatasetEntry = z
     delimiter: z.string().min(1).max(4).optional(), // CSV/TSV: default auto-detected (TSV: tab)
     header: z.boolean().optional(), // CSV/TSV: default auto-detected
     decimal_separator: z.enum(['.', ',']).optional(), // CSV/TSV: ',' reads 1,5 as a number (a delimiter other than ',' then)
+    encoding: z.enum(ENCODINGS).optional(), // CSV/TSV: default detected (a BOM, valid UTF-8, otherwise Windows-1252)
+    quote: z.string().max(1).optional(), // CSV/TSV: the quote character, default detected ("" for none)
+    escape: z.string().max(1).optional(), // CSV/TSV: the character before a quote inside a quoted field, default detected
+    comment: z.string().min(1).max(1).optional(), // CSV/TSV: lines starting with it are skipped, e.g. "#"
+    skip_rows: z.number().int().min(0).max(1_000_000).optional(), // CSV/TSV: lines before the header (a title, notes)
+    thousands_separator: z.enum(['.', ',', ' ', "'", '_']).optional(), // CSV/TSV: 1.234.567 or 1,234,567 read as numbers
+    sheet: z.string().min(1).max(256).optional(), // xlsx: the sheet to read (default: the first)
     null_values: z.array(z.string().max(64)).min(1).max(32).optional(), // CSV/TSV: texts that mean "no value", e.g. [NA, ""] (replaces the default: the empty field)
     columns: z.record(z.string().min(1).max(256), z.string().regex(TYPE_NAME, 'a DuckDB type such as INTEGER, DOUBLE, VARCHAR, DATE')).optional(), // CSV/TSV: column → type, instead of the inferred one
     table: z.string().min(1).max(256).optional(), // sqlite: table or view; postgres: [schema.]table or view (names as written, case-sensitive)
@@ -41,6 +49,13 @@ export interface FileDatasetConfig extends Common {
   header?: boolean;
   decimal_separator?: '.' | ',';
   null_values?: string[];
+  encoding?: (typeof ENCODINGS)[number];
+  quote?: string;
+  escape?: string;
+  comment?: string;
+  skip_rows?: number;
+  thousands_separator?: '.' | ',' | ' ' | "'" | '_';
+  sheet?: string;
   columns?: Record<string, string>;
 }
 export interface SqliteDatasetConfig extends Common {
@@ -63,6 +78,8 @@ export const EXTENSIONS: Record<FileFormat, string[]> = {
   json: ['.json', '.json.gz'],
   ndjson: ['.ndjson', '.jsonl', '.ndjson.gz', '.jsonl.gz'],
   arrow: ['.arrow', '.feather', '.ipc', '.arrows'],
+  xlsx: ['.xlsx'],
+  sav: ['.sav'],
 };
 
 export function formatFromPath(path: string): DatasetFormat | null {
@@ -96,7 +113,12 @@ function folderFormat(dir: string): { format?: FileFormat; problem?: string } {
   return { problem: `folder ${dir} holds ${[...found].join(' and ')} files; set format to say which to read` };
 }
 
-const ONLY = { csv: ['delimiter', 'header', 'decimal_separator', 'null_values', 'columns'], db: ['table'], pg: ['connection', 'connection_env'] } as const;
+const ONLY = {
+  csv: ['delimiter', 'header', 'decimal_separator', 'null_values', 'columns', 'encoding', 'quote', 'escape', 'comment', 'skip_rows', 'thousands_separator'],
+  sheet: ['sheet'],
+  db: ['table'],
+  pg: ['connection', 'connection_env'],
+} as const;
 
 /** Checks one entry and resolves its path, format and connection; problems are readable lines naming the entry. */
 export function resolveDataset(e: DatasetEntry, at: string, base: string, env: NodeJS.ProcessEnv, problems: string[]): DatasetConfig | null {
@@ -111,12 +133,16 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
       if (f.problem) return bad('format', f.problem), null;
     } else format = formatFromPath(path) ?? undefined;
   }
+  const unread = path !== undefined && /\.(xls|xlsb|ods|zsav|por)$/i.exec(path)?.[1].toLowerCase();
+  if (!format && unread) return bad('path', `${unread} files are not read: save the data as ${/^(zsav|por)$/.test(unread) ? 'an uncompressed .sav' : '.xlsx'} or CSV`), null;
   if (!format) return bad('format', `cannot tell the format of ${path ?? e.name} from its extension; set format to one of ${DATASET_FORMATS.join(', ')}`), null;
   const before = problems.length;
   const notFor = (fields: readonly string[], what: string) => {
     for (const f of fields) if (e[f as keyof DatasetEntry] !== undefined) bad(f, `applies to ${what} datasets only, not ${format}`);
   };
   if (format !== 'csv' && format !== 'tsv') notFor(ONLY.csv, 'CSV/TSV');
+  if (format !== 'xlsx') notFor(ONLY.sheet, 'xlsx');
+  if (e.thousands_separator !== undefined && e.thousands_separator === (e.decimal_separator ?? '.')) bad('thousands_separator', 'must differ from the decimal separator');
   if (e.decimal_separator === ',' && e.delimiter === ',') bad('decimal_separator', 'a decimal comma needs another delimiter, e.g. ";"');
   if (format !== 'sqlite' && format !== 'postgres') notFor(ONLY.db, 'sqlite and postgres');
   if (format !== 'postgres') notFor(ONLY.pg, 'postgres');

@@ -12,11 +12,14 @@ import { checkCertificate, probeHub } from './hub-probe.ts';
 export const CHECK_HELP = `simpul-runner check: say exactly what is wrong with a runner config before you run it.
 
 Usage:
-  simpul-runner check --config FILE [--offline] [flags]
+  simpul-runner check --config FILE [--offline] [--sample N] [flags]
 
 Checks, in order, one line each (ok, warn or FAIL):
   config       the file parses and every setting is valid
-  dataset      each dataset opens; its format, row count and columns are shown
+  dataset      each dataset opens; its format, row count, how it is read (a CSV's delimiter, quote,
+               header, encoding and line endings; an Excel sheet and header row) and its columns'
+               types are shown, and a warn line for each thing the owner should look at (short rows
+               padded with nulls, header names made unique, an encoding guessed)
   policy       each dataset's policy makes sense (allowed operations, row limit, minimum group size)
   hub          each hub answers GET /healthz and speaks this runner's protocol
   certificate  an https hub's certificate is trusted, matches its name and is not about to expire
@@ -25,6 +28,7 @@ Checks, in order, one line each (ok, warn or FAIL):
 Flags:
   -c, --config FILE          the runner config (YAML or JSON)
       --offline              skip the hub, certificate and identity checks (no network)
+      --sample N             also show each dataset's first N rows (0-20; default 0: no values are printed)
       --hub URL, --enrollment-key KEY, --name NAME, --state FILE, --insecure, --ca-file FILE
                              as for simpul-runner run: override the config file
 
@@ -64,7 +68,7 @@ function describePolicy(p: DatasetPolicy | undefined): string {
   return parts.join('; ');
 }
 
-async function checkDatasets(config: RunnerConfig, report: Report): Promise<DatasetInfo[]> {
+async function checkDatasets(config: RunnerConfig, report: Report, sample = 0): Promise<DatasetInfo[]> {
   if (!config.datasets.length) {
     report.line('warn', 'datasets: none configured: every task sent to this runner will fail with dataset_not_found');
     return [];
@@ -78,7 +82,11 @@ async function checkDatasets(config: RunnerConfig, report: Report): Promise<Data
         continue;
       }
       const rows = d.row_count === null ? 'row count unknown' : `${d.row_count} rows`;
-      report.line('ok', `dataset ${d.name}: ${d.format ?? 'data'}, ${rows}, ${d.columns.length} columns`, d.columns.map((c) => `${c.name}: ${c.type} (${c.kind})`));
+      const ds = engine.dataset(d.name);
+      const details = [...(ds.dialect ? [`read as: ${ds.dialect}`] : []), ...d.columns.map((c) => `${c.name}: ${c.type} (${c.kind})`)];
+      if (sample > 0) details.push(...(await firstRows(engine, d.name, sample)));
+      report.line('ok', `dataset ${d.name}: ${d.format ?? 'data'}, ${rows}, ${d.columns.length} columns`, details);
+      for (const w of d.warnings ?? []) report.line('warn', `dataset ${d.name}: ${w}`);
       const { fail, warn } = policyProblems(d.policy);
       if (!fail.length && !warn.length) report.line('ok', `policy ${d.name}: ${describePolicy(d.policy)}`);
       for (const f of fail) report.line('FAIL', `policy ${d.name}: ${f}`);
@@ -87,6 +95,21 @@ async function checkDatasets(config: RunnerConfig, report: Report): Promise<Data
     return infos;
   } finally {
     await engine.close();
+  }
+}
+
+/** The dataset's first rows as the engine reads them, one line each (cells cut to 40 characters). */
+async function firstRows(engine: Engine, name: string, n: number): Promise<string[]> {
+  const db = await engine.session(new AbortController().signal);
+  try {
+    const rel = await engine.dataset(name).relation(db, []);
+    const r = await db.query(`SELECT * FROM ${rel.relation} LIMIT ${n}`);
+    const cell = (v: unknown) => (v === null ? 'null' : JSON.stringify(v).slice(0, 40));
+    return [`first ${r.rows.length} row${r.rows.length === 1 ? '' : 's'}:`, ...r.rows.map((row) => `  ${row.map(cell).join(' | ')}`)];
+  } catch (e) {
+    return [`first rows: cannot read: ${errorMessage(e).split('\n')[0]}`];
+  } finally {
+    db.close();
   }
 }
 
@@ -133,7 +156,9 @@ function checkIdentity(config: RunnerConfig, report: Report): void {
 }
 
 export async function checkCommand(argv: string[], out = (t: string) => process.stdout.write(t)): Promise<ExitCode> {
-  const values = parseFlags('check', argv, { ...CONFIG_FLAGS, offline: { type: 'boolean' } });
+  const values = parseFlags('check', argv, { ...CONFIG_FLAGS, offline: { type: 'boolean' }, sample: { type: 'string' } });
+  const sample = values.sample === undefined ? 0 : Number(values.sample);
+  if (!Number.isInteger(sample) || sample < 0 || sample > 20) throw new ConfigError(`check: --sample wants a whole number from 0 to 20, not ${values.sample}`);
   if (values.help) {
     out(CHECK_HELP);
     return EXIT.ok;
@@ -149,7 +174,7 @@ export async function checkCommand(argv: string[], out = (t: string) => process.
     return EXIT.usage;
   }
   report.line('ok', `config ${config.configPath ?? '(flags and environment)'}: hub ${config.hub}, name ${config.name}, ${config.transport}, concurrency ${config.concurrency}`);
-  await checkDatasets(config, report);
+  await checkDatasets(config, report, sample);
   if (values.offline) report.line('ok', 'hub: not checked (--offline)');
   else {
     await checkHubs(config, report);

@@ -23,6 +23,7 @@ export interface Dataset {
   config: DatasetConfig;
   columns: ColumnInfo[];
   info: DatasetInfo; // what the hub is told
+  dialect?: string; // how the file is read, for `simpul-runner check`
   /** The column called `name`, or a task failure `unknown_column`. */
   column(name: string): ColumnInfo;
   /** Rows in all, and rows matching `where` (all of them without one). */
@@ -45,19 +46,29 @@ export interface SourceEnv {
 }
 
 /** The parts of a Dataset that depend on where the data lives. */
-export type DatasetCore = Omit<Dataset, 'name' | 'config' | 'info' | 'column'> & { rowCount: number };
+export type DatasetCore = Omit<Dataset, 'name' | 'config' | 'info' | 'column'> & {
+  rowCount: number;
+  dialect?: string; // how the file is read (a CSV's delimiter, quote, encoding…), for `simpul-runner check`
+  warnings?: string[]; // what the owner should look at: rows padded, names made unique, an encoding guessed
+};
 
 /** Completes a source's core into a Dataset; a core may replace its columns and row count later (a refreshed Arrow file). */
 export function makeDataset(d: DatasetConfig, source: DatasetCore): Dataset {
   const core = hideColumns(d, source); // the owner's hidden_columns are gone from here on
+  // Warnings name columns (made unique, holding missing codes): one that names a hidden column is not told.
+  const hidden = d.policy?.hidden_columns ?? [];
+  const warnings = () => (source.warnings ?? []).filter((w) => !hidden.some((h) => w.includes(h)));
   return {
     name: d.name,
     config: d,
     get info(): DatasetInfo {
-      return { name: d.name, columns: core.columns.slice(0, 2000), row_count: core.rowCount, format: d.format, ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) };
+      return { name: d.name, columns: core.columns.slice(0, 2000), row_count: core.rowCount, format: d.format, ...(warnings().length ? { warnings: warnings().slice(0, 20).map((w) => w.slice(0, 500)) } : {}), ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) };
     },
     get columns() {
       return core.columns;
+    },
+    get dialect() {
+      return source.dialect;
     },
     column: (name) => resolveColumn(d.name, core.columns, name),
     count: (db, where) => core.count(db, where),
@@ -94,6 +105,10 @@ export async function openDataset(d: DatasetConfig, env: SourceEnv): Promise<Dat
         return makeDataset(d, await (await import('./postgres-source.ts')).openPostgresDataset(d, env));
       case 'arrow':
         return makeDataset(d, await (await import('./arrow-source.ts')).openArrowDataset(d, env));
+      case 'xlsx':
+        return makeDataset(d, await (await import('./xlsx-source.ts')).openXlsxDataset(d, env));
+      case 'sav':
+        return makeDataset(d, await (await import('./sav-source.ts')).openSavDataset(d, env));
       default:
         return makeDataset(d, await openFileDataset(d, env));
     }

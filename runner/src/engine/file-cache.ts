@@ -38,12 +38,12 @@ export class FileCache {
     private readonly db: Session, // the cache's own connection: a reload outlives the task that noticed the change
     private readonly view: string, // quoted
     private readonly path: string,
-    private readonly source: string, // the pinned read_csv(...) call
+    private readonly source: () => string, // the pinned read_csv(...) call, worked out again at each reload (a CSV may be transcoded anew)
     private readonly name: string,
   ) {}
 
   /** Creates the view, reading the file into a table if it is small enough. */
-  static async open(connect: () => Promise<DuckDBConnection>, name: string, view: string, path: string, source: string): Promise<FileCache> {
+  static async open(connect: () => Promise<DuckDBConnection>, name: string, view: string, path: string, source: () => string): Promise<FileCache> {
     const conn = await connect();
     const cache = new FileCache(new Session(conn, new AbortController().signal), view, path, source, name);
     try {
@@ -74,16 +74,17 @@ export class FileCache {
     const sig = signature(this.path); // before reading: a change during the read is picked up next time
     if (this.current !== undefined && (sig?.key ?? null) === this.current) return;
     const old = this.table;
+    const source = this.source();
     let next: string | null = null;
     let rows: number | null = null;
     if (sig && sig.size <= FILE_CACHE_MAX_BYTES) {
       next = `${SCHEMA}.${quoteIdent(`${this.name}#${++this.version}`)}`;
-      await this.db.query(`CREATE TABLE ${next} AS SELECT * FROM ${this.source}`);
+      await this.db.query(`CREATE TABLE ${next} AS SELECT * FROM ${source}`);
       rows = Number(await this.db.scalar(`SELECT count(*) FROM ${next}`));
     }
     try {
       // Queries running on the old table finish on it (DuckDB keeps it for their transactions).
-      await this.db.query(`CREATE OR REPLACE VIEW ${this.view} AS SELECT * FROM ${next ?? this.source}`);
+      await this.db.query(`CREATE OR REPLACE VIEW ${this.view} AS SELECT * FROM ${next ?? source}`);
     } catch (e) {
       if (next) await this.db.query(`DROP TABLE IF EXISTS ${next}`).catch(() => {});
       throw e;

@@ -1,9 +1,10 @@
 // CSV, TSV, Parquet and JSON datasets read by DuckDB: one file, a glob, or a folder of files; CSV types may be overridden per column.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { z } from 'zod';
 import { EXTENSIONS, type FileDatasetConfig, type FileFormat, filesIn, isGlob } from '../dataset-config.ts';
 import type { DatasetCore, SourceEnv } from './datasets.ts';
+import { prepareCsv } from './csv-prepare.ts';
+import { ownerOptions, planCsv, readFailure } from './csv-sniff.ts';
 import { FileCache } from './file-cache.ts';
 import { closeNames } from '@simpul/protocol';
 import { quoteIdent, sqlString } from './sql.ts';
@@ -23,23 +24,6 @@ export function patternsOf(path: string, format: FileFormat): string[] {
 
 const pathArg = (patterns: string[]): string => (patterns.length === 1 ? sqlString(patterns[0]) : `[${patterns.map(sqlString).join(', ')}]`);
 
-/** The owner's CSV options, as quoted literals after the path argument. */
-function csvOptions(d: FileDatasetConfig): string[] {
-  const opts: string[] = [];
-  const delim = d.delimiter ?? (d.format === 'tsv' ? '\t' : undefined);
-  if (delim !== undefined) opts.push(`delim = ${sqlString(delim)}`);
-  if (d.header !== undefined) opts.push(`header = ${d.header ? 'true' : 'false'}`);
-  return [...opts, ...readOptions(d)];
-}
-
-/** Options that say how values read (not found by sniffing): given to every read of the file, sniffed or pinned. */
-function readOptions(d: FileDatasetConfig): string[] {
-  const opts: string[] = [];
-  if (d.decimal_separator !== undefined) opts.push(`decimal_separator = ${sqlString(d.decimal_separator)}`);
-  if (d.null_values !== undefined) opts.push(`nullstr = [${d.null_values.map(sqlString).join(', ')}]`);
-  return opts;
-}
-
 const struct = (entries: [string, string][]): string => `{${entries.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`;
 
 /** The table function call that reads the files; config values travel only as quoted literals. */
@@ -48,7 +32,7 @@ export function sourceSql(d: FileDatasetConfig, patterns: string[]): string {
   switch (d.format) {
     case 'csv':
     case 'tsv': {
-      const opts = csvOptions(d);
+      const opts = ownerOptions(d);
       if (d.columns) opts.push(`types = ${struct(Object.entries(d.columns))}`);
       return `read_csv(${[path, ...opts].join(', ')})`;
     }
@@ -59,21 +43,11 @@ export function sourceSql(d: FileDatasetConfig, patterns: string[]): string {
     case 'ndjson':
       return `read_json_auto(${path}, format = 'newline_delimited')`;
     case 'arrow':
-      throw new Error('Arrow files are read through their Parquet cache'); // arrow-source.ts
+    case 'xlsx':
+    case 'sav':
+      throw new Error(`${d.format} files are read through their Parquet cache`); // arrow-source.ts, xlsx-source.ts
   }
 }
-
-const SniffRow = z.object({
-  Delimiter: z.string(),
-  HasHeader: z.boolean(),
-  SkipRows: z.number().int().min(0),
-  Columns: z.array(z.object({ name: z.string(), type: z.string() })).min(1),
-  DateFormat: z.string().nullable(),
-  TimestampFormat: z.string().nullable(),
-});
-
-// Type names DuckDB's sniffer reports (e.g. DOUBLE, DECIMAL(18,3), TIMESTAMP WITH TIME ZONE); anything else stays auto-detected.
-const TYPE_NAME = /^[A-Z][A-Z0-9_ ]*(\(\d+(,\s*\d+)?\))?$/;
 
 /** Overridden column names must exist: a typo would otherwise be ignored silently or fail obscurely. */
 function checkOverrides(d: FileDatasetConfig, names: string[]): void {
@@ -86,26 +60,28 @@ function checkOverrides(d: FileDatasetConfig, names: string[]): void {
 
 /**
  * A CSV read with auto-detection sniffs the file again on every query (~40 ms even for a small file). Sniff once here and
- * pin what it found (with the owner's type overrides), so each task pays only for reading. Globs keep auto-detection.
+ * pin what it found (with the owner's type overrides), so each task pays only for reading. The file is transcoded to a
+ * UTF-8 copy first when it needs it (csv-prepare.ts); that is redone at each reload. Globs keep auto-detection.
  */
-async function pinnedCsvSource(conn: DuckDBConnection, d: FileDatasetConfig): Promise<string | null> {
+async function pinnedCsvSource(env: SourceEnv, d: FileDatasetConfig): Promise<{ source: () => string; dialect: string; warnings: string[] } | null> {
   if (isGlob(d.path) || statSync(d.path).isDirectory()) return null;
-  const sniff = await conn.runAndReadAll(`SELECT * FROM sniff_csv(${[sqlString(d.path), ...csvOptions(d)].join(', ')})`);
-  const parsed = SniffRow.safeParse(sniff.getRowObjectsJson()[0]);
-  if (!parsed.success || !parsed.data.Columns.every((c) => TYPE_NAME.test(c.type))) return null;
-  const s = parsed.data;
-  checkOverrides(d, s.Columns.map((c) => c.name));
-  const opts = [
-    'auto_detect = false',
-    `delim = ${sqlString(s.Delimiter)}`,
-    `header = ${s.HasHeader ? 'true' : 'false'}`,
-    `skip = ${s.SkipRows}`,
-    `columns = ${struct(s.Columns.map((c) => [c.name, d.columns?.[c.name] ?? c.type]))}`,
-    ...readOptions(d),
-  ];
-  if (s.DateFormat) opts.push(`dateformat = ${sqlString(s.DateFormat)}`);
-  if (s.TimestampFormat) opts.push(`timestampformat = ${sqlString(s.TimestampFormat)}`);
-  return `read_csv(${sqlString(d.path)}, ${opts.join(', ')})`;
+  const version = () => {
+    const st = statSync(d.path, { bigint: true });
+    return `${st.ino}\0${st.size}\0${st.mtimeNs}`;
+  };
+  const before = version(); // taken before reading: a change during the read is picked up at the next load
+  const prepared = prepareCsv(d.path, env.cacheDir, d.encoding);
+  const plan = await planCsv(env.conn, d, prepared.path);
+  checkOverrides(d, plan.columns.map((c) => c.name));
+  let seen = { version: before, path: prepared.path }; // the file as prepared above: not read again at the first load
+  const source = () => {
+    if (!existsSync(d.path)) return plan.sql(d.path); // gone: the query reports it, as DuckDB words it
+    const now = version();
+    if (now !== seen.version) seen = { version: now, path: prepareCsv(d.path, env.cacheDir, d.encoding).path };
+    return plan.sql(seen.path);
+  };
+  const dialect = `${plan.dialect}, encoding ${prepared.encoding}${prepared.converted ? ' (read from a UTF-8 copy)' : ''}, line endings ${prepared.lineEndings}`;
+  return { source, dialect, warnings: [...prepared.warnings, ...plan.warnings] };
 }
 
 /**
@@ -128,13 +104,15 @@ async function jsonSelectList(conn: DuckDBConnection, source: string): Promise<s
 /** Creates the dataset's view and reads its schema and row count. */
 export async function openFileDataset(d: FileDatasetConfig, env: SourceEnv): Promise<DatasetCore> {
   const view = quoteIdent(d.name);
-  const pinned = d.format === 'csv' || d.format === 'tsv' ? await pinnedCsvSource(env.conn, d) : null;
+  const pinned = d.format === 'csv' || d.format === 'tsv' ? await pinnedCsvSource(env, d) : null;
   if (pinned) {
     // One file of known columns: small enough, it is held in memory and reloaded when it changes (file-cache.ts).
-    const cache = await FileCache.open(env.connect, d.name, view, d.path, pinned);
+    const cache = await FileCache.open(env.connect, d.name, view, d.path, pinned.source).catch((e) => Promise.reject(readFailure(e)));
     try {
       const core = viewCore(d.name, view, await probeView(env.conn, view), (db) => cache.freshen(db), () => cache.rows);
       core.close = async () => cache.close();
+      core.dialect = pinned.dialect;
+      core.warnings = pinned.warnings;
       return core;
     } catch (e) {
       cache.close();
