@@ -173,7 +173,7 @@ async function gateCost(): Promise<void> {
     }
     const ratio = median(b) / median(a);
     console.log(`  gate ${what} ${label(f.rows)}: without ${a.map((x) => (x / 1000).toFixed(2)).join(' ')} s, with policy ${b.map((x) => (x / 1000).toFixed(2)).join(' ')} s`);
-    rows.push({ metric: `release gate, ${what}, ${label(f.rows)} rows: with / without policy (s)`, value: `${(median(b) / 1000).toFixed(2)} / ${(median(a) / 1000).toFixed(2)} = ${ratio.toFixed(2)}`, target: `≤ ${GATE_TARGET}`, ok: ratio <= GATE_TARGET });
+    rows.push({ metric: `release gate, ${what}, ${label(f.rows)} rows: with / without policy (s, median of ${GATE_ROUNDS})`, value: `${(median(b) / 1000).toFixed(2)} / ${(median(a) / 1000).toFixed(2)} = ${ratio.toFixed(2)}`, target: `≤ ${GATE_TARGET}`, ok: ratio <= GATE_TARGET });
     results.push({ gate: what, rows: f.rows, without_s: a.map((x) => x / 1000), with_policy_s: b.map((x) => x / 1000), ratio });
   }
   await runner.stop();
