@@ -14,6 +14,7 @@ export const ErrorCode = z.enum([
   'unavailable', // the hub is shutting down or its database is unreachable
   'internal',
   'site_not_approved', // the runner is a pending or rejected site of the dataset: an admin approves it first
+  'schema_mismatch', // a study's column is missing, or of another kind, at one of its sites
   // task failure codes (TaskError.code)
   'dataset_not_found',
   'unknown_column',

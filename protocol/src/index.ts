@@ -11,6 +11,7 @@ export * from './ops.ts';
 export * from './blobs.ts';
 export * from './tasks.ts';
 export * from './runners.ts';
+export * from './datasets.ts';
 export * from './auth.ts';
 export * from './admin.ts';
 export * from './security.ts';

@@ -4,6 +4,7 @@ import { EnrollmentKeyCreate, EnrollmentKeyCreated, EnrollmentKeyList, PasswordR
 import { LoginReply, LoginRequest, UserView } from './auth.ts';
 import { BlobId, BlobStored, SignedQuery, UploadRequest, UploadSlot } from './blobs.ts';
 import { DatasetName, Id, RunnerId, TaskId } from './common.ts';
+import { DatasetView } from './datasets.ts';
 import { PingReply, PingRequest, RegisterReply, RegisterRequest, RunnerList, RunnerView, SiteDecision } from './runners.ts';
 import { HealthReply, OkReply, OpenApiDocument, ReadyReply } from './service.ts';
 import { StudyCreate } from './federated.ts';
@@ -71,6 +72,7 @@ export const ROUTES = {
   me: { method: 'GET', path: '/api/v1/auth/me', caller: 'user', summary: 'Who am I', response: UserView },
   runners: { method: 'GET', path: '/api/v1/runners', caller: 'user', summary: 'Runners with status and advertised datasets', response: RunnerList },
   runner: { method: 'GET', path: '/api/v1/runners/:runner_id', caller: 'user', summary: 'One runner', params: { runner_id: RunnerId }, response: RunnerView },
+  dataset: { method: 'GET', path: '/api/v1/datasets/:dataset', caller: 'user', summary: 'A dataset name across the runners you may use: its sites and their columns compared', params: { dataset: DatasetName }, response: DatasetView },
   createTask: { method: 'POST', path: '/api/v1/tasks', caller: 'user', summary: 'Create a task, or a batch (array body)', body: TaskCreateBody, response: [TaskCreated, TasksCreated], status: 201 },
   getTask: { method: 'GET', path: '/api/v1/tasks/:task_id', caller: 'user', summary: 'One task with its attempts', params: { task_id: TaskId }, response: TaskView },
   cancelTask: { method: 'POST', path: '/api/v1/tasks/:task_id/cancel', caller: 'user', summary: 'Cancel a task', body: null, params: { task_id: TaskId }, response: CancelReply },

@@ -85,7 +85,7 @@ test('readable errors for each kind of source', () => {
     /datasets\[0\]\.format: folder .*mixed holds csv and parquet files; set format to say which to read/,
     /datasets\[1\]\.format: no data files \(csv, tsv, parquet, json, ndjson, arrow, xlsx, sav\) in folder .*empty/,
     /datasets\[2\]\.delimiter: applies to CSV\/TSV datasets only, not parquet/,
-    /datasets\[2\]\.columns: applies to CSV\/TSV datasets only, not parquet/,
+    /datasets\[2\]\.columns\.a: a type \(INTEGER\) applies to CSV\/TSV datasets only, not parquet/,
     /datasets\[3\]\.table: name the table or view to read/,
     /datasets\[4\]\.path: file not found: .*missing\.db/,
     /datasets\[5\]\.connection: give a connection string, or connection_env: the variable that holds one/,

@@ -13,6 +13,9 @@ export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 // A DuckDB type name such as INTEGER, DOUBLE, VARCHAR, DATE, TIMESTAMP, DECIMAL(10,2); it travels to DuckDB as a quoted literal.
 const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_ ]{0,63}(\(\d+(,\s*\d+)?\))?$/;
 
+/** A column under a shared name: `{ from: local_name }`. */
+const ColumnFrom = z.object({ from: z.string().min(1).max(256) }).strict();
+
 export const DatasetEntry = z
   .object({
     name: DatasetName, // what tasks call it
@@ -29,7 +32,9 @@ export const DatasetEntry = z
     thousands_separator: z.enum(['.', ',', ' ', "'", '_']).optional(), // CSV/TSV: 1.234.567 or 1,234,567 read as numbers
     sheet: z.string().min(1).max(256).optional(), // xlsx: the sheet to read (default: the first)
     null_values: z.array(z.string().max(64)).min(1).max(32).optional(), // CSV/TSV: texts that mean "no value", e.g. [NA, ""] (replaces the default: the empty field)
-    columns: z.record(z.string().min(1).max(256), z.string().regex(TYPE_NAME, 'a DuckDB type such as INTEGER, DOUBLE, VARCHAR, DATE')).optional(), // CSV/TSV: column → type, instead of the inferred one
+    // CSV/TSV: column → type, instead of the inferred one. Any format: shared name → { from: local name }, the column
+    // advertised and served under the name the sites of a study share.
+    columns: z.record(z.string().min(1).max(256), z.union([z.string().regex(TYPE_NAME, 'a DuckDB type such as INTEGER, DOUBLE, VARCHAR, DATE'), ColumnFrom])).optional(),
     table: z.string().min(1).max(256).optional(), // sqlite: table or view; postgres: [schema.]table or view (names as written, case-sensitive)
     connection: z.string().min(1).max(4096).optional(), // postgres: connection string, e.g. postgres://user@host/db (prefer connection_env)
     connection_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(), // postgres: variable holding the connection string
@@ -41,6 +46,8 @@ export type DatasetEntry = z.infer<typeof DatasetEntry>;
 interface Common {
   name: string;
   policy?: DatasetPolicy;
+  /** Shared name → the dataset's own (local) column name: the column is advertised and served under the shared name. */
+  column_map?: Record<string, string>;
 }
 export interface FileDatasetConfig extends Common {
   format: FileFormat;
@@ -120,6 +127,17 @@ const ONLY = {
   pg: ['connection', 'connection_env'],
 } as const;
 
+/** `columns:` split into CSV type overrides (name → type) and shared names (shared → local); each undefined when empty. */
+function splitColumns(columns: DatasetEntry['columns']): { types?: Record<string, string>; map?: Record<string, string> } {
+  const types: Record<string, string> = {};
+  const map: Record<string, string> = {};
+  for (const [name, v] of Object.entries(columns ?? {})) {
+    if (typeof v === 'string') types[name] = v;
+    else map[name] = v.from;
+  }
+  return { ...(Object.keys(types).length ? { types } : {}), ...(Object.keys(map).length ? { map } : {}) };
+}
+
 /** Checks one entry and resolves its path, format and connection; problems are readable lines naming the entry. */
 export function resolveDataset(e: DatasetEntry, at: string, base: string, env: NodeJS.ProcessEnv, problems: string[]): DatasetConfig | null {
   const bad = (field: string, msg: string) => problems.push(`${at}.${field}: ${msg}`);
@@ -140,7 +158,17 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
   const notFor = (fields: readonly string[], what: string) => {
     for (const f of fields) if (e[f as keyof DatasetEntry] !== undefined) bad(f, `applies to ${what} datasets only, not ${format}`);
   };
-  if (format !== 'csv' && format !== 'tsv') notFor(ONLY.csv, 'CSV/TSV');
+  const { types, map } = splitColumns(e.columns);
+  if (format !== 'csv' && format !== 'tsv') {
+    notFor(ONLY.csv.filter((f) => f !== 'columns'), 'CSV/TSV');
+    for (const [name, type] of Object.entries(types ?? {})) bad(`columns.${name}`, `a type (${type}) applies to CSV/TSV datasets only, not ${format}; other formats take { from: local_name } here`);
+  }
+  if (map) {
+    const froms = Object.values(map);
+    const twice = froms.find((f, i) => froms.indexOf(f) !== i);
+    if (twice !== undefined) bad('columns', `"${twice}" is the "from" of two shared names`);
+  }
+  const extra = map ? { column_map: map } : {};
   if (format !== 'xlsx') notFor(ONLY.sheet, 'xlsx');
   if (e.thousands_separator !== undefined && e.thousands_separator === (e.decimal_separator ?? '.')) bad('thousands_separator', 'must differ from the decimal separator');
   if (e.decimal_separator === ',' && e.delimiter === ',') bad('decimal_separator', 'a decimal comma needs another delimiter, e.g. ";"');
@@ -155,7 +183,7 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
     if (!e.connection && !e.connection_env) bad('connection', 'give a connection string, or connection_env: the variable that holds one');
     else if (!connection) bad('connection_env', `environment variable ${e.connection_env} is not set`);
     if (problems.length > before || !connection || !e.table) return null;
-    return { name: e.name, format, connection, table: e.table, ...(e.policy ? { policy: e.policy } : {}) };
+    return { name: e.name, format, connection, table: e.table, ...(e.policy ? { policy: e.policy } : {}), ...extra };
   }
   if (path === undefined) return bad('path', `a ${format} dataset needs a path`), null;
   if (format === 'sqlite') {
@@ -163,10 +191,10 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
     if (!existsSync(path)) bad('path', `file not found: ${path}`);
     else if (!statSync(path).isFile()) bad('path', `not a file: ${path}`);
     if (problems.length > before || !e.table) return null;
-    return { name: e.name, format, path, table: e.table, ...(e.policy ? { policy: e.policy } : {}) };
+    return { name: e.name, format, path, table: e.table, ...(e.policy ? { policy: e.policy } : {}), ...extra };
   }
   if (!isGlob(path) && !existsSync(path)) bad('path', `file not found: ${path}`);
   if (problems.length > before) return null;
-  const { table: _t, connection: _c, connection_env: _ce, ...rest } = e;
-  return { ...rest, path, format };
+  const { table: _t, connection: _c, connection_env: _ce, columns: _cols, ...rest } = e;
+  return { ...rest, path, format, ...(types ? { columns: types } : {}), ...extra };
 }

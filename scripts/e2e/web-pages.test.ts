@@ -25,6 +25,7 @@ const pages = () => [
   { name: 'new', path: '/new', heading: 'New analysis', content: 'form[aria-label="New analysis"]' },
   { name: 'tasks', path: '/tasks', heading: 'Tasks', content: `[data-testid=task-row][data-task-id=${taskId}]` },
   { name: 'task', path: `/tasks/${taskId}`, heading: 'Filter on patients', content: '[data-testid=result-table] tbody tr[data-row]' },
+  { name: 'dataset', path: '/datasets/patients', heading: 'patients', content: '[data-testid=dataset-columns] code:has-text("systolic_bp")' },
   { name: 'studies', path: '/studies', heading: 'Studies', content: 'a:has-text("New study")' },
   { name: 'new-study', path: '/studies/new', heading: 'New study', content: 'button:has-text("Start study")' },
   { name: 'admin-users', path: '/admin/users', heading: 'Administration', content: 'text=admin' },

@@ -121,6 +121,7 @@ const TABLE: Record<RouteKey, Entry> = {
   me: { req: () => ({ path: ROUTES.me.path }), expect: users(200, 200, 200) },
   runners: { req: () => ({ path: ROUTES.runners.path }), expect: users(200, 200, 200) },
   runner: { req: (f) => ({ path: `/api/v1/runners/${f.ids.runnerX}` }), expect: users(200, 200, 200) },
+  dataset: { req: () => ({ path: '/api/v1/datasets/dx' }), expect: users(200, 200, 200) },
   createTask: { req: (f) => ({ path: ROUTES.createTask.path, body: { op: 100, runner_id: f.ids.runnerX, params: { dataset: 'dx' } } }), expect: users(201, 201, 201) },
   getTask: { req: (f) => ({ path: `/api/v1/tasks/${f.taskA}` }), expect: users(200, 404, 200) },
   cancelTask: { req: async (f) => ({ path: `/api/v1/tasks/${await freshTaskOfA(f)}/cancel` }), expect: users(200, 404, 200) },

@@ -1,7 +1,7 @@
-// Routes for users: log in and out, who am I, runners.
+// Routes for users: log in and out, who am I, runners, a dataset across its sites.
 import type { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { LoginRequest, ROUTES, RunnerId, type LoginReply, type RunnerList } from '@simpul/protocol';
+import { DatasetName, LoginRequest, ROUTES, RunnerId, type LoginReply, type RunnerList } from '@simpul/protocol';
 import { auditRequest } from '../audit/audit.ts';
 import { SESSION_COOKIE } from '../auth/caller.ts';
 import { canUseRunner, visibleRunners } from '../auth/runner-access.ts';
@@ -12,6 +12,7 @@ import { getRunner, listRunners } from '../store/runners.ts';
 import { runnerViews } from '../store/runner-status.ts';
 import { createSession, findUserByName, revokeSession, SESSION_TTL_MS } from '../store/users.ts';
 import { userView } from '../store/views.ts';
+import { datasetView } from '../studies/schemas.ts';
 import { requireUser, type HubEnv } from './env.ts';
 import { readBody, readParam } from './parse.ts';
 
@@ -74,5 +75,11 @@ export function userRoutes(app: Hono<HubEnv>): void {
     if (!row || !(await canUseRunner(hub.db, user.user, row))) throw notFound(`no runner ${id}`);
     const [view] = await runnerViews(hub.db, hub.presence, hub.config.heartbeatS, [row]);
     return c.json(view);
+  });
+
+  app.get(ROUTES.dataset.path, async (c) => {
+    const user = await requireUser(c);
+    const name = readParam(c, 'dataset', DatasetName);
+    return c.json(await datasetView(c.get('hub').db, user.user, name));
   });
 }

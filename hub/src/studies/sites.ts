@@ -6,6 +6,7 @@ import { conflict, HubError, notFound } from '../errors.ts';
 import { siteStatuses } from '../store/sites.ts';
 import { runnerDatasets } from '../store/views.ts';
 import { withholdingSites } from './finish.ts';
+import { checkStudyColumns } from './schemas.ts';
 
 export type StudyUser = Pick<UserRow, 'id' | 'role'>;
 
@@ -13,9 +14,10 @@ const serves = (r: RunnerRow, dataset: string) => runnerDatasets(r).some((d) => 
 
 /**
  * The runners asked in round 1: the explicit list (each must exist, be usable by this user, not be revoked, and be an
- * approved site of the dataset), or every approved site of the dataset that this user may use.
+ * approved site of the dataset), or every approved site of the dataset that this user may use. Each of the study's columns
+ * must be at every site with one kind (`schema_mismatch` otherwise).
  */
-export async function resolveSites(db: Db, req: Pick<StudyCreate, 'dataset' | 'runner_ids'>, user: StudyUser | null): Promise<string[]> {
+export async function resolveSites(db: Db, req: StudyCreate, user: StudyUser | null): Promise<string[]> {
   let sites: RunnerRow[];
   if (req.runner_ids) {
     const ids = [...new Set(req.runner_ids)];
@@ -46,6 +48,7 @@ export async function resolveSites(db: Db, req: Pick<StudyCreate, 'dataset' | 'r
     if (sites.length === 0) throw conflict(`no runner that you may use serves dataset "${req.dataset}" as an approved site; start runners that serve it, or name runner_ids`);
   }
   loneWithholdingSite(req.dataset, sites);
+  checkStudyColumns(req, sites); // a column missing or of another kind at a site fails now, not in round 1
   return sites.map((r) => r.id);
 }
 

@@ -11,6 +11,7 @@ import type { Session } from './session.ts';
 import type { SqlitePool } from './sqlite-pool.ts';
 import { resolveColumn } from './sql.ts';
 import { advertisedPolicy, hideColumns } from '../policy/hidden-columns.ts';
+import { mapColumns } from './column-map.ts';
 
 /** A relation in the task's DuckDB session, with the filter still to apply (if it was not applied while loading it). */
 export interface Relation {
@@ -54,7 +55,9 @@ export type DatasetCore = Omit<Dataset, 'name' | 'config' | 'info' | 'column'> &
 
 /** Completes a source's core into a Dataset; a core may replace its columns and row count later (a refreshed Arrow file). */
 export function makeDataset(d: DatasetConfig, source: DatasetCore): Dataset {
-  const core = hideColumns(d, source); // the owner's hidden_columns are gone from here on
+  // Local columns go by their shared names (columns: { shared: { from: local } }), then the owner's hidden_columns
+  // (named as advertised) are gone from here on.
+  const core = hideColumns(d, mapColumns(d, source));
   // Warnings name columns (made unique, holding missing codes): one that names a hidden column is not told.
   const hidden = d.policy?.hidden_columns ?? [];
   const warnings = () => (source.warnings ?? []).filter((w) => !hidden.some((h) => w.includes(h)));
