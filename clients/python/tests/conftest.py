@@ -134,6 +134,9 @@ def stack() -> Iterator[Stack]:
         "SIMPUL_LOGIN_MAX_FAILURES": "3",
         "SIMPUL_TASKS_PER_MINUTE": str(TASKS_PER_MINUTE),
         "SIMPUL_LOG_LEVEL": "info",
+        # Both runners serve the "clinic" dataset: sites are approved as they come (the default, first_use, would
+        # leave the second one pending until an admin approves it).
+        "SIMPUL_SITE_APPROVAL": "auto",
     }, logs)
     procs = [hub]
     runners: Dict[str, Proc] = {}
