@@ -18,6 +18,9 @@ const LATIN = join(dir, 'visits-latin1.csv');
 const UTF16 = join(dir, 'cities-utf16.csv');
 const BOOK = join(dir, 'clinic.xlsx');
 const SAV = join(dir, 'survey.sav');
+const NOTES = join(dir, 'notes-quoted-newlines.csv');
+const DUPS = join(dir, 'lab-duplicate-headers.csv');
+const ONE = join(dir, 'codes-one-column.csv');
 let hub: HubProc;
 let runner: RunnerProc;
 
@@ -43,6 +46,12 @@ test.before(async () => {
   const latin = 'id;patient;weight;paid\r\n1;Zoë;61,5;1.234,50\r\n2;Chloé;82,25\r\n3;Ana €;70;12,00\r\n4;Bo;55,75;3,25\n';
   writeFileSync(LATIN, Buffer.from(latin, 'latin1').map((b, i) => (latin[i] === '€' ? 0x80 : b)));
   writeFileSync(UTF16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,city,pop\r\n1,Łódź,670\r\n2,東京,1400\r\n3,"Zürich, ZH",42\r\n', 'utf16le')]));
+  // Quoted fields with newlines inside (as Excel writes a cell with line breaks), CRLF lines.
+  writeFileSync(NOTES, 'id,note,score\r\n1,"first line\r\nsecond line",3\r\n2,"say ""hi""",4\r\n3,plain,5\r\n');
+  // Two columns named "value" and one without a name.
+  writeFileSync(DUPS, 'id,value,value,\n1,10,11,a\n2,20,21,b\n');
+  // A file that really is one column: no delimiter anywhere.
+  writeFileSync(ONE, 'code\nA10\nB20\nC30\n');
   const wb = new ExcelJS.Workbook();
   const visits = wb.addWorksheet('Visits');
   visits.addRow(['Clinic visits']);
@@ -83,6 +92,9 @@ test.before(async () => {
       { name: 'clinic', path: BOOK },
       { name: 'staff', path: BOOK, sheet: 'Staff' },
       { name: 'survey', path: SAV },
+      { name: 'notes', path: NOTES },
+      { name: 'lab', path: DUPS },
+      { name: 'codes', path: ONE },
     ],
   });
 });
@@ -159,6 +171,24 @@ test('SPSS: labels with codes beside them, missing codes as null, dates as dates
   const income = d.columns.find((c: any) => c.name === 'income');
   assert.is(income.count, 2);
   assert.ok(Math.abs(income.mean * income.count - (1250.5 + 980.25)) < 1e-9);
+});
+
+test('quoted newlines, duplicate and empty header names, and a real one-column file: as Python csv reads them', async () => {
+  const notes = await run({ op: 100, params: { dataset: 'notes', limit: 100 } });
+  assert.equal(notes.rows, pythonRows(NOTES, 'utf-8', ','));
+  assert.is(notes.rows[0][1], 'first line\r\nsecond line');
+  const ds = await datasets();
+  const lab = ds.find((d: any) => d.name === 'lab');
+  const names = lab.columns.map((c: any) => c.name);
+  assert.is(names.length, 4);
+  assert.is(new Set(names).size, 4, `header names made unique: ${names}`);
+  assert.ok(lab.warnings?.length, 'the renaming is reported');
+  const labRows = await run({ op: 100, params: { dataset: 'lab', limit: 100 } });
+  assert.equal(labRows.rows, pythonRows(DUPS, 'utf-8', ','));
+  const codes = ds.find((d: any) => d.name === 'codes');
+  assert.is(codes.error, undefined, codes.error);
+  assert.equal(codes.columns.map((c: any) => c.name), ['code']);
+  assert.equal((await run({ op: 100, params: { dataset: 'codes', limit: 100 } })).rows, [['A10'], ['B20'], ['C30']]);
 });
 
 test.run();
