@@ -65,8 +65,10 @@ test('attack 6: after an admin resets the password, the open /web socket closes 
     ws.on('close', () => (closedAt ||= Date.now()));
   });
   await logIn(page, hub.url, ANA.username, ANA.password);
+  // The login page's socket closes as the page navigates: wait for the connect of the tasks page's own socket.
+  const since = Date.now();
   await page.goto(`${hub.url}/tasks`);
-  await waitFor(async () => sockets.length > 0 && frames.some((f) => f.text.startsWith('40/web')), 'the /web socket to connect', 30_000);
+  await waitFor(async () => frames.some((f) => f.at >= since && f.text.startsWith('40/web')), 'the /web socket to connect', 30_000);
 
   // A task of ana's (created through another of her sessions): her page hears about it.
   const script = new Api(hub.url);

@@ -32,7 +32,12 @@ class Live {
       // Updates sent while we were away are lost; a fresh snapshot puts us back in step.
       void this.refresh();
     });
-    socket.on('disconnect', () => (this.link = 'offline'));
+    socket.on('disconnect', (reason) => {
+      this.link = 'offline';
+      // The client reconnects by itself after a lost connection, but not when the hub closed the socket (a hub
+      // restarting, or the session ended): try once more; a session that ended is refused and leads to the login page.
+      if (reason === 'io server disconnect') this.#retry = setTimeout(() => socket.connect(), 1000);
+    });
     socket.on('connect_error', (err: Error & { data?: unknown }) => {
       this.link = 'offline';
       const info = ErrorInfo.safeParse(err.data);
