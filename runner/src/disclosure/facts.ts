@@ -1,6 +1,7 @@
 // What the gate needs to know besides a result itself: the query set, and per cell its cell key and dominance figures.
 // Facts ride on results under a symbol key, so JSON.stringify never sends them, even by mistake.
 import type { AnalysisResult, Disclosure, FederatedPartial, OpCode, RowsResult } from '@simpul/protocol';
+import type { FileMeta } from '../blobs/blob-client.ts';
 
 export const FACTS: unique symbol = Symbol('simpul.disclosure.facts');
 
@@ -31,15 +32,9 @@ export type WithFacts<T> = T & { [FACTS]?: CellFacts };
 
 export const factsOf = (r: object): CellFacts => (r as WithFacts<object>)[FACTS] ?? {};
 
-/** A local file ready to upload, with what its link should say. */
-export interface LocalFile {
+/** A local file ready to upload, with what its link should say (the blob client's file metadata). */
+export interface LocalFile extends FileMeta {
   path: string;
-  content_type: string;
-  filename: string;
-  format: string;
-  rows?: number;
-  bytes?: number;
-  sha256?: string;
 }
 
 /** What an op hands the gate: its result, never yet sendable. */
