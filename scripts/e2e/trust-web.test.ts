@@ -56,19 +56,31 @@ test('attack 4: a foreign page\'s auto-submitting text/plain form does not log t
 
 test('attack 6: after an admin resets the password, the open /web socket closes and hears no more task updates', async () => {
   const { page } = await newPage(browser);
-  const sockets: PwWebSocket[] = [];
+  // Each socket the page opens: when, whether the hub accepted it on /web, whether it is closed yet.
+  const sockets: { ws: PwWebSocket; openedAt: number; connected: boolean; closed: boolean }[] = [];
   const frames: { at: number; text: string }[] = [];
   let closedAt = 0;
+  let resetAt = Infinity;
   page.on('websocket', (ws) => {
-    sockets.push(ws);
-    ws.on('framereceived', (f) => frames.push({ at: Date.now(), text: String(f.payload) }));
-    ws.on('close', () => (closedAt ||= Date.now()));
+    const s = { ws, openedAt: Date.now(), connected: false, closed: false };
+    sockets.push(s);
+    ws.on('framereceived', (f) => {
+      const text = String(f.payload);
+      if (text.startsWith('40/web')) s.connected = true;
+      frames.push({ at: Date.now(), text });
+    });
+    ws.on('close', () => {
+      s.closed = true;
+      if (Date.now() >= resetAt) closedAt ||= Date.now();
+    });
   });
-  await logIn(page, hub.url, ANA.username, ANA.password);
-  // The login page's socket closes as the page navigates: wait for the connect of the tasks page's own socket.
+  // Logged in through the page's own request context (its cookie jar): one page load, so every socket seen is the
+  // tasks page's (a page left behind by a navigation does not always report its socket's close).
+  assert.is((await page.request.post(`${hub.url}/api/v1/auth/login`, { data: ANA })).status(), 200);
   const since = Date.now();
   await page.goto(`${hub.url}/tasks`);
-  await waitFor(async () => frames.some((f) => f.at >= since && f.text.startsWith('40/web')), 'the /web socket to connect', 30_000);
+  const live = () => sockets.find((s) => s.openedAt >= since && s.connected && !s.closed);
+  await waitFor(async () => live() !== undefined, 'the tasks page\'s /web socket to connect', 30_000);
 
   // A task of ana's (created through another of her sessions): her page hears about it.
   const script = new Api(hub.url);
@@ -80,10 +92,10 @@ test('attack 6: after an admin resets the password, the open /web socket closes 
 
   const users = await hub.api.get('/api/v1/users');
   const anaId = users.body.users.find((u: { username: string }) => u.username === ANA.username).user_id;
-  const resetAt = Date.now();
+  resetAt = Date.now();
   assert.is((await hub.api.post(`/api/v1/users/${anaId}/password`, { password: 'a-brand-new-password' })).status, 200);
-  await waitFor(async () => closedAt > 0, 'the socket to close', 5000);
-  assert.ok(closedAt - resetAt < 3000, `closed ${closedAt - resetAt} ms after the reset`);
+  // The session would live for days yet: a close now is the reset's doing (no timing asserted: shared machines).
+  await waitFor(async () => closedAt > 0 && live() === undefined, 'the socket to close', 20_000);
   assert.is((await page.request.get(`${hub.url}/api/v1/auth/me`)).status(), 401);
 
   // The task changes (an admin cancels it): nothing about it reaches the page any more.
