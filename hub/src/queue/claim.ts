@@ -6,7 +6,9 @@ import type { HubContext } from '../context.ts';
 import type { Database, TaskRow } from '../db/schema.ts';
 import { runnerMayClaim } from '../auth/runner-access.ts';
 import { newId } from '../auth/tokens.ts';
+import { prepared } from '../db/prepared.ts';
 import { iso } from '../store/json.ts';
+import { padded } from '../store/tasks.ts';
 import { taskParams } from '../store/views.ts';
 
 export interface Claimant {
@@ -43,34 +45,62 @@ export function toOffer(row: TaskRow): TaskOffer {
   };
 }
 
+/** A pick, built once: queued, due, claimable by this runner (not revoked; a runner that is not shared serves only its
+ * users), oldest first. */
+function pickQuery(branch: 'target' | 'dataset', lock: boolean) {
+  return prepared((db: Kysely<Database>, runnerId: string, datasets: string[] | null, now: number, limit: number) => {
+    const q = db
+      .selectFrom('tasks')
+      .select(['id', 'created_at'])
+      .where('status', '=', 'queued')
+      .where((eb) => (branch === 'target' ? eb('target_runner_id', '=', runnerId) : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', datasets ?? []), approvedSite(eb, runnerId)])))
+      .where('available_at', '<=', now)
+      .where((eb) => runnerMayClaim(eb, runnerId))
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit);
+    return lock ? q.forUpdate().skipLocked() : q;
+  });
+}
+const targetPick = [pickQuery('target', false), pickQuery('target', true)];
+const datasetPick = [pickQuery('dataset', false), pickQuery('dataset', true)];
+const PICK = {
+  target: targetPick.map((q) => (db: Kysely<Database>, runnerId: string, now: number, limit: number) => q(db, runnerId, null, now, limit)),
+  dataset: datasetPick,
+};
+
+export interface Want {
+  runner: Claimant;
+  limit: number;
+}
+
 /**
  * Leases up to `limit` tasks that are queued, due (available_at <= now) and meant for this runner: targeted at it, or
  * untargeted for a dataset it advertises. Oldest first. Each gets attempt+1, a fresh lease token and an attempt row.
  */
-export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'events' | 'metrics'>, runner: Claimant, limit: number, now = Date.now()): Promise<TaskOffer[]> {
-  if (runner.draining || limit < 1) return [];
+export async function claim(ctx: ClaimCtx, runner: Claimant, limit: number, now = Date.now()): Promise<TaskOffer[]> {
+  return (await claimFor(ctx, [{ runner, limit }], now))[0];
+}
+
+type ClaimCtx = Pick<HubContext, 'db' | 'kind' | 'config' | 'events' | 'metrics'>;
+
+/**
+ * Claims for several runners in one transaction (the dispatcher serves every runner whose slots freed in one go):
+ * one commit for all of them. The offers of each runner, in the order asked.
+ */
+export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): Promise<TaskOffer[][]> {
   const { db, kind, config } = ctx;
+  const out: TaskOffer[][] = wants.map(() => []);
 
   // Two picks, each walking its index in created_at order and stopping after `limit` rows: tasks addressed to this
-  // runner, and untargeted tasks of its datasets. The oldest of both are leased.
-  const picks = async (trx: Kysely<Database>, lock: boolean) => {
-    const pick = (branch: 'target' | 'dataset') => {
-      let q = trx
-        .selectFrom('tasks')
-        .select(['id', 'created_at'])
-        .where('status', '=', 'queued')
-        .where((eb) => (branch === 'target' ? eb('target_runner_id', '=', runner.id) : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', runner.datasets), approvedSite(eb, runner.id)])))
-        .where('available_at', '<=', now)
-        .where((eb) => runnerMayClaim(eb, runner.id)) // not revoked; a runner that is not shared serves only its users
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(limit);
-      // PostgreSQL: concurrent claimers skip each other's rows instead of waiting or double-leasing.
-      // SQLite: writers are serialised by the database lock, so the picks + update are atomic as they are.
-      if (lock && kind === 'postgres') q = q.forUpdate().skipLocked();
-      return q.execute();
-    };
-    return [...(await pick('target')), ...(runner.datasets.length > 0 ? await pick('dataset') : [])]
+  // runner, and untargeted tasks of its datasets. The oldest of both are leased. PostgreSQL: concurrent claimers skip
+  // each other's rows instead of waiting or double-leasing. SQLite: writers are serialised by the database lock, so the
+  // picks + update are atomic as they are.
+  const picks = async (trx: Kysely<Database>, runner: Claimant, limit: number, lock: boolean) => {
+    const locked = lock && kind === 'postgres';
+    const target = (await PICK.target[locked ? 1 : 0](trx, runner.id, now, limit)).rows;
+    const dataset = runner.datasets.length > 0 ? (await PICK.dataset[locked ? 1 : 0](trx, runner.id, padded(runner.datasets), now, limit)).rows : [];
+    return [...target, ...dataset]
       .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
       .slice(0, limit)
       .map((p) => p.id);
@@ -78,58 +108,81 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
 
   // Most claims find nothing (an idle runner asking, a dispatch round for a slot that freed): a plain read says so
   // without taking the write lock (SQLite) or opening a transaction.
-  if ((await picks(db, false)).length === 0) return [];
+  const asking: number[] = [];
+  for (const [i, w] of wants.entries()) {
+    if (!w.runner.draining && w.limit >= 1 && (await picks(db, w.runner, w.limit, false)).length > 0) asking.push(i);
+  }
+  if (asking.length === 0) return out;
 
-  // One random part per claim; appending the task id keeps every lease token unique.
-  const tokenPrefix = 'lease_' + randomBytes(18).toString('base64url') + '.';
   const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
-
-  const rows = await db.transaction().execute(async (trx) => {
-    const picked = await picks(trx, true);
-    if (picked.length === 0) return [];
-
-    const leased = await trx
-      .updateTable('tasks')
-      .set({
-        status: 'leased',
-        runner_id: runner.id,
-        attempt: sql<number>`attempt + 1`,
-        lease_token: sql<string>`${tokenPrefix} || id`,
-        lease_expires_at: leaseUntil,
-        deadline_at: sql<number>`cast(${now} as bigint) + timeout_s * 1000`,
-        progress: null,
-        progress_message: null,
-        updated_at: now,
-      })
-      .where('id', 'in', picked)
-      .returningAll()
-      .execute();
-
-    if (leased.length > 0) {
-      await trx
-        .insertInto('task_attempts')
-        .values(
-          leased.map((t) => ({
-            id: newId('att'),
-            task_id: t.id,
-            attempt: t.attempt,
-            runner_id: runner.id,
-            lease_token: t.lease_token!,
-            started_at: now,
-            ended_at: null,
-            outcome: 'running' as const,
-            error: null,
-          })),
-        )
-        .execute();
+  const leasedBy = await db.transaction().execute(async (trx) => {
+    const all: TaskRow[][] = [];
+    for (const i of asking) {
+      const { runner, limit } = wants[i];
+      const picked = await picks(trx, runner, limit, true);
+      all.push(picked.length > 0 ? await lease(trx, runner, picked, now, leaseUntil) : []);
     }
-    return leased;
+    return all;
   });
 
-  if (rows.length === 0) return [];
-  ctx.metrics?.claimed(rows, now);
-  rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
-  ctx.events.tasks(rows.map((r) => r.id));
-  ctx.events.runners([runner.id]);
-  return rows.map(toOffer);
+  const runners: string[] = [];
+  const tasks: string[] = [];
+  asking.forEach((i, k) => {
+    const rows = leasedBy[k];
+    if (rows.length === 0) return;
+    ctx.metrics?.claimed(rows, now);
+    rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+    runners.push(wants[i].runner.id);
+    tasks.push(...rows.map((r) => r.id));
+    out[i] = rows.map(toOffer);
+  });
+  if (tasks.length > 0) {
+    ctx.events.tasks(tasks);
+    ctx.events.runners(runners);
+  }
+  return out;
+}
+
+const leaseTasks = prepared((db: Kysely<Database>, runnerId: string, tokenPrefix: string, leaseUntil: number, now: number, ids: string[]) =>
+  db
+    .updateTable('tasks')
+    .set({
+      status: 'leased',
+      runner_id: runnerId,
+      attempt: sql<number>`attempt + 1`,
+      lease_token: sql<string>`${tokenPrefix} || id`,
+      lease_expires_at: leaseUntil,
+      deadline_at: sql<number>`cast(${now} as bigint) + timeout_s * 1000`,
+      progress: null,
+      progress_message: null,
+      updated_at: now,
+    })
+    .where('id', 'in', ids)
+    .returningAll(),
+);
+
+/** Leases the picked tasks to the runner, each with a fresh lease token and an attempt row. */
+async function lease(trx: Kysely<Database>, runner: Claimant, picked: string[], now: number, leaseUntil: number): Promise<TaskRow[]> {
+  // One random part per claim; appending the task id keeps every lease token unique.
+  const tokenPrefix = 'lease_' + randomBytes(18).toString('base64url') + '.';
+  const leased = (await leaseTasks(trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;
+  if (leased.length > 0) {
+    await trx
+      .insertInto('task_attempts')
+      .values(
+        leased.map((t) => ({
+          id: newId('att'),
+          task_id: t.id,
+          attempt: t.attempt,
+          runner_id: runner.id,
+          lease_token: t.lease_token!,
+          started_at: now,
+          ended_at: null,
+          outcome: 'running' as const,
+          error: null,
+        })),
+      )
+      .execute();
+  }
+  return leased;
 }

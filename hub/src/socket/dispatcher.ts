@@ -1,7 +1,7 @@
 // Push: when work appears, claim it for connected runners (least loaded first) and offer it with an ack.
 import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
-import { claim } from '../queue/claim.ts';
+import { claimFor } from '../queue/claim.ts';
 import { release } from '../queue/leases.ts';
 import { activeCounts } from '../store/tasks.ts';
 import { onlineWindowMs } from '../store/views.ts';
@@ -104,16 +104,14 @@ export class Dispatcher {
     const load = (c: RunnerConn) => (held.get(c.runnerId) ?? 0) / c.concurrency;
     candidates.sort((a, b) => load(a) - load(b) || b.lastHeard - a.lastHeard);
 
-    let claimed = false;
-    for (const conn of candidates) {
-      if (this.stopped || this.ctx.closing.aborted) break;
-      const free = conn.concurrency - (held.get(conn.runnerId) ?? 0);
-      if (free <= 0 || !conn.socket.connected) continue;
-      const offers = await claim(this.ctx, { id: conn.runnerId, datasets: conn.datasets }, free);
-      for (const offer of offers) this.offer(conn, offer);
-      if (offers.length > 0) claimed = true;
-    }
-    return claimed;
+    if (this.stopped || this.ctx.closing.aborted) return false;
+    const takers = candidates.filter((c) => c.socket.connected && c.concurrency - (held.get(c.runnerId) ?? 0) > 0);
+    if (takers.length === 0) return false;
+    // One transaction for every runner served in this round, least loaded first.
+    const wants = takers.map((c) => ({ runner: { id: c.runnerId, datasets: c.datasets }, limit: c.concurrency - (held.get(c.runnerId) ?? 0) }));
+    const offers = await claimFor(this.ctx, wants);
+    takers.forEach((conn, i) => offers[i].forEach((offer) => this.offer(conn, offer)));
+    return offers.some((o) => o.length > 0);
   }
 
   /** Socket.IO delivers at most once: a refusal or a missing ack hands the task back for someone else. */

@@ -1,4 +1,5 @@
 // Task rows: create (single or batch, one transaction), read, list, attempts.
+import { prepared } from '../db/prepared.ts';
 import type { TaskCreate, TaskListQuery } from '@simpul/protocol';
 import type { Db, TaskRow } from '../db/schema.ts';
 import { newTaskId } from '../auth/tokens.ts';
@@ -57,10 +58,21 @@ export function getTask(db: Db, id: string): Promise<TaskRow | undefined> {
 
 export async function getTasks(db: Db, ids: string[]): Promise<TaskRow[]> {
   const out: TaskRow[] = [];
-  for (let i = 0; i < ids.length; i += 500) {
-    out.push(...(await db.selectFrom('tasks').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute()));
-  }
+  for (let i = 0; i < ids.length; i += 512) out.push(...(await tasksById(db, padded(ids.slice(i, i + 512)))).rows);
   return out;
+}
+
+const tasksById = prepared((db: Db, ids: string[]) => db.selectFrom('tasks').selectAll().where('id', 'in', ids));
+
+/**
+ * The list lengthened to the next power of two by repeating its last item (an IN list means the same): a prepared
+ * query is compiled once per list length, so lists of any length share a few plans.
+ */
+export function padded<T>(items: T[]): T[] {
+  if (items.length === 0) return items;
+  let n = 1;
+  while (n < items.length) n *= 2;
+  return n === items.length ? items : [...items, ...Array<T>(n - items.length).fill(items[items.length - 1])];
 }
 
 export function listTasks(db: Db, q: TaskListQuery, createdBy?: string): Promise<TaskRow[]> {

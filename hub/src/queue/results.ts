@@ -1,0 +1,253 @@
+// Final reports from runners, stored in group commits: the reports that arrive within one turn of the event loop (and
+// those that arrive while a commit is under way) are checked together and written in one transaction. Each report is
+// answered only after its transaction committed: durable before acknowledged, exactly one stored result per attempt.
+import { OpResult, type BlobRef, type OpCode, type ResultPost, type ResultReply } from '@simpul/protocol';
+import { sql } from 'kysely';
+import type { HubContext } from '../context.ts';
+import type { Db, RunnerRow, TaskRow } from '../db/schema.ts';
+import { badRequest, conflict, forbidden, invalidInput, notFound, staleLease, tooLarge } from '../errors.ts';
+import { prepared } from '../db/prepared.ts';
+import { toJson } from '../store/json.ts';
+import { ACTIVE_STATES, getTask, getTasks, runnerEverHeld } from '../store/tasks.ts';
+import { hashJson } from './canonical-json.ts';
+
+export type ResultCtx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' | 'blobs'>;
+
+/** Most reports one transaction writes; more wait for the next. */
+const MAX_GROUP = 500;
+
+const isActive = (t: TaskRow) => (ACTIVE_STATES as readonly string[]).includes(t.status);
+
+interface Pending {
+  runner: RunnerRow;
+  post: ResultPost;
+  now: number;
+  resolve(reply: ResultReply): void;
+  reject(err: unknown): void;
+}
+
+/** A report that passed its checks, ready to be written. */
+interface Write {
+  item: Pending;
+  task: TaskRow;
+  hash: string;
+  clean: unknown;
+  blob: BlobRef | null;
+}
+
+/** One writer per hub context. */
+const writers = new WeakMap<ResultCtx, ResultWriter>();
+
+export function result(ctx: ResultCtx, runner: RunnerRow, post: ResultPost, now = Date.now()): Promise<ResultReply> {
+  let w = writers.get(ctx);
+  if (!w) writers.set(ctx, (w = new ResultWriter(ctx)));
+  return w.submit(runner, post, now);
+}
+
+class ResultWriter {
+  private queue: Pending[] = [];
+  private running = false;
+
+  constructor(private readonly ctx: ResultCtx) {}
+
+  submit(runner: RunnerRow, post: ResultPost, now: number): Promise<ResultReply> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ runner, post, now, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        // A task reported twice in one group: the later report waits for the next group, to be judged against the first.
+        const group: Pending[] = [];
+        const later: Pending[] = [];
+        const ids = new Set<string>();
+        for (const item of this.queue) {
+          if (group.length >= MAX_GROUP || ids.has(item.post.task_id)) later.push(item);
+          else {
+            ids.add(item.post.task_id);
+            group.push(item);
+          }
+        }
+        this.queue = later;
+        await this.write(group).catch((err) => group.forEach((p) => p.reject(err)));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async write(group: Pending[]): Promise<void> {
+    const { ctx } = this;
+    const tasks = new Map((await getTasks(ctx.db, group.map((p) => p.post.task_id))).map((t) => [t.id, t]));
+    const writes: Write[] = [];
+    await Promise.all(
+      group.map(async (item) => {
+        try {
+          const w = await check(ctx, item, tasks.get(item.post.task_id));
+          if (w) writes.push(w);
+        } catch (err) {
+          item.reject(err);
+        }
+      }),
+    );
+    if (writes.length === 0) return;
+
+    let stored: boolean[];
+    try {
+      stored = await ctx.db.transaction().execute(async (trx) => {
+        const out: boolean[] = [];
+        for (const w of writes) out.push(await store(ctx, trx, w));
+        return out;
+      });
+    } catch (err) {
+      if (writes.length === 1) throw err;
+      // One report's write failed the group: write each on its own, so that only that one fails.
+      stored = [];
+      for (const w of writes) {
+        stored.push(await ctx.db.transaction().execute((trx) => store(ctx, trx, w)).catch((e) => (w.item.reject(e), false)));
+      }
+    }
+
+    const done = writes.filter((_, i) => stored[i]);
+    if (done.length > 0) {
+      ctx.events.tasks(done.map((w) => w.task.id));
+      const runners = [...new Set(done.map((w) => w.item.runner.id))];
+      ctx.events.runners(runners);
+      for (const id of runners) ctx.events.freed(id);
+      for (const w of done) ctx.metrics?.finished(w.task, w.item.post.status, w.item.now);
+    }
+    await Promise.all(
+      writes.map(async (w, i) => {
+        if (stored[i]) return w.item.resolve({ ok: true, stored: true });
+        // Lost a race (a concurrent duplicate, the reaper) or failed on its own: judge against what is there now.
+        try {
+          const now2 = await getTask(ctx.db, w.task.id);
+          if (!now2 || now2.lease_token !== w.item.post.lease_token || isActive(now2)) throw staleLease(w.task.id);
+          w.item.resolve(settled(now2, w.hash));
+        } catch (err) {
+          w.item.reject(err);
+        }
+      }),
+    );
+  }
+}
+
+/** The task, if this runner may report on it under this lease: 404 unknown, 403 never its own, 409 stale when it held
+ * it once or the lease is another. */
+export async function heldUnder(db: Db, runner: RunnerRow, taskId: string, leaseToken: string, task: TaskRow | undefined): Promise<TaskRow> {
+  if (!task) throw notFound(`no task ${taskId}`);
+  if (task.runner_id !== runner.id) {
+    if (await runnerEverHeld(db, taskId, runner.id)) throw staleLease(taskId);
+    throw forbidden(`task ${taskId} is not held by runner ${runner.id}`);
+  }
+  if (task.lease_token !== leaseToken) throw staleLease(taskId);
+  return task;
+}
+
+/** The checks one report passes before it is written; null when it was answered already (a repeat of a final report). */
+async function check(ctx: ResultCtx, item: Pending, row: TaskRow | undefined): Promise<Write | null> {
+  const { runner, post } = item;
+  const task = await heldUnder(ctx.db, runner, post.task_id, post.lease_token, row);
+  const hash = reportHash(post);
+  if (!isActive(task)) {
+    item.resolve(settled(task, hash));
+    return null;
+  }
+  const clean = checkResult(ctx, task, post);
+  // A result that names a blob is stored only once the blob arrived whole (blobs/service.ts).
+  const blob = post.status === 'succeeded' ? ((await ctx.blobs?.resultBlob(task, clean)) ?? null) : null;
+  return { item, task, hash, clean, blob };
+}
+
+/** Writes one report inside the group's transaction; false when the task was no longer this lease's to finish. */
+async function store(ctx: ResultCtx, trx: Db, { item, task, hash, clean, blob }: Write): Promise<boolean> {
+  const { post, now } = item;
+  const error = post.status === 'succeeded' ? null : (post.error ?? { code: 'canceled', message: 'the runner stopped the task on request' });
+  const outcome = post.status === 'failed' && error?.code === 'timeout' ? 'timeout' : post.status;
+  const errorJson = error ? toJson(error) : null;
+  const succeeded = post.status === 'succeeded';
+  const finished = await finishTask(trx, post.status, succeeded ? toJson(clean) : null, errorJson, hash, blob ? toJson(blob) : null, now + ctx.config.resultTtlMs, succeeded ? 100 : task.progress, now, task.id, post.lease_token);
+  if (finished.rows.length === 0) return false;
+  await endAttempt(trx, outcome, now, errorJson, post.lease_token);
+  if (blob) await ctx.blobs?.keep(trx, blob, now + ctx.config.resultTtlMs);
+  return true;
+}
+
+const finishTask = prepared((db: Db, status: string, result: string | null, error: string | null, hash: string, blob: string | null, expires: number, progress: number | null, now: number, id: string, lease: string) =>
+  db
+    .updateTable('tasks')
+    .set({
+      status: status as TaskRow['status'],
+      result,
+      error,
+      result_hash: hash,
+      result_blob: blob,
+      result_expires_at: expires,
+      progress,
+      // A quick task sends no progress before its result: it started when it was claimed (its deadline less its timeout).
+      started_at: sql<number>`coalesce(started_at, deadline_at - timeout_s * 1000)`,
+      lease_expires_at: null,
+      deadline_at: null,
+      finished_at: now,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .where('lease_token', '=', lease)
+    .where('status', 'in', [...ACTIVE_STATES])
+    .returning('id'),
+);
+
+const endAttempt = prepared((db: Db, outcome: string, now: number, error: string | null, lease: string) =>
+  db
+    .updateTable('task_attempts')
+    .set({ outcome: outcome as 'succeeded', ended_at: now, error })
+    .where('lease_token', '=', lease),
+);
+
+/** What a final report is compared on: the same report twice stores once, a different one is a conflict. */
+function reportHash(post: ResultPost): string {
+  return hashJson({ status: post.status, result: post.result ?? null, error: post.error ?? null });
+}
+
+/**
+ * The result as its op's schema says, or a 400. Keys the schema does not name are dropped (zod objects strip them), so
+ * that nothing a runner adds (a `url` beside an analysis, say) reaches the web; fields the schemas define stay.
+ */
+function checkResult(ctx: ResultCtx, task: TaskRow, post: ResultPost): unknown {
+  if (post.status !== 'succeeded') return null;
+  const bytes = Buffer.byteLength(JSON.stringify(post.result ?? null));
+  if (bytes > ctx.config.inlineResultMax) {
+    throw tooLarge(`result is ${bytes} bytes; results over ${ctx.config.inlineResultMax} bytes go to the blob store`);
+  }
+  const schema = OpResult[task.op as OpCode];
+  const parsed = schema?.safeParse(post.result);
+  if (!parsed) throw badRequest(`operation ${task.op} has no result schema`);
+  if (!parsed.success) throw invalidInput(`result does not match operation ${task.op}'s result schema`, parsed.error);
+  return namedOnly(post.result, parsed.data);
+}
+
+/** The parsed result with only the keys the runner sent: unknown keys are gone, and no defaults are filled in. */
+function namedOnly(raw: unknown, parsed: unknown): unknown {
+  if (Array.isArray(raw) && Array.isArray(parsed)) {
+    if (parsed.every((v) => v === null || typeof v !== 'object')) return parsed; // a row of cells: nothing to strip
+    return parsed.map((v, i) => namedOnly(raw[i], v));
+  }
+  if (!isPlain(raw) || !isPlain(parsed)) return parsed;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parsed)) if (Object.hasOwn(raw, k)) out[k] = namedOnly(raw[k], v);
+  return out;
+}
+const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A report for a task that is already final under this lease. */
+function settled(task: TaskRow, hash: string): ResultReply {
+  if (task.result_hash === hash) return { ok: true, stored: false };
+  if (task.result_hash === null) throw staleLease(task.id); // finalised by the hub (reaper), not by a report
+  throw conflict(`task ${task.id} already has a different result for this attempt`);
+}
