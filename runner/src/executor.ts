@@ -5,6 +5,7 @@ import { DEFAULT_INLINE_RESULT_MAX } from './blobs/task-blobs.ts';
 import { ownFailure } from './disclosure/outgoing.ts';
 import type { Released } from './disclosure/released.ts';
 import { errorMessage } from './errors.ts';
+import { type ExecutorMode, modeTransition } from './executor-mode.ts';
 import { type Handler, handlers as defaultHandlers } from './ops/index.ts';
 import { ProgressQueue } from './progress-queue.ts';
 import { deliverResult } from './result-delivery.ts';
@@ -19,7 +20,7 @@ export { type ExecutorOptions, type Reporter, TaskStop } from './task-run.ts';
 export class Executor {
   private readonly tasks = new Map<string, TaskRun>();
   private readonly handlers: { [C in OpCode]: Handler<C> };
-  private mode: 'accepting' | 'draining' = 'accepting'; // one way: drain() stops taking work for good
+  private mode: ExecutorMode = 'accepting'; // one way: drain() stops taking work for good (executor-mode.ts)
   private readonly hardStop = new AbortController(); // ends result retries when the grace period is over
   private readonly changed = new Changes();
   private inlineMax = DEFAULT_INLINE_RESULT_MAX; // the hub's, from its heartbeat replies
@@ -51,16 +52,12 @@ export class Executor {
   }
 
   get draining(): boolean {
-    return this.mode === 'draining';
+    return this.mode !== 'accepting';
   }
 
   /** Every lease held, including tasks whose result is still on its way: heartbeats renew them all. */
   leases(): LeaseRef[] {
     return [...this.tasks.values()].map((t) => ({ task_id: t.offer.task_id, lease_token: t.offer.lease_token }));
-  }
-
-  holds(taskId: string): boolean {
-    return this.tasks.has(taskId);
   }
 
   /** Every task held, with its last progress (for the status file). */
@@ -151,9 +148,10 @@ export class Executor {
 
   /** Stop taking work, give running tasks up to `graceMs` to finish and report, then hand the rest back to the hub. */
   async drain(graceMs: number): Promise<{ finished: number; abandoned: number }> {
-    this.mode = 'draining';
+    this.mode = modeTransition(this.mode, 'drain');
     const before = this.tasks.size;
     await this.changed.until(() => !this.tasks.size, Date.now() + graceMs);
+    this.mode = modeTransition(this.mode, 'grace-over');
     // Held results stay on disk and keep their leases until those run out: the hub offers the task again later.
     const left = [...this.tasks.values()].filter((t) => holdsSlot(t.state));
     const shutdown: TaskEvent = { type: 'stop', reason: 'shutdown', message: 'the runner is shutting down' };
@@ -162,9 +160,11 @@ export class Executor {
     await Promise.allSettled(
       left.map((t) => withTimeout(this.opts.reporter.release?.({ task_id: t.offer.task_id, lease_token: t.offer.lease_token, reason: 'the runner is shutting down' }), 3000)),
     );
+    this.mode = modeTransition(this.mode, 'released');
     for (const t of left) void this.step(t, shutdown);
     this.hardStop.abort();
     await this.changed.until(() => !this.tasks.size, Date.now() + 5000);
+    this.mode = modeTransition(this.mode, 'unwound');
     return { finished: before - left.length, abandoned: left.length };
   }
 
