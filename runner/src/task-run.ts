@@ -10,6 +10,8 @@ import { HubError, NetworkError } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { Handler } from './ops/index.ts';
 import type { ProgressQueue } from './progress-queue.ts';
+import type { TaskStatus } from './status/file.ts';
+import { type TaskEvent, type TaskState, taskTimers } from './task-state.ts';
 
 /** How progress and results reach the hub (the link picks socket or HTTP). One attempt each; throws NetworkError or HubError. */
 export interface Reporter {
@@ -38,9 +40,10 @@ export class TaskStop extends Error {
 
 export interface TaskRun {
   offer: TaskOffer;
-  phase: 'queued' | 'running' | 'held' | 'reporting'; // held: waiting for the data owner's review, no slot taken
+  state: TaskState; // its phase and why it stopped (task-state.ts)
+  timer: { key: string; handle: NodeJS.Timeout } | null; // the one its state owns (the timeout while it runs)
   controller: AbortController;
-  stop?: TaskStop;
+  stop?: TaskStop; // the reason its signal aborted with (the machine's abort effect sets it; state.stop is its kind)
   progress: ProgressQueue;
   log: Logger;
   heldUntil?: string; // sent with progress while the result is held for review
@@ -60,3 +63,63 @@ export interface ExecutorOptions {
 
 export const isStale = (e: unknown) => e instanceof HubError && (e.code === 'stale_lease' || e.status === 409 || e.status === 404 || e.status === 403);
 export const isRetryable = (e: unknown) => e instanceof NetworkError || (e instanceof HubError && (e.status >= 500 || e.status === 429));
+
+/** What `simpul-runner status` shows of a task held (none once it is done). */
+export function taskStatus(t: TaskRun): TaskStatus[] {
+  const { offer, progress, state } = t;
+  if (state.phase === 'done') return [];
+  return [
+    {
+      task_id: offer.task_id,
+      op: offer.op,
+      attempt: offer.attempt,
+      ...(offer.request_id ? { request_id: offer.request_id } : {}),
+      phase: state.phase,
+      percent: progress.latest?.percent ?? null,
+      ...(progress.latest?.message ? { message: progress.latest.message } : {}),
+      since: new Date(progress.started).toISOString(),
+    },
+  ];
+}
+
+/** Wakes whoever waits for the set of tasks to change (drain, idle). */
+export class Changes {
+  private readonly waiting = new Set<() => void>();
+
+  /** Resolves at the next change, or after `ms`. */
+  next(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.waiting.add(done);
+    });
+  }
+
+  /** Resolves once `settled()` holds, or at `deadline` (ms since the epoch). */
+  async until(settled: () => boolean, deadline: number): Promise<void> {
+    while (!settled() && Date.now() < deadline) await this.next(deadline - Date.now());
+  }
+
+  notify(): void {
+    for (const f of [...this.waiting]) f();
+  }
+}
+
+/** Arm the timer the task's state owns (task-state.ts `taskTimers`) unless it is armed; clear one it no longer owns. */
+export function syncTaskTimer(t: TaskRun, fire: (event: TaskEvent) => void): void {
+  const wanted = taskTimers(t.state)[0];
+  if (t.timer && t.timer.key !== wanted?.key) {
+    clearTimeout(t.timer.handle);
+    t.timer = null;
+  }
+  if (!wanted || t.timer) return;
+  const handle = setTimeout(() => {
+    t.timer = null;
+    fire(wanted.fires);
+  }, wanted.ms);
+  t.timer = { key: wanted.key, handle };
+}

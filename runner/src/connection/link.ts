@@ -1,46 +1,22 @@
 // The runner's link to the hub: socket first, HTTP long-poll as fallback, heartbeats, and the Reporter the executor uses.
-import {
-  type PingReply,
-  type PingRequestInput,
-  type ProgressReply,
-  type ResultPost,
-  type ReleaseReply,
-  ReleaseRequest,
-  ResultReply,
-  type TaskProgress,
-  type Transport,
-} from '@simpul/protocol';
-import { backoffMs, sleep } from '../backoff.ts';
-import type { RunnerConfig } from '../config.ts';
-import type { Engine } from '../engine/engine.ts';
+// What it does when is decided by the state machine in link-state.ts / link-transition.ts; this class carries it out.
+import type { PingRequestInput, ProgressReply, ReleaseReply, ReleaseRequest, ResultPost, ResultReply, TaskProgress, Transport } from '@simpul/protocol';
+import { sleep } from '../backoff.ts';
 import { EXIT, FatalError, HubError, NetworkError, errorMessage } from '../errors.ts';
 import type { Executor, Reporter } from '../executor.ts';
-import type { Logger } from '../log.ts';
 import type { RunnerState } from '../state.ts';
 import { HubApi } from './hub-api.ts';
+import { type LinkOptions, firstHeartbeatMs, linkSetup } from './link-options.ts';
+import { type LinkEffect, type LinkEvent, type LinkState, initialLinkState, isLive, timersOf } from './link-state.ts';
+import { LinkReporter } from './link-reporter.ts';
+import { StateTimers } from './link-timers.ts';
+import { linkTransition } from './link-transition.ts';
 import { Poller } from './polling.ts';
 import { registerAgainRefusal, registerRunner } from './register.ts';
 import { SocketChannel } from './socket.ts';
 import { SocketClaims } from './socket-claims.ts';
-import { pingMessage } from './ping.ts';
+import { exchangePing, pingMessage } from './ping.ts';
 import { isRevocation, rotatedToken } from '../token-watch.ts';
-
-export interface LinkOptions {
-  config: RunnerConfig;
-  state: RunnerState;
-  heartbeatS?: number; // the hub's interval, when registration just told it
-  engine: Engine;
-  log: Logger;
-  /** A new identity after re-registration: persist it. */
-  onIdentity(state: RunnerState): void;
-  /** Something retrying will not fix: the runner should exit with this error. */
-  onFatal(error: FatalError): void;
-  /** Print the human "connected" line. */
-  announce(line: string): void;
-}
-
-const DEFAULT_HEARTBEAT_S = 5;
-const SOCKET_MESSAGE_MAX = 256 * 1024; // a Socket.IO server drops a connection whose message exceeds its buffer (the hub: inline max + 64 KiB)
 
 export class Link implements Reporter {
   readonly api: HubApi;
@@ -48,39 +24,28 @@ export class Link implements Reporter {
   private executor!: Executor;
   private socket: SocketChannel | null = null;
   private readonly poller: Poller;
-  private heartbeatMs: number;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private refusals = 0;
-  private transport: Transport | null = null;
-  private draining = false;
-  private stopped = false;
-  private advertise = true; // send the dataset schemas with the next HTTP ping
   private readonly claims: SocketClaims;
-  private reauth: Promise<void> | null = null;
-  private reregistrations: number[] = [];
-  private unreachableLogged = false;
-  private hubIndex = 0; // which of config.hubs this link talks to
-  private moves = 0; // hub changes since the last successful connection (backs off when every hub is down)
-  private moveTimer: NodeJS.Timeout | null = null;
+  private readonly setup: ReturnType<typeof linkSetup>;
+  private machine: LinkState;
+  private readonly timers = new StateTimers((event) => void this.dispatch(event));
+  private readonly reporter: LinkReporter;
+  private readonly reregistrations: number[] = [];
 
   constructor(private readonly opts: LinkOptions) {
+    const { config } = opts;
     this.state = opts.state;
-    this.api = new HubApi(opts.config.hub, opts.state.token);
+    this.api = new HubApi(config.hub, opts.state.token);
     this.api.onRefused = () => void this.tokenFromState();
-    this.heartbeatMs = 1000 * (opts.config.heartbeat_s ?? opts.heartbeatS ?? DEFAULT_HEARTBEAT_S);
+    this.setup = linkSetup(config);
+    this.machine = initialLinkState(firstHeartbeatMs(opts));
     this.poller = new Poller(
       this.api,
       () => this.state.runner_id,
       { free: () => this.executor.free(), accept: (offer, force) => this.executor.accept(offer, force) },
-      {
-        answered: () => {
-          if (!this.socket?.connected) this.setTransport('polling');
-        },
-        failed: (e) => this.onHubError(e, 'claim'),
-      },
+      { answered: () => this.dispatch({ type: 'poll-answered' }), failed: (e) => this.onHubError(e, 'claim') },
       opts.log,
     );
+    this.reporter = new LinkReporter(this.api, () => this.socket, (e) => void this.onHubError(e, 'report'));
     this.claims = new SocketClaims({
       socket: () => this.socket,
       executor: () => this.executor,
@@ -96,33 +61,31 @@ export class Link implements Reporter {
   }
 
   get currentTransport(): Transport | null {
-    return this.transport;
+    return isLive(this.machine) ? this.machine.transport : null;
   }
+
+  private get draining(): boolean {
+    return isLive(this.machine) && this.machine.draining;
+  }
+
+  // Reporter: the socket when it is up, HTTP otherwise (link-reporter.ts).
+  progress = (msg: TaskProgress): Promise<ProgressReply> => this.reporter.progress(msg);
+  result = (msg: ResultPost): Promise<ResultReply> => this.reporter.result(msg);
+  release = (msg: ReleaseRequest): Promise<ReleaseReply> => this.reporter.release(msg);
 
   attach(executor: Executor): void {
     this.executor = executor;
-    executor.onSlotFree = () => {
-      if (this.socket?.connected) this.claims.soon();
-      else this.poller.wake();
-    };
+    executor.onSlotFree = () => this.dispatch({ type: 'slot-free' });
   }
 
   start(): void {
-    this.stopped = false;
-    if (this.opts.config.transport === 'websocket') this.openSocket();
-    else {
-      void this.beat(); // the first ping advertises the datasets and marks the runner online
-      this.poller.start();
-    }
-    this.scheduleHeartbeat();
+    this.dispatch({ type: 'start' });
   }
 
   /** Stop taking work, tell the hub, let running tasks finish within `graceMs` (heartbeats keep their leases), then close. */
   async drain(graceMs: number): Promise<{ finished: number; abandoned: number }> {
-    this.draining = true;
-    this.poller.stop(true);
-    // Carries draining: true, so the hub stops offering work; an unreachable hub must not hold up the shutdown.
-    await Promise.race([this.beat(), sleep(2000)]);
+    // The heartbeat carries draining: true, so the hub stops offering work; an unreachable hub must not hold up the shutdown.
+    await Promise.race([Promise.all(this.dispatch({ type: 'drain' })), sleep(2000)]);
     const outcome = await this.executor.drain(graceMs);
     this.close();
     return outcome;
@@ -145,202 +108,114 @@ export class Link implements Reporter {
   }
 
   close(): void {
-    this.stopped = true;
-    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.moveTimer) clearTimeout(this.moveTimer);
-    this.claims.stop();
-    this.poller.stop(true);
-    this.socket?.close();
-    this.socket = null;
+    this.dispatch({ type: 'close' });
   }
 
-  // Reporter: the socket when it is up, HTTP otherwise (and when a socket ack times out).
+  // The machine: one transition, then the timers the new state owns, then its effects.
 
-  async progress(msg: TaskProgress): Promise<ProgressReply> {
-    return this.send((s) => s.progress(msg), () => this.api.progress(msg));
+  private dispatch(event: LinkEvent): Promise<void>[] {
+    const { state, effects } = linkTransition(this.setup, this.machine, event);
+    this.machine = state;
+    this.timers.sync(timersOf(state));
+    return effects.map((e) => this.run(e));
   }
 
-  async result(msg: ResultPost): Promise<ResultReply> {
-    // A message past the hub's socket buffer would get the whole socket closed; HTTP answers a clean 413 instead.
-    const big = JSON.stringify(msg).length > SOCKET_MESSAGE_MAX;
-    return this.send((s) => s.result(msg), () => this.api.result(msg), big);
-  }
-
-  async release(msg: ReleaseRequest): Promise<ReleaseReply> {
-    return this.send((s) => s.release(msg), () => this.api.release(msg));
-  }
-
-  private async send<T>(viaSocket: (s: SocketChannel) => Promise<T>, viaHttp: () => Promise<T>, httpOnly = false): Promise<T> {
-    const s = this.socket;
-    if (s?.connected && !httpOnly) {
-      try {
-        return await viaSocket(s);
-      } catch (e) {
-        if (!(e instanceof NetworkError)) throw this.watch(e);
+  private async run(e: LinkEffect): Promise<void> {
+    const log = this.opts.log;
+    switch (e.kind) {
+      case 'open-socket': return this.openSocket();
+      case 'socket-connect': return void (this.socket && !this.socket.connected && this.socket.connect());
+      case 'close-socket':
+        this.socket?.close();
+        this.socket = null;
+        return;
+      case 'start-poller': return this.poller.start();
+      case 'stop-poller': return this.poller.stop(e.abort);
+      case 'wake-poller': return this.poller.wake();
+      case 'hello': return this.hello();
+      case 'claims-now': return this.claims.now();
+      case 'claims-soon': return this.claims.soon();
+      case 'claims-stop': return this.claims.stop();
+      case 'beat': return this.beat().finally(() => e.scheduled && this.dispatch({ type: 'beat-done' }));
+      case 'announce': {
+        const { config, engine } = this.opts;
+        log.info('connected', { hub: this.api.base, transport: e.transport, runner_id: this.state.runner_id });
+        return this.opts.announce(`simpul-runner ${config.name} connected to ${this.api.base} (${e.transport}) serving datasets: ${engine.names().join(', ') || '(none)'}`);
       }
+      case 'move-hub': {
+        const from = this.api.base;
+        this.api.setBase(this.opts.config.hubs[e.to]);
+        return log.warn('hub unreachable; moving to the next one', { from, to: this.api.base, error: e.why });
+      }
+      case 'warn': return log.warn(e.msg, e.fields);
+      case 'ask-reregister': {
+        const refusal = registerAgainRefusal(this.opts.config, this.state.runner_id, e.why, this.reregistrations);
+        if (refusal) return this.opts.onFatal(refusal);
+        log.warn('the hub refused our token; registering again with the enrolment key', { runner_id: this.state.runner_id, reason: e.why });
+        return void this.dispatch({ type: 'reregister', why: e.why });
+      }
+      case 'drop-leases': return this.executor.leases().forEach((l) => this.executor.drop(l.task_id, 'the runner registered again under a new id'));
+      case 'register': return this.register();
     }
-    try {
-      return await viaHttp();
-    } catch (e) {
-      throw this.watch(e);
-    }
-  }
-
-  /** Notice errors that concern the whole runner (token refused, protocol mismatch) wherever they show up. */
-  private watch(e: unknown): unknown {
-    if (e instanceof HubError && (e.status === 401 || e.code === 'protocol_mismatch')) this.onHubError(e, 'report');
-    return e;
   }
 
   private pingMessage(withDatasets: boolean): PingRequestInput {
     return pingMessage(this.state.runner_id, this.executor, this.opts.config, this.opts.engine, this.draining, withDatasets);
   }
 
-  private onPingReply(reply: PingReply, sent: PingRequestInput): void {
-    if (this.opts.config.heartbeat_s === undefined) this.heartbeatMs = reply.heartbeat_interval_s * 1000;
-    this.executor.apply(reply, sent.leases);
-  }
-
-  private scheduleHeartbeat(): void {
-    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
-    if (this.stopped) return;
-    this.heartbeatTimer = setTimeout(() => void this.beat().finally(() => this.scheduleHeartbeat()), this.heartbeatMs);
-  }
-
-  /** One heartbeat: over the socket when it is up, else over HTTP. */
+  /** One heartbeat (ping.ts); the machine hears how it went. */
   private async beat(): Promise<void> {
-    if (this.stopped || this.reauth) return;
     try {
-      const s = this.socket;
-      let reply: PingReply | null = null;
-      let msg = this.pingMessage(false);
-      if (s?.connected) {
-        try {
-          reply = await s.ping(msg);
-        } catch (e) {
-          if (!(e instanceof NetworkError)) throw e;
-        }
-      }
-      if (!reply) {
-        msg = this.pingMessage(this.advertise);
-        reply = await this.api.ping(msg);
-        this.advertise = false;
-        if (!this.socket?.connected && (this.poller.running || this.opts.config.transport === 'polling')) this.setTransport('polling');
-      }
-      this.onPingReply(reply, msg);
+      const { reply, sent, via } = await exchangePing(this.socket, this.api, (d) => this.pingMessage(d), () => isLive(this.machine) && this.machine.advertise);
+      this.dispatch({ type: 'ping-answered', via, heartbeatS: reply.heartbeat_interval_s });
+      this.executor.apply(reply, sent.leases);
     } catch (e) {
       if (e instanceof NetworkError) {
-        this.advertise = true;
+        this.dispatch({ type: 'ping-lost' });
         this.opts.log.debug('heartbeat not delivered', { error: e.message });
       } else this.onHubError(e, 'ping');
     }
   }
 
-  private setTransport(t: Transport | null): void {
-    if (t === this.transport) return;
-    this.transport = t;
-    if (!t) return;
-    this.unreachableLogged = false;
-    const { config, engine } = this.opts;
-    this.opts.log.info('connected', { hub: this.api.base, transport: t, runner_id: this.state.runner_id });
-    this.opts.announce(`simpul-runner ${config.name} connected to ${this.api.base} (${t}) serving datasets: ${engine.names().join(', ') || '(none)'}`);
-  }
-
-  // The socket and its fallback.
-
   private openSocket(): void {
-    const log = this.opts.log;
     this.socket = new SocketChannel(
       this.api.base,
       { runner_id: this.state.runner_id, token: this.state.token },
       {
-        connected: () => void this.onSocketUp(),
-        disconnected: (reason) => this.onSocketDown(reason),
+        connected: () => void this.dispatch({ type: 'socket-up' }),
+        disconnected: (reason) => void this.dispatch({ type: 'socket-down', reason }),
         refused: (info) => {
           if (info.code === 'unauthorized' || info.code === 'protocol_mismatch') return void this.onHubError(new HubError(info.code === 'unauthorized' ? 401 : 400, info.code, info.message), 'connect');
-          log.warn('the hub refused the socket; retrying later', { code: info.code, error: info.message });
-          this.retrySocketLater();
-          this.startPolling();
+          this.dispatch({ type: 'socket-refused', code: info.code, message: info.message });
         },
-        unreachable: (message) => {
-          if (this.moveToNextHub(message)) return;
-          if (!this.unreachableLogged) log.warn('socket cannot connect; polling over HTTP meanwhile', { error: message });
-          this.unreachableLogged = true;
-          this.startPolling();
-        },
+        unreachable: (message) => void this.dispatch({ type: 'socket-unreachable', message }),
         offer: (offer) => !this.draining && this.executor.accept(offer),
         cancel: (msg) => this.executor.cancel(msg.task_id, msg.reason || 'canceled by the hub'),
         revoked: (info) => void this.onHubError(new HubError(401, 'unauthorized', info.message, { revoked: true }), 'revoked'),
       },
-      log,
+      this.opts.log,
     );
     this.socket.connect();
   }
 
-  private async onSocketUp(): Promise<void> {
+  private async hello(): Promise<void> {
     const s = this.socket;
     if (!s) return;
-    this.refusals = 0;
-    this.moves = 0;
-    this.poller.stop(false); // a long-poll in flight finishes, so a task claimed for it is not lost
     try {
       const hello = this.pingMessage(true);
-      this.onPingReply(await s.hello(hello), hello);
-      this.setTransport('websocket');
-      await this.claims.now();
+      const reply = await s.hello(hello);
+      this.executor.apply(reply, hello.leases);
+      await Promise.all(this.dispatch({ type: 'hello-answered', heartbeatS: reply.heartbeat_interval_s }));
     } catch (e) {
       if (e instanceof NetworkError) this.opts.log.warn('hello not answered', { error: e.message });
       else this.onHubError(e, 'hello');
     }
   }
 
-  private onSocketDown(reason: string): void {
-    if (this.stopped) return;
-    this.opts.log.warn('socket disconnected', { reason });
-    this.transport = null;
-    // After a server-side disconnect Socket.IO does not reconnect by itself.
-    if (reason === 'io server disconnect') this.retrySocketLater();
-    this.startPolling();
-  }
-
-  private retrySocketLater(): void {
-    if (this.reconnectTimer || this.stopped) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      if (!this.stopped && this.socket && !this.socket.connected) this.socket.connect();
-    }, backoffMs(this.refusals++, 1000, 30_000));
-  }
-
-  private startPolling(): void {
-    if (this.stopped || this.draining || this.reauth || this.poller.running) return;
-    this.advertise = true;
-    this.poller.start();
-  }
-
-  private moveToNextHub(why: string): boolean {
-    const hubs = this.opts.config.hubs;
-    if (hubs.length < 2 || this.stopped || this.reauth || this.moveTimer) return false;
-    const from = this.api.base;
-    this.hubIndex = (this.hubIndex + 1) % hubs.length;
-    this.api.setBase(hubs[this.hubIndex]);
-    this.opts.log.warn('hub unreachable; moving to the next one', { from, to: this.api.base, error: why });
-    this.transport = null;
-    if (this.opts.config.transport !== 'websocket') return true;
-    this.socket?.close();
-    this.socket = null;
-    this.moveTimer = setTimeout(() => {
-      this.moveTimer = null;
-      if (!this.stopped && !this.reauth && !this.socket) this.openSocket();
-    }, backoffMs(this.moves++, 250, 10_000));
-    this.startPolling(); // meanwhile (and if no socket comes up) over HTTP, to the new hub
-    return true;
-  }
-
   /** Errors that retrying will not fix. Returns true when the caller should stop what it was doing. */
   private onHubError(e: unknown, during: string): boolean {
     // Polling only: a hub that cannot be reached is left for the next one.
-    if (e instanceof NetworkError && this.opts.config.transport === 'polling') this.moveToNextHub(e.message);
+    if (e instanceof NetworkError) this.dispatch({ type: 'hub-unreachable', message: e.message });
     if (e instanceof HubError && e.code === 'protocol_mismatch') {
       this.opts.onFatal(new FatalError(EXIT.protocol, `the hub refused this runner: ${e.message}`));
       return true;
@@ -348,50 +223,25 @@ export class Link implements Reporter {
     if (e instanceof HubError && e.status === 401) {
       // An admin revoked this runner on purpose: enrolling again behind their back would undo that.
       if (isRevocation(e)) this.opts.onFatal(new FatalError(EXIT.auth, `${e.message}. This runner stops; an admin must give it a new enrolment key (and delete ${this.opts.config.state}) to bring it back.`));
-      else if (this.tokenFromState()) {
-        if (during === 'connect') this.retrySocketLater(); // the socket refused the old token; the next try carries the new one
-      } else void this.reregister(e.message);
+      else if (this.tokenFromState()) this.dispatch({ type: 'token-rotated', during });
+      else this.dispatch({ type: 'token-refused', why: e.message });
       return true;
     }
     if (!(e instanceof NetworkError)) this.opts.log.warn(`${during} failed`, { error: errorMessage(e), ...(e instanceof HubError ? { status: e.status, code: e.code } : {}) });
     return false;
   }
 
-  /** The hub no longer knows our token: register again if we may, else stop with a message that says what to do. */
-  private reregister(why: string): Promise<void> {
-    if (this.reauth) return this.reauth;
-    const { config, log } = this.opts;
-    if (this.stopped) return Promise.resolve();
-    const refusal = registerAgainRefusal(config, this.state.runner_id, why, this.reregistrations);
-    if (refusal) {
-      this.opts.onFatal(refusal);
-      return Promise.resolve();
-    }
-    log.warn('the hub refused our token; registering again with the enrolment key', { runner_id: this.state.runner_id, reason: why });
-    this.reauth = (async () => {
-      // Leases belong to the old identity; the hub re-queues those tasks when they expire.
-      for (const l of this.executor.leases()) this.executor.drop(l.task_id, 'the runner registered again under a new id');
-      this.poller.stop(true);
-      this.socket?.close();
-      this.socket = null;
-      this.transport = null;
-      const reg = await registerRunner(this.api, config, this.opts.engine, log);
+  /** Register again under a new identity (the machine allowed it), then connect as at the start. */
+  private async register(): Promise<void> {
+    try {
+      const reg = await registerRunner(this.api, this.opts.config, this.opts.engine, this.opts.log);
       this.state = reg.state;
       this.api.setToken(reg.state.token);
-      if (config.heartbeat_s === undefined) this.heartbeatMs = reg.heartbeat_interval_s * 1000;
       this.opts.onIdentity(reg.state);
       await this.poller.finished();
-    })()
-      .then(() => {
-        this.reauth = null;
-        if (this.stopped) return;
-        if (config.transport === 'websocket') this.openSocket();
-        else this.startPolling();
-      })
-      .catch((e) => {
-        this.reauth = null;
-        this.opts.onFatal(e instanceof FatalError ? e : new FatalError(EXIT.auth, `registering again failed: ${errorMessage(e)}`));
-      });
-    return this.reauth;
+      this.dispatch({ type: 'registered', heartbeatS: reg.heartbeat_interval_s });
+    } catch (e) {
+      this.opts.onFatal(e instanceof FatalError ? e : new FatalError(EXIT.auth, `registering again failed: ${errorMessage(e)}`));
+    }
   }
 }
