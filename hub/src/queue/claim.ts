@@ -81,7 +81,7 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
   if ((await picks(db, false)).length === 0) return [];
 
   // One random part per claim; appending the task id keeps every lease token unique.
-  const tokenPrefix = 'lease_' + randomBytes(18).toString('base64url') + '.';
+  const tokenPrefix = `lease_${randomBytes(18).toString('base64url')}.`;
   const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
 
   const rows = await db.transaction().execute(async (trx) => {

@@ -60,7 +60,8 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
       runners.add(t.runner_id);
       lost.add(t.runner_id);
     }
-    ctx.log.info('lease expired', { task_id: t.id, runner_id: t.runner_id, attempt: t.attempt, then: kind });
+    const then = kind; // the field is named like the lease-expiry metric's label
+    ctx.log.info('lease expired', { task_id: t.id, runner_id: t.runner_id, attempt: t.attempt, then });
   }
 
   // Backstop for the runner's own timeout: a grace of one lease TTL past the deadline.

@@ -1,5 +1,5 @@
 // JSON columns: written with JSON.stringify, read back through a zod schema (the database is an input too).
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value);

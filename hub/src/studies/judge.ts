@@ -49,7 +49,7 @@ export function offlineReason(runner: RunnerRow | undefined, runnerId: string, l
  * reaper backstops timeout_s once a task is leased, this does so while it waits in the queue.
  */
 export function queuedTooLong(task: TaskRow | undefined, now: number): ErrorInfo | null {
-  if (!task || task.status !== 'queued' || now - task.created_at <= task.timeout_s * 1000) return null;
+  if (task?.status !== 'queued' || now - task.created_at <= task.timeout_s * 1000) return null;
   return { code: 'timeout', message: `sub-task ${task.id} was not started within its timeout of ${task.timeout_s} s` };
 }
 
