@@ -141,7 +141,7 @@ export class BlobService {
 
   /** A short-lived signed link to the task's blob, for `GET /api/v1/result/{id}/download`. */
   async downloadLink(task: TaskRow, now = Date.now()): Promise<string> {
-    const ref = fromJson(task.result_blob, BlobRef.nullable(), null);
+    const ref = fromJson(task.result_blob, BlobRef.nullable(), null, { table: 'tasks', id: task.id, column: 'result_blob' });
     const id = ref ? blobIdOf(ref.url) : null;
     if (!id) throw notFound(`task ${task.id} has no file to download${task.result === null && task.finished_at !== null ? ' (its result may have expired)' : ''}`);
     const row = await getBlob(this.db, id);
