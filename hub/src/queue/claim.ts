@@ -8,6 +8,7 @@ import { runnerMayClaim } from '../auth/runner-access.ts';
 import { newId } from '../auth/tokens.ts';
 import { iso } from '../store/json.ts';
 import { taskParams } from '../store/views.ts';
+import { leaseExpiry } from './lease-time.ts';
 
 export interface Claimant {
   id: string;
@@ -82,7 +83,7 @@ export async function claim(ctx: Pick<HubContext, 'db' | 'kind' | 'config' | 'ev
 
   // One random part per claim; appending the task id keeps every lease token unique.
   const tokenPrefix = `lease_${randomBytes(18).toString('base64url')}.`;
-  const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
+  const leaseUntil = leaseExpiry(config, now);
 
   const rows = await db.transaction().execute(async (trx) => {
     const picked = await picks(trx, true);

@@ -4,6 +4,7 @@ import type { TaskRow, TasksTable } from '../db/schema.ts';
 import { toJson } from '../store/json.ts';
 import { ACTIVE_STATES } from '../store/tasks.ts';
 import { backoffMs } from './backoff.ts';
+import { leaseTtlMs } from './lease-time.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log' | 'metrics' | 'blobs'>;
 
@@ -65,7 +66,7 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
   }
 
   // Backstop for the runner's own timeout: a grace of one lease TTL past the deadline.
-  const graceMs = Math.round(ctx.config.leaseTtlS * 1000);
+  const graceMs = leaseTtlMs(ctx.config);
   const late = await ctx.db
     .selectFrom('tasks')
     .selectAll()

@@ -7,6 +7,7 @@ import { badRequest, conflict, invalidInput, forbidden, notFound, staleLease, to
 import { toJson } from '../store/json.ts';
 import { ACTIVE_STATES, getTask, runnerEverHeld } from '../store/tasks.ts';
 import { hashJson } from './canonical-json.ts';
+import { leaseExpiry } from './lease-time.ts';
 import { release as releaseLease } from './leases.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' | 'blobs'>;
@@ -30,7 +31,7 @@ async function taskFor(ctx: Ctx, runner: RunnerRow, taskId: string, leaseToken: 
 export async function progress(ctx: Ctx, runner: RunnerRow, msg: TaskProgress, now = Date.now()): Promise<ProgressReply> {
   const task = await taskFor(ctx, runner, msg.task_id, msg.lease_token);
   if (!isActive(task)) throw staleLease(task.id);
-  const renewTo = task.cancel_requested ? task.lease_expires_at : now + Math.round(ctx.config.leaseTtlS * 1000);
+  const renewTo = task.cancel_requested ? task.lease_expires_at : leaseExpiry(ctx.config, now);
   const row = await ctx.db
     .updateTable('tasks')
     .set((eb) => ({
