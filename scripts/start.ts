@@ -17,11 +17,11 @@ function secret(file: string, envName: string, make: () => string): string {
   const p = join(dataDir, file);
   if (existsSync(p)) return readFileSync(p, 'utf8').trim();
   const v = make();
-  writeFileSync(p, v + '\n', { mode: 0o600 });
+  writeFileSync(p, `${v}\n`, { mode: 0o600 });
   return v;
 }
 const adminPassword = secret('demo-admin-password', 'SIMPUL_ADMIN_PASSWORD', () => randomBytes(9).toString('base64url'));
-const enrollmentKey = secret('demo-enrollment-key', 'SIMPUL_ENROLLMENT_KEY', () => 'sme_' + randomBytes(24).toString('base64url'));
+const enrollmentKey = secret('demo-enrollment-key', 'SIMPUL_ENROLLMENT_KEY', () => `sme_${randomBytes(24).toString('base64url')}`);
 
 if (!existsSync(join(root, 'web', 'build', 'index.html'))) {
   console.log('Building the web app (first start only)…');

@@ -35,6 +35,7 @@ const files = roots
 
 const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? 1));
 const timeoutMs = Number(process.env.TEST_FILE_TIMEOUT_S ?? 600) * 1000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern matches the ANSI colour codes (ESC [ … m) to strip them
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 interface Outcome { file: string; passed: number; failed: number; skipped: number; ms: number; note?: string }

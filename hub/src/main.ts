@@ -1,5 +1,5 @@
 // CLI entry (`npm run hub`): start the hub, print how to reach it, stop cleanly on SIGTERM/SIGINT.
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, type HubConfig, loadConfig } from './config.ts';
 import { createHub } from './server.ts';
 import { adminCli } from './admin/cli.ts';
 import { tlsFromFlags } from './tls/flags.ts';
@@ -7,7 +7,7 @@ import { tlsFromFlags } from './tls/flags.ts';
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === 'admin') process.exit(await adminCli(args.slice(1), process.env)); // admin create --username …
-  let config;
+  let config: HubConfig;
   try {
     config = loadConfig(process.env);
   } catch (err) {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const key = hub.enrollmentKey;
   lines.push(`  runner enrolment key: ${key.key}${key.generated ? ' (generated now)' : ''}${key.file ? `  [kept in ${key.file}]` : ''}`);
   lines.push(...tls.lines, ``);
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

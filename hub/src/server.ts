@@ -4,7 +4,6 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { Server as IoServer } from 'socket.io';
 import { RUNNER_NAMESPACE, WEB_NAMESPACE } from '@simpul/protocol';
 import { ensureAdmin, ensureEnrollmentKey, type EnrollmentKeyInfo } from './auth/bootstrap.ts';
 import { BlobService } from './blobs/service.ts';
@@ -18,12 +17,11 @@ import { createLogger, type Logger } from './log.ts';
 import { extendAllLeases } from './queue/leases.ts';
 import { Notifier } from './queue/notifier.ts';
 import { startReaper } from './queue/reaper.ts';
-import { attachSockets } from './socket/attach.ts';
+import { attachSockets, type HubIo } from './socket/attach.ts';
 import { serveOptions } from './tls/tls.ts';
 import { HubMetrics } from './observability/metrics.ts';
 import { observeSockets } from './observability/socket-observer.ts';
 import { openCluster, type Cluster } from './cluster/cluster.ts';
-import type { WebNamespace } from './socket/web-namespace.ts';
 import { startStudies } from './studies/driver.ts';
 import { RunnerSockets } from './socket/presence.ts';
 
@@ -31,7 +29,7 @@ export interface Hub {
   url: string; // e.g. http://127.0.0.1:8080
   port: number;
   app: Hono<HubEnv>;
-  io: IoServer;
+  io: HubIo;
   db: Db;
   ctx: HubContext;
   enrollmentKey: EnrollmentKeyInfo;
@@ -96,7 +94,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   observeSockets(io.io, ctx.metrics!, [RUNNER_NAMESPACE, WEB_NAMESPACE]);
   cluster?.attach(io.io); // at once, before any socket joins a room
   const reaper = startReaper(ctx, () => io.dispatcher.kick());
-  const studies = startStudies(ctx, io.io.of(WEB_NAMESPACE) as unknown as WebNamespace);
+  const studies = startStudies(ctx, io.io.of(WEB_NAMESPACE));
   const port = (server.address() as AddressInfo).port;
   const url = urlOf(config.host, port).replace(/^http:/, config.security.tls ? 'https:' : 'http:');
   log.info('hub listening', { url, database: database.kind });

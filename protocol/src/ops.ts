@@ -17,7 +17,7 @@ import { FilterExpr } from './filter.ts';
 import { FederatedPartial, FederatedRoundParams } from './federated.ts';
 
 export const OP_CODES = [100, 200, 300, 400] as const;
-export const OpCode = z.union([z.literal(100), z.literal(200), z.literal(300), z.literal(400)]);
+export const OpCode = z.literal(OP_CODES);
 export type OpCode = z.infer<typeof OpCode>;
 
 export const OP_NAMES = {

@@ -47,7 +47,3 @@ export function writeState(path: string, state: RunnerState): void {
     throw new ConfigError(`cannot write state file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
 }
-
-export function removeState(path: string): void {
-  rmSync(path, { force: true });
-}

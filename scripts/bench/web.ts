@@ -36,7 +36,7 @@ function bigRowsCsv(): string {
   const sites = ['north', 'south', 'east', 'west'];
   const lines = ['id,name,score,site,active'];
   for (let i = 0; i < BIG_ROWS; i++) lines.push(`${i},name-${(i * 7919) % 100_003},${((i * 37) % 1000) / 10},${sites[i % 4]},${i % 3 === 0}`);
-  writeFileSync(file, lines.join('\n') + '\n');
+  writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
 
@@ -89,7 +89,7 @@ function submitAndWatch(page: Page): Promise<SubmitTiming> {
     const { result, rows } = await seen;
     const requests = (performance.getEntriesByType('resource') as any[])
       .filter((e) => e.name.includes('/api/') && e.startTime >= t0)
-      .map((e) => `${e.initiatorType === 'fetch' ? '' : e.initiatorType + ' '}${new URL(e.name).pathname.replace(/^\/api\/v1/, '').replace(/[0-9a-f-]{36}|tsk_\w+/, ':id')} ${(e.startTime - t0).toFixed(0)}→${(e.responseEnd - t0).toFixed(0)}`);
+      .map((e) => `${e.initiatorType === 'fetch' ? '' : `${e.initiatorType} `}${new URL(e.name).pathname.replace(/^\/api\/v1/, '').replace(/[0-9a-f-]{36}|tsk_\w+/, ':id')} ${(e.startTime - t0).toFixed(0)}→${(e.responseEnd - t0).toFixed(0)}`);
     return { status: (await status!) - t0, statusText, result: result - t0, rows, requests };
   });
 }

@@ -25,5 +25,5 @@ for (let i = 1; i <= 5000; i++) {
   const notes = rand() < 0.7 ? '' : pick(['follow-up', 'referred', 'fasting sample', 'repeat test']);
   lines.push([`P${String(i).padStart(5, '0')}`, site, age, sex, bmi, sbp, chol, smoker, diabetes, date, notes].join(','));
 }
-writeFileSync(join(import.meta.dirname, 'data', 'patients.csv'), lines.join('\n') + '\n');
+writeFileSync(join(import.meta.dirname, 'data', 'patients.csv'), `${lines.join('\n')}\n`);
 console.log(`wrote ${lines.length - 1} rows`);

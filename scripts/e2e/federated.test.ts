@@ -14,7 +14,7 @@ const FEATURES = ['age', 'bmi', 'cholesterol'];
 const files = splitCsv(PATIENTS_CSV);
 const dev = new Deviation();
 let hub: HubProc;
-let sites: RunnerProc[] = [];
+const sites: RunnerProc[] = [];
 let pooledRunner: RunnerProc;
 let ids: string[] = [];
 

@@ -13,7 +13,7 @@ import { RunnerProc } from '../lib/runner.ts';
 
 let hub: HubProc;
 let runners: RunnerProc[] = [];
-let ids: Record<string, string> = {};
+const ids: Record<string, string> = {};
 
 test.before(async () => {
   hub = await HubProc.start({ name: 'schemas-hub', env: { SIMPUL_SITE_APPROVAL: 'auto' } }); // two sites of one name

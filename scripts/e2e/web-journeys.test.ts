@@ -41,7 +41,7 @@ async function start(width = 1280): Promise<{ page: Page; errors: string[] }> {
 }
 
 async function newTask(page: Page, dataset: string, op: RegExp) {
-  await page.goto(hub.url + '/new');
+  await page.goto(`${hub.url}/new`);
   await page.getByLabel('Dataset').selectOption({ label: dataset });
   await page.getByRole('radio', { name: op }).check();
 }
@@ -136,7 +136,7 @@ t('cancel a running task from the tasks list', async () => {
   try {
     const c = await hub.api.post('/api/v1/tasks', { runner_id: await runner.id(), op: 200, params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 } });
     await hub.api.waitTask(c.body.task_id, ['running']);
-    await page.goto(hub.url + '/tasks');
+    await page.goto(`${hub.url}/tasks`);
     const row = page.locator(`[data-testid=task-row][data-task-id="${c.body.task_id}"]`);
     await row.waitFor();
     await shot(page, 'tasks-1280');
@@ -170,9 +170,9 @@ t('a runner going offline flips its status live', async () => {
   await shot(page, 'task-waiting-1280');
   for (const id of [pinned.body.task_id, nobody.body.task_id]) await hub.api.post(`/api/v1/tasks/${id}/cancel`);
   const phone = await start(390);
-  await phone.page.goto(hub.url + '/');
+  await phone.page.goto(`${hub.url}/`);
   await shot(phone.page, 'runners-390');
-  await phone.page.goto(hub.url + '/tasks');
+  await phone.page.goto(`${hub.url}/tasks`);
   await shot(phone.page, 'tasks-390');
 });
 

@@ -60,7 +60,7 @@ const overflow = (page: Page) => page.evaluate(() => document.documentElement.sc
 for (const width of [1280, 390]) {
   test(`every page at ${width} px: heading, content, no console errors, nothing wider than the screen`, async () => {
     const { page, errors } = await newPage(browser, width, width === 390 ? 844 : 860);
-    await page.goto(hub.url + '/login');
+    await page.goto(`${hub.url}/login`);
     await page.getByRole('heading', { name: 'Log in to Simpul' }).waitFor();
     assert.ok((await overflow(page)) <= 0, 'login fits the screen');
     await shot(page, `page-login-${width}`);

@@ -113,7 +113,7 @@ test('log in, submit a filter, see the result rows', async () => {
 test('a value that does not fit the column is caught in the form', async () => {
   const { page } = await newPage(browser, 390, 844);
   await logIn(page, hub.url, 'admin', ADMIN_PASSWORD);
-  await page.goto(hub.url + '/new');
+  await page.goto(`${hub.url}/new`);
   await page.getByLabel('Dataset').selectOption({ label: 'patients on web-runner' });
   await page.getByRole('radio', { name: /Filter/ }).check();
   await page.getByRole('button', { name: 'Add condition' }).click();

@@ -31,7 +31,7 @@ export async function shot(page: Page, name: string) {
 }
 
 export async function logIn(page: Page, base: string, username: string, password: string) {
-  await page.goto(base + '/login');
+  await page.goto(`${base}/login`);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -34,7 +34,7 @@ export async function bigCsv(rows = 3_000_000): Promise<string> {
   if (existsSync(out)) return out;
   const { mkdirSync, renameSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
-  const tmp = out + `.${process.pid}.tmp`;
+  const tmp = `${out}.${process.pid}.tmp`;
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
   await c.run(`COPY (SELECT i AS id, md5(i::VARCHAR) AS s, (i * 7919) % 1000 AS n, random() AS r FROM range(${rows}) t(i)) TO '${tmp}' (FORMAT csv, HEADER)`);

@@ -12,7 +12,7 @@ export function splitCsv(path: string, shares = [0.5, 0.3, 0.2], dir = tempDir('
   return shares.map((s, i) => {
     const end = i === shares.length - 1 ? rows.length : start + Math.round(s * rows.length);
     const file = join(dir, `site-${i + 1}.csv`);
-    writeFileSync(file, [head, ...rows.slice(start, end)].join('\n') + '\n');
+    writeFileSync(file, `${[head, ...rows.slice(start, end)].join('\n')}\n`);
     start = end;
     return file;
   });

@@ -1,7 +1,7 @@
 // Starts a real hub process on a free port with its own data dir.
 import { join } from 'node:path';
 import { Api } from './api.ts';
-import { freePort, Proc, ROOT, spawnTs, tempDir, waitFor } from './procs.ts';
+import { freePort, type Proc, ROOT, spawnTs, tempDir, waitFor } from './procs.ts';
 
 export interface HubOptions {
   env?: Record<string, string | undefined>;

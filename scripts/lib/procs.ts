@@ -1,6 +1,6 @@
 // Real hub and runner processes for end-to-end tests and benchmarks: start, signal, read their logs, clean up.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,8 +94,4 @@ export function spawnTs(name: string, script: string, args: string[], env: Recor
     logFile = join(logDir, `${name}.log`);
   }
   return new Proc(name, child, logFile);
-}
-
-export function writeJson(path: string, value: unknown) {
-  writeFileSync(path, JSON.stringify(value, null, 2));
 }

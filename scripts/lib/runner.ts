@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileSync } from 'node:fs';
 import { ENROLLMENT_KEY, type HubProc } from './hub.ts';
-import { Proc, ROOT, spawnTs, tempDir } from './procs.ts';
+import { type Proc, ROOT, spawnTs, tempDir } from './procs.ts';
 
 export interface RunnerOptions {
   name: string;

@@ -140,7 +140,7 @@ export class SimRunner {
   // Socket mode: Engine.IO 4 frames ("0" open, "2" ping, "3" pong, "4" message) carrying Socket.IO 5 packets.
 
   private open(): void {
-    const url = this.hub.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket';
+    const url = `${this.hub.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 15_000 });
     this.ws = ws;
     ws.on('message', (data) => this.onFrame(data.toString()));

@@ -25,7 +25,7 @@ export async function listAudit(db: Db, q: AuditQuery): Promise<AuditEntry[]> {
       actor: { kind: kind.data, id: r.actor_id, name: r.actor_name },
       ip: r.ip,
       target: r.target_kind !== null && r.target_id !== null ? { kind: r.target_kind, id: r.target_id } : null,
-      details: fromJson(r.details, Details, {}),
+      details: fromJson(r.details, Details, {}, { table: 'audit_log', id: r.id, column: 'details' }),
     });
   }
   return entries;

@@ -59,7 +59,7 @@ export async function ensureEnrollmentKey(ctx: Ctx): Promise<EnrollmentKeyInfo> 
   const key = newToken('enrollment');
   await addEnrollmentKey(ctx.db, key, 'generated');
   mkdirSync(ctx.config.dataDir, { recursive: true });
-  writeFileSync(file, key + '\n', { mode: 0o600 });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return { key, generated: true, file };
 }

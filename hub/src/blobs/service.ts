@@ -86,7 +86,7 @@ export class BlobService {
     if (verdict === 'bad') throw forbidden('the link signature is not valid');
     if (verdict === 'expired') throw forbidden(`the link expired at ${iso(q.exp * 1000)}; ask for a new one`);
     const row = await getBlob(this.db, id);
-    if (!row || row.backend !== 'local') throw notFound(`no blob ${id} (it may have expired and been purged)`);
+    if (row?.backend !== 'local') throw notFound(`no blob ${id} (it may have expired and been purged)`);
     return row;
   }
 
@@ -141,12 +141,12 @@ export class BlobService {
 
   /** A short-lived signed link to the task's blob, for `GET /api/v1/result/{id}/download`. */
   async downloadLink(task: TaskRow, now = Date.now()): Promise<string> {
-    const ref = fromJson(task.result_blob, BlobRef.nullable(), null);
+    const ref = fromJson(task.result_blob, BlobRef.nullable(), null, { table: 'tasks', id: task.id, column: 'result_blob' });
     const id = ref ? blobIdOf(ref.url) : null;
     if (!id) throw notFound(`task ${task.id} has no file to download${task.result === null && task.finished_at !== null ? ' (its result may have expired)' : ''}`);
     const row = await getBlob(this.db, id);
     const backend = row && this.backendOf(row);
-    if (!row || row.state !== 'stored' || !backend) throw notFound(`the file of task ${task.id} is no longer stored`);
+    if (row?.state !== 'stored' || !backend) throw notFound(`the file of task ${task.id} is no longer stored`);
     return (await backend.downloadLink(row, this.config.blobs.downloadTtlS, now)).url;
   }
 

@@ -1,5 +1,5 @@
 // The table in which @socket.io/postgres-adapter keeps messages too large for a NOTIFY (over 8,000 bytes).
-import pg from 'pg';
+import type pg from 'pg';
 
 export const ATTACHMENTS_TABLE = 'socket_io_attachments';
 

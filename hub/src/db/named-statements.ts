@@ -18,7 +18,7 @@ export function namedStatements(client: pg.PoolClient): void {
     let name = names.get(text);
     if (name === undefined) {
       if (names.size >= MAX_PER_CONNECTION) return query(text, values);
-      name = 's_' + createHash('sha1').update(text).digest('base64url').slice(0, 20);
+      name = `s_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
       names.set(text, name);
     }
     return query({ name, text, values }).catch((err: { code?: string }) => {

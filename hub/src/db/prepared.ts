@@ -19,12 +19,10 @@ interface Plan {
 /** A stand-in for argument `i`: a scalar, or a list as long as the argument's list. */
 export type Args<A extends readonly unknown[]> = { [K in keyof A]: A[K] };
 
-export interface Prepared<A extends readonly unknown[], R> {
-  (db: Kysely<any>, ...args: A): Promise<QueryResult<R>>;
-}
+export type Prepared<DB, A extends readonly unknown[], R> = (db: Kysely<DB>, ...args: A) => Promise<QueryResult<R>>;
 
 /** `build(db, ...stand-ins)` must build the same query shape whatever the arguments' values. */
-export function prepared<DB, A extends readonly unknown[], R>(build: (db: Kysely<DB>, ...args: Args<A>) => Compilable<R>): Prepared<A, R> {
+export function prepared<DB, A extends readonly unknown[], R>(build: (db: Kysely<DB>, ...args: Args<A>) => Compilable<R>): Prepared<DB, A, R> {
   const plans = new WeakMap<DialectAdapter, Map<string, Plan>>();
   return (db, ...args) => {
     const adapter = db.getExecutor().adapter;
@@ -34,7 +32,7 @@ export function prepared<DB, A extends readonly unknown[], R>(build: (db: Kysely
     let plan = byShape.get(shape);
     if (!plan) {
       const stand = args.map((a, i) => (Array.isArray(a) ? a.map((_, j) => `${MARK}${i}.${j}`) : `${MARK}${i}`)) as unknown as Args<A>;
-      const compiled = build(db as Kysely<DB>, ...stand).compile();
+      const compiled = build(db, ...stand).compile();
       plan = { sql: compiled.sql, node: compiled.query, queryId: compiled.queryId, slots: compiled.parameters.map(slotOf) };
       byShape.set(shape, plan);
     }

@@ -1,11 +1,12 @@
 // Table types for Kysely. Timestamps are integer epoch milliseconds; JSON columns are text.
+import type { AttemptOutcome, Role, SiteStatus, StudyStatus, TaskState } from '@simpul/protocol';
 import type { Generated, Kysely, Selectable } from 'kysely';
 
 export interface UsersTable {
   id: string;
   username: string;
   password_hash: string; // scrypt$N$r$p$salt$hash
-  role: 'admin' | 'analyst';
+  role: Role;
   created_at: number;
   disabled_at: number | null;
 }
@@ -69,7 +70,7 @@ export interface TasksTable {
   dataset: string;
   target_runner_id: string | null;
   runner_id: string | null;
-  status: 'queued' | 'leased' | 'running' | 'succeeded' | 'failed' | 'canceled';
+  status: TaskState;
   attempt: number;
   max_attempts: number;
   timeout_s: number;
@@ -101,7 +102,7 @@ export interface TaskAttemptsTable {
   lease_token: string;
   started_at: number;
   ended_at: number | null;
-  outcome: 'running' | 'succeeded' | 'failed' | 'canceled' | 'lost' | 'released' | 'timeout';
+  outcome: AttemptOutcome;
   error: string | null; // JSON ErrorInfo
 }
 
@@ -111,7 +112,7 @@ export interface StudiesTable {
   analysis: string; // StudyKind
   require: 'all' | 'quorum' | 'any';
   request: string; // JSON StudyCreate
-  status: 'running' | 'succeeded' | 'failed' | 'canceled';
+  status: StudyStatus;
   round: number; // the round in flight, or the last one
   state: string; // JSON StudyState of that round
   sites: string; // JSON runner ids asked in round 1
@@ -147,7 +148,7 @@ export interface RunnerAccessTable {
 export interface DatasetSitesTable {
   dataset: string;
   runner_id: string;
-  status: 'approved' | 'pending' | 'rejected';
+  status: SiteStatus;
   created_at: number;
   decided_at: number | null;
   decided_by: string | null; // the admin's user id; null when trusted on first use or by SIMPUL_SITE_APPROVAL=auto

@@ -10,9 +10,10 @@ import {
   ROUTES,
   TaskProgress,
   type ClaimReply,
+  type TaskOffer,
   type RegisterReply,
 } from '@simpul/protocol';
-import { forbidden, protocolMismatch, unauthorized } from '../errors.ts';
+import { forbidden, protocolMismatch } from '../errors.ts';
 import { ping } from '../queue/leases.ts';
 import { progress, release, result } from '../queue/report.ts';
 import { longPollSlot, nameTaken, registered, spendEnrollmentKey } from './runner-guards.ts';
@@ -83,7 +84,7 @@ export async function claimRoute(c: Ctx) {
   const q = readQuery(c, ClaimQuery);
   if (q.runner_id !== runner.id) throw forbidden(`this token belongs to runner ${runner.id}, not ${q.runner_id}`);
   const leave = longPollSlot(c, runner.id, q.wait); // 429 past the runner's concurrent long-polls
-  let tasks;
+  let tasks: TaskOffer[];
   try {
     tasks = await longPollClaim(c.get('hub'), runner, q, c.req.raw.signal);
   } finally {

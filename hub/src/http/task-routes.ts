@@ -106,10 +106,10 @@ export function taskRoutes(app: Hono<HubEnv>): void {
       task_id: task.id,
       status: task.status,
       progress: task.progress,
-      error: fromJson(task.error, ErrorInfo.nullable(), null),
+      error: fromJson(task.error, ErrorInfo.nullable(), null, { table: 'tasks', id: task.id, column: 'error' }),
     };
     if (task.status === 'succeeded') await auditRequest(c, { action: 'result.downloaded', target: { kind: 'task', id: task.id }, details: { dataset: task.dataset, op: task.op } });
-    if (task.result !== null) view.result = withDownloadLink(task, fromJson(task.result, z.unknown(), null));
+    if (task.result !== null) view.result = withDownloadLink(task, fromJson(task.result, z.unknown(), null, { table: 'tasks', id: task.id, column: 'result' }));
     return c.json(view);
   });
 }

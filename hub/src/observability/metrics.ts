@@ -90,12 +90,8 @@ export class HubMetrics {
 
   /** One pass of the reaper. */
   reaped(stats: ReapStats): void {
-    if (stats.requeued) {
-      this.expiries.inc({ then: 'requeued' }, stats.requeued);
-      this.retries.inc(stats.requeued);
-    }
-    if (stats.failed) this.expiries.inc({ then: 'failed' }, stats.failed);
-    if (stats.canceled) this.expiries.inc({ then: 'canceled' }, stats.canceled);
+    for (const then of ['requeued', 'failed', 'canceled'] as const) if (stats[then]) this.expiries.inc({ then }, stats[then]);
+    if (stats.requeued) this.retries.inc(stats.requeued);
     if (stats.timedOut) this.timeouts.inc(stats.timedOut);
   }
 

@@ -10,6 +10,7 @@ import { prepared } from '../db/prepared.ts';
 import { iso } from '../store/json.ts';
 import { padded } from '../store/tasks.ts';
 import { taskParams } from '../store/views.ts';
+import { leaseExpiry } from './lease-time.ts';
 
 export interface Claimant {
   id: string;
@@ -114,7 +115,7 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   }
   if (asking.length === 0) return out;
 
-  const leaseUntil = now + Math.round(config.leaseTtlS * 1000);
+  const leaseUntil = leaseExpiry(config, now);
   const leasedBy = await db.transaction().execute(async (trx) => {
     const all: TaskRow[][] = [];
     for (const i of asking) {
@@ -164,7 +165,7 @@ const leaseTasks = prepared((db: Kysely<Database>, runnerId: string, tokenPrefix
 /** Leases the picked tasks to the runner, each with a fresh lease token and an attempt row. */
 async function lease(trx: Kysely<Database>, runner: Claimant, picked: string[], now: number, leaseUntil: number): Promise<TaskRow[]> {
   // One random part per claim; appending the task id keeps every lease token unique.
-  const tokenPrefix = 'lease_' + randomBytes(18).toString('base64url') + '.';
+  const tokenPrefix = `lease_${randomBytes(18).toString('base64url')}.`;
   const leased = (await leaseTasks(trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;
   if (leased.length > 0) {
     await trx

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HubError } from '../errors.ts';
+import type { HubError } from '../errors.ts';
 import { addRunner, dataset, DIALECTS, fetchTask, openTestDb, rowsResult, type TestDb } from '../testing/support.ts';
 import { claim } from './claim.ts';
 import { enqueue } from './enqueue.ts';

@@ -9,6 +9,7 @@ import { toJson } from '../store/json.ts';
 import { recentlySeen } from '../store/views.ts';
 import { forbidden } from '../errors.ts';
 import { heartbeats, isBareHeartbeat } from './heartbeats.ts';
+import { leaseExpiry } from './lease-time.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 
@@ -53,7 +54,7 @@ export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transp
     const tokens = keep.map((id) => listed.get(id)!);
     await db
       .updateTable('tasks')
-      .set({ lease_expires_at: now + Math.round(config.leaseTtlS * 1000) })
+      .set({ lease_expires_at: leaseExpiry(config, now) })
       .where('runner_id', '=', runner.id)
       .where('lease_token', 'in', tokens)
       .where('status', 'in', [...ACTIVE_STATES])
@@ -145,7 +146,7 @@ export async function shortenLeases(ctx: Ctx, runnerId: string, graceMs: number,
 
 /** At start-up, give every held lease a full TTL, so that runners can reconnect to a restarted hub and keep their work. */
 export async function extendAllLeases(ctx: Ctx, now = Date.now()): Promise<number> {
-  const until = now + Math.round(ctx.config.leaseTtlS * 1000);
+  const until = leaseExpiry(ctx.config, now);
   const res = await ctx.db
     .updateTable('tasks')
     .set({ lease_expires_at: until })

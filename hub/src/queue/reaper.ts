@@ -4,6 +4,7 @@ import type { TaskRow, TasksTable } from '../db/schema.ts';
 import { toJson } from '../store/json.ts';
 import { ACTIVE_STATES } from '../store/tasks.ts';
 import { backoffMs } from './backoff.ts';
+import { leaseTtlMs } from './lease-time.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log' | 'metrics' | 'blobs'>;
 
@@ -60,11 +61,12 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
       runners.add(t.runner_id);
       lost.add(t.runner_id);
     }
-    ctx.log.info('lease expired', { task_id: t.id, runner_id: t.runner_id, attempt: t.attempt, then: kind });
+    const then = kind; // the field is named like the lease-expiry metric's label
+    ctx.log.info('lease expired', { task_id: t.id, runner_id: t.runner_id, attempt: t.attempt, then });
   }
 
   // Backstop for the runner's own timeout: a grace of one lease TTL past the deadline.
-  const graceMs = Math.round(ctx.config.leaseTtlS * 1000);
+  const graceMs = leaseTtlMs(ctx.config);
   const late = await ctx.db
     .selectFrom('tasks')
     .selectAll()

@@ -5,6 +5,7 @@ import type { HubContext } from '../context.ts';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
 import { staleLease } from '../errors.ts';
 import { ACTIVE_STATES, getTask } from '../store/tasks.ts';
+import { leaseExpiry } from './lease-time.ts';
 import { release as releaseLease } from './leases.ts';
 import { heldUnder } from './results.ts';
 
@@ -22,7 +23,7 @@ async function taskFor(ctx: Ctx, runner: RunnerRow, taskId: string, leaseToken: 
 export async function progress(ctx: Ctx, runner: RunnerRow, msg: TaskProgress, now = Date.now()): Promise<ProgressReply> {
   const task = await taskFor(ctx, runner, msg.task_id, msg.lease_token);
   if (!isActive(task)) throw staleLease(task.id);
-  const renewTo = task.cancel_requested ? task.lease_expires_at : now + Math.round(ctx.config.leaseTtlS * 1000);
+  const renewTo = task.cancel_requested ? task.lease_expires_at : leaseExpiry(ctx.config, now);
   const row = await ctx.db
     .updateTable('tasks')
     .set((eb) => ({

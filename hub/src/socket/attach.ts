@@ -1,21 +1,32 @@
 // Socket.IO on the hub's HTTP server (same port): the /runner and /web namespaces and the push dispatcher.
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { RUNNER_NAMESPACE, WEB_NAMESPACE } from '@simpul/protocol';
+import {
+  type HubToRunnerEvents,
+  type HubToWebEvents,
+  RUNNER_NAMESPACE,
+  type RunnerToHubEvents,
+  WEB_NAMESPACE,
+  type WebToHubEvents,
+} from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { Dispatcher } from './dispatcher.ts';
-import type { RunnerSockets } from './presence.ts';
-import { runnerNamespace, type RunnerNamespace } from './runner-namespace.ts';
-import { webNamespace, type WebNamespace } from './web-namespace.ts';
+import type { RunnerSocketData, RunnerSockets } from './presence.ts';
+import { runnerNamespace } from './runner-namespace.ts';
+import { webNamespace, type WebSocketData } from './web-namespace.ts';
+
+/** The hub's Socket.IO server, typed with the events and socket data of both its namespaces (/runner and /web): each
+ *  namespace's handlers take it as their own narrower Namespace type. */
+export type HubIo = Server<RunnerToHubEvents & WebToHubEvents, HubToRunnerEvents & HubToWebEvents, Record<string, never>, RunnerSocketData & WebSocketData>;
 
 export interface Sockets {
-  io: Server;
+  io: HubIo;
   dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
 export function attachSockets(server: HttpServer, ctx: HubContext, sockets: RunnerSockets): Sockets {
-  const io = new Server(server, {
+  const io: HubIo = new Server(server, {
     path: '/socket.io',
     serveClient: false,
     // A result travels in one message: allow the inline limit plus its envelope.
@@ -24,8 +35,8 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
     pingTimeout: 10_000,
   });
   const dispatcher = new Dispatcher(ctx, sockets);
-  runnerNamespace(io.of(RUNNER_NAMESPACE) as unknown as RunnerNamespace, ctx, sockets, dispatcher);
-  const web = webNamespace(io.of(WEB_NAMESPACE) as unknown as WebNamespace, ctx);
+  runnerNamespace(io.of(RUNNER_NAMESPACE), ctx, sockets, dispatcher);
+  const web = webNamespace(io.of(WEB_NAMESPACE), ctx);
 
   const offAvailable = ctx.events.on('available', () => dispatcher.kick());
   const offFreed = ctx.events.on('freed', (runnerId) => dispatcher.kick(runnerId));

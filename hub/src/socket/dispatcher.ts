@@ -94,7 +94,7 @@ export class Dispatcher {
     const window = onlineWindowMs(this.ctx.config.heartbeatS);
     const conns = runnerIds
       .map((id) => this.sockets.get(id))
-      .filter((c): c is RunnerConn => c !== undefined && c.ready && !c.refused && !c.draining && now - c.lastHeard <= window);
+      .filter((c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && now - c.lastHeard <= window);
     return conns.length > 0 && this.fill(conns);
   }
 

@@ -13,7 +13,7 @@ import {
   type HubToRunnerEvents,
   type RunnerToHubEvents,
 } from '@simpul/protocol';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { HubContext } from '../context.ts';
 import { HubError, invalidInput, protocolMismatch, toErrorBody } from '../errors.ts';
 import { claim } from '../queue/claim.ts';

@@ -11,7 +11,11 @@ import { getTasks } from '../store/tasks.ts';
 import { onlineWindowMs, taskView } from '../store/views.ts';
 import { joinRooms, runnerRooms, signedOutRoom, type WebCredential } from './web-rooms.ts';
 
-export type WebNamespace = Namespace<WebToHubEvents, HubToWebEvents, Record<string, never>, { user: UserRow; cred: WebCredential }>;
+export interface WebSocketData {
+  user: UserRow;
+  cred: WebCredential;
+}
+export type WebNamespace = Namespace<WebToHubEvents, HubToWebEvents, Record<string, never>, WebSocketData>;
 
 /** Task updates go out at once when none went out within this long, else this long after the last: a burst (a batch
  * of 1000 tasks) makes few queries, and a lone change (a task finishing) is not held back. */

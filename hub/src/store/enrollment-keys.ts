@@ -1,18 +1,12 @@
 // Enrolment keys: reusable secrets that let a runner register; stored as hashes.
 import type { Db } from '../db/schema.ts';
-import { hashToken, newId, sameHash } from '../auth/tokens.ts';
+import { hashToken, newId } from '../auth/tokens.ts';
 
 export async function addEnrollmentKey(db: Db, key: string, name: string, now = Date.now()): Promise<void> {
   const h = hashToken(key);
   const existing = await db.selectFrom('enrollment_keys').select('id').where('key_hash', '=', h).executeTakeFirst();
   if (existing) return;
   await db.insertInto('enrollment_keys').values({ id: newId('enk'), key_hash: h, name, created_at: now, revoked_at: null }).execute();
-}
-
-export async function isValidEnrollmentKey(db: Db, key: string): Promise<boolean> {
-  const h = hashToken(key);
-  const row = await db.selectFrom('enrollment_keys').select(['key_hash', 'revoked_at']).where('key_hash', '=', h).executeTakeFirst();
-  return row !== undefined && row.revoked_at === null && sameHash(row.key_hash, h);
 }
 
 export function findEnrollmentKey(db: Db, key: string) {

@@ -42,7 +42,7 @@ export async function createRunner(db: Db, input: NewRunner, now = Date.now()): 
   await db.transaction().execute(async (trx) => {
     if (input.nameTaken) {
       // SQLite runs one transaction at a time; on PostgreSQL two enrolments with one name wait for each other here.
-      if (!(trx.getExecutor().adapter instanceof SqliteAdapter)) await sql`SELECT pg_advisory_xact_lock(hashtext(${'runner-name:' + input.name}))`.execute(trx);
+      if (!(trx.getExecutor().adapter instanceof SqliteAdapter)) await sql`SELECT pg_advisory_xact_lock(hashtext(${`runner-name:${input.name}`}))`.execute(trx);
       const other = await liveRunnerNamed(trx, input.name);
       if (other) throw input.nameTaken(other);
     }

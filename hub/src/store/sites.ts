@@ -1,5 +1,5 @@
 // Sites of a dataset name: the first runner that serves a name is its site; later ones wait for an admin's approval.
-import { SiteStatus } from '@simpul/protocol';
+import type { SiteStatus } from '@simpul/protocol';
 import type { Db } from '../db/schema.ts';
 
 export type SiteMode = 'first_use' | 'auto';

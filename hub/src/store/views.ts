@@ -8,7 +8,7 @@ const Params = z.record(z.string(), z.unknown());
 const Labels = z.array(z.string());
 const Datasets = z.array(DatasetInfo);
 
-export const taskParams = (row: Pick<TaskRow, 'params'>) => fromJson(row.params, Params, {});
+export const taskParams = (row: Pick<TaskRow, 'id' | 'params'>) => fromJson(row.params, Params, {}, { table: 'tasks', id: row.id, column: 'params' });
 
 export function taskView(row: TaskRow, attempts?: AttemptRow[]): TaskView {
   return {
@@ -29,7 +29,7 @@ export function taskView(row: TaskRow, attempts?: AttemptRow[]): TaskView {
     updated_at: iso(row.updated_at),
     started_at: isoOrNull(row.started_at),
     finished_at: isoOrNull(row.finished_at),
-    error: fromJson(row.error, ErrorInfo.nullable(), null),
+    error: fromJson(row.error, ErrorInfo.nullable(), null, { table: 'tasks', id: row.id, column: 'error' }),
     ...(attempts ? { attempts: attempts.map(attemptView) } : {}),
   };
 }
@@ -41,12 +41,12 @@ export function attemptView(row: AttemptRow): TaskAttempt {
     started_at: iso(row.started_at),
     ended_at: isoOrNull(row.ended_at),
     outcome: row.outcome,
-    error: fromJson(row.error, ErrorInfo.nullable(), null),
+    error: fromJson(row.error, ErrorInfo.nullable(), null, { table: 'task_attempts', id: row.id, column: 'error' }),
   };
 }
 
-export const runnerLabels = (row: RunnerRow) => fromJson(row.labels, Labels, []);
-export const runnerDatasets = (row: Pick<RunnerRow, 'datasets'>) => fromJson(row.datasets, Datasets, []);
+export const runnerLabels = (row: RunnerRow) => fromJson(row.labels, Labels, [], { table: 'runners', id: row.id, column: 'labels' });
+export const runnerDatasets = (row: Pick<RunnerRow, 'id' | 'datasets'>) => fromJson(row.datasets, Datasets, [], { table: 'runners', id: row.id, column: 'datasets' });
 
 export interface Liveness {
   online: boolean;

@@ -79,7 +79,7 @@ function loneSiteError(runners: Map<string, RunnerRow>, site: string): ErrorInfo
 /** Moves the study on if it can; true when anything changed. */
 export async function stepStudy(ctx: Ctx, id: string, now = Date.now()): Promise<boolean> {
   const row = await getStudy(ctx.db, id);
-  if (!row || row.status !== 'running') return false;
+  if (row?.status !== 'running') return false;
   const data = studyData(row);
   if (!data) return fail(ctx, row, { code: 'internal', message: 'the stored study no longer parses; it cannot go on' }, now);
 

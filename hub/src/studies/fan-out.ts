@@ -1,5 +1,5 @@
 // Fan-out: which runners take part in a study, and one ordinary op 300 sub-task per runner for each round.
-import { FederatedError, startStudy, type FederatedRoundParams, type StudyCreate, type StudyCreated, type TaskCreate } from '@simpul/protocol';
+import { FederatedError, startStudy, type FederatedRoundParams, type StudyCreate, type StudyPlan, type StudyCreated, type TaskCreate } from '@simpul/protocol';
 import { newId } from '../auth/tokens.ts';
 import type { HubContext } from '../context.ts';
 import type { Db, TaskRow } from '../db/schema.ts';
@@ -49,7 +49,7 @@ export function plannerError(e: unknown): HubError | undefined {
 export async function createStudy(ctx: Ctx, req: StudyCreate, user: StudyUser | null, now = Date.now(), admit?: (subTasks: number) => void): Promise<StudyCreated> {
   const createdBy = user?.id ?? null;
   const id = newId('std');
-  let plan;
+  let plan: StudyPlan;
   try {
     plan = startStudy(id, req);
   } catch (e) {

@@ -1,7 +1,7 @@
 // What each sub-task of a round amounts to for its study: delivered, failed, offline, abandoned, or still pending.
 import { ErrorInfo, FederatedPartial, type SubTaskOutcome } from '@simpul/protocol';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
-import { fromJson } from '../store/json.ts';
+import { fromJson, StoredJsonError } from '../store/json.ts';
 import type { StudyTaskRow } from './store.ts';
 import { runnerDatasets } from '../store/views.ts';
 import { implausible } from './plausible.ts';
@@ -13,7 +13,7 @@ export interface Judged {
   error: ErrorInfo | null;
 }
 
-const linkError = (link: StudyTaskRow): ErrorInfo | null => fromJson(link.error, ErrorInfo.nullable(), null);
+const linkError = (link: StudyTaskRow): ErrorInfo | null => fromJson(link.error, ErrorInfo.nullable(), null, { table: 'study_tasks', id: `${link.study_id}/${link.task_id}`, column: 'error' });
 
 /** From the rows alone (no decisions): the study's own verdict first, then the task's state. */
 export function outcomeOf(link: StudyTaskRow, task: TaskRow | undefined): Judged {
@@ -21,7 +21,7 @@ export function outcomeOf(link: StudyTaskRow, task: TaskRow | undefined): Judged
   if (!task) return { link, task, outcome: 'failed', error: { code: 'internal', message: `sub-task ${link.task_id} is missing` } };
   if (task.status === 'succeeded') return { link, task, outcome: 'delivered', error: null };
   if (task.status === 'failed' || task.status === 'canceled') {
-    const error = fromJson(task.error, ErrorInfo.nullable(), null) ?? { code: task.status === 'canceled' ? 'canceled' : 'op_failed', message: `the sub-task ${task.status}` };
+    const error = fromJson(task.error, ErrorInfo.nullable(), null, { table: 'tasks', id: task.id, column: 'error' }) ?? { code: task.status === 'canceled' ? 'canceled' : 'op_failed', message: `the sub-task ${task.status}` };
     return { link, task, outcome: 'failed', error };
   }
   return { link, task, outcome: 'pending', error: null };
@@ -49,14 +49,21 @@ export function offlineReason(runner: RunnerRow | undefined, runnerId: string, l
  * reaper backstops timeout_s once a task is leased, this does so while it waits in the queue.
  */
 export function queuedTooLong(task: TaskRow | undefined, now: number): ErrorInfo | null {
-  if (!task || task.status !== 'queued' || now - task.created_at <= task.timeout_s * 1000) return null;
+  if (task?.status !== 'queued' || now - task.created_at <= task.timeout_s * 1000) return null;
   return { code: 'timeout', message: `sub-task ${task.id} was not started within its timeout of ${task.timeout_s} s` };
 }
 
 /** A delivered sub-task's partial, or why it cannot be used (an impossible one is refused as that site's failure). */
 export function partialOf(task: TaskRow, runner?: RunnerRow): { partial: FederatedPartial } | { error: ErrorInfo } {
   if (task.result === null) return { error: { code: 'op_failed', message: `the result of sub-task ${task.id} has expired` } };
-  const partial = fromJson(task.result, FederatedPartial.nullable(), null);
+  // The result is what the runner sent: one that is not a partial is that site's failure, not a corrupt database.
+  let partial: FederatedPartial | null;
+  try {
+    partial = fromJson(task.result, FederatedPartial.nullable(), null, { table: 'tasks', id: task.id, column: 'result' });
+  } catch (e) {
+    if (!(e instanceof StoredJsonError)) throw e;
+    partial = null;
+  }
   if (!partial) return { error: { code: 'op_failed', message: `sub-task ${task.id} returned something other than a federated partial` } };
   const rowCount = runner ? (runnerDatasets(runner).find((d) => d.name === task.dataset)?.row_count ?? null) : null;
   const why = implausible(partial, rowCount);

@@ -20,15 +20,15 @@ export interface StudyData {
 }
 
 export function studyData(row: StudyRow): StudyData | undefined {
-  const request = fromJson(row.request, StudyCreate.nullable(), null);
-  const state = fromJson(row.state, StudyState.nullable(), null);
+  const request = fromJson(row.request, StudyCreate.nullable(), null, { table: 'studies', id: row.id, column: 'request' });
+  const state = fromJson(row.state, StudyState.nullable(), null, { table: 'studies', id: row.id, column: 'state' });
   if (!request || !state) return undefined;
   return {
     request,
     state,
-    sites: fromJson(row.sites, Ids, []),
-    withheldBy: fromJson(row.withheld_by, Ids, []),
-    error: fromJson(row.error, ErrorInfo.nullable(), null),
+    sites: fromJson(row.sites, Ids, [], { table: 'studies', id: row.id, column: 'sites' }),
+    withheldBy: fromJson(row.withheld_by, Ids, [], { table: 'studies', id: row.id, column: 'withheld_by' }),
+    error: fromJson(row.error, ErrorInfo.nullable(), null, { table: 'studies', id: row.id, column: 'error' }),
   };
 }
 

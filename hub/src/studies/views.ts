@@ -67,7 +67,7 @@ export async function studyView(db: Db, row: StudyRow): Promise<StudyView> {
     request: data.request,
     site_list,
     rounds,
-    result: fromJson(row.result, StudyResult.nullable(), null),
+    result: fromJson(row.result, StudyResult.nullable(), null, { table: 'studies', id: row.id, column: 'result' }),
     per_site_withheld_by: data.withheldBy,
   };
 }

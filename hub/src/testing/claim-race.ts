@@ -23,5 +23,5 @@ await Promise.all(
   }),
 );
 await handle.close();
-process.stdout.write(JSON.stringify(got) + '\n');
+process.stdout.write(`${JSON.stringify(got)}\n`);
 process.stdin.destroy();

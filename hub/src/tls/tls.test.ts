@@ -51,14 +51,14 @@ test.after(async (c) => {
 
 test('the web app gets its own meta CSP as a header plus frame-ancestors; API replies a locked-down one', async ({ plain }) => {
   assert.is(metaCsp(`<meta http-equiv="Content-Security-Policy" content="${META};">`), META);
-  const page = await fetch(plain.url + '/tasks/abc');
+  const page = await fetch(`${plain.url}/tasks/abc`);
   assert.is(page.status, 200);
   assert.is(page.headers.get('content-security-policy'), `${META}; frame-ancestors 'none'`);
   assert.is(page.headers.get('x-content-type-options'), 'nosniff');
   assert.is(page.headers.get('referrer-policy'), 'no-referrer');
   assert.is(page.headers.get('x-frame-options'), 'DENY');
   assert.is(page.headers.get('strict-transport-security'), null, 'no HSTS over plain http');
-  const api = await fetch(plain.url + '/api/v1/auth/me');
+  const api = await fetch(`${plain.url}/api/v1/auth/me`);
   assert.is(api.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'");
   assert.is(api.headers.get('x-content-type-options'), 'nosniff');
 });

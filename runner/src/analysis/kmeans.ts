@@ -1,6 +1,6 @@
 // kmeans: centres fitted (ml-kmeans) on a seeded sample, then every filtered row assigned and summarised in DuckDB.
 import type { KmeansResult } from '@simpul/protocol';
-import { kmeansGenerator } from 'ml-kmeans';
+import { type kmeans as kmeansFit, kmeansGenerator } from 'ml-kmeans';
 import { principalPlane, seedCentres, silhouette } from './cluster-stats.ts';
 import { AnalysisError, checkAborted } from './errors.ts';
 import { Sql, asDouble, count, distinct, num, numericColumn, stepper, suppress, withRowHash } from './sql.ts';
@@ -15,7 +15,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function lloyd(data: number[][], o: SpecOf<'kmeans'>, seed: number, signal: AbortSignal) {
   const initialization = await seedCentres(data, o.k, seed, signal);
   try {
-    let last;
+    let last: ReturnType<typeof kmeansFit> | undefined;
     for (const r of kmeansGenerator(data, o.k, { seed, maxIterations: o.max_iterations, initialization })) {
       last = r;
       checkAborted(signal);

@@ -10,7 +10,7 @@ const tmp = tempDir();
 const WEIRD = 'na"me; DROP VIEW data; --';
 const EVIL = "x'); DROP VIEW data; --";
 const file = join(tmp.dir, 'people.csv');
-writeFileSync(file, ['id,"na""me; DROP VIEW data; --",score', '1,"O\'Brien",5', `2,"${EVIL}",7`, '3,"O\'Brien",9', '4,plain,11'].join('\n') + '\n');
+writeFileSync(file, `${['id,"na""me; DROP VIEW data; --",score', '1,"O\'Brien",5', `2,"${EVIL}",7`, '3,"O\'Brien",9', '4,plain,11'].join('\n')}\n`);
 
 const viewStillThere = async (src: Awaited<ReturnType<typeof openTestSource>>) => {
   const [r] = await src.query(`SELECT count(*) AS n FROM ${src.relation}`);
@@ -105,7 +105,7 @@ test('an aborted task stops with an AbortError, before or between steps', async 
 
 test('±Infinity and NaN count as values but stay out of statistics and models, which use the finite rows', async () => {
   const f = join(tmp.dir, 'inf.csv');
-  writeFileSync(f, ['x,y,one', '1,2,a', '2,4.5,a', '3,6,a', '4,8.5,a', 'inf,1,a', '-inf,2,a', 'nan,3,a', '5,,a'].join('\n') + '\n');
+  writeFileSync(f, `${['x,y,one', '1,2,a', '2,4.5,a', '3,6,a', '4,8.5,a', 'inf,1,a', '-inf,2,a', 'nan,3,a', '5,,a'].join('\n')}\n`);
   const src = await openTestSource(f);
   try {
     assert.is(src.columns.find((c) => c.name === 'x')?.type, 'DOUBLE');
@@ -128,7 +128,7 @@ test('±Infinity and NaN count as values but stay out of statistics and models, 
 
 test('numbers beyond 64-bit integers (1e20 …) are described, histogram edges and all', async () => {
   const f = join(tmp.dir, 'huge.csv');
-  writeFileSync(f, ['v', ...[1, 2, 3, 4].map((i) => `${i}00000000000000000000.0`)].join('\n') + '\n');
+  writeFileSync(f, `${['v', ...[1, 2, 3, 4].map((i) => `${i}00000000000000000000.0`)].join('\n')}\n`);
   const src = await openTestSource(f);
   try {
     const d = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'describe', bins: 3 }))) as DescribeResult;

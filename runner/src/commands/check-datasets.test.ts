@@ -68,7 +68,7 @@ test('check fails a CSV it cannot make sense of, saying what was tried and what 
   writeFileSync(config, 'hub: http://127.0.0.1:8080\ndatasets:\n  - { name: short, path: short.csv, skip_rows: 5 }\n');
   const { code, output } = await check(['--config', config, '--offline']);
   assert.is(code, 2, output);
-  assert.match(output, /FAIL  dataset short: cannot open: could not work out how to read this CSV; tried auto-detection: .* no lines left after skipping 5\. Set delimiter, quote, escape, header, skip_rows or encoding in the dataset entry\./);
+  assert.match(output, /FAIL {2}dataset short: cannot open: could not work out how to read this CSV; tried auto-detection: .* no lines left after skipping 5\. Set delimiter, quote, escape, header, skip_rows or encoding in the dataset entry\./);
 });
 
 test('check --sample N shows the first rows as the engine reads them', async () => {

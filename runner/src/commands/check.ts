@@ -4,7 +4,7 @@ import { loadConfig, type RunnerConfig } from '../config.ts';
 import { Engine } from '../engine/engine.ts';
 import { ConfigError, EXIT, type ExitCode, errorMessage } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { readState } from '../state.ts';
+import { readState, type RunnerState } from '../state.ts';
 import { socketTlsOptions, trustCaFile } from '../tls.ts';
 import { CONFIG_FLAGS, overridesOf, parseFlags, Report } from './flags.ts';
 import { checkCertificate, probeHub } from './hub-probe.ts';
@@ -138,7 +138,7 @@ async function checkHubs(config: RunnerConfig, report: Report): Promise<void> {
 }
 
 function checkIdentity(config: RunnerConfig, report: Report): void {
-  let state;
+  let state: RunnerState | null;
   try {
     state = readState(config.state);
   } catch (e) {

@@ -55,7 +55,7 @@ export function checkCertificate(hub: string, ca?: string[], now = Date.now()): 
     socket.once('error', (e) => done({ ok: false, detail: `TLS handshake failed: ${errorMessage(e)}` }));
     socket.once('secureConnect', () => {
       const cert = socket.getPeerCertificate();
-      if (!cert || !cert.valid_to) return done({ ok: false, detail: 'the hub sent no certificate' });
+      if (!cert?.valid_to) return done({ ok: false, detail: 'the hub sent no certificate' });
       const until = Date.parse(cert.valid_to);
       const days = Math.floor((until - now) / 86_400_000);
       const who = `issued to ${name(cert.subject)} by ${name(cert.issuer)}, valid until ${new Date(until).toISOString().slice(0, 10)}`;

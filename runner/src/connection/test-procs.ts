@@ -188,7 +188,10 @@ export class Proxy {
       s.on('close', () => this.sockets.delete(s));
     });
     this.server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
-      if (!this.allowUpgrades) return client.destroy();
+      if (!this.allowUpgrades) {
+        client.destroy();
+        return;
+      }
       const upstream = connect(this.target.port, '127.0.0.1', () => {
         const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`), '', ''];
         upstream.write(lines.join('\r\n'));

@@ -21,7 +21,7 @@ export function releaseAnalysis(r: AnalysisResult, t: Tally, qs: QuerySet | unde
     case 'correlation':
       if (r.rows_used > 0 && r.rows_used < t.policy.k) {
         t.add('min_group_size', 1, `a correlation from fewer than ${t.policy.k} rows is withheld`);
-        return { ...r, rows_used: rowsUsed, pearson: r.pearson && r.pearson.map((row) => row.map(() => null)), spearman: r.spearman && r.spearman.map((row) => row.map(() => null)), charts: { heatmaps: [] }, warnings: [`the matrix is withheld: fewer rows than the data owner's minimum of ${t.policy.k}`] };
+        return { ...r, rows_used: rowsUsed, pearson: r.pearson?.map((row) => row.map(() => null)), spearman: r.spearman?.map((row) => row.map(() => null)), charts: { heatmaps: [] }, warnings: [`the matrix is withheld: fewer rows than the data owner's minimum of ${t.policy.k}`] };
       }
       return { ...r, rows_used: rowsUsed };
     case 'group_by':

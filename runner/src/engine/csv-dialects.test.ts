@@ -144,7 +144,7 @@ const FIXTURES: Record<string, Fixture> = {
   // Decimal commas with a few texts among them: text, with a warning saying what to set (never quoting the values).
   decimal_comma_nearly: {
     file: 'eu-na.csv',
-    bytes: Buffer.from(['id;weight', ...Array.from({ length: 10 }, (_, i) => `${i + 1};${i === 3 ? 'n/a' : `${60 + i},5`}`)].join('\n') + '\n'),
+    bytes: Buffer.from(`${['id;weight', ...Array.from({ length: 10 }, (_, i) => `${i + 1};${i === 3 ? 'n/a' : `${60 + i},5`}`)].join('\n')}\n`),
     columns: [['id', 'BIGINT'], ['weight', 'VARCHAR']],
     rows: Array.from({ length: 10 }, (_, i) => [i + 1, i === 3 ? 'n/a' : `${60 + i},5`]),
     warn: [/^weight: numbers with a decimal comma but 1 value is not a number \(of the first 20000 rows\): read as text; set decimal_separator: "," and null_values/],
@@ -152,7 +152,7 @@ const FIXTURES: Record<string, Fixture> = {
   // The same with the owner's options: numbers.
   decimal_comma_set: {
     file: 'eu-na-set.csv',
-    bytes: Buffer.from(['id;weight', ...Array.from({ length: 10 }, (_, i) => `${i + 1};${i === 3 ? 'n/a' : `${60 + i},5`}`)].join('\n') + '\n'),
+    bytes: Buffer.from(`${['id;weight', ...Array.from({ length: 10 }, (_, i) => `${i + 1};${i === 3 ? 'n/a' : `${60 + i},5`}`)].join('\n')}\n`),
     columns: [['id', 'BIGINT'], ['weight', 'DOUBLE']],
     rows: Array.from({ length: 10 }, (_, i) => [i + 1, i === 3 ? null : 60 + i + 0.5]),
     options: { decimal_separator: ',', null_values: ['n/a', ''] },
@@ -215,7 +215,7 @@ const FIXTURES: Record<string, Fixture> = {
   // An extra field far beyond the rows the dialect is worked out from: an error naming the line and showing it.
   late_extra_field: {
     file: 'late.csv',
-    bytes: Buffer.from(['id,name,value', ...Array.from({ length: 30_000 }, (_, i) => (i === 24_999 ? '25000,x,1,EXTRA' : `${i + 1},n${i + 1},${i}`))].join('\n') + '\n'),
+    bytes: Buffer.from(`${['id,name,value', ...Array.from({ length: 30_000 }, (_, i) => (i === 24_999 ? '25000,x,1,EXTRA' : `${i + 1},n${i + 1},${i}`))].join('\n')}\n`),
     columns: [],
     rows: [],
     error: /^reading stopped at line 25001 of the file\. .*set delimiter, quote, escape, header, skip_rows, encoding or columns/,
@@ -337,7 +337,7 @@ test('the dialect each file was read with is described for `simpul-runner check`
 
 test('a transcoded file that changes is transcoded again: the new row shows at once', async () => {
   const f = FIXTURES.latin1_detected;
-  const more = cp1252(peopleText('\r\n') + '5,Chloé,50\r\n');
+  const more = cp1252(`${peopleText('\r\n')}5,Chloé,50\r\n`);
   writeFileSync(join(dir.path, f.file), more);
   const later = new Date(Date.now() + 5000);
   utimesSync(join(dir.path, f.file), later, later);

@@ -103,7 +103,6 @@ export async function loadTempTable(
   const ap = await db.appender(table);
   const appends = columns.map((c) => appendAs(c.type));
   let rows = 0;
-  let ok = false;
   try {
     for await (const chunk of chunks) {
       db.signal.throwIfAborted();
@@ -115,13 +114,14 @@ export async function loadTempTable(
       onChunk?.(rows);
     }
     ap.flushSync();
-    ok = true;
-  } finally {
+  } catch (e) {
     try {
       ap.closeSync();
-    } catch (e) {
-      if (ok) throw e; // otherwise the first error is the one to report; the table goes with the connection
+    } catch {
+      // the first error is the one to report; the table goes with the connection
     }
+    throw e;
   }
+  ap.closeSync();
   return { relation: quoteIdent(table), rows };
 }

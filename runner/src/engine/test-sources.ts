@@ -42,6 +42,7 @@ export const FILTER_CASES: [string, FilterExpr, (r: SourceRow) => boolean][] = [
   ['in', { column: 'weather', op: 'in', value: ['fog', 'drizzle'] }, (r) => r.weather === 'fog' || r.weather === 'drizzle'],
   ['not_in', { column: 'weather', op: 'not_in', value: ['rain', 'sun'] }, (r) => r.weather !== 'rain' && r.weather !== 'sun'],
   ['in with integer strings', { column: 'id', op: 'in', value: ['7', 14, '1000000'] }, (r) => r.id === 7 || r.id === 14],
+  // biome-ignore lint/correctness/noPrecisionLoss: the literal is past 2^53 on purpose (the filter must still compare it)
   ['whole numbers beyond 2^53', { or: [{ column: 'id', op: '>', value: 5e21 }, { column: 'precipitation', op: '<', value: -1e300 }, { column: 'id', op: '<', value: -9007199254740993 }] }, () => false],
   ['a whole number beyond 2^53 as the upper bound', { column: 'id', op: 'between', value: [1400, 1e20] }, (r) => r.id >= 1400],
   ['contains is case-insensitive', { column: 'weather', op: 'contains', value: 'RI' }, (r) => r.weather.includes('ri')],

@@ -1,6 +1,6 @@
 // Drawing blocks for PDF reports with pdfkit: a page cursor, tables, and vector charts (bars, lines, scatter, heat map).
 import type { Cell } from '@simpul/protocol';
-import PDFDocument from 'pdfkit';
+import type PDFDocument from 'pdfkit';
 
 type Doc = InstanceType<typeof PDFDocument>;
 

@@ -50,5 +50,5 @@ export function toCsv(t: Table): string {
     const s = String(v);
     return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : s;
   };
-  return [t.columns, ...t.rows].map((row) => row.map(field).join(',')).join('\r\n') + '\r\n';
+  return `${[t.columns, ...t.rows].map((row) => row.map(field).join(',')).join('\r\n')}\r\n`;
 }

@@ -99,7 +99,7 @@ test('a group that a site holds fewer than k rows of is suppressed there, and th
     // The suppressing site's own cell carries no numbers.
     const [key, [site]] = [...small.entries()][0];
     const cell = r.per_site.find((s) => s.site === site)?.groups.find((g) => JSON.stringify(g.key) === key);
-    assert.ok(cell && cell.suppressed && cell.count === null && cell.values.every((v) => v === null));
+    assert.ok(cell?.suppressed && cell.count === null && cell.values.every((v) => v === null));
   } finally {
     closeSites(sites);
   }

@@ -26,7 +26,7 @@ const cell = (v: unknown): string => {
 };
 
 export function writeCsv(path: string, rows: Row[], columns: string[]): string {
-  writeFileSync(path, [columns.map(cell).join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n');
+  writeFileSync(path, `${[columns.map(cell).join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n')}\n`);
   return path;
 }
 

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { bigCsv, PATIENTS_CSV } from '../../lib/data.ts';
 import { HubProc } from '../../lib/hub.ts';
 import { HeldTable } from '../../lib/pg-held.ts';
-import { sleep, waitFor } from '../../lib/procs.ts';
+import { sleep } from '../../lib/procs.ts';
 import { RunnerProc } from '../../lib/runner.ts';
 
 // A task on the held table runs for as long as the test holds its lock, however fast the machine (pg-held.ts).

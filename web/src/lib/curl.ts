@@ -15,5 +15,5 @@ export function curlCommand(origin: string, path: string, body: unknown): string
 /** How to get a token for the line above (the login reply's `token`). */
 export function tokenCommand(origin: string, username: string): string {
   const login = JSON.stringify({ username, password: 'YOUR-PASSWORD' });
-  return `export SIMPUL_TOKEN=$(curl -sS -X POST ${shellQuote(origin + '/api/v1/auth/login')} -H 'Content-Type: application/json' -d ${shellQuote(login)} | sed -E 's/.*"token":"([^"]+)".*/\\1/')`;
+  return `export SIMPUL_TOKEN=$(curl -sS -X POST ${shellQuote(`${origin}/api/v1/auth/login`)} -H 'Content-Type: application/json' -d ${shellQuote(login)} | sed -E 's/.*"token":"([^"]+)".*/\\1/')`;
 }

@@ -15,13 +15,13 @@ function csvField(v: Cell | string): string {
 export function toCsv(r: Rows): string {
   const lines = [r.columns.map((c) => csvField(c.name)).join(',')];
   for (const row of r.rows) lines.push(row.map(csvField).join(','));
-  return lines.join('\r\n') + '\r\n';
+  return `${lines.join('\r\n')}\r\n`;
 }
 
 export function toJson(r: Rows): string {
   const names = r.columns.map((c) => c.name);
   const objects = r.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] ?? null])));
-  return JSON.stringify(objects, null, 2) + '\n';
+  return `${JSON.stringify(objects, null, 2)}\n`;
 }
 
 /** Offers text as a file download, without a round trip to the hub. */

@@ -30,7 +30,7 @@ test('statistics, sizes and shares read well', () => {
   assert.is(stat(null), '—');
   assert.is(stat(1234567), '1,234,567');
   assert.is(stat(0.0123456), '0.01235');
-  assert.is(stat(3.14159, 3), '3.14');
+  assert.is(stat(1.23456, 3), '1.23');
   assert.is(stat(0.00001234), '1.234e-5');
   assert.is(stat(-5736.897), '-5,737');
   assert.is(bytes(512), '512 B');

@@ -60,7 +60,7 @@ export function groupCountChart(groups: StudyGroup[], max = 50): ChartSpec {
 
 /** Grouped bars: one group per category, one bar per series (sites as categories, or as series). */
 export function groupedBars(categories: string[], series: { name: string; values: (number | null)[] }[], what: string): ChartSpec {
-  const description = `${what}: ` + series.map((s) => `${s.name}: ${s.values.map((v, i) => `${categories[i]} ${stat(v)}`).join(', ')}`).join('; ') + '.';
+  const description = `${what}: ${series.map((s) => `${s.name}: ${s.values.map((v, i) => `${categories[i]} ${stat(v)}`).join(', ')}`).join('; ')}.`;
   return {
     description,
     height: 260,
