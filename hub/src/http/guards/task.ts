@@ -1,10 +1,15 @@
-// What POST /api/v1/tasks checks besides the body (rate limit, runner access) and what it writes to the audit log.
-import type { TaskCreate, TaskCreated } from '@simpul/protocol';
-import { auditRequest, paramsHash } from '../audit/audit.ts';
-import { limitsOf } from '../auth/limits.ts';
-import { visibleRunners } from '../auth/runner-access.ts';
-import { notFound } from '../errors.ts';
-import type { Ctx, UserCaller } from './env.ts';
+// Task access: which task a user may see, what POST /api/v1/tasks checks besides the body (rate limit, runner access)
+// and what it writes to the audit log.
+import { TaskId, type TaskCreate, type TaskCreated } from '@simpul/protocol';
+import { auditRequest, paramsHash } from '../../audit/audit.ts';
+import { limitsOf } from '../../auth/limits.ts';
+import { visibleRunners } from '../../auth/runner-access.ts';
+import type { TaskRow } from '../../db/schema.ts';
+import { notFound } from '../../errors.ts';
+import { getTask } from '../../store/tasks.ts';
+import type { Ctx } from '../env.ts';
+import { readParam } from '../parse.ts';
+import { isAdmin, type UserCaller } from './caller.ts';
 
 /** Throws 429 (with Retry-After) past the analyst's tasks per minute, 404 for a runner this user may not use. */
 export async function checkTaskCreate(c: Ctx, user: UserCaller, inputs: TaskCreate[]): Promise<void> {
@@ -29,4 +34,12 @@ export function auditTasksCreated(c: Ctx, inputs: TaskCreate[], created: TaskCre
       details: { runner_id: inputs[i].runner_id ?? null, dataset: inputs[i].params.dataset, op: inputs[i].op, params_sha256: paramsHash(inputs[i].params) },
     })),
   );
+}
+
+/** The task if this user may see it; another analyst's task is "not found" rather than "forbidden", to hide that it exists. */
+export async function visibleTask(c: Ctx, user: UserCaller): Promise<TaskRow> {
+  const id = readParam(c, 'task_id', TaskId);
+  const task = await getTask(c.get('hub').db, id);
+  if (!task || (!isAdmin(user) && task.created_by !== user.user.id)) throw notFound(`no task ${id}`);
+  return task;
 }

@@ -1,11 +1,11 @@
 // What the runner routes check besides the body: enrolment keys (uses, expiry), the long-poll cap, the audit log.
-import { auditRequest } from '../audit/audit.ts';
-import { consumeEnrollmentKey } from '../auth/enrollment.ts';
-import { limitsOf } from '../auth/limits.ts';
-import type { RunnerRow } from '../db/schema.ts';
-import { conflict, type HubError, unauthorized } from '../errors.ts';
-import { siteStatuses } from '../store/sites.ts';
-import type { Ctx } from './env.ts';
+import { auditRequest } from '../../audit/audit.ts';
+import { consumeEnrollmentKey } from '../../auth/enrollment.ts';
+import { limitsOf } from '../../auth/limits.ts';
+import type { RunnerRow } from '../../db/schema.ts';
+import { conflict, type HubError, unauthorized } from '../../errors.ts';
+import { siteStatuses } from '../../store/sites.ts';
+import type { Ctx } from '../env.ts';
 
 /** Spends one use of the enrolment key and returns its id; 401 when it is unknown, revoked, expired or used up. */
 export async function spendEnrollmentKey(c: Ctx, key: string): Promise<string> {
