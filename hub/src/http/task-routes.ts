@@ -11,7 +11,7 @@ import { auditTasksCreated, checkTaskCreate, visibleTask } from './guards/task.t
 import { enqueue } from '../queue/enqueue.ts';
 import { datasetWarnings } from '../queue/dataset-warnings.ts';
 import { fromJson } from '../store/json.ts';
-import { getTask, listAttempts, listTasks } from '../store/tasks.ts';
+import { getTask, listAttempts, listTasks } from '../queue/tasks.ts';
 import { taskView } from '../store/views.ts';
 import { callerOf, isAdmin, requireUser, type UserCaller } from './guards/caller.ts';
 import type { Ctx, HubEnv } from './env.ts';

@@ -5,7 +5,7 @@ import type { HubContext } from '../context.ts';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, invalidInput, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES, getTask, runnerEverHeld } from '../store/tasks.ts';
+import { ACTIVE_STATES, getTask, runnerEverHeld } from './tasks.ts';
 import { hashJson } from './canonical-json.ts';
 import { release as releaseLease } from './leases.ts';
 

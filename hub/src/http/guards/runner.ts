@@ -4,6 +4,7 @@ import { consumeEnrollmentKey } from '../../auth/enrollment.ts';
 import { limitsOf } from '../../auth/limits.ts';
 import type { RunnerRow } from '../../db/schema.ts';
 import { conflict, type HubError, unauthorized } from '../../errors.ts';
+import { setRunnerEnrollmentKey } from '../../store/runners.ts';
 import { siteStatuses } from '../../store/sites.ts';
 import type { Ctx } from '../env.ts';
 
@@ -25,7 +26,7 @@ export function nameTaken(other: Pick<RunnerRow, 'id' | 'name'>): HubError {
 
 export async function registered(c: Ctx, runner: RunnerRow, keyId: string): Promise<void> {
   const { db } = c.get('hub');
-  await db.updateTable('runners').set({ enrollment_key_id: keyId }).where('id', '=', runner.id).execute();
+  await setRunnerEnrollmentKey(db, runner.id, keyId);
   const pending = [...(await siteStatuses(db, [runner.id])).get(runner.id) ?? []].filter(([, s]) => s === 'pending').map(([d]) => d);
   await auditRequest(c, {
     action: 'runner.registered',

@@ -6,7 +6,8 @@ import { limitsOf } from '../../auth/limits.ts';
 import { visibleRunners } from '../../auth/runner-access.ts';
 import type { TaskRow } from '../../db/schema.ts';
 import { notFound } from '../../errors.ts';
-import { getTask } from '../../store/tasks.ts';
+import { getTask } from '../../queue/tasks.ts';
+import { runnerSharing } from '../../store/runners.ts';
 import type { Ctx } from '../env.ts';
 import { readParam } from '../parse.ts';
 import { isAdmin, type UserCaller } from './caller.ts';
@@ -18,7 +19,7 @@ export async function checkTaskCreate(c: Ctx, user: UserCaller, inputs: TaskCrea
   if (user.user.role !== 'admin') limitsOf(hub).tasks.take(user.user.id, inputs.length);
   const targets = [...new Set(inputs.map((t) => t.runner_id).filter((id): id is string => id !== undefined))];
   if (targets.length === 0 || user.user.role === 'admin') return;
-  const rows = await hub.db.selectFrom('runners').select(['id', 'shared']).where('id', 'in', targets).execute();
+  const rows = await runnerSharing(hub.db, targets);
   const usable = new Set((await visibleRunners(hub.db, user.user, rows)).map((r) => r.id));
   // Unknown runners are left to enqueue's own 404; a private runner looks exactly like an unknown one.
   const hidden = rows.filter((r) => !usable.has(r.id)).map((r) => r.id);
