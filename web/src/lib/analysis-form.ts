@@ -194,56 +194,47 @@ export function analysisErrorKey(d: AnalysisDraft, path: readonly PropertyKey[])
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
+type SpecOf<K extends AnalysisKind> = Extract<AnalysisSpec, { analysis: K }>;
+
+/** Per kind, the draft fields a parsed spec fills: one entry per protocol analysis kind (a new kind does not compile without one). */
+const FROM_SPEC = {
+  describe: (s) => ({ columns: s.columns ?? [], bins: s.bins, top: s.top }),
+  correlation: (s) => ({ columns: s.columns ?? [], method: s.method }),
+  group_by: (s) => ({
+    group_by: s.group_by,
+    aggregates: s.aggregates.map((a) => newAggregate(a.fn, a.column ?? '')),
+    sort: s.sort,
+    group_limit: s.limit,
+  }),
+  linear_regression: (s) => ({ target: s.target, features: s.features, seed: s.seed }),
+  logistic_regression: (s) => ({
+    target: s.target,
+    positive: text(s.positive),
+    features: s.features,
+    test_pct: s.test_pct,
+    threshold: s.threshold,
+    l2: s.l2,
+    standardise: s.standardise,
+    seed: s.seed,
+    max_iterations: s.max_iterations,
+  }),
+  kmeans: (s) => ({
+    k: s.k,
+    features: s.features,
+    standardise: s.standardise,
+    seed: s.seed,
+    restarts: s.restarts,
+    max_iterations: s.max_iterations,
+  }),
+} satisfies { [K in AnalysisKind]: (s: SpecOf<K>) => Partial<AnalysisDraft> };
+
 /** A draft that asks the same as `spec` (parsed with the protocol's AnalysisSpec first). */
 export function analysisFromSpec(raw: unknown): AnalysisDraft | null {
   const p = AnalysisSpec.safeParse(raw);
   if (!p.success) return null;
   const s = p.data;
-  const d = emptyAnalysis();
-  d.kind = s.analysis;
-  switch (s.analysis) {
-    case 'describe':
-      Object.assign(d, { columns: s.columns ?? [], bins: s.bins, top: s.top });
-      break;
-    case 'correlation':
-      Object.assign(d, { columns: s.columns ?? [], method: s.method });
-      break;
-    case 'group_by':
-      Object.assign(d, {
-        group_by: s.group_by,
-        aggregates: s.aggregates.map((a) => newAggregate(a.fn, a.column ?? '')),
-        sort: s.sort,
-        group_limit: s.limit,
-      });
-      break;
-    case 'linear_regression':
-      Object.assign(d, { target: s.target, features: s.features, seed: s.seed });
-      break;
-    case 'logistic_regression':
-      Object.assign(d, {
-        target: s.target,
-        positive: text(s.positive),
-        features: s.features,
-        test_pct: s.test_pct,
-        threshold: s.threshold,
-        l2: s.l2,
-        standardise: s.standardise,
-        seed: s.seed,
-        max_iterations: s.max_iterations,
-      });
-      break;
-    case 'kmeans':
-      Object.assign(d, {
-        k: s.k,
-        features: s.features,
-        standardise: s.standardise,
-        seed: s.seed,
-        restarts: s.restarts,
-        max_iterations: s.max_iterations,
-      });
-      break;
-  }
-  return d;
+  const fill = FROM_SPEC[s.analysis] as (s: AnalysisSpec) => Partial<AnalysisDraft>;
+  return { ...emptyAnalysis(), ...fill(s), kind: s.analysis };
 }
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -31,15 +31,31 @@ export interface TaskDraft {
   max_attempts: number | null;
 }
 
-/** Operations this form can build; any others are shown as coming soon. */
-export const READY_OPS: readonly OpCode[] = [100, 200, 300, 400];
+/** What the form shows and sends for each op: one entry per protocol op code, so a new op does not compile without one. */
+interface OpForm {
+  ready: boolean; // the form can build it; others are shown as coming soon
+  rows: boolean; // returns rows: columns, sort and paging fields
+  filter: 'always' | 'optional' | 'never'; // the filter builder's `where`
+  analysis: 'always' | 'optional' | 'never'; // an analysis (op 400: when its source is the analysis)
+}
+export const OP_FORMS = {
+  100: { ready: true, rows: true, filter: 'never', analysis: 'never' },
+  200: { ready: true, rows: true, filter: 'always', analysis: 'never' },
+  300: { ready: true, rows: false, filter: 'optional', analysis: 'always' },
+  400: { ready: true, rows: false, filter: 'optional', analysis: 'optional' },
+} as const satisfies Record<OpCode, OpForm>;
 
+/** Operations this form can build (the protocol's OP_CODES, in order); any others are shown as coming soon. */
+export const READY_OPS: readonly OpCode[] = OP_CODES.filter((op) => OP_FORMS[op].ready);
+
+const formOf = (op: OpCode): OpForm => OP_FORMS[op];
 /** Whether the draft's op sends a `where` built with the filter builder. */
-export const usesFilter = (d: Pick<TaskDraft, 'op' | 'use_filter'>) => d.op === 200 || ((d.op === 300 || d.op === 400) && d.use_filter);
+export const usesFilter = (d: Pick<TaskDraft, 'op' | 'use_filter'>) => formOf(d.op).filter === 'always' || (formOf(d.op).filter === 'optional' && d.use_filter);
 /** Whether the draft's op returns rows (and so has columns, sort and paging fields). */
-export const returnsRows = (d: Pick<TaskDraft, 'op'>) => d.op === 100 || d.op === 200;
+export const returnsRows = (d: Pick<TaskDraft, 'op'>) => formOf(d.op).rows;
 /** Whether the draft's op runs an analysis. */
-export const runsAnalysis = (d: Pick<TaskDraft, 'op' | 'export_source'>) => d.op === 300 || (d.op === 400 && d.export_source === 'analysis');
+export const runsAnalysis = (d: Pick<TaskDraft, 'op' | 'export_source'>) =>
+  formOf(d.op).analysis === 'always' || (formOf(d.op).analysis === 'optional' && d.export_source === 'analysis');
 
 export const emptyDraft = (): TaskDraft => ({
   target: '',
