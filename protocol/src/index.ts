@@ -22,3 +22,4 @@ export * from './federated.ts';
 export * from './federated-results.ts';
 export * from './stats/index.ts';
 export * from './studies.ts';
+export * from './form-drafts.ts';

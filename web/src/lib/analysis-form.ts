@@ -1,37 +1,10 @@
 // The analysis part of the New analysis form (op 300, and the analysis an export may carry): draft, spec, problems.
-import { AggregateFn, AnalysisKind, AnalysisSpec, CorrelationMethod, unfoldIssues } from '@simpul/protocol';
-import type { ColumnInfo, ColumnKind, Scalar } from '@simpul/protocol';
+import { AnalysisDraft as AnalysisDraftSchema, AnalysisSpec, unfoldIssues } from '@simpul/protocol';
+import type { AggregateDraft, AggregateFn, AnalysisDraft, AnalysisKind, ColumnInfo, ColumnKind, Scalar } from '@simpul/protocol';
 import { newId, parseScalar } from './filter-model.ts';
 
-export interface AggregateDraft {
-  id: string;
-  fn: AggregateFn;
-  column: string; // '' = none (only `count` may do without)
-}
-
-/** One flat draft for every kind, so that switching the kind keeps what was typed for the others. */
-export interface AnalysisDraft {
-  kind: AnalysisKind;
-  columns: string[]; // describe and correlation; empty = the runner's default
-  bins: number | null;
-  top: number | null;
-  method: CorrelationMethod;
-  group_by: string[];
-  aggregates: AggregateDraft[];
-  sort: 'groups' | 'count';
-  group_limit: number | null;
-  target: string;
-  features: string[];
-  positive: string; // typed; checked against the target's kind
-  test_pct: number | null;
-  threshold: number | null;
-  l2: number | null;
-  standardise: boolean;
-  seed: number | null;
-  k: number | null;
-  restarts: number | null;
-  max_iterations: number | null;
-}
+/** The draft's schema and types are the protocol's (`AnalysisDraft`): restoring a stored draft is one safeParse. */
+export type { AggregateDraft, AnalysisDraft };
 
 export const ANALYSIS_LABELS: Record<AnalysisKind, { name: string; about: string }> = {
   describe: { name: 'Describe', about: 'Counts, ranges, averages and a histogram per column' },
@@ -51,28 +24,8 @@ export const AGGREGATE_LABELS: Record<AggregateFn, string> = {
   median: 'median',
 };
 
-export const emptyAnalysis = (): AnalysisDraft => ({
-  kind: 'describe',
-  columns: [],
-  bins: 20,
-  top: 10,
-  method: 'both',
-  group_by: [],
-  aggregates: [],
-  sort: 'groups',
-  group_limit: 1000,
-  target: '',
-  features: [],
-  positive: '',
-  test_pct: 25,
-  threshold: 0.5,
-  l2: 0,
-  standardise: true,
-  seed: 42,
-  k: 3,
-  restarts: null,
-  max_iterations: null,
-});
+/** Every field at its default (the schema's fallbacks). */
+export const emptyAnalysis = (): AnalysisDraft => AnalysisDraftSchema.parse({});
 
 export const newAggregate = (fn: AggregateFn = 'mean', column = ''): AggregateDraft => ({ id: newId(), fn, column });
 
@@ -237,32 +190,8 @@ export function analysisFromSpec(raw: unknown): AnalysisDraft | null {
   return { ...emptyAnalysis(), ...fill(s), kind: s.analysis };
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const strings = (x: unknown) => (Array.isArray(x) ? x.filter((c): c is string => typeof c === 'string') : []);
-const numOr = (x: unknown, fallback: number | null) => (x === null ? null : typeof x === 'number' && Number.isFinite(x) ? x : fallback);
-
-/** A stored draft, field by field; anything that does not fit falls back to the default. */
+/** A stored draft: anything that does not fit falls back to its default, field by field, in one safeParse. */
 export function restoreAnalysis(raw: unknown): AnalysisDraft {
-  const d = emptyAnalysis();
-  if (!isRecord(raw)) return d;
-  d.kind = AnalysisKind.safeParse(raw.kind).data ?? d.kind;
-  d.method = CorrelationMethod.safeParse(raw.method).data ?? d.method;
-  d.sort = raw.sort === 'count' ? 'count' : 'groups';
-  d.columns = strings(raw.columns);
-  d.group_by = strings(raw.group_by);
-  d.features = strings(raw.features);
-  d.target = typeof raw.target === 'string' ? raw.target : '';
-  d.positive = typeof raw.positive === 'string' ? raw.positive : '';
-  d.standardise = raw.standardise !== false;
-  if (Array.isArray(raw.aggregates)) {
-    d.aggregates = raw.aggregates.filter(isRecord).map((a) => ({
-      id: typeof a.id === 'string' && a.id ? a.id : newId(),
-      fn: AggregateFn.safeParse(a.fn).data ?? 'count',
-      column: typeof a.column === 'string' ? a.column : '',
-    }));
-  }
-  for (const k of ['bins', 'top', 'group_limit', 'test_pct', 'threshold', 'l2', 'seed', 'k', 'restarts', 'max_iterations'] as const) {
-    d[k] = numOr(raw[k], d[k]);
-  }
-  return d;
+  const r = AnalysisDraftSchema.safeParse(raw);
+  return r.success ? r.data : emptyAnalysis();
 }
