@@ -10,9 +10,8 @@
 // An aggregate a site computed from fewer rows than its data owner's minimum group size k is suppressed at the site
 // and flagged; the combined result names the sites that suppressed something.
 //
-// Related files: federated-results.ts (combined results), federated-moments.ts, federated-groups.ts,
-// federated-crossprod.ts, federated-logistic.ts (the pure maths that combines partials), federated-study.ts (which
-// round comes next), federated-linalg.ts (Cholesky).
+// Related files: federated-results.ts (combined results); stats/ (the pure maths that combines partials: moments.ts,
+// groups.ts, crossprod.ts, logistic.ts, linalg.ts; study.ts says which round comes next).
 import { z } from 'zod';
 import { ColumnName, DatasetName, Id, RunnerId } from './common.ts';
 import type { ErrorCode } from './errors.ts';

@@ -2,11 +2,9 @@
 import type { Role } from '@simpul/protocol';
 import type { Db, UserRow } from '../db/schema.ts';
 import { conflict } from '../errors.ts';
-import { createUser, findUserByName, setPassword } from '../store/users.ts';
+import { createUser, findUserByName, revokeUserSessions, setPassword } from '../store/users.ts';
 
-export function listUsers(db: Db): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().orderBy('username').execute();
-}
+export { listUsers } from '../store/users.ts';
 
 /** 409 when the name is taken (also when another request took it a moment ago). */
 export async function addUser(db: Db, username: string, password: string, role: Role): Promise<UserRow> {
@@ -22,5 +20,5 @@ export async function addUser(db: Db, username: string, password: string, role: 
 /** A new password; every live session of the user ends (API tokens stay: they are revoked one by one). */
 export async function resetPassword(db: Db, userId: string, password: string, now = Date.now()): Promise<void> {
   await setPassword(db, userId, password);
-  await db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  await revokeUserSessions(db, userId, now);
 }

@@ -2,7 +2,8 @@
 import type { ApiTokenCreate, ApiTokenCreated, ApiTokenView } from '@simpul/protocol';
 import type { Db } from '../db/schema.ts';
 import { iso, isoOrNull } from '../store/json.ts';
-import { hashToken, newId, newToken } from './tokens.ts';
+import { getUser, type Credential } from '../store/users.ts';
+import { hashToken, newId, newToken, sameHash } from './tokens.ts';
 
 type Row = { id: string; name: string; created_at: number; expires_at: number | null; revoked_at: number | null };
 
@@ -47,4 +48,14 @@ export function getApiToken(db: Db, id: string) {
 export async function revokeApiToken(db: Db, id: string, now = Date.now()): Promise<boolean> {
   const res = await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
+}
+
+/** The user behind a personal API token, if it is live. */
+export async function userForApiToken(db: Db, token: string, now = Date.now()): Promise<Credential | undefined> {
+  const h = hashToken(token);
+  const t = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', h).executeTakeFirst();
+  if (!t || !sameHash(t.token_hash, h) || t.revoked_at !== null || (t.expires_at !== null && t.expires_at <= now)) return undefined;
+  const user = await getUser(db, t.user_id);
+  if (!user || user.disabled_at !== null) return undefined;
+  return { user, tokenId: t.id, expiresAt: t.expires_at };
 }

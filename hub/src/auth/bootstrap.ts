@@ -2,8 +2,8 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { HubContext } from '../context.ts';
-import { addEnrollmentKey, findEnrollmentKey } from '../store/enrollment-keys.ts';
-import { createUser, findUserByName, setPassword } from '../store/users.ts';
+import { addEnrollmentKey, findEnrollmentKey } from './enrollment-keys.ts';
+import { anyAdmin, createUser, findUserByName, setPassword } from '../store/users.ts';
 import { generatePassword, verifyPassword } from './passwords.ts';
 import { newToken } from './tokens.ts';
 
@@ -20,8 +20,7 @@ export async function ensureAdmin(ctx: Ctx): Promise<string | undefined> {
     if (wanted && !(await verifyPassword(wanted, existing.password_hash))) await setPassword(ctx.db, existing.id, wanted);
     return undefined;
   }
-  const anyAdmin = await ctx.db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirst();
-  if (anyAdmin && !wanted) return undefined;
+  if ((await anyAdmin(ctx.db)) && !wanted) return undefined;
   const password = wanted ?? generatePassword();
   try {
     await createUser(ctx.db, ADMIN_USERNAME, password, 'admin');

@@ -2,7 +2,8 @@
 import type { RunnerRow, UserRow, Db } from '../db/schema.ts';
 import { HubError, unauthorized } from '../errors.ts';
 import { findRunnerByToken } from '../store/runners.ts';
-import { userForApiToken, userForSession } from '../store/users.ts';
+import { userForSession } from '../store/users.ts';
+import { userForApiToken } from './api-tokens.ts';
 import { tokenKind } from './tokens.ts';
 
 export const SESSION_COOKIE = 'simpul_session';

@@ -3,6 +3,7 @@ import type { EnrollmentKeyCreate, EnrollmentKeyCreated, EnrollmentKeyView } fro
 import { sql } from 'kysely';
 import type { Db } from '../db/schema.ts';
 import { iso, isoOrNull } from '../store/json.ts';
+import { runnersPerEnrollmentKey } from '../store/runners.ts';
 import { hashToken, newId, newToken, sameHash } from './tokens.ts';
 
 export async function createEnrollmentKey(db: Db, body: EnrollmentKeyCreate, createdBy: string, now = Date.now()): Promise<EnrollmentKeyCreated> {
@@ -36,12 +37,7 @@ export async function createEnrollmentKey(db: Db, body: EnrollmentKeyCreate, cre
 
 export async function listEnrollmentKeys(db: Db): Promise<EnrollmentKeyView[]> {
   const rows = await db.selectFrom('enrollment_keys').selectAll().orderBy('created_at', 'desc').orderBy('id').execute();
-  const counts = await db
-    .selectFrom('runners')
-    .select((eb) => ['enrollment_key_id', eb.fn.countAll<number>().as('n')])
-    .where('enrollment_key_id', 'is not', null)
-    .groupBy('enrollment_key_id')
-    .execute();
+  const counts = await runnersPerEnrollmentKey(db);
   const runners = new Map(counts.map((c) => [c.enrollment_key_id, Number(c.n)]));
   return rows.map((r) => ({
     key_id: r.id,

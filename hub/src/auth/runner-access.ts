@@ -1,8 +1,10 @@
 // Who may use a runner: everyone when it is shared (the default), else admins, its owners and its allowed users.
 import type { RunnerAccess, RunnerAccessView } from '@simpul/protocol';
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Database, Db, RunnerRow, UserRow } from '../db/schema.ts';
 import { badRequest } from '../errors.ts';
+import { claimingRunner, setRunnerShared } from '../store/runners.ts';
+import { adminIds, usernamesOf, usersByName } from '../store/users.ts';
 
 type User = Pick<UserRow, 'id' | 'role'>;
 
@@ -34,30 +36,17 @@ export async function visibleRunners<R extends Pick<RunnerRow, 'id' | 'shared'>>
  * already waiting when the runner was revoked) can hand such a runner work.
  */
 export function runnerMayClaim(eb: ExpressionBuilder<Database, 'tasks'>, runnerId: string): Expression<SqlBool> {
-  return eb.exists(
-    eb
-      .selectFrom('runners as r')
-      .select(sql`1`.as('one'))
-      .where('r.id', '=', runnerId)
-      .where('r.revoked_at', 'is', null)
-      .where((w) =>
-        w.or([
-          w('r.shared', '=', 1),
-          w('tasks.created_by', 'in', w.selectFrom('runner_access as ra').select('ra.user_id').where('ra.runner_id', '=', runnerId)),
-          w('tasks.created_by', 'in', w.selectFrom('users as u').select('u.id').where('u.role', '=', 'admin')),
-        ]),
-      ),
-  );
+  return claimingRunner(eb, runnerId, (w) => [
+    w('tasks.created_by', 'in', w.selectFrom('runner_access as ra').select('ra.user_id').where('ra.runner_id', '=', runnerId)),
+    w('tasks.created_by', 'in', adminIds()),
+  ]);
 }
 
 export async function accessView(db: Db, runner: Pick<RunnerRow, 'id' | 'shared'>): Promise<RunnerAccessView> {
-  const rows = await db
-    .selectFrom('runner_access as ra')
-    .innerJoin('users as u', 'u.id', 'ra.user_id')
-    .select(['u.username', 'ra.role'])
-    .where('ra.runner_id', '=', runner.id)
-    .orderBy('u.username')
-    .execute();
+  const access = await db.selectFrom('runner_access').select(['user_id', 'role']).where('runner_id', '=', runner.id).execute();
+  const roles = new Map(access.map((a) => [a.user_id, a.role]));
+  const users = access.length ? await usernamesOf(db, [...roles.keys()]) : [];
+  const rows = users.map((u) => ({ username: u.username, role: roles.get(u.id) }));
   return {
     runner_id: runner.id,
     shared: runner.shared === 1,
@@ -70,14 +59,19 @@ export async function accessView(db: Db, runner: Pick<RunnerRow, 'id' | 'shared'
 export async function setAccess(db: Db, runnerId: string, access: RunnerAccess, now = Date.now()): Promise<void> {
   const names = [...new Set([...access.owners, ...access.allowed_users])];
   await db.transaction().execute(async (trx) => {
-    const users = names.length ? await trx.selectFrom('users').select(['id', 'username']).where('username', 'in', names).execute() : [];
+    const users = names.length ? await usersByName(trx, names) : [];
     const byName = new Map(users.map((u) => [u.username, u.id]));
     const missing = names.filter((n) => !byName.has(n));
     if (missing.length) throw badRequest(`no user ${missing.join(', ')}`);
-    await trx.updateTable('runners').set({ shared: access.shared ? 1 : 0 }).where('id', '=', runnerId).execute();
+    await setRunnerShared(trx, runnerId, access.shared);
     await trx.deleteFrom('runner_access').where('runner_id', '=', runnerId).execute();
     const owners = new Set(access.owners);
     const rows = names.map((n) => ({ runner_id: runnerId, user_id: byName.get(n)!, role: owners.has(n) ? ('owner' as const) : ('user' as const), created_at: now }));
     if (rows.length) await trx.insertInto('runner_access').values(rows).execute();
   });
+}
+
+/** Who, besides admins, may use each of these runners (user ids), for the `/web` rooms of runners that are not shared. */
+export function accessOfRunners(db: Db, runnerIds: string[]) {
+  return db.selectFrom('runner_access').select(['runner_id', 'user_id']).where('runner_id', 'in', runnerIds).execute();
 }

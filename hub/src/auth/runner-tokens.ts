@@ -5,6 +5,7 @@ import type { RunnerRow } from '../db/schema.ts';
 import { conflict } from '../errors.ts';
 import { shortenLeases } from '../queue/leases.ts';
 import { iso } from '../store/json.ts';
+import { markRunnerRevoked, replaceRunnerToken, runnerTokenHash } from '../store/runners.ts';
 import { hashToken, newToken } from './tokens.ts';
 
 /**
@@ -15,14 +16,8 @@ import { hashToken, newToken } from './tokens.ts';
 export async function rotateRunnerToken(ctx: Pick<HubContext, 'db'>, runner: RunnerRow, overlapMs: number, now = Date.now()): Promise<RunnerTokenRotated> {
   const token = newToken('runner');
   const until = now + overlapMs;
-  await ctx.db
-    .updateTable('runners')
-    .set({ token_hash: hashToken(token), prev_token_hash: runner.token_hash, prev_token_expires_at: until })
-    .where('id', '=', runner.id)
-    .where('token_hash', '=', runner.token_hash) // a concurrent rotation wins once
-    .execute();
-  const row = await ctx.db.selectFrom('runners').select('token_hash').where('id', '=', runner.id).executeTakeFirst();
-  if (row?.token_hash !== hashToken(token)) throw conflict('the token was rotated at the same time by another request; use that one');
+  await replaceRunnerToken(ctx.db, runner, hashToken(token), until); // a concurrent rotation wins once
+  if ((await runnerTokenHash(ctx.db, runner.id)) !== hashToken(token)) throw conflict('the token was rotated at the same time by another request; use that one');
   return { runner_id: runner.id, token, previous_valid_until: iso(until) };
 }
 
@@ -31,8 +26,7 @@ export async function rotateRunnerToken(ctx: Pick<HubContext, 'db'>, runner: Run
  * now so the reaper hands its tasks to other runners. Returns false when it was already revoked.
  */
 export async function revokeRunner(ctx: Pick<HubContext, 'db' | 'config' | 'events'>, runnerId: string, by: string, now = Date.now()): Promise<boolean> {
-  const res = await ctx.db.updateTable('runners').set({ revoked_at: now, prev_token_expires_at: now }).where('id', '=', runnerId).where('revoked_at', 'is', null).executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) return false;
+  if (!(await markRunnerRevoked(ctx.db, runnerId, now))) return false;
   ctx.events.revoked(runnerId, `runner ${runnerId} was revoked by ${by}; ask an admin for a new enrolment`);
   await shortenLeases(ctx, runnerId, 0, now);
   ctx.events.runners([runnerId]);

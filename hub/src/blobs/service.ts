@@ -8,7 +8,7 @@ import type { BlobRow, Db, RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, invalidInput, forbidden, notFound, staleLease, tooLarge } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { fromJson, iso } from '../store/json.ts';
-import { ACTIVE_STATES, getTask, runnerEverHeld } from '../store/tasks.ts';
+import { ACTIVE_STATES, getTask, runnerEverHeld } from '../queue/tasks.ts';
 import type { BlobBackend } from './backend.ts';
 import { LocalBackend } from './local-backend.ts';
 import { S3Backend } from './s3-backend.ts';

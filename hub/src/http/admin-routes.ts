@@ -18,7 +18,8 @@ import { createEnrollmentKey, listEnrollmentKeys, revokeEnrollmentKey } from '..
 import { notFound } from '../errors.ts';
 import { getUser } from '../store/users.ts';
 import { userView } from '../store/views.ts';
-import { requireUser, type HubEnv } from './env.ts';
+import { requireUser } from './guards/caller.ts';
+import type { HubEnv } from './env.ts';
 import { readBody, readParam, readQuery } from './parse.ts';
 
 export function adminRoutes(app: Hono<HubEnv>): void {

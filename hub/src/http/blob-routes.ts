@@ -7,8 +7,9 @@ import { auditRequest } from '../audit/audit.ts';
 import type { BlobService } from '../blobs/service.ts';
 import { contentDisposition } from '../blobs/backend.ts';
 import { notFound, unavailable } from '../errors.ts';
-import { getTask } from '../store/tasks.ts';
-import { isAdmin, requireRunner, requireUser, type Ctx, type HubEnv } from './env.ts';
+import { getTask } from '../queue/tasks.ts';
+import { isAdmin, requireRunner, requireUser } from './guards/caller.ts';
+import type { Ctx, HubEnv } from './env.ts';
 import { readBody, readParam, readQuery } from './parse.ts';
 
 function blobsOf(c: Ctx): BlobService {

@@ -1,46 +1,7 @@
-// Hono's per-request variables and the guards that turn "who is calling" into "may they".
+// Hono's per-request variables. The guards that turn "who is calling" into "may they" are in guards/.
 import type { Context } from 'hono';
-import { getCookie } from 'hono/cookie';
 import type { HubContext } from '../context.ts';
-import type { RunnerRow } from '../db/schema.ts';
-import { bearerOf, resolveCaller, SESSION_COOKIE, type Caller } from '../auth/caller.ts';
-import { forbidden, unauthorized } from '../errors.ts';
+import type { Caller } from '../auth/caller.ts';
 
 export type HubEnv = { Variables: { hub: HubContext; caller?: Caller; requestId?: string } };
 export type Ctx = Context<HubEnv>;
-
-/** Resolved once per request, only by routes that need it (login must work even with a stale cookie). */
-export async function callerOf(c: Ctx): Promise<Caller> {
-  const cached = c.get('caller');
-  if (cached) return cached;
-  const caller = await resolveCaller(c.get('hub').db, bearerOf(c.req.header('authorization')), getCookie(c, SESSION_COOKIE));
-  c.set('caller', caller);
-  return caller;
-}
-
-export async function requireRunner(c: Ctx): Promise<RunnerRow> {
-  const caller = await callerOf(c);
-  if (caller.kind === 'none') throw unauthorized('this endpoint needs a runner token: "Authorization: Bearer smr_..."');
-  if (caller.kind !== 'runner') throw forbidden('this endpoint is for runners');
-  return caller.runner;
-}
-
-export type UserCaller = Extract<Caller, { kind: 'user' }>;
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** A logged-in user; a cookie-authenticated change must come from the hub's own pages (Origin check against CSRF). */
-export async function requireUser(c: Ctx, role?: 'admin'): Promise<UserCaller> {
-  const caller = await callerOf(c);
-  if (caller.kind === 'none') throw unauthorized();
-  if (caller.kind !== 'user') throw forbidden('runner tokens cannot use this endpoint');
-  if (caller.via === 'cookie' && !SAFE_METHODS.has(c.req.method)) {
-    const origin = c.req.header('origin');
-    const own = new URL(c.req.url).origin;
-    if (origin !== own) throw forbidden(`cross-origin request refused: Origin ${origin ?? '(none)'} is not ${own}`);
-  }
-  if (role && caller.user.role !== role) throw forbidden('admins only');
-  return caller;
-}
-
-export const isAdmin = (u: UserCaller) => u.user.role === 'admin';

@@ -1,15 +1,13 @@
 // Routes for operators: liveness and readiness probes, Prometheus metrics, the OpenAPI document and the API reference.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Hono } from 'hono';
 import { PROTOCOL_VERSION, ROUTES, type HealthReply } from '@simpul/protocol';
-import { forbidden, notFound, unauthorized } from '../errors.ts';
-import { isLoopback } from '../observability/loopback.ts';
+import { notFound } from '../errors.ts';
 import { readiness } from '../observability/readiness.ts';
 import { HUB_VERSION } from '../observability/version.ts';
 import { DOCS_CSP, renderDocsPage } from '../openapi/docs-page.ts';
 import { buildOpenApi, type OpenApi } from '../openapi/document.ts';
-import type { Ctx, HubEnv } from './env.ts';
+import type { HubEnv } from './env.ts';
+import { checkMetricsAccess } from './guards/metrics.ts';
 
 const started = Date.now();
 
@@ -21,25 +19,6 @@ function reference() {
     built = { doc, page: renderDocsPage(doc, ROUTES.openapi.path) };
   }
   return built;
-}
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** SIMPUL_METRICS_TOKEN set: that bearer token, from anywhere. Unset: only clients on this machine. */
-function checkMetricsAccess(c: Ctx): void {
-  const token = c.get('hub').config.metricsToken;
-  if (token) {
-    const sent = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
-    if (!sent || !timingSafeEqual(digest(sent), digest(token))) throw unauthorized('metrics need "Authorization: Bearer <SIMPUL_METRICS_TOKEN>"');
-    return;
-  }
-  let address: string | undefined;
-  try {
-    address = getConnInfo(c).remote.address;
-  } catch {
-    return; // not a network request (app.request() in-process): nothing to guard
-  }
-  if (!isLoopback(address)) throw forbidden(`metrics are served to this machine only; set SIMPUL_METRICS_TOKEN on the hub to scrape from ${address ?? 'elsewhere'}`);
 }
 
 export function opsRoutes(app: Hono<HubEnv>): void {

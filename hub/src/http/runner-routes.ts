@@ -16,10 +16,11 @@ import {
 import { forbidden, protocolMismatch } from '../errors.ts';
 import { ping } from '../queue/leases.ts';
 import { progress, release, result } from '../queue/report.ts';
-import { longPollSlot, nameTaken, registered, spendEnrollmentKey } from './runner-guards.ts';
+import { longPollSlot, nameTaken, registered, spendEnrollmentKey } from './guards/runner.ts';
 import { createRunner } from '../store/runners.ts';
 import { giveBackEnrollmentKey } from '../auth/enrollment.ts';
-import { requireRunner, type Ctx, type HubEnv } from './env.ts';
+import { requireRunner } from './guards/caller.ts';
+import type { Ctx, HubEnv } from './env.ts';
 import { longPollClaim } from './long-poll.ts';
 import { readBody, readQuery } from './parse.ts';
 

@@ -4,30 +4,14 @@ import { ApiTokenCreate, Id, ROUTES, RunnerAccess, RunnerId, type ApiTokenList }
 import { auditRequest } from '../audit/audit.ts';
 import { createApiToken, getApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens.ts';
 import { bearerOf } from '../auth/caller.ts';
-import { accessView, canManageRunner, canUseRunner, setAccess } from '../auth/runner-access.ts';
+import { accessView, setAccess } from '../auth/runner-access.ts';
 import { revokeRunner, rotateRunnerToken } from '../auth/runner-tokens.ts';
 import { hashToken, sameHash } from '../auth/tokens.ts';
-import type { RunnerRow } from '../db/schema.ts';
 import { forbidden, notFound } from '../errors.ts';
-import { getRunner } from '../store/runners.ts';
-import { requireRunner, requireUser, type Ctx, type HubEnv, type UserCaller } from './env.ts';
+import { requireRunner, requireUser } from './guards/caller.ts';
+import { managedRunner } from './guards/runner-access.ts';
+import type { HubEnv } from './env.ts';
 import { readBody, readParam } from './parse.ts';
-
-/** The runner named in the path, if this user may see it (others' private runners are "not found", not "forbidden"). */
-async function visibleRunner(c: Ctx, user: UserCaller): Promise<RunnerRow> {
-  const id = readParam(c, 'runner_id', RunnerId);
-  const db = c.get('hub').db;
-  const runner = await getRunner(db, id);
-  if (!runner || !(await canUseRunner(db, user.user, runner))) throw notFound(`no runner ${id}`);
-  return runner;
-}
-
-async function managedRunner(c: Ctx): Promise<{ user: UserCaller; runner: RunnerRow }> {
-  const user = await requireUser(c);
-  const runner = await visibleRunner(c, user);
-  if (!(await canManageRunner(c.get('hub').db, user.user, runner.id))) throw forbidden(`only admins and the owners of runner ${runner.id} may change it`);
-  return { user, runner };
-}
 
 export function securityRoutes(app: Hono<HubEnv>): void {
   app.get(ROUTES.listTokens.path, async (c) => {

@@ -5,7 +5,8 @@ import { auditRequest } from '../audit/audit.ts';
 import { notFound } from '../errors.ts';
 import { getRunner } from '../store/runners.ts';
 import { decideSite } from '../store/sites.ts';
-import { requireUser, type Ctx, type HubEnv } from './env.ts';
+import { requireUser } from './guards/caller.ts';
+import type { Ctx, HubEnv } from './env.ts';
 import { readParam } from './parse.ts';
 
 async function decide(c: Ctx, status: 'approved' | 'rejected') {

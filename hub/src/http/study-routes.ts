@@ -1,23 +1,16 @@
 // Routes for federated studies: start one, list them, read one (rounds × runners, combined result), cancel one.
 import type { Hono } from 'hono';
-import { ROUTES, StudyCreate, StudyId, StudyListQuery, type StudyList } from '@simpul/protocol';
+import { ROUTES, StudyCreate, StudyListQuery, type StudyList } from '@simpul/protocol';
 import { limitsOf } from '../auth/limits.ts';
-import { notFound } from '../errors.ts';
 import { cancelStudy } from '../studies/cancel.ts';
 import { studyDriverOf } from '../studies/driver.ts';
 import { createStudy } from '../studies/fan-out.ts';
-import { getStudy, listStudies, type StudyRow } from '../studies/store.ts';
+import { listStudies } from '../studies/store.ts';
 import { studySummary, studyView } from '../studies/views.ts';
-import { isAdmin, requireUser, type Ctx, type HubEnv, type UserCaller } from './env.ts';
-import { readBody, readParam, readQuery } from './parse.ts';
-
-/** Another analyst's study is "not found", as for tasks. */
-async function visibleStudy(c: Ctx, user: UserCaller): Promise<StudyRow> {
-  const id = readParam(c, 'study_id', StudyId);
-  const row = await getStudy(c.get('hub').db, id);
-  if (!row || (!isAdmin(user) && row.created_by !== user.user.id)) throw notFound(`no study ${id}`);
-  return row;
-}
+import { isAdmin, requireUser } from './guards/caller.ts';
+import { visibleStudy } from './guards/study.ts';
+import type { HubEnv } from './env.ts';
+import { readBody, readQuery } from './parse.ts';
 
 export function studyRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.createStudy.path, async (c) => {

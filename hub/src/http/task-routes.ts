@@ -1,30 +1,22 @@
 // Routes for users: create, list, read and cancel tasks; read results.
 import type { Hono } from 'hono';
-import { ErrorInfo, isFinal, ResultQuery, ROUTES, TaskCreateBody, TaskId, TaskListQuery, type ResultView, type TaskList, type TaskView } from '@simpul/protocol';
+import { ErrorInfo, isFinal, ResultQuery, ROUTES, TaskCreateBody, TaskListQuery, type ResultView, type TaskList, type TaskView } from '@simpul/protocol';
 import { z } from 'zod';
 import type { TaskRow } from '../db/schema.ts';
-import { notFound } from '../errors.ts';
 import { withDownloadLink } from '../blobs/links.ts';
 import { auditRequest } from '../audit/audit.ts';
 import { limitsOf } from '../auth/limits.ts';
 import { cancelTask } from '../queue/cancel.ts';
-import { auditTasksCreated, checkTaskCreate } from './task-guards.ts';
+import { auditTasksCreated, checkTaskCreate, visibleTask } from './guards/task.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { datasetWarnings } from '../queue/dataset-warnings.ts';
 import { fromJson } from '../store/json.ts';
-import { getTask, listAttempts, listTasks } from '../store/tasks.ts';
+import { getTask, listAttempts, listTasks } from '../queue/tasks.ts';
 import { taskView } from '../store/views.ts';
-import { callerOf, isAdmin, requireUser, type Ctx, type HubEnv, type UserCaller } from './env.ts';
+import { callerOf, isAdmin, requireUser, type UserCaller } from './guards/caller.ts';
+import type { Ctx, HubEnv } from './env.ts';
 import { claimRoute } from './runner-routes.ts';
-import { readBody, readParam, readQuery } from './parse.ts';
-
-/** The task if this user may see it; another analyst's task is "not found" rather than "forbidden", to hide that it exists. */
-async function visibleTask(c: Ctx, user: UserCaller): Promise<TaskRow> {
-  const id = readParam(c, 'task_id', TaskId);
-  const task = await getTask(c.get('hub').db, id);
-  if (!task || (!isAdmin(user) && task.created_by !== user.user.id)) throw notFound(`no task ${id}`);
-  return task;
-}
+import { readBody, readQuery } from './parse.ts';
 
 /**
  * Changes are announced in this hub's process; a task finished through another hub of a cluster is seen by looking

@@ -5,7 +5,7 @@ import { DatasetName, LoginRequest, ROUTES, RunnerId, type LoginReply, type Runn
 import { auditRequest } from '../audit/audit.ts';
 import { SESSION_COOKIE } from '../auth/caller.ts';
 import { canUseRunner, visibleRunners } from '../auth/runner-access.ts';
-import { beforeLogin, loginFailed, loginRequestAllowed, loginSucceeded } from './login-guard.ts';
+import { beforeLogin, loginFailed, loginRequestAllowed, loginSucceeded } from './guards/login.ts';
 import { dummyHash, verifyPassword } from '../auth/passwords.ts';
 import { notFound, unauthorized } from '../errors.ts';
 import { getRunner, listRunners } from '../store/runners.ts';
@@ -13,7 +13,8 @@ import { runnerViews } from '../store/runner-status.ts';
 import { createSession, findUserByName, revokeSession, SESSION_TTL_MS } from '../store/users.ts';
 import { userView } from '../store/views.ts';
 import { datasetView } from '../studies/schemas.ts';
-import { requireUser, type HubEnv } from './env.ts';
+import { requireUser } from './guards/caller.ts';
+import type { HubEnv } from './env.ts';
 import { readBody, readParam } from './parse.ts';
 
 export function userRoutes(app: Hono<HubEnv>): void {

@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { TASK_STATES, Transport } from '@simpul/protocol';
 import type { Db } from '../db/schema.ts';
 import type { ReapStats } from '../queue/reaper.ts';
+import { tasksByState } from '../queue/tasks.ts';
+import { onlineRunnersByTransport } from '../store/runners.ts';
 import { onlineWindowMs } from '../store/views.ts';
 
 const TRANSPORTS = Transport.options;
@@ -106,15 +108,8 @@ export class HubMetrics {
   /** Reads the gauges that live in the database, then renders everything in Prometheus' text format. */
   async scrape(db: Db, heartbeatS: number, now = Date.now()): Promise<string> {
     const [byState, byTransport] = await Promise.all([
-      db.selectFrom('tasks').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute(),
-      db
-        .selectFrom('runners')
-        .select((eb) => ['transport', eb.fn.countAll<number>().as('n')])
-        .where('transport', 'is not', null)
-        .where('revoked_at', 'is', null)
-        .where('last_seen', '>', now - onlineWindowMs(heartbeatS))
-        .groupBy('transport')
-        .execute(),
+      tasksByState(db),
+      onlineRunnersByTransport(db, now - onlineWindowMs(heartbeatS)),
     ]);
     for (const s of TASK_STATES) this.tasks.set({ state: s }, Number(byState.find((r) => r.status === s)?.n ?? 0));
     for (const t of TRANSPORTS) this.runners.set({ transport: t }, Number(byTransport.find((r) => r.transport === t)?.n ?? 0));

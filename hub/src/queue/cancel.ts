@@ -3,7 +3,7 @@ import type { CancelReply } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { conflict, notFound } from '../errors.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES, getTask } from '../store/tasks.ts';
+import { ACTIVE_STATES, getTask } from './tasks.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'events'>;
 

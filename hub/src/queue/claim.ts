@@ -1,6 +1,6 @@
 // THE claim: one atomic statement that leases queued tasks to a runner; used by socket push and HTTP polling alike.
 import { randomBytes } from 'node:crypto';
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { Database, TaskRow } from '../db/schema.ts';
@@ -8,28 +8,15 @@ import { runnerMayClaim } from '../auth/runner-access.ts';
 import { newId } from '../auth/tokens.ts';
 import { prepared } from '../db/prepared.ts';
 import { iso } from '../store/json.ts';
-import { padded } from '../store/tasks.ts';
+import { approvedSite } from '../store/sites.ts';
 import { taskParams } from '../store/views.ts';
 import { leaseExpiry } from './lease-time.ts';
+import { padded } from './tasks.ts';
 
 export interface Claimant {
   id: string;
   datasets: string[]; // names the runner advertises
   draining?: boolean;
-}
-
-/** Untargeted work of a dataset goes only to its approved sites: a pending or rejected runner takes only tasks that name it. */
-function approvedSite(eb: ExpressionBuilder<Database, 'tasks'>, runnerId: string): Expression<SqlBool> {
-  return eb.not(
-    eb.exists(
-      eb
-        .selectFrom('dataset_sites as ds')
-        .select(sql`1`.as('one'))
-        .where('ds.runner_id', '=', runnerId)
-        .whereRef('ds.dataset', '=', 'tasks.dataset')
-        .where('ds.status', '<>', 'approved'),
-    ),
-  );
 }
 
 export function toOffer(row: TaskRow): TaskOffer {

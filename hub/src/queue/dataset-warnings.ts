@@ -3,6 +3,7 @@
 import { closeNames, type TaskCreate } from '@simpul/protocol';
 import type { Db, UserRow } from '../db/schema.ts';
 import { visibleRunners } from '../auth/runner-access.ts';
+import { liveRunnerDatasets } from '../store/runners.ts';
 import { runnerDatasets } from '../store/views.ts';
 
 type User = Pick<UserRow, 'id' | 'role'>;
@@ -22,12 +23,7 @@ async function serversOf(db: Db, name: string, now: number): Promise<Server[]> {
   const hit = cache.get(name);
   if (hit && now - hit.at < SERVED_TTL_MS) return hit.servers;
   // The text match narrows the rows (datasets are stored as JSON text); each candidate's list is then read properly.
-  const rows = await db
-    .selectFrom('runners')
-    .select(['id', 'shared', 'datasets'])
-    .where('revoked_at', 'is', null)
-    .where('datasets', 'like', `%"name":"${name}"%`)
-    .execute();
+  const rows = await liveRunnerDatasets(db, `%"name":"${name}"%`);
   const servers = rows.filter((r) => runnerDatasets(r).some((d) => d.name === name)).map((r) => ({ id: r.id, shared: r.shared }));
   if (servers.length) cache.set(name, { servers, at: now });
   else cache.delete(name);
@@ -36,7 +32,7 @@ async function serversOf(db: Db, name: string, now: number): Promise<Server[]> {
 
 /** Names of datasets this user's runners serve that look like `name` (a typo, another case). */
 async function servedNamesLike(db: Db, user: User, name: string): Promise<string[]> {
-  const rows = await db.selectFrom('runners').select(['id', 'shared', 'datasets']).where('revoked_at', 'is', null).execute();
+  const rows = await liveRunnerDatasets(db);
   const names = new Set((await visibleRunners(db, user, rows)).flatMap((r) => runnerDatasets(r).map((d) => d.name)));
   return closeNames(name, [...names], 3);
 }

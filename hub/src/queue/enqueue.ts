@@ -2,7 +2,8 @@
 import type { TaskCreate, TaskCreated } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { conflict, notFound } from '../errors.ts';
-import { insertTasks, newTaskRows } from '../store/tasks.ts';
+import { runnerRevocations } from '../store/runners.ts';
+import { insertTasks, newTaskRows } from './tasks.ts';
 import { hintFor } from './notifier.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
@@ -16,7 +17,7 @@ export async function enqueue(ctx: Ctx, inputs: TaskCreate[], createdBy: string 
 
   await ctx.db.transaction().execute(async (trx) => {
     if (targets.length > 0) {
-      const found = await trx.selectFrom('runners').select(['id', 'revoked_at']).where('id', 'in', targets).execute();
+      const found = await runnerRevocations(trx, targets);
       const byId = new Map(found.map((r) => [r.id, r]));
       const missing = targets.filter((id) => !byId.has(id));
       if (missing.length > 0) throw notFound(`no runner ${missing.join(', ')}`);

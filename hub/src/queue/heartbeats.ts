@@ -5,7 +5,8 @@ import type { PingRequest } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { Db, RunnerRow } from '../db/schema.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES } from '../store/tasks.ts';
+import { touchRunners } from '../store/runners.ts';
+import { ACTIVE_STATES } from './tasks.ts';
 
 const GATHER_MS = 10; // how long a heartbeat waits for others to share its statements
 const CHUNK = 500; // ids per statement (SQLite's bound-parameter limit)
@@ -53,7 +54,7 @@ class HeartbeatBatch {
       const asked = new Map<string, { id: string }[]>();
       for (let i = 0; i < ids.length; i += CHUNK) {
         const chunk = ids.slice(i, i + CHUNK);
-        await this.db.updateTable('runners').set({ last_seen: seenAt }).where('id', 'in', chunk).execute();
+        await touchRunners(this.db, chunk, seenAt);
         const rows = await this.db
           .selectFrom('tasks')
           .select(['id', 'runner_id'])

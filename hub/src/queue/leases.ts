@@ -4,7 +4,7 @@ import type { HubContext } from '../context.ts';
 import type { RunnerRow } from '../db/schema.ts';
 import { touchRunner } from '../store/runners.ts';
 import { recordSites } from '../store/sites.ts';
-import { ACTIVE_STATES } from '../store/tasks.ts';
+import { ACTIVE_STATES } from './tasks.ts';
 import { toJson } from '../store/json.ts';
 import { recentlySeen } from '../store/views.ts';
 import { forbidden } from '../errors.ts';

@@ -2,7 +2,7 @@
 import type { HubContext } from '../context.ts';
 import type { TaskRow, TasksTable } from '../db/schema.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES } from '../store/tasks.ts';
+import { ACTIVE_STATES } from './tasks.ts';
 import { backoffMs } from './backoff.ts';
 import { leaseTtlMs } from './lease-time.ts';
 

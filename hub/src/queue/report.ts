@@ -4,8 +4,8 @@ import type { ProgressReply, ReleaseReply, ReleaseRequest, TaskProgress } from '
 import type { HubContext } from '../context.ts';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
 import { staleLease } from '../errors.ts';
-import { ACTIVE_STATES, getTask } from '../store/tasks.ts';
 import { leaseExpiry } from './lease-time.ts';
+import { ACTIVE_STATES, getTask } from './tasks.ts';
 import { release as releaseLease } from './leases.ts';
 import { heldUnder } from './results.ts';
 

@@ -8,7 +8,7 @@ import type { Db, RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, invalidInput, notFound, staleLease, tooLarge } from '../errors.ts';
 import { prepared } from '../db/prepared.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES, getTask, getTasks, runnerEverHeld } from '../store/tasks.ts';
+import { ACTIVE_STATES, getTask, getTasks, runnerEverHeld } from './tasks.ts';
 import { hashJson } from './canonical-json.ts';
 
 export type ResultCtx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' | 'blobs'>;

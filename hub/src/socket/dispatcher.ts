@@ -3,7 +3,7 @@ import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { claimFor } from '../queue/claim.ts';
 import { release } from '../queue/leases.ts';
-import { activeCounts } from '../store/tasks.ts';
+import { activeCounts, dueWork } from '../queue/tasks.ts';
 import { onlineWindowMs } from '../store/views.ts';
 import type { RunnerConn, RunnerSockets } from './presence.ts';
 
@@ -71,14 +71,7 @@ export class Dispatcher {
     const window = onlineWindowMs(this.ctx.config.heartbeatS);
     const conns = this.sockets.all().filter((c) => c.ready && !c.refused && !c.draining && now - c.lastHeard <= window);
     if (conns.length === 0) return false;
-    const due = await this.ctx.db
-      .selectFrom('tasks')
-      .select(['target_runner_id', 'dataset'])
-      .distinct()
-      .where('status', '=', 'queued')
-      .where('available_at', '<=', now)
-      .limit(1000)
-      .execute();
+    const due = await dueWork(this.ctx.db, now);
     if (due.length === 0) return false;
     const targets = new Set(due.filter((d) => d.target_runner_id !== null).map((d) => d.target_runner_id));
     const datasets = new Set(due.filter((d) => d.target_runner_id === null).map((d) => d.dataset));

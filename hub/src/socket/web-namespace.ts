@@ -6,8 +6,8 @@ import { resolveCaller, SESSION_COOKIE } from '../auth/caller.ts';
 import type { HubContext } from '../context.ts';
 import type { UserRow } from '../db/schema.ts';
 import { runnerViews } from '../store/runner-status.ts';
-import { getRunner } from '../store/runners.ts';
-import { getTasks } from '../store/tasks.ts';
+import { getRunner, runnersLastSeenBetween } from '../store/runners.ts';
+import { getTasks } from '../queue/tasks.ts';
 import { onlineWindowMs, taskView } from '../store/views.ts';
 import { joinRooms, runnerRooms, signedOutRoom, type WebCredential } from './web-rooms.ts';
 
@@ -113,12 +113,7 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
     checkedAt = now;
     if (nsp.sockets.size === 0) return;
     try {
-      const gone = await ctx.db
-        .selectFrom('runners')
-        .select('id')
-        .where('last_seen', '<=', now - window)
-        .where('last_seen', '>', since - window)
-        .execute();
+      const gone = await runnersLastSeenBetween(ctx.db, since - window, now - window);
       ctx.events.runners(gone.map((r) => r.id).filter((id) => !ctx.presence.has(id)));
     } catch (err) {
       ctx.log.error('runner liveness check failed', { err });

@@ -6,6 +6,7 @@
 import type { Socket } from 'socket.io';
 import type { Db, RunnerRow } from '../db/schema.ts';
 import type { SignedOut } from '../queue/notifier.ts';
+import { accessOfRunners } from '../auth/runner-access.ts';
 
 export interface WebCredential {
   sessionId?: string;
@@ -44,7 +45,7 @@ export const signedOutRoom = (who: SignedOut) => ('credentialId' in who ? `cred:
 export async function runnerRooms(db: Db, rows: Pick<RunnerRow, 'id' | 'shared'>[]): Promise<Map<string, string[] | null>> {
   const out = new Map<string, string[] | null>();
   const closed = rows.filter((r) => r.shared !== 1).map((r) => r.id);
-  const access = closed.length ? await db.selectFrom('runner_access').select(['runner_id', 'user_id']).where('runner_id', 'in', closed).execute() : [];
+  const access = closed.length ? await accessOfRunners(db, closed) : [];
   for (const r of rows) {
     out.set(r.id, r.shared === 1 ? null : ['admins', ...access.filter((a) => a.runner_id === r.id).map((a) => `user:${a.user_id}`)]);
   }

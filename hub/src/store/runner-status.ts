@@ -2,7 +2,7 @@
 import type { Presence } from '../context.ts';
 import type { Db, RunnerRow } from '../db/schema.ts';
 import { siteStatuses } from './sites.ts';
-import { activeCounts } from './tasks.ts';
+import { activeCounts } from '../queue/tasks.ts';
 import { recentlySeen, runnerView } from './views.ts';
 
 export async function runnerViews(db: Db, presence: Presence, heartbeatS: number, rows: RunnerRow[], now = Date.now()) {

@@ -1,7 +1,7 @@
 // Runner rows: enrolment, lookup by token, liveness and what they advertise.
 import type { DatasetInfo } from '@simpul/protocol';
-import { sql, SqliteAdapter } from 'kysely';
-import type { Db, RunnerRow, RunnersTable } from '../db/schema.ts';
+import { sql, SqliteAdapter, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Database, Db, RunnerRow, RunnersTable } from '../db/schema.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
 import { toJson } from './json.ts';
 import { recordSites, type SiteMode } from './sites.ts';
@@ -105,4 +105,111 @@ export async function setTransport(db: Db, id: string, transport: 'websocket' | 
 
 export async function revokeRunner(db: Db, id: string, now = Date.now()): Promise<void> {
   await db.updateTable('runners').set({ revoked_at: now }).where('id', '=', id).execute();
+}
+
+// ---- For the other folders: every query on `runners` outside this file's functions above (ARCHITECTURE.md, "Table owners").
+
+/** Rows by id (absent ids are simply missing). */
+export function runnersByIds(db: Db, ids: string[]): Promise<RunnerRow[]> {
+  return db.selectFrom('runners').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Id and revocation of the given runners (enqueue's check of targeted runners, in its transaction). */
+export function runnerRevocations(db: Db, ids: string[]) {
+  return db.selectFrom('runners').select(['id', 'revoked_at']).where('id', 'in', ids).execute();
+}
+
+/** Id and sharing of the given runners (the access check of POST /tasks). */
+export function runnerSharing(db: Db, ids: string[]) {
+  return db.selectFrom('runners').select(['id', 'shared']).where('id', 'in', ids).execute();
+}
+
+/** Every runner that is not revoked, by name then id. */
+export function liveRunners(db: Db): Promise<RunnerRow[]> {
+  return db.selectFrom('runners').selectAll().where('revoked_at', 'is', null).orderBy('name').orderBy('id').execute();
+}
+
+/** Id, sharing and datasets of the runners not revoked; with `nameLike`, only those whose datasets text contains it. */
+export function liveRunnerDatasets(db: Db, nameLike?: string) {
+  let q = db.selectFrom('runners').select(['id', 'shared', 'datasets']).where('revoked_at', 'is', null);
+  if (nameLike !== undefined) q = q.where('datasets', 'like', nameLike);
+  return q.execute();
+}
+
+/** Runners last seen in (since, until]: those whose heartbeats stopped in that span. */
+export function runnersLastSeenBetween(db: Db, since: number, until: number) {
+  return db.selectFrom('runners').select('id').where('last_seen', '<=', until).where('last_seen', '>', since).execute();
+}
+
+/** Online runners (not revoked, seen after `seenAfter`) counted by transport. */
+export function onlineRunnersByTransport(db: Db, seenAfter: number) {
+  return db
+    .selectFrom('runners')
+    .select((eb) => ['transport', eb.fn.countAll<number>().as('n')])
+    .where('transport', 'is not', null)
+    .where('revoked_at', 'is', null)
+    .where('last_seen', '>', seenAfter)
+    .groupBy('transport')
+    .execute();
+}
+
+/** How many runners registered with each enrolment key. */
+export function runnersPerEnrollmentKey(db: Db) {
+  return db
+    .selectFrom('runners')
+    .select((eb) => ['enrollment_key_id', eb.fn.countAll<number>().as('n')])
+    .where('enrollment_key_id', 'is not', null)
+    .groupBy('enrollment_key_id')
+    .execute();
+}
+
+export async function setRunnerEnrollmentKey(db: Db, runnerId: string, keyId: string): Promise<void> {
+  await db.updateTable('runners').set({ enrollment_key_id: keyId }).where('id', '=', runnerId).execute();
+}
+
+export async function setRunnerShared(db: Db, runnerId: string, shared: boolean): Promise<void> {
+  await db.updateTable('runners').set({ shared: shared ? 1 : 0 }).where('id', '=', runnerId).execute();
+}
+
+export async function touchRunners(db: Db, ids: string[], seenAt: number): Promise<void> {
+  await db.updateTable('runners').set({ last_seen: seenAt }).where('id', 'in', ids).execute();
+}
+
+/** The new token becomes current and the current one the previous (until `prevUntil`), unless a concurrent rotation won. */
+export async function replaceRunnerToken(db: Db, runner: Pick<RunnerRow, 'id' | 'token_hash'>, tokenHash: string, prevUntil: number): Promise<void> {
+  await db
+    .updateTable('runners')
+    .set({ token_hash: tokenHash, prev_token_hash: runner.token_hash, prev_token_expires_at: prevUntil })
+    .where('id', '=', runner.id)
+    .where('token_hash', '=', runner.token_hash) // a concurrent rotation wins once
+    .execute();
+}
+
+export async function runnerTokenHash(db: Db, runnerId: string): Promise<string | undefined> {
+  return (await db.selectFrom('runners').select('token_hash').where('id', '=', runnerId).executeTakeFirst())?.token_hash;
+}
+
+/** Revokes the row (its tokens stop working now); false when it was already revoked or does not exist. */
+export async function markRunnerRevoked(db: Db, runnerId: string, now: number): Promise<boolean> {
+  const res = await db.updateTable('runners').set({ revoked_at: now, prev_token_expires_at: now }).where('id', '=', runnerId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/**
+ * The runner row's part of the claim's access check: the runner is not revoked, and is shared or `allowed` holds
+ * (`auth/runner-access.ts` says who is allowed). One correlated EXISTS inside the claim's statement.
+ */
+export function claimingRunner(
+  eb: ExpressionBuilder<Database, 'tasks'>,
+  runnerId: string,
+  allowed: (w: ExpressionBuilder<Database, 'tasks' | 'runners'>) => Expression<SqlBool>[],
+): Expression<SqlBool> {
+  return eb.exists(
+    eb
+      .selectFrom('runners')
+      .select(sql`1`.as('one'))
+      .where('runners.id', '=', runnerId)
+      .where('runners.revoked_at', 'is', null)
+      .where((w) => w.or([w('runners.shared', '=', 1), ...allowed(w)])),
+  );
 }

@@ -1,6 +1,7 @@
 // Sites of a dataset name: the first runner that serves a name is its site; later ones wait for an admin's approval.
 import type { SiteStatus } from '@simpul/protocol';
-import type { Db } from '../db/schema.ts';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Database, Db } from '../db/schema.ts';
 
 export type SiteMode = 'first_use' | 'auto';
 
@@ -75,4 +76,18 @@ export async function decideSite(db: Db, runnerId: string, dataset: string, stat
   if (before === undefined) return undefined;
   await db.updateTable('dataset_sites').set({ status, decided_at: now, decided_by: by }).where('runner_id', '=', runnerId).where('dataset', '=', dataset).execute();
   return before;
+}
+
+/** For the claim (`queue/claim.ts`): untargeted work of a dataset goes only to its approved sites: a pending or rejected runner takes only tasks that name it. */
+export function approvedSite(eb: ExpressionBuilder<Database, 'tasks'>, runnerId: string): Expression<SqlBool> {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('dataset_sites as ds')
+        .select(sql`1`.as('one'))
+        .where('ds.runner_id', '=', runnerId)
+        .whereRef('ds.dataset', '=', 'tasks.dataset')
+        .where('ds.status', '<>', 'approved'),
+    ),
+  );
 }

@@ -1,6 +1,7 @@
-// Users, sessions and personal API tokens.
+// Users and sessions (personal API tokens are auth/api-tokens.ts).
 import type { Role } from '@simpul/protocol';
-import type { Db, UserRow } from '../db/schema.ts';
+import { expressionBuilder } from 'kysely';
+import type { Database, Db, UserRow } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
 
@@ -49,16 +50,34 @@ export async function userForSession(db: Db, token: string, now = Date.now()): P
   return { user, sessionId: s.id, expiresAt: s.expires_at };
 }
 
-/** The user behind a personal API token, if it is live. */
-export async function userForApiToken(db: Db, token: string, now = Date.now()): Promise<Credential | undefined> {
-  const h = hashToken(token);
-  const t = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', h).executeTakeFirst();
-  if (!t || !sameHash(t.token_hash, h) || t.revoked_at !== null || (t.expires_at !== null && t.expires_at <= now)) return undefined;
-  const user = await getUser(db, t.user_id);
-  if (!user || user.disabled_at !== null) return undefined;
-  return { user, tokenId: t.id, expiresAt: t.expires_at };
-}
-
 export async function revokeSession(db: Db, sessionId: string, now = Date.now()): Promise<void> {
   await db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+}
+
+export function listUsers(db: Db): Promise<UserRow[]> {
+  return db.selectFrom('users').selectAll().orderBy('username').execute();
+}
+
+export async function anyAdmin(db: Db): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirst()) !== undefined;
+}
+
+/** Id and name of the users with these names (absent names are missing). */
+export function usersByName(db: Db, names: string[]) {
+  return db.selectFrom('users').select(['id', 'username']).where('username', 'in', names).execute();
+}
+
+/** Id and name of the users with these ids, by name. */
+export function usernamesOf(db: Db, ids: string[]) {
+  return db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).orderBy('username').execute();
+}
+
+/** For a subquery: the ids of admins (the claim's access check). */
+export function adminIds() {
+  return expressionBuilder<Database, never>().selectFrom('users as u').select('u.id').where('u.role', '=', 'admin');
+}
+
+/** Every live session of the user ends. */
+export async function revokeUserSessions(db: Db, userId: string, now = Date.now()): Promise<void> {
+  await db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
 }

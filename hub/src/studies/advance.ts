@@ -3,7 +3,7 @@
 import { FederatedError, advanceStudy, requirementMet, type ErrorInfo, type SitePartial, type StudyPlan } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { Db, RunnerRow } from '../db/schema.ts';
-import { getTasks } from '../store/tasks.ts';
+import { getTasks } from '../queue/tasks.ts';
 import { abandonOpen, dropSubTask } from './cancel.ts';
 import { insertRound, roundRows } from './fan-out.ts';
 import { finalResult, withholdingSites, type Departure } from './finish.ts';

@@ -3,7 +3,7 @@ import type { ErrorInfo, StudyCancelReply } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { conflict, HubError } from '../errors.ts';
 import { cancelTask } from '../queue/cancel.ts';
-import { getTasks } from '../store/tasks.ts';
+import { getTasks } from '../queue/tasks.ts';
 import { endStudy, getStudy, markLink, studyLinks, type StudyRow } from './store.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'events' | 'log'>;

@@ -5,7 +5,7 @@ import type { HubContext } from '../context.ts';
 import type { Db, TaskRow } from '../db/schema.ts';
 import { HubError } from '../errors.ts';
 import { toJson } from '../store/json.ts';
-import { insertTasks, newTaskRows } from '../store/tasks.ts';
+import { insertTasks, newTaskRows } from '../queue/tasks.ts';
 import type { StudyTaskRow } from './store.ts';
 import { resolveSites, type StudyUser } from './sites.ts';
 import { hintFor } from '../queue/notifier.ts';

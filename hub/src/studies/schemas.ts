@@ -4,6 +4,7 @@ import { compareColumns, filterColumns, kindInWords, type ColumnInfo, type Datas
 import { visibleRunners } from '../auth/runner-access.ts';
 import type { Db, RunnerRow, UserRow } from '../db/schema.ts';
 import { HubError, notFound } from '../errors.ts';
+import { liveRunners } from '../store/runners.ts';
 import { siteStatuses } from '../store/sites.ts';
 import { runnerDatasets } from '../store/views.ts';
 
@@ -15,7 +16,7 @@ function columnsAt(r: RunnerRow, dataset: string): ColumnInfo[] | null {
 
 /** `GET /api/v1/datasets/{name}`: the runners (not revoked) this user may use that serve the name, and their columns compared. */
 export async function datasetView(db: Db, user: Pick<UserRow, 'id' | 'role'>, dataset: string): Promise<DatasetView> {
-  const all = await db.selectFrom('runners').selectAll().where('revoked_at', 'is', null).orderBy('name').orderBy('id').execute();
+  const all = await liveRunners(db);
   const serving = await visibleRunners(db, user, all.filter((r) => runnerDatasets(r).some((d) => d.name === dataset)));
   if (serving.length === 0) throw notFound(`no runner that you may use serves dataset "${dataset}"`);
   const statuses = await siteStatuses(db, serving.map((r) => r.id));

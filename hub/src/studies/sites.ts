@@ -3,6 +3,7 @@ import type { StudyCreate } from '@simpul/protocol';
 import { visibleRunners } from '../auth/runner-access.ts';
 import type { Db, RunnerRow, UserRow } from '../db/schema.ts';
 import { conflict, HubError, notFound } from '../errors.ts';
+import { liveRunners, runnersByIds } from '../store/runners.ts';
 import { siteStatuses } from '../store/sites.ts';
 import { runnerDatasets } from '../store/views.ts';
 import { withholdingSites } from './finish.ts';
@@ -21,7 +22,7 @@ export async function resolveSites(db: Db, req: StudyCreate, user: StudyUser | n
   let sites: RunnerRow[];
   if (req.runner_ids) {
     const ids = [...new Set(req.runner_ids)];
-    const found = await db.selectFrom('runners').selectAll().where('id', 'in', ids).execute();
+    const found = await runnersByIds(db, ids);
     const usable = new Set((user ? await visibleRunners(db, user, found) : found).map((r) => r.id));
     // A runner this user may not use looks exactly like one that does not exist (as for POST /tasks).
     const missing = ids.filter((id) => !usable.has(id));
@@ -40,7 +41,7 @@ export async function resolveSites(db: Db, req: StudyCreate, user: StudyUser | n
     }
   } else {
     // By name: the order the study's tree and per-site breakdown list the sites in.
-    const all = await db.selectFrom('runners').selectAll().where('revoked_at', 'is', null).orderBy('name').orderBy('id').execute();
+    const all = await liveRunners(db);
     const serving = all.filter((r) => serves(r, req.dataset));
     const statuses = await siteStatuses(db, serving.map((r) => r.id));
     const approved = serving.filter((r) => (statuses.get(r.id)?.get(req.dataset) ?? 'approved') === 'approved');

@@ -4,6 +4,7 @@ import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Db, RunnerRow, StudiesTable, StudyTasksTable } from '../db/schema.ts';
 import { fromJson, toJson } from '../store/json.ts';
+import { runnersByIds } from '../store/runners.ts';
 
 export type StudyRow = Selectable<StudiesTable>;
 export type StudyTaskRow = Selectable<StudyTasksTable>;
@@ -61,7 +62,7 @@ export function studyLinks(db: Db, studyId: string, round?: number): Promise<Stu
 /** Runner rows by id (a study's sites). */
 export async function runnerMap(db: Db, ids: string[]): Promise<Map<string, RunnerRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('runners').selectAll().where('id', 'in', ids).execute();
+  const rows = await runnersByIds(db, ids);
   return new Map(rows.map((r) => [r.id, r]));
 }
 

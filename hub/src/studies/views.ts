@@ -2,7 +2,7 @@
 import { FederatedStep, StudyResult, type StudyRound, type StudySite, type StudySummary, type StudyView } from '@simpul/protocol';
 import type { Db } from '../db/schema.ts';
 import { fromJson, iso, isoOrNull } from '../store/json.ts';
-import { getTasks } from '../store/tasks.ts';
+import { getTasks } from '../queue/tasks.ts';
 import { taskParams } from '../store/views.ts';
 import { outcomeOf } from './judge.ts';
 import { runnerMap, studyData, studyLinks, type StudyRow } from './store.ts';

@@ -1,37 +1,10 @@
 // The analysis part of the New analysis form (op 300, and the analysis an export may carry): draft, spec, problems.
-import { AggregateFn, AnalysisKind, AnalysisSpec, CorrelationMethod, unfoldIssues } from '@simpul/protocol';
-import type { ColumnInfo, ColumnKind, Scalar } from '@simpul/protocol';
+import { AnalysisDraft as AnalysisDraftSchema, AnalysisSpec, unfoldIssues } from '@simpul/protocol';
+import type { AggregateDraft, AggregateFn, AnalysisDraft, AnalysisKind, ColumnInfo, ColumnKind, Scalar } from '@simpul/protocol';
 import { newId, parseScalar } from './filter-model.ts';
 
-export interface AggregateDraft {
-  id: string;
-  fn: AggregateFn;
-  column: string; // '' = none (only `count` may do without)
-}
-
-/** One flat draft for every kind, so that switching the kind keeps what was typed for the others. */
-export interface AnalysisDraft {
-  kind: AnalysisKind;
-  columns: string[]; // describe and correlation; empty = the runner's default
-  bins: number | null;
-  top: number | null;
-  method: CorrelationMethod;
-  group_by: string[];
-  aggregates: AggregateDraft[];
-  sort: 'groups' | 'count';
-  group_limit: number | null;
-  target: string;
-  features: string[];
-  positive: string; // typed; checked against the target's kind
-  test_pct: number | null;
-  threshold: number | null;
-  l2: number | null;
-  standardise: boolean;
-  seed: number | null;
-  k: number | null;
-  restarts: number | null;
-  max_iterations: number | null;
-}
+/** The draft's schema and types are the protocol's (`AnalysisDraft`): restoring a stored draft is one safeParse. */
+export type { AggregateDraft, AnalysisDraft };
 
 export const ANALYSIS_LABELS: Record<AnalysisKind, { name: string; about: string }> = {
   describe: { name: 'Describe', about: 'Counts, ranges, averages and a histogram per column' },
@@ -51,28 +24,8 @@ export const AGGREGATE_LABELS: Record<AggregateFn, string> = {
   median: 'median',
 };
 
-export const emptyAnalysis = (): AnalysisDraft => ({
-  kind: 'describe',
-  columns: [],
-  bins: 20,
-  top: 10,
-  method: 'both',
-  group_by: [],
-  aggregates: [],
-  sort: 'groups',
-  group_limit: 1000,
-  target: '',
-  features: [],
-  positive: '',
-  test_pct: 25,
-  threshold: 0.5,
-  l2: 0,
-  standardise: true,
-  seed: 42,
-  k: 3,
-  restarts: null,
-  max_iterations: null,
-});
+/** Every field at its default (the schema's fallbacks). */
+export const emptyAnalysis = (): AnalysisDraft => AnalysisDraftSchema.parse({});
 
 export const newAggregate = (fn: AggregateFn = 'mean', column = ''): AggregateDraft => ({ id: newId(), fn, column });
 
@@ -194,84 +147,51 @@ export function analysisErrorKey(d: AnalysisDraft, path: readonly PropertyKey[])
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
+type SpecOf<K extends AnalysisKind> = Extract<AnalysisSpec, { analysis: K }>;
+
+/** Per kind, the draft fields a parsed spec fills: one entry per protocol analysis kind (a new kind does not compile without one). */
+const FROM_SPEC = {
+  describe: (s) => ({ columns: s.columns ?? [], bins: s.bins, top: s.top }),
+  correlation: (s) => ({ columns: s.columns ?? [], method: s.method }),
+  group_by: (s) => ({
+    group_by: s.group_by,
+    aggregates: s.aggregates.map((a) => newAggregate(a.fn, a.column ?? '')),
+    sort: s.sort,
+    group_limit: s.limit,
+  }),
+  linear_regression: (s) => ({ target: s.target, features: s.features, seed: s.seed }),
+  logistic_regression: (s) => ({
+    target: s.target,
+    positive: text(s.positive),
+    features: s.features,
+    test_pct: s.test_pct,
+    threshold: s.threshold,
+    l2: s.l2,
+    standardise: s.standardise,
+    seed: s.seed,
+    max_iterations: s.max_iterations,
+  }),
+  kmeans: (s) => ({
+    k: s.k,
+    features: s.features,
+    standardise: s.standardise,
+    seed: s.seed,
+    restarts: s.restarts,
+    max_iterations: s.max_iterations,
+  }),
+} satisfies { [K in AnalysisKind]: (s: SpecOf<K>) => Partial<AnalysisDraft> };
+
 /** A draft that asks the same as `spec` (parsed with the protocol's AnalysisSpec first). */
 export function analysisFromSpec(raw: unknown): AnalysisDraft | null {
   const p = AnalysisSpec.safeParse(raw);
   if (!p.success) return null;
   const s = p.data;
-  const d = emptyAnalysis();
-  d.kind = s.analysis;
-  switch (s.analysis) {
-    case 'describe':
-      Object.assign(d, { columns: s.columns ?? [], bins: s.bins, top: s.top });
-      break;
-    case 'correlation':
-      Object.assign(d, { columns: s.columns ?? [], method: s.method });
-      break;
-    case 'group_by':
-      Object.assign(d, {
-        group_by: s.group_by,
-        aggregates: s.aggregates.map((a) => newAggregate(a.fn, a.column ?? '')),
-        sort: s.sort,
-        group_limit: s.limit,
-      });
-      break;
-    case 'linear_regression':
-      Object.assign(d, { target: s.target, features: s.features, seed: s.seed });
-      break;
-    case 'logistic_regression':
-      Object.assign(d, {
-        target: s.target,
-        positive: text(s.positive),
-        features: s.features,
-        test_pct: s.test_pct,
-        threshold: s.threshold,
-        l2: s.l2,
-        standardise: s.standardise,
-        seed: s.seed,
-        max_iterations: s.max_iterations,
-      });
-      break;
-    case 'kmeans':
-      Object.assign(d, {
-        k: s.k,
-        features: s.features,
-        standardise: s.standardise,
-        seed: s.seed,
-        restarts: s.restarts,
-        max_iterations: s.max_iterations,
-      });
-      break;
-  }
-  return d;
+  const fill = FROM_SPEC[s.analysis] as (s: AnalysisSpec) => Partial<AnalysisDraft>;
+  return { ...emptyAnalysis(), ...fill(s), kind: s.analysis };
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const strings = (x: unknown) => (Array.isArray(x) ? x.filter((c): c is string => typeof c === 'string') : []);
-const numOr = (x: unknown, fallback: number | null) => (x === null ? null : typeof x === 'number' && Number.isFinite(x) ? x : fallback);
-
-/** A stored draft, field by field; anything that does not fit falls back to the default. */
+/** A stored draft: anything that does not fit falls back to its default, field by field, in one safeParse. */
 export function restoreAnalysis(raw: unknown): AnalysisDraft {
-  const d = emptyAnalysis();
-  if (!isRecord(raw)) return d;
-  d.kind = AnalysisKind.safeParse(raw.kind).data ?? d.kind;
-  d.method = CorrelationMethod.safeParse(raw.method).data ?? d.method;
-  d.sort = raw.sort === 'count' ? 'count' : 'groups';
-  d.columns = strings(raw.columns);
-  d.group_by = strings(raw.group_by);
-  d.features = strings(raw.features);
-  d.target = typeof raw.target === 'string' ? raw.target : '';
-  d.positive = typeof raw.positive === 'string' ? raw.positive : '';
-  d.standardise = raw.standardise !== false;
-  if (Array.isArray(raw.aggregates)) {
-    d.aggregates = raw.aggregates.filter(isRecord).map((a) => ({
-      id: typeof a.id === 'string' && a.id ? a.id : newId(),
-      fn: AggregateFn.safeParse(a.fn).data ?? 'count',
-      column: typeof a.column === 'string' ? a.column : '',
-    }));
-  }
-  for (const k of ['bins', 'top', 'group_limit', 'test_pct', 'threshold', 'l2', 'seed', 'k', 'restarts', 'max_iterations'] as const) {
-    d[k] = numOr(raw[k], d[k]);
-  }
-  return d;
+  const r = AnalysisDraftSchema.safeParse(raw);
+  return r.success ? r.data : emptyAnalysis();
 }

@@ -4,7 +4,8 @@ import { TaskCreate } from '@simpul/protocol';
 import type { ColumnInfo, TaskView } from '@simpul/protocol';
 import { newCondition, newGroup } from './filter-model.ts';
 import type { CondNode } from './filter-model.ts';
-import { buildTask, draftFromTask, emptyDraft, rerunBody, restoreDraft } from './task-form.ts';
+import { buildTask, draftFromTask, emptyDraft, READY_OPS, rerunBody, restoreDraft } from './task-form.ts';
+import { OP_CODES } from '@simpul/protocol';
 
 const columns: ColumnInfo[] = [
   { name: 'temp_max', type: 'DOUBLE', kind: 'number' },
@@ -122,6 +123,20 @@ test('a stored draft is restored field by field, and junk is refused', () => {
   assert.is(odd.op, 200);
   assert.is(odd.limit, null);
   assert.is((odd.filter.children[0] as CondNode).op, '');
+});
+
+test('a stored draft is one safeParse: bad items are dropped, deep filter nodes too, and the op may be a number as text', () => {
+  let deep: Record<string, unknown> = { kind: 'cond', id: 'leaf', column: 'weather', op: '=', value: 'sun', value2: '' };
+  for (let i = 0; i < 20; i++) deep = { kind: 'group', id: `g${i}`, mode: 'and', negate: false, children: [deep] };
+  const d = restoreDraft({ op: '300', order_by: [null, { column: 'date', direction: 'up' }], filter: deep, analysis: 'x' });
+  assert.ok(d);
+  assert.is(d.op, 300);
+  assert.equal(d.order_by, [{ column: 'date', direction: 'asc' }]);
+  let depth = 0;
+  for (let n = d.filter; n.children[0]?.kind === 'group'; n = n.children[0]) depth++;
+  assert.is(depth, 16, 'nodes below depth 16 are dropped');
+  assert.equal({ ...d.analysis }, { ...emptyDraft().analysis }, 'an analysis that is not an object is the default');
+  assert.equal(READY_OPS, [...OP_CODES], 'every protocol op has a form');
 });
 
 test.run();

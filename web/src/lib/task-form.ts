@@ -1,45 +1,42 @@
 // The "New analysis" form as data: its draft, the request it builds, and the problems to show beside each field.
-import { CompareOp, ExportFormat, FetchParams, FilterExpr, FilterParams, OP_CODES, TaskCreate, unfoldIssues } from '@simpul/protocol';
-import type { ColumnInfo, OpCode, TaskView } from '@simpul/protocol';
-import { analysisErrorKey, analysisFromSpec, buildAnalysis, emptyAnalysis, restoreAnalysis } from './analysis-form.ts';
-import type { AnalysisDraft } from './analysis-form.ts';
+import { ExportFormat, FetchParams, FilterExpr, FilterParams, OP_CODES, TaskCreate, TaskDraft as TaskDraftSchema, unfoldIssues } from '@simpul/protocol';
+import type { ColumnInfo, OpCode, TaskDraft, TaskView } from '@simpul/protocol';
+import { analysisErrorKey, analysisFromSpec, buildAnalysis, emptyAnalysis } from './analysis-form.ts';
 import { decodeTarget, encodeTarget } from './datasets.ts';
 import { errorKeyAtPath, fromExpr, newGroup, toExpr } from './filter-model.ts';
-import type { FilterNode, GroupNode } from './filter-model.ts';
+import type { FilterNode } from './filter-model.ts';
 
-export interface SortKey {
-  column: string;
-  direction: 'asc' | 'desc';
+export type SortKey = TaskDraft['order_by'][number];
+
+/** Everything the person has typed; kept in sessionStorage so a lost session does not lose it. Its schema and type are
+ * the protocol's (`TaskDraft`): restoring a stored draft is one safeParse. */
+export type { TaskDraft };
+
+/** What the form shows and sends for each op: one entry per protocol op code, so a new op does not compile without one. */
+interface OpForm {
+  ready: boolean; // the form can build it; others are shown as coming soon
+  rows: boolean; // returns rows: columns, sort and paging fields
+  filter: 'always' | 'optional' | 'never'; // the filter builder's `where`
+  analysis: 'always' | 'optional' | 'never'; // an analysis (op 400: when its source is the analysis)
 }
+export const OP_FORMS = {
+  100: { ready: true, rows: true, filter: 'never', analysis: 'never' },
+  200: { ready: true, rows: true, filter: 'always', analysis: 'never' },
+  300: { ready: true, rows: false, filter: 'optional', analysis: 'always' },
+  400: { ready: true, rows: false, filter: 'optional', analysis: 'optional' },
+} as const satisfies Record<OpCode, OpForm>;
 
-/** Everything the person has typed; kept in sessionStorage so a lost session does not lose it. */
-export interface TaskDraft {
-  target: string; // see encodeTarget
-  op: OpCode;
-  columns: string[]; // empty = all columns
-  limit: number | null;
-  offset: number | null;
-  order_by: SortKey[];
-  filter: GroupNode;
-  /** Ops 300 and 400: apply the filter first (op 200 always does). */
-  use_filter: boolean;
-  analysis: AnalysisDraft;
-  export_format: ExportFormat;
-  /** Op 400: a file of the rows, or of the analysis's result. */
-  export_source: 'rows' | 'analysis';
-  timeout_s: number | null;
-  max_attempts: number | null;
-}
+/** Operations this form can build (the protocol's OP_CODES, in order); any others are shown as coming soon. */
+export const READY_OPS: readonly OpCode[] = OP_CODES.filter((op) => OP_FORMS[op].ready);
 
-/** Operations this form can build; any others are shown as coming soon. */
-export const READY_OPS: readonly OpCode[] = [100, 200, 300, 400];
-
+const formOf = (op: OpCode): OpForm => OP_FORMS[op];
 /** Whether the draft's op sends a `where` built with the filter builder. */
-export const usesFilter = (d: Pick<TaskDraft, 'op' | 'use_filter'>) => d.op === 200 || ((d.op === 300 || d.op === 400) && d.use_filter);
+export const usesFilter = (d: Pick<TaskDraft, 'op' | 'use_filter'>) => formOf(d.op).filter === 'always' || (formOf(d.op).filter === 'optional' && d.use_filter);
 /** Whether the draft's op returns rows (and so has columns, sort and paging fields). */
-export const returnsRows = (d: Pick<TaskDraft, 'op'>) => d.op === 100 || d.op === 200;
+export const returnsRows = (d: Pick<TaskDraft, 'op'>) => formOf(d.op).rows;
 /** Whether the draft's op runs an analysis. */
-export const runsAnalysis = (d: Pick<TaskDraft, 'op' | 'export_source'>) => d.op === 300 || (d.op === 400 && d.export_source === 'analysis');
+export const runsAnalysis = (d: Pick<TaskDraft, 'op' | 'export_source'>) =>
+  formOf(d.op).analysis === 'always' || (formOf(d.op).analysis === 'optional' && d.export_source === 'analysis');
 
 export const emptyDraft = (): TaskDraft => ({
   target: '',
@@ -211,47 +208,9 @@ export function rerunBody(t: TaskView): Record<string, unknown> {
   return body;
 }
 
-// --- restoring a stored draft: sessionStorage is outside our control, so every field is checked ---
-
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const str = (x: unknown) => (typeof x === 'string' ? x : '');
-const numOrNull = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
-
-function restoreNode(x: unknown, depth: number): FilterNode | null {
-  if (!isRecord(x) || depth > 16) return null;
-  const id = str(x.id) || Math.random().toString(36).slice(2, 10);
-  if (x.kind === 'group' && Array.isArray(x.children)) {
-    const children = x.children.map((c) => restoreNode(c, depth + 1)).filter((c): c is FilterNode => c !== null);
-    return { kind: 'group', id, mode: x.mode === 'or' ? 'or' : 'and', negate: x.negate === true, children };
-  }
-  if (x.kind === 'cond') {
-    const op = CompareOp.safeParse(x.op);
-    return { kind: 'cond', id, column: str(x.column), op: op.success ? op.data : '', value: str(x.value), value2: str(x.value2) };
-  }
-  return null;
-}
-
+/** A stored draft (sessionStorage is outside our control): every field that does not fit falls back to its default; not
+ * a draft at all (not an object) is null. */
 export function restoreDraft(raw: unknown): TaskDraft | null {
-  if (!isRecord(raw)) return null;
-  const d = emptyDraft();
-  d.target = str(raw.target);
-  const op = Number(raw.op);
-  if ((OP_CODES as readonly number[]).includes(op)) d.op = op as OpCode;
-  if (Array.isArray(raw.columns)) d.columns = raw.columns.filter((c): c is string => typeof c === 'string');
-  d.limit = numOrNull(raw.limit);
-  d.offset = numOrNull(raw.offset);
-  if (Array.isArray(raw.order_by)) {
-    d.order_by = raw.order_by
-      .filter(isRecord)
-      .map((o) => ({ column: str(o.column), direction: o.direction === 'desc' ? ('desc' as const) : ('asc' as const) }));
-  }
-  const f = restoreNode(raw.filter, 0);
-  if (f?.kind === 'group') d.filter = f;
-  d.use_filter = raw.use_filter === true;
-  d.analysis = restoreAnalysis(raw.analysis);
-  d.export_format = ExportFormat.safeParse(raw.export_format).data ?? d.export_format;
-  d.export_source = raw.export_source === 'analysis' ? 'analysis' : 'rows';
-  d.timeout_s = numOrNull(raw.timeout_s);
-  d.max_attempts = numOrNull(raw.max_attempts);
-  return d;
+  const r = TaskDraftSchema.safeParse(raw);
+  return r.success ? r.data : null;
 }

@@ -1,6 +1,6 @@
 // Combining sites' group cells (counts, non-null counts and sums) into group_by counts, sums and means.
-import { FederatedError, type GroupCell, type GroupsPartial, type SitePartial, type StudyAggregate, type StudySpecOf } from './federated.ts';
-import type { GroupByStudyResult, StudyGroup } from './federated-results.ts';
+import { FederatedError, type GroupCell, type GroupsPartial, type SitePartial, type StudyAggregate, type StudySpecOf } from '../federated.ts';
+import type { GroupByStudyResult, StudyGroup } from '../federated-results.ts';
 
 type Key = (string | number | boolean | null)[];
 

@@ -1,9 +1,9 @@
 // Around POST /api/v1/auth/login: lockout before the password is checked, and every outcome in the audit log.
-import { ANONYMOUS, auditRequest, clientIp } from '../audit/audit.ts';
-import { limitsOf, RateLimited, type LoginAttempt } from '../auth/limits.ts';
-import type { UserRow } from '../db/schema.ts';
-import { forbidden, HubError } from '../errors.ts';
-import type { Ctx } from './env.ts';
+import { ANONYMOUS, auditRequest, clientIp } from '../../audit/audit.ts';
+import { limitsOf, RateLimited, type LoginAttempt } from '../../auth/limits.ts';
+import type { UserRow } from '../../db/schema.ts';
+import { forbidden, HubError } from '../../errors.ts';
+import type { Ctx } from '../env.ts';
 
 /**
  * Login CSRF: a foreign page's auto-submitting form (text/plain, no preflight) must not log the browser in as the

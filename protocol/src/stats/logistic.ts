@@ -1,8 +1,8 @@
 // Logistic regression across sites by Newton–Raphson: pool gradients and Hessians, step, halve on overshoot, test convergence.
 import { z } from 'zod';
-import { FederatedError, type NewtonPartial, type SitePartial, type StudySpecOf } from './federated.ts';
-import { type Matrix, cholesky, choleskyInverse, choleskySolve, dot } from './federated-linalg.ts';
-import type { LogisticRegressionStudyResult } from './federated-results.ts';
+import { FederatedError, type NewtonPartial, type SitePartial, type StudySpecOf } from '../federated.ts';
+import { type Matrix, cholesky, choleskyInverse, choleskySolve, dot } from './linalg.ts';
+import type { LogisticRegressionStudyResult } from '../federated-results.ts';
 
 const MIN_STEP = 1 / 1024; // smallest fraction of a Newton step tried before taking it anyway
 

@@ -1,6 +1,6 @@
 // Enrolment keys: reusable secrets that let a runner register; stored as hashes.
 import type { Db } from '../db/schema.ts';
-import { hashToken, newId } from '../auth/tokens.ts';
+import { hashToken, newId } from './tokens.ts';
 
 export async function addEnrollmentKey(db: Db, key: string, name: string, now = Date.now()): Promise<void> {
   const h = hashToken(key);

@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FederatedRoundParams, type SitePartial, StudyCreate, type MomentsPartial, requirementMet } from './federated.ts';
-import { correlationFrom, leastSquares, mergeCrossStats, rawCrossProducts } from './federated-crossprod.ts';
-import { compareKeys } from './federated-groups.ts';
-import { cholesky, choleskyInverse, choleskySolve } from './federated-linalg.ts';
-import { advanceLogistic, logisticStart } from './federated-logistic.ts';
-import { EMPTY_MOMENTS, histogramEdges, mergeMoments, quartilesFromBins } from './federated-moments.ts';
-import { advanceStudy, startStudy } from './federated-study.ts';
+import { FederatedRoundParams, type SitePartial, StudyCreate, type MomentsPartial, requirementMet } from '../federated.ts';
+import { correlationFrom, leastSquares, mergeCrossStats, rawCrossProducts } from './crossprod.ts';
+import { compareKeys } from './groups.ts';
+import { cholesky, choleskyInverse, choleskySolve } from './linalg.ts';
+import { advanceLogistic, logisticStart } from './logistic.ts';
+import { EMPTY_MOMENTS, histogramEdges, mergeMoments, quartilesFromBins } from './moments.ts';
+import { advanceStudy, startStudy } from './study.ts';
 
 /** A deterministic, skewed sample (no Math.random: a failure must be reproducible). */
 const sample = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 1000 + Math.exp(Math.sin(i * 12.9898 + seed) * 3) * 10);

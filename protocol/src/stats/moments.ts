@@ -1,6 +1,6 @@
 // Combining sites' column moments (summary) and their ranges and bin counts on shared edges (histogram).
-import { type BinSpec, FederatedError, type HistogramPartial, type MomentsPartial, type RangePartial, type SitePartial, type StudySpecOf } from './federated.ts';
-import type { HistogramStudyResult, Quartiles, StudyHistogram, SummaryStudyResult } from './federated-results.ts';
+import { type BinSpec, FederatedError, type HistogramPartial, type MomentsPartial, type RangePartial, type SitePartial, type StudySpecOf } from '../federated.ts';
+import type { HistogramStudyResult, Quartiles, StudyHistogram, SummaryStudyResult } from '../federated-results.ts';
 
 export interface Moments {
   n: number;

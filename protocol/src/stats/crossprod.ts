@@ -1,7 +1,7 @@
 // Pooled cross-products: correlation matrices and least-squares fits from sites' n, means and centred cross-products.
-import { type CrossprodPartial, FederatedError, type SitePartial, type StudySpecOf } from './federated.ts';
-import { type Matrix, block, cholesky, choleskyInverse, choleskySolve, dot, mulVec } from './federated-linalg.ts';
-import type { CorrelationStudyResult, LinearRegressionStudyResult } from './federated-results.ts';
+import { type CrossprodPartial, FederatedError, type SitePartial, type StudySpecOf } from '../federated.ts';
+import { type Matrix, block, cholesky, choleskyInverse, choleskySolve, dot, mulVec } from './linalg.ts';
+import type { CorrelationStudyResult, LinearRegressionStudyResult } from '../federated-results.ts';
 
 /** n rows, their column means, and C = Σ(x − x̄)(x − x̄)ᵀ. */
 export interface CrossStats {

@@ -9,12 +9,12 @@ import {
   type PartialOf,
   type SitePartial,
   type StudyCreate,
-} from './federated.ts';
-import { combineCorrelation, combineLinear, linearColumns } from './federated-crossprod.ts';
-import { combineGroups, groupValueColumns } from './federated-groups.ts';
-import { LogisticState, advanceLogistic, combineLogistic, logisticStart, poolNewton } from './federated-logistic.ts';
-import { combineHistogram, combineSummary, sharedBins } from './federated-moments.ts';
-import type { StudyResult } from './federated-results.ts';
+} from '../federated.ts';
+import { combineCorrelation, combineLinear, linearColumns } from './crossprod.ts';
+import { combineGroups, groupValueColumns } from './groups.ts';
+import { LogisticState, advanceLogistic, combineLogistic, logisticStart, poolNewton } from './logistic.ts';
+import { combineHistogram, combineSummary, sharedBins } from './moments.ts';
+import type { StudyResult } from '../federated-results.ts';
 
 /** What the hub keeps between rounds. */
 export const StudyState = z.object({

@@ -3,7 +3,7 @@ import { prepared } from '../db/prepared.ts';
 import type { TaskCreate, TaskListQuery } from '@simpul/protocol';
 import type { Db, TaskRow } from '../db/schema.ts';
 import { newTaskId } from '../auth/tokens.ts';
-import { toJson } from './json.ts';
+import { toJson } from '../store/json.ts';
 
 export const ACTIVE_STATES = ['leased', 'running'] as const;
 
@@ -114,4 +114,14 @@ export async function activeCounts(db: Db, runnerIds?: string[]): Promise<Map<st
   if (runnerIds) q = q.where('runner_id', 'in', runnerIds);
   const rows = await q.groupBy('runner_id').execute();
   return new Map(rows.filter((r) => r.runner_id !== null).map((r) => [r.runner_id as string, Number(r.n)]));
+}
+
+/** Tasks counted by state (the metrics' gauge). */
+export function tasksByState(db: Db) {
+  return db.selectFrom('tasks').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+}
+
+/** Whom queued work that is due is for: its target runners and the datasets of untargeted tasks (up to 1000 pairs). */
+export function dueWork(db: Db, now: number) {
+  return db.selectFrom('tasks').select(['target_runner_id', 'dataset']).distinct().where('status', '=', 'queued').where('available_at', '<=', now).limit(1000).execute();
 }

@@ -1,11 +1,12 @@
 // What the runner routes check besides the body: enrolment keys (uses, expiry), the long-poll cap, the audit log.
-import { auditRequest } from '../audit/audit.ts';
-import { consumeEnrollmentKey } from '../auth/enrollment.ts';
-import { limitsOf } from '../auth/limits.ts';
-import type { RunnerRow } from '../db/schema.ts';
-import { conflict, type HubError, unauthorized } from '../errors.ts';
-import { siteStatuses } from '../store/sites.ts';
-import type { Ctx } from './env.ts';
+import { auditRequest } from '../../audit/audit.ts';
+import { consumeEnrollmentKey } from '../../auth/enrollment.ts';
+import { limitsOf } from '../../auth/limits.ts';
+import type { RunnerRow } from '../../db/schema.ts';
+import { conflict, type HubError, unauthorized } from '../../errors.ts';
+import { setRunnerEnrollmentKey } from '../../store/runners.ts';
+import { siteStatuses } from '../../store/sites.ts';
+import type { Ctx } from '../env.ts';
 
 /** Spends one use of the enrolment key and returns its id; 401 when it is unknown, revoked, expired or used up. */
 export async function spendEnrollmentKey(c: Ctx, key: string): Promise<string> {
@@ -25,7 +26,7 @@ export function nameTaken(other: Pick<RunnerRow, 'id' | 'name'>): HubError {
 
 export async function registered(c: Ctx, runner: RunnerRow, keyId: string): Promise<void> {
   const { db } = c.get('hub');
-  await db.updateTable('runners').set({ enrollment_key_id: keyId }).where('id', '=', runner.id).execute();
+  await setRunnerEnrollmentKey(db, runner.id, keyId);
   const pending = [...(await siteStatuses(db, [runner.id])).get(runner.id) ?? []].filter(([, s]) => s === 'pending').map(([d]) => d);
   await auditRequest(c, {
     action: 'runner.registered',
