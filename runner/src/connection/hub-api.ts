@@ -8,7 +8,7 @@ import {
   RegisterReply,
   type RegisterRequest,
   ReleaseReply,
-  ReleaseRequest,
+  type ReleaseRequest,
   ResultReply,
   type ResultPost,
   ROUTES,

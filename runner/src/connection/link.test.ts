@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SEATTLE_CSV } from '../engine/test-data.ts';
-import { Child, ENROLLMENT_KEY, Hub, Proxy, startRunner, tempDir, until } from './test-procs.ts';
+import { type Child, ENROLLMENT_KEY, Hub, HubProxy, startRunner, tempDir, until } from './test-procs.ts';
 
 const rainy = { and: [{ column: 'weather', op: '=', value: 'rain' }, { column: 'date', op: '>=', value: '2015-01-01' }] };
 // Counted in JS from the file itself, independently of DuckDB.
@@ -76,7 +76,7 @@ test('polling: HTTP only, never a socket', async () => {
 });
 
 test('websocket blocked: falls back to long-polling, and back to the socket once it works', async () => {
-  const proxy = new Proxy(hub);
+  const proxy = new HubProxy(hub);
   await proxy.listen();
   try {
     const r = startRunner(config(proxy.url, 'fallback-runner'));

@@ -9,7 +9,7 @@ import {
   PROTOCOL_VERSION,
   ProgressReply,
   ReleaseReply,
-  ReleaseRequest,
+  type ReleaseRequest,
   ResultReply,
   type ResultPost,
   RUNNER_NAMESPACE,

@@ -168,7 +168,7 @@ export function startRunner(config: Record<string, unknown>, args: string[] = []
  * A reverse proxy in front of the hub that forwards plain HTTP (so long-polling works) and forwards websocket upgrades
  * only while `allowUpgrades` is true: a network where websockets are blocked, then fixed.
  */
-export class Proxy {
+export class HubProxy {
   allowUpgrades = false;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
