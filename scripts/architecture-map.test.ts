@@ -39,7 +39,9 @@ function trackedFiles(): string[] {
   try {
     return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
   } catch (e) {
-    throw new Error(`this test reads the tree with \`git ls-files\` and needs a git checkout with git installed: ${(e as Error).message}`);
+    throw new Error(
+      `this test reads the tree with \`git ls-files\` and needs a git checkout with git installed: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -63,7 +65,10 @@ test('folders are the first two levels of the tracked paths', () => {
 
 test('every tracked top-level and second-level folder has a row in ARCHITECTURE.md', () => {
   const folders = foldersOf(trackedFiles());
-  assert.ok(folders.includes('hub/src/') && folders.includes('web/'), `git ls-files found no source folders (${folders.length}): is this a git checkout?`);
+  assert.ok(
+    folders.includes('hub/src/') && folders.includes('web/'),
+    `git ls-files found no source folders (${folders.length}): is this a git checkout?`,
+  );
   const mapped = mappedFolders(readFileSync(join(root, 'ARCHITECTURE.md'), 'utf8'));
   const missing = folders.filter((f) => !mapped.has(f));
   assert.equal(

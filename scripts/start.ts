@@ -20,8 +20,14 @@ function secret(file: string, envName: string, make: () => string): string {
   writeFileSync(p, `${v}\n`, { mode: 0o600 });
   return v;
 }
-const adminPassword = secret('demo-admin-password', 'SIMPUL_ADMIN_PASSWORD', () => randomBytes(9).toString('base64url'));
-const enrollmentKey = secret('demo-enrollment-key', 'SIMPUL_ENROLLMENT_KEY', () => `sme_${randomBytes(24).toString('base64url')}`);
+const adminPassword = secret('demo-admin-password', 'SIMPUL_ADMIN_PASSWORD', () =>
+  randomBytes(9).toString('base64url'),
+);
+const enrollmentKey = secret(
+  'demo-enrollment-key',
+  'SIMPUL_ENROLLMENT_KEY',
+  () => `sme_${randomBytes(24).toString('base64url')}`,
+);
 
 if (!existsSync(join(root, 'web', 'build', 'index.html'))) {
   console.log('Building the web app (first start only)…');
@@ -55,7 +61,9 @@ function shutdown(code = 0) {
   stopping = true;
   for (const c of children.reverse()) c.kill('SIGTERM');
   setTimeout(() => process.exit(code), 8000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r))))).then(() => process.exit(code));
+  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r))))).then(() =>
+    process.exit(code),
+  );
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
@@ -91,13 +99,23 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 200));
 }
 
-const datasets: { name: string; path: string }[] = [{ name: 'patients', path: join(root, 'scripts', 'demo', 'data', 'patients.csv') }];
+const datasets: { name: string; path: string }[] = [
+  { name: 'patients', path: join(root, 'scripts', 'demo', 'data', 'patients.csv') },
+];
 const vega = join(root, 'node_modules', 'vega-datasets', 'data');
-for (const [name, file] of [['seattle-weather', 'seattle-weather.csv'], ['penguins', 'penguins.json'], ['flights', 'flights-3m.parquet']]) {
+for (const [name, file] of [
+  ['seattle-weather', 'seattle-weather.csv'],
+  ['penguins', 'penguins.json'],
+  ['flights', 'flights-3m.parquet'],
+]) {
   if (existsSync(join(vega, file))) datasets.push({ name, path: join(vega, file) });
 }
 const runnerConfig = join(dataDir, 'demo-runner.json');
-writeFileSync(runnerConfig, JSON.stringify({ hub: url, name: 'demo-runner', enrollment_key: enrollmentKey, labels: ['demo'], datasets }, null, 2), { mode: 0o600 });
+writeFileSync(
+  runnerConfig,
+  JSON.stringify({ hub: url, name: 'demo-runner', enrollment_key: enrollmentKey, labels: ['demo'], datasets }, null, 2),
+  { mode: 0o600 },
+);
 run('demo runner', 'runner/src/cli.ts', ['--config', runnerConfig], {});
 
 console.log(`

@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 const root = join(import.meta.dirname, '..');
 const hubSrc = join(root, 'hub/src');
 
-const CALL = /\.?\b(selectFrom|insertInto|updateTable|deleteFrom|innerJoin|leftJoin|rightJoin|fullJoin|replaceInto|mergeInto)\(\s*['"`]([A-Za-z_]+)/g;
+const CALL =
+  /\.?\b(selectFrom|insertInto|updateTable|deleteFrom|innerJoin|leftJoin|rightJoin|fullJoin|replaceInto|mergeInto)\(\s*['"`]([A-Za-z_]+)/g;
 
 /** Tables named by Kysely calls in one file's source, with the call. */
 export function tableCalls(source: string): { table: string; call: string }[] {
@@ -42,7 +43,13 @@ function hubFiles(dir = hubSrc): string[] {
     const rel = relative(hubSrc, p);
     if (e.isDirectory()) {
       if (rel !== 'db' && rel !== 'testing') out.push(...hubFiles(p));
-    } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts') && e.name !== 'test-sites.ts') out.push(p);
+    } else if (
+      e.name.endsWith('.ts') &&
+      !e.name.endsWith('.test.ts') &&
+      !e.name.endsWith('.d.ts') &&
+      e.name !== 'test-sites.ts'
+    )
+      out.push(p);
   }
   return out;
 }
@@ -60,7 +67,11 @@ test('every table has one owner in ARCHITECTURE.md, and only its owner names it 
   const owners = ownersOf(readFileSync(join(root, 'ARCHITECTURE.md'), 'utf8'));
   const tables = tablesOf(readFileSync(join(hubSrc, 'db/schema.ts'), 'utf8'));
   assert.ok(tables.length >= 10, `found ${tables.length} tables in hub/src/db/schema.ts`);
-  assert.equal(tables.filter((t) => !owners.has(t)), [], 'tables without an owner row in ARCHITECTURE.md ("## Table owners")');
+  assert.equal(
+    tables.filter((t) => !owners.has(t)),
+    [],
+    'tables without an owner row in ARCHITECTURE.md ("## Table owners")',
+  );
   const files = hubFiles();
   assert.ok(files.length > 50, `found ${files.length} hub source files`);
   const strays: string[] = [];

@@ -38,7 +38,14 @@ const timeoutMs = Number(process.env.TEST_FILE_TIMEOUT_S ?? 600) * 1000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern matches the ANSI colour codes (ESC [ … m) to strip them
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-interface Outcome { file: string; passed: number; failed: number; skipped: number; ms: number; note?: string }
+interface Outcome {
+  file: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  ms: number;
+  note?: string;
+}
 
 function runFile(file: string): Promise<Outcome> {
   const started = Date.now();
@@ -50,17 +57,31 @@ function runFile(file: string): Promise<Outcome> {
       detached: true,
     });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
-    child.stderr.on('data', (d) => { out += d; process.stderr.write(d); });
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       // Kill anything the test file left behind in its process group.
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* nothing left */ }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* nothing left */
+      }
       const text = strip(out);
       const num = (label: string) => {
         const all = [...text.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'gm'))];
@@ -71,12 +92,25 @@ function runFile(file: string): Promise<Outcome> {
       const skipped = num('Skipped') ?? 0;
       const ms = Date.now() - started;
       if (total === undefined) {
-        resolve({ file, passed: 0, failed: 1, skipped: 0, ms, note: timedOut ? 'timed out' : `exited ${code} without a summary` });
+        resolve({
+          file,
+          passed: 0,
+          failed: 1,
+          skipped: 0,
+          ms,
+          note: timedOut ? 'timed out' : `exited ${code} without a summary`,
+        });
       } else {
         let failed = Math.max(0, total - passed); // uvu's Total leaves skipped tests out
         let note: string | undefined;
-        if (failed === 0 && code !== 0) { failed = 1; note = `exited ${code}`; }
-        if (timedOut) { failed = Math.max(failed, 1); note = 'timed out'; }
+        if (failed === 0 && code !== 0) {
+          failed = 1;
+          note = `exited ${code}`;
+        }
+        if (timedOut) {
+          failed = Math.max(failed, 1);
+          note = 'timed out';
+        }
         resolve({ file, passed, failed, skipped, ms, note });
       }
     });
@@ -95,7 +129,8 @@ async function worker() {
 await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
 
 // The Python client's suite starts its own hub and runners: alone, after the others, and in its count.
-const withPytest = filters.length === 0 || filters.some((s) => PYTEST_SUITE.includes(s) || s.startsWith(PYTEST_SUITE) || s === 'pytest');
+const withPytest =
+  filters.length === 0 || filters.some((s) => PYTEST_SUITE.includes(s) || s.startsWith(PYTEST_SUITE) || s === 'pytest');
 if (withPytest) {
   console.log(`\n▶ ${PYTEST_SUITE} (pytest)`);
   const r = await runPytestSuite(root, Math.max(timeoutMs, 900_000));
@@ -105,7 +140,9 @@ if (withPytest) {
 console.log('\nper file:');
 for (const r of results.sort((a, b) => a.file.localeCompare(b.file))) {
   const mark = r.failed ? 'FAIL' : 'ok  ';
-  console.log(`  ${mark} ${r.file}  ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}  ${(r.ms / 1000).toFixed(1)}s${r.note ? `  (${r.note})` : ''}`);
+  console.log(
+    `  ${mark} ${r.file}  ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}  ${(r.ms / 1000).toFixed(1)}s${r.note ? `  (${r.note})` : ''}`,
+  );
 }
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);

@@ -27,7 +27,10 @@ test('PostgreSQL URL with a schema, from the URL or its own variable', () => {
   assert.equal(a.database, { kind: 'postgres', url: 'postgres://u@h:5432/db', schema: 's1' });
   const b = loadConfig({ SIMPUL_DATABASE_URL: 'postgresql://u@h/db', SIMPUL_DATABASE_SCHEMA: 's2' });
   assert.equal(b.database, { kind: 'postgres', url: 'postgresql://u@h/db', schema: 's2' });
-  assert.throws(() => loadConfig({ SIMPUL_DATABASE_URL: 'postgres://u@h/db?schema=bad;drop' }), /letters, digits and _ only/);
+  assert.throws(
+    () => loadConfig({ SIMPUL_DATABASE_URL: 'postgres://u@h/db?schema=bad;drop' }),
+    /letters, digits and _ only/,
+  );
 });
 
 test('secrets from *_FILE; durations; readable errors', () => {

@@ -33,7 +33,10 @@ const EnvSchema = z.object({
   SIMPUL_HOST: z.string().min(1).default('127.0.0.1'), // interface to listen on; 0.0.0.0 for all
   SIMPUL_DATA_DIR: z.string().min(1).default('./.simpul'), // SQLite file, generated enrolment key, later blobs
   SIMPUL_DATABASE_URL: z.string().optional(), // default: SQLite at <data dir>/simpul.db; postgres://... selects PostgreSQL
-  SIMPUL_DATABASE_SCHEMA: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(), // PostgreSQL schema (also ?schema=NAME)
+  SIMPUL_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(), // PostgreSQL schema (also ?schema=NAME)
   SIMPUL_ADMIN_PASSWORD: z.string().min(1).optional(), // bootstraps user admin; unset: generated and printed once
   SIMPUL_ENROLLMENT_KEY: z.string().min(8).optional(), // reusable runner enrolment key; unset: generated and printed
   SIMPUL_HEARTBEAT_S: Seconds(5, 0.1), // how often runners ping
@@ -90,7 +93,13 @@ export class ConfigError extends Error {}
 /** `X_FILE=/path` supplies the secret `X` from a file (Docker and Kubernetes secrets). */
 function withFileSecrets(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const out = { ...env };
-  for (const key of ['SIMPUL_ADMIN_PASSWORD', 'SIMPUL_ENROLLMENT_KEY', 'SIMPUL_DATABASE_URL', 'SIMPUL_METRICS_TOKEN', ...BLOB_SECRET_VARS]) {
+  for (const key of [
+    'SIMPUL_ADMIN_PASSWORD',
+    'SIMPUL_ENROLLMENT_KEY',
+    'SIMPUL_DATABASE_URL',
+    'SIMPUL_METRICS_TOKEN',
+    ...BLOB_SECRET_VARS,
+  ]) {
     const file = env[`${key}_FILE`];
     if (out[key] === undefined && file) {
       try {
@@ -112,7 +121,8 @@ function databaseConfig(url: string | undefined, schema: string | undefined, dat
     const fromUrl = parsed.searchParams.get('schema') ?? undefined;
     parsed.searchParams.delete('schema');
     const name = schema ?? fromUrl;
-    if (name !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError(`database schema "${name}": letters, digits and _ only`);
+    if (name !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new ConfigError(`database schema "${name}": letters, digits and _ only`);
     return { kind: 'postgres', url: parsed.toString(), ...(name ? { schema: name } : {}) };
   }
   const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;

@@ -16,7 +16,13 @@ export class HubError extends Error {
   }
 
   body(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
   }
 
   /** Response headers that go with the error (e.g. Retry-After). */
@@ -32,11 +38,15 @@ export function invalidInput(what: string, error: z.ZodError): HubError {
   const problems = problemsOf(error);
   const first = problems[0];
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  return badRequest(`${what}${first ? `: ${first.path ? `${first.path}: ` : ''}${first.message}${more}` : ''}`, problems);
+  return badRequest(
+    `${what}${first ? `: ${first.path ? `${first.path}: ` : ''}${first.message}${more}` : ''}`,
+    problems,
+  );
 }
 
-export const unauthorized = (message = 'missing or invalid credentials: send "Authorization: Bearer <token>" or log in') =>
-  new HubError('unauthorized', 401, message);
+export const unauthorized = (
+  message = 'missing or invalid credentials: send "Authorization: Bearer <token>" or log in',
+) => new HubError('unauthorized', 401, message);
 export const forbidden = (message: string) => new HubError('forbidden', 403, message);
 export const notFound = (message: string) => new HubError('not_found', 404, message);
 export const conflict = (message: string, details?: unknown) => new HubError('conflict', 409, message, details);

@@ -29,14 +29,33 @@ const RUNS_PER_EVENT = Math.ceil(250 * SCALE);
 
 /** Valid bodies to mutate: inputs near the valid ones reach deeper than random JSON. */
 const SAMPLES: Partial<Record<Key, (c: Ctx) => unknown>> = {
-  register: () => ({ enrollment_key: 'not-a-key', name: 'n', protocol_version: PROTOCOL_VERSION, datasets: [{ name: 'd', columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }], row_count: 1 }] }),
+  register: () => ({
+    enrollment_key: 'not-a-key',
+    name: 'n',
+    protocol_version: PROTOCOL_VERSION,
+    datasets: [{ name: 'd', columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }], row_count: 1 }],
+  }),
   ping: (c) => ({ runner_id: c.runner.runner_id, leases: [{ task_id: 't1', lease_token: 'lease_x' }] }),
   progress: () => ({ task_id: 't1', lease_token: 'lease_x', percent: 50, message: 'm' }),
   release: () => ({ task_id: 't1', lease_token: 'lease_x' }),
   result: () => ({ task_id: 't1', lease_token: 'lease_x', status: 'succeeded', result: { rows: [] } }),
-  upload: () => ({ task_id: 't1', lease_token: 'lease_x', bytes: 1, sha256: 'a'.repeat(64), content_type: 'text/csv', filename: 'a.csv' }),
+  upload: () => ({
+    task_id: 't1',
+    lease_token: 'lease_x',
+    bytes: 1,
+    sha256: 'a'.repeat(64),
+    content_type: 'text/csv',
+    filename: 'a.csv',
+  }),
   login: () => ({ username: 'nobody-here', password: 'wrong-password' }),
-  createTask: () => ({ op: 200, runner_id: 'rnr_missing', params: { dataset: 'd', where: { and: [{ column: 'x', op: 'between', value: [1, 2] }, { not: { column: 'y', op: 'in', value: ['a'] } }] } } }),
+  createTask: () => ({
+    op: 200,
+    runner_id: 'rnr_missing',
+    params: {
+      dataset: 'd',
+      where: { and: [{ column: 'x', op: 'between', value: [1, 2] }, { not: { column: 'y', op: 'in', value: ['a'] } }] },
+    },
+  }),
   createToken: () => ({ name: 'n', expires_in_s: 60 }),
   createUser: () => ({ username: 'u', password: 'short', role: 'analyst' }),
   resetPassword: () => ({ password: 'x' }),
@@ -51,7 +70,12 @@ function mutate(value: unknown, n: number, v: unknown): unknown {
   const walk = (x: unknown): unknown => {
     if (i++ === n) return v;
     if (Array.isArray(x)) return x.map(walk).filter((e) => e !== undefined);
-    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, e]) => [k, walk(e)]).filter(([, e]) => e !== undefined));
+    if (x && typeof x === 'object')
+      return Object.fromEntries(
+        Object.entries(x)
+          .map(([k, e]) => [k, walk(e)])
+          .filter(([, e]) => e !== undefined),
+      );
     return x;
   };
   return walk(value);
@@ -61,16 +85,31 @@ const json = fc.jsonValue({ maxDepth: 4 });
 const text = fc.string({ maxLength: 40 });
 const bodyOf = (c: Ctx, key: Key) => {
   const sample = SAMPLES[key];
-  const arbs: fc.Arbitrary<{ body?: unknown; raw?: string }>[] = [json.map((v) => ({ body: v as unknown })), text.map((raw) => ({ raw }))];
-  if (sample) arbs.push(fc.tuple(fc.nat(40), fc.option(json, { nil: undefined })).map(([n, v]) => ({ body: mutate(sample(c), n, v) })));
+  const arbs: fc.Arbitrary<{ body?: unknown; raw?: string }>[] = [
+    json.map((v) => ({ body: v as unknown })),
+    text.map((raw) => ({ raw })),
+  ];
+  if (sample)
+    arbs.push(
+      fc.tuple(fc.nat(40), fc.option(json, { nil: undefined })).map(([n, v]) => ({ body: mutate(sample(c), n, v) })),
+    );
   return fc.oneof(...arbs);
 };
 const pathOf = (spec: RouteSpec) =>
-  fc.array(fc.oneof(text, fc.constantFrom('t1', 'rnr_x', 'usr_x', '..', '%00', 'a'.repeat(100))), { minLength: 3, maxLength: 3 }).map((ps) => {
-    let i = 0;
-    return spec.path.replace(/:[a-z_]+/g, () => encodeURIComponent(ps[i++]));
-  });
-const queryOf = fc.dictionary(fc.constantFrom('runner_id', 'wait', 'limit', 'status', 'dataset', 'before', 'action', 'exp', 'sig', 'x'), text, { maxKeys: 4 });
+  fc
+    .array(fc.oneof(text, fc.constantFrom('t1', 'rnr_x', 'usr_x', '..', '%00', 'a'.repeat(100))), {
+      minLength: 3,
+      maxLength: 3,
+    })
+    .map((ps) => {
+      let i = 0;
+      return spec.path.replace(/:[a-z_]+/g, () => encodeURIComponent(ps[i++]));
+    });
+const queryOf = fc.dictionary(
+  fc.constantFrom('runner_id', 'wait', 'limit', 'status', 'dataset', 'before', 'action', 'exp', 'sig', 'x'),
+  text,
+  { maxKeys: 4 },
+);
 
 const tokenFor = (c: Ctx, spec: RouteSpec) => {
   const callers = Array.isArray(spec.caller) ? spec.caller : [spec.caller];
@@ -79,18 +118,32 @@ const tokenFor = (c: Ctx, spec: RouteSpec) => {
 
 let tables: string[] | undefined;
 async function snapshot(hub: TestHub): Promise<string> {
-  tables ??= (await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'kysely_%' AND name NOT LIKE 'sqlite_%'`.execute(hub.db)).rows.map((r) => r.name);
+  tables ??= (
+    await sql<{
+      name: string;
+    }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'kysely_%' AND name NOT LIKE 'sqlite_%'`.execute(
+      hub.db,
+    )
+  ).rows.map((r) => r.name);
   // One statement: each table's row count (the audit log apart: a rejected login is recorded on purpose), and every
   // row changed on this connection since it opened, less the audit lines (one insert each).
   const counts = tables.filter((t) => t !== 'audit_log').map((t) => sql`(SELECT count(*) FROM ${sql.table(t)})`);
-  const r = await sql<{ snap: string }>`SELECT ${sql.join(counts, sql` || ',' || `)} || ' changes=' || (total_changes() - (SELECT count(*) FROM audit_log)) AS snap`.execute(hub.db);
+  const r = await sql<{
+    snap: string;
+  }>`SELECT ${sql.join(counts, sql` || ',' || `)} || ' changes=' || (total_changes() - (SELECT count(*) FROM audit_log)) AS snap`.execute(
+    hub.db,
+  );
   return r.rows[0].snap;
 }
 
 const test = suite<Ctx>('fuzz', {} as Ctx);
 test.before(async (c) => {
   // No rate limits: the fuzz means to reach the parsers, not the limiters (event-limits.test.ts tests those).
-  c.hub = await startTestHub({ SIMPUL_TASKS_PER_MINUTE: '0', SIMPUL_REAPER_INTERVAL_MS: '60000', SIMPUL_RUNNER_EVENT_RATE_SCALE: '0' });
+  c.hub = await startTestHub({
+    SIMPUL_TASKS_PER_MINUTE: '0',
+    SIMPUL_REAPER_INTERVAL_MS: '60000',
+    SIMPUL_RUNNER_EVENT_RATE_SCALE: '0',
+  });
   c.admin = (await login(c.hub.url, 'admin', 'admin-password')).token;
   await addUser(c.hub.ctx, 'ana');
   c.runner = await register(c.hub.url, 'test-enrollment-key', 'fuzzed', ['d']);
@@ -119,11 +172,18 @@ test('every JSON endpoint: no 5xx, and a rejected request stores nothing', async
         c.runs++;
         const before = await snapshot(c.hub);
         const qs = new URLSearchParams(query).toString();
-        const r = await call(c.hub.url, spec.method, qs ? `${path}?${qs}` : path, { token: tokenFor(c, spec), ...(input as object) });
-        if (r.status >= 500) failures.push(`${spec.method} ${path}?${qs} ${JSON.stringify(input).slice(0, 200)} → ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+        const r = await call(c.hub.url, spec.method, qs ? `${path}?${qs}` : path, {
+          token: tokenFor(c, spec),
+          ...(input as object),
+        });
+        if (r.status >= 500)
+          failures.push(
+            `${spec.method} ${path}?${qs} ${JSON.stringify(input).slice(0, 200)} → ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`,
+          );
         if (r.status >= 400) {
           const after = await snapshot(c.hub);
-          if (after !== before) failures.push(`${spec.method} ${path} rejected (${r.status}) but changed the store: ${before} → ${after}`);
+          if (after !== before)
+            failures.push(`${spec.method} ${path} rejected (${r.status}) but changed the store: ${before} → ${after}`);
         }
         return failures.length === 0;
       }),
@@ -135,7 +195,10 @@ test('every JSON endpoint: no 5xx, and a rejected request stores nothing', async
 
 test('every runner socket event: always an answer, never a crash, and a refusal stores nothing', async (c) => {
   const events = ['runner:hello', 'runner:ping', 'task:claim', 'task:progress', 'task:result', 'task:release'] as const;
-  const payload = fc.oneof(json, fc.anything({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v ?? null))));
+  const payload = fc.oneof(
+    json,
+    fc.anything({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v ?? null))),
+  );
   for (const event of events) {
     await fc.assert(
       fc.asyncProperty(payload, async (msg) => {
@@ -157,14 +220,20 @@ test('every runner socket event: always an answer, never a crash, and a refusal 
 test('handshakes with any auth are refused cleanly', async (c) => {
   await fc.assert(
     // Socket.IO itself drops a CONNECT whose auth is not an object before the hub sees it: objects only here.
-    fc.asyncProperty(fc.oneof(fc.dictionary(text, json, { maxKeys: 4 }), fc.record({ token: json, runner_id: json, protocol_version: json })), async (auth) => {
-      c.runs++;
-      const ok = await connectRunner(c.hub.url, auth as Record<string, unknown>).then(
-        (s) => (s.close(), 'connected'),
-        (e: Error & { data?: { code: string } }) => e.data?.code ?? e.message,
-      );
-      assert.ok(ok === 'unauthorized' || ok === 'protocol_mismatch', String(ok));
-    }),
+    fc.asyncProperty(
+      fc.oneof(
+        fc.dictionary(text, json, { maxKeys: 4 }),
+        fc.record({ token: json, runner_id: json, protocol_version: json }),
+      ),
+      async (auth) => {
+        c.runs++;
+        const ok = await connectRunner(c.hub.url, auth as Record<string, unknown>).then(
+          (s) => (s.close(), 'connected'),
+          (e: Error & { data?: { code: string } }) => e.data?.code ?? e.message,
+        );
+        assert.ok(ok === 'unauthorized' || ok === 'protocol_mismatch', String(ok));
+      },
+    ),
     { numRuns: Math.ceil(200 * SCALE), seed: 7 },
   );
 });

@@ -24,7 +24,10 @@ test('SIMPUL_LOG_LEVEL filters: debug lines only at debug, nothing at silent', (
   const info = capture('info');
   info.log.debug('hidden');
   info.log.warn('shown');
-  assert.equal(info.lines.map((l) => l.msg), ['shown']);
+  assert.equal(
+    info.lines.map((l) => l.msg),
+    ['shown'],
+  );
   const silent = capture('silent');
   silent.log.error('never');
   assert.is(silent.lines.length, 0);

@@ -28,13 +28,20 @@ function wrap(p: Pino): Logger {
     if (fields) p[level](withErrors(fields), msg);
     else p[level](msg);
   };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (fields) => wrap(p.child(withErrors(fields))) };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (fields) => wrap(p.child(withErrors(fields))),
+  };
 }
 
 function destination(out?: (line: string) => void): DestinationStream {
   if (out) return { write: (chunk: string) => out(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) };
   // A person is watching: colours and local times. Pipes, files and journald get JSON.
-  if (process.stdout.isTTY) return pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'svc' });
+  if (process.stdout.isTTY)
+    return pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'svc' });
   return pino.destination({ dest: 1, sync: true });
 }
 
@@ -42,7 +49,11 @@ function destination(out?: (line: string) => void): DestinationStream {
  * `out` receives each JSON line without its newline (tests); by default lines go to stdout.
  * Lines look like `{"level":"info","time":"2026-11-29T10:00:00.000Z","svc":"hub","request_id":"…","msg":"…"}`.
  */
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, out?: (line: string) => void): Logger {
+export function createLogger(
+  level: LogLevel,
+  base: Record<string, unknown> = {},
+  out?: (line: string) => void,
+): Logger {
   const root = pino(
     {
       level,

@@ -55,17 +55,30 @@ test('a port in use: the hub says so and what to do, exit 1, no stack trace', as
   const e = await startHubProcess({ SIMPUL_DATA_DIR: tempDir(), SIMPUL_PORT: port }).catch((x: Error) => x);
   assert.instance(e, Error);
   assert.match((e as Error).message, /hub exited with 1 before starting/);
-  assert.match((e as Error).message, new RegExp(`hub failed to start: port ${port} on 127\\.0\\.0\\.1 is in use by another program \\(or another Simpul hub\\)\\. Stop that program, or choose another port: SIMPUL_PORT=`));
+  assert.match(
+    (e as Error).message,
+    new RegExp(
+      `hub failed to start: port ${port} on 127\\.0\\.0\\.1 is in use by another program \\(or another Simpul hub\\)\\. Stop that program, or choose another port: SIMPUL_PORT=`,
+    ),
+  );
   assert.not.match((e as Error).message, /at Server\./, 'no stack trace');
 });
 
 test('SIGTERM answers parked long-polls empty and exits 0', async (c) => {
-  const hub = await startHubProcess({ SIMPUL_DATA_DIR: c.dir, SIMPUL_PORT: '0', SIMPUL_ENROLLMENT_KEY: 'key-12345678', SIMPUL_ADMIN_PASSWORD: 'pw' });
+  const hub = await startHubProcess({
+    SIMPUL_DATA_DIR: c.dir,
+    SIMPUL_PORT: '0',
+    SIMPUL_ENROLLMENT_KEY: 'key-12345678',
+    SIMPUL_ADMIN_PASSWORD: 'pw',
+  });
   c.procs.push(hub);
   const { token } = await login(hub.url, 'admin', 'pw');
   const r = await register(hub.url, 'key-12345678', 'poller', ['d']);
   const parked = call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=60`, { token: r.token });
-  await waitFor('poll parked', async () => (await call(hub.url, 'GET', `/api/v1/runners/${r.runner_id}`, { token })).body.transport === 'polling');
+  await waitFor(
+    'poll parked',
+    async () => (await call(hub.url, 'GET', `/api/v1/runners/${r.runner_id}`, { token })).body.transport === 'polling',
+  );
   hub.proc.kill('SIGTERM');
   const reply = await parked;
   assert.is(reply.status, 200);
@@ -74,17 +87,33 @@ test('SIGTERM answers parked long-polls empty and exits 0', async (c) => {
 });
 
 test('SIGKILL and restart lose no task and no stored result; the holder keeps its lease', async (c) => {
-  const env = { SIMPUL_DATA_DIR: c.dir, SIMPUL_PORT: '0', SIMPUL_ENROLLMENT_KEY: 'key-12345678', SIMPUL_ADMIN_PASSWORD: 'pw', SIMPUL_LEASE_TTL_S: '5', SIMPUL_HEARTBEAT_S: '1' };
+  const env = {
+    SIMPUL_DATA_DIR: c.dir,
+    SIMPUL_PORT: '0',
+    SIMPUL_ENROLLMENT_KEY: 'key-12345678',
+    SIMPUL_ADMIN_PASSWORD: 'pw',
+    SIMPUL_LEASE_TTL_S: '5',
+    SIMPUL_HEARTBEAT_S: '1',
+  };
   const first = await startHubProcess(env);
   c.procs.push(first);
   const { token } = await login(first.url, 'admin', 'pw');
   const r = await register(first.url, 'key-12345678', 'worker', ['d']);
   const done = await call(first.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'd' } } });
   const [o1] = (await call(first.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}`, { token: r.token })).body.tasks;
-  await call(first.url, 'POST', '/api/v1/result', { token: r.token, body: { task_id: o1.task_id, lease_token: o1.lease_token, status: 'succeeded', result: rowsResult(2) } });
-  const inflight = await call(first.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'd' } } });
+  await call(first.url, 'POST', '/api/v1/result', {
+    token: r.token,
+    body: { task_id: o1.task_id, lease_token: o1.lease_token, status: 'succeeded', result: rowsResult(2) },
+  });
+  const inflight = await call(first.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, params: { dataset: 'd' } },
+  });
   const [o2] = (await call(first.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}`, { token: r.token })).body.tasks;
-  const queued = await call(first.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'nobody' } } });
+  const queued = await call(first.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, params: { dataset: 'nobody' } },
+  });
   first.proc.kill('SIGKILL');
   await first.exited;
 
@@ -94,11 +123,20 @@ test('SIGKILL and restart lose no task and no stored result; the holder keeps it
   const token2 = (await login(second.url, 'admin', 'pw')).token;
   const stored = await call(second.url, 'GET', `/api/v1/result/${done.body.task_id}`, { token: token2 });
   assert.equal(stored.body.result, rowsResult(2));
-  assert.is((await call(second.url, 'GET', `/api/v1/tasks/${queued.body.task_id}`, { token: token2 })).body.status, 'queued');
+  assert.is(
+    (await call(second.url, 'GET', `/api/v1/tasks/${queued.body.task_id}`, { token: token2 })).body.status,
+    'queued',
+  );
   // The runner comes back with the lease it holds: keep, then it finishes the task.
-  const ping = await call(second.url, 'POST', '/api/v1/ping', { token: r.token, body: { runner_id: r.runner_id, leases: [{ task_id: o2.task_id, lease_token: o2.lease_token }] } });
+  const ping = await call(second.url, 'POST', '/api/v1/ping', {
+    token: r.token,
+    body: { runner_id: r.runner_id, leases: [{ task_id: o2.task_id, lease_token: o2.lease_token }] },
+  });
   assert.equal(ping.body.keep, [inflight.body.task_id]);
-  const res = await call(second.url, 'POST', '/api/v1/result', { token: r.token, body: { task_id: o2.task_id, lease_token: o2.lease_token, status: 'succeeded', result: rowsResult(1) } });
+  const res = await call(second.url, 'POST', '/api/v1/result', {
+    token: r.token,
+    body: { task_id: o2.task_id, lease_token: o2.lease_token, status: 'succeeded', result: rowsResult(1) },
+  });
   assert.equal(res.body, { ok: true, stored: true });
   const view = await call(second.url, 'GET', `/api/v1/tasks/${inflight.body.task_id}`, { token: token2 });
   assert.is(view.body.status, 'succeeded');

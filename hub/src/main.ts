@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   if (hub.adminPassword) lines.push(`  admin login (shown once): admin / ${hub.adminPassword}`);
   else lines.push(`  log in as admin${config.adminPassword ? ' with SIMPUL_ADMIN_PASSWORD' : ''}`);
   const key = hub.enrollmentKey;
-  lines.push(`  runner enrolment key: ${key.key}${key.generated ? ' (generated now)' : ''}${key.file ? `  [kept in ${key.file}]` : ''}`);
+  lines.push(
+    `  runner enrolment key: ${key.key}${key.generated ? ' (generated now)' : ''}${key.file ? `  [kept in ${key.file}]` : ''}`,
+  );
   lines.push(...tls.lines, ``);
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -53,8 +55,11 @@ main().catch((err) => {
   const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
   if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES') {
     const where = `port ${e.port ?? process.env.SIMPUL_PORT ?? 8080} on ${e.address ?? process.env.SIMPUL_HOST ?? '127.0.0.1'}`;
-    const why = e.code === 'EADDRINUSE' ? 'is in use by another program (or another Simpul hub)' : 'may not be used by this user';
-    process.stderr.write(`hub failed to start: ${where} ${why}. Stop that program, or choose another port: SIMPUL_PORT=8081\n`);
+    const why =
+      e.code === 'EADDRINUSE' ? 'is in use by another program (or another Simpul hub)' : 'may not be used by this user';
+    process.stderr.write(
+      `hub failed to start: ${where} ${why}. Stop that program, or choose another port: SIMPUL_PORT=8081\n`,
+    );
     process.exit(1);
   }
   process.stderr.write(`hub failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -48,7 +48,12 @@ export interface HubOptions {
 function listen(app: Hono<HubEnv>, config: HubConfig): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
     // With SIMPUL_TLS_CERT/KEY: an HTTPS server, so Socket.IO answers WSS on the same port.
-    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, ...serveOptions(config.security.tls) }) as HttpServer;
+    const server = serve({
+      fetch: app.fetch,
+      port: config.port,
+      hostname: config.host,
+      ...serveOptions(config.security.tls),
+    }) as HttpServer;
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
@@ -68,7 +73,16 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   const database = await openDatabase(config.database);
   const closing = new AbortController();
   const sockets = new RunnerSockets();
-  const ctx: HubContext = { config, db: database.db, kind: database.kind, log, events: new Notifier(), presence: sockets, closing: closing.signal, metrics: new HubMetrics() };
+  const ctx: HubContext = {
+    config,
+    db: database.db,
+    kind: database.kind,
+    log,
+    events: new Notifier(),
+    presence: sockets,
+    closing: closing.signal,
+    metrics: new HubMetrics(),
+  };
 
   let server: HttpServer;
   let enrollmentKey: EnrollmentKeyInfo;

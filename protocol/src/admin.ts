@@ -7,7 +7,11 @@ import { Timestamp } from './common.ts';
 export const UserList = z.object({ users: z.array(UserView) });
 export type UserList = z.infer<typeof UserList>;
 
-export const Username = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.@-]+$/, 'usernames are letters, digits, _ . @ and -');
+export const Username = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.@-]+$/, 'usernames are letters, digits, _ . @ and -');
 export const NewPassword = z.string().min(8, 'passwords have at least 8 characters').max(1024);
 
 /** Longest lifetime a token or enrolment key may be given: ten years. */
@@ -15,7 +19,9 @@ export const MAX_EXPIRY_S = 10 * 365 * 86_400;
 export const ExpiresIn = z.number().int().min(1).max(MAX_EXPIRY_S);
 
 /** `POST /api/v1/users` body → 201 UserView. */
-export const UserCreate = z.object({ username: Username, password: NewPassword, role: Role.default('analyst') }).strict();
+export const UserCreate = z
+  .object({ username: Username, password: NewPassword, role: Role.default('analyst') })
+  .strict();
 export type UserCreate = z.infer<typeof UserCreate>;
 export type UserCreateInput = z.input<typeof UserCreate>;
 

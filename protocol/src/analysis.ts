@@ -4,7 +4,14 @@ import { ColumnName } from './common.ts';
 import { Disclosure } from './disclosure.ts';
 import { FilterExpr, Scalar } from './filter.ts';
 
-export const AnalysisKind = z.enum(['describe', 'correlation', 'group_by', 'linear_regression', 'logistic_regression', 'kmeans']);
+export const AnalysisKind = z.enum([
+  'describe',
+  'correlation',
+  'group_by',
+  'linear_regression',
+  'logistic_regression',
+  'kmeans',
+]);
 export type AnalysisKind = z.infer<typeof AnalysisKind>;
 
 /** A result value as JSON (the same shape as ops.ts's Cell, which imports this file and so cannot be imported here). */
@@ -12,7 +19,12 @@ const Value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 /** A statistic that may be missing (too few rows, or suppressed by the data owner's minimum group size). */
 const Stat = z.number().nullable();
 const Features = z.array(ColumnName).min(1).max(50);
-const Seed = z.number().int().min(0).max(2 ** 31 - 1).default(42);
+const Seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1)
+  .default(42);
 
 // ---- options ------------------------------------------------------------------------------------------------
 
@@ -39,7 +51,10 @@ export type AggregateFn = z.infer<typeof AggregateFn>;
 export const Aggregate = z
   .object({ fn: AggregateFn, column: ColumnName.optional() })
   .strict()
-  .refine((a) => a.fn === 'count' || a.column !== undefined, { message: 'this aggregate needs a column', path: ['column'] });
+  .refine((a) => a.fn === 'count' || a.column !== undefined, {
+    message: 'this aggregate needs a column',
+    path: ['column'],
+  });
 export type Aggregate = z.infer<typeof Aggregate>;
 
 export const GroupByOptions = z.object({
@@ -97,7 +112,12 @@ export const KmeansSpec = spec('kmeans', KmeansOptions.shape);
 
 /** An analysis without its dataset (what an export of an analysis carries). */
 export const AnalysisSpec = z.discriminatedUnion('analysis', [
-  DescribeSpec, CorrelationSpec, GroupBySpec, LinearRegressionSpec, LogisticRegressionSpec, KmeansSpec,
+  DescribeSpec,
+  CorrelationSpec,
+  GroupBySpec,
+  LinearRegressionSpec,
+  LogisticRegressionSpec,
+  KmeansSpec,
 ]);
 export type AnalysisSpec = z.infer<typeof AnalysisSpec>;
 export type AnalysisSpecInput = z.input<typeof AnalysisSpec>;
@@ -159,7 +179,11 @@ export const CorrelationResult = z.object({
   columns: z.array(z.string()),
   pearson: Matrix.optional(),
   spearman: Matrix.optional(),
-  charts: z.object({ heatmaps: z.array(z.object({ method: z.enum(['pearson', 'spearman']), columns: z.array(z.string()), values: Matrix })) }),
+  charts: z.object({
+    heatmaps: z.array(
+      z.object({ method: z.enum(['pearson', 'spearman']), columns: z.array(z.string()), values: Matrix }),
+    ),
+  }),
 });
 export type CorrelationResult = z.infer<typeof CorrelationResult>;
 
@@ -257,6 +281,11 @@ export type KmeansResult = z.infer<typeof KmeansResult>;
 
 /** op 300 result. */
 export const AnalysisResult = z.discriminatedUnion('analysis', [
-  DescribeResult, CorrelationResult, GroupByResult, LinearRegressionResult, LogisticRegressionResult, KmeansResult,
+  DescribeResult,
+  CorrelationResult,
+  GroupByResult,
+  LinearRegressionResult,
+  LogisticRegressionResult,
+  KmeansResult,
 ]);
 export type AnalysisResult = z.infer<typeof AnalysisResult>;

@@ -2,16 +2,28 @@
 import { z } from 'zod';
 import { TaskId, Timestamp } from './common.ts';
 
-export const BlobId = z.string().min(5).max(64).regex(/^blb_[A-Za-z0-9_-]+$/, 'blob ids look like blb_…');
+export const BlobId = z
+  .string()
+  .min(5)
+  .max(64)
+  .regex(/^blb_[A-Za-z0-9_-]+$/, 'blob ids look like blb_…');
 export type BlobId = z.infer<typeof BlobId>;
 
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest as 64 lowercase hex digits');
 
 /** What a blob is called when downloaded; plain characters only, so that it fits a Content-Disposition header as is. */
-export const BlobFilename = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.-]+$/, 'file names are letters, digits, _ . and -');
+export const BlobFilename = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'file names are letters, digits, _ . and -');
 
 /** `type/subtype`, no parameters. */
-export const ContentType = z.string().min(3).max(200).regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/i, 'a media type such as text/csv');
+export const ContentType = z
+  .string()
+  .min(3)
+  .max(200)
+  .regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/i, 'a media type such as text/csv');
 
 /** `POST /api/v1/uploads` body: a runner asks where to put a task's file (fenced by the lease token). */
 export const UploadRequest = z

@@ -1,7 +1,11 @@
 // Small building blocks shared by the other schemas.
 import { z } from 'zod';
 
-export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
+export const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
 export const TaskId = Id;
 export type TaskId = z.infer<typeof TaskId>;
 export const RunnerId = Id;
@@ -12,7 +16,11 @@ export const Timestamp = z.string();
 export type Timestamp = z.infer<typeof Timestamp>;
 
 /** Dataset names: what a runner's config calls a local dataset. */
-export const DatasetName = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'dataset names are letters, digits, _ . and -');
+export const DatasetName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'dataset names are letters, digits, _ . and -');
 export type DatasetName = z.infer<typeof DatasetName>;
 
 /** A column name as the dataset spells it; validated against the schema by the runner. */

@@ -43,7 +43,14 @@ export type DatasetView = z.infer<typeof DatasetView>;
 
 /** A column's kind in words, for messages: "a number", "text", … */
 export const kindInWords = (k: ColumnKind): string =>
-  ({ number: 'a number', string: 'text', boolean: 'a boolean', date: 'a date', timestamp: 'a timestamp', other: 'of another type' })[k];
+  ({
+    number: 'a number',
+    string: 'text',
+    boolean: 'a boolean',
+    date: 'a date',
+    timestamp: 'a timestamp',
+    other: 'of another type',
+  })[k];
 
 interface SiteColumns {
   runner_id: string;

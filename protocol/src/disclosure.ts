@@ -6,15 +6,25 @@ export const CountRule = z.enum(['exact', 'round', 'cell_key']);
 export type CountRule = z.infer<typeof CountRule>;
 
 /** A cell whose top `n` contributors make more than `percent` of its sum is withheld (the (n, k) dominance rule). */
-export const DominanceRule = z.object({ n: z.number().int().min(1).max(10), percent: z.number().gt(0).max(100) }).strict();
+export const DominanceRule = z
+  .object({ n: z.number().int().min(1).max(10), percent: z.number().gt(0).max(100) })
+  .strict();
 export type DominanceRule = z.infer<typeof DominanceRule>;
 
 /** `auto` sends results at once; `review` holds every result for the data owner; `{ review: [ops] }` holds those ops'. */
-export const ReleaseRule = z.union([z.enum(['auto', 'review']), z.object({ review: z.array(z.union([z.literal(100), z.literal(200), z.literal(300), z.literal(400)])).min(1) }).strict()]);
+export const ReleaseRule = z.union([
+  z.enum(['auto', 'review']),
+  z
+    .object({ review: z.array(z.union([z.literal(100), z.literal(200), z.literal(300), z.literal(400)])).min(1) })
+    .strict(),
+]);
 export type ReleaseRule = z.infer<typeof ReleaseRule>;
 
 /** A duration: seconds, or text such as `90s`, `30m`, `12h`, `7d`. */
-export const Duration = z.union([z.number().int().min(1), z.string().regex(/^\d+\s*[smhd]$/, 'a duration such as 90s, 30m, 12h or 7d')]);
+export const Duration = z.union([
+  z.number().int().min(1),
+  z.string().regex(/^\d+\s*[smhd]$/, 'a duration such as 90s, 30m, 12h or 7d'),
+]);
 export type Duration = z.infer<typeof Duration>;
 
 /** Seconds in a Duration. */

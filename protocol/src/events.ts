@@ -3,7 +3,17 @@ import { z } from 'zod';
 import type { ErrorBody, ErrorInfo } from './errors.ts';
 import type { PingReply, PingRequestInput, RunnerView } from './runners.ts';
 import type { StudySummary } from './studies.ts';
-import type { ClaimReply, ProgressReply, ReleaseReply, ReleaseRequest, ResultPost, ResultReply, TaskOffer, TaskProgress, TaskView } from './tasks.ts';
+import type {
+  ClaimReply,
+  ProgressReply,
+  ReleaseReply,
+  ReleaseRequest,
+  ResultPost,
+  ResultReply,
+  TaskOffer,
+  TaskProgress,
+  TaskView,
+} from './tasks.ts';
 
 /** Namespaces on the hub's port (path /socket.io/). */
 export const RUNNER_NAMESPACE = '/runner';

@@ -37,10 +37,22 @@ export const SummaryStudyResult = z.object({
   analysis: z.literal('summary'),
   ...Common,
   columns: z.array(SummaryColumn),
-  per_site: z.array(z.object({
-    ...SiteCommon,
-    columns: z.array(z.object({ name: z.string(), count: MaybeCount, mean: Stat, sd: Stat, min: Stat, max: Stat, suppressed: z.boolean() })),
-  })),
+  per_site: z.array(
+    z.object({
+      ...SiteCommon,
+      columns: z.array(
+        z.object({
+          name: z.string(),
+          count: MaybeCount,
+          mean: Stat,
+          sd: Stat,
+          min: Stat,
+          max: Stat,
+          suppressed: z.boolean(),
+        }),
+      ),
+    }),
+  ),
 });
 export type SummaryStudyResult = z.infer<typeof SummaryStudyResult>;
 
@@ -66,7 +78,9 @@ export const HistogramStudyResult = z.object({
   analysis: z.literal('histogram'),
   ...Common,
   histograms: z.array(StudyHistogram),
-  per_site: z.array(z.object({ ...SiteCommon, histograms: z.array(z.object({ column: z.string(), counts: z.array(MaybeCount) })) })),
+  per_site: z.array(
+    z.object({ ...SiteCommon, histograms: z.array(z.object({ column: z.string(), counts: z.array(MaybeCount) })) }),
+  ),
 });
 export type HistogramStudyResult = z.infer<typeof HistogramStudyResult>;
 
@@ -83,14 +97,20 @@ export const GroupByStudyResult = z.object({
   analysis: z.literal('group_by'),
   ...Common,
   group_by: z.array(z.string()),
-  aggregates: z.array(z.object({ name: z.string(), fn: z.enum(['count', 'sum', 'mean']), column: z.string().optional() })),
+  aggregates: z.array(
+    z.object({ name: z.string(), fn: z.enum(['count', 'sum', 'mean']), column: z.string().optional() }),
+  ),
   groups: z.array(StudyGroup), // ordered by key, nulls last
   total_groups: Count,
   suppressed_groups: Count,
-  per_site: z.array(z.object({
-    ...SiteCommon,
-    groups: z.array(z.object({ key: z.array(Value), count: MaybeCount, values: z.array(Stat), suppressed: z.boolean() })),
-  })),
+  per_site: z.array(
+    z.object({
+      ...SiteCommon,
+      groups: z.array(
+        z.object({ key: z.array(Value), count: MaybeCount, values: z.array(Stat), suppressed: z.boolean() }),
+      ),
+    }),
+  ),
 });
 export type GroupByStudyResult = z.infer<typeof GroupByStudyResult>;
 
@@ -117,12 +137,14 @@ export const LinearRegressionStudyResult = z.object({
   residual_se: Stat,
   df: z.number().int(), // n − features − 1
   suppressed_sites: z.array(Site),
-  per_site: z.array(z.object({
-    ...SiteCommon,
-    n: Count,
-    suppressed: z.boolean(),
-    coefficients: z.array(z.number()).nullable(), // that site's own least-squares fit, when it has one
-  })),
+  per_site: z.array(
+    z.object({
+      ...SiteCommon,
+      n: Count,
+      suppressed: z.boolean(),
+      coefficients: z.array(z.number()).nullable(), // that site's own least-squares fit, when it has one
+    }),
+  ),
 });
 export type LinearRegressionStudyResult = z.infer<typeof LinearRegressionStudyResult>;
 
@@ -144,6 +166,11 @@ export const LogisticRegressionStudyResult = z.object({
 export type LogisticRegressionStudyResult = z.infer<typeof LogisticRegressionStudyResult>;
 
 export const StudyResult = z.discriminatedUnion('analysis', [
-  SummaryStudyResult, HistogramStudyResult, GroupByStudyResult, CorrelationStudyResult, LinearRegressionStudyResult, LogisticRegressionStudyResult,
+  SummaryStudyResult,
+  HistogramStudyResult,
+  GroupByStudyResult,
+  CorrelationStudyResult,
+  LinearRegressionStudyResult,
+  LogisticRegressionStudyResult,
 ]);
 export type StudyResult = z.infer<typeof StudyResult>;

@@ -32,14 +32,24 @@ const Columns = (min: number, max: number) => z.array(ColumnName).min(min).max(m
 export const StudyRequire = z.enum(['all', 'quorum', 'any']);
 export type StudyRequire = z.infer<typeof StudyRequire>;
 
-export const StudyKind = z.enum(['summary', 'histogram', 'group_by', 'correlation', 'linear_regression', 'logistic_regression']);
+export const StudyKind = z.enum([
+  'summary',
+  'histogram',
+  'group_by',
+  'correlation',
+  'linear_regression',
+  'logistic_regression',
+]);
 export type StudyKind = z.infer<typeof StudyKind>;
 
 /** `count` without a column counts rows; with one, its non-null values. */
 export const StudyAggregate = z
   .object({ fn: z.enum(['count', 'sum', 'mean']), column: ColumnName.optional() })
   .strict()
-  .refine((a) => a.fn === 'count' || a.column !== undefined, { message: 'this aggregate needs a column', path: ['column'] });
+  .refine((a) => a.fn === 'count' || a.column !== undefined, {
+    message: 'this aggregate needs a column',
+    path: ['column'],
+  });
 export type StudyAggregate = z.infer<typeof StudyAggregate>;
 
 const spec = <K extends StudyKind, S extends z.ZodRawShape>(analysis: K, shape: S) =>
@@ -70,7 +80,12 @@ export const LogisticRegressionStudySpec = spec('logistic_regression', {
 
 /** What to compute, without where (dataset) and who (runners). */
 export const StudySpec = z.discriminatedUnion('analysis', [
-  SummaryStudySpec, HistogramStudySpec, GroupByStudySpec, CorrelationStudySpec, LinearRegressionStudySpec, LogisticRegressionStudySpec,
+  SummaryStudySpec,
+  HistogramStudySpec,
+  GroupByStudySpec,
+  CorrelationStudySpec,
+  LinearRegressionStudySpec,
+  LogisticRegressionStudySpec,
 ]);
 export type StudySpec = z.infer<typeof StudySpec>;
 export type StudySpecInput = z.input<typeof StudySpec>;
@@ -81,7 +96,12 @@ const StudyCommon = {
   /** The runners that take part; default every runner that serves `dataset`. */
   runner_ids: z.array(RunnerId).min(1).max(1000).optional(),
   require: StudyRequire.default('all'),
-  timeout_s: z.number().int().min(1).max(7 * 24 * 3600).optional(), // per round sub-task
+  timeout_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional(), // per round sub-task
   max_attempts: z.number().int().min(1).max(10).optional(), // per round sub-task
 };
 
@@ -127,7 +147,9 @@ const round = <S extends FederatedStep, T extends z.ZodRawShape>(step: S, shape:
 export const BinSpec = z
   .object({ column: ColumnName, min: z.number(), max: z.number(), bins: z.number().int().min(1).max(200) })
   .strict()
-  .refine((b) => b.min < b.max || (b.min === b.max && b.bins === 1), { message: 'min must be below max (or equal, with one bin)' });
+  .refine((b) => b.min < b.max || (b.min === b.max && b.bins === 1), {
+    message: 'min must be below max (or equal, with one bin)',
+  });
 export type BinSpec = z.infer<typeof BinSpec>;
 
 /** Per column: count, mean, M2 = Σ(x − mean)², min, max (merged with Chan's parallel formulas). */
@@ -153,9 +175,19 @@ export const NewtonRound = round('newton', {
   positive: Scalar.optional(),
   features: Columns(1, 50),
   coefficients: z.array(z.number()).min(2).max(51),
-}).refine((r) => r.coefficients.length === r.features.length + 1, { message: 'coefficients: one per feature plus the intercept', path: ['coefficients'] });
+}).refine((r) => r.coefficients.length === r.features.length + 1, {
+  message: 'coefficients: one per feature plus the intercept',
+  path: ['coefficients'],
+});
 
-export const FederatedRoundParams = z.discriminatedUnion('step', [MomentsRound, RangeRound, HistogramRound, GroupsRound, CrossprodRound, NewtonRound]);
+export const FederatedRoundParams = z.discriminatedUnion('step', [
+  MomentsRound,
+  RangeRound,
+  HistogramRound,
+  GroupsRound,
+  CrossprodRound,
+  NewtonRound,
+]);
 export type FederatedRoundParams = z.infer<typeof FederatedRoundParams>;
 export type FederatedRoundParamsInput = z.input<typeof FederatedRoundParams>;
 export type RoundParamsOf<S extends FederatedStep> = Extract<FederatedRoundParams, { step: S }>;
@@ -185,7 +217,13 @@ export const ColumnMoments = z.object({
 });
 export type ColumnMoments = z.infer<typeof ColumnMoments>;
 
-export const ColumnRange = z.object({ column: z.string(), n: MaybeCount, min: Stat, max: Stat, suppressed: z.boolean() });
+export const ColumnRange = z.object({
+  column: z.string(),
+  n: MaybeCount,
+  min: Stat,
+  max: Stat,
+  suppressed: z.boolean(),
+});
 export type ColumnRange = z.infer<typeof ColumnRange>;
 
 export const ColumnBins = z.object({
@@ -245,7 +283,14 @@ export type GroupsPartial = z.infer<typeof GroupsPartial>;
 export type CrossprodPartial = z.infer<typeof CrossprodPartial>;
 export type NewtonPartial = z.infer<typeof NewtonPartial>;
 
-export const FederatedPartial = z.discriminatedUnion('step', [MomentsPartial, RangePartial, HistogramPartial, GroupsPartial, CrossprodPartial, NewtonPartial]);
+export const FederatedPartial = z.discriminatedUnion('step', [
+  MomentsPartial,
+  RangePartial,
+  HistogramPartial,
+  GroupsPartial,
+  CrossprodPartial,
+  NewtonPartial,
+]);
 export type FederatedPartial = z.infer<typeof FederatedPartial>;
 export type PartialOf<S extends FederatedStep> = Extract<FederatedPartial, { step: S }>;
 

@@ -6,7 +6,12 @@ test('accepts nested and/or/not with every operator', () => {
   const e = {
     and: [
       { column: 'age', op: '>=', value: 30 },
-      { or: [{ column: 'city', op: 'in', value: ['Oslo', 'Lima'] }, { column: 'name', op: 'starts_with', value: 'A' }] },
+      {
+        or: [
+          { column: 'city', op: 'in', value: ['Oslo', 'Lima'] },
+          { column: 'name', op: 'starts_with', value: 'A' },
+        ],
+      },
       { not: { column: 'score', op: 'between', value: [1, 2] } },
       { column: 'note', op: 'is_null' },
       { column: 'note2', op: 'not_null' },
@@ -18,7 +23,18 @@ test('accepts nested and/or/not with every operator', () => {
   };
   const r = FilterExpr.safeParse(e);
   assert.ok(r.success, JSON.stringify(r.error?.issues));
-  assert.equal([...filterColumns(r.data as F)].sort(), ['age', 'b', 'city', 'd', 'k', 'name', 'note', 'note2', 'score', 'x']);
+  assert.equal([...filterColumns(r.data as F)].sort(), [
+    'age',
+    'b',
+    'city',
+    'd',
+    'k',
+    'name',
+    'note',
+    'note2',
+    'score',
+    'x',
+  ]);
 });
 
 test('rejects values that do not fit the operator', () => {

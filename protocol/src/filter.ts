@@ -3,7 +3,19 @@ import { z } from 'zod';
 import { ColumnName } from './common.ts';
 
 export const CompareOp = z.enum([
-  '=', '!=', '<', '<=', '>', '>=', 'in', 'not_in', 'between', 'is_null', 'not_null', 'contains', 'starts_with',
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'in',
+  'not_in',
+  'between',
+  'is_null',
+  'not_null',
+  'contains',
+  'starts_with',
 ]);
 export type CompareOp = z.infer<typeof CompareOp>;
 
@@ -73,8 +85,10 @@ export function filterSize(e: FilterExpr, depth = 1): { depth: number; nodes: nu
 
 export const FilterExpr: z.ZodType<FilterExpr> = Node.superRefine((e, ctx) => {
   const s = filterSize(e);
-  if (s.depth > FILTER_MAX_DEPTH) ctx.addIssue({ code: 'custom', message: `filter is nested ${s.depth} deep; the limit is ${FILTER_MAX_DEPTH}` });
-  if (s.nodes > FILTER_MAX_NODES) ctx.addIssue({ code: 'custom', message: `filter has ${s.nodes} nodes; the limit is ${FILTER_MAX_NODES}` });
+  if (s.depth > FILTER_MAX_DEPTH)
+    ctx.addIssue({ code: 'custom', message: `filter is nested ${s.depth} deep; the limit is ${FILTER_MAX_DEPTH}` });
+  if (s.nodes > FILTER_MAX_NODES)
+    ctx.addIssue({ code: 'custom', message: `filter has ${s.nodes} nodes; the limit is ${FILTER_MAX_NODES}` });
 });
 
 /** Columns named anywhere in an expression. */

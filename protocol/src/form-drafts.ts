@@ -13,12 +13,20 @@ const text = z.string().catch('');
 const orNull = z.number().nullable().catch(null);
 const numberOr = (fallback: number | null) => z.number().nullable().catch(fallback);
 /** The strings of an array (other items dropped); anything else is []. */
-const strings = z.array(z.unknown()).transform((xs) => xs.filter((x): x is string => typeof x === 'string')).catch([]);
+const strings = z
+  .array(z.unknown())
+  .transform((xs) => xs.filter((x): x is string => typeof x === 'string'))
+  .catch([]);
 /** The items of an array that `item` accepts (others dropped); anything else is []. */
 const itemsOf = <T extends z.ZodType>(item: T) =>
   z
     .array(z.unknown())
-    .transform((xs) => xs.flatMap((x) => { const r = item.safeParse(x); return r.success ? [r.data as z.output<T>] : []; }))
+    .transform((xs) =>
+      xs.flatMap((x) => {
+        const r = item.safeParse(x);
+        return r.success ? [r.data as z.output<T>] : [];
+      }),
+    )
     .catch([]);
 
 export const AggregateDraft = z.object({ id, fn: AggregateFn.catch('count'), column: text /* '' = none */ });
@@ -51,7 +59,13 @@ export type AnalysisDraft = z.output<typeof AnalysisDraft>;
 
 /** The filter builder's tree: conditions keep their values as typed text. */
 export type CondDraft = { kind: 'cond'; id: string; column: string; op: CompareOp | ''; value: string; value2: string };
-export type GroupDraft = { kind: 'group'; id: string; mode: 'and' | 'or'; negate: boolean; children: FilterNodeDraft[] };
+export type GroupDraft = {
+  kind: 'group';
+  id: string;
+  mode: 'and' | 'or';
+  negate: boolean;
+  children: FilterNodeDraft[];
+};
 export type FilterNodeDraft = CondDraft | GroupDraft;
 
 const MAX_FILTER_DEPTH = 16; // nodes below this are dropped
@@ -69,11 +83,13 @@ const groupAt = (depth: number): z.ZodType<GroupDraft> =>
     id,
     mode: z.enum(['and', 'or']).catch('and'),
     negate: z.boolean().catch(false),
-    children: z.array(z.unknown()).transform((xs) => xs.flatMap((x) => {
-      if (depth + 1 > MAX_FILTER_DEPTH) return [];
-      const r = z.union([CondDraft, groupAt(depth + 1)]).safeParse(x);
-      return r.success ? [r.data] : [];
-    })),
+    children: z.array(z.unknown()).transform((xs) =>
+      xs.flatMap((x) => {
+        if (depth + 1 > MAX_FILTER_DEPTH) return [];
+        const r = z.union([CondDraft, groupAt(depth + 1)]).safeParse(x);
+        return r.success ? [r.data] : [];
+      }),
+    ),
   });
 export const FilterGroupDraft = groupAt(0);
 
@@ -87,7 +103,13 @@ export const TaskDraft = z.object({
   limit: orNull,
   offset: orNull,
   order_by: itemsOf(SortKeyDraft),
-  filter: FilterGroupDraft.catch(() => ({ kind: 'group' as const, id: randomId(), mode: 'and' as const, negate: false, children: [] })),
+  filter: FilterGroupDraft.catch(() => ({
+    kind: 'group' as const,
+    id: randomId(),
+    mode: 'and' as const,
+    negate: false,
+    children: [],
+  })),
   /** Ops 300 and 400: apply the filter first (op 200 always does). */
   use_filter: z.boolean().catch(false),
   analysis: AnalysisDraft.catch(() => AnalysisDraft.parse({})),

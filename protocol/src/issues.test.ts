@@ -10,7 +10,9 @@ const problems = (body: unknown) => {
 };
 
 test('an unknown op or analysis is named at its place, not as "invalid input" of the whole body', () => {
-  assert.equal(problems({ op: 250, params: {} }), ["op: Invalid discriminator value. Expected '100' | '200' | '300' | '400'"]);
+  assert.equal(problems({ op: 250, params: {} }), [
+    "op: Invalid discriminator value. Expected '100' | '200' | '300' | '400'",
+  ]);
   const [analysis] = problems({ op: 300, params: { dataset: 'eu', analysis: 'nope' } });
   assert.match(analysis, /^params\.analysis: Invalid discriminator value\. Expected 'describe' \| 'correlation'/);
 });
@@ -20,14 +22,32 @@ test('the problems of the option that came closest: every one of them, at its pa
     'params.k: Too big: expected number to be <=50',
     'params.features: Invalid input: expected array, received undefined',
   ]);
-  assert.equal(problems({ op: 200, params: { dataset: 'x', where: { and: [{ column: 'a', op: '=', value: 1 }, { column: 'b', op: 'between', value: [1] }] } } }), [
-    'params.where.and.1.value: between needs [low, high]',
+  assert.equal(
+    problems({
+      op: 200,
+      params: {
+        dataset: 'x',
+        where: {
+          and: [
+            { column: 'a', op: '=', value: 1 },
+            { column: 'b', op: 'between', value: [1] },
+          ],
+        },
+      },
+    }),
+    ['params.where.and.1.value: between needs [low, high]'],
+  );
+  assert.equal(problems({ op: 200, params: { dataset: 'x', extra: 1 } }), [
+    'params.where: Invalid input: expected object, received undefined',
+    'params: Unrecognized key: "extra"',
   ]);
-  assert.equal(problems({ op: 200, params: { dataset: 'x', extra: 1 } }), ['params.where: Invalid input: expected object, received undefined', 'params: Unrecognized key: "extra"']);
 });
 
 test('in a batch the path starts with the task index; a condition is not mistaken for a group', () => {
-  const [op] = problems([{ op: 100, params: { dataset: 'a' } }, { op: 200, params: { dataset: 'x', where: { column: 'a', op: '~', value: 1 } } }]);
+  const [op] = problems([
+    { op: 100, params: { dataset: 'a' } },
+    { op: 200, params: { dataset: 'x', where: { column: 'a', op: '~', value: 1 } } },
+  ]);
   assert.match(op, /^1\.params\.where\.op: Invalid option: expected one of "="\|"!="/);
 });
 

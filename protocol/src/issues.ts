@@ -34,7 +34,14 @@ function unfold(issue: RawIssue, base: readonly Key[]): Found[] {
   const path = [...base, ...issue.path];
   const options = (issue.errors ?? []).map((branch) => branch.flatMap((i) => unfold(i, path)));
   if (issue.code !== 'invalid_union' || !options.length || options.some((o) => !o.length)) {
-    return [{ path, message: issue.message, code: issue.code, expected: issue.expected === undefined ? [] : [String(issue.expected)] }];
+    return [
+      {
+        path,
+        message: issue.message,
+        code: issue.code,
+        expected: issue.expected === undefined ? [] : [String(issue.expected)],
+      },
+    ];
   }
   const best = Math.max(...options.map(reach));
   const closest = options.filter((o) => reach(o) === best);
@@ -44,7 +51,14 @@ function unfold(issue: RawIssue, base: readonly Key[]): Found[] {
     const wanted = [...new Set(closest.flatMap((o) => o[0].expected))];
     const got = /received (\w+)/.exec(closest[0][0].message)?.[1];
     const list = wanted.length > 1 ? `${wanted.slice(0, -1).join(', ')} or ${wanted.at(-1)}` : wanted[0];
-    return [{ path: closest[0][0].path, message: `Invalid input: expected ${list}${got ? `, received ${got}` : ''}`, code: 'invalid_type', expected: wanted }];
+    return [
+      {
+        path: closest[0][0].path,
+        message: `Invalid input: expected ${list}${got ? `, received ${got}` : ''}`,
+        code: 'invalid_type',
+        expected: wanted,
+      },
+    ];
   }
   // Of the options that got as far, the one with the fewest problems.
   return closest.reduce((a, b) => (b.length < a.length ? b : a));

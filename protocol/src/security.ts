@@ -18,7 +18,9 @@ export const ApiTokenList = z.object({ tokens: z.array(ApiTokenView) });
 export type ApiTokenList = z.infer<typeof ApiTokenList>;
 
 /** `POST /api/v1/tokens` body (needs a logged-in session, not another API token). No `expires_in_s`: never expires. */
-export const ApiTokenCreate = z.object({ name: z.string().min(1).max(128), expires_in_s: ExpiresIn.optional() }).strict();
+export const ApiTokenCreate = z
+  .object({ name: z.string().min(1).max(128), expires_in_s: ExpiresIn.optional() })
+  .strict();
 export type ApiTokenCreate = z.infer<typeof ApiTokenCreate>;
 
 /** `POST /api/v1/tokens` reply (201): `token` (`smp_…`) is shown this once; the hub keeps only its SHA-256. */

@@ -7,7 +7,10 @@ test('the op code picks the params schema, with defaults filled', () => {
   const r = TaskCreate.safeParse({ op: 100, params: { dataset: 'weather' } });
   assert.ok(r.success);
   assert.equal(r.data.params, { dataset: 'weather', limit: 100, offset: 0 });
-  const f = TaskCreate.safeParse({ op: 200, params: { dataset: 'weather', where: { column: 'a', op: '=', value: 1 } } });
+  const f = TaskCreate.safeParse({
+    op: 200,
+    params: { dataset: 'weather', where: { column: 'a', op: '=', value: 1 } },
+  });
   assert.ok(f.success);
   assert.not.ok(TaskCreate.safeParse({ op: 200, params: { dataset: 'weather' } }).success, 'filter needs where');
   assert.not.ok(TaskCreate.safeParse({ op: 150, params: { dataset: 'weather' } }).success, 'unknown op');
@@ -17,7 +20,12 @@ test('the op code picks the params schema, with defaults filled', () => {
 });
 
 test('a batch is an array of tasks', () => {
-  assert.ok(TaskCreateBody.safeParse([{ op: 100, params: { dataset: 'a' } }, { op: 100, params: { dataset: 'b' } }]).success);
+  assert.ok(
+    TaskCreateBody.safeParse([
+      { op: 100, params: { dataset: 'a' } },
+      { op: 100, params: { dataset: 'b' } },
+    ]).success,
+  );
   assert.not.ok(TaskCreateBody.safeParse([]).success);
 });
 
@@ -25,7 +33,14 @@ test('a result must fit its status', () => {
   assert.ok(ResultPost.safeParse({ task_id: 't1', lease_token: 'x', status: 'succeeded', result: {} }).success);
   assert.not.ok(ResultPost.safeParse({ task_id: 't1', lease_token: 'x', status: 'succeeded' }).success);
   assert.not.ok(ResultPost.safeParse({ task_id: 't1', lease_token: 'x', status: 'failed' }).success);
-  assert.ok(ResultPost.safeParse({ task_id: 't1', lease_token: 'x', status: 'failed', error: { code: 'op_failed', message: 'boom' } }).success);
+  assert.ok(
+    ResultPost.safeParse({
+      task_id: 't1',
+      lease_token: 'x',
+      status: 'failed',
+      error: { code: 'op_failed', message: 'boom' },
+    }).success,
+  );
 });
 
 test('every op code has a params schema', () => {

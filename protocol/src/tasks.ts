@@ -145,8 +145,10 @@ export const ResultPost = z
     error: ErrorInfo.optional(), // required when failed
   })
   .superRefine((r, ctx) => {
-    if (r.status === 'succeeded' && r.result === undefined) ctx.addIssue({ code: 'custom', path: ['result'], message: 'a succeeded task needs a result' });
-    if (r.status === 'failed' && !r.error) ctx.addIssue({ code: 'custom', path: ['error'], message: 'a failed task needs an error' });
+    if (r.status === 'succeeded' && r.result === undefined)
+      ctx.addIssue({ code: 'custom', path: ['result'], message: 'a succeeded task needs a result' });
+    if (r.status === 'failed' && !r.error)
+      ctx.addIssue({ code: 'custom', path: ['error'], message: 'a failed task needs an error' });
   });
 export type ResultPost = z.infer<typeof ResultPost>;
 /** `stored: false` means this exact result was already stored (a retry of the same post). */

@@ -29,7 +29,11 @@ export interface TaskAuditEntry {
 function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return `{${Object.keys(v)
+    .sort()
+    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
 }
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -52,7 +56,16 @@ export class AuditLog {
 
   /** A review decision on a held result: held, approved, denied or expired. */
   decision(entry: { task_id: string; decision: 'held' | 'approved' | 'denied' | 'expired'; reason?: string }): void {
-    this.append({ at: new Date().toISOString(), hub: this.hub(), review: entry.decision, task_id: entry.task_id, ...(entry.reason ? { reason: entry.reason } : {}) }, entry.task_id);
+    this.append(
+      {
+        at: new Date().toISOString(),
+        hub: this.hub(),
+        review: entry.decision,
+        task_id: entry.task_id,
+        ...(entry.reason ? { reason: entry.reason } : {}),
+      },
+      entry.task_id,
+    );
   }
 
   private append(entry: object, taskId: string): void {

@@ -23,11 +23,15 @@ function config(name: string, text: string): string {
 test('--help shows usage, flags, examples and exit codes', async () => {
   const { code, output } = await run(['--help']);
   assert.is(code, 0);
-  for (const part of ['--config FILE', '--transport MODE', '--insecure', 'Examples:', 'Exit codes:']) assert.ok(output.includes(part), part);
+  for (const part of ['--config FILE', '--transport MODE', '--insecure', 'Examples:', 'Exit codes:'])
+    assert.ok(output.includes(part), part);
 });
 
 test('check --offline prints each dataset schema without contacting the hub', async () => {
-  const path = config('check.yaml', `hub: http://127.0.0.1:9\ndatasets:\n  - { name: weather, path: ${SEATTLE_CSV} }\n`);
+  const path = config(
+    'check.yaml',
+    `hub: http://127.0.0.1:9\ndatasets:\n  - { name: weather, path: ${SEATTLE_CSV} }\n`,
+  );
   const { code, output } = await run(['check', '--config', path, '--offline']);
   assert.is(code, 0);
   assert.match(output, /dataset weather: csv, 1461 rows/);
@@ -35,7 +39,10 @@ test('check --offline prints each dataset schema without contacting the hub', as
 });
 
 test('a config problem exits 2 and names the entry', async () => {
-  const path = config('bad.yaml', `datasets:\n  - { name: weather, path: ${SEATTLE_CSV} }\n  - { name: gone, path: /x/y.csv }\n`);
+  const path = config(
+    'bad.yaml',
+    `datasets:\n  - { name: weather, path: ${SEATTLE_CSV} }\n  - { name: gone, path: /x/y.csv }\n`,
+  );
   const { code, output } = await run(['--config', path]);
   assert.is(code, 2);
   assert.match(output, /datasets\[1\]\.path: file not found: \/x\/y\.csv/);

@@ -79,7 +79,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   },
 };
 
-function parse(argv: string[]): { command: string; configPath?: string; overrides: ConfigOverrides; help: boolean; version: boolean } {
+function parse(argv: string[]): {
+  command: string;
+  configPath?: string;
+  overrides: ConfigOverrides;
+  help: boolean;
+  version: boolean;
+} {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -98,18 +104,23 @@ function parse(argv: string[]): { command: string; configPath?: string; override
       version: { type: 'boolean', short: 'v' },
     },
   });
-  if (positionals.length > 1) throw new ConfigError(`unexpected arguments: ${positionals.slice(1).join(' ')} (see --help)`);
+  if (positionals.length > 1)
+    throw new ConfigError(`unexpected arguments: ${positionals.slice(1).join(' ')} (see --help)`);
   const command = positionals[0] ?? 'run';
-  if (!['run', 'help'].includes(command)) throw new ConfigError(`unknown command "${command}"; use run, init, check, status or help (see --help)`);
+  if (!['run', 'help'].includes(command))
+    throw new ConfigError(`unknown command "${command}"; use run, init, check, status or help (see --help)`);
   const transport = values.transport === undefined ? undefined : Transport.safeParse(values.transport);
-  if (transport && !transport.success) throw new ConfigError(`--transport must be websocket or polling, not "${values.transport}"`);
+  if (transport && !transport.success)
+    throw new ConfigError(`--transport must be websocket or polling, not "${values.transport}"`);
   let concurrency: number | undefined;
   if (values.concurrency !== undefined) {
     concurrency = Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ConfigError(`--concurrency must be a whole number from 1 to 64, not "${values.concurrency}"`);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new ConfigError(`--concurrency must be a whole number from 1 to 64, not "${values.concurrency}"`);
   }
   const level = values['log-level'];
-  if (level !== undefined && !['debug', 'info', 'warn', 'error'].includes(level)) throw new ConfigError(`--log-level must be debug, info, warn or error`);
+  if (level !== undefined && !['debug', 'info', 'warn', 'error'].includes(level))
+    throw new ConfigError(`--log-level must be debug, info, warn or error`);
   return {
     command,
     configPath: values.config,
@@ -128,7 +139,6 @@ function parse(argv: string[]): { command: string; configPath?: string; override
     },
   };
 }
-
 
 async function main(argv: string[]): Promise<ExitCode> {
   const [first, ...rest] = argv;
@@ -183,7 +193,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`simpul-runner: ${errorMessage(e)} (see --help)\n`);
       process.exit(EXIT.usage);
     }
-    process.stderr.write(`simpul-runner: unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `simpul-runner: unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     process.exit(EXIT.failure);
   },
 );

@@ -14,7 +14,11 @@ export { DATASET_FORMATS, type DatasetConfig, type DatasetFormat, formatFromPath
 const Settings = z
   .object({
     hub: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('http://127.0.0.1:8080'), // the hub's base URL
-    hubs: z.array(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })).min(1).max(16).optional(), // several hubs of one cluster: the runner moves to the next when one fails (`hub`, if set, goes first)
+    hubs: z
+      .array(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }))
+      .min(1)
+      .max(16)
+      .optional(), // several hubs of one cluster: the runner moves to the next when one fails (`hub`, if set, goes first)
     name: z.string().min(1).max(128).default(hostname()), // how the runner shows up in the hub
     enrollment_key: z.string().min(1).max(200).optional(), // needed only to register (first start, or after the token was revoked)
     enrollment_key_file: z.string().min(1).optional(), // read the enrolment key from this file instead
@@ -31,7 +35,10 @@ const Settings = z
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'), // least severe level printed
     duckdb: z
       .object({
-        memory_limit: z.string().regex(/^\d+(\.\d+)?\s*[KMGT]i?B$/i, 'a size like 512MB or 4GiB').optional(), // DuckDB's memory cap; default DuckDB's (80% of RAM)
+        memory_limit: z
+          .string()
+          .regex(/^\d+(\.\d+)?\s*[KMGT]i?B$/i, 'a size like 512MB or 4GiB')
+          .optional(), // DuckDB's memory cap; default DuckDB's (80% of RAM)
         threads: z.number().int().min(1).max(256).optional(), // DuckDB worker threads; default: number of cores
       })
       .strict()
@@ -40,7 +47,10 @@ const Settings = z
   })
   .strict();
 
-export type RunnerConfig = Omit<z.infer<typeof Settings>, 'datasets' | 'enrollment_key_file' | 'state' | 'cache_dir' | 'hubs' | 'audit_log'> & {
+export type RunnerConfig = Omit<
+  z.infer<typeof Settings>,
+  'datasets' | 'enrollment_key_file' | 'state' | 'cache_dir' | 'hubs' | 'audit_log'
+> & {
   audit_log: string; // absolute path of the local audit file
   hubs: string[]; // every hub URL, `hub` (the first) included
   datasets: DatasetConfig[];
@@ -50,7 +60,12 @@ export type RunnerConfig = Omit<z.infer<typeof Settings>, 'datasets' | 'enrollme
 };
 
 /** Overrides from flags, already typed (cli.ts parses them). */
-export type ConfigOverrides = Partial<Pick<z.input<typeof Settings>, 'hub' | 'name' | 'enrollment_key' | 'transport' | 'concurrency' | 'insecure' | 'state' | 'log_level' | 'ca_file'>>;
+export type ConfigOverrides = Partial<
+  Pick<
+    z.input<typeof Settings>,
+    'hub' | 'name' | 'enrollment_key' | 'transport' | 'concurrency' | 'insecure' | 'state' | 'log_level' | 'ca_file'
+  >
+>;
 
 /** SIMPUL_RUNNER_* variables, so that a runner can be configured without a file (e.g. in a container). */
 export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -63,7 +78,11 @@ export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
   str('CA_FILE', 'ca_file');
   str('AUDIT_LOG', 'audit_log');
   const hubs = env.SIMPUL_RUNNER_HUBS; // comma-separated
-  if (hubs) out.hubs = hubs.split(',').map((u) => u.trim()).filter(Boolean);
+  if (hubs)
+    out.hubs = hubs
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
   str('NAME', 'name');
   str('ENROLLMENT_KEY', 'enrollment_key');
   str('ENROLLMENT_KEY_FILE', 'enrollment_key_file');
@@ -92,7 +111,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: the config must be a mapping of settings (hub, name, datasets, ...)`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`${path}: the config must be a mapping of settings (hub, name, datasets, ...)`);
   return doc as Record<string, unknown>;
 }
 
@@ -108,7 +128,11 @@ export function checkHubUrl(hub: string, insecure: boolean): void {
   }
 }
 
-export function loadConfig(opts: { configPath?: string; overrides?: ConfigOverrides; env?: NodeJS.ProcessEnv }): RunnerConfig {
+export function loadConfig(opts: {
+  configPath?: string;
+  overrides?: ConfigOverrides;
+  env?: NodeJS.ProcessEnv;
+}): RunnerConfig {
   const env = opts.env ?? process.env;
   const configPath = opts.configPath ? resolve(opts.configPath) : null;
   const file = configPath ? readConfigFile(configPath) : {};
@@ -148,12 +172,20 @@ export function loadConfig(opts: { configPath?: string; overrides?: ConfigOverri
   for (const h of hubs) checkHubUrl(h, s.insecure);
   // A state path from the file is relative to the file; one from a flag or the environment, to the working directory.
   const stateBase = fromEnv.state === undefined && flags.state === undefined ? base : process.cwd();
-  const state = s.state ? resolve(stateBase, s.state) : configPath ? `${configPath}.state.json` : resolve('.runner-state.json');
+  const state = s.state
+    ? resolve(stateBase, s.state)
+    : configPath
+      ? `${configPath}.state.json`
+      : resolve('.runner-state.json');
   const cache_dir = s.cache_dir ? resolve(base, s.cache_dir) : join(dirname(state), 'simpul-cache');
   const { enrollment_key_file: _f, ...rest } = s;
   // Files named in the config file are relative to it; from a flag or the environment, to the working directory.
-  const pathOf = (v: string | undefined, key: string) => (v === undefined ? undefined : resolve(fromEnv[key] === undefined && flags[key] === undefined ? base : process.cwd(), v));
+  const pathOf = (v: string | undefined, key: string) =>
+    v === undefined
+      ? undefined
+      : resolve(fromEnv[key] === undefined && flags[key] === undefined ? base : process.cwd(), v);
   const ca_file = pathOf(s.ca_file, 'ca_file');
-  const audit_log = pathOf(s.audit_log, 'audit_log') ?? (configPath ? `${configPath}.audit.jsonl` : resolve('.runner-audit.jsonl'));
+  const audit_log =
+    pathOf(s.audit_log, 'audit_log') ?? (configPath ? `${configPath}.audit.jsonl` : resolve('.runner-audit.jsonl'));
   return { ...rest, hub: hubs[0], hubs, enrollment_key, datasets, state, cache_dir, configPath, ca_file, audit_log };
 }

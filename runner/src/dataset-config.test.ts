@@ -48,13 +48,29 @@ test('formats from extensions, folders from the files in them', () => {
       '  - { name: e, path: p, format: parquet }',
     ].join('\n'),
   );
-  assert.equal(c.datasets.map((d) => [d.name, d.format]), [['a', 'arrow'], ['b', 'parquet'], ['c', 'parquet'], ['d', 'sqlite'], ['e', 'parquet']]);
+  assert.equal(
+    c.datasets.map((d) => [d.name, d.format]),
+    [
+      ['a', 'arrow'],
+      ['b', 'parquet'],
+      ['c', 'parquet'],
+      ['d', 'sqlite'],
+      ['e', 'parquet'],
+    ],
+  );
   assert.is(c.cache_dir, join(dir.path, 'simpul-cache'), 'the cache sits next to the state file');
 });
 
 test('postgres: the connection string from the environment, format implied by it', () => {
-  const c = load('  - { name: pg, connection_env: MY_PGURL, table: public.patients }', { MY_PGURL: 'postgres://u@h/db' });
-  assert.equal(c.datasets[0], { name: 'pg', format: 'postgres', connection: 'postgres://u@h/db', table: 'public.patients' });
+  const c = load('  - { name: pg, connection_env: MY_PGURL, table: public.patients }', {
+    MY_PGURL: 'postgres://u@h/db',
+  });
+  assert.equal(c.datasets[0], {
+    name: 'pg',
+    format: 'postgres',
+    connection: 'postgres://u@h/db',
+    table: 'public.patients',
+  });
 });
 
 test('readable errors for each kind of source', () => {
@@ -104,7 +120,10 @@ test('readable errors for each kind of source', () => {
 
 test('a column type override must look like a type', () => {
   file('t.csv');
-  assert.match(problems('  - { name: t, path: t.csv, columns: { x: "INTEGER); DROP TABLE y; --" } }'), /datasets\[0\]\.columns\.x: a DuckDB type such as INTEGER/);
+  assert.match(
+    problems('  - { name: t, path: t.csv, columns: { x: "INTEGER); DROP TABLE y; --" } }'),
+    /datasets\[0\]\.columns\.x: a DuckDB type such as INTEGER/,
+  );
 });
 
 test('decimal separator and null values must be usable', () => {
@@ -117,16 +136,36 @@ test('the CSV reading options and the Excel sheet are checked', () => {
   file('t.csv');
   file('w.parquet');
   file('b.xlsx');
-  assert.match(problems('  - { name: t, path: t.csv, encoding: ebcdic }'), /datasets\[0\]\.encoding: .*utf-8.*windows-1252/);
-  assert.match(problems('  - { name: t, path: t.csv, thousands_separator: "." }'), /datasets\[0\]\.thousands_separator: must differ from the decimal separator/);
+  assert.match(
+    problems('  - { name: t, path: t.csv, encoding: ebcdic }'),
+    /datasets\[0\]\.encoding: .*utf-8.*windows-1252/,
+  );
+  assert.match(
+    problems('  - { name: t, path: t.csv, thousands_separator: "." }'),
+    /datasets\[0\]\.thousands_separator: must differ from the decimal separator/,
+  );
   assert.match(problems('  - { name: t, path: t.csv, quote: "<<" }'), /datasets\[0\]\.quote/);
   assert.match(problems('  - { name: t, path: t.csv, skip_rows: -1 }'), /datasets\[0\]\.skip_rows/);
-  assert.match(problems('  - { name: t, path: t.csv, sheet: Data }'), /datasets\[0\]\.sheet: applies to xlsx datasets only, not csv/);
-  assert.match(problems('  - { name: w, path: w.parquet, encoding: latin-1, skip_rows: 2 }'), /datasets\[0\]\.encoding: applies to CSV\/TSV datasets only[\s\S]*datasets\[0\]\.skip_rows: applies to CSV\/TSV/);
+  assert.match(
+    problems('  - { name: t, path: t.csv, sheet: Data }'),
+    /datasets\[0\]\.sheet: applies to xlsx datasets only, not csv/,
+  );
+  assert.match(
+    problems('  - { name: w, path: w.parquet, encoding: latin-1, skip_rows: 2 }'),
+    /datasets\[0\]\.encoding: applies to CSV\/TSV datasets only[\s\S]*datasets\[0\]\.skip_rows: applies to CSV\/TSV/,
+  );
   file('old.xls');
-  assert.match(problems('  - { name: o, path: old.xls }'), /datasets\[0\]\.path: xls files are not read: save the data as \.xlsx or CSV/);
-  const ok = load('  - { name: t, path: t.csv, encoding: latin-1, quote: "\'", escape: "\\\\", comment: "#", skip_rows: 2, decimal_separator: ",", delimiter: ";", thousands_separator: "." }\n  - { name: b, path: b.xlsx, sheet: Data }');
-  assert.equal(ok.datasets.map((d) => d.format), ['csv', 'xlsx']);
+  assert.match(
+    problems('  - { name: o, path: old.xls }'),
+    /datasets\[0\]\.path: xls files are not read: save the data as \.xlsx or CSV/,
+  );
+  const ok = load(
+    '  - { name: t, path: t.csv, encoding: latin-1, quote: "\'", escape: "\\\\", comment: "#", skip_rows: 2, decimal_separator: ",", delimiter: ";", thousands_separator: "." }\n  - { name: b, path: b.xlsx, sheet: Data }',
+  );
+  assert.equal(
+    ok.datasets.map((d) => d.format),
+    ['csv', 'xlsx'],
+  );
 });
 
 test.run();

@@ -34,10 +34,18 @@ export const DatasetEntry = z
     null_values: z.array(z.string().max(64)).min(1).max(32).optional(), // CSV/TSV: texts that mean "no value", e.g. [NA, ""] (replaces the default: the empty field)
     // CSV/TSV: column → type, instead of the inferred one. Any format: shared name → { from: local name }, the column
     // advertised and served under the name the sites of a study share.
-    columns: z.record(z.string().min(1).max(256), z.union([z.string().regex(TYPE_NAME, 'a DuckDB type such as INTEGER, DOUBLE, VARCHAR, DATE'), ColumnFrom])).optional(),
+    columns: z
+      .record(
+        z.string().min(1).max(256),
+        z.union([z.string().regex(TYPE_NAME, 'a DuckDB type such as INTEGER, DOUBLE, VARCHAR, DATE'), ColumnFrom]),
+      )
+      .optional(),
     table: z.string().min(1).max(256).optional(), // sqlite: table or view; postgres: [schema.]table or view (names as written, case-sensitive)
     connection: z.string().min(1).max(4096).optional(), // postgres: connection string, e.g. postgres://user@host/db (prefer connection_env)
-    connection_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(), // postgres: variable holding the connection string
+    connection_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(), // postgres: variable holding the connection string
     policy: DatasetPolicy.optional(), // the data owner's rules, enforced here and advertised to the hub
   })
   .strict();
@@ -104,7 +112,13 @@ export function filesIn(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && !e.name.startsWith('.'))
     .map((e) => resolve(e.parentPath, e.name))
-    .filter((p) => !p.slice(dir.length).split('/').some((part) => part.startsWith('.')))
+    .filter(
+      (p) =>
+        !p
+          .slice(dir.length)
+          .split('/')
+          .some((part) => part.startsWith('.')),
+    )
     .sort();
 }
 
@@ -121,14 +135,29 @@ function folderFormat(dir: string): { format?: FileFormat; problem?: string } {
 }
 
 const ONLY = {
-  csv: ['delimiter', 'header', 'decimal_separator', 'null_values', 'columns', 'encoding', 'quote', 'escape', 'comment', 'skip_rows', 'thousands_separator'],
+  csv: [
+    'delimiter',
+    'header',
+    'decimal_separator',
+    'null_values',
+    'columns',
+    'encoding',
+    'quote',
+    'escape',
+    'comment',
+    'skip_rows',
+    'thousands_separator',
+  ],
   sheet: ['sheet'],
   db: ['table'],
   pg: ['connection', 'connection_env'],
 } as const;
 
 /** `columns:` split into CSV type overrides (name → type) and shared names (shared → local); each undefined when empty. */
-function splitColumns(columns: DatasetEntry['columns']): { types?: Record<string, string>; map?: Record<string, string> } {
+function splitColumns(columns: DatasetEntry['columns']): {
+  types?: Record<string, string>;
+  map?: Record<string, string>;
+} {
   const types: Record<string, string> = {};
   const map: Record<string, string> = {};
   for (const [name, v] of Object.entries(columns ?? {})) {
@@ -139,7 +168,13 @@ function splitColumns(columns: DatasetEntry['columns']): { types?: Record<string
 }
 
 /** Checks one entry and resolves its path, format and connection; problems are readable lines naming the entry. */
-export function resolveDataset(e: DatasetEntry, at: string, base: string, env: NodeJS.ProcessEnv, problems: string[]): DatasetConfig | null {
+export function resolveDataset(
+  e: DatasetEntry,
+  at: string,
+  base: string,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): DatasetConfig | null {
   const bad = (field: string, msg: string) => problems.push(`${at}.${field}: ${msg}`);
   const path = e.path === undefined ? undefined : resolve(base, e.path);
   let format: DatasetFormat | undefined = e.format ?? (e.connection || e.connection_env ? 'postgres' : undefined);
@@ -148,20 +183,42 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
     if (dir) {
       const f = folderFormat(path);
       format = f.format;
-      if (f.problem) return bad('format', f.problem), null;
+      if (f.problem) return (bad('format', f.problem), null);
     } else format = formatFromPath(path) ?? undefined;
   }
   const unread = path !== undefined && /\.(xls|xlsb|ods|zsav|por)$/i.exec(path)?.[1].toLowerCase();
-  if (!format && unread) return bad('path', `${unread} files are not read: save the data as ${/^(zsav|por)$/.test(unread) ? 'an uncompressed .sav' : '.xlsx'} or CSV`), null;
-  if (!format) return bad('format', `cannot tell the format of ${path ?? e.name} from its extension; set format to one of ${DATASET_FORMATS.join(', ')}`), null;
+  if (!format && unread)
+    return (
+      bad(
+        'path',
+        `${unread} files are not read: save the data as ${/^(zsav|por)$/.test(unread) ? 'an uncompressed .sav' : '.xlsx'} or CSV`,
+      ),
+      null
+    );
+  if (!format)
+    return (
+      bad(
+        'format',
+        `cannot tell the format of ${path ?? e.name} from its extension; set format to one of ${DATASET_FORMATS.join(', ')}`,
+      ),
+      null
+    );
   const before = problems.length;
   const notFor = (fields: readonly string[], what: string) => {
-    for (const f of fields) if (e[f as keyof DatasetEntry] !== undefined) bad(f, `applies to ${what} datasets only, not ${format}`);
+    for (const f of fields)
+      if (e[f as keyof DatasetEntry] !== undefined) bad(f, `applies to ${what} datasets only, not ${format}`);
   };
   const { types, map } = splitColumns(e.columns);
   if (format !== 'csv' && format !== 'tsv') {
-    notFor(ONLY.csv.filter((f) => f !== 'columns'), 'CSV/TSV');
-    for (const [name, type] of Object.entries(types ?? {})) bad(`columns.${name}`, `a type (${type}) applies to CSV/TSV datasets only, not ${format}; other formats take { from: local_name } here`);
+    notFor(
+      ONLY.csv.filter((f) => f !== 'columns'),
+      'CSV/TSV',
+    );
+    for (const [name, type] of Object.entries(types ?? {}))
+      bad(
+        `columns.${name}`,
+        `a type (${type}) applies to CSV/TSV datasets only, not ${format}; other formats take { from: local_name } here`,
+      );
   }
   if (map) {
     const froms = Object.values(map);
@@ -170,8 +227,10 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
   }
   const extra = map ? { column_map: map } : {};
   if (format !== 'xlsx') notFor(ONLY.sheet, 'xlsx');
-  if (e.thousands_separator !== undefined && e.thousands_separator === (e.decimal_separator ?? '.')) bad('thousands_separator', 'must differ from the decimal separator');
-  if (e.decimal_separator === ',' && e.delimiter === ',') bad('decimal_separator', 'a decimal comma needs another delimiter, e.g. ";"');
+  if (e.thousands_separator !== undefined && e.thousands_separator === (e.decimal_separator ?? '.'))
+    bad('thousands_separator', 'must differ from the decimal separator');
+  if (e.decimal_separator === ',' && e.delimiter === ',')
+    bad('decimal_separator', 'a decimal comma needs another delimiter, e.g. ";"');
   if (format !== 'sqlite' && format !== 'postgres') notFor(ONLY.db, 'sqlite and postgres');
   if (format !== 'postgres') notFor(ONLY.pg, 'postgres');
 
@@ -180,12 +239,13 @@ export function resolveDataset(e: DatasetEntry, at: string, base: string, env: N
     if (!e.table) bad('table', 'name the table or view to read, e.g. public.patients');
     if (e.connection && e.connection_env) bad('connection', 'give connection or connection_env, not both');
     const connection = e.connection ?? (e.connection_env ? env[e.connection_env] : undefined);
-    if (!e.connection && !e.connection_env) bad('connection', 'give a connection string, or connection_env: the variable that holds one');
+    if (!e.connection && !e.connection_env)
+      bad('connection', 'give a connection string, or connection_env: the variable that holds one');
     else if (!connection) bad('connection_env', `environment variable ${e.connection_env} is not set`);
     if (problems.length > before || !connection || !e.table) return null;
     return { name: e.name, format, connection, table: e.table, ...(e.policy ? { policy: e.policy } : {}), ...extra };
   }
-  if (path === undefined) return bad('path', `a ${format} dataset needs a path`), null;
+  if (path === undefined) return (bad('path', `a ${format} dataset needs a path`), null);
   if (format === 'sqlite') {
     if (!e.table) bad('table', 'name the table or view to read');
     if (!existsSync(path)) bad('path', `file not found: ${path}`);

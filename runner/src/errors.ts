@@ -23,7 +23,9 @@ export class TaskFailure extends Error {
   }
 
   toInfo(): ErrorInfo {
-    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
   }
 }
 

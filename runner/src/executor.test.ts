@@ -30,7 +30,8 @@ class RecordingHub implements Reporter {
       throw new NetworkError('connection refused');
     }
     if (this.stale.has(msg.task_id)) throw new HubError(409, 'stale_lease', 'not your lease any more');
-    if (this.tooLarge.has(msg.task_id) && msg.status === 'succeeded') throw new HubError(413, 'payload_too_large', 'the body is larger than 1000 bytes');
+    if (this.tooLarge.has(msg.task_id) && msg.status === 'succeeded')
+      throw new HubError(413, 'payload_too_large', 'the body is larger than 1000 bytes');
     this.results.push(msg);
     return { ok: true, stored: true };
   }
@@ -53,13 +54,25 @@ const handlers = { ...realHandlers, 200: heavy } as { [C in OpCode]: Handler<C> 
 let engine: Engine;
 let n = 0;
 test.before(async () => {
-  engine = await openEngine([datasetConfig('weather', SEATTLE_CSV), datasetConfig('locked', SEATTLE_CSV, { policy: { allow_ops: [200] } })]);
+  engine = await openEngine([
+    datasetConfig('weather', SEATTLE_CSV),
+    datasetConfig('locked', SEATTLE_CSV, { policy: { allow_ops: [200] } }),
+  ]);
 });
 test.after(() => engine?.close());
 
 function offer(op: OpCode, params: Record<string, unknown>, extra: Partial<TaskOffer> = {}): TaskOffer {
   n++;
-  return { task_id: `t${n}`, op, params, attempt: 1, lease_token: `lease${n}`, lease_expires_at: new Date().toISOString(), timeout_s: 600, ...extra };
+  return {
+    task_id: `t${n}`,
+    op,
+    params,
+    attempt: 1,
+    lease_token: `lease${n}`,
+    lease_expires_at: new Date().toISOString(),
+    timeout_s: 600,
+    ...extra,
+  };
 }
 
 function setup(concurrency = 2) {
@@ -102,7 +115,10 @@ test('bad params fail with invalid_params; a forbidden op with policy_denied; a 
   await ex.idle();
   ex.accept(missing);
   await ex.idle();
-  assert.equal([hub.resultOf(bad.task_id)?.status, hub.resultOf(bad.task_id)?.error?.code], ['failed', 'invalid_params']);
+  assert.equal(
+    [hub.resultOf(bad.task_id)?.status, hub.resultOf(bad.task_id)?.error?.code],
+    ['failed', 'invalid_params'],
+  );
   assert.match(hub.resultOf(bad.task_id)!.error!.message, /limit/);
   assert.equal(hub.resultOf(denied.task_id)?.error?.code, 'policy_denied');
   assert.equal(hub.resultOf(missing.task_id)?.error?.code, 'dataset_not_found');
@@ -115,7 +131,9 @@ test('cancel interrupts the running DuckDB query and reports canceled; the event
   let ticks = 0;
   const timer = setInterval(() => ticks++, 10);
   try {
-    await until('the heavy query to start', () => hub.progressSeen.some((p) => p.task_id === o.task_id && p.percent === 10));
+    await until('the heavy query to start', () =>
+      hub.progressSeen.some((p) => p.task_id === o.task_id && p.percent === 10),
+    );
     await until('timers to fire while the query runs', () => ticks >= 10);
     assert.is(ex.active(), 1, 'still running while timers fired');
   } finally {
@@ -145,7 +163,10 @@ test('a progress reply with canceled: true cancels; a ping reply cancel or drop 
   ex.accept(a);
   ex.accept(b);
   ex.accept(c);
-  await until('b and c to run', () => hub.progressSeen.filter((p) => p.percent === 10 && [b.task_id, c.task_id].includes(p.task_id)).length === 2);
+  await until(
+    'b and c to run',
+    () => hub.progressSeen.filter((p) => p.percent === 10 && [b.task_id, c.task_id].includes(p.task_id)).length === 2,
+  );
   ex.apply({ cancel: [b.task_id], drop: [c.task_id] });
   await ex.idle();
   assert.is(hub.resultOf(a.task_id)?.status, 'canceled');
@@ -211,7 +232,13 @@ test('leased to us again under a new token: the work carries on once and reports
     await gate;
     return realHandlers[100](ctx);
   };
-  const ex = new Executor({ concurrency: 1, engine, reporter: hub, log: silentLogger, handlers: { ...handlers, 100: gated } as typeof handlers });
+  const ex = new Executor({
+    concurrency: 1,
+    engine,
+    reporter: hub,
+    log: silentLogger,
+    handlers: { ...handlers, 100: gated } as typeof handlers,
+  });
   const first = offer(100, { dataset: 'weather', limit: 1 });
   ex.accept(first);
   await until('the handler to start', () => calls === 1);

@@ -12,8 +12,24 @@ import { deliverResult } from './result-delivery.ts';
 import type { TaskStatus } from './status/file.ts';
 import { type ExecuteContext, type HeldResult, awaitHeldResult, executeTask } from './task-execute.ts';
 import { sendProgress } from './task-progress.ts';
-import { Changes, type ExecutorOptions, type TaskRun, TaskStop, syncTaskTimer, taskStatus, withTimeout } from './task-run.ts';
-import { type TaskEffect, type TaskEvent, heldTask, holdsSlot, queuedTask, startable, taskTransition } from './task-state.ts';
+import {
+  Changes,
+  type ExecutorOptions,
+  type TaskRun,
+  TaskStop,
+  syncTaskTimer,
+  taskStatus,
+  withTimeout,
+} from './task-run.ts';
+import {
+  type TaskEffect,
+  type TaskEvent,
+  heldTask,
+  holdsSlot,
+  queuedTask,
+  startable,
+  taskTransition,
+} from './task-state.ts';
 
 export { type ExecutorOptions, type Reporter, TaskStop } from './task-run.ts';
 
@@ -77,7 +93,12 @@ export class Executor {
       // under the new token instead of starting over.
       known.log.info('task leased again; continuing under the new lease', { attempt: offer.attempt });
       known.offer = offer;
-      known.log = this.opts.log.child({ task_id: offer.task_id, op: offer.op, attempt: offer.attempt, request_id: offer.request_id });
+      known.log = this.opts.log.child({
+        task_id: offer.task_id,
+        op: offer.op,
+        attempt: offer.attempt,
+        request_id: offer.request_id,
+      });
       return true;
     }
     const held = this.opts.disclosure?.held.get(offer.task_id);
@@ -86,7 +107,12 @@ export class Executor {
       return true;
     }
     if (this.mode !== 'accepting' || (!force && this.free() <= 0)) return false;
-    if (known) void this.step(known, { type: 'stop', reason: 'drop', message: 'the hub leased this task again under a new token' });
+    if (known)
+      void this.step(known, {
+        type: 'stop',
+        reason: 'drop',
+        message: 'the hub leased this task again under a new token',
+      });
     const t = this.newRun(offer);
     t.log.info('task accepted', { timeout_s: offer.timeout_s });
     this.pump();
@@ -109,7 +135,12 @@ export class Executor {
   }
 
   private newRun(offer: TaskOffer, held = false): TaskRun {
-    const log = this.opts.log.child({ task_id: offer.task_id, op: offer.op, attempt: offer.attempt, request_id: offer.request_id });
+    const log = this.opts.log.child({
+      task_id: offer.task_id,
+      op: offer.op,
+      attempt: offer.attempt,
+      request_id: offer.request_id,
+    });
     const t: TaskRun = {
       offer,
       state: held ? heldTask() : queuedTask(),
@@ -158,7 +189,16 @@ export class Executor {
     for (const t of this.tasks.values()) if (t.state.phase === 'held') void this.step(t, shutdown);
     // Released leases are queued again at once; a release that does not get through leaves the lease to expire.
     await Promise.allSettled(
-      left.map((t) => withTimeout(this.opts.reporter.release?.({ task_id: t.offer.task_id, lease_token: t.offer.lease_token, reason: 'the runner is shutting down' }), 3000)),
+      left.map((t) =>
+        withTimeout(
+          this.opts.reporter.release?.({
+            task_id: t.offer.task_id,
+            lease_token: t.offer.lease_token,
+            reason: 'the runner is shutting down',
+          }),
+          3000,
+        ),
+      ),
     );
     this.mode = modeTransition(this.mode, 'released');
     for (const t of left) void this.step(t, shutdown);
@@ -182,22 +222,33 @@ export class Executor {
     return Promise.all(effects.map((e) => this.effect(t, e, report))).then(() => {});
   }
 
-  private async effect(t: TaskRun, e: TaskEffect, report?: { post: Released<ResultPost>; started: number }): Promise<void> {
+  private async effect(
+    t: TaskRun,
+    e: TaskEffect,
+    report?: { post: Released<ResultPost>; started: number },
+  ): Promise<void> {
     switch (e.kind) {
       case 'abort':
         t.stop = new TaskStop(e.reason, e.message);
         t.controller.abort(t.stop);
-        return t.log.info(e.reason === 'drop' ? 'task dropped' : e.reason === 'shutdown' ? 'task abandoned' : 'task stopping', { reason: e.reason, message: e.message });
-      case 'run': return this.runTask(t);
-      case 'deliver': return report && this.deliver(t, report.post, report.started);
+        return t.log.info(
+          e.reason === 'drop' ? 'task dropped' : e.reason === 'shutdown' ? 'task abandoned' : 'task stopping',
+          { reason: e.reason, message: e.message },
+        );
+      case 'run':
+        return this.runTask(t);
+      case 'deliver':
+        return report && this.deliver(t, report.post, report.started);
       case 'abandon':
         t.log.info('task work abandoned', { reason: t.stop?.reason });
         return this.opts.audit?.record(t.offer, report?.started ?? Date.now(), null, false);
       case 'finish':
         if (this.tasks.get(t.offer.task_id) === t) this.tasks.delete(t.offer.task_id);
         return this.changed.notify();
-      case 'slot-freed': return this.slotFreed();
-      case 'slot-freed-soon': return void setImmediate(() => this.slotFreed());
+      case 'slot-freed':
+        return this.slotFreed();
+      case 'slot-freed-soon':
+        return void setImmediate(() => this.slotFreed());
     }
   }
 
@@ -244,7 +295,11 @@ export class Executor {
     const sent = await deliverResult(t, post, this.opts.reporter, this.hardStop.signal);
     if (sent) this.opts.disclosure?.held.remove(t.offer.task_id);
     this.opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
-    t.log.info('task finished', { status: sent?.status ?? 'not delivered', error: sent?.error?.code, ms: Date.now() - started });
+    t.log.info('task finished', {
+      status: sent?.status ?? 'not delivered',
+      error: sent?.error?.code,
+      ms: Date.now() - started,
+    });
     await this.step(t, { type: 'delivered' });
   }
 }

@@ -9,5 +9,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function formatIssues(error: z.ZodError, prefix = ''): string {
-  return unfoldIssues(error).map((i) => `${prefix}${formatPath(i.path)}: ${i.message}`).join('\n');
+  return unfoldIssues(error)
+    .map((i) => `${prefix}${formatPath(i.path)}: ${i.message}`)
+    .join('\n');
 }

@@ -16,13 +16,22 @@ test('a task logger puts task_id and request_id on every line', () => {
     assert.is(l.task_id, 'tsk_1');
     assert.is(l.request_id, 'req_abc');
   }
-  assert.equal(lines.map((l) => [l.level, l.msg]), [['info', 'task accepted'], ['warn', 'op threw']]);
+  assert.equal(
+    lines.map((l) => [l.level, l.msg]),
+    [
+      ['info', 'task accepted'],
+      ['warn', 'op threw'],
+    ],
+  );
 });
 
 test('tapProblems passes every line on and hands warnings and errors, with child fields, to the status file', () => {
   const lines: string[] = [];
   const seen: [string, string, LogFields][] = [];
-  const log = tapProblems(createLogger('debug', {}, (l) => lines.push(l)), (level, msg, fields) => seen.push([level, msg, fields]));
+  const log = tapProblems(
+    createLogger('debug', {}, (l) => lines.push(l)),
+    (level, msg, fields) => seen.push([level, msg, fields]),
+  );
   log.info('connected');
   log.child({ task_id: 'tsk_2' }).error('result refused', { error: 'stale' });
   log.warn('socket disconnected', { reason: 'transport close' });

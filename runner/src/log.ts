@@ -17,13 +17,21 @@ export interface Logger {
 /** Errors anywhere in the fields keep their message and stack (pino serialises `err` itself). */
 function withErrors(fields: LogFields): LogFields {
   let out: LogFields | undefined;
-  for (const [k, v] of Object.entries(fields)) if (v instanceof Error && k !== 'err') (out ??= { ...fields })[k] = pino.stdSerializers.err(v);
+  for (const [k, v] of Object.entries(fields))
+    if (v instanceof Error && k !== 'err') (out ??= { ...fields })[k] = pino.stdSerializers.err(v);
   return out ?? fields;
 }
 
 function wrap(p: Pino): Logger {
-  const at = (level: LogLevel) => (msg: string, fields?: LogFields) => (fields ? p[level](withErrors(fields), msg) : p[level](msg));
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (fields) => wrap(p.child(withErrors(fields))) };
+  const at = (level: LogLevel) => (msg: string, fields?: LogFields) =>
+    fields ? p[level](withErrors(fields), msg) : p[level](msg);
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (fields) => wrap(p.child(withErrors(fields))),
+  };
 }
 
 function destination(write?: (line: string) => void): DestinationStream {
@@ -52,7 +60,11 @@ export function createLogger(level: LogLevel = 'info', base: LogFields = {}, wri
 }
 
 /** Passes every line on to `log`, and hands warnings and errors to `onProblem` too (the status file keeps the last few). */
-export function tapProblems(log: Logger, onProblem: (level: 'warn' | 'error', msg: string, fields: LogFields) => void, bound: LogFields = {}): Logger {
+export function tapProblems(
+  log: Logger,
+  onProblem: (level: 'warn' | 'error', msg: string, fields: LogFields) => void,
+  bound: LogFields = {},
+): Logger {
   return {
     debug: (m, f) => log.debug(m, f),
     info: (m, f) => log.info(m, f),

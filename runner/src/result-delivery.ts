@@ -11,7 +11,12 @@ import { type Reporter, type TaskRun, isRetryable, isStale } from './task-run.ts
  * Post the result until the hub answers; results are idempotent, so a retry after a lost reply is harmless.
  * Returns what the hub took, or null when it took nothing.
  */
-export async function deliverResult(t: TaskRun, first: Released<ResultPost>, reporter: Reporter, hardStop: AbortSignal): Promise<Released<ResultPost> | null> {
+export async function deliverResult(
+  t: TaskRun,
+  first: Released<ResultPost>,
+  reporter: Reporter,
+  hardStop: AbortSignal,
+): Promise<Released<ResultPost> | null> {
   let post = first;
   for (let attempt = 0; ; attempt++) {
     if (hardStop.aborted || t.stop?.reason === 'drop') {
@@ -26,7 +31,9 @@ export async function deliverResult(t: TaskRun, first: Released<ResultPost>, rep
     } catch (e) {
       if (isStale(e)) {
         if (t.offer.lease_token !== post.lease_token) continue; // leased to us again meanwhile: post under the new token
-        t.log.info('result refused: the lease is no longer ours (stale_lease); work dropped', { error: errorMessage(e) });
+        t.log.info('result refused: the lease is no longer ours (stale_lease); work dropped', {
+          error: errorMessage(e),
+        });
         return null;
       }
       if (isRetryable(e)) {

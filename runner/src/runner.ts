@@ -31,12 +31,17 @@ export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise
   const problems = new RecentProblems();
   const log = tapProblems(opts.log, problems.add);
   const announce = opts.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
-  if (!config.datasets.length) log.warn('no datasets configured: this runner will accept tasks but every one will fail with dataset_not_found');
+  if (!config.datasets.length)
+    log.warn('no datasets configured: this runner will accept tasks but every one will fail with dataset_not_found');
   const engine = await Engine.open(config.duckdb, config.datasets, log, { cacheDir: config.cache_dir });
   try {
     let state = readState(config.state);
     if (state && !config.hubs.includes(state.hub)) {
-      log.warn('the state file belongs to another hub; registering with this one', { state_hub: state.hub, hub: config.hub, state: config.state });
+      log.warn('the state file belongs to another hub; registering with this one', {
+        state_hub: state.hub,
+        hub: config.hub,
+        state: config.state,
+      });
       state = null;
     }
     let heartbeatS: number | undefined;
@@ -66,12 +71,29 @@ export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise
     });
     const audit = new AuditLog(config.audit_log, () => link.api.base, log);
     const paths = disclosurePaths(config.state);
-    const disclosure = { ledger: new RowLedger(paths.ledger), held: new HeldStore(paths.held), salt: loadSalt(paths.secret) };
-    const executor = new Executor({ concurrency: config.concurrency, engine, reporter: link, log, blobs: new BlobClient(link.api, log), audit, disclosure });
+    const disclosure = {
+      ledger: new RowLedger(paths.ledger),
+      held: new HeldStore(paths.held),
+      salt: loadSalt(paths.secret),
+    };
+    const executor = new Executor({
+      concurrency: config.concurrency,
+      engine,
+      reporter: link,
+      log,
+      blobs: new BlobClient(link.api, log),
+      audit,
+      disclosure,
+    });
     executor.resumeHeldResults(); // results held for review before a restart wait again, under the leases they had
     link.attach(executor);
     link.start();
-    const unwatch = watchToken(config.state, () => link.runnerId, (token) => link.adoptToken(token), log); // rotate-token
+    const unwatch = watchToken(
+      config.state,
+      () => link.runnerId,
+      (token) => link.adoptToken(token),
+      log,
+    ); // rotate-token
     opts.stop.addEventListener('abort', unwatch, { once: true });
     fatalSignal.signal.addEventListener('abort', unwatch, { once: true });
     const status = new StatusWriter(statusPathFor(config.state), { config, link, executor, problems });

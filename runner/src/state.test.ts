@@ -16,7 +16,12 @@ test('no file: null (the runner registers)', () => {
 
 test('written with mode 0600 and read back', () => {
   const path = join(dir.path, 'sub', 'runner.yaml.state.json');
-  const s = { hub: 'http://127.0.0.1:8080', runner_id: 'r_1', token: 'smr_secret', registered_at: '2026-01-01T00:00:00.000Z' };
+  const s = {
+    hub: 'http://127.0.0.1:8080',
+    runner_id: 'r_1',
+    token: 'smr_secret',
+    registered_at: '2026-01-01T00:00:00.000Z',
+  };
   const old = process.umask(0o000); // even with a permissive umask the file is private
   try {
     writeState(path, s);
@@ -32,7 +37,10 @@ test('rewriting replaces atomically and leaves no temp files', () => {
   writeState(path, { hub: 'h', runner_id: 'r_1', token: 't1' });
   writeState(path, { hub: 'h', runner_id: 'r_2', token: 't2' });
   assert.is(readState(path)?.runner_id, 'r_2');
-  assert.equal(readdirSync(dir.path).filter((f) => f.startsWith('again')), ['again.json']);
+  assert.equal(
+    readdirSync(dir.path).filter((f) => f.startsWith('again')),
+    ['again.json'],
+  );
   assert.is(statSync(path).mode & 0o777, 0o600);
 });
 

@@ -30,7 +30,10 @@ export function readState(path: string): RunnerState | null {
     throw new ConfigError(`state file ${path} is not valid JSON; delete it to register this runner again`);
   }
   const parsed = RunnerState.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(`state file ${path} is damaged; delete it to register this runner again:\n${formatIssues(parsed.error, '  ')}`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `state file ${path} is damaged; delete it to register this runner again:\n${formatIssues(parsed.error, '  ')}`,
+    );
   return parsed.data;
 }
 

@@ -43,12 +43,20 @@ export async function executeTask(ctx: ExecuteContext, t: TaskRun): Promise<Rele
   let cleanup: (() => Promise<void>) | undefined;
   try {
     const parsed = OpParams[offer.op].safeParse(offer.params);
-    if (!parsed.success) throw new TaskFailure('invalid_params', `params of op ${offer.op} do not parse:\n${formatIssues(parsed.error, '  ')}`, parsed.error.issues);
+    if (!parsed.success)
+      throw new TaskFailure(
+        'invalid_params',
+        `params of op ${offer.op} do not parse:\n${formatIssues(parsed.error, '  ')}`,
+        parsed.error.issues,
+      );
     const params = parsed.data;
     gate = gateFor(opts, offer, params.dataset);
     const allowed = opts.engine.policy(params.dataset)?.allow_ops;
     if (allowed && !allowed.includes(offer.op)) {
-      throw new TaskFailure('policy_denied', `dataset "${params.dataset}" does not allow operation ${offer.op} (${OP_NAMES[offer.op]}) on this runner (policy allow_ops: ${allowed.join(', ') || 'none'})`);
+      throw new TaskFailure(
+        'policy_denied',
+        `dataset "${params.dataset}" does not allow operation ${offer.op} (${OP_NAMES[offer.op]}) on this runner (policy allow_ops: ${allowed.join(', ') || 'none'})`,
+      );
     }
     signal.throwIfAborted();
     session = await opts.engine.session(signal);
@@ -93,7 +101,11 @@ export async function executeTask(ctx: ExecuteContext, t: TaskRun): Promise<Rele
 }
 
 /** A held result: wait for the owner's decision, then upload it (or the refusal); null when nothing is held. */
-export async function awaitHeldResult(ctx: ExecuteContext, t: TaskRun, fresh?: HeldResult): Promise<Released<ResultPost> | null> {
+export async function awaitHeldResult(
+  ctx: ExecuteContext,
+  t: TaskRun,
+  fresh?: HeldResult,
+): Promise<Released<ResultPost> | null> {
   const { opts } = ctx;
   const d = opts.disclosure;
   const held = fresh ?? d?.held.get(t.offer.task_id);

@@ -7,7 +7,11 @@ import type { Released } from './disclosure/released.ts';
 import { TaskFailure, errorMessage } from './errors.ts';
 import type { ExecutorOptions, TaskRun } from './task-run.ts';
 
-export function gateFor(opts: Pick<ExecutorOptions, 'engine' | 'disclosure'>, offer: TaskOffer, dataset: string | undefined): Gate {
+export function gateFor(
+  opts: Pick<ExecutorOptions, 'engine' | 'disclosure'>,
+  offer: TaskOffer,
+  dataset: string | undefined,
+): Gate {
   const d = opts.disclosure;
   return new Gate(dataset === undefined ? undefined : opts.engine.policy(dataset), {
     dataset: dataset ?? '',
@@ -26,9 +30,13 @@ export function taskOutcome(t: TaskRun, gate: Gate, e: unknown): Released<Result
   if (stop) return failedPost(offer, gate.failure(new TaskFailure('canceled', stop.message))); // drop or shutdown: never posted
   if (e instanceof TaskFailure) {
     // Under a policy the gate keeps an engine's message here: it is logged so that the data owner can read it.
-    if (gate.policy && e.code === 'op_failed') t.log.warn('op failed (message kept at the runner)', { error: e.message });
+    if (gate.policy && e.code === 'op_failed')
+      t.log.warn('op failed (message kept at the runner)', { error: e.message });
     return failedPost(offer, gate.failure(e));
   }
   t.log.warn('op threw', { error: errorMessage(e) });
-  return failedPost(offer, gate.failure(new TaskFailure('op_failed', `operation ${offer.op} failed: ${errorMessage(e).split('\n')[0]}`)));
+  return failedPost(
+    offer,
+    gate.failure(new TaskFailure('op_failed', `operation ${offer.op} failed: ${errorMessage(e).split('\n')[0]}`)),
+  );
 }

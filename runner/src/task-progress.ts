@@ -9,7 +9,13 @@ export interface ProgressOrders {
   drop(taskId: string, message: string): void;
 }
 
-export async function sendProgress(reporter: Reporter, orders: ProgressOrders, t: TaskRun, percent: number, message: string | undefined): Promise<void> {
+export async function sendProgress(
+  reporter: Reporter,
+  orders: ProgressOrders,
+  t: TaskRun,
+  percent: number,
+  message: string | undefined,
+): Promise<void> {
   if (t.stop && t.stop.reason !== 'cancel') return;
   const msg: TaskProgress = {
     task_id: t.offer.task_id,
@@ -23,7 +29,8 @@ export async function sendProgress(reporter: Reporter, orders: ProgressOrders, t
     if (reply.canceled) orders.cancel(t.offer.task_id, 'canceled by the hub');
   } catch (e) {
     // Stale only if that lease is still the one we hold: the task may have been leased to us again meanwhile.
-    if (isStale(e) && t.state.phase !== 'reporting' && t.offer.lease_token === msg.lease_token) orders.drop(t.offer.task_id, `the hub refused progress: ${errorMessage(e)}`);
+    if (isStale(e) && t.state.phase !== 'reporting' && t.offer.lease_token === msg.lease_token)
+      orders.drop(t.offer.task_id, `the hub refused progress: ${errorMessage(e)}`);
     else t.log.debug('progress not delivered', { error: errorMessage(e) });
   }
 }

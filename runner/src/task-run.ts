@@ -1,5 +1,14 @@
 // A claimed task as the executor runs it, how its progress and result reach the hub, and why it may stop.
-import type { OpCode, ProgressReply, ReleaseReply, ReleaseRequest, ResultPost, ResultReply, TaskOffer, TaskProgress } from '@simpul/protocol';
+import type {
+  OpCode,
+  ProgressReply,
+  ReleaseReply,
+  ReleaseRequest,
+  ResultPost,
+  ResultReply,
+  TaskOffer,
+  TaskProgress,
+} from '@simpul/protocol';
 import type { AuditLog } from './audit-log.ts';
 import type { BlobClient } from './blobs/blob-client.ts';
 import type { HeldStore } from './disclosure/held-store.ts';
@@ -25,7 +34,9 @@ export interface Reporter {
 export type StopReason = 'cancel' | 'timeout' | 'drop' | 'shutdown';
 
 export const withTimeout = <T>(p: Promise<T> | undefined, ms: number) =>
-  p === undefined ? Promise.resolve(undefined) : Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+  p === undefined
+    ? Promise.resolve(undefined)
+    : Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
 
 /** Why a task's signal aborted; handlers just see an aborted signal. */
 export class TaskStop extends Error {
@@ -61,8 +72,10 @@ export interface ExecutorOptions {
   disclosure?: { ledger: RowLedger; held: HeldStore; salt: number };
 }
 
-export const isStale = (e: unknown) => e instanceof HubError && (e.code === 'stale_lease' || e.status === 409 || e.status === 404 || e.status === 403);
-export const isRetryable = (e: unknown) => e instanceof NetworkError || (e instanceof HubError && (e.status >= 500 || e.status === 429));
+export const isStale = (e: unknown) =>
+  e instanceof HubError && (e.code === 'stale_lease' || e.status === 409 || e.status === 404 || e.status === 403);
+export const isRetryable = (e: unknown) =>
+  e instanceof NetworkError || (e instanceof HubError && (e.status >= 500 || e.status === 429));
 
 /** What `simpul-runner status` shows of a task held (none once it is done). */
 export function taskStatus(t: TaskRun): TaskStatus[] {

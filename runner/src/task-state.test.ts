@@ -3,7 +3,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type TaskRun, syncTaskTimer } from './task-run.ts';
-import { type TaskEffect, type TaskEvent, type TaskEventType, type TaskPhase, type TaskState, heldTask, queuedTask, taskTimers, taskTransition } from './task-state.ts';
+import {
+  type TaskEffect,
+  type TaskEvent,
+  type TaskEventType,
+  type TaskPhase,
+  type TaskState,
+  heldTask,
+  queuedTask,
+  taskTimers,
+  taskTransition,
+} from './task-state.ts';
 import type { StopReason } from './task-run.ts';
 
 type Stop = StopReason | null;
@@ -53,9 +63,27 @@ const VALID: Row[] = [
   ['reporting: drop', reporting(), stop('drop'), reporting('drop'), [abort('drop')]],
   ['reporting: shutdown', reporting('cancel'), stop('shutdown'), reporting('shutdown'), [abort('shutdown')]],
   // The timeout counts while the op runs.
-  ['running: timeout (it fires once)', running(), SAMPLE.timeout, running('timeout', false), [abort('timeout', 'too long')]],
-  ['running (canceled): timeout outranks a cancel', running('cancel'), SAMPLE.timeout, running('timeout', false), [abort('timeout', 'too long')]],
-  ['running (dropped): timeout changes nothing but is over', running('drop'), SAMPLE.timeout, running('drop', false), []],
+  [
+    'running: timeout (it fires once)',
+    running(),
+    SAMPLE.timeout,
+    running('timeout', false),
+    [abort('timeout', 'too long')],
+  ],
+  [
+    'running (canceled): timeout outranks a cancel',
+    running('cancel'),
+    SAMPLE.timeout,
+    running('timeout', false),
+    [abort('timeout', 'too long')],
+  ],
+  [
+    'running (dropped): timeout changes nothing but is over',
+    running('drop'),
+    SAMPLE.timeout,
+    running('drop', false),
+    [],
+  ],
   ['running, op over: timeout', running(null, false), SAMPLE.timeout, running(null, false), []],
   ['running: the op is over', running(), SAMPLE.ran, running(null, false), []],
   ['running, op over: ran again', running(null, false), SAMPLE.ran, running(null, false), []],
@@ -63,9 +91,27 @@ const VALID: Row[] = [
   ['running: hold', running(), SAMPLE.hold, held(), [{ kind: 'slot-freed-soon' }]],
   ['running (canceled): hold', running('cancel', false), SAMPLE.hold, held('cancel'), [{ kind: 'slot-freed-soon' }]],
   // A result: delivered with the slot freed a turn later, or (dropped, abandoned) only audited.
-  ['running: report', running(null, false), SAMPLE.report, reporting(), [{ kind: 'deliver' }, { kind: 'slot-freed-soon' }]],
-  ['running (canceled): report', running('cancel', false), SAMPLE.report, reporting('cancel'), [{ kind: 'deliver' }, { kind: 'slot-freed-soon' }]],
-  ['running (timed out): report', running('timeout', false), SAMPLE.report, reporting('timeout'), [{ kind: 'deliver' }, { kind: 'slot-freed-soon' }]],
+  [
+    'running: report',
+    running(null, false),
+    SAMPLE.report,
+    reporting(),
+    [{ kind: 'deliver' }, { kind: 'slot-freed-soon' }],
+  ],
+  [
+    'running (canceled): report',
+    running('cancel', false),
+    SAMPLE.report,
+    reporting('cancel'),
+    [{ kind: 'deliver' }, { kind: 'slot-freed-soon' }],
+  ],
+  [
+    'running (timed out): report',
+    running('timeout', false),
+    SAMPLE.report,
+    reporting('timeout'),
+    [{ kind: 'deliver' }, { kind: 'slot-freed-soon' }],
+  ],
   ['running (dropped): report abandons', running('drop', false), SAMPLE.report, DONE, ABANDON],
   ['running (shutdown): report abandons', running('shutdown'), SAMPLE.report, DONE, ABANDON],
   ['held: report (its slot was freed already)', held(), SAMPLE.report, reporting(), [{ kind: 'deliver' }]],
@@ -83,7 +129,9 @@ const IGNORED: [TaskState, TaskEventType[]][] = [
   [reporting(), ['start', 'timeout', 'ran', 'hold', 'report']],
   [DONE, EVENTS],
 ];
-const INVALID: Row[] = IGNORED.flatMap(([from, events]) => events.map((e): Row => [`${from.phase}: ${e} ignored`, from, SAMPLE[e], from, []]));
+const INVALID: Row[] = IGNORED.flatMap(([from, events]) =>
+  events.map((e): Row => [`${from.phase}: ${e} ignored`, from, SAMPLE[e], from, []]),
+);
 INVALID.push(['done: drop ignored', DONE, stop('drop'), DONE, []]);
 
 for (const [name, from, event, to, effects] of [...VALID, ...INVALID]) {
@@ -98,7 +146,10 @@ for (const [name, from, event, to, effects] of [...VALID, ...INVALID]) {
 
 test('the table covers every phase × event', () => {
   const seen = new Set([...VALID, ...INVALID].map(([, from, event]) => `${from.phase} ${event.type}`));
-  assert.equal(PHASES.flatMap((p) => EVENTS.map((e) => `${p} ${e}`)).filter((k) => !seen.has(k)), []);
+  assert.equal(
+    PHASES.flatMap((p) => EVENTS.map((e) => `${p} ${e}`)).filter((k) => !seen.has(k)),
+    [],
+  );
 });
 
 test('a task starts queued, or held when its result waits from the last run', () => {
@@ -107,7 +158,9 @@ test('a task starts queued, or held when its result waits from the last run', ()
 });
 
 test('the timeout belongs to running while the op runs; every way out of it clears it', () => {
-  assert.equal(taskTimers(running()), [{ key: 'timeout', fires: { type: 'timeout', message: 'the task ran longer than its timeout of 60 s' }, ms: 60_000 }]);
+  assert.equal(taskTimers(running()), [
+    { key: 'timeout', fires: { type: 'timeout', message: 'the task ran longer than its timeout of 60 s' }, ms: 60_000 },
+  ]);
   for (const s of [queued(), running(null, false), held(), reporting(), DONE]) assert.equal(taskTimers(s), [], s.phase);
   for (const e of [SAMPLE.timeout, SAMPLE.ran, SAMPLE.hold, stop('drop'), stop('cancel')]) {
     const next = taskTransition(running(), e).state;

@@ -54,7 +54,13 @@ export const heldTask = (): TaskState => ({ phase: 'held', stop: null });
 /** The task's timeout belongs to running (while its op runs): entering arms it, leaving (or the op ending) clears it. */
 export function taskTimers(s: TaskState): TaskTimer[] {
   if (s.phase !== 'running' || !s.timing) return [];
-  return [{ key: 'timeout', fires: { type: 'timeout', message: `the task ran longer than its timeout of ${s.timeoutS} s` }, ms: s.timeoutS * 1000 }];
+  return [
+    {
+      key: 'timeout',
+      fires: { type: 'timeout', message: `the task ran longer than its timeout of ${s.timeoutS} s` },
+      ms: s.timeoutS * 1000,
+    },
+  ];
 }
 
 /** Holds a slot (what `active()` counts). */
@@ -71,12 +77,18 @@ export function taskTransition(state: TaskState, event: TaskEvent): TaskStep {
   switch (event.type) {
     case 'start':
       if (!startable(state)) return same(state);
-      return { state: { phase: 'running', stop: state.stop, timing: true, timeoutS: event.timeoutS }, effects: [{ kind: 'run' }] };
+      return {
+        state: { phase: 'running', stop: state.stop, timing: true, timeoutS: event.timeoutS },
+        effects: [{ kind: 'run' }],
+      };
     case 'timeout': {
       if (state.phase !== 'running' || !state.timing) return same(state);
       const over = { ...state, timing: false }; // it fires once
       if (state.stop && state.stop !== 'cancel') return { state: over, effects: [] };
-      return { state: { ...over, stop: 'timeout' }, effects: [{ kind: 'abort', reason: 'timeout', message: event.message }] };
+      return {
+        state: { ...over, stop: 'timeout' },
+        effects: [{ kind: 'abort', reason: 'timeout', message: event.message }],
+      };
     }
     case 'stop': {
       const { reason } = event;
@@ -84,19 +96,28 @@ export function taskTransition(state: TaskState, event: TaskEvent): TaskStep {
       if (reason === 'cancel' && state.phase === 'reporting') return same(state); // too late to cancel: the result is on its way
       const effects: TaskEffect[] = [{ kind: 'abort', reason, message: event.message }];
       // A queued task dropped or abandoned never runs: forget it now.
-      if (state.phase === 'queued' && (reason === 'drop' || reason === 'shutdown')) return { state: { phase: 'done' }, effects: [...effects, { kind: 'finish' }] };
+      if (state.phase === 'queued' && (reason === 'drop' || reason === 'shutdown'))
+        return { state: { phase: 'done' }, effects: [...effects, { kind: 'finish' }] };
       return { state: { ...state, stop: reason }, effects };
     }
     case 'ran':
-      return state.phase === 'running' && state.timing ? { state: { ...state, timing: false }, effects: [] } : same(state);
+      return state.phase === 'running' && state.timing
+        ? { state: { ...state, timing: false }, effects: [] }
+        : same(state);
     case 'hold':
       // A held result waits for its owner, not for the task's timeout; the slot is free a turn later.
-      return state.phase === 'running' ? { state: { phase: 'held', stop: state.stop }, effects: [{ kind: 'slot-freed-soon' }] } : same(state);
+      return state.phase === 'running'
+        ? { state: { phase: 'held', stop: state.stop }, effects: [{ kind: 'slot-freed-soon' }] }
+        : same(state);
     case 'report':
       if (state.phase !== 'running' && state.phase !== 'held') return same(state);
-      if (abandoned(state)) return { state: { phase: 'done' }, effects: [{ kind: 'abandon' }, { kind: 'finish' }, { kind: 'slot-freed' }] };
+      if (abandoned(state))
+        return { state: { phase: 'done' }, effects: [{ kind: 'abandon' }, { kind: 'finish' }, { kind: 'slot-freed' }] };
       // The slot is free while the result travels; the claim for more work freeing it sends goes out a turn later.
-      return { state: { phase: 'reporting', stop: state.stop }, effects: state.phase === 'running' ? [{ kind: 'deliver' }, { kind: 'slot-freed-soon' }] : [{ kind: 'deliver' }] };
+      return {
+        state: { phase: 'reporting', stop: state.stop },
+        effects: state.phase === 'running' ? [{ kind: 'deliver' }, { kind: 'slot-freed-soon' }] : [{ kind: 'deliver' }],
+      };
     case 'delivered':
       return state.phase === 'reporting' ? { state: { phase: 'done' }, effects: [{ kind: 'finish' }] } : same(state);
   }

@@ -26,7 +26,13 @@ export function rotatedToken(path: string, runnerId: string, current: string): s
  * it. The old token keeps working for the hub's overlap (5 minutes by default), far longer than this takes to notice;
  * a request refused meanwhile looks here again too (rotatedToken, from the link) before the runner re-registers.
  */
-export function watchToken(path: string, runnerId: () => string, adopt: (token: string) => void, log: Logger, intervalMs = 1000): () => void {
+export function watchToken(
+  path: string,
+  runnerId: () => string,
+  adopt: (token: string) => void,
+  log: Logger,
+  intervalMs = 1000,
+): () => void {
   const onChange = () => {
     try {
       const s = readState(path);

@@ -15,15 +15,21 @@ export class BenchHub extends HubProc {
   static async create(name: string, env: Record<string, string | undefined> = {}): Promise<BenchHub> {
     const port = await freePort();
     const dataDir = tempDir('simpul-bench-hub-');
-    const hub = new BenchHub(`http://127.0.0.1:${port}`, port, dataDir, {
-      SIMPUL_PORT: String(port),
-      SIMPUL_DATA_DIR: dataDir,
-      SIMPUL_HOST: '127.0.0.1',
-      SIMPUL_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      SIMPUL_ENROLLMENT_KEY: ENROLLMENT_KEY,
-      SIMPUL_LOG_LEVEL: 'warn',
-      ...env,
-    }, name);
+    const hub = new BenchHub(
+      `http://127.0.0.1:${port}`,
+      port,
+      dataDir,
+      {
+        SIMPUL_PORT: String(port),
+        SIMPUL_DATA_DIR: dataDir,
+        SIMPUL_HOST: '127.0.0.1',
+        SIMPUL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        SIMPUL_ENROLLMENT_KEY: ENROLLMENT_KEY,
+        SIMPUL_LOG_LEVEL: 'warn',
+        ...env,
+      },
+      name,
+    );
     await hub.launch();
     return hub;
   }
@@ -37,11 +43,15 @@ export class BenchHub extends HubProc {
     });
     this.proc = new Proc(this.name, child);
     this.api = new Api(this.url);
-    await waitFor(async () => {
-      if (!this.proc.running) throw new Error(`hub exited (${this.proc.exitCode}):\n${this.proc.logs}`);
-      const r = await fetch(`${this.url}/api/v1/auth/me`).catch(() => undefined);
-      return r?.status === 401;
-    }, `hub on ${this.url} to answer`, 60_000);
+    await waitFor(
+      async () => {
+        if (!this.proc.running) throw new Error(`hub exited (${this.proc.exitCode}):\n${this.proc.logs}`);
+        const r = await fetch(`${this.url}/api/v1/auth/me`).catch(() => undefined);
+        return r?.status === 401;
+      },
+      `hub on ${this.url} to answer`,
+      60_000,
+    );
     // Thousands of runners may be reconnecting at this moment: keep trying.
     await waitFor(() => this.api.login('admin', ADMIN_PASSWORD), 'admin login', 120_000, 500);
   }

@@ -14,7 +14,15 @@ const GiB = 2 ** 30;
 
 const hub = await BenchHub.create('bench-connections-hub');
 const sims: SimRunner[] = [];
-let result!: { rssBytes: number; cpuPercent: number; reconnectS: number; fromReadyS: number; cpuRuns: number[]; reconnectRuns: number[]; readyRuns: number[] };
+let result!: {
+  rssBytes: number;
+  cpuPercent: number;
+  reconnectS: number;
+  fromReadyS: number;
+  cpuRuns: number[];
+  reconnectRuns: number[];
+  readyRuns: number[];
+};
 try {
   console.log(`registering ${RUNNERS} simulated runners…`);
   const t0 = performance.now();
@@ -36,7 +44,9 @@ try {
   for (let run = 0; run < RUNS; run++) {
     cpuRuns.push(await cpuPercent(hub, WINDOW_MS));
     rss.push(hub.rssBytes());
-    console.log(`  idle window ${run + 1}: CPU ${cpuRuns.at(-1)!.toFixed(1)} % of a core, RSS ${(rss.at(-1)! / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `  idle window ${run + 1}: CPU ${cpuRuns.at(-1)!.toFixed(1)} % of a core, RSS ${(rss.at(-1)! / 2 ** 20).toFixed(0)} MiB`,
+    );
   }
   const connected = sims.filter((s) => s.ready).length;
   if (connected !== sims.length) throw new Error(`only ${connected} of ${sims.length} runners stayed connected`);
@@ -49,11 +59,18 @@ try {
     await hub.stop(); // SIGTERM: sockets closed, process exits
     await hub.launch();
     const ready = performance.now();
-    await waitFor(() => sims.every((s, i) => s.ready && s.connects > before[i]), 'every runner to reconnect and say hello', 300_000, 100);
+    await waitFor(
+      () => sims.every((s, i) => s.ready && s.connects > before[i]),
+      'every runner to reconnect and say hello',
+      300_000,
+      100,
+    );
     const done = performance.now();
     reconnectRuns.push((done - start) / 1000);
     readyRuns.push((done - ready) / 1000);
-    console.log(`  restart ${run + 1}: all reconnected ${reconnectRuns.at(-1)!.toFixed(1)} s after the stop, ${readyRuns.at(-1)!.toFixed(1)} s after the hub answered again`);
+    console.log(
+      `  restart ${run + 1}: all reconnected ${reconnectRuns.at(-1)!.toFixed(1)} s after the stop, ${readyRuns.at(-1)!.toFixed(1)} s after the hub answered again`,
+    );
     await sleep(5000);
   }
   result = {
@@ -71,8 +88,18 @@ try {
 }
 
 const rows: Row[] = [
-  { metric: `${RUNNERS} idle runners: hub RSS (MiB)`, value: (result.rssBytes / 2 ** 20).toFixed(0), target: '≤ 1536', ok: result.rssBytes <= 1.5 * GiB },
-  { metric: `${RUNNERS} idle runners: hub CPU (% of a core)`, value: result.cpuPercent.toFixed(1), target: '≤ 5', ok: result.cpuPercent <= 5 },
+  {
+    metric: `${RUNNERS} idle runners: hub RSS (MiB)`,
+    value: (result.rssBytes / 2 ** 20).toFixed(0),
+    target: '≤ 1536',
+    ok: result.rssBytes <= 1.5 * GiB,
+  },
+  {
+    metric: `${RUNNERS} idle runners: hub CPU (% of a core)`,
+    value: result.cpuPercent.toFixed(1),
+    target: '≤ 5',
+    ok: result.cpuPercent <= 5,
+  },
   { metric: 'hub restart → all reconnected (s)', value: result.reconnectS.toFixed(1) },
   { metric: 'hub answering → all reconnected (s)', value: result.fromReadyS.toFixed(1) },
 ];

@@ -33,10 +33,23 @@ try {
 const rows: Row[] = [];
 for (const r of results) {
   const t = TARGET[r.mode];
-  rows.push({ metric: `${LABEL[r.mode]}: p50 (ms)`, value: r.p50.toFixed(2), target: t ? `≤ ${t.p50}` : undefined, ok: t ? r.p50 <= t.p50 : undefined });
-  rows.push({ metric: `${LABEL[r.mode]}: p99 (ms)`, value: r.p99.toFixed(2), target: t ? `≤ ${t.p99}` : undefined, ok: t ? r.p99 <= t.p99 : undefined });
+  rows.push({
+    metric: `${LABEL[r.mode]}: p50 (ms)`,
+    value: r.p50.toFixed(2),
+    target: t ? `≤ ${t.p50}` : undefined,
+    ok: t ? r.p50 <= t.p50 : undefined,
+  });
+  rows.push({
+    metric: `${LABEL[r.mode]}: p99 (ms)`,
+    value: r.p99.toFixed(2),
+    target: t ? `≤ ${t.p99}` : undefined,
+    ok: t ? r.p99 <= t.p99 : undefined,
+  });
 }
-printTable(`Dispatch latency, ${RUNNERS} runners connected (POST returned → runner holds the task; median of ${RUNS} runs)`, rows);
+printTable(
+  `Dispatch latency, ${RUNNERS} runners connected (POST returned → runner holds the task; median of ${RUNS} runs)`,
+  rows,
+);
 saveResults('dispatch', { runners: RUNNERS, runs: RUNS, rows, modes: results });
 
 async function measure(mode: SimMode, ids: Awaited<ReturnType<typeof registerSims>>): Promise<ModeResult> {
@@ -83,9 +96,16 @@ async function measure(mode: SimMode, ids: Awaited<ReturnType<typeof registerSim
         arrivals.delete(id);
         finishing.delete(id);
       }
-      const r = { p50: percentile(lat, 50), p99: percentile(lat, 99), mean: lat.reduce((a, b) => a + b, 0) / lat.length, early };
+      const r = {
+        p50: percentile(lat, 50),
+        p99: percentile(lat, 99),
+        mean: lat.reduce((a, b) => a + b, 0) / lat.length,
+        early,
+      };
       runs.push(r);
-      console.log(`  run ${run + 1}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, mean ${r.mean.toFixed(2)} ms (${lat.length} tasks, ${early} arrived before the reply)`);
+      console.log(
+        `  run ${run + 1}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, mean ${r.mean.toFixed(2)} ms (${lat.length} tasks, ${early} arrived before the reply)`,
+      );
     }
   } finally {
     const errors = sims.reduce((n, s) => n + s.errors, 0);

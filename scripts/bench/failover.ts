@@ -17,7 +17,15 @@ const seconds: number[] = [];
 const taskIds: string[] = [];
 try {
   for (let i = 0; i < ROUNDS; i++) {
-    const c = await hub.api.post('/api/v1/tasks', { op: 200, params: { dataset: 'big', where: { column: 's', op: 'contains', value: 'c' }, order_by: [{ column: 's', direction: 'desc' }], limit: 3 } });
+    const c = await hub.api.post('/api/v1/tasks', {
+      op: 200,
+      params: {
+        dataset: 'big',
+        where: { column: 's', op: 'contains', value: 'c' },
+        order_by: [{ column: 's', direction: 'desc' }],
+        limit: 3,
+      },
+    });
     taskIds.push(c.body.task_id);
     const running = await hub.api.waitTask(c.body.task_id, ['running']);
     const ids = await Promise.all(runners.map((r) => r.id()));

@@ -50,11 +50,23 @@ const secs = (t0: number) => (performance.now() - t0) / 1000;
 
 console.log(`making data: 3 × ${ROWS.toLocaleString('en')} rows …`);
 const data = await makeData();
-const hub = await HubProc.start({ name: 'bench-fed-hub', env: { SIMPUL_LOG_LEVEL: 'warn', SIMPUL_SITE_APPROVAL: 'auto' } });
+const hub = await HubProc.start({
+  name: 'bench-fed-hub',
+  env: { SIMPUL_LOG_LEVEL: 'warn', SIMPUL_SITE_APPROVAL: 'auto' },
+});
 const runners: RunnerProc[] = [];
 try {
-  for (const [i, path] of data.sites.entries()) runners.push(await RunnerProc.start(hub, { name: `bench-fed-${i + 1}`, datasets: [{ name: 'bench', path }] }, false));
-  runners.push(await RunnerProc.start(hub, { name: 'bench-fed-pooled', datasets: [{ name: 'bench-pooled', path: data.pooled }] }, false));
+  for (const [i, path] of data.sites.entries())
+    runners.push(
+      await RunnerProc.start(hub, { name: `bench-fed-${i + 1}`, datasets: [{ name: 'bench', path }] }, false),
+    );
+  runners.push(
+    await RunnerProc.start(
+      hub,
+      { name: 'bench-fed-pooled', datasets: [{ name: 'bench-pooled', path: data.pooled }] },
+      false,
+    ),
+  );
   for (const r of runners) await hub.waitRunnerOnline(r.opts.name, true, 300_000);
 
   const studies = {
@@ -65,7 +77,16 @@ try {
   const single = {
     summary: { analysis: 'describe', columns: [...FEATURES, 'y'] },
     linear: { analysis: 'linear_regression', target: 'y', features: FEATURES, sample_points: 0 },
-    logistic: { analysis: 'logistic_regression', target: 'z', positive: 1, features: FEATURES, test_pct: 0, l2: 0, max_iterations: 200, max_rows: 1_000_000 },
+    logistic: {
+      analysis: 'logistic_regression',
+      target: 'z',
+      positive: 1,
+      features: FEATURES,
+      test_pct: 0,
+      l2: 0,
+      max_iterations: 200,
+      max_rows: 1_000_000,
+    },
   } as const;
 
   const dev = new Deviation();
@@ -81,14 +102,16 @@ try {
     t0 = performance.now();
     const op300 = await analyse(hub.api, { dataset: 'bench-pooled', ...single[name] }, 1_800_000);
     const opS = secs(t0);
-    if (three.status !== 'succeeded' || one.status !== 'succeeded') throw new Error(`${name}: ${JSON.stringify(three.error ?? one.error)}`);
+    if (three.status !== 'succeeded' || one.status !== 'succeeded')
+      throw new Error(`${name}: ${JSON.stringify(three.error ?? one.error)}`);
 
     // Combined (3 sites) against the same study on one runner holding every row: exact statistics.
     if (name === 'summary') {
       three.result.columns.forEach((c: any, i: number) => {
         const o = one.result.columns[i];
         const d = op300.columns.find((x: any) => x.name === c.name);
-        for (const k of ['mean', 'variance', 'sd', 'min', 'max'] as const) dev.check(c[k], o[k], 1e-9, `summary ${c.name} ${k}`);
+        for (const k of ['mean', 'variance', 'sd', 'min', 'max'] as const)
+          dev.check(c[k], o[k], 1e-9, `summary ${c.name} ${k}`);
         dev.check(c.mean, d.mean, 1e-9, `summary ${c.name} mean vs describe`);
         dev.check(c.sd, d.sd, 1e-9, `summary ${c.name} sd vs describe`);
       });
@@ -96,19 +119,42 @@ try {
       three.result.coefficients.forEach((c: any, i: number) => {
         dev.check(c.estimate, one.result.coefficients[i].estimate, 1e-6, `${name} ${c.term}`);
         // The op 300 logistic fit samples at most 1,000,000 training rows: only the linear fit is comparable.
-        if (name === 'linear') dev.check(c.estimate, op300.coefficients[i].estimate, 1e-6, `${name} ${c.term} vs op 300`);
+        if (name === 'linear')
+          dev.check(c.estimate, op300.coefficients[i].estimate, 1e-6, `${name} ${c.term} vs op 300`);
       });
     }
     rows.push(
-      { metric: `${name}: 3 runners × ${ROWS.toLocaleString('en')} (s, rounds)`, value: `${threeS.toFixed(2)} s, ${three.rounds.length}` },
-      { metric: `${name}: 1 runner × ${(3 * ROWS).toLocaleString('en')}, same study (s, rounds)`, value: `${oneS.toFixed(2)} s, ${one.rounds.length}` },
+      {
+        metric: `${name}: 3 runners × ${ROWS.toLocaleString('en')} (s, rounds)`,
+        value: `${threeS.toFixed(2)} s, ${three.rounds.length}`,
+      },
+      {
+        metric: `${name}: 1 runner × ${(3 * ROWS).toLocaleString('en')}, same study (s, rounds)`,
+        value: `${oneS.toFixed(2)} s, ${one.rounds.length}`,
+      },
       { metric: `${name}: 1 runner, op 300 ${single[name].analysis} (s)`, value: `${opS.toFixed(2)} s` },
     );
-    saved[name] = { three_runners_s: threeS, rounds: three.rounds.length, one_runner_s: oneS, one_runner_rounds: one.rounds.length, op300_s: opS };
+    saved[name] = {
+      three_runners_s: threeS,
+      rounds: three.rounds.length,
+      one_runner_s: oneS,
+      one_runner_rounds: one.rounds.length,
+      op300_s: opS,
+    };
   }
-  rows.push({ metric: 'largest relative deviation, combined vs pooled', value: `${dev.worst.toExponential(2)} (${dev.where})`, target: '≤ 1e-9 stats, 1e-6 coefficients', ok: true });
+  rows.push({
+    metric: 'largest relative deviation, combined vs pooled',
+    value: `${dev.worst.toExponential(2)} (${dev.where})`,
+    target: '≤ 1e-9 stats, 1e-6 coefficients',
+    ok: true,
+  });
   printTable(`Federated studies: 3 runners × ${ROWS.toLocaleString('en')} rows vs one runner with all of them`, rows);
-  saveResults('federated', { rows_per_site: ROWS, ...saved, largest_deviation: dev.worst, largest_deviation_at: dev.where });
+  saveResults('federated', {
+    rows_per_site: ROWS,
+    ...saved,
+    largest_deviation: dev.worst,
+    largest_deviation_at: dev.where,
+  });
 } finally {
   for (const r of runners) await r.stop();
   await hub.stop();

@@ -22,7 +22,11 @@ for (const part of parts) {
   console.log(`\n=== ${part} ===`);
   const t0 = Date.now();
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', `${part}.ts`)], { cwd: ROOT, stdio: 'inherit', env: { ...SUITE_DEFAULTS, ...process.env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', `${part}.ts`)], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...SUITE_DEFAULTS, ...process.env },
+    });
     child.on('exit', (c) => resolve(c));
   });
   outcome.push({ part, code, seconds: (Date.now() - t0) / 1000 });
@@ -36,19 +40,35 @@ function rowsOf(part: string): Row[] {
   if (Array.isArray(data.rows)) return data.rows as Row[];
   if (part === 'failover' && typeof data.median_s === 'number') {
     return [
-      { metric: 'failover: SIGKILL → running elsewhere, median (s)', value: data.median_s.toFixed(2), target: '≤ 20', ok: data.median_s <= 20 },
+      {
+        metric: 'failover: SIGKILL → running elsewhere, median (s)',
+        value: data.median_s.toFixed(2),
+        target: '≤ 20',
+        ok: data.median_s <= 20,
+      },
       { metric: 'failover: duplicate results', value: String(data.duplicates), target: '0', ok: data.duplicates === 0 },
     ];
   }
   return Object.entries(data)
     .filter(([k, v]) => k !== 'name' && k !== 'at' && (typeof v === 'number' || typeof v === 'string'))
-    .map(([k, v]) => ({ metric: `${part}: ${k}`, value: typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v) }));
+    .map(([k, v]) => ({
+      metric: `${part}: ${k}`,
+      value: typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v),
+    }));
 }
 
 const rows: Row[] = [];
 for (const o of outcome) {
   if (o.code !== 0) rows.push({ metric: `${o.part}: FAILED (exit ${o.code})`, value: '—' });
-  else rows.push(...rowsOf(o.part).map((r) => (r.metric.startsWith(`${o.part}:`) ? r : { ...r, metric: `${o.part}: ${r.metric}` })));
+  else
+    rows.push(
+      ...rowsOf(o.part).map((r) =>
+        r.metric.startsWith(`${o.part}:`) ? r : { ...r, metric: `${o.part}: ${r.metric}` },
+      ),
+    );
 }
-printTable(`Simpul benchmarks (${((Date.now() - started) / 60_000).toFixed(1)} min; ${outcome.map((o) => `${o.part} ${o.seconds.toFixed(0)} s`).join(', ')})`, rows);
+printTable(
+  `Simpul benchmarks (${((Date.now() - started) / 60_000).toFixed(1)} min; ${outcome.map((o) => `${o.part} ${o.seconds.toFixed(0)} s`).join(', ')})`,
+  rows,
+);
 process.exit(outcome.every((o) => o.code === 0) ? 0 : 1);

@@ -31,7 +31,10 @@ export class BareDuckDb {
     await this.conn.run(`CREATE OR REPLACE VIEW bench AS SELECT * FROM ${reader}`);
     const probe = await this.conn.run('SELECT * FROM bench LIMIT 0');
     const types = probe.columnTypes().map((t) => t.toString());
-    return { relation: 'bench', columns: probe.columnNames().map((name, i) => ({ name, type: types[i], kind: kindOf(types[i]) })) };
+    return {
+      relation: 'bench',
+      columns: probe.columnNames().map((name, i) => ({ name, type: types[i], kind: kindOf(types[i]) })),
+    };
   }
 
   /** op 200's two statements: both counts in one scan, then the first page. */
@@ -51,7 +54,8 @@ export class BareDuckDb {
       columns,
       signal: new AbortController().signal,
       progress: () => {},
-      query: async (sql, params = []) => (await this.conn.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as Record<string, unknown>[],
+      query: async (sql, params = []) =>
+        (await this.conn.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as Record<string, unknown>[],
     };
     const t0 = performance.now();
     await describe(src, { analysis: 'describe', bins: 20, top: 10 });

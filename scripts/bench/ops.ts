@@ -25,7 +25,12 @@ const RATIO_TARGET = 1.25;
 const ONLINE_TIMEOUT_MS = 600_000; // a runner counts the rows of every file before it registers: minutes for 10M-row CSVs on a busy machine
 const RSS_TARGET_MIB = 1024;
 
-const WHERE = { and: [{ column: 'cat', op: 'in', value: ['c1', 'c2', 'c3'] }, { column: 'n', op: '<', value: 500 }] };
+const WHERE = {
+  and: [
+    { column: 'cat', op: 'in', value: ['c1', 'c2', 'c3'] },
+    { column: 'n', op: '<', value: 500 },
+  ],
+};
 const BARE_WHERE = { sql: 'cat IN ($1, $2, $3) AND n < $4', params: ['c1', 'c2', 'c3', 500] };
 const label = (rows: number) => (rows % 1_000_000 === 0 ? `${rows / 1_000_000}M` : String(rows));
 const dsName = (f: BenchFiles, format: 'csv' | 'parquet') => `ops_${label(f.rows)}_${format}`;
@@ -62,7 +67,10 @@ async function timed(hub: HubProc, body: unknown): Promise<{ ms: number; task: T
 
 const files: BenchFiles[] = [];
 for (const n of SIZES) files.push(await benchFiles(n));
-const datasets = files.flatMap((f) => [{ name: dsName(f, 'csv'), path: f.csv }, { name: dsName(f, 'parquet'), path: f.parquet }]);
+const datasets = files.flatMap((f) => [
+  { name: dsName(f, 'csv'), path: f.csv },
+  { name: dsName(f, 'parquet'), path: f.parquet },
+]);
 const runnerConfig = { concurrency: 1, log_level: 'warn', duckdb: { memory_limit: MEMORY_LIMIT } };
 
 const hub = await HubProc.start({ env: { SIMPUL_LOG_LEVEL: 'warn' } });
@@ -101,8 +109,12 @@ async function timings(): Promise<void> {
       const path = format === 'csv' ? f.csv : f.parquet;
       const dataset = dsName(f, format);
       for (const op of ['200', '300 describe'] as const) {
-        const body = op === '200' ? { op: 200, runner_id: runnerId, params: { dataset, where: WHERE } } : { op: 300, runner_id: runnerId, params: { dataset, analysis: 'describe' } };
-        const bareRun = () => (op === '200' ? bare.filter(path, BARE_WHERE.sql, BARE_WHERE.params) : bare.describe(path));
+        const body =
+          op === '200'
+            ? { op: 200, runner_id: runnerId, params: { dataset, where: WHERE } }
+            : { op: 300, runner_id: runnerId, params: { dataset, analysis: 'describe' } };
+        const bareRun = () =>
+          op === '200' ? bare.filter(path, BARE_WHERE.sql, BARE_WHERE.params) : bare.describe(path);
         await bareRun(); // warm the page cache for both sides
         const runnerMs: number[] = [];
         const bareMs: number[] = [];
@@ -114,13 +126,24 @@ async function timings(): Promise<void> {
         const b = median(bareMs) / 1000;
         const ratio = r / b;
         const big = f.rows >= 10_000_000;
-        console.log(`  op ${op} ${label(f.rows)} ${format}: runner ${runnerMs.map((x) => (x / 1000).toFixed(2)).join(' ')} s, bare ${bareMs.map((x) => (x / 1000).toFixed(2)).join(' ')} s`);
+        console.log(
+          `  op ${op} ${label(f.rows)} ${format}: runner ${runnerMs.map((x) => (x / 1000).toFixed(2)).join(' ')} s, bare ${bareMs.map((x) => (x / 1000).toFixed(2)).join(' ')} s`,
+        );
         rows.push({
           metric: `op ${op}, ${label(f.rows)} rows, ${format}: runner / bare DuckDB (s)`,
           value: `${r.toFixed(2)} / ${b.toFixed(2)} = ${ratio.toFixed(2)}`,
           ...(big ? { target: `≤ ${RATIO_TARGET}`, ok: ratio <= RATIO_TARGET } : {}),
         });
-        results.push({ op, rows: f.rows, format, runner_s: runnerMs.map((x) => x / 1000), bare_s: bareMs.map((x) => x / 1000), median_runner_s: r, median_bare_s: b, ratio });
+        results.push({
+          op,
+          rows: f.rows,
+          format,
+          runner_s: runnerMs.map((x) => x / 1000),
+          bare_s: bareMs.map((x) => x / 1000),
+          median_runner_s: r,
+          median_bare_s: b,
+          ratio,
+        });
       }
     }
   }
@@ -132,20 +155,49 @@ async function peakRss(): Promise<void> {
   // Peak RSS: a fresh runner serving the largest files, through a filter whose 100k-row page is over the inline limit
   // (the full matched result goes to the blob store as Parquet) and a CSV export of half the rows.
   const largest = files.at(-1)!;
-  const rss = await startRunner('bench-rss', datasets.filter((d) => d.name.startsWith(`ops_${label(largest.rows)}_`)));
+  const rss = await startRunner(
+    'bench-rss',
+    datasets.filter((d) => d.name.startsWith(`ops_${label(largest.rows)}_`)),
+  );
   const rssId = await rss.id();
   const half = { column: 'n', op: '<', value: 500 };
-  const f200 = await timed(hub, { op: 200, runner_id: rssId, params: { dataset: dsName(largest, 'parquet'), where: half, limit: 100_000 } });
+  const f200 = await timed(hub, {
+    op: 200,
+    runner_id: rssId,
+    params: { dataset: dsName(largest, 'parquet'), where: half, limit: 100_000 },
+  });
   const afterFilter = vmHwmMiB(rss.proc.pid);
-  const exp = await timed(hub, { op: 400, runner_id: rssId, params: { dataset: dsName(largest, 'csv'), format: 'csv', where: half } });
+  const exp = await timed(hub, {
+    op: 400,
+    runner_id: rssId,
+    params: { dataset: dsName(largest, 'csv'), format: 'csv', where: half },
+  });
   const afterExport = vmHwmMiB(rss.proc.pid);
   const result = (await hub.api.get(`/api/v1/result/${exp.task.task_id}`)).body.result;
   const filtered = (await hub.api.get(`/api/v1/result/${f200.task.task_id}`)).body.result;
   await rss.stop();
-  console.log(`  op 200 (100k-row page, ${filtered.blob?.rows} rows to the blob store): ${(f200.ms / 1000).toFixed(1)} s; export: ${result.rows} rows, ${(result.bytes / 2 ** 20).toFixed(0)} MiB in ${(exp.ms / 1000).toFixed(1)} s`);
-  rows.push({ metric: `runner peak RSS through op 200, ${label(largest.rows)} rows (MiB)`, value: afterFilter.toFixed(0), target: `< ${RSS_TARGET_MIB}`, ok: afterFilter < RSS_TARGET_MIB });
-  rows.push({ metric: `runner peak RSS through op 200 + csv export (MiB)`, value: afterExport.toFixed(0), target: `< ${RSS_TARGET_MIB}`, ok: afterExport < RSS_TARGET_MIB });
-  results.push({ rss_mib_after_filter: afterFilter, rss_mib_after_export: afterExport, export_rows: result.rows, export_bytes: result.bytes, filter_blob_rows: filtered.blob?.rows ?? null });
+  console.log(
+    `  op 200 (100k-row page, ${filtered.blob?.rows} rows to the blob store): ${(f200.ms / 1000).toFixed(1)} s; export: ${result.rows} rows, ${(result.bytes / 2 ** 20).toFixed(0)} MiB in ${(exp.ms / 1000).toFixed(1)} s`,
+  );
+  rows.push({
+    metric: `runner peak RSS through op 200, ${label(largest.rows)} rows (MiB)`,
+    value: afterFilter.toFixed(0),
+    target: `< ${RSS_TARGET_MIB}`,
+    ok: afterFilter < RSS_TARGET_MIB,
+  });
+  rows.push({
+    metric: `runner peak RSS through op 200 + csv export (MiB)`,
+    value: afterExport.toFixed(0),
+    target: `< ${RSS_TARGET_MIB}`,
+    ok: afterExport < RSS_TARGET_MIB,
+  });
+  results.push({
+    rss_mib_after_filter: afterFilter,
+    rss_mib_after_export: afterExport,
+    export_rows: result.rows,
+    export_bytes: result.bytes,
+    filter_blob_rows: filtered.blob?.rows ?? null,
+  });
 }
 
 async function gateCost(): Promise<void> {
@@ -153,13 +205,22 @@ async function gateCost(): Promise<void> {
   const f = files.at(-1)!;
   const plain = `gate_${label(f.rows)}_plain`;
   const guarded = `gate_${label(f.rows)}_policy`;
-  const runner = await startRunner('bench-gate', [{ name: plain, path: f.parquet }, { name: guarded, path: f.parquet, policy: GATE_POLICY }]);
+  const runner = await startRunner('bench-gate', [
+    { name: plain, path: f.parquet },
+    { name: guarded, path: f.parquet, policy: GATE_POLICY },
+  ]);
   const runnerId = await runner.id();
   const tasks: [string, (dataset: string) => unknown][] = [
     ['op 200 filter', (dataset) => ({ op: 200, params: { dataset, where: WHERE, limit: 1000 } })],
     ['op 300 describe', (dataset) => ({ op: 300, params: { dataset, analysis: 'describe' } })],
     ['op 300 describe + where', (dataset) => ({ op: 300, params: { dataset, analysis: 'describe', where: WHERE } })],
-    ['op 300 group_by', (dataset) => ({ op: 300, params: { dataset, analysis: 'group_by', group_by: ['cat'], aggregates: [{ fn: 'mean', column: 'n' }] } })],
+    [
+      'op 300 group_by',
+      (dataset) => ({
+        op: 300,
+        params: { dataset, analysis: 'group_by', group_by: ['cat'], aggregates: [{ fn: 'mean', column: 'n' }] },
+      }),
+    ],
   ];
   for (const [what, body] of tasks) {
     const run = async (dataset: string) => (await timed(hub, { ...(body(dataset) as object), runner_id: runnerId })).ms;
@@ -172,9 +233,22 @@ async function gateCost(): Promise<void> {
       b.push(await run(guarded));
     }
     const ratio = median(b) / median(a);
-    console.log(`  gate ${what} ${label(f.rows)}: without ${a.map((x) => (x / 1000).toFixed(2)).join(' ')} s, with policy ${b.map((x) => (x / 1000).toFixed(2)).join(' ')} s`);
-    rows.push({ metric: `release gate, ${what}, ${label(f.rows)} rows: with / without policy (s, median of ${GATE_ROUNDS})`, value: `${(median(b) / 1000).toFixed(2)} / ${(median(a) / 1000).toFixed(2)} = ${ratio.toFixed(2)}`, target: `≤ ${GATE_TARGET}`, ok: ratio <= GATE_TARGET });
-    results.push({ gate: what, rows: f.rows, without_s: a.map((x) => x / 1000), with_policy_s: b.map((x) => x / 1000), ratio });
+    console.log(
+      `  gate ${what} ${label(f.rows)}: without ${a.map((x) => (x / 1000).toFixed(2)).join(' ')} s, with policy ${b.map((x) => (x / 1000).toFixed(2)).join(' ')} s`,
+    );
+    rows.push({
+      metric: `release gate, ${what}, ${label(f.rows)} rows: with / without policy (s, median of ${GATE_ROUNDS})`,
+      value: `${(median(b) / 1000).toFixed(2)} / ${(median(a) / 1000).toFixed(2)} = ${ratio.toFixed(2)}`,
+      target: `≤ ${GATE_TARGET}`,
+      ok: ratio <= GATE_TARGET,
+    });
+    results.push({
+      gate: what,
+      rows: f.rows,
+      without_s: a.map((x) => x / 1000),
+      with_policy_s: b.map((x) => x / 1000),
+      ratio,
+    });
   }
   await runner.stop();
 }

@@ -14,13 +14,25 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
-export interface Row { metric: string; value: string; target?: string; ok?: boolean }
+export interface Row {
+  metric: string;
+  value: string;
+  target?: string;
+  ok?: boolean;
+}
 
 export function printTable(title: string, rows: Row[]) {
-  const w = [Math.max(6, ...rows.map((r) => r.metric.length)), Math.max(5, ...rows.map((r) => r.value.length)), Math.max(6, ...rows.map((r) => (r.target ?? '').length))];
+  const w = [
+    Math.max(6, ...rows.map((r) => r.metric.length)),
+    Math.max(5, ...rows.map((r) => r.value.length)),
+    Math.max(6, ...rows.map((r) => (r.target ?? '').length)),
+  ];
   console.log(`\n${title}`);
   console.log(`  ${'metric'.padEnd(w[0])}  ${'value'.padEnd(w[1])}  ${'target'.padEnd(w[2])}  met`);
-  for (const r of rows) console.log(`  ${r.metric.padEnd(w[0])}  ${r.value.padEnd(w[1])}  ${(r.target ?? '').padEnd(w[2])}  ${r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'}`);
+  for (const r of rows)
+    console.log(
+      `  ${r.metric.padEnd(w[0])}  ${r.value.padEnd(w[1])}  ${(r.target ?? '').padEnd(w[2])}  ${r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'}`,
+    );
 }
 
 export function saveResults(name: string, data: unknown) {

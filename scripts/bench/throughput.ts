@@ -39,15 +39,26 @@ for (const key of SETUPS) {
   results.push({ setup: setup.name, runs, median: median(runs), target: setup.target });
 }
 
-const rows: Row[] = results.map((r) => ({ metric: `${r.setup}: tasks/s`, value: r.median.toFixed(0), target: `≥ ${r.target}`, ok: r.median >= r.target }));
-printTable(`Throughput, ${TASKS} tasks through ${RUNNERS} runners × ${SLOTS} slots (create → claim → result stored; median of ${RUNS} runs)`, rows);
+const rows: Row[] = results.map((r) => ({
+  metric: `${r.setup}: tasks/s`,
+  value: r.median.toFixed(0),
+  target: `≥ ${r.target}`,
+  ok: r.median >= r.target,
+}));
+printTable(
+  `Throughput, ${TASKS} tasks through ${RUNNERS} runners × ${SLOTS} slots (create → claim → result stored; median of ${RUNS} runs)`,
+  rows,
+);
 saveResults('throughput', { tasks: TASKS, runners: RUNNERS, slots: SLOTS, rows, setups: results });
 
 async function measure(setup: Setup): Promise<number[]> {
   console.log(`${setup.name}: starting`);
   const schema = `simpul_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   // Every simulated runner serves 'tp': all of them are sites at once.
-  const env: Record<string, string> = { SIMPUL_SITE_APPROVAL: 'auto', ...(setup.db === 'postgres' ? { SIMPUL_DATABASE_URL: `${PG_URL}?schema=${schema}` } : {}) };
+  const env: Record<string, string> = {
+    SIMPUL_SITE_APPROVAL: 'auto',
+    ...(setup.db === 'postgres' ? { SIMPUL_DATABASE_URL: `${PG_URL}?schema=${schema}` } : {}),
+  };
   const hubs: BenchHub[] = [];
   const sims: SimRunner[] = [];
   try {
@@ -65,13 +76,20 @@ async function measure(setup: Setup): Promise<number[]> {
         const t0 = performance.now();
         await createAll(hubs);
         const created = performance.now();
-        await waitFor(() => sims.reduce((n, s) => n + s.completed, 0) - before >= TASKS, `${TASKS} results`, 600_000, 5);
+        await waitFor(
+          () => sims.reduce((n, s) => n + s.completed, 0) - before >= TASKS,
+          `${TASKS} results`,
+          600_000,
+          5,
+        );
         const seconds = (performance.now() - t0) / 1000;
         const stored = (await count()) - stored0;
         const errors = sims.reduce((n, s) => n + s.errors, 0);
         if (stored !== TASKS) throw new Error(`${stored} results stored, expected ${TASKS}`);
         tps.push(TASKS / seconds);
-        console.log(`  run ${run + 1}: ${(TASKS / seconds).toFixed(0)} tasks/s (${seconds.toFixed(2)} s; creating took ${((created - t0) / 1000).toFixed(2)} s; ${errors} runner errors)`);
+        console.log(
+          `  run ${run + 1}: ${(TASKS / seconds).toFixed(0)} tasks/s (${seconds.toFixed(2)} s; creating took ${((created - t0) / 1000).toFixed(2)} s; ${errors} runner errors)`,
+        );
         await sleep(1000);
       }
     } finally {
@@ -93,7 +111,10 @@ async function createAll(hubs: BenchHub[]): Promise<void> {
     while (next < batches) {
       const b = next++;
       const n = Math.min(BATCH, TASKS - b * BATCH);
-      const res = await hubs[b % hubs.length].api.post('/api/v1/tasks', Array.from({ length: n }, () => ({ op: 100, params: { dataset: 'tp' } })));
+      const res = await hubs[b % hubs.length].api.post(
+        '/api/v1/tasks',
+        Array.from({ length: n }, () => ({ op: 100, params: { dataset: 'tp' } })),
+      );
       if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     }
   };
@@ -101,7 +122,11 @@ async function createAll(hubs: BenchHub[]): Promise<void> {
 }
 
 /** Counts stored results straight from the database, to check what the runners were told. */
-async function counter(setup: Setup, hub: BenchHub, schema: string): Promise<{ (): Promise<number>; close(): Promise<void> }> {
+async function counter(
+  setup: Setup,
+  hub: BenchHub,
+  schema: string,
+): Promise<{ (): Promise<number>; close(): Promise<void> }> {
   if (setup.db === 'sqlite') {
     const db = new SQLite(join(hub.dataDir, 'simpul.db'), { readonly: true });
     const stmt = db.prepare("SELECT count(*) AS n FROM tasks WHERE status = 'succeeded' AND result IS NOT NULL");
@@ -109,6 +134,10 @@ async function counter(setup: Setup, hub: BenchHub, schema: string): Promise<{ (
   }
   const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
   await client.connect();
-  const f = async () => Number((await client.query("SELECT count(*) AS n FROM tasks WHERE status = 'succeeded' AND result IS NOT NULL")).rows[0].n);
+  const f = async () =>
+    Number(
+      (await client.query("SELECT count(*) AS n FROM tasks WHERE status = 'succeeded' AND result IS NOT NULL")).rows[0]
+        .n,
+    );
   return Object.assign(f, { close: () => client.end() });
 }

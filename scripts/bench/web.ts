@@ -28,14 +28,16 @@ const SUBMIT_TARGET_MS = 150;
 const LONG_TASK_TARGET_MS = 200;
 const RUNNER = 'bench-web';
 
-if (!existsSync(join(ROOT, 'web', 'build', 'index.html'))) throw new Error('web/build is missing: run `npm run build` first');
+if (!existsSync(join(ROOT, 'web', 'build', 'index.html')))
+  throw new Error('web/build is missing: run `npm run build` first');
 
 /** 100,000 rows of simple columns, written once into a temp dir. */
 function bigRowsCsv(): string {
   const file = join(tempDir('simpul-bench-web-'), 'rows.csv');
   const sites = ['north', 'south', 'east', 'west'];
   const lines = ['id,name,score,site,active'];
-  for (let i = 0; i < BIG_ROWS; i++) lines.push(`${i},name-${(i * 7919) % 100_003},${((i * 37) % 1000) / 10},${sites[i % 4]},${i % 3 === 0}`);
+  for (let i = 0; i < BIG_ROWS; i++)
+    lines.push(`${i},name-${(i * 7919) % 100_003},${((i * 37) % 1000) / 10},${sites[i % 4]},${i % 3 === 0}`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
@@ -59,8 +61,11 @@ interface SubmitTiming {
  */
 function submitAndWatch(page: Page): Promise<SubmitTiming> {
   return page.evaluate(async () => {
-    const painted = () => new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)));
-    const button = [...document.querySelectorAll('button[type=submit]')].find((b: any) => b.textContent?.trim() === 'Submit');
+    const painted = () =>
+      new Promise<number>((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)));
+    const button = [...document.querySelectorAll('button[type=submit]')].find(
+      (b: any) => b.textContent?.trim() === 'Submit',
+    );
     if (!button) throw new Error('no Submit button');
     let status: Promise<number> | undefined;
     let statusText = '';
@@ -89,7 +94,10 @@ function submitAndWatch(page: Page): Promise<SubmitTiming> {
     const { result, rows } = await seen;
     const requests = (performance.getEntriesByType('resource') as any[])
       .filter((e) => e.name.includes('/api/') && e.startTime >= t0)
-      .map((e) => `${e.initiatorType === 'fetch' ? '' : `${e.initiatorType} `}${new URL(e.name).pathname.replace(/^\/api\/v1/, '').replace(/[0-9a-f-]{36}|tsk_\w+/, ':id')} ${(e.startTime - t0).toFixed(0)}→${(e.responseEnd - t0).toFixed(0)}`);
+      .map(
+        (e) =>
+          `${e.initiatorType === 'fetch' ? '' : `${e.initiatorType} `}${new URL(e.name).pathname.replace(/^\/api\/v1/, '').replace(/[0-9a-f-]{36}|tsk_\w+/, ':id')} ${(e.startTime - t0).toFixed(0)}→${(e.responseEnd - t0).toFixed(0)}`,
+      );
     return { status: (await status!) - t0, statusText, result: result - t0, rows, requests };
   });
 }
@@ -116,7 +124,8 @@ async function editAgain(page: Page) {
   await page.getByRole('button', { name: 'Edit and run again' }).click();
   await page.waitForURL((u) => u.pathname === '/new');
   const json = JSON.parse(await page.locator('[data-testid=request-json]').innerText());
-  if (json.op !== 200 || !json.params.where) throw new Error(`the form came back without the filter: ${JSON.stringify(json)}`);
+  if (json.op !== 200 || !json.params.where)
+    throw new Error(`the form came back without the filter: ${JSON.stringify(json)}`);
   await page.getByRole('button', { name: 'Submit' }).waitFor();
 }
 
@@ -152,13 +161,22 @@ async function openBig(page: Page, url: string): Promise<BigTiming> {
   await page.addInitScript(NAME_SHIM);
   await page.addInitScript(INIT);
   await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as { __painted?: number }).__painted !== undefined, null, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as unknown as { __painted?: number }).__painted !== undefined, null, {
+    timeout: 60_000,
+  });
   await sleep(1000); // let what follows the first paint (row measuring, the rest of the page) finish
   const load = await page.evaluate(() => {
     const w = window as unknown as { __long: { start: number; dur: number }[]; __painted: number };
     const res = (performance.getEntriesByType('resource') as any[]).find((e) => e.name.includes('/api/v1/result/'));
-    const fetch = res ? `${res.startTime.toFixed(0)}→${res.responseEnd.toFixed(0)} ms, ${(res.encodedBodySize / 1e6).toFixed(1)} MB` : '?';
-    return { rows: w.__painted, long: w.__long.map((l) => l.dur), fetch, count: Number(document.querySelector('[data-testid=result-table]')?.getAttribute('data-rows')) };
+    const fetch = res
+      ? `${res.startTime.toFixed(0)}→${res.responseEnd.toFixed(0)} ms, ${(res.encodedBodySize / 1e6).toFixed(1)} MB`
+      : '?';
+    return {
+      rows: w.__painted,
+      long: w.__long.map((l) => l.dur),
+      fetch,
+      count: Number(document.querySelector('[data-testid=result-table]')?.getAttribute('data-rows')),
+    };
   });
   if (load.count !== BIG_ROWS) throw new Error(`the table holds ${load.count} rows, not ${BIG_ROWS}`);
   // Top to bottom in 100 steps of scrollTop, one every 20 ms (about 2 s), as a fast scroll-bar drag would.
@@ -180,7 +198,10 @@ async function openBig(page: Page, url: string): Promise<BigTiming> {
   });
   await sleep(300); // long-task entries are delivered after the task
   const scrollLong = await page.evaluate(
-    ({ t0, t1 }) => (window as unknown as { __long: { start: number; dur: number }[] }).__long.filter((l) => l.start >= t0 && l.start <= t1).map((l) => l.dur),
+    ({ t0, t1 }) =>
+      (window as unknown as { __long: { start: number; dur: number }[] }).__long
+        .filter((l) => l.start >= t0 && l.start <= t1)
+        .map((l) => l.dur),
     scroll,
   );
   return {
@@ -198,16 +219,30 @@ async function openBig(page: Page, url: string): Promise<BigTiming> {
 const patients = readCsv(PATIENTS_CSV);
 const expected = patients.filter((p) => Number(p.age) >= 80 && p.site === 'east').length;
 const bigFile = bigRowsCsv();
-const loadAtStart = loadavg().map((x) => x.toFixed(1)).join(' '); // the machine may be shared: figures depend on it
+const loadAtStart = loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' '); // the machine may be shared: figures depend on it
 // 100,000 rows (about 4 MB of JSON) kept inline, so that the web gets every row, not a first page and a file link.
-const hub = await HubProc.start({ env: { SIMPUL_LOG_LEVEL: 'warn', SIMPUL_INLINE_RESULT_MAX: String(64 * 1024 * 1024) } });
-const runner = await RunnerProc.start(hub, { name: RUNNER, datasets: [{ name: 'patients', path: PATIENTS_CSV }, { name: 'rows100k', path: bigFile }] });
+const hub = await HubProc.start({
+  env: { SIMPUL_LOG_LEVEL: 'warn', SIMPUL_INLINE_RESULT_MAX: String(64 * 1024 * 1024) },
+});
+const runner = await RunnerProc.start(hub, {
+  name: RUNNER,
+  datasets: [
+    { name: 'patients', path: PATIENTS_CSV },
+    { name: 'rows100k', path: bigFile },
+  ],
+});
 const browser = await launch();
 try {
   const { page, errors } = await newPage(browser, 1280, 860);
   await page.addInitScript(NAME_SHIM);
   await logIn(page, hub.url, 'admin', ADMIN_PASSWORD);
-  await page.locator(`[data-testid=runner][data-runner-name=${RUNNER}]`).locator('[data-testid=runner-status]').filter({ hasText: /online|busy/ }).waitFor();
+  await page
+    .locator(`[data-testid=runner][data-runner-name=${RUNNER}]`)
+    .locator('[data-testid=runner-status]')
+    .filter({ hasText: /online|busy/ })
+    .waitFor();
 
   // Part 1: a small op 200 from the form. One warm-up round (the task page's code is loaded then), then ROUNDS timed.
   await buildFilter(page);
@@ -219,24 +254,31 @@ try {
     const task = await hub.api.task(id);
     t.hub = Date.parse(task.finished_at) - Date.parse(task.created_at);
     t.runner = Date.parse(task.finished_at) - Date.parse(task.started_at);
-    console.log(`  ${i === 0 ? 'warm-up' : `round ${String(i).padStart(2)}`}: status ${ms(t.status)} ms (${t.statusText}), result ${ms(t.result)} ms; hub created→finished ${t.hub} ms (started→finished ${t.runner}); ${t.requests.join(', ')}`);
+    console.log(
+      `  ${i === 0 ? 'warm-up' : `round ${String(i).padStart(2)}`}: status ${ms(t.status)} ms (${t.statusText}), result ${ms(t.result)} ms; hub created→finished ${t.hub} ms (started→finished ${t.runner}); ${t.requests.join(', ')}`,
+    );
     if (i > 0) submits.push(t);
     if (i < ROUNDS) await editAgain(page);
   }
 
   // Part 2: a 100,000-row result, opened BIG_ROUNDS times in a fresh tab of the same session.
   const c = await hub.api.post('/api/v1/tasks', { op: 100, params: { dataset: 'rows100k', limit: BIG_ROWS } });
-  if (c.status !== 201 && c.status !== 200) throw new Error(`creating the 100,000-row task: ${c.status} ${JSON.stringify(c.body)}`);
+  if (c.status !== 201 && c.status !== 200)
+    throw new Error(`creating the 100,000-row task: ${c.status} ${JSON.stringify(c.body)}`);
   const done = await hub.api.waitTask(c.body.task_id, ['succeeded', 'failed', 'canceled'], 120_000);
-  if (done.status !== 'succeeded') throw new Error(`the 100,000-row task ${done.status}: ${JSON.stringify(done.error)}`);
+  if (done.status !== 'succeeded')
+    throw new Error(`the 100,000-row task ${done.status}: ${JSON.stringify(done.error)}`);
   const stored = (await hub.api.get(`/api/v1/result/${c.body.task_id}`)).body.result;
-  if (stored.rows.length !== BIG_ROWS || stored.blob) throw new Error(`the result holds ${stored.rows.length} rows inline${stored.blob ? ' and a blob' : ''}`);
+  if (stored.rows.length !== BIG_ROWS || stored.blob)
+    throw new Error(`the result holds ${stored.rows.length} rows inline${stored.blob ? ' and a blob' : ''}`);
   const bigs: BigTiming[] = [];
   for (let i = 0; i < BIG_ROUNDS; i++) {
     const tab = await page.context().newPage();
     const b = await openBig(tab, `${hub.url}/tasks/${c.body.task_id}`);
     if (b.lastRow !== BIG_ROWS - 1) throw new Error(`scrolled to the bottom, the last row shown is ${b.lastRow}`);
-    console.log(`  100k run ${i + 1}: rows on screen ${ms(b.rows)} ms (GET /result ${b.resultFetch}); long tasks loading [${b.loadLongTasks.map(ms).join(', ')}], scrolling ${ms(b.scrollMs)} ms [${b.scrollLongTasks.map(ms).join(', ')}]`);
+    console.log(
+      `  100k run ${i + 1}: rows on screen ${ms(b.rows)} ms (GET /result ${b.resultFetch}); long tasks loading [${b.loadLongTasks.map(ms).join(', ')}], scrolling ${ms(b.scrollMs)} ms [${b.scrollLongTasks.map(ms).join(', ')}]`,
+    );
     bigs.push(b);
     await tab.close();
   }
@@ -248,15 +290,38 @@ try {
   const scrollLong = bigs.map((b) => b.scrollLongest);
   const rows: Row[] = [
     { metric: `op 200 submit → first status on screen, median (min–max) ms`, value: spread(status) },
-    { metric: `op 200 submit → result rows on screen, median (min–max) ms`, value: spread(result), target: `< ${SUBMIT_TARGET_MS}`, ok: median(result) < SUBMIT_TARGET_MS },
+    {
+      metric: `op 200 submit → result rows on screen, median (min–max) ms`,
+      value: spread(result),
+      target: `< ${SUBMIT_TARGET_MS}`,
+      ok: median(result) < SUBMIT_TARGET_MS,
+    },
     { metric: `op 200 of which hub created → finished, median ms`, value: ms(median(submits.map((s) => s.hub!))) },
-    { metric: `op 200 of which runner started → finished, median ms`, value: ms(median(submits.map((s) => s.runner!))) },
+    {
+      metric: `op 200 of which runner started → finished, median ms`,
+      value: ms(median(submits.map((s) => s.runner!))),
+    },
     { metric: `100,000 rows: open → first rows on screen, median (min–max) ms`, value: spread(bigRows) },
-    { metric: `100,000 rows: longest long task while loading, median (min–max) ms`, value: spread(loadLong), target: `≤ ${LONG_TASK_TARGET_MS}`, ok: median(loadLong) <= LONG_TASK_TARGET_MS },
-    { metric: `100,000 rows: longest long task while scrolling, median (min–max) ms`, value: spread(scrollLong), target: `≤ ${LONG_TASK_TARGET_MS}`, ok: median(scrollLong) <= LONG_TASK_TARGET_MS },
+    {
+      metric: `100,000 rows: longest long task while loading, median (min–max) ms`,
+      value: spread(loadLong),
+      target: `≤ ${LONG_TASK_TARGET_MS}`,
+      ok: median(loadLong) <= LONG_TASK_TARGET_MS,
+    },
+    {
+      metric: `100,000 rows: longest long task while scrolling, median (min–max) ms`,
+      value: spread(scrollLong),
+      target: `≤ ${LONG_TASK_TARGET_MS}`,
+      ok: median(scrollLong) <= LONG_TASK_TARGET_MS,
+    },
   ];
-  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
-  printTable(`Web (Chromium 1280 px, loopback; op 200 median of ${ROUNDS} after a warm-up, 100,000 rows median of ${BIG_ROUNDS}; load average ${loadAtStart} → ${load})`, rows);
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  printTable(
+    `Web (Chromium 1280 px, loopback; op 200 median of ${ROUNDS} after a warm-up, 100,000 rows median of ${BIG_ROUNDS}; load average ${loadAtStart} → ${load})`,
+    rows,
+  );
   const benign = (e: string) => /Failed to load resource.*401/.test(e);
   if (errors.some((e) => !benign(e))) console.log(`  console errors: ${errors.filter((e) => !benign(e)).join(' | ')}`);
   saveResults('web', { rows, load_average: { start: loadAtStart, end: load }, submit: submits, big: bigs });

@@ -3,8 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 let seed = 20261129;
-const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-const normal = (mean: number, sd: number) => mean + sd * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+const normal = (mean: number, sd: number) =>
+  mean + sd * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -23,7 +24,9 @@ for (let i = 1; i <= 5000; i++) {
   const diabetes = rand() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
   const date = new Date(start + Math.floor(rand() * 700) * 86400000).toISOString().slice(0, 10);
   const notes = rand() < 0.7 ? '' : pick(['follow-up', 'referred', 'fasting sample', 'repeat test']);
-  lines.push([`P${String(i).padStart(5, '0')}`, site, age, sex, bmi, sbp, chol, smoker, diabetes, date, notes].join(','));
+  lines.push(
+    [`P${String(i).padStart(5, '0')}`, site, age, sex, bmi, sbp, chol, smoker, diabetes, date, notes].join(','),
+  );
 }
 writeFileSync(join(import.meta.dirname, 'data', 'patients.csv'), `${lines.join('\n')}\n`);
 console.log(`wrote ${lines.length - 1} rows`);

@@ -31,9 +31,19 @@ async function objects(): Promise<string[]> {
 
 test.before(async () => {
   s3 = await startS3();
-  client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  client = new S3Client({
+    region: 'us-east-1',
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   hub = await HubProc.start({
-    env: { ...s3.env, SIMPUL_INLINE_RESULT_MAX: '16384', SIMPUL_BLOB_DOWNLOAD_TTL_S: String(LINK_TTL_S), SIMPUL_RESULT_TTL: `${RESULT_TTL_S}s` },
+    env: {
+      ...s3.env,
+      SIMPUL_INLINE_RESULT_MAX: '16384',
+      SIMPUL_BLOB_DOWNLOAD_TTL_S: String(LINK_TTL_S),
+      SIMPUL_RESULT_TTL: `${RESULT_TTL_S}s`,
+    },
   });
   runner = await RunnerProc.start(hub, { name: 's3-runner', datasets: [{ name: 'weather', path: WEATHER }] });
 });
@@ -54,7 +64,10 @@ async function run(body: unknown) {
 
 test('exports go to the bucket and come back from it, bytes and SHA-256 intact', async () => {
   for (const format of ['csv', 'parquet'] as const) {
-    const { task, result } = await run({ op: 400, params: { dataset: 'weather', format, where: { column: 'weather', op: 'in', value: ['rain', 'snow'] } } });
+    const { task, result } = await run({
+      op: 400,
+      params: { dataset: 'weather', format, where: { column: 'weather', op: 'in', value: ['rain', 'snow'] } },
+    });
     const expected = weather.filter((w) => w.weather === 'rain' || w.weather === 'snow');
     assert.is(result.rows, expected.length);
     assert.is(result.url, downloadPath(task.task_id));
@@ -72,7 +85,10 @@ test('exports go to the bucket and come back from it, bytes and SHA-256 intact',
 
 test('a large op 200 result goes to the bucket; its link expires', async () => {
   const matched = weather.filter((w) => Number(w.wind) > 1);
-  const { task, result } = await run({ op: 200, params: { dataset: 'weather', where: { column: 'wind', op: '>', value: 1 }, limit: 100_000 } });
+  const { task, result } = await run({
+    op: 200,
+    params: { dataset: 'weather', where: { column: 'wind', op: '>', value: 1 }, limit: 100_000 },
+  });
   assert.is(result.matched_rows, matched.length);
   assert.is(result.blob.rows, matched.length);
   assert.ok(result.rows.length < matched.length);

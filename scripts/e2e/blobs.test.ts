@@ -24,9 +24,17 @@ let runner: RunnerProc;
 
 test.before(async () => {
   hub = await HubProc.start({
-    env: { SIMPUL_INLINE_RESULT_MAX: String(INLINE_MAX), SIMPUL_BLOB_DOWNLOAD_TTL_S: String(LINK_TTL_S), SIMPUL_RESULT_TTL: `${RESULT_TTL_S}s` },
+    env: {
+      SIMPUL_INLINE_RESULT_MAX: String(INLINE_MAX),
+      SIMPUL_BLOB_DOWNLOAD_TTL_S: String(LINK_TTL_S),
+      SIMPUL_RESULT_TTL: `${RESULT_TTL_S}s`,
+    },
   });
-  runner = await RunnerProc.start(hub, { name: 'blob-runner', datasets: [{ name: 'weather', path: WEATHER }], config: { duckdb: { memory_limit: '512MB' } } });
+  runner = await RunnerProc.start(hub, {
+    name: 'blob-runner',
+    datasets: [{ name: 'weather', path: WEATHER }],
+    config: { duckdb: { memory_limit: '512MB' } },
+  });
 });
 test.after(async () => {
   await runner?.stop();
@@ -46,7 +54,10 @@ const sunFilter = { column: 'weather', op: '=', value: 'sun' };
 
 test('op 400: csv, parquet, json, xlsx and pdf exports download whole, as the result describes them', async () => {
   for (const format of ['csv', 'parquet', 'json', 'xlsx', 'pdf'] as const) {
-    const { task, result } = await run({ op: 400, params: { dataset: 'weather', format, where: sunFilter, columns: ['date', 'temp_max', 'weather'] } });
+    const { task, result } = await run({
+      op: 400,
+      params: { dataset: 'weather', format, where: sunFilter, columns: ['date', 'temp_max', 'weather'] },
+    });
     assert.is(result.format, format);
     assert.is(result.filename, `weather.${format}`);
     assert.is(result.url, downloadPath(task.task_id), 'the result links to the hub, never to the file itself');
@@ -58,7 +69,10 @@ test('op 400: csv, parquet, json, xlsx and pdf exports download whole, as the re
     if (format === 'csv') {
       const rows = await readWithDuckDb(bytes, 'csv');
       assert.equal(Object.keys(rows[0]), ['date', 'temp_max', 'weather']);
-      assert.equal(rows.map((r) => Number(r.temp_max)), sunny.map((w) => Number(w.temp_max)));
+      assert.equal(
+        rows.map((r) => Number(r.temp_max)),
+        sunny.map((w) => Number(w.temp_max)),
+      );
     }
     if (format === 'parquet') {
       const rows = await readWithDuckDb(bytes, 'parquet');
@@ -76,7 +90,10 @@ test('op 400: csv, parquet, json, xlsx and pdf exports download whole, as the re
 });
 
 test('op 400 of an analysis: a group_by table as csv', async () => {
-  const { task, result } = await run({ op: 400, params: { dataset: 'weather', format: 'csv', analysis: { analysis: 'group_by', group_by: ['weather'] } } });
+  const { task, result } = await run({
+    op: 400,
+    params: { dataset: 'weather', format: 'csv', analysis: { analysis: 'group_by', group_by: ['weather'] } },
+  });
   const kinds = new Set(weather.map((w) => w.weather));
   assert.is(result.rows, kinds.size);
   const rows = await readWithDuckDb((await download(hub.url, task.task_id, hub.api.token!)).bytes, 'csv');
@@ -87,7 +104,10 @@ test('op 400 of an analysis: a group_by table as csv', async () => {
 test('op 200 over the inline limit: the first rows inline, the whole matched result as Parquet in the blob store', async () => {
   const where = { column: 'temp_max', op: '>', value: 5 };
   const matched = weather.filter((w) => Number(w.temp_max) > 5);
-  const { task, result } = await run({ op: 200, params: { dataset: 'weather', where, order_by: [{ column: 'date', direction: 'desc' }], limit: 100_000 } });
+  const { task, result } = await run({
+    op: 200,
+    params: { dataset: 'weather', where, order_by: [{ column: 'date', direction: 'desc' }], limit: 100_000 },
+  });
   assert.is(result.matched_rows, matched.length);
   assert.ok(result.blob, 'the result links to the full result');
   assert.is(result.blob.url, downloadPath(task.task_id));
@@ -96,17 +116,26 @@ test('op 200 over the inline limit: the first rows inline, the whole matched res
   assert.ok(result.rows.length > 0 && result.rows.length < matched.length, `inline rows: ${result.rows.length}`);
   assert.ok(Buffer.byteLength(JSON.stringify(result)) <= INLINE_MAX, 'what is stored inline fits the limit');
   const newestFirst = [...matched].sort((a, b) => b.date.localeCompare(a.date));
-  assert.equal(result.rows.map((r: any[]) => r[0]), newestFirst.slice(0, result.rows.length).map((w) => w.date));
+  assert.equal(
+    result.rows.map((r: any[]) => r[0]),
+    newestFirst.slice(0, result.rows.length).map((w) => w.date),
+  );
 
   const { bytes } = await download(hub.url, task.task_id, hub.api.token!);
   assert.is(sha256(bytes), result.blob.sha256);
   const rows = await readWithDuckDb(bytes, 'parquet');
   assert.is(rows.length, matched.length);
-  assert.equal(rows.slice(0, 50).map((r) => (r.date as Date).toISOString().slice(0, 10)), newestFirst.slice(0, 50).map((w) => w.date));
+  assert.equal(
+    rows.slice(0, 50).map((r) => (r.date as Date).toISOString().slice(0, 10)),
+    newestFirst.slice(0, 50).map((w) => w.date),
+  );
 });
 
 test('op 300 over the inline limit: a stub inline, the whole analysis as JSON in the blob store', async () => {
-  const { task, result } = await run({ op: 300, params: { dataset: 'weather', analysis: 'group_by', group_by: ['date'], limit: 10_000 } });
+  const { task, result } = await run({
+    op: 300,
+    params: { dataset: 'weather', analysis: 'group_by', group_by: ['date'], limit: 10_000 },
+  });
   assert.equal([result.analysis, result.rows_used], ['group_by', weather.length]);
   assert.is(result.groups, undefined, 'only the stub is inline');
   assert.is(result.blob.format, 'json');
@@ -125,7 +154,10 @@ test('a download link expires; a forged one is refused; only the owner (or an ad
   assert.is((await fetch(link.location!)).status, 200);
 
   const forged = new URL(link.location!);
-  forged.searchParams.set('sig', forged.searchParams.get('sig')!.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')));
+  forged.searchParams.set(
+    'sig',
+    forged.searchParams.get('sig')!.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')),
+  );
   assert.is((await fetch(forged)).status, 403, 'tampered signature');
   const longer = new URL(link.location!);
   longer.searchParams.set('exp', String(exp + 3600));
@@ -136,10 +168,22 @@ test('a download link expires; a forged one is refused; only the owner (or an ad
   assert.is(late.status, 403);
   assert.match(((await late.json()) as any).error.message, /expired/);
 
-  const made = await hub.api.post('/api/v1/users', { username: 'carol', password: 'carol-password-1', role: 'analyst' });
+  const made = await hub.api.post('/api/v1/users', {
+    username: 'carol',
+    password: 'carol-password-1',
+    role: 'analyst',
+  });
   assert.is(made.status, 201, JSON.stringify(made.body));
-  const carol = await hub.api.post('/api/v1/auth/login', { username: 'carol', password: 'carol-password-1' }, { token: null });
-  assert.is((await downloadLink(hub.url, task.task_id, carol.body.token)).status, 404, "another analyst's task does not exist for her");
+  const carol = await hub.api.post(
+    '/api/v1/auth/login',
+    { username: 'carol', password: 'carol-password-1' },
+    { token: null },
+  );
+  assert.is(
+    (await downloadLink(hub.url, task.task_id, carol.body.token)).status,
+    404,
+    "another analyst's task does not exist for her",
+  );
   assert.is((await downloadLink(hub.url, task.task_id)).status, 401, 'no credentials');
   assert.is((await downloadLink(hub.url, task.task_id, 'sms_not-a-real-session')).status, 401, 'wrong token');
 });

@@ -21,7 +21,7 @@ const SECRET = /Zelda|Quist|P0001\b|123457\.8|123457\.9|123458(?![0-9])/;
 function staffCsv(): { header: string; rows: string[] } {
   const rows: string[] = [];
   let seed = 7;
-  const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   rows.push([ZELDA.id, ZELDA.name, ZELDA.dept, ZELDA.city, ZELDA.age, 'F', ZELDA.salary, 5000, true, true].join(','));
   for (let i = 2; i <= 300; i++) {
     const id = `P${String(i).padStart(4, '0')}`;
@@ -56,15 +56,23 @@ test.before(async () => {
   writeFileSync(site2, [header, ...rows.slice(150)].join('\n'));
   hub = await HubProc.start({ env: { SIMPUL_SITE_APPROVAL: 'auto', SIMPUL_TASKS_PER_MINUTE: '100000' } });
   runners.push(
-    await RunnerProc.start(hub, {
-      name: 'owner',
-      datasets: [
-        { name: 'staff', path: all, policy },
-        { name: 'staff_rows', path: all, policy: { allow_ops: [200], min_group_size: K, max_rows: 50, max_rows_per_day: 100 } },
-        { name: 'staff_ck', path: all, policy: { ...policy, counts: 'cell_key' } },
-        { name: 'staff_round', path: all, policy: { ...policy, counts: 'round', round_base: 5 } },
-      ],
-    }, false),
+    await RunnerProc.start(
+      hub,
+      {
+        name: 'owner',
+        datasets: [
+          { name: 'staff', path: all, policy },
+          {
+            name: 'staff_rows',
+            path: all,
+            policy: { allow_ops: [200], min_group_size: K, max_rows: 50, max_rows_per_day: 100 },
+          },
+          { name: 'staff_ck', path: all, policy: { ...policy, counts: 'cell_key' } },
+          { name: 'staff_round', path: all, policy: { ...policy, counts: 'round', round_base: 5 } },
+        ],
+      },
+      false,
+    ),
     await RunnerProc.start(hub, { name: 'site-1', datasets: [{ name: 'staff_fed', path: site1, policy }] }, false),
     await RunnerProc.start(hub, { name: 'site-2', datasets: [{ name: 'staff_fed', path: site2, policy }] }, false),
   );
@@ -92,7 +100,8 @@ async function run(op: number, params: Record<string, unknown>) {
 /** A study as the sites answered it: without the analyst's own question (its `where` may name Zelda). */
 const answered = (s: unknown) => JSON.stringify(s, (k, v) => (k === 'where' || k === 'params' ? undefined : v));
 
-const describe = (where?: unknown, dataset = 'staff') => run(300, { dataset, analysis: 'describe', columns: ['salary'], ...(where ? { where } : {}) });
+const describe = (where?: unknown, dataset = 'staff') =>
+  run(300, { dataset, analysis: 'describe', columns: ['salary'], ...(where ? { where } : {}) });
 const isZelda = { column: 'name', op: '=', value: ZELDA.name };
 const refused = (r: { task: { status: string }; error?: { code: string } }) => {
   assert.is(r.task.status, 'failed');
@@ -100,11 +109,19 @@ const refused = (r: { task: { status: string }; error?: { code: string } }) => {
 };
 
 test('row dump through group_by: groups under k show no key, only how many groups and rows were withheld', async () => {
-  const r = await run(300, { dataset: 'staff', analysis: 'group_by', group_by: ['name', 'dept', 'city', 'age'], limit: 10_000 });
+  const r = await run(300, {
+    dataset: 'staff',
+    analysis: 'group_by',
+    group_by: ['name', 'dept', 'city', 'age'],
+    limit: 10_000,
+  });
   assert.is(r.task.status, 'succeeded');
   assert.is(r.result.groups.length, 0, 'every group has one row: none is shown');
   assert.is(r.result.suppressed_groups, 300);
-  assert.ok(r.result.suppressed_rows >= 295 && r.result.suppressed_rows <= 305, `rows in withheld groups, rounded: ${r.result.suppressed_rows}`);
+  assert.ok(
+    r.result.suppressed_rows >= 295 && r.result.suppressed_rows <= 305,
+    `rows in withheld groups, rounded: ${r.result.suppressed_rows}`,
+  );
   assert.ok(r.result.disclosure.rules_applied.includes('min_group_size'));
   // A filter narrowing to one person is refused before any group is formed.
   refused(await run(300, { dataset: 'staff', analysis: 'group_by', group_by: ['name', 'salary'], where: isZelda }));
@@ -133,9 +150,22 @@ test('differencing: everyone, then everyone but one, is refused', async () => {
 });
 
 test('models ignore k no more: three rows are refused, and row-level by-products are withheld', async () => {
-  refused(await run(300, { dataset: 'staff', analysis: 'linear_regression', target: 'salary', features: ['age'], where: { column: 'id', op: 'in', value: ['P0001', 'P0002', 'P0003'] } }));
+  refused(
+    await run(300, {
+      dataset: 'staff',
+      analysis: 'linear_regression',
+      target: 'salary',
+      features: ['age'],
+      where: { column: 'id', op: 'in', value: ['P0001', 'P0002', 'P0003'] },
+    }),
+  );
   // Without a filter, but only three rows have a bonus: the model's own n is 3 < k.
-  const three = await run(300, { dataset: 'staff', analysis: 'linear_regression', target: 'salary', features: ['bonus'] });
+  const three = await run(300, {
+    dataset: 'staff',
+    analysis: 'linear_regression',
+    target: 'salary',
+    features: ['bonus'],
+  });
   refused(three);
   assert.match(three.error.message, /at least 5 rows/);
   const all = await run(300, { dataset: 'staff', analysis: 'linear_regression', target: 'salary', features: ['age'] });
@@ -146,23 +176,43 @@ test('models ignore k no more: three rows are refused, and row-level by-products
 });
 
 test('complementary suppression: no withheld cell follows from a total by subtraction', async () => {
-  const r = await run(300, { dataset: 'staff', analysis: 'group_by', group_by: ['dept'], where: { column: 'city', op: '=', value: 'north' } });
+  const r = await run(300, {
+    dataset: 'staff',
+    analysis: 'group_by',
+    group_by: ['dept'],
+    where: { column: 'city', op: '=', value: 'north' },
+  });
   assert.is(r.task.status, 'succeeded');
   const shown = r.result.groups.reduce((s: number, g: { count: number | null }) => s + (g.count ?? 0), 0);
   const left = r.result.rows_used === null ? null : r.result.rows_used - shown;
-  assert.ok(left === null || left === 0 || left >= K, `rows_used ${r.result.rows_used} − shown ${shown} = ${left} would reveal a group under k`);
-  assert.not.ok(r.result.groups.some((g: { key: unknown[] }) => g.key.includes('E')), 'the small group has no key');
+  assert.ok(
+    left === null || left === 0 || left >= K,
+    `rows_used ${r.result.rows_used} − shown ${shown} = ${left} would reveal a group under k`,
+  );
+  assert.not.ok(
+    r.result.groups.some((g: { key: unknown[] }) => g.key.includes('E')),
+    'the small group has no key',
+  );
   // The same across the whole table: dept E has 2 rows, next to 4 large groups.
   const whole = await run(300, { dataset: 'staff', analysis: 'group_by', group_by: ['dept'] });
   const shownAll = whole.result.groups.reduce((s: number, g: { count: number | null }) => s + (g.count ?? 0), 0);
   const leftAll = whole.result.rows_used === null ? null : whole.result.rows_used - shownAll;
   assert.ok(leftAll === null || leftAll >= K, `whole table: ${whole.result.rows_used} − ${shownAll} = ${leftAll}`);
   // A confusion matrix with one withheld cell would be given away by the others: never exactly one.
-  const fit = await run(300, { dataset: 'staff', analysis: 'logistic_regression', target: 'diabetes', features: ['age'], where: { column: 'city', op: '=', value: 'north' } });
+  const fit = await run(300, {
+    dataset: 'staff',
+    analysis: 'logistic_regression',
+    target: 'diabetes',
+    features: ['age'],
+    where: { column: 'city', op: '=', value: 'north' },
+  });
   if (fit.task.status === 'succeeded') {
     const cells = Object.values(fit.result.confusion as Record<string, number | null>);
     assert.not.equal(cells.filter((c) => c === null).length, 1, JSON.stringify(fit.result.confusion));
-    assert.ok(cells.every((c) => c === null || c >= K), 'no shown cell under k');
+    assert.ok(
+      cells.every((c) => c === null || c >= K),
+      'no shown cell under k',
+    );
   } else refused(fit);
 });
 
@@ -171,7 +221,17 @@ test('pagination cannot pass the row budget: ten pages of 50 give at most max_ro
   let denied = 0;
   let after = 0; // rows received once the budget was spent
   for (let offset = 0; offset < 500; offset += 50) {
-    const c = await hub.api.post('/api/v1/tasks', { op: 200, runner_id: owner, params: { dataset: 'staff_rows', where: { column: 'age', op: '>=', value: 30 }, columns: ['id'], limit: 50, offset } });
+    const c = await hub.api.post('/api/v1/tasks', {
+      op: 200,
+      runner_id: owner,
+      params: {
+        dataset: 'staff_rows',
+        where: { column: 'age', op: '>=', value: 30 },
+        columns: ['id'],
+        limit: 50,
+        offset,
+      },
+    });
     const t = await hub.api.waitTask(c.body.task_id, undefined, 120_000);
     if (t.status !== 'succeeded') {
       assert.is(t.error.code, 'policy_denied');
@@ -191,7 +251,11 @@ test('pagination cannot pass the row budget: ten pages of 50 give at most max_ro
 
 test('op 400: an export of a group_by dump holds no planted byte; raw rows do not leave a 300-only dataset', async () => {
   for (const format of ['csv', 'json']) {
-    const r = await run(400, { dataset: 'staff', format, analysis: { analysis: 'group_by', group_by: ['name', 'salary'] } });
+    const r = await run(400, {
+      dataset: 'staff',
+      format,
+      analysis: { analysis: 'group_by', group_by: ['name', 'salary'] },
+    });
     assert.is(r.task.status, 'succeeded', JSON.stringify(r.error));
     const { bytes } = await download(hub.url, r.id, hub.api.token!);
     assert.not.match(bytes.toString('utf8'), SECRET, `the ${format} file`);
@@ -199,7 +263,14 @@ test('op 400: an export of a group_by dump holds no planted byte; raw rows do no
   const raw = await run(400, { dataset: 'staff', format: 'csv' });
   refused(raw);
   assert.match(raw.error.message, /no raw rows/);
-  refused(await run(400, { dataset: 'staff', format: 'csv', where: isZelda, analysis: { analysis: 'describe', columns: ['salary'] } }));
+  refused(
+    await run(400, {
+      dataset: 'staff',
+      format: 'csv',
+      where: isZelda,
+      analysis: { analysis: 'describe', columns: ['salary'] },
+    }),
+  );
 });
 
 test('through a federated study: one-row and all-but-one sets fail, group keys under k never leave a site', async () => {
@@ -236,7 +307,8 @@ test('rounding: every count that leaves is a multiple of the base', async () => 
   const r = await run(300, { dataset: 'staff_round', analysis: 'group_by', group_by: ['city', 'sex'] });
   assert.is(r.task.status, 'succeeded');
   assert.is(r.result.disclosure.round_base, 5);
-  for (const v of [r.result.rows_used, ...r.result.groups.map((g: { count: number }) => g.count)]) if (v !== null) assert.is(v % 5, 0, String(v));
+  for (const v of [r.result.rows_used, ...r.result.groups.map((g: { count: number }) => g.count)])
+    if (v !== null) assert.is(v % 5, 0, String(v));
   const d = await describe({ column: 'age', op: '>=', value: 40 }, 'staff_round');
   assert.is(d.result.rows_used % 5, 0);
 });

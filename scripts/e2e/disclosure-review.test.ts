@@ -22,7 +22,11 @@ test.before(async () => {
   runner = await RunnerProc.start(hub, {
     name: 'reviewed',
     datasets: [
-      { name: 'patients', path: PATIENTS_CSV, policy: { allow_ops: [200, 300], release: { review: [300] }, review_ttl: '1h' } },
+      {
+        name: 'patients',
+        path: PATIENTS_CSV,
+        policy: { allow_ops: [200, 300], release: { review: [300] }, review_ttl: '1h' },
+      },
     ],
   });
   runnerId = await runner.id();
@@ -35,7 +39,11 @@ test.after(async () => {
 /** `simpul-runner review --config <runner's config> ...args`: exit code and output. */
 async function review(...args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'runner/src/cli.ts', 'review', '--config', runner.configPath, ...args], { cwd: ROOT });
+    const r = await run(
+      process.execPath,
+      ['--import', 'tsx', 'runner/src/cli.ts', 'review', '--config', runner.configPath, ...args],
+      { cwd: ROOT },
+    );
     return { code: 0, out: r.stdout };
   } catch (e) {
     const err = e as { code: number; stdout: string };
@@ -44,15 +52,28 @@ async function review(...args: string[]): Promise<{ code: number; out: string }>
 }
 
 async function submit(params: Record<string, unknown>, op = 300, timeout_s?: number): Promise<string> {
-  const c = await hub.api.post('/api/v1/tasks', { op, runner_id: runnerId, params, ...(timeout_s ? { timeout_s } : {}) });
+  const c = await hub.api.post('/api/v1/tasks', {
+    op,
+    runner_id: runnerId,
+    params,
+    ...(timeout_s ? { timeout_s } : {}),
+  });
   assert.is(c.status, 201, JSON.stringify(c.body));
   return c.body.task_id;
 }
 
 /** Waits until the runner holds the task: running, with the held message, and listed by `review --json`. */
 async function held(id: string): Promise<any> {
-  await waitFor(async () => (await hub.api.task(id)).progress_message === "awaiting the data owner's release", `task ${id} held`, 60_000, 100);
-  const listed = await waitFor(async () => JSON.parse((await review('--json')).out).find((h: any) => h.task_id === id), `task ${id} in review --json`);
+  await waitFor(
+    async () => (await hub.api.task(id)).progress_message === "awaiting the data owner's release",
+    `task ${id} held`,
+    60_000,
+    100,
+  );
+  const listed = await waitFor(
+    async () => JSON.parse((await review('--json')).out).find((h: any) => h.task_id === id),
+    `task ${id} in review --json`,
+  );
   return listed;
 }
 
@@ -76,7 +97,9 @@ test('a held result waits past its timeout, is listed with exactly what would le
   await sleep(6_000); // past the task's own 5 s timeout
   const still = await hub.api.task(id);
   assert.is(still.status, 'running', 'a held task does not time out');
-  assert.ok(Date.parse(still.deadline_at ?? still.held_until ?? new Date(Date.now() + 3_600_000).toISOString()) > Date.now());
+  assert.ok(
+    Date.parse(still.deadline_at ?? still.held_until ?? new Date(Date.now() + 3_600_000).toISOString()) > Date.now(),
+  );
   const ok = await review('--approve', id);
   assert.is(ok.code, 0, ok.out);
   assert.match(ok.out, /approved/);
@@ -108,7 +131,10 @@ test('a runner restarted while holding a result still has it, and releases it af
   const id = await submit({ dataset: 'patients', analysis: 'describe', columns: ['bmi'] });
   const before = await held(id);
   await runner.stop();
-  assert.ok(JSON.parse((await review('--json')).out).some((h: any) => h.task_id === id), 'kept on disk while stopped');
+  assert.ok(
+    JSON.parse((await review('--json')).out).some((h: any) => h.task_id === id),
+    'kept on disk while stopped',
+  );
   runner.launch();
   await hub.waitRunnerOnline('reviewed', true, 120_000);
   await held(id);
@@ -120,7 +146,10 @@ test('a runner restarted while holding a result still has it, and releases it af
 
 test('every decision is in the runner’s audit file', async () => {
   const lines = await waitFor(() => {
-    const l = readFileSync(`${runner.configPath}.audit.jsonl`, 'utf8').trim().split('\n').map((x) => JSON.parse(x));
+    const l = readFileSync(`${runner.configPath}.audit.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((x) => JSON.parse(x));
     return l.filter((e) => e.review === 'approved').length >= 2 && l.some((e) => e.review === 'denied') ? l : undefined;
   }, 'review decisions in the audit file');
   assert.ok(lines.filter((e) => e.review === 'held').length >= 3);

@@ -9,7 +9,13 @@ import { HubProc } from '../lib/hub.ts';
 import { waitFor } from '../lib/procs.ts';
 import { RunnerProc } from '../lib/runner.ts';
 
-const LOGIT = { dataset: 'patients', analysis: 'logistic_regression', target: 'diabetes', positive: 1, features: ['age', 'bmi', 'cholesterol'] };
+const LOGIT = {
+  dataset: 'patients',
+  analysis: 'logistic_regression',
+  target: 'diabetes',
+  positive: 1,
+  features: ['age', 'bmi', 'cholesterol'],
+};
 const files = splitCsv(PATIENTS_CSV);
 const dev = new Deviation();
 let hub: HubProc;
@@ -17,8 +23,19 @@ const sites: RunnerProc[] = [];
 let ids: string[] = [];
 
 test.before(async () => {
-  hub = await HubProc.start({ name: 'fedfail-hub', env: { SIMPUL_LOG_LEVEL: 'info', SIMPUL_STUDY_SWEEP_MS: '500', SIMPUL_STUDY_OFFLINE_S: '5', SIMPUL_SITE_APPROVAL: 'auto' } }); // three sites of one name
-  for (const [i, path] of files.entries()) sites.push(await RunnerProc.start(hub, { name: `fedfail-${'abc'[i]}`, datasets: [{ name: 'patients', path }] }, false));
+  hub = await HubProc.start({
+    name: 'fedfail-hub',
+    env: {
+      SIMPUL_LOG_LEVEL: 'info',
+      SIMPUL_STUDY_SWEEP_MS: '500',
+      SIMPUL_STUDY_OFFLINE_S: '5',
+      SIMPUL_SITE_APPROVAL: 'auto',
+    },
+  }); // three sites of one name
+  for (const [i, path] of files.entries())
+    sites.push(
+      await RunnerProc.start(hub, { name: `fedfail-${'abc'[i]}`, datasets: [{ name: 'patients', path }] }, false),
+    );
   for (const r of sites) await hub.waitRunnerOnline(r.opts.name, true, 180_000);
   ids = await Promise.all(sites.map((s) => s.id()));
 });
@@ -47,7 +64,10 @@ test('require quorum: a runner killed mid-study is dropped, the others finish, a
   assert.ok(c.dropped_in_round >= 2, `dropped in round ${c.dropped_in_round}`);
   assert.match(c.error.message, /offline for more than 5 s/);
   assert.equal(s.result.sites, ids.slice(0, 2));
-  assert.ok(s.result.warnings.some((w: string) => w.includes(ids[2]) && w.includes(`round ${c.dropped_in_round}`)), JSON.stringify(s.result.warnings));
+  assert.ok(
+    s.result.warnings.some((w: string) => w.includes(ids[2]) && w.includes(`round ${c.dropped_in_round}`)),
+    JSON.stringify(s.result.warnings),
+  );
   // The round it missed shows it offline, its task canceled; the rounds after it ask only the other two.
   const missed = s.rounds.find((r: any) => r.round === c.dropped_in_round);
   assert.is(missed.tasks[2].outcome, 'offline');
@@ -57,7 +77,9 @@ test('require quorum: a runner killed mid-study is dropped, the others finish, a
   assert.is(two.status, 'succeeded', JSON.stringify(two.error));
   assert.ok(s.result.converged && two.result.converged);
   assert.is(s.result.rows_used, two.result.rows_used);
-  s.result.coefficients.forEach((x: any, i: number) => dev.check(x.estimate, two.result.coefficients[i].estimate, 1e-6, `quorum ${x.term}`));
+  s.result.coefficients.forEach((x: any, i: number) =>
+    dev.check(x.estimate, two.result.coefficients[i].estimate, 1e-6, `quorum ${x.term}`),
+  );
   console.log(`largest relative deviation from the two-site fit: ${dev.worst.toExponential(2)}`);
 });
 
@@ -70,14 +92,21 @@ test('require all: a runner killed mid-study fails the study, which names it', a
   assert.match(s.error.message, /require "all" needs all 3/);
   assert.match(s.error.message, new RegExp(`fedfail-c \\(${ids[2]}\\): lost: .*offline for more than 5 s`));
   assert.is(s.site_list[2].status, 'dropped');
-  assert.equal(s.site_list.slice(0, 2).map((x: any) => x.status), ['active', 'active']);
+  assert.equal(
+    s.site_list.slice(0, 2).map((x: any) => x.status),
+    ['active', 'active'],
+  );
   assert.is(s.result, null);
   // Failed studies leave nothing running: every sub-task of the last round is final.
   const last = s.rounds.at(-1);
-  await waitFor(async () => {
-    const tasks = await Promise.all(last.tasks.map((t: any) => hub.api.task(t.task_id)));
-    return tasks.every((t) => ['succeeded', 'failed', 'canceled'].includes(t.status));
-  }, 'the last round to settle', 60_000);
+  await waitFor(
+    async () => {
+      const tasks = await Promise.all(last.tasks.map((t: any) => hub.api.task(t.task_id)));
+      return tasks.every((t) => ['succeeded', 'failed', 'canceled'].includes(t.status));
+    },
+    'the last round to settle',
+    60_000,
+  );
 });
 
 test.run();

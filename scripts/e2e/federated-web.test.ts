@@ -16,8 +16,17 @@ let browser: Browser;
 
 test.before(async () => {
   hub = await HubProc.start({ name: 'fedweb-hub', env: { SIMPUL_SITE_APPROVAL: 'auto' } }); // four sites of one name, no approvals
-  for (const [i, path] of files.entries()) runners.push(await RunnerProc.start(hub, { name: `fedweb-${'abc'[i]}`, datasets: [{ name: 'patients', path }] }, false));
-  runners.push(await RunnerProc.start(hub, { name: 'fedweb-d', datasets: [{ name: 'patients', path: files[0], policy: { allow_ops: [100] } }] }, false));
+  for (const [i, path] of files.entries())
+    runners.push(
+      await RunnerProc.start(hub, { name: `fedweb-${'abc'[i]}`, datasets: [{ name: 'patients', path }] }, false),
+    );
+  runners.push(
+    await RunnerProc.start(
+      hub,
+      { name: 'fedweb-d', datasets: [{ name: 'patients', path: files[0], policy: { allow_ops: [100] } }] },
+      false,
+    ),
+  );
   for (const r of runners) await hub.waitRunnerOnline(r.opts.name, true, 180_000);
   browser = await launch();
 });
@@ -56,10 +65,14 @@ test('start a study from the form; the page shows the fan-out tree, the combined
   const coef = page.locator('[data-testid=study-coefficients]');
   assert.match((await coef.textContent()) ?? '', /\(intercept\).*age.*bmi/s);
   await page.locator('[data-testid=study-coefficient-chart] canvas').waitFor();
-  assert.match((await page.locator('[data-testid=study-warnings]').textContent()) ?? '', /fedweb-d .* left the study in round 1/);
+  assert.match(
+    (await page.locator('[data-testid=study-warnings]').textContent()) ?? '',
+    /fedweb-d .* left the study in round 1/,
+  );
   // Per site: each slice's own fit.
   const perSite = (await page.locator('[data-testid=per-site-coefficients]').textContent()) ?? '';
-  for (const name of ['fedweb-a', 'fedweb-b', 'fedweb-c']) assert.ok(perSite.includes(name), `${name} in the per-site table`);
+  for (const name of ['fedweb-a', 'fedweb-b', 'fedweb-c'])
+    assert.ok(perSite.includes(name), `${name} in the per-site table`);
   await shot(page, 'study-linear-1280');
 
   // The list shows it, and a narrow screen still reads.

@@ -34,12 +34,33 @@ function binCounts(values: number[], edges: number[]): number[] {
 const pooled = (params: Record<string, unknown>) => analyse(hub.api, { dataset: 'patients-all', ...params });
 
 test.before(async () => {
-  hub = await HubProc.start({ name: 'fed-hub', env: { SIMPUL_LOG_LEVEL: 'info', SIMPUL_STUDY_SWEEP_MS: '500', SIMPUL_STUDY_OFFLINE_S: '600', SIMPUL_SITE_APPROVAL: 'auto' } }); // three sites of one name
+  hub = await HubProc.start({
+    name: 'fed-hub',
+    env: {
+      SIMPUL_LOG_LEVEL: 'info',
+      SIMPUL_STUDY_SWEEP_MS: '500',
+      SIMPUL_STUDY_OFFLINE_S: '600',
+      SIMPUL_SITE_APPROVAL: 'auto',
+    },
+  }); // three sites of one name
   // Started together, waited for generously: a loaded machine takes a while to start four runners.
   for (const [i, path] of files.entries()) {
-    sites.push(await RunnerProc.start(hub, { name: `fed-site-${'abc'[i]}`, datasets: [{ name: 'patients', path, ...(i === 2 ? { policy: { min_group_size: 3 } } : {}) }] }, false));
+    sites.push(
+      await RunnerProc.start(
+        hub,
+        {
+          name: `fed-site-${'abc'[i]}`,
+          datasets: [{ name: 'patients', path, ...(i === 2 ? { policy: { min_group_size: 3 } } : {}) }],
+        },
+        false,
+      ),
+    );
   }
-  pooledRunner = await RunnerProc.start(hub, { name: 'fed-pooled', datasets: [{ name: 'patients-all', path: PATIENTS_CSV }] }, false);
+  pooledRunner = await RunnerProc.start(
+    hub,
+    { name: 'fed-pooled', datasets: [{ name: 'patients-all', path: PATIENTS_CSV }] },
+    false,
+  );
   for (const r of [...sites, pooledRunner]) await hub.waitRunnerOnline(r.opts.name, true, 180_000);
   ids = await Promise.all(sites.map((s) => s.id()));
 });
@@ -51,7 +72,9 @@ test.after(async () => {
 });
 
 test('the three sites are unequal slices of the file', async () => {
-  const rows = await Promise.all(files.map(async (_, i) => (await hub.runners()).find((r) => r.runner_id === ids[i]).datasets[0].row_count));
+  const rows = await Promise.all(
+    files.map(async (_, i) => (await hub.runners()).find((r) => r.runner_id === ids[i]).datasets[0].row_count),
+  );
   assert.equal(rows, [2500, 1500, 1000]);
 });
 
@@ -59,7 +82,10 @@ test('summary: count, mean, variance, sd, min and max equal describe on the pool
   const s = await runStudy(hub.api, { dataset: 'patients', analysis: 'summary', columns: NUMBERS });
   assert.is(s.status, 'succeeded', JSON.stringify(s.error));
   assert.equal(new Set(s.result.sites), new Set(ids));
-  assert.equal(s.rounds.map((r: any) => [r.step, r.tasks.length]), [['moments', 3]]);
+  assert.equal(
+    s.rounds.map((r: any) => [r.step, r.tasks.length]),
+    [['moments', 3]],
+  );
   const p = await pooled({ analysis: 'describe', columns: NUMBERS });
   for (const c of s.result.columns) {
     const q = p.columns.find((x: any) => x.name === c.name);
@@ -69,34 +95,63 @@ test('summary: count, mean, variance, sd, min and max equal describe on the pool
     dev.check(c.variance, q.sd ** 2, 1e-9, `${c.name} variance`);
     // Site c has a policy: its release gate keeps row-level extremes, so the combined ones would not be the true ones.
     assert.equal([c.min, c.max], [null, null], `${c.name} min/max withheld`);
-    assert.ok(s.result.warnings.some((w: string) => w.startsWith(`${c.name}: minimum and maximum withheld`) && w.includes(ids[2])));
+    assert.ok(
+      s.result.warnings.some(
+        (w: string) => w.startsWith(`${c.name}: minimum and maximum withheld`) && w.includes(ids[2]),
+      ),
+    );
   }
   // The per-site breakdown: each site's own count, adding up to the whole.
-  assert.equal(ids.map((id) => s.result.per_site.find((x: any) => x.site === id).rows), [2500, 1500, 1000]);
+  assert.equal(
+    ids.map((id) => s.result.per_site.find((x: any) => x.site === id).rows),
+    [2500, 1500, 1000],
+  );
   assert.equal(s.per_site_withheld_by, []);
 });
 
 test('histogram: two rounds, the pooled bins and counts; a bin site c holds fewer than k values of is suppressed', async () => {
-  const s = await runStudy(hub.api, { dataset: 'patients', analysis: 'histogram', columns: ['age', 'systolic_bp'], bins: 10 });
+  const s = await runStudy(hub.api, {
+    dataset: 'patients',
+    analysis: 'histogram',
+    columns: ['age', 'systolic_bp'],
+    bins: 10,
+  });
   assert.is(s.status, 'succeeded', JSON.stringify(s.error));
-  assert.equal(s.rounds.map((r: any) => r.step), ['range', 'histogram']);
+  assert.equal(
+    s.rounds.map((r: any) => r.step),
+    ['range', 'histogram'],
+  );
   const p = await pooled({ analysis: 'describe', columns: ['age', 'systolic_bp'], bins: 10 });
   const [age, bp] = s.result.histograms;
   for (const h of [age, bp]) {
     // Site c's gate widens its range to round numbers (sites a and b have no policy: theirs are exact); the shared
     // edges cover every value.
-    const values = patients.map((r) => r[h.column]).filter((v) => v !== '').map(Number);
-    assert.ok(h.edges[0] <= Math.min(...values) && h.edges.at(-1) >= Math.max(...values), `${h.column} edges cover the data`);
+    const values = patients
+      .map((r) => r[h.column])
+      .filter((v) => v !== '')
+      .map(Number);
+    assert.ok(
+      h.edges[0] <= Math.min(...values) && h.edges.at(-1) >= Math.max(...values),
+      `${h.column} edges cover the data`,
+    );
     // Every bin equals the pooled file's count on those edges, except those a site suppressed (null, naming the site).
     const hidden = h.suppressed_bins.map((b: any) => b.bin);
     const pooledCounts = binCounts(values, h.edges);
-    assert.equal(h.counts.map((n: number | null, i: number) => (hidden.includes(i) ? 'suppressed' : n)), pooledCounts.map((n, i) => (hidden.includes(i) ? 'suppressed' : n)), `${h.column} counts`);
+    assert.equal(
+      h.counts.map((n: number | null, i: number) => (hidden.includes(i) ? 'suppressed' : n)),
+      pooledCounts.map((n, i) => (hidden.includes(i) ? 'suppressed' : n)),
+      `${h.column} counts`,
+    );
     assert.ok(hidden.every((i: number) => h.counts[i] === null));
     assert.ok(h.suppressed_bins.every((b: any) => JSON.stringify(b.sites) === JSON.stringify([ids[2]])));
   }
   // The quartiles are within one bin of the pooled ones.
   const pc = p.columns.find((x: any) => x.name === 'age');
-  for (const q of ['q1', 'median', 'q3']) assert.ok(Math.abs(age.quartiles[q] - pc[q]) <= age.edges[1] - age.edges[0], `age ${q}: ${age.quartiles[q]} vs ${pc[q]}`);
+  for (const q of ['q1', 'median', 'q3'])
+    assert.ok(
+      Math.abs(age.quartiles[q] - pc[q]) <= age.edges[1] - age.edges[0],
+      `age ${q}: ${age.quartiles[q]} vs ${pc[q]}`,
+    );
   assert.is(age.quartiles.approximate, true);
   // Blood pressure's tails are thin: site c (k = 3) holds only one or two of them.
   assert.ok(bp.suppressed_bins.length > 0 && bp.quartiles.median === null);
@@ -105,10 +160,18 @@ test('histogram: two rounds, the pooled bins and counts; a bin site c holds fewe
 
 test('group_by: counts, sums and means per group equal the pooled group_by', async () => {
   const aggregates = [{ fn: 'count' }, { fn: 'mean', column: 'bmi' }, { fn: 'sum', column: 'cholesterol' }];
-  const s = await runStudy(hub.api, { dataset: 'patients', analysis: 'group_by', group_by: ['site', 'sex'], aggregates });
+  const s = await runStudy(hub.api, {
+    dataset: 'patients',
+    analysis: 'group_by',
+    group_by: ['site', 'sex'],
+    aggregates,
+  });
   assert.is(s.status, 'succeeded', JSON.stringify(s.error));
   const p = await pooled({ analysis: 'group_by', group_by: ['site', 'sex'], aggregates: aggregates.slice(1) });
-  assert.equal(s.result.groups.map((g: any) => g.key), p.groups.map((g: any) => g.key));
+  assert.equal(
+    s.result.groups.map((g: any) => g.key),
+    p.groups.map((g: any) => g.key),
+  );
   s.result.groups.forEach((g: any, i: number) => {
     const q = p.groups[i];
     assert.is(g.count, q.count);
@@ -123,11 +186,18 @@ test('correlation: the pooled Pearson matrix', async () => {
   assert.is(s.status, 'succeeded', JSON.stringify(s.error));
   const p = await pooled({ analysis: 'correlation', columns: NUMBERS, method: 'pearson' });
   assert.is(s.result.rows_used, p.rows_used);
-  s.result.pearson.forEach((row: number[], i: number) => row.forEach((v, j) => dev.check(v, p.pearson[i][j], 1e-9, `r(${NUMBERS[i]}, ${NUMBERS[j]})`)));
+  s.result.pearson.forEach((row: number[], i: number) =>
+    row.forEach((v, j) => dev.check(v, p.pearson[i][j], 1e-9, `r(${NUMBERS[i]}, ${NUMBERS[j]})`)),
+  );
 });
 
 test('linear regression: the pooled least-squares fit', async () => {
-  const s = await runStudy(hub.api, { dataset: 'patients', analysis: 'linear_regression', target: 'systolic_bp', features: FEATURES });
+  const s = await runStudy(hub.api, {
+    dataset: 'patients',
+    analysis: 'linear_regression',
+    target: 'systolic_bp',
+    features: FEATURES,
+  });
   assert.is(s.status, 'succeeded', JSON.stringify(s.error));
   const p = await pooled({ analysis: 'linear_regression', target: 'systolic_bp', features: FEATURES });
   assert.is(s.result.df, p.df);
@@ -140,17 +210,24 @@ test('linear regression: the pooled least-squares fit', async () => {
 });
 
 const LOGIT = { target: 'diabetes', positive: 1, features: FEATURES };
-const pooledLogit = () => pooled({ analysis: 'logistic_regression', ...LOGIT, test_pct: 0, l2: 0, max_rows: 1_000_000, max_iterations: 200 });
+const pooledLogit = () =>
+  pooled({ analysis: 'logistic_regression', ...LOGIT, test_pct: 0, l2: 0, max_rows: 1_000_000, max_iterations: 200 });
 
 test('logistic regression: Newton rounds reach the pooled maximum-likelihood fit', async () => {
   const s = await runStudy(hub.api, { dataset: 'patients', analysis: 'logistic_regression', ...LOGIT });
   assert.is(s.status, 'succeeded', JSON.stringify(s.error));
   assert.ok(s.rounds.length >= 3 && s.rounds.length === s.result.rounds, `${s.rounds.length} rounds`);
-  assert.ok(s.rounds.every((r: any) => r.step === 'newton' && r.tasks.length === 3 && r.tasks.every((t: any) => t.outcome === 'delivered')));
+  assert.ok(
+    s.rounds.every(
+      (r: any) => r.step === 'newton' && r.tasks.length === 3 && r.tasks.every((t: any) => t.outcome === 'delivered'),
+    ),
+  );
   const p = await pooledLogit();
   assert.ok(s.result.converged && p.converged);
   assert.is(s.result.rows_used, p.n_train);
-  s.result.coefficients.forEach((c: any, i: number) => dev.check(c.estimate, p.coefficients[i].estimate, 1e-6, `logistic ${c.term}`));
+  s.result.coefficients.forEach((c: any, i: number) =>
+    dev.check(c.estimate, p.coefficients[i].estimate, 1e-6, `logistic ${c.term}`),
+  );
 });
 
 test('a site with fewer than k rows in a group suppresses that cell; the combined result says so', async () => {
@@ -171,10 +248,17 @@ test('a site with fewer than k rows in a group suppresses that cell; the combine
     }
   }
   const own = s.result.per_site.find((x: any) => x.site === siteC);
-  assert.equal(own.groups.map((g: any) => g.key), [['east', 'F']], "site c sends no key of a group it withheld");
+  assert.equal(
+    own.groups.map((g: any) => g.key),
+    [['east', 'F']],
+    'site c sends no key of a group it withheld',
+  );
   assert.is(s.result.suppressed_groups, 5);
   assert.ok(missing > 0 && missing <= 10, `rows site c withheld: ${missing}`);
-  assert.ok(s.result.warnings.some((w: string) => w.includes(siteC) && w.includes('withheld 5 group(s)')), JSON.stringify(s.result.warnings));
+  assert.ok(
+    s.result.warnings.some((w: string) => w.includes(siteC) && w.includes('withheld 5 group(s)')),
+    JSON.stringify(s.result.warnings),
+  );
 });
 
 test('a round interrupted by a runner reconnect completes, and the fit is still the pooled one', async () => {
@@ -202,7 +286,9 @@ test('a round interrupted by a runner reconnect completes, and the fit is still 
   }
   assert.ok(waited.length >= 1, 'a round spanned the restart');
   const p = await pooledLogit();
-  s.result.coefficients.forEach((x: any, i: number) => dev.check(x.estimate, p.coefficients[i].estimate, 1e-6, `logistic after reconnect ${x.term}`));
+  s.result.coefficients.forEach((x: any, i: number) =>
+    dev.check(x.estimate, p.coefficients[i].estimate, 1e-6, `logistic after reconnect ${x.term}`),
+  );
 });
 
 test.run();

@@ -23,7 +23,11 @@ test('a task created through hub A is pushed at once to a runner on hub B; a can
     await sim.whenReady();
     const c = await a.api.post('/api/v1/tasks', { op: 100, params: { dataset: 'cross' } });
     assert.is(c.status, 201);
-    await waitFor(() => held.includes(c.body.task_id), 'the runner on hub B to be offered the task created on hub A', 20_000);
+    await waitFor(
+      () => held.includes(c.body.task_id),
+      'the runner on hub B to be offered the task created on hub A',
+      20_000,
+    );
     const seen = await b.api.task(c.body.task_id);
     assert.is(seen.status, 'leased');
     assert.is(seen.runner_id, id.runner_id);
@@ -42,7 +46,11 @@ test('web updates of work done on hub A reach a browser connected to hub B', asy
   const [a, b] = cluster.hubs;
   const [id] = await registerSims(a.url, ENROLLMENT_KEY, 1, () => ['webrelay'], 'webrelay');
   const sim = new SimRunner(id, a.url);
-  const web = io(b.url + WEB_NAMESPACE, { transports: ['websocket'], auth: { token: b.api.token }, reconnection: false });
+  const web = io(b.url + WEB_NAMESPACE, {
+    transports: ['websocket'],
+    auth: { token: b.api.token },
+    reconnection: false,
+  });
   const updates: TaskView[] = [];
   web.on('task:update', (t: unknown) => {
     const v = TaskView.safeParse(t);
@@ -76,7 +84,11 @@ test('web updates of work done on hub A reach a browser connected to hub B', asy
 });
 
 test('reapers on three hubs at once expire each lease exactly once', async () => {
-  const cluster = await HubCluster.start(3, { SIMPUL_REAPER_INTERVAL_MS: '50', SIMPUL_LEASE_TTL_S: '0.3', SIMPUL_BACKOFF_BASE_MS: '0' });
+  const cluster = await HubCluster.start(3, {
+    SIMPUL_REAPER_INTERVAL_MS: '50',
+    SIMPUL_LEASE_TTL_S: '0.3',
+    SIMPUL_BACKOFF_BASE_MS: '0',
+  });
   const hubs = cluster.hubs;
   try {
     const batch = Array.from({ length: 40 }, () => ({ op: 100, params: { dataset: 'doomed' }, max_attempts: 3 }));
@@ -89,7 +101,9 @@ test('reapers on three hubs at once expire each lease exactly once', async () =>
     await waitFor(
       async () => {
         const hub = hubs[round++ % hubs.length];
-        await fetch(`${hub.url}/api/v1/tasks?runner_id=${greedy.runner_id}&wait=0&limit=50`, { headers: { authorization: `Bearer ${greedy.token}` } });
+        await fetch(`${hub.url}/api/v1/tasks?runner_id=${greedy.runner_id}&wait=0&limit=50`, {
+          headers: { authorization: `Bearer ${greedy.token}` },
+        });
         const failed = await hubs[2].api.get('/api/v1/tasks?status=failed&dataset=doomed&limit=500');
         return failed.body.tasks.length === ids.length;
       },
@@ -116,21 +130,41 @@ test('reapers on three hubs at once expire each lease exactly once', async () =>
 test('killing a hub moves its runner to another hub; every task completes exactly once', async () => {
   const cluster = await HubCluster.start(2);
   const [a, b] = cluster.hubs;
-  const runner = await RunnerProc.start(a, { name: 'mover', datasets: [{ name: 'patients', path: PATIENTS_CSV }], config: { hubs: [a.url, b.url], concurrency: 4 } });
+  const runner = await RunnerProc.start(a, {
+    name: 'mover',
+    datasets: [{ name: 'patients', path: PATIENTS_CSV }],
+    config: { hubs: [a.url, b.url], concurrency: 4 },
+  });
   try {
     const batch = Array.from({ length: 300 }, () => ({ op: 100, params: { dataset: 'patients', limit: 2 } }));
     const c = await a.api.post('/api/v1/tasks', batch);
     assert.is(c.status, 201);
     const ids: string[] = c.body.tasks.map((t: { task_id: string }) => t.task_id);
     // Kill hub A while the work is under way.
-    await waitFor(async () => (await a.api.get('/api/v1/tasks?status=succeeded&limit=500')).body.tasks.length >= 10, 'some tasks done on hub A');
+    await waitFor(
+      async () => (await a.api.get('/api/v1/tasks?status=succeeded&limit=500')).body.tasks.length >= 10,
+      'some tasks done on hub A',
+    );
     await a.kill9();
-    await waitFor(async () => (await b.runners()).find((r) => r.name === 'mover' && r.online && r.transport === 'websocket'), 'the runner to reach hub B', 60_000);
-    await waitFor(async () => (await b.api.get('/api/v1/tasks?status=succeeded&limit=500')).body.tasks.length === ids.length, 'every task to succeed', 120_000, 200);
+    await waitFor(
+      async () => (await b.runners()).find((r) => r.name === 'mover' && r.online && r.transport === 'websocket'),
+      'the runner to reach hub B',
+      60_000,
+    );
+    await waitFor(
+      async () => (await b.api.get('/api/v1/tasks?status=succeeded&limit=500')).body.tasks.length === ids.length,
+      'every task to succeed',
+      120_000,
+      200,
+    );
     for (const id of ids) {
       const t = await b.api.task(id);
       assert.is(t.status, 'succeeded');
-      assert.is(t.attempts.filter((x: { outcome: string }) => x.outcome === 'succeeded').length, 1, `task ${id} succeeded once`);
+      assert.is(
+        t.attempts.filter((x: { outcome: string }) => x.outcome === 'succeeded').length,
+        1,
+        `task ${id} succeeded once`,
+      );
     }
     assert.match(runner.proc.logs, /moving to the next one/);
   } finally {

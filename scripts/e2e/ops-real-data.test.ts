@@ -18,11 +18,19 @@ let runner: RunnerProc;
 
 test.before(async () => {
   hub = await HubProc.start();
-  runner = await RunnerProc.start(hub, { name: 'real-data', datasets: [
-    { name: 'weather', path: WEATHER }, { name: 'flights', path: FLIGHTS }, { name: 'penguins', path: PENGUINS },
-  ] });
+  runner = await RunnerProc.start(hub, {
+    name: 'real-data',
+    datasets: [
+      { name: 'weather', path: WEATHER },
+      { name: 'flights', path: FLIGHTS },
+      { name: 'penguins', path: PENGUINS },
+    ],
+  });
 });
-test.after(async () => { await runner?.stop(); await hub?.stop(); });
+test.after(async () => {
+  await runner?.stop();
+  await hub?.stop();
+});
 
 async function run(body: unknown) {
   const c = await hub.api.post('/api/v1/tasks', body);
@@ -33,14 +41,37 @@ async function run(body: unknown) {
 }
 
 const mlrCount = (filter: string) =>
-  Number(execFileSync('mlr', ['--icsv', '--ojson', 'filter', filter, 'then', 'count', WEATHER], { encoding: 'utf8' }).match(/"count": (\d+)/)?.[1] ?? 0);
+  Number(
+    execFileSync('mlr', ['--icsv', '--ojson', 'filter', filter, 'then', 'count', WEATHER], { encoding: 'utf8' }).match(
+      /"count": (\d+)/,
+    )?.[1] ?? 0,
+  );
 
-test('seattle-weather.csv: filter counts equal Miller\'s', async () => {
+test("seattle-weather.csv: filter counts equal Miller's", async () => {
   const cases: [unknown, string][] = [
     [{ column: 'weather', op: '=', value: 'rain' }, '$weather == "rain"'],
-    [{ and: [{ column: 'precipitation', op: '>', value: 10 }, { column: 'temp_max', op: '<', value: 10 }] }, '$precipitation > 10 && $temp_max < 10'],
-    [{ or: [{ column: 'weather', op: 'in', value: ['snow', 'fog'] }, { column: 'wind', op: '>=', value: 7 }] }, '$weather == "snow" || $weather == "fog" || $wind >= 7'],
-    [{ column: 'date', op: 'between', value: ['2013-03-01', '2013-05-31'] }, 'strptime($date, "%Y-%m-%d") >= strptime("2013-03-01", "%Y-%m-%d") && strptime($date, "%Y-%m-%d") <= strptime("2013-05-31", "%Y-%m-%d")'],
+    [
+      {
+        and: [
+          { column: 'precipitation', op: '>', value: 10 },
+          { column: 'temp_max', op: '<', value: 10 },
+        ],
+      },
+      '$precipitation > 10 && $temp_max < 10',
+    ],
+    [
+      {
+        or: [
+          { column: 'weather', op: 'in', value: ['snow', 'fog'] },
+          { column: 'wind', op: '>=', value: 7 },
+        ],
+      },
+      '$weather == "snow" || $weather == "fog" || $wind >= 7',
+    ],
+    [
+      { column: 'date', op: 'between', value: ['2013-03-01', '2013-05-31'] },
+      'strptime($date, "%Y-%m-%d") >= strptime("2013-03-01", "%Y-%m-%d") && strptime($date, "%Y-%m-%d") <= strptime("2013-05-31", "%Y-%m-%d")',
+    ],
     [{ not: { column: 'weather', op: 'starts_with', value: 's' } }, '!($weather =~ "^s")'],
   ];
   for (const [where, mlr] of cases) {
@@ -52,11 +83,28 @@ test('seattle-weather.csv: filter counts equal Miller\'s', async () => {
 test('flights-3m.parquet: filter counts equal hand-written SQL', async () => {
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
-  const sqlCount = async (where: string) => Number((await c.runAndReadAll(`SELECT count(*) FROM read_parquet('${FLIGHTS}') WHERE ${where}`)).getRows()[0][0]);
+  const sqlCount = async (where: string) =>
+    Number((await c.runAndReadAll(`SELECT count(*) FROM read_parquet('${FLIGHTS}') WHERE ${where}`)).getRows()[0][0]);
   const cases: [unknown, string][] = [
     [{ column: 'delay', op: '>', value: 60 }, 'delay > 60'],
-    [{ and: [{ column: 'origin', op: '=', value: 'SEA' }, { column: 'distance', op: 'between', value: [500, 1000] }] }, "origin = 'SEA' AND distance BETWEEN 500 AND 1000"],
-    [{ or: [{ column: 'destination', op: 'in', value: ['LAX', 'SFO'] }, { column: 'delay', op: '<', value: -10 }] }, "destination IN ('LAX', 'SFO') OR delay < -10"],
+    [
+      {
+        and: [
+          { column: 'origin', op: '=', value: 'SEA' },
+          { column: 'distance', op: 'between', value: [500, 1000] },
+        ],
+      },
+      "origin = 'SEA' AND distance BETWEEN 500 AND 1000",
+    ],
+    [
+      {
+        or: [
+          { column: 'destination', op: 'in', value: ['LAX', 'SFO'] },
+          { column: 'delay', op: '<', value: -10 },
+        ],
+      },
+      "destination IN ('LAX', 'SFO') OR delay < -10",
+    ],
   ];
   for (const [where, sql] of cases) {
     const r = await run({ op: 200, params: { dataset: 'flights', where, limit: 5 } });

@@ -29,7 +29,11 @@ for (const transport of ['websocket', 'polling'] as const) {
 
   t.before(async () => {
     hub = await HubProc.start();
-    runner = await RunnerProc.start(hub, { name: `rid-${transport}`, transport, datasets: [{ name: 'patients', path: PATIENTS_CSV }] });
+    runner = await RunnerProc.start(hub, {
+      name: `rid-${transport}`,
+      transport,
+      datasets: [{ name: 'patients', path: PATIENTS_CSV }],
+    });
   });
   t.after(async () => {
     await runner?.stop();
@@ -38,7 +42,11 @@ for (const transport of ['websocket', 'polling'] as const) {
 
   t('the hub and the runner log the task with the request id it was created with', async () => {
     const requestId = `req-e2e-${transport}-4711`;
-    const c = await hub.api.post('/api/v1/tasks', { op: 100, params: { dataset: 'patients', limit: 3 } }, { headers: { 'x-request-id': requestId } });
+    const c = await hub.api.post(
+      '/api/v1/tasks',
+      { op: 100, params: { dataset: 'patients', limit: 3 } },
+      { headers: { 'x-request-id': requestId } },
+    );
     assert.is(c.status, 201, JSON.stringify(c.body));
     assert.is(c.headers.get('x-request-id'), requestId);
     const taskId: string = c.body.task_id;
@@ -49,8 +57,16 @@ for (const transport of ['websocket', 'polling'] as const) {
     const created = hubLines().find((l) => l.msg === 'tasks created' && l.request_id === requestId);
     assert.ok(created, 'the hub logs the created task with the request id');
     assert.ok((created.task_ids as string[]).includes(taskId));
-    assert.ok(hubLines().some((l) => l.msg === 'http request' && l.request_id === requestId && l.route === '/api/v1/tasks' && l.status === 201));
-    assert.ok(hubLines().some((l) => l.msg === 'offer' && l.task_id === taskId && l.request_id === requestId), 'the offer to the runner is logged with it');
+    assert.ok(
+      hubLines().some(
+        (l) =>
+          l.msg === 'http request' && l.request_id === requestId && l.route === '/api/v1/tasks' && l.status === 201,
+      ),
+    );
+    assert.ok(
+      hubLines().some((l) => l.msg === 'offer' && l.task_id === taskId && l.request_id === requestId),
+      'the offer to the runner is logged with it',
+    );
 
     // Runner: every line about the task names the task and the request id.
     const mine = await waitFor(() => {
@@ -59,7 +75,10 @@ for (const transport of ['websocket', 'polling'] as const) {
     }, 'the runner to log the finished task');
     assert.ok(mine.some((l) => l.msg === 'task accepted'));
     for (const l of mine) assert.is(l.request_id, requestId, `runner line "${l.msg}" carries the request id`);
-    assert.ok(mine.every((l) => typeof l.time === 'string' && ['debug', 'info', 'warn', 'error'].includes(String(l.level))), 'pino JSON lines');
+    assert.ok(
+      mine.every((l) => typeof l.time === 'string' && ['debug', 'info', 'warn', 'error'].includes(String(l.level))),
+      'pino JSON lines',
+    );
   });
 
   t('without an x-request-id the hub mints one, and it still reaches the runner', async () => {
@@ -67,7 +86,10 @@ for (const transport of ['websocket', 'polling'] as const) {
     const minted = c.headers.get('x-request-id') ?? '';
     assert.match(minted, /^req_/);
     await hub.api.waitTask(c.body.task_id);
-    const line = await waitFor(() => jsonLines(runner.proc.logs).find((l) => l.task_id === c.body.task_id && l.msg === 'task finished'), 'the finished line');
+    const line = await waitFor(
+      () => jsonLines(runner.proc.logs).find((l) => l.task_id === c.body.task_id && l.msg === 'task finished'),
+      'the finished line',
+    );
     assert.is(line.request_id, minted);
   });
 

@@ -35,7 +35,21 @@ test.after(async () => {
 test('init against a running hub: checks the datasets and the hub, and the config it writes runs', async () => {
   const sites = join(dir, 'sites.csv');
   writeFileSync(sites, 'site,beds\neast,120\nwest,80\n');
-  const r = await cli(['init', '--config', config, '--hub', hub.url, '--enrollment-key', ENROLLMENT_KEY, '--name', 'cli-runner', '--dataset', `patients=${PATIENTS_CSV}`, '--dataset', `sites=${sites}`]);
+  const r = await cli([
+    'init',
+    '--config',
+    config,
+    '--hub',
+    hub.url,
+    '--enrollment-key',
+    ENROLLMENT_KEY,
+    '--name',
+    'cli-runner',
+    '--dataset',
+    `patients=${PATIENTS_CSV}`,
+    '--dataset',
+    `sites=${sites}`,
+  ]);
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /ok {4}dataset patients: csv, 5000 rows/);
   assert.match(r.out, /ok {4}dataset sites: csv, 2 rows/);
@@ -43,11 +57,17 @@ test('init against a running hub: checks the datasets and the hub, and the confi
 
   const before = await cli(['check', '--config', config]);
   assert.is(before.code, 0, before.out);
-  assert.match(before.out, /ok {4}identity: no state file yet; the runner registers at first start with its enrolment key/);
+  assert.match(
+    before.out,
+    /ok {4}identity: no state file yet; the runner registers at first start with its enrolment key/,
+  );
 
   // One more dataset, a table the status test below locks (init takes files; the config is the owner's to extend).
   const d = held.dataset();
-  writeFileSync(config, `${readFileSync(config, 'utf8').trimEnd()}\n  - { name: ${d.name}, format: ${d.format}, connection: "${d.connection}", table: ${d.table} }\n`);
+  writeFileSync(
+    config,
+    `${readFileSync(config, 'utf8').trimEnd()}\n  - { name: ${d.name}, format: ${d.format}, connection: "${d.connection}", table: ${d.table} }\n`,
+  );
   runner = spawnTs('cli-runner', 'runner/src/cli.ts', ['--config', config], {}, join(dir, 'logs'));
   // Opening the datasets to advertise their schemas takes a while on a busy machine.
   await hub.waitRunnerOnline('cli-runner', true, 120_000).catch((e: Error) => {
@@ -72,13 +92,23 @@ test('status shows the connection and a running task with its progress, then tha
   // The task's query waits inside PostgreSQL for the test's lock: it runs for as long as the test needs to see it.
   const lock = await held.hold();
   try {
-    const c = await hub.api.post('/api/v1/tasks', { op: 200, params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 } });
+    const c = await hub.api.post('/api/v1/tasks', {
+      op: 200,
+      params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 },
+    });
     const taskId: string = c.body.task_id;
     await lock.blocked();
-    const busy = await waitFor(async () => {
-      const s = await cli(['status', '--config', config]);
-      return s.out.includes(taskId) ? s : undefined;
-    }, 'status to list the running task', 60_000, 100).catch(async (e: Error) => { throw new Error(`${e.message}\n${runner?.logs.slice(-4000)}\n${JSON.stringify(await hub.api.task(taskId))}`); });
+    const busy = await waitFor(
+      async () => {
+        const s = await cli(['status', '--config', config]);
+        return s.out.includes(taskId) ? s : undefined;
+      },
+      'status to list the running task',
+      60_000,
+      100,
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${runner?.logs.slice(-4000)}\n${JSON.stringify(await hub.api.task(taskId))}`);
+    });
     assert.is(busy.code, 0);
     assert.match(busy.out, /tasks: 1 of 2 slots in use/);
     assert.match(busy.out, new RegExp(`${taskId}  op 200 \\w+  \\[[#.]{20}\\] +\\d+%`));
@@ -97,7 +127,27 @@ test('status shows the connection and a running task with its progress, then tha
 test('check tells a hub certificate this machine does not trust from one it does', async () => {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '30',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const port = await freePort();
   const tlsHub = spawnTs('tls-hub', 'hub/src/main.ts', [], {
     SIMPUL_PORT: String(port),
@@ -112,17 +162,30 @@ test('check tells a hub certificate this machine does not trust from one it does
     const url = `https://localhost:${port}`;
     const cfg = join(dir, 'tls.yaml');
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(cfg, `hub: ${url}\nenrollment_key: ${ENROLLMENT_KEY}\ndatasets:\n  - { name: patients, path: ${PATIENTS_CSV} }\n`);
+    writeFileSync(
+      cfg,
+      `hub: ${url}\nenrollment_key: ${ENROLLMENT_KEY}\ndatasets:\n  - { name: patients, path: ${PATIENTS_CSV} }\n`,
+    );
 
     const untrusted = await cli(['check', '--config', cfg]);
     assert.is(untrusted.code, 2);
-    assert.match(untrusted.out, new RegExp(`FAIL {2}certificate ${url}: not trusted \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); issued to localhost by localhost`));
+    assert.match(
+      untrusted.out,
+      new RegExp(
+        `FAIL {2}certificate ${url}: not trusted \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); issued to localhost by localhost`,
+      ),
+    );
 
     const trusted = await cli(['check', '--config', cfg, '--ca-file', cert]);
     assert.is(trusted.code, 0, trusted.out);
     assert.match(trusted.out, new RegExp(`ok {4}ca_file ${cert}: trusted`));
     assert.match(trusted.out, new RegExp(`ok {4}hub ${url}: reachable`));
-    assert.match(trusted.out, new RegExp(`ok {4}certificate ${url}: valid, issued to localhost by localhost, valid until \\d{4}-\\d\\d-\\d\\d \\(\\d+ days left\\)`));
+    assert.match(
+      trusted.out,
+      new RegExp(
+        `ok {4}certificate ${url}: valid, issued to localhost by localhost, valid until \\d{4}-\\d\\d-\\d\\d \\(\\d+ days left\\)`,
+      ),
+    );
   } finally {
     await tlsHub.stop();
   }

@@ -43,9 +43,19 @@ print(json.dumps([[value(r[k]) if k < len(r) else None for k in range(len(header
 
 test.before(async () => {
   // Windows-1252 ("Zoë", "Chloé", "€"), ';' between fields, decimal commas with '.' thousands, CRLF lines but the last, a short row.
-  const latin = 'id;patient;weight;paid\r\n1;Zoë;61,5;1.234,50\r\n2;Chloé;82,25\r\n3;Ana €;70;12,00\r\n4;Bo;55,75;3,25\n';
-  writeFileSync(LATIN, Buffer.from(latin, 'latin1').map((b, i) => (latin[i] === '€' ? 0x80 : b)));
-  writeFileSync(UTF16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,city,pop\r\n1,Łódź,670\r\n2,東京,1400\r\n3,"Zürich, ZH",42\r\n', 'utf16le')]));
+  const latin =
+    'id;patient;weight;paid\r\n1;Zoë;61,5;1.234,50\r\n2;Chloé;82,25\r\n3;Ana €;70;12,00\r\n4;Bo;55,75;3,25\n';
+  writeFileSync(
+    LATIN,
+    Buffer.from(latin, 'latin1').map((b, i) => (latin[i] === '€' ? 0x80 : b)),
+  );
+  writeFileSync(
+    UTF16,
+    Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('id,city,pop\r\n1,Łódź,670\r\n2,東京,1400\r\n3,"Zürich, ZH",42\r\n', 'utf16le'),
+    ]),
+  );
   // Quoted fields with newlines inside (as Excel writes a cell with line breaks), CRLF lines.
   writeFileSync(NOTES, 'id,note,score\r\n1,"first line\r\nsecond line",3\r\n2,"say ""hi""",4\r\n3,plain,5\r\n');
   // Two columns named "value" and one without a name.
@@ -69,7 +79,17 @@ test.before(async () => {
     savFile(
       [
         { name: 'id', width: 0, format: [5, 8, 0] },
-        { name: 'q1', width: 0, format: [5, 1, 0], missing: [8], valueLabels: [[1, 'yes'], [2, 'no'], [8, 'refused']] },
+        {
+          name: 'q1',
+          width: 0,
+          format: [5, 1, 0],
+          missing: [8],
+          valueLabels: [
+            [1, 'yes'],
+            [2, 'no'],
+            [8, 'refused'],
+          ],
+        },
         { name: 'income', width: 0, format: [5, 10, 2], missing: [-1] },
         { name: 'asked', width: 0, format: [20, 11, 0] },
       ],
@@ -121,13 +141,37 @@ test('the hub lists each file with the schema the runner read, and the CSV warni
   const ds = await datasets();
   const visits = ds.find((d: any) => d.name === 'visits');
   assert.is(visits.error, undefined, visits.error);
-  assert.equal(visits.columns.map((c: any) => [c.name, c.type]), [['id', 'BIGINT'], ['patient', 'VARCHAR'], ['weight', 'DOUBLE'], ['paid', 'DOUBLE']]);
+  assert.equal(
+    visits.columns.map((c: any) => [c.name, c.type]),
+    [
+      ['id', 'BIGINT'],
+      ['patient', 'VARCHAR'],
+      ['weight', 'DOUBLE'],
+      ['paid', 'DOUBLE'],
+    ],
+  );
   assert.is(visits.row_count, 4);
-  assert.ok(visits.warnings?.some((w: string) => /^1 row with fewer fields than the header \(line 3\)/.test(w)), JSON.stringify(visits.warnings));
-  assert.ok(visits.warnings?.some((w: string) => /read as windows-1252/.test(w)), JSON.stringify(visits.warnings));
+  assert.ok(
+    visits.warnings?.some((w: string) => /^1 row with fewer fields than the header \(line 3\)/.test(w)),
+    JSON.stringify(visits.warnings),
+  );
+  assert.ok(
+    visits.warnings?.some((w: string) => /read as windows-1252/.test(w)),
+    JSON.stringify(visits.warnings),
+  );
   const clinic = ds.find((d: any) => d.name === 'clinic');
-  assert.equal(clinic.columns.map((c: any) => [c.name, c.type]), [['id', 'BIGINT'], ['day', 'DATE'], ['cost', 'DOUBLE']]);
-  assert.equal(ds.find((d: any) => d.name === 'staff').columns.map((c: any) => c.name), ['name', 'hours']);
+  assert.equal(
+    clinic.columns.map((c: any) => [c.name, c.type]),
+    [
+      ['id', 'BIGINT'],
+      ['day', 'DATE'],
+      ['cost', 'DOUBLE'],
+    ],
+  );
+  assert.equal(
+    ds.find((d: any) => d.name === 'staff').columns.map((c: any) => c.name),
+    ['name', 'hours'],
+  );
 });
 
 test('Windows-1252 CSV: rows and sums equal Python csv', async () => {
@@ -135,12 +179,18 @@ test('Windows-1252 CSV: rows and sums equal Python csv', async () => {
   const r = await run({ op: 100, params: { dataset: 'visits', limit: 100 } });
   assert.equal(r.rows, want);
   const d = await run({ op: 300, params: { dataset: 'visits', analysis: 'describe' } });
-  for (const [k, name] of [[2, 'weight'], [3, 'paid']] as const) {
+  for (const [k, name] of [
+    [2, 'weight'],
+    [3, 'paid'],
+  ] as const) {
     const xs = want.map((row) => row[k]).filter((v): v is number => typeof v === 'number');
     const col = d.columns.find((c: any) => c.name === name);
     assert.is(col.count, xs.length, name);
     const sum = xs.reduce((a, b) => a + b, 0);
-    assert.ok(Math.abs(col.mean * col.count - sum) < 1e-9 * Math.max(1, sum), `${name}: ${col.mean} × ${col.count} vs ${sum}`);
+    assert.ok(
+      Math.abs(col.mean * col.count - sum) < 1e-9 * Math.max(1, sum),
+      `${name}: ${col.mean} × ${col.count} vs ${sum}`,
+    );
   }
 });
 
@@ -151,22 +201,43 @@ test('UTF-16 CSV with a BOM: rows equal Python csv', async () => {
 
 test('Excel: both sheets, dates as dates, values as written', async () => {
   const r = await run({ op: 100, params: { dataset: 'clinic', limit: 100 } });
-  assert.equal(r.rows.map((x: any[]) => [x[0], String(x[1]).slice(0, 10), x[2]]), [[1, '2024-01-15', 10.5], [2, '2024-02-29', 20.25]]);
+  assert.equal(
+    r.rows.map((x: any[]) => [x[0], String(x[1]).slice(0, 10), x[2]]),
+    [
+      [1, '2024-01-15', 10.5],
+      [2, '2024-02-29', 20.25],
+    ],
+  );
   const s = await run({ op: 100, params: { dataset: 'staff', limit: 100 } });
-  assert.equal(s.rows, [['Ana', 30], ['Bo', 12]]);
+  assert.equal(s.rows, [
+    ['Ana', 30],
+    ['Bo', 12],
+  ]);
 });
 
 test('SPSS: labels with codes beside them, missing codes as null, dates as dates', async () => {
   const ds = await datasets();
   const survey = ds.find((d: any) => d.name === 'survey');
-  assert.equal(survey.columns.map((c: any) => [c.name, c.type]), [['id', 'BIGINT'], ['q1', 'VARCHAR'], ['q1_code', 'BIGINT'], ['income', 'DOUBLE'], ['asked', 'DATE']]);
+  assert.equal(
+    survey.columns.map((c: any) => [c.name, c.type]),
+    [
+      ['id', 'BIGINT'],
+      ['q1', 'VARCHAR'],
+      ['q1_code', 'BIGINT'],
+      ['income', 'DOUBLE'],
+      ['asked', 'DATE'],
+    ],
+  );
   const r = await run({ op: 100, params: { dataset: 'survey', limit: 100 } });
-  assert.equal(r.rows.map((x: any[]) => [x[0], x[1], x[2], x[3], x[4] === null ? null : String(x[4]).slice(0, 10)]), [
-    [1, 'yes', 1, 1250.5, '2024-03-01'],
-    [2, 'no', 2, null, '2024-03-02'],
-    [3, null, null, 980.25, null],
-    [4, 'yes', 1, null, '2024-03-04'],
-  ]);
+  assert.equal(
+    r.rows.map((x: any[]) => [x[0], x[1], x[2], x[3], x[4] === null ? null : String(x[4]).slice(0, 10)]),
+    [
+      [1, 'yes', 1, 1250.5, '2024-03-01'],
+      [2, 'no', 2, null, '2024-03-02'],
+      [3, null, null, 980.25, null],
+      [4, 'yes', 1, null, '2024-03-04'],
+    ],
+  );
   const d = await run({ op: 300, params: { dataset: 'survey', analysis: 'describe' } });
   const income = d.columns.find((c: any) => c.name === 'income');
   assert.is(income.count, 2);
@@ -187,7 +258,10 @@ test('quoted newlines, duplicate and empty header names, and a real one-column f
   assert.equal(labRows.rows, pythonRows(DUPS, 'utf-8', ','));
   const codes = ds.find((d: any) => d.name === 'codes');
   assert.is(codes.error, undefined, codes.error);
-  assert.equal(codes.columns.map((c: any) => c.name), ['code']);
+  assert.equal(
+    codes.columns.map((c: any) => c.name),
+    ['code'],
+  );
   assert.equal((await run({ op: 100, params: { dataset: 'codes', limit: 100 } })).rows, [['A10'], ['B20'], ['C30']]);
 });
 

@@ -11,7 +11,8 @@ import { waitFor } from '../lib/procs.ts';
 
 const PENGUINS = join(VEGA, 'penguins.json');
 const penguins: Record<string, unknown>[] = JSON.parse(readFileSync(PENGUINS, 'utf8'));
-const countBy = (key: (r: Record<string, unknown>) => string) => penguins.reduce<Record<string, number>>((m, r) => ((m[key(r)] = (m[key(r)] ?? 0) + 1), m), {});
+const countBy = (key: (r: Record<string, unknown>) => string) =>
+  penguins.reduce<Record<string, number>>((m, r) => ((m[key(r)] = (m[key(r)] ?? 0) + 1), m), {});
 
 const test = suite('security: the data owner’s policy');
 let hub: HubProc;
@@ -21,14 +22,18 @@ const taskIds: string[] = [];
 
 test.before(async () => {
   hub = await HubProc.start();
-  runner = await RunnerProc.start(hub, {
-    name: 'owner-runner',
-    datasets: [
-      { name: 'penguins_k50', path: PENGUINS, policy: { min_group_size: 50 } },
-      { name: 'penguins_300', path: PENGUINS, policy: { allow_ops: [300] } }, // k defaults to 5
-      { name: 'patients', path: PATIENTS_CSV, policy: { hidden_columns: ['notes', 'patient_id'], max_rows: 25 } },
-    ],
-  }, false);
+  runner = await RunnerProc.start(
+    hub,
+    {
+      name: 'owner-runner',
+      datasets: [
+        { name: 'penguins_k50', path: PENGUINS, policy: { min_group_size: 50 } },
+        { name: 'penguins_300', path: PENGUINS, policy: { allow_ops: [300] } }, // k defaults to 5
+        { name: 'patients', path: PATIENTS_CSV, policy: { hidden_columns: ['notes', 'patient_id'], max_rows: 25 } },
+      ],
+    },
+    false,
+  );
   await hub.waitRunnerOnline('owner-runner', true, 120_000);
   runnerId = await runner.id();
 });
@@ -110,27 +115,55 @@ test('min_group_size: group_by cells under k are withheld with their keys; the r
 });
 
 test('min_group_size: describe’s top values and histogram bins, and the confusion matrix, show no cell under k', async () => {
-  const d = await run(300, { dataset: 'penguins_k50', analysis: 'describe', columns: ['Sex', 'Body Mass (g)'], bins: 20 });
+  const d = await run(300, {
+    dataset: 'penguins_k50',
+    analysis: 'describe',
+    columns: ['Sex', 'Body Mass (g)'],
+    bins: 20,
+  });
   const sex = d.result.columns.find((c: { name: string }) => c.name === 'Sex');
   const sexes = countBy((r) => String(r.Sex));
   assert.equal(
     sex.top.map((t: { value: string }) => t.value).sort(),
-    Object.keys(sexes).filter((k) => k !== 'null' && sexes[k] >= 50).sort(),
+    Object.keys(sexes)
+      .filter((k) => k !== 'null' && sexes[k] >= 50)
+      .sort(),
   );
   for (const t of sex.top) assert.is(t.count, sexes[t.value]);
   const hist = d.result.charts.histograms.find((h: { column: string }) => h.column === 'Body Mass (g)');
-  assert.ok(hist.counts.some((c: number | null) => c === null), 'some small bins are suppressed');
+  assert.ok(
+    hist.counts.some((c: number | null) => c === null),
+    'some small bins are suppressed',
+  );
   assert.ok(hist.counts.every((c: number | null) => c === null || c === 0 || c >= 50));
 
-  const lr = await run(300, { dataset: 'penguins_k50', analysis: 'logistic_regression', target: 'Sex', positive: 'MALE', features: ['Body Mass (g)', 'Beak Depth (mm)'] }); // a where leaving 11 rows out would fail the query-set rule (k = 50)
+  const lr = await run(300, {
+    dataset: 'penguins_k50',
+    analysis: 'logistic_regression',
+    target: 'Sex',
+    positive: 'MALE',
+    features: ['Body Mass (g)', 'Beak Depth (mm)'],
+  }); // a where leaving 11 rows out would fail the query-set rule (k = 50)
   assert.is(lr.task.status, 'succeeded', JSON.stringify(lr.error));
-  const cells = [lr.result.confusion.tp, lr.result.confusion.fp, lr.result.confusion.tn, lr.result.confusion.fn, ...lr.result.charts.confusion.matrix.flat()];
-  assert.ok(cells.every((c: number | null) => c === null || c >= 50), JSON.stringify(cells));
+  const cells = [
+    lr.result.confusion.tp,
+    lr.result.confusion.fp,
+    lr.result.confusion.tn,
+    lr.result.confusion.fn,
+    ...lr.result.charts.confusion.matrix.flat(),
+  ];
+  assert.ok(
+    cells.every((c: number | null) => c === null || c >= 50),
+    JSON.stringify(cells),
+  );
 });
 
 test('k defaults to 5 once any policy is set', async () => {
   const { result } = await run(300, { dataset: 'penguins_300', analysis: 'group_by', group_by: ['Sex'] });
-  assert.not.ok(result.groups.some((g: { key: unknown[] }) => g.key[0] === '.'), 'the one-row group is withheld, key included');
+  assert.not.ok(
+    result.groups.some((g: { key: unknown[] }) => g.key[0] === '.'),
+    'the one-row group is withheld, key included',
+  );
   // One withheld group beside rows_used would follow by subtraction: the next smallest (the 10 rows without a sex) goes too.
   assert.is(result.suppressed_groups, 2);
   assert.is(result.suppressed_rows, 10, '11 rows, rounded to 5');
@@ -141,7 +174,10 @@ test('k defaults to 5 once any policy is set', async () => {
 test('the runner keeps its own audit file: one line per task, with what was asked and what came of it', async () => {
   const file = `${runner.configPath}.audit.jsonl`;
   const lines = await waitFor(() => {
-    const l = readFileSync(file, 'utf8').trim().split('\n').map((x) => JSON.parse(x));
+    const l = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((x) => JSON.parse(x));
     return taskIds.every((id) => l.some((e) => e.task_id === id)) ? l : undefined;
   }, 'every task in the runner audit file');
   const refused = lines.find((e) => e.task_id === taskIds[0]);

@@ -33,7 +33,15 @@ async function api(method: string, path: string, body?: unknown) {
 function startRunner(name: string, hubUrl: string, args: string[] = []): Proc {
   const dir = tempDir('simpul-runner-');
   const config = join(dir, 'runner.yaml');
-  writeFileSync(config, stringify({ hub: hubUrl, name, enrollment_key: ENROLLMENT_KEY, datasets: [{ name: 'patients', path: PATIENTS_CSV }] }));
+  writeFileSync(
+    config,
+    stringify({
+      hub: hubUrl,
+      name,
+      enrollment_key: ENROLLMENT_KEY,
+      datasets: [{ name: 'patients', path: PATIENTS_CSV }],
+    }),
+  );
   const p = spawnTs(name, 'runner/src/cli.ts', ['--config', config, ...args], {}, LOGS);
   runners.push(p);
   return p;
@@ -42,13 +50,19 @@ function startRunner(name: string, hubUrl: string, args: string[] = []): Proc {
 test.before(async () => {
   const port = await freePort();
   base = `https://127.0.0.1:${port}`;
-  hub = spawnTs('hub-tls', 'hub/src/main.ts', ['--tls', 'self-signed'], {
-    SIMPUL_PORT: String(port),
-    SIMPUL_HOST: '127.0.0.1',
-    SIMPUL_DATA_DIR: tempDir('simpul-hub-'),
-    SIMPUL_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    SIMPUL_ENROLLMENT_KEY: ENROLLMENT_KEY,
-  }, LOGS);
+  hub = spawnTs(
+    'hub-tls',
+    'hub/src/main.ts',
+    ['--tls', 'self-signed'],
+    {
+      SIMPUL_PORT: String(port),
+      SIMPUL_HOST: '127.0.0.1',
+      SIMPUL_DATA_DIR: tempDir('simpul-hub-'),
+      SIMPUL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      SIMPUL_ENROLLMENT_KEY: ENROLLMENT_KEY,
+    },
+    LOGS,
+  );
   await hub.waitLog(/TLS certificate SHA-256 fingerprint: [0-9A-F:]+/, 60_000);
   caFile = /--ca-file (\S+)/.exec(hub.logs)![1];
   dispatcher = new Agent({ connect: { ca: readFileSync(caFile) } });
@@ -76,13 +90,29 @@ test('a runner without the CA refuses the hub, and says which option fixes it', 
 
 test('a runner with --ca-file enrols, connects over WSS and runs a task', async () => {
   startRunner('trusting', base, ['--ca-file', caFile]);
-  const view = await waitFor(async () => (await api('GET', '/api/v1/runners')).body.runners.find((x: any) => x.name === 'trusting' && x.online && x.transport === 'websocket'), 'the runner online over wss', 120_000, 200);
-  const t = await api('POST', '/api/v1/tasks', { op: 100, runner_id: view.runner_id, params: { dataset: 'patients', limit: 3 } });
+  const view = await waitFor(
+    async () =>
+      (await api('GET', '/api/v1/runners')).body.runners.find(
+        (x: any) => x.name === 'trusting' && x.online && x.transport === 'websocket',
+      ),
+    'the runner online over wss',
+    120_000,
+    200,
+  );
+  const t = await api('POST', '/api/v1/tasks', {
+    op: 100,
+    runner_id: view.runner_id,
+    params: { dataset: 'patients', limit: 3 },
+  });
   assert.is(t.status, 201);
-  const done = await waitFor(async () => {
-    const v = await api('GET', `/api/v1/tasks/${t.body.task_id}`);
-    return ['succeeded', 'failed'].includes(v.body.status) ? v.body : undefined;
-  }, 'the task to finish', 60_000);
+  const done = await waitFor(
+    async () => {
+      const v = await api('GET', `/api/v1/tasks/${t.body.task_id}`);
+      return ['succeeded', 'failed'].includes(v.body.status) ? v.body : undefined;
+    },
+    'the task to finish',
+    60_000,
+  );
   assert.is(done.status, 'succeeded', JSON.stringify(done.error));
   const res = await api('GET', `/api/v1/result/${t.body.task_id}`);
   assert.is(res.body.result.rows.length, 3);

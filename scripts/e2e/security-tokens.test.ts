@@ -22,7 +22,11 @@ test.before(async () => {
   held = await HeldTable.create('simpul_tokens');
   hub = await HubProc.start({ env: { SIMPUL_TOKEN_OVERLAP_S: '2' } });
   // HTTP polling only: every request carries the token, so a runner that missed the rotation would be refused.
-  runner = await RunnerProc.start(hub, { name: 'rotating', transport: 'polling', datasets: [held.dataset(), { name: 'patients', path: PATIENTS_CSV }] }, false);
+  runner = await RunnerProc.start(
+    hub,
+    { name: 'rotating', transport: 'polling', datasets: [held.dataset(), { name: 'patients', path: PATIENTS_CSV }] },
+    false,
+  );
   await hub.waitRunnerOnline('rotating', true, 120_000);
 });
 test.after(async () => {
@@ -32,8 +36,16 @@ test.after(async () => {
 });
 
 const stateOf = (r: RunnerProc) => JSON.parse(readFileSync(`${r.configPath}.state.json`, 'utf8'));
-const pingAs = async (runnerId: string, token: string) => (await hub.api.post('/api/v1/ping', { runner_id: runnerId }, { token })).status;
-const rotateCli = () => spawnTs('rotate-token', 'runner/src/cli.ts', ['rotate-token', '--config', runner.configPath], {}, join(ROOT, 'test-artifacts', 'logs'));
+const pingAs = async (runnerId: string, token: string) =>
+  (await hub.api.post('/api/v1/ping', { runner_id: runnerId }, { token })).status;
+const rotateCli = () =>
+  spawnTs(
+    'rotate-token',
+    'runner/src/cli.ts',
+    ['rotate-token', '--config', runner.configPath],
+    {},
+    join(ROOT, 'test-artifacts', 'logs'),
+  );
 
 test('rotate-token during a running task: the runner carries on with the new token, the task completes once', async () => {
   const runnerId = await runner.id();
@@ -42,7 +54,11 @@ test('rotate-token during a running task: the runner carries on with the new tok
   let taskId = '';
   let after = before;
   try {
-    const created = await hub.api.post('/api/v1/tasks', { op: 100, runner_id: runnerId, params: { dataset: 'held', limit: 3 } });
+    const created = await hub.api.post('/api/v1/tasks', {
+      op: 100,
+      runner_id: runnerId,
+      params: { dataset: 'held', limit: 3 },
+    });
     assert.is(created.status, 201);
     taskId = created.body.task_id;
     const running = await hub.api.waitTask(taskId, ['running', ...FINAL]);
@@ -73,14 +89,21 @@ test('rotate-token during a running task: the runner carries on with the new tok
   assert.is(done.runner_id, runnerId);
   const result = await hub.api.get(`/api/v1/result/${taskId}`);
   assert.is(result.status, 200);
-  assert.equal(result.body.result.rows.map((r: unknown[]) => r[0]), [1, 2, 3]);
+  assert.equal(
+    result.body.result.rows.map((r: unknown[]) => r[0]),
+    [1, 2, 3],
+  );
   assert.is(result.body.result.total_rows, 100);
   assert.is(stateOf(runner).token, after.token, 'the state file keeps the new token');
   assert.not.match(runner.proc.logs, /registering again/, 'the runner kept its identity');
   assert.is((await hub.runners()).filter((r) => r.name === 'rotating').length, 1);
 
   // The runner, on the new token only, keeps taking work.
-  const next = await hub.api.post('/api/v1/tasks', { op: 100, runner_id: runnerId, params: { dataset: 'patients', limit: 3 } });
+  const next = await hub.api.post('/api/v1/tasks', {
+    op: 100,
+    runner_id: runnerId,
+    params: { dataset: 'patients', limit: 3 },
+  });
   assert.is((await hub.api.waitTask(next.body.task_id, FINAL)).status, 'succeeded');
   const audit = await hub.api.get(`/api/v1/audit?action=runner.token_rotated&target_id=${runnerId}`);
   assert.is(audit.body.entries.length, 1);
@@ -104,7 +127,11 @@ test('a runner that was asleep past the overlap takes the rotated token from its
   }
   await waitFor(() => adopted() > adoptedBefore, 'the runner to adopt the new token', 60_000);
   await hub.waitRunnerOnline('rotating');
-  const t = await hub.api.post('/api/v1/tasks', { op: 100, runner_id: runnerId, params: { dataset: 'patients', limit: 1 } });
+  const t = await hub.api.post('/api/v1/tasks', {
+    op: 100,
+    runner_id: runnerId,
+    params: { dataset: 'patients', limit: 1 },
+  });
   const done = await hub.api.waitTask(t.body.task_id, FINAL, 120_000);
   assert.is(done.status, 'succeeded', JSON.stringify(done.error));
   assert.is(done.attempts.length, 1);
@@ -113,10 +140,17 @@ test('a runner that was asleep past the overlap takes the rotated token from its
 });
 
 test('a revoked runner is disconnected at once and stops for good, although it has an enrolment key', async () => {
-  const doomed = await RunnerProc.start(hub, { name: 'doomed', datasets: [{ name: 'patients', path: PATIENTS_CSV }] }, false);
+  const doomed = await RunnerProc.start(
+    hub,
+    { name: 'doomed', datasets: [{ name: 'patients', path: PATIENTS_CSV }] },
+    false,
+  );
   await hub.waitRunnerOnline('doomed', true, 120_000);
   const id = await doomed.id();
-  await waitFor(async () => (await hub.runners()).find((r) => r.runner_id === id)?.transport === 'websocket', 'the socket');
+  await waitFor(
+    async () => (await hub.runners()).find((r) => r.runner_id === id)?.transport === 'websocket',
+    'the socket',
+  );
   const r = await hub.api.post(`/api/v1/runners/${id}/revoke`);
   assert.is(r.status, 200);
   const code = await doomed.proc.exited;

@@ -41,14 +41,17 @@ test.after(async () => {
   await hub?.stop();
 });
 
-test('attack 4: a foreign page\'s auto-submitting text/plain form does not log the browser in as the attacker', async () => {
+test("attack 4: a foreign page's auto-submitting text/plain form does not log the browser in as the attacker", async () => {
   const { page } = await newPage(browser);
   const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
   await page.goto(foreignUrl);
   const res = await answered;
   assert.ok(res.status() === 415 || res.status() === 403, `login answered ${res.status()}`);
   const cookies = await page.context().cookies(hub.url);
-  assert.not.ok(cookies.some((c) => c.name === 'simpul_session'), JSON.stringify(cookies));
+  assert.not.ok(
+    cookies.some((c) => c.name === 'simpul_session'),
+    JSON.stringify(cookies),
+  );
   const me = await page.request.get(`${hub.url}/api/v1/auth/me`);
   assert.is(me.status(), 401, 'the browser is not logged in as anyone');
   await page.context().close();
@@ -80,7 +83,7 @@ test('attack 6: after an admin resets the password, the open /web socket closes 
   const since = Date.now();
   await page.goto(`${hub.url}/tasks`);
   const live = () => sockets.find((s) => s.openedAt >= since && s.connected && !s.closed);
-  await waitFor(async () => live() !== undefined, 'the tasks page\'s /web socket to connect', 30_000);
+  await waitFor(async () => live() !== undefined, "the tasks page's /web socket to connect", 30_000);
 
   // A task of ana's (created through another of her sessions): her page hears about it.
   const script = new Api(hub.url);
@@ -88,7 +91,11 @@ test('attack 6: after an admin resets the password, the open /web socket closes 
   const t = await script.post('/api/v1/tasks', { op: 100, params: { dataset: 'nowhere', limit: 1 } });
   assert.is(t.status, 201);
   const taskId: string = t.body.task_id;
-  await waitFor(async () => frames.some((f) => f.text.includes('task:update') && f.text.includes(taskId)), 'the page to hear of the task', 20_000);
+  await waitFor(
+    async () => frames.some((f) => f.text.includes('task:update') && f.text.includes(taskId)),
+    'the page to hear of the task',
+    20_000,
+  );
 
   const users = await hub.api.get('/api/v1/users');
   const anaId = users.body.users.find((u: { username: string }) => u.username === ANA.username).user_id;
@@ -102,13 +109,26 @@ test('attack 6: after an admin resets the password, the open /web socket closes 
   assert.is((await hub.api.post(`/api/v1/tasks/${taskId}/cancel`)).status, 200);
   await sleep(1500);
   const late = frames.filter((f) => f.at > closedAt && f.text.includes(taskId));
-  assert.equal(late.map((f) => f.text.slice(0, 120)), [], 'no task:update (with its params) after the session ended');
+  assert.equal(
+    late.map((f) => f.text.slice(0, 120)),
+    [],
+    'no task:update (with its params) after the session ended',
+  );
   await page.context().close();
 });
 
 test('the admin runners page lists pending sites; Approve makes one a site, Reject refuses another', async () => {
   const reg = async (name: string) => {
-    const r = await new Api(hub.url).post('/api/v1/register', { enrollment_key: ENROLLMENT_KEY, name, protocol_version: PROTOCOL_VERSION, datasets: [{ name: 'wards', columns: [], row_count: 1 }] }, { token: null });
+    const r = await new Api(hub.url).post(
+      '/api/v1/register',
+      {
+        enrollment_key: ENROLLMENT_KEY,
+        name,
+        protocol_version: PROTOCOL_VERSION,
+        datasets: [{ name: 'wards', columns: [], row_count: 1 }],
+      },
+      { token: null },
+    );
     assert.is(r.status, 201, JSON.stringify(r.body));
     return r.body.runner_id as string;
   };
@@ -117,10 +137,15 @@ test('the admin runners page lists pending sites; Approve makes one a site, Reje
   const { page, errors } = await newPage(browser);
   await logIn(page, hub.url, 'admin', ADMIN_PASSWORD);
   await page.goto(`${hub.url}/admin/runners`);
-  const item = (name: string) => page.locator(`[data-testid=pending-site][data-runner-name=${name}][data-dataset=wards]`);
+  const item = (name: string) =>
+    page.locator(`[data-testid=pending-site][data-runner-name=${name}][data-dataset=wards]`);
   await item('wards-second').waitFor();
   await item('wards-third').waitFor();
-  assert.is(await page.locator('[data-testid=pending-site][data-runner-name=wards-first]').count(), 0, 'the first runner of a name is its site');
+  assert.is(
+    await page.locator('[data-testid=pending-site][data-runner-name=wards-first]').count(),
+    0,
+    'the first runner of a name is its site',
+  );
   await item('wards-second').getByTestId('approve-site').click();
   await item('wards-second').waitFor({ state: 'detached' });
   await item('wards-third').getByTestId('reject-site').click();

@@ -22,7 +22,10 @@ let held: HeldTable; // a table whose tasks run until the test lets go (pg-held.
 t.before(async () => {
   hub = await HubProc.start({ env: { SIMPUL_SITE_APPROVAL: 'auto' } }); // main and spare both serve patients
   held = await HeldTable.create('simpul_web');
-  runner = await RunnerProc.start(hub, { name: 'main-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }, { name: 'big', path: await bigCsv() }, held.dataset()] });
+  runner = await RunnerProc.start(hub, {
+    name: 'main-runner',
+    datasets: [{ name: 'patients', path: PATIENTS_CSV }, { name: 'big', path: await bigCsv() }, held.dataset()],
+  });
   spare = await RunnerProc.start(hub, { name: 'spare-runner', datasets: [{ name: 'patients', path: PATIENTS_CSV }] });
   browser = await launch();
 });
@@ -63,7 +66,10 @@ t('op 100: fetch rows, page through them', async () => {
   const first = await table.locator('tbody tr[data-row]').first().innerText();
   assert.match(first, new RegExp(patients[0].patient_id));
   await shot(page, 'op100-result-1280');
-  assert.equal(errors.filter((e) => !benign(e)), []);
+  assert.equal(
+    errors.filter((e) => !benign(e)),
+    [],
+  );
 });
 
 t('op 300 on a large dataset: the progress bar moves, then histograms appear', async () => {
@@ -89,7 +95,10 @@ t('op 300 on a large dataset: the progress bar moves, then histograms appear', a
   assert.ok((await page.locator('[data-testid=chart-histogram]').count()) >= 3, 'a histogram per numeric column');
   await page.locator('[data-testid=table-describe]').waitFor();
   await shot(page, 'op300-describe-1280');
-  assert.equal(errors.filter((e) => !benign(e)), []);
+  assert.equal(
+    errors.filter((e) => !benign(e)),
+    [],
+  );
 });
 
 t('op 300 logistic regression: ROC curve and confusion matrix, at phone width', async () => {
@@ -97,14 +106,18 @@ t('op 300 logistic regression: ROC curve and confusion matrix, at phone width', 
   await newTask(page, 'patients on main-runner', /Analyse/);
   await page.locator('[data-testid=analysis-kind]').getByRole('radio', { name: 'Logistic regression' }).check();
   await page.getByLabel('Target').selectOption('diabetes');
-  for (const f of ['age', 'bmi', 'systolic_bp']) await page.locator('[data-testid=features]').getByRole('checkbox', { name: f, exact: true }).check();
+  for (const f of ['age', 'bmi', 'systolic_bp'])
+    await page.locator('[data-testid=features]').getByRole('checkbox', { name: f, exact: true }).check();
   await shot(page, 'new-logistic-390');
   await submitAndWait(page);
   await page.locator('[data-testid=chart-roc]').waitFor();
   await page.locator('[data-testid=chart-confusion]').waitFor();
   await page.locator('[data-testid=table-coefficients]').waitFor();
   await shot(page, 'op300-logistic-390');
-  assert.equal(errors.filter((e) => !benign(e)), []);
+  assert.equal(
+    errors.filter((e) => !benign(e)),
+    [],
+  );
 });
 
 t('op 400: export CSV, download it, the bytes are the data', async () => {
@@ -125,16 +138,23 @@ t('op 400: export CSV, download it, the bytes are the data', async () => {
   const info = await page.locator('[data-testid=download-export-info]').innerText();
   assert.match(info, /csv/i);
   const sha = createHash('sha256').update(bytes).digest('hex');
-  assert.ok((await page.content()).includes(sha), 'the page shows the file\'s SHA-256');
+  assert.ok((await page.content()).includes(sha), "the page shows the file's SHA-256");
   await shot(page, 'op400-export-1280');
-  assert.equal(errors.filter((e) => !benign(e)), []);
+  assert.equal(
+    errors.filter((e) => !benign(e)),
+    [],
+  );
 });
 
 t('cancel a running task from the tasks list', async () => {
   const { page } = await start();
   const lock = await held.hold();
   try {
-    const c = await hub.api.post('/api/v1/tasks', { runner_id: await runner.id(), op: 200, params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 } });
+    const c = await hub.api.post('/api/v1/tasks', {
+      runner_id: await runner.id(),
+      op: 200,
+      params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 },
+    });
     await hub.api.waitTask(c.body.task_id, ['running']);
     await page.goto(`${hub.url}/tasks`);
     const row = page.locator(`[data-testid=task-row][data-task-id="${c.body.task_id}"]`);
@@ -151,7 +171,10 @@ t('cancel a running task from the tasks list', async () => {
 t('a runner going offline flips its status live', async () => {
   const { page } = await start();
   const card = page.locator('[data-testid=runner][data-runner-name=spare-runner]');
-  await card.locator('[data-testid=runner-status]').filter({ hasText: /online|busy/ }).waitFor();
+  await card
+    .locator('[data-testid=runner-status]')
+    .filter({ hasText: /online|busy/ })
+    .waitFor();
   await shot(page, 'runners-1280');
   const url = page.url();
   await spare.stop();
@@ -160,13 +183,23 @@ t('a runner going offline flips its status live', async () => {
   await shot(page, 'runners-offline-1280');
   // A task for the offline runner waits, and its page says for whom; one for a dataset nobody serves says that.
   const spareId = (await hub.runners()).find((r: { name: string }) => r.name === 'spare-runner').runner_id;
-  const pinned = await hub.api.post('/api/v1/tasks', { op: 100, runner_id: spareId, params: { dataset: 'patients', limit: 1 } });
+  const pinned = await hub.api.post('/api/v1/tasks', {
+    op: 100,
+    runner_id: spareId,
+    params: { dataset: 'patients', limit: 1 },
+  });
   await page.goto(`${hub.url}/tasks/${pinned.body.task_id}`);
-  await page.getByTestId('task-waiting').filter({ hasText: 'Waiting for runner spare-runner: it is offline or does not serve patients.' }).waitFor();
+  await page
+    .getByTestId('task-waiting')
+    .filter({ hasText: 'Waiting for runner spare-runner: it is offline or does not serve patients.' })
+    .waitFor();
   const nobody = await hub.api.post('/api/v1/tasks', { op: 100, params: { dataset: 'patient', limit: 1 } });
   assert.match(nobody.body.warnings[0], /no runner serves dataset "patient".*did you mean "patients"\?/);
   await page.goto(`${hub.url}/tasks/${nobody.body.task_id}`);
-  await page.getByTestId('task-waiting').filter({ hasText: 'Waiting for a runner: no runner you can use serves patient.' }).waitFor();
+  await page
+    .getByTestId('task-waiting')
+    .filter({ hasText: 'Waiting for a runner: no runner you can use serves patient.' })
+    .waitFor();
   await shot(page, 'task-waiting-1280');
   for (const id of [pinned.body.task_id, nobody.body.task_id]) await hub.api.post(`/api/v1/tasks/${id}/cancel`);
   const phone = await start(390);

@@ -24,8 +24,18 @@ const pages = () => [
   { name: 'runners', path: '/', heading: 'Runners', content: '[data-testid=runner][data-runner-name=pages-runner]' },
   { name: 'new', path: '/new', heading: 'New analysis', content: 'form[aria-label="New analysis"]' },
   { name: 'tasks', path: '/tasks', heading: 'Tasks', content: `[data-testid=task-row][data-task-id=${taskId}]` },
-  { name: 'task', path: `/tasks/${taskId}`, heading: 'Filter on patients', content: '[data-testid=result-table] tbody tr[data-row]' },
-  { name: 'dataset', path: '/datasets/patients', heading: 'patients', content: '[data-testid=dataset-columns] code:has-text("systolic_bp")' },
+  {
+    name: 'task',
+    path: `/tasks/${taskId}`,
+    heading: 'Filter on patients',
+    content: '[data-testid=result-table] tbody tr[data-row]',
+  },
+  {
+    name: 'dataset',
+    path: '/datasets/patients',
+    heading: 'patients',
+    content: '[data-testid=dataset-columns] code:has-text("systolic_bp")',
+  },
   { name: 'studies', path: '/studies', heading: 'Studies', content: 'a:has-text("New study")' },
   { name: 'new-study', path: '/studies/new', heading: 'New study', content: 'button:has-text("Start study")' },
   { name: 'admin-users', path: '/admin/users', heading: 'Administration', content: 'text=admin' },
@@ -38,12 +48,21 @@ test.before(async () => {
   hub = await HubProc.start({ name: 'pages-hub' });
   runner = await RunnerProc.start(hub, {
     name: 'pages-runner',
-    datasets: [{ name: 'patients', path: PATIENTS_CSV }, { name: 'penguins_k50', path: join(VEGA, 'penguins.json'), policy: { min_group_size: 50 } }],
+    datasets: [
+      { name: 'patients', path: PATIENTS_CSV },
+      { name: 'penguins_k50', path: join(VEGA, 'penguins.json'), policy: { min_group_size: 50 } },
+    ],
   });
-  const c = await hub.api.post('/api/v1/tasks', { op: 200, params: { dataset: 'patients', where: { column: 'age', op: '>=', value: 85 }, limit: 50 } });
+  const c = await hub.api.post('/api/v1/tasks', {
+    op: 200,
+    params: { dataset: 'patients', where: { column: 'age', op: '>=', value: 85 }, limit: 50 },
+  });
   taskId = c.body.task_id;
   assert.is((await hub.api.waitTask(taskId)).status, 'succeeded');
-  const g = await hub.api.post('/api/v1/tasks', { op: 300, params: { dataset: 'penguins_k50', analysis: 'group_by', group_by: ['Island', 'Species'] } });
+  const g = await hub.api.post('/api/v1/tasks', {
+    op: 300,
+    params: { dataset: 'penguins_k50', analysis: 'group_by', group_by: ['Island', 'Species'] },
+  });
   groupTaskId = g.body.task_id;
   assert.is((await hub.api.waitTask(groupTaskId)).status, 'succeeded');
   browser = await launch();
@@ -74,7 +93,11 @@ for (const width of [1280, 390]) {
       assert.ok(wider <= 0, `${p.name} at ${width} px is ${wider} px wider than the screen`);
       await shot(page, `page-${p.name}-${width}`);
     }
-    assert.equal(errors.filter((e) => !/Failed to load resource.*(401|404)/.test(e)), [], 'no console errors');
+    assert.equal(
+      errors.filter((e) => !/Failed to load resource.*(401|404)/.test(e)),
+      [],
+      'no console errors',
+    );
   });
 }
 
@@ -86,12 +109,25 @@ test("a result under the data owner's policy says what was withheld", async () =
   await note.waitFor();
   const lines = await page.locator('[data-testid=disclosure-note-lines] li').allTextContents();
   // Biscoe's 44 Adelie penguins are under k = 50; one more group goes so that it does not follow from the total.
-  assert.ok(lines.some((l) => /^2 groups \(about \d+ rows\) withheld, keys included: 1 group with fewer than 50 rows, and 1 more/.test(l)), JSON.stringify(lines));
-  assert.match(await note.textContent() ?? '', /groups of fewer than 50 rows are withheld, keys included/, "the runner's own note");
+  assert.ok(
+    lines.some((l) =>
+      /^2 groups \(about \d+ rows\) withheld, keys included: 1 group with fewer than 50 rows, and 1 more/.test(l),
+    ),
+    JSON.stringify(lines),
+  );
+  assert.match(
+    (await note.textContent()) ?? '',
+    /groups of fewer than 50 rows are withheld, keys included/,
+    "the runner's own note",
+  );
   assert.is(await page.locator('[data-testid=table-groups] tbody tr').count(), 3, 'the withheld groups are not listed');
-  assert.not.match(await page.locator('[data-testid=table-groups]').textContent() ?? '', /Biscoe\s*Adelie/);
+  assert.not.match((await page.locator('[data-testid=table-groups]').textContent()) ?? '', /Biscoe\s*Adelie/);
   await shot(page, 'page-task-disclosure-1280');
-  assert.equal(errors.filter((e) => !/Failed to load resource.*(401|404)/.test(e)), [], 'no console errors');
+  assert.equal(
+    errors.filter((e) => !/Failed to load resource.*(401|404)/.test(e)),
+    [],
+    'no console errors',
+  );
 });
 
 test.run();

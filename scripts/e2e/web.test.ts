@@ -59,9 +59,17 @@ test('Copy curl copies the request: on this page (Clipboard API) and on a plain-
       // Read back through a secure page of the same browser context when this one may not read the clipboard itself.
       const reader = secure ? page : await page.context().newPage();
       if (!secure) await reader.goto(`${hub.url}/login`);
-      assert.is(await reader.evaluate<string>('navigator.clipboard.readText()'), curl, `${base}: the clipboard holds the curl line`);
+      assert.is(
+        await reader.evaluate<string>('navigator.clipboard.readText()'),
+        curl,
+        `${base}: the clipboard holds the curl line`,
+      );
       assert.match(curl, new RegExp(`^curl -sS -X POST '${base}/api/v1/tasks'`));
-      assert.equal(errors.filter((e) => !benign(e)), [], `${base}: no console errors (no COOP header where browsers ignore it)`);
+      assert.equal(
+        errors.filter((e) => !benign(e)),
+        [],
+        `${base}: no console errors (no COOP header where browsers ignore it)`,
+      );
       await page.context().close();
     }
   } finally {
@@ -73,7 +81,10 @@ test('log in, submit a filter, see the result rows', async () => {
   const { page, errors } = await newPage(browser);
   await logIn(page, hub.url, 'admin', ADMIN_PASSWORD);
   const card = page.locator('[data-testid=runner][data-runner-name=web-runner]');
-  await card.locator('[data-testid=runner-status]').filter({ hasText: /online|busy/ }).waitFor();
+  await card
+    .locator('[data-testid=runner-status]')
+    .filter({ hasText: /online|busy/ })
+    .waitFor();
   await shot(page, 'runners-1280');
 
   await page.getByRole('link', { name: 'New analysis' }).click();
@@ -90,7 +101,12 @@ test('log in, submit a filter, see the result rows', async () => {
   await conds.nth(1).getByLabel('Value').fill('east');
   await page.getByLabel('Limit', { exact: true }).fill('500');
   const json = JSON.parse(await page.locator('[data-testid=request-json]').innerText());
-  assert.equal(json.params.where, { and: [{ column: 'age', op: '>=', value: 80 }, { column: 'site', op: '=', value: 'east' }] });
+  assert.equal(json.params.where, {
+    and: [
+      { column: 'age', op: '>=', value: 80 },
+      { column: 'site', op: '=', value: 'east' },
+    ],
+  });
   await shot(page, 'new-filter-1280');
   await page.getByRole('button', { name: 'Submit' }).click();
 
@@ -107,7 +123,11 @@ test('log in, submit a filter, see the result rows', async () => {
   assert.match(await page.locator('[data-testid=result-summary]').innerText(), new RegExp(String(expected)));
   await page.locator('[aria-label="Result rows"]').evaluate((el) => (el.scrollTop = 0));
   await shot(page, 'task-result-1280');
-  assert.equal(errors.filter((e) => !benign(e)), [], 'no console errors');
+  assert.equal(
+    errors.filter((e) => !benign(e)),
+    [],
+    'no console errors',
+  );
 });
 
 test('a value that does not fit the column is caught in the form', async () => {

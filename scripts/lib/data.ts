@@ -37,7 +37,9 @@ export async function bigCsv(rows = 3_000_000): Promise<string> {
   const tmp = `${out}.${process.pid}.tmp`;
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
-  await c.run(`COPY (SELECT i AS id, md5(i::VARCHAR) AS s, (i * 7919) % 1000 AS n, random() AS r FROM range(${rows}) t(i)) TO '${tmp}' (FORMAT csv, HEADER)`);
+  await c.run(
+    `COPY (SELECT i AS id, md5(i::VARCHAR) AS s, (i * 7919) % 1000 AS n, random() AS r FROM range(${rows}) t(i)) TO '${tmp}' (FORMAT csv, HEADER)`,
+  );
   c.closeSync();
   renameSync(tmp, out);
   return out;

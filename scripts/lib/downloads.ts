@@ -9,19 +9,35 @@ import { tempDir } from './procs.ts';
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** The 302 and where it points (absolute), without following it. */
-export async function downloadLink(base: string, taskId: string, token?: string): Promise<{ status: number; location: URL | null; body: any }> {
-  const res = await fetch(base + downloadPath(taskId), { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'manual' });
+export async function downloadLink(
+  base: string,
+  taskId: string,
+  token?: string,
+): Promise<{ status: number; location: URL | null; body: any }> {
+  const res = await fetch(base + downloadPath(taskId), {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    redirect: 'manual',
+  });
   const location = res.headers.get('location');
   const text = await res.text();
   let body: any = text;
-  try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, location: location ? new URL(location, base) : null, body };
 }
 
 /** The file's bytes, through the redirect. */
-export async function download(base: string, taskId: string, token: string): Promise<{ bytes: Buffer; headers: Headers }> {
+export async function download(
+  base: string,
+  taskId: string,
+  token: string,
+): Promise<{ bytes: Buffer; headers: Headers }> {
   const link = await downloadLink(base, taskId, token);
-  if (link.status !== 302 || !link.location) throw new Error(`download of ${taskId}: ${link.status} ${JSON.stringify(link.body)}`);
+  if (link.status !== 302 || !link.location)
+    throw new Error(`download of ${taskId}: ${link.status} ${JSON.stringify(link.body)}`);
   const res = await fetch(link.location);
   if (res.status !== 200) throw new Error(`GET ${link.location}: ${res.status} ${await res.text()}`);
   return { bytes: Buffer.from(await res.arrayBuffer()), headers: res.headers };

@@ -32,10 +32,15 @@ export async function getStudy(api: Api, id: string): Promise<any> {
 }
 
 export function waitStudy(api: Api, id: string, timeoutMs = 120_000): Promise<any> {
-  return waitFor(async () => {
-    const s = await getStudy(api, id);
-    return s.status === 'running' ? undefined : s;
-  }, `study ${id} to end`, timeoutMs, 50);
+  return waitFor(
+    async () => {
+      const s = await getStudy(api, id);
+      return s.status === 'running' ? undefined : s;
+    },
+    `study ${id} to end`,
+    timeoutMs,
+    50,
+  );
 }
 
 /** An op 300 analysis as an ordinary task (the single-runner reference); returns its result. */
@@ -52,9 +57,11 @@ export class Deviation {
   worst = 0;
   where = '';
   check(a: number | null | undefined, b: number | null | undefined, tol: number, what: string): void {
-    if (a === null || a === undefined || b === null || b === undefined) throw new Error(`${what}: got ${a}, expected ${b}`);
+    if (a === null || a === undefined || b === null || b === undefined)
+      throw new Error(`${what}: got ${a}, expected ${b}`);
     const d = a === b ? 0 : Math.abs(a - b) / Math.max(1e-300, Math.abs(b));
     if (d > this.worst) [this.worst, this.where] = [d, what];
-    if (!(d <= tol)) throw new Error(`${what}: got ${a}, expected ${b} (relative deviation ${d.toExponential(2)} > ${tol})`);
+    if (!(d <= tol))
+      throw new Error(`${what}: got ${a}, expected ${b} (relative deviation ${d.toExponential(2)} > ${tol})`);
   }
 }

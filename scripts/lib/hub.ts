@@ -16,7 +16,13 @@ export const ENROLLMENT_KEY = 'sme_test-enrolment-key-0123456789';
 export class HubProc {
   proc!: Proc;
   api!: Api;
-  constructor(readonly url: string, readonly port: number, readonly dataDir: string, readonly env: Record<string, string | undefined>, readonly name: string) {}
+  constructor(
+    readonly url: string,
+    readonly port: number,
+    readonly dataDir: string,
+    readonly env: Record<string, string | undefined>,
+    readonly name: string,
+  ) {}
 
   static async start(opts: HubOptions = {}): Promise<HubProc> {
     const port = opts.port ?? (await freePort());
@@ -39,11 +45,15 @@ export class HubProc {
   async launch() {
     this.proc = spawnTs(this.name, 'hub/src/main.ts', [], this.env, join(ROOT, 'test-artifacts', 'logs'));
     this.api = new Api(this.url);
-    await waitFor(async () => {
-      if (!this.proc.running) throw new Error(`hub exited (${this.proc.exitCode}):\n${this.proc.logs}`);
-      const r = await fetch(`${this.url}/api/v1/auth/me`).catch(() => undefined);
-      return r?.status === 401;
-    }, `hub on ${this.url} to answer`, 30_000);
+    await waitFor(
+      async () => {
+        if (!this.proc.running) throw new Error(`hub exited (${this.proc.exitCode}):\n${this.proc.logs}`);
+        const r = await fetch(`${this.url}/api/v1/auth/me`).catch(() => undefined);
+        return r?.status === 401;
+      },
+      `hub on ${this.url} to answer`,
+      30_000,
+    );
     await this.api.login('admin', ADMIN_PASSWORD);
   }
 
@@ -55,9 +65,18 @@ export class HubProc {
   /** Online means connected: by socket, or by long-poll/ping (transport is set once the runner has called in). */
   async waitRunnerOnline(name: string, online = true, timeoutMs = 120_000) {
     const ok = (r: any) => r.name === name && r.online === online && (!online || r.transport !== null);
-    return waitFor(async () => (await this.runners()).find(ok), `runner ${name} ${online ? 'online' : 'offline'}`, timeoutMs, 100);
+    return waitFor(
+      async () => (await this.runners()).find(ok),
+      `runner ${name} ${online ? 'online' : 'offline'}`,
+      timeoutMs,
+      100,
+    );
   }
 
-  stop() { return this.proc.stop(); }
-  kill9() { return this.proc.kill9(); }
+  stop() {
+    return this.proc.stop();
+  }
+  kill9() {
+    return this.proc.kill9();
+  }
 }

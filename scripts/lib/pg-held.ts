@@ -42,7 +42,12 @@ export class HeldTable {
     return {
       blocked: async (timeoutMs = 60_000) => {
         const q = 'SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))';
-        await waitFor(async () => (await this.db.query(q, [pid])).rowCount, "a query to wait for the test's lock", timeoutMs, 100);
+        await waitFor(
+          async () => (await this.db.query(q, [pid])).rowCount,
+          "a query to wait for the test's lock",
+          timeoutMs,
+          100,
+        );
       },
       release: async () => {
         if (released) return;

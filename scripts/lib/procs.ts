@@ -9,8 +9,18 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 const live = new Set<ChildProcess>();
 const temps: string[] = [];
 process.on('exit', () => {
-  for (const p of live) try { p.kill('SIGKILL'); } catch { /* gone */ }
-  for (const d of temps) try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+  for (const p of live)
+    try {
+      p.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  for (const d of temps)
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
 });
 
 export function tempDir(prefix = 'simpul-test-'): string {
@@ -33,7 +43,12 @@ export function freePort(): Promise<number> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a truthy value; throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 30_000, everyMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -43,7 +58,8 @@ export async function waitFor<T>(check: () => Promise<T> | T, what: string, time
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(everyMs);
   }
 }
@@ -52,7 +68,11 @@ export class Proc {
   logs = '';
   exited: Promise<number | null>;
   exitCode: number | null | undefined;
-  constructor(readonly name: string, readonly child: ChildProcess, logFile?: string) {
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    logFile?: string,
+  ) {
     live.add(child);
     const sink = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
     const take = (d: Buffer) => {
@@ -62,12 +82,28 @@ export class Proc {
     };
     child.stdout?.on('data', take);
     child.stderr?.on('data', take);
-    this.exited = new Promise((resolve) => child.on('exit', (code) => { live.delete(child); this.exitCode = code; sink?.end(); resolve(code); }));
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        live.delete(child);
+        this.exitCode = code;
+        sink?.end();
+        resolve(code);
+      }),
+    );
   }
-  get pid() { return this.child.pid!; }
-  get running() { return this.exitCode === undefined; }
-  signal(sig: NodeJS.Signals) { if (this.running) this.child.kill(sig); }
-  async kill9() { this.signal('SIGKILL'); await this.exited; }
+  get pid() {
+    return this.child.pid!;
+  }
+  get running() {
+    return this.exitCode === undefined;
+  }
+  signal(sig: NodeJS.Signals) {
+    if (this.running) this.child.kill(sig);
+  }
+  async kill9() {
+    this.signal('SIGKILL');
+    await this.exited;
+  }
   async stop(timeoutMs = 15_000) {
     if (!this.running) return this.exitCode;
     this.signal('SIGTERM');
@@ -82,7 +118,13 @@ export class Proc {
   }
 }
 
-export function spawnTs(name: string, script: string, args: string[], env: Record<string, string | undefined>, logDir?: string): Proc {
+export function spawnTs(
+  name: string,
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  logDir?: string,
+): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, FORCE_COLOR: '0', ...env },

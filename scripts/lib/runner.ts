@@ -17,12 +17,25 @@ export interface RunnerOptions {
 
 export class RunnerProc {
   proc!: Proc;
-  constructor(readonly hub: HubProc, readonly opts: RunnerOptions, readonly configPath: string) {}
+  constructor(
+    readonly hub: HubProc,
+    readonly opts: RunnerOptions,
+    readonly configPath: string,
+  ) {}
 
   static async start(hub: HubProc, opts: RunnerOptions, waitOnline = true): Promise<RunnerProc> {
     const dir = tempDir('simpul-runner-');
     const configPath = join(dir, 'runner.yaml');
-    writeFileSync(configPath, stringify({ hub: opts.hubUrl ?? hub.url, name: opts.name, enrollment_key: ENROLLMENT_KEY, datasets: opts.datasets, ...opts.config }));
+    writeFileSync(
+      configPath,
+      stringify({
+        hub: opts.hubUrl ?? hub.url,
+        name: opts.name,
+        enrollment_key: ENROLLMENT_KEY,
+        datasets: opts.datasets,
+        ...opts.config,
+      }),
+    );
     const r = new RunnerProc(hub, opts, configPath);
     r.launch();
     if (waitOnline) await hub.waitRunnerOnline(opts.name);
@@ -30,8 +43,19 @@ export class RunnerProc {
   }
 
   launch() {
-    const args = ['--config', this.configPath, ...(this.opts.transport ? ['--transport', this.opts.transport] : []), ...(this.opts.args ?? [])];
-    this.proc = spawnTs(this.opts.name, 'runner/src/cli.ts', args, { ...this.opts.env }, join(ROOT, 'test-artifacts', 'logs'));
+    const args = [
+      '--config',
+      this.configPath,
+      ...(this.opts.transport ? ['--transport', this.opts.transport] : []),
+      ...(this.opts.args ?? []),
+    ];
+    this.proc = spawnTs(
+      this.opts.name,
+      'runner/src/cli.ts',
+      args,
+      { ...this.opts.env },
+      join(ROOT, 'test-artifacts', 'logs'),
+    );
   }
 
   async id(): Promise<string> {
@@ -40,6 +64,10 @@ export class RunnerProc {
     return r.runner_id;
   }
 
-  stop() { return this.proc.stop(); }
-  kill9() { return this.proc.kill9(); }
+  stop() {
+    return this.proc.stop();
+  }
+  kill9() {
+    return this.proc.kill9();
+  }
 }

@@ -2,7 +2,15 @@
 // plain polling), no data engine. It answers every task at once with a tiny valid result, or hands it to a callback.
 // Thousands fit in one process: no socket.io-client, one `ws` connection each, speaking Engine.IO 4 / Socket.IO 5 frames.
 import { performance } from 'node:perf_hooks';
-import { ClaimReply, PingReply, PROTOCOL_VERSION, RUNNER_NAMESPACE, TaskCancel, TaskOffer, type DatasetInfo } from '@simpul/protocol';
+import {
+  ClaimReply,
+  PingReply,
+  PROTOCOL_VERSION,
+  RUNNER_NAMESPACE,
+  TaskCancel,
+  TaskOffer,
+  type DatasetInfo,
+} from '@simpul/protocol';
 import WebSocket from 'ws';
 
 export type SimMode = 'socket' | 'longpoll' | 'poll';
@@ -32,10 +40,21 @@ export interface SimOptions {
 /** An op-100 result with one row: the smallest a hub accepts as `succeeded`. */
 export const TINY_RESULT = { columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }], rows: [[1]], total_rows: 1 };
 
-export const simDataset = (name: string): DatasetInfo => ({ name, columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }], row_count: 1 });
+export const simDataset = (name: string): DatasetInfo => ({
+  name,
+  columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }],
+  row_count: 1,
+});
 
 /** Registers `count` runners over HTTP (a few at a time); `datasetsOf(i)` names what runner i advertises. */
-export async function registerSims(hubUrl: string, enrollmentKey: string, count: number, datasetsOf: (i: number) => string[], prefix = 'sim', parallel = 16): Promise<SimIdentity[]> {
+export async function registerSims(
+  hubUrl: string,
+  enrollmentKey: string,
+  count: number,
+  datasetsOf: (i: number) => string[],
+  prefix = 'sim',
+  parallel = 16,
+): Promise<SimIdentity[]> {
   const out: SimIdentity[] = new Array(count);
   let next = 0;
   const worker = async () => {
@@ -46,7 +65,13 @@ export async function registerSims(hubUrl: string, enrollmentKey: string, count:
       const res = await fetch(`${hubUrl}/api/v1/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ enrollment_key: enrollmentKey, name, datasets: datasets.map(simDataset), protocol_version: PROTOCOL_VERSION, version: 'sim' }),
+        body: JSON.stringify({
+          enrollment_key: enrollmentKey,
+          name,
+          datasets: datasets.map(simDataset),
+          protocol_version: PROTOCOL_VERSION,
+          version: 'sim',
+        }),
       });
       const body = (await res.json()) as { runner_id: string; token: string };
       if (res.status !== 201) throw new Error(`register ${name}: ${res.status} ${JSON.stringify(body)}`);
@@ -85,10 +110,22 @@ export class SimRunner {
   private readyWaiters: (() => void)[] = [];
   private abort = new AbortController();
 
-  constructor(readonly id: SimIdentity, hubUrl: string, opts: SimOptions = {}) {
+  constructor(
+    readonly id: SimIdentity,
+    hubUrl: string,
+    opts: SimOptions = {},
+  ) {
     this.hub = hubUrl;
     this.mode = opts.mode ?? 'socket';
-    this.opts = { mode: this.mode, concurrency: 4, heartbeat: true, pollMs: 1000, reconnectBaseMs: 1000, reconnectMaxMs: 10_000, ...opts };
+    this.opts = {
+      mode: this.mode,
+      concurrency: 4,
+      heartbeat: true,
+      pollMs: 1000,
+      reconnectBaseMs: 1000,
+      reconnectMaxMs: 10_000,
+      ...opts,
+    };
   }
 
   get url(): string {
@@ -128,7 +165,10 @@ export class SimRunner {
   /** Posts the final result of a held task (over the socket when connected, else HTTP). */
   async finish(offer: Pick<TaskOffer, 'task_id' | 'lease_token'>, result: unknown = TINY_RESULT): Promise<unknown> {
     const post = { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result };
-    const reply = this.mode === 'socket' && this.ready ? await this.emit('task:result', post) : await this.http('POST', '/api/v1/result', post);
+    const reply =
+      this.mode === 'socket' && this.ready
+        ? await this.emit('task:result', post)
+        : await this.http('POST', '/api/v1/result', post);
     this.held.delete(offer.task_id);
     if (isError(reply)) {
       this.errors++;
@@ -160,10 +200,13 @@ export class SimRunner {
   private reconnectLater(): void {
     const ceiling = Math.min(this.opts.reconnectMaxMs, this.opts.reconnectBaseMs * 2 ** Math.min(this.failures++, 20));
     const delay = ceiling * (0.5 + Math.random()); // Socket.IO's randomizationFactor 0.5
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      if (!this.stopped) this.open();
-    }, Math.min(delay, this.opts.reconnectMaxMs));
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        if (!this.stopped) this.open();
+      },
+      Math.min(delay, this.opts.reconnectMaxMs),
+    );
   }
 
   private send(frame: string): void {
@@ -172,7 +215,8 @@ export class SimRunner {
 
   private emit(event: string, msg: unknown, timeoutMs = 30_000): Promise<unknown> {
     return new Promise((resolve) => {
-      if (this.ws?.readyState !== WebSocket.OPEN) return resolve({ error: { code: 'disconnected', message: 'socket not open' } });
+      if (this.ws?.readyState !== WebSocket.OPEN)
+        return resolve({ error: { code: 'disconnected', message: 'socket not open' } });
       const id = this.nextId++;
       const timer = setTimeout(() => {
         this.acks.delete(id);

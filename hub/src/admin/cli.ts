@@ -31,10 +31,20 @@ function readPassword(file: string): string {
   return password;
 }
 
-async function create(args: string[], env: Record<string, string | undefined>, out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { username: { type: 'string' }, 'password-file': { type: 'string' }, role: { type: 'string' } } });
+async function create(
+  args: string[],
+  env: Record<string, string | undefined>,
+  out: (s: string) => void,
+): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { username: { type: 'string' }, 'password-file': { type: 'string' }, role: { type: 'string' } },
+  });
   const username = Username.safeParse(values.username);
-  if (!username.success) throw new UsageError(`--username: ${values.username === undefined ? 'required' : username.error.issues[0]?.message}`);
+  if (!username.success)
+    throw new UsageError(
+      `--username: ${values.username === undefined ? 'required' : username.error.issues[0]?.message}`,
+    );
   const role = Role.safeParse(values.role ?? 'admin');
   if (!role.success) throw new UsageError('--role is admin or analyst');
   if (!values['password-file']) throw new UsageError('--password-file FILE is required');
@@ -44,7 +54,15 @@ async function create(args: string[], env: Record<string, string | undefined>, o
   const database = await openDatabase(config.database);
   try {
     const user = await addUser(database.db, username.data, password, role.data);
-    await audit({ db: database.db, log: createLogger('warn') }, { action: 'user.created', actor: SYSTEM, target: { kind: 'user', id: user.id }, details: { username: user.username, role: user.role, via: 'cli' } });
+    await audit(
+      { db: database.db, log: createLogger('warn') },
+      {
+        action: 'user.created',
+        actor: SYSTEM,
+        target: { kind: 'user', id: user.id },
+        details: { username: user.username, role: user.role, via: 'cli' },
+      },
+    );
     out(`created ${user.role} ${user.username} (${user.id})\n`);
     return 0;
   } finally {
@@ -53,7 +71,12 @@ async function create(args: string[], env: Record<string, string | undefined>, o
 }
 
 /** Runs `admin <command> …`; returns the exit code (0 done, 1 failed, 2 usage). */
-export async function adminCli(args: string[], env: Record<string, string | undefined>, out = (s: string) => process.stdout.write(s), err = (s: string) => process.stderr.write(s)): Promise<number> {
+export async function adminCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  out = (s: string) => process.stdout.write(s),
+  err = (s: string) => process.stderr.write(s),
+): Promise<number> {
   const [command, ...rest] = args;
   try {
     if (command === 'create') return await create(rest, env, out);

@@ -73,12 +73,20 @@ function row(e: AuditEvent, now: number): AuditLogTable {
 }
 
 /** Appends entries (one statement per 200). A failure is logged, never hidden: the caller's action already happened. */
-export async function audit(ctx: { db: Db; log: Logger }, events: AuditEvent | AuditEvent[], now = Date.now()): Promise<void> {
+export async function audit(
+  ctx: { db: Db; log: Logger },
+  events: AuditEvent | AuditEvent[],
+  now = Date.now(),
+): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return;
   const rows = list.map((e) => row(e, now));
   try {
-    for (let i = 0; i < rows.length; i += 200) await ctx.db.insertInto('audit_log').values(rows.slice(i, i + 200)).execute();
+    for (let i = 0; i < rows.length; i += 200)
+      await ctx.db
+        .insertInto('audit_log')
+        .values(rows.slice(i, i + 200))
+        .execute();
   } catch (err) {
     ctx.log.error('audit log write failed', { err, action: list[0].action, count: list.length });
   }

@@ -15,7 +15,12 @@ const view = (r: Row): ApiTokenView => ({
   revoked_at: isoOrNull(r.revoked_at),
 });
 
-export async function createApiToken(db: Db, userId: string, body: ApiTokenCreate, now = Date.now()): Promise<ApiTokenCreated> {
+export async function createApiToken(
+  db: Db,
+  userId: string,
+  body: ApiTokenCreate,
+  now = Date.now(),
+): Promise<ApiTokenCreated> {
   const token = newToken('api');
   const row = {
     id: newId('tok'),
@@ -42,11 +47,20 @@ export async function listApiTokens(db: Db, userId: string): Promise<ApiTokenVie
 }
 
 export function getApiToken(db: Db, id: string) {
-  return db.selectFrom('api_tokens').select(['id', 'user_id', 'name', 'revoked_at']).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('api_tokens')
+    .select(['id', 'user_id', 'name', 'revoked_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function revokeApiToken(db: Db, id: string, now = Date.now()): Promise<boolean> {
-  const res = await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  const res = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
@@ -54,7 +68,8 @@ export async function revokeApiToken(db: Db, id: string, now = Date.now()): Prom
 export async function userForApiToken(db: Db, token: string, now = Date.now()): Promise<Credential | undefined> {
   const h = hashToken(token);
   const t = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', h).executeTakeFirst();
-  if (!t || !sameHash(t.token_hash, h) || t.revoked_at !== null || (t.expires_at !== null && t.expires_at <= now)) return undefined;
+  if (!t || !sameHash(t.token_hash, h) || t.revoked_at !== null || (t.expires_at !== null && t.expires_at <= now))
+    return undefined;
   const user = await getUser(db, t.user_id);
   if (!user || user.disabled_at !== null) return undefined;
   return { user, tokenId: t.id, expiresAt: t.expires_at };

@@ -17,7 +17,8 @@ export async function ensureAdmin(ctx: Ctx): Promise<string | undefined> {
   const existing = await findUserByName(ctx.db, ADMIN_USERNAME);
   if (existing) {
     // The configured password wins, so that setting it again is how an operator resets it.
-    if (wanted && !(await verifyPassword(wanted, existing.password_hash))) await setPassword(ctx.db, existing.id, wanted);
+    if (wanted && !(await verifyPassword(wanted, existing.password_hash)))
+      await setPassword(ctx.db, existing.id, wanted);
     return undefined;
   }
   if ((await anyAdmin(ctx.db)) && !wanted) return undefined;

@@ -11,7 +11,14 @@ export const SESSION_COOKIE = 'simpul_session';
 export type Caller =
   | { kind: 'none' }
   | { kind: 'runner'; runner: RunnerRow }
-  | { kind: 'user'; user: UserRow; sessionId?: string; tokenId?: string; expiresAt?: number | null; via: 'bearer' | 'cookie' };
+  | {
+      kind: 'user';
+      user: UserRow;
+      sessionId?: string;
+      tokenId?: string;
+      expiresAt?: number | null;
+      via: 'bearer' | 'cookie';
+    };
 
 export function bearerOf(header: string | undefined | null): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -26,7 +33,10 @@ export async function resolveCaller(db: Db, bearer: string | undefined, cookie: 
       const runner = await findRunnerByToken(db, bearer);
       if (!runner) throw unauthorized('runner token not valid: register again with an enrolment key');
       // details.revoked: the runner stops for good instead of enrolling again with its key.
-      if (runner.revoked_at !== null) throw new HubError('unauthorized', 401, `runner ${runner.id} was revoked; ask an admin for a new enrolment`, { revoked: true });
+      if (runner.revoked_at !== null)
+        throw new HubError('unauthorized', 401, `runner ${runner.id} was revoked; ask an admin for a new enrolment`, {
+          revoked: true,
+        });
       return { kind: 'runner', runner };
     }
     if (kind === 'session' || kind === 'api') {

@@ -6,7 +6,10 @@ export async function addEnrollmentKey(db: Db, key: string, name: string, now = 
   const h = hashToken(key);
   const existing = await db.selectFrom('enrollment_keys').select('id').where('key_hash', '=', h).executeTakeFirst();
   if (existing) return;
-  await db.insertInto('enrollment_keys').values({ id: newId('enk'), key_hash: h, name, created_at: now, revoked_at: null }).execute();
+  await db
+    .insertInto('enrollment_keys')
+    .values({ id: newId('enk'), key_hash: h, name, created_at: now, revoked_at: null })
+    .execute();
 }
 
 export function findEnrollmentKey(db: Db, key: string) {

@@ -6,7 +6,12 @@ import { iso, isoOrNull } from '../store/json.ts';
 import { runnersPerEnrollmentKey } from '../store/runners.ts';
 import { hashToken, newId, newToken, sameHash } from './tokens.ts';
 
-export async function createEnrollmentKey(db: Db, body: EnrollmentKeyCreate, createdBy: string, now = Date.now()): Promise<EnrollmentKeyCreated> {
+export async function createEnrollmentKey(
+  db: Db,
+  body: EnrollmentKeyCreate,
+  createdBy: string,
+  now = Date.now(),
+): Promise<EnrollmentKeyCreated> {
   const key = newToken('enrollment');
   const row = {
     id: newId('enk'),
@@ -53,11 +58,24 @@ export async function listEnrollmentKeys(db: Db): Promise<EnrollmentKeyView[]> {
 }
 
 /** Returns false when there is no such key or it was already revoked. */
-export async function revokeEnrollmentKey(db: Db, id: string, now = Date.now()): Promise<{ found: boolean; revoked: boolean }> {
-  const row = await db.selectFrom('enrollment_keys').select(['id', 'revoked_at']).where('id', '=', id).executeTakeFirst();
+export async function revokeEnrollmentKey(
+  db: Db,
+  id: string,
+  now = Date.now(),
+): Promise<{ found: boolean; revoked: boolean }> {
+  const row = await db
+    .selectFrom('enrollment_keys')
+    .select(['id', 'revoked_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) return { found: false, revoked: false };
   if (row.revoked_at !== null) return { found: true, revoked: false };
-  await db.updateTable('enrollment_keys').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('enrollment_keys')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
   return { found: true, revoked: true };
 }
 
@@ -67,7 +85,11 @@ export async function revokeEnrollmentKey(db: Db, id: string, now = Date.now()):
  */
 export async function consumeEnrollmentKey(db: Db, key: string, now = Date.now()): Promise<string | undefined> {
   const h = hashToken(key);
-  const row = await db.selectFrom('enrollment_keys').select(['id', 'key_hash']).where('key_hash', '=', h).executeTakeFirst();
+  const row = await db
+    .selectFrom('enrollment_keys')
+    .select(['id', 'key_hash'])
+    .where('key_hash', '=', h)
+    .executeTakeFirst();
   if (!row || !sameHash(row.key_hash, h)) return undefined;
   const res = await db
     .updateTable('enrollment_keys')
@@ -82,5 +104,10 @@ export async function consumeEnrollmentKey(db: Db, key: string, now = Date.now()
 
 /** Undoes one use of the key (an enrolment that failed after the key was spent). */
 export async function giveBackEnrollmentKey(db: Db, id: string): Promise<void> {
-  await db.updateTable('enrollment_keys').set({ uses: sql<number>`uses - 1` }).where('id', '=', id).where('uses', '>', 0).execute();
+  await db
+    .updateTable('enrollment_keys')
+    .set({ uses: sql<number>`uses - 1` })
+    .where('id', '=', id)
+    .where('uses', '>', 0)
+    .execute();
 }

@@ -71,7 +71,8 @@ test.after(async (c) => {
   await c.hub.cleanup();
 });
 
-const tryLogin = (hub: TestHub, username: string, password: string) => call(hub.url, 'POST', '/api/v1/auth/login', { body: { username, password } });
+const tryLogin = (hub: TestHub, username: string, password: string) =>
+  call(hub.url, 'POST', '/api/v1/auth/login', { body: { username, password } });
 
 test('a locked account gets 429 with Retry-After even with the right password, then logs in', async ({ hub }) => {
   for (let i = 0; i < 3; i++) assert.is((await tryLogin(hub, 'ana', 'wrong')).status, 401);
@@ -80,7 +81,12 @@ test('a locked account gets 429 with Retry-After even with the right password, t
   assert.is(locked.body.error.code, 'rate_limited');
   assert.match(locked.body.error.message, /too many failed logins for this account: try again in \d+ s/);
   assert.ok(Number(locked.headers.get('retry-after')) >= 1);
-  await waitFor('the lockout to end', async () => (await tryLogin(hub, 'ana', 'ana-password')).status === 200, 10_000, 250);
+  await waitFor(
+    'the lockout to end',
+    async () => (await tryLogin(hub, 'ana', 'ana-password')).status === 200,
+    10_000,
+    250,
+  );
   const audit = await hub.db.selectFrom('audit_log').select('action').where('action', '=', 'login.locked').execute();
   assert.ok(audit.length >= 1);
 });
@@ -91,7 +97,12 @@ test('an address that keeps failing is locked out whatever the username', async 
   const r = await tryLogin(hub, 'bob', 'bob-password');
   assert.is(r.status, 429);
   assert.match(r.body.error.message, /from your address/);
-  await waitFor('the address lockout to end', async () => (await tryLogin(hub, 'bob', 'bob-password')).status === 200, 10_000, 250);
+  await waitFor(
+    'the address lockout to end',
+    async () => (await tryLogin(hub, 'bob', 'bob-password')).status === 200,
+    10_000,
+    250,
+  );
 });
 
 test('analysts are held to their tasks per minute (batches count each task); admins are not', async ({ hub }) => {
@@ -102,41 +113,72 @@ test('analysts are held to their tasks per minute (batches count each task); adm
   assert.is(over.status, 429);
   assert.ok(Number(over.headers.get('retry-after')) >= 1);
   assert.match(over.body.error.message, /at most 5 per minute/);
-  assert.is((await call(hub.url, 'POST', '/api/v1/tasks', { token, body: t })).status, 201, 'what is left can still be used');
+  assert.is(
+    (await call(hub.url, 'POST', '/api/v1/tasks', { token, body: t })).status,
+    201,
+    'what is left can still be used',
+  );
   const admin = await login(hub.url, 'admin', 'admin-password');
-  assert.is((await call(hub.url, 'POST', '/api/v1/tasks', { token: admin.token, body: Array(20).fill(t) })).status, 201);
+  assert.is(
+    (await call(hub.url, 'POST', '/api/v1/tasks', { token: admin.token, body: Array(20).fill(t) })).status,
+    201,
+  );
 });
 
 test('a runner may hold only so many long-polls open at once', async ({ hub }) => {
   const r = await register(hub.url, 'test-enrollment-key', 'poller', ['nothing-here']);
   const stop = new AbortController();
-  const poll = () => call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=30`, { token: r.token, signal: stop.signal }).catch(() => undefined);
+  const poll = () =>
+    call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=30`, {
+      token: r.token,
+      signal: stop.signal,
+    }).catch(() => undefined);
   const open = [poll(), poll()];
   const third = await waitFor('the third long-poll refused', async () => {
-    const x = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=30`, { token: r.token, signal: AbortSignal.timeout(1500) }).catch(() => undefined);
+    const x = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=30`, {
+      token: r.token,
+      signal: AbortSignal.timeout(1500),
+    }).catch(() => undefined);
     return x?.status === 429 ? x : undefined;
   });
   assert.ok(Number(third.headers.get('retry-after')) >= 1);
   assert.match(third.body.error.message, /long-polls open/);
-  assert.is((await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=0`, { token: r.token })).status, 200, 'a claim that does not wait is not capped');
+  assert.is(
+    (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=0`, { token: r.token })).status,
+    200,
+    'a claim that does not wait is not capped',
+  );
   stop.abort();
   await Promise.all(open);
-  await waitFor('the slots freed', async () => (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=0.1`, { token: r.token })).status === 200);
+  await waitFor(
+    'the slots freed',
+    async () =>
+      (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&wait=0.1`, { token: r.token })).status ===
+      200,
+  );
 });
 
 test('bodies: too large → 413, nested too deep → 400 (never a 500)', async ({ hub }) => {
-  const big = await call(hub.url, 'POST', '/api/v1/auth/login', { raw: JSON.stringify({ username: 'x', password: 'y'.repeat(2 * 1024 * 1024) }) });
+  const big = await call(hub.url, 'POST', '/api/v1/auth/login', {
+    raw: JSON.stringify({ username: 'x', password: 'y'.repeat(2 * 1024 * 1024) }),
+  });
   assert.is(big.status, 413);
   assert.is(big.body.error.code, 'payload_too_large');
   const { token } = await login(hub.url, 'admin', 'admin-password');
   let where = '{"column":"x","op":"=","value":1}';
   for (let i = 0; i < 20_000; i++) where = `{"not":${where}}`;
-  const deep = await call(hub.url, 'POST', '/api/v1/tasks', { token, raw: `{"op":200,"params":{"dataset":"d","where":${where}}}` });
+  const deep = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    raw: `{"op":200,"params":{"dataset":"d","where":${where}}}`,
+  });
   assert.is(deep.status, 400);
   assert.match(deep.body.error.message, /nested more than/);
   let filter = '{"column":"x","op":"=","value":1}';
   for (let i = 0; i < 17; i++) filter = `{"not":${filter}}`;
-  const tooDeepFilter = await call(hub.url, 'POST', '/api/v1/tasks', { token, raw: `{"op":200,"params":{"dataset":"d","where":${filter}}}` });
+  const tooDeepFilter = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    raw: `{"op":200,"params":{"dataset":"d","where":${filter}}}`,
+  });
   assert.is(tooDeepFilter.status, 400);
   assert.match(JSON.stringify(tooDeepFilter.body), /nested 18 deep; the limit is 16/);
 });

@@ -51,9 +51,17 @@ export class LoginLimiter {
   /** Throws 429 when the account or the address is locked out right now. */
   check(username: string, ip: string | null, now = Date.now()): void {
     const account = this.lockedFor(this.accounts, username.toLowerCase(), this.config.loginMaxFailures, now);
-    if (account > 0) throw new RateLimited(`too many failed logins for this account: try again in ${Math.ceil(account / 1000)} s`, Math.ceil(account / 1000));
+    if (account > 0)
+      throw new RateLimited(
+        `too many failed logins for this account: try again in ${Math.ceil(account / 1000)} s`,
+        Math.ceil(account / 1000),
+      );
     const address = ip ? this.lockedFor(this.addresses, ip, this.config.loginMaxFailuresPerAddress, now) : 0;
-    if (address > 0) throw new RateLimited(`too many failed logins from your address: try again in ${Math.ceil(address / 1000)} s`, Math.ceil(address / 1000));
+    if (address > 0)
+      throw new RateLimited(
+        `too many failed logins from your address: try again in ${Math.ceil(address / 1000)} s`,
+        Math.ceil(address / 1000),
+      );
   }
 
   /**
@@ -106,7 +114,11 @@ export class TaskBucket {
   /** Takes `n` tokens for `userId`, or throws 429 saying when that many will be there. */
   take(userId: string, n: number, now = Date.now()): void {
     if (this.perMinute <= 0) return;
-    if (n > this.perMinute) throw new RateLimited(`a batch of ${n} tasks is more than the ${this.perMinute} tasks per minute allowed: split it`, 60);
+    if (n > this.perMinute)
+      throw new RateLimited(
+        `a batch of ${n} tasks is more than the ${this.perMinute} tasks per minute allowed: split it`,
+        60,
+      );
     const rate = this.perMinute / 60_000; // tokens per ms
     const b = this.buckets.get(userId) ?? { tokens: this.perMinute, at: now };
     b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * rate);
@@ -145,7 +157,8 @@ export class LongPollGate {
   /** Returns a release function, or throws 429. */
   enter(runnerId: string): () => void {
     const n = this.open.get(runnerId) ?? 0;
-    if (n >= this.max) throw new RateLimited(`${this.what} ${runnerId} already has ${n} long-polls open (the limit is ${this.max})`, 1);
+    if (n >= this.max)
+      throw new RateLimited(`${this.what} ${runnerId} already has ${n} long-polls open (the limit is ${this.max})`, 1);
     this.open.set(runnerId, n + 1);
     let released = false;
     return () => {
@@ -175,7 +188,12 @@ export function limitsOf(ctx: Pick<HubContext, 'config'>): Limits {
   let l = perHub.get(ctx.config);
   if (!l) {
     const s = ctx.config.security;
-    l = { logins: new LoginLimiter(s), tasks: new TaskBucket(s.tasksPerMinute), longPolls: new LongPollGate(s.longPollsPerRunner), resultWaits: new LongPollGate(RESULT_WAITS_PER_USER, 'user') };
+    l = {
+      logins: new LoginLimiter(s),
+      tasks: new TaskBucket(s.tasksPerMinute),
+      longPolls: new LongPollGate(s.longPollsPerRunner),
+      resultWaits: new LongPollGate(RESULT_WAITS_PER_USER, 'user'),
+    };
     perHub.set(ctx.config, l);
   }
   return l;

@@ -11,19 +11,33 @@ type User = Pick<UserRow, 'id' | 'role'>;
 /** The user may see the runner and send it tasks. */
 export async function canUseRunner(db: Db, user: User, runner: Pick<RunnerRow, 'id' | 'shared'>): Promise<boolean> {
   if (user.role === 'admin' || runner.shared === 1) return true;
-  const row = await db.selectFrom('runner_access').select('role').where('runner_id', '=', runner.id).where('user_id', '=', user.id).executeTakeFirst();
+  const row = await db
+    .selectFrom('runner_access')
+    .select('role')
+    .where('runner_id', '=', runner.id)
+    .where('user_id', '=', user.id)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 /** The user may change who uses the runner, and revoke it. */
 export async function canManageRunner(db: Db, user: User, runnerId: string): Promise<boolean> {
   if (user.role === 'admin') return true;
-  const row = await db.selectFrom('runner_access').select('role').where('runner_id', '=', runnerId).where('user_id', '=', user.id).executeTakeFirst();
+  const row = await db
+    .selectFrom('runner_access')
+    .select('role')
+    .where('runner_id', '=', runnerId)
+    .where('user_id', '=', user.id)
+    .executeTakeFirst();
   return row?.role === 'owner';
 }
 
 /** The runners of `rows` this user may see (one query for all). */
-export async function visibleRunners<R extends Pick<RunnerRow, 'id' | 'shared'>>(db: Db, user: User, rows: R[]): Promise<R[]> {
+export async function visibleRunners<R extends Pick<RunnerRow, 'id' | 'shared'>>(
+  db: Db,
+  user: User,
+  rows: R[],
+): Promise<R[]> {
   if (user.role === 'admin' || rows.every((r) => r.shared === 1)) return rows;
   const mine = await db.selectFrom('runner_access').select('runner_id').where('user_id', '=', user.id).execute();
   const allowed = new Set(mine.map((r) => r.runner_id));
@@ -37,13 +51,21 @@ export async function visibleRunners<R extends Pick<RunnerRow, 'id' | 'shared'>>
  */
 export function runnerMayClaim(eb: ExpressionBuilder<Database, 'tasks'>, runnerId: string): Expression<SqlBool> {
   return claimingRunner(eb, runnerId, (w) => [
-    w('tasks.created_by', 'in', w.selectFrom('runner_access as ra').select('ra.user_id').where('ra.runner_id', '=', runnerId)),
+    w(
+      'tasks.created_by',
+      'in',
+      w.selectFrom('runner_access as ra').select('ra.user_id').where('ra.runner_id', '=', runnerId),
+    ),
     w('tasks.created_by', 'in', adminIds()),
   ]);
 }
 
 export async function accessView(db: Db, runner: Pick<RunnerRow, 'id' | 'shared'>): Promise<RunnerAccessView> {
-  const access = await db.selectFrom('runner_access').select(['user_id', 'role']).where('runner_id', '=', runner.id).execute();
+  const access = await db
+    .selectFrom('runner_access')
+    .select(['user_id', 'role'])
+    .where('runner_id', '=', runner.id)
+    .execute();
   const roles = new Map(access.map((a) => [a.user_id, a.role]));
   const users = access.length ? await usernamesOf(db, [...roles.keys()]) : [];
   const rows = users.map((u) => ({ username: u.username, role: roles.get(u.id) }));
@@ -66,7 +88,12 @@ export async function setAccess(db: Db, runnerId: string, access: RunnerAccess, 
     await setRunnerShared(trx, runnerId, access.shared);
     await trx.deleteFrom('runner_access').where('runner_id', '=', runnerId).execute();
     const owners = new Set(access.owners);
-    const rows = names.map((n) => ({ runner_id: runnerId, user_id: byName.get(n)!, role: owners.has(n) ? ('owner' as const) : ('user' as const), created_at: now }));
+    const rows = names.map((n) => ({
+      runner_id: runnerId,
+      user_id: byName.get(n)!,
+      role: owners.has(n) ? ('owner' as const) : ('user' as const),
+      created_at: now,
+    }));
     if (rows.length) await trx.insertInto('runner_access').values(rows).execute();
   });
 }

@@ -16,14 +16,20 @@ test.after(async (c) => {
   await c.hub.cleanup();
 });
 
-test('revoking a runner tells and disconnects its socket at once, refuses it everywhere, and frees its task', async ({ hub, admin }) => {
+test('revoking a runner tells and disconnects its socket at once, refuses it everywhere, and frees its task', async ({
+  hub,
+  admin,
+}) => {
   const r = await register(hub.url, KEY, 'doomed', ['rv']);
   const socket = await connectRunner(hub.url, runnerAuth(r));
   const offers = collectOffers(socket);
   const revokedMsg = new Promise<{ code: string; message: string }>((resolve) => socket.on('runner:revoked', resolve));
   const gone = new Promise<string>((resolve) => socket.on('disconnect', resolve));
   await socket.emitWithAck('runner:hello', { runner_id: r.runner_id, leases: [] });
-  const task = await call(hub.url, 'POST', '/api/v1/tasks', { token: admin, body: { op: 100, params: { dataset: 'rv' } } });
+  const task = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token: admin,
+    body: { op: 100, params: { dataset: 'rv' } },
+  });
   await waitFor('the offer', () => offers.length === 1);
 
   assert.is((await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/revoke`, { token: admin })).status, 200);
@@ -48,12 +54,21 @@ test('revoking a runner tells and disconnects its socket at once, refuses it eve
   const view = await call(hub.url, 'GET', `/api/v1/runners/${r.runner_id}`, { token: admin });
   assert.is(view.body.revoked, true);
   assert.is(view.body.online, false);
-  assert.is((await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/revoke`, { token: admin })).status, 200, 'idempotent');
-  const creating = await call(hub.url, 'POST', '/api/v1/tasks', { token: admin, body: { op: 100, runner_id: r.runner_id, params: { dataset: 'rv' } } });
+  assert.is(
+    (await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/revoke`, { token: admin })).status,
+    200,
+    'idempotent',
+  );
+  const creating = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token: admin,
+    body: { op: 100, runner_id: r.runner_id, params: { dataset: 'rv' } },
+  });
   assert.is(creating.status, 409, 'no new tasks for a revoked runner');
 });
 
-test('rotation: the new token works, the old one only for the overlap, and only the current token may rotate', async ({ hub }) => {
+test('rotation: the new token works, the old one only for the overlap, and only the current token may rotate', async ({
+  hub,
+}) => {
   const r = await register(hub.url, KEY, 'rotating', ['rt']);
   const res = await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/rotate`, { token: r.token });
   assert.is(res.status, 200);
@@ -63,7 +78,11 @@ test('rotation: the new token works, the old one only for the overlap, and only 
   const ping = (token: string) => call(hub.url, 'POST', '/api/v1/ping', { token, body: { runner_id: r.runner_id } });
   assert.is((await ping(rotated.token)).status, 200);
   assert.is((await ping(r.token)).status, 200, 'the old token during the overlap');
-  assert.is((await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/rotate`, { token: r.token })).status, 403, 'the old token cannot rotate again');
+  assert.is(
+    (await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/rotate`, { token: r.token })).status,
+    403,
+    'the old token cannot rotate again',
+  );
   await waitFor('the overlap to end', async () => (await ping(r.token)).status === 401, 10_000, 200);
   assert.is((await ping(rotated.token)).status, 200);
   const socketOld = await connectRunner(hub.url, runnerAuth(r)).catch((e: ConnectError) => e);
@@ -72,51 +91,104 @@ test('rotation: the new token works, the old one only for the overlap, and only 
   socketNew.close();
 });
 
-test('a runner shared with named users: others neither see it nor reach it, and its owners manage it', async ({ hub, admin }) => {
+test('a runner shared with named users: others neither see it nor reach it, and its owners manage it', async ({
+  hub,
+  admin,
+}) => {
   const ana = await addUser(hub.ctx, 'ana');
   await addUser(hub.ctx, 'bob');
   await addUser(hub.ctx, 'cleo');
-  const [a, b, cl] = [await login(hub.url, 'ana', 'ana-password'), await login(hub.url, 'bob', 'bob-password'), await login(hub.url, 'cleo', 'cleo-password')];
+  const [a, b, cl] = [
+    await login(hub.url, 'ana', 'ana-password'),
+    await login(hub.url, 'bob', 'bob-password'),
+    await login(hub.url, 'cleo', 'cleo-password'),
+  ];
   const r = await register(hub.url, KEY, 'private', ['secret']);
-  const set = await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/access`, { token: admin, body: { shared: false, owners: ['ana'], allowed_users: ['cleo'] } });
+  const set = await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/access`, {
+    token: admin,
+    body: { shared: false, owners: ['ana'], allowed_users: ['cleo'] },
+  });
   assert.is(set.status, 200);
   assert.equal(set.body, { runner_id: r.runner_id, shared: false, owners: ['ana'], allowed_users: ['cleo'] });
-  const bad = await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/access`, { token: admin, body: { shared: false, owners: ['nobody'] } });
+  const bad = await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/access`, {
+    token: admin,
+    body: { shared: false, owners: ['nobody'] },
+  });
   assert.is(bad.status, 400);
 
-  const sees = async (token: string) => (await call(hub.url, 'GET', '/api/v1/runners', { token })).body.runners.some((x: { runner_id: string }) => x.runner_id === r.runner_id);
+  const sees = async (token: string) =>
+    (await call(hub.url, 'GET', '/api/v1/runners', { token })).body.runners.some(
+      (x: { runner_id: string }) => x.runner_id === r.runner_id,
+    );
   assert.is(await sees(a.token), true);
   assert.is(await sees(cl.token), true);
   assert.is(await sees(admin), true);
   assert.is(await sees(b.token), false);
   assert.is((await call(hub.url, 'GET', `/api/v1/runners/${r.runner_id}`, { token: b.token })).status, 404);
-  const pinned = await call(hub.url, 'POST', '/api/v1/tasks', { token: b.token, body: { op: 100, runner_id: r.runner_id, params: { dataset: 'secret' } } });
+  const pinned = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token: b.token,
+    body: { op: 100, runner_id: r.runner_id, params: { dataset: 'secret' } },
+  });
   assert.is(pinned.status, 404, 'looks like no runner at all');
 
   // Tasks by dataset only: the private runner takes cleo's, never bob's.
-  const byBob = await call(hub.url, 'POST', '/api/v1/tasks', { token: b.token, body: { op: 100, params: { dataset: 'secret' } } });
-  const byCleo = await call(hub.url, 'POST', '/api/v1/tasks', { token: cl.token, body: { op: 100, params: { dataset: 'secret' } } });
+  const byBob = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token: b.token,
+    body: { op: 100, params: { dataset: 'secret' } },
+  });
+  const byCleo = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token: cl.token,
+    body: { op: 100, params: { dataset: 'secret' } },
+  });
   // Bob is told that no runner serves "secret" for him (nothing more); cleo, whom the runner serves, is told nothing.
-  assert.equal(byBob.body.warnings, ['no runner serves dataset "secret": the task waits in the queue until one does (or is canceled)']);
+  assert.equal(byBob.body.warnings, [
+    'no runner serves dataset "secret": the task waits in the queue until one does (or is canceled)',
+  ]);
   assert.is(byCleo.body.warnings, undefined);
-  const typo = await call(hub.url, 'POST', '/api/v1/tasks', { token: b.token, body: { op: 100, params: { dataset: 'secrets' } } });
-  assert.not.match(JSON.stringify(typo.body.warnings), /did you mean/, 'a private dataset is not suggested to those it is hidden from');
-  const cleoTypo = await call(hub.url, 'POST', '/api/v1/tasks', { token: cl.token, body: { op: 100, params: { dataset: 'Secrets' } } });
+  const typo = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token: b.token,
+    body: { op: 100, params: { dataset: 'secrets' } },
+  });
+  assert.not.match(
+    JSON.stringify(typo.body.warnings),
+    /did you mean/,
+    'a private dataset is not suggested to those it is hidden from',
+  );
+  const cleoTypo = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token: cl.token,
+    body: { op: 100, params: { dataset: 'Secrets' } },
+  });
   assert.match(cleoTypo.body.warnings[0], /did you mean "secret"\?$/);
   await call(hub.url, 'POST', `/api/v1/tasks/${typo.body.task_id}/cancel`, { token: b.token });
   await call(hub.url, 'POST', `/api/v1/tasks/${cleoTypo.body.task_id}/cancel`, { token: cl.token });
   const claimed = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&limit=10`, { token: r.token });
-  assert.equal(claimed.body.tasks.map((t: { task_id: string }) => t.task_id), [byCleo.body.task_id]);
-  assert.is((await call(hub.url, 'GET', `/api/v1/tasks/${byBob.body.task_id}`, { token: b.token })).body.status, 'queued');
+  assert.equal(
+    claimed.body.tasks.map((t: { task_id: string }) => t.task_id),
+    [byCleo.body.task_id],
+  );
+  assert.is(
+    (await call(hub.url, 'GET', `/api/v1/tasks/${byBob.body.task_id}`, { token: b.token })).body.status,
+    'queued',
+  );
 
   // Owners manage it; allowed users only use it.
-  assert.is((await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/access`, { token: cl.token, body: { shared: true } })).status, 403);
+  assert.is(
+    (await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/access`, { token: cl.token, body: { shared: true } }))
+      .status,
+    403,
+  );
   assert.is((await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/revoke`, { token: cl.token })).status, 403);
-  const share = await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/access`, { token: a.token, body: { shared: true, owners: ['ana'] } });
+  const share = await call(hub.url, 'POST', `/api/v1/runners/${r.runner_id}/access`, {
+    token: a.token,
+    body: { shared: true, owners: ['ana'] },
+  });
   assert.is(share.status, 200);
   assert.is(await sees(b.token), true, 'shared with everyone now');
   const later = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${r.runner_id}&limit=10`, { token: r.token });
-  assert.equal(later.body.tasks.map((t: { task_id: string }) => t.task_id), [byBob.body.task_id]);
+  assert.equal(
+    later.body.tasks.map((t: { task_id: string }) => t.task_id),
+    [byBob.body.task_id],
+  );
   assert.ok(ana.id);
 });
 

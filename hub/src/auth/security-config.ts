@@ -34,7 +34,9 @@ export function securityConfig(e: SecurityEnv, configError: (message: string) =>
     throw configError('SIMPUL_TLS_CERT and SIMPUL_TLS_KEY go together: set both (or neither, for plain HTTP)');
   }
   return {
-    ...(e.SIMPUL_TLS_CERT && e.SIMPUL_TLS_KEY ? { tls: { cert: path.resolve(e.SIMPUL_TLS_CERT), key: path.resolve(e.SIMPUL_TLS_KEY) } } : {}),
+    ...(e.SIMPUL_TLS_CERT && e.SIMPUL_TLS_KEY
+      ? { tls: { cert: path.resolve(e.SIMPUL_TLS_CERT), key: path.resolve(e.SIMPUL_TLS_KEY) } }
+      : {}),
     tokenOverlapMs: Math.round(e.SIMPUL_TOKEN_OVERLAP_S * 1000),
     loginMaxFailures: e.SIMPUL_LOGIN_MAX_FAILURES,
     loginMaxFailuresPerAddress: e.SIMPUL_LOGIN_MAX_FAILURES_PER_ADDRESS,

@@ -4,20 +4,22 @@ import { z } from 'zod';
 
 const GiB = 1024 ** 3;
 
-const Bool = z
-  .string()
-  .transform((s, ctx) => {
-    const v = s.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-    if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    ctx.addIssue({ code: 'custom', message: 'expected true or false' });
-    return z.NEVER;
-  });
+const Bool = z.string().transform((s, ctx) => {
+  const v = s.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+  return z.NEVER;
+});
 
 export const BLOB_ENV = {
   SIMPUL_BLOB_BACKEND: z.enum(['local', 's3']).optional(), // default: s3 when SIMPUL_S3_BUCKET is set, else local
   SIMPUL_BLOB_DIR: z.string().min(1).optional(), // the local store's folder; default <data dir>/blobs
-  SIMPUL_BLOB_MAX_BYTES: z.coerce.number().int().min(1).default(5 * GiB), // largest file a runner may upload (S3 takes at most 5 GiB in one PUT)
+  SIMPUL_BLOB_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * GiB), // largest file a runner may upload (S3 takes at most 5 GiB in one PUT)
   SIMPUL_BLOB_UPLOAD_TTL_S: z.coerce.number().int().min(1).default(900), // how long an upload link stays valid
   SIMPUL_BLOB_DOWNLOAD_TTL_S: z.coerce.number().int().min(1).default(300), // how long a download link stays valid
   SIMPUL_BLOB_SECRET: z.string().min(16).optional(), // signs the local store's links; default: generated once and kept in the database
@@ -60,7 +62,9 @@ export function blobConfig(e: BlobEnv, dataDir: string, invalid: (message: strin
   const backend = e.SIMPUL_BLOB_BACKEND ?? (e.SIMPUL_S3_BUCKET ? 's3' : 'local');
   if (backend === 's3' && !e.SIMPUL_S3_BUCKET) throw invalid('SIMPUL_BLOB_BACKEND=s3 needs SIMPUL_S3_BUCKET');
   if (!e.SIMPUL_S3_ACCESS_KEY_ID !== !e.SIMPUL_S3_SECRET_ACCESS_KEY) {
-    throw invalid('set both SIMPUL_S3_ACCESS_KEY_ID and SIMPUL_S3_SECRET_ACCESS_KEY, or neither (the AWS SDK then finds credentials itself)');
+    throw invalid(
+      'set both SIMPUL_S3_ACCESS_KEY_ID and SIMPUL_S3_SECRET_ACCESS_KEY, or neither (the AWS SDK then finds credentials itself)',
+    );
   }
   return {
     backend,

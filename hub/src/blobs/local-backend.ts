@@ -31,7 +31,11 @@ export class LocalBackend implements BlobBackend {
 
   private link(method: 'GET' | 'PUT', blob: BlobObject, ttlS: number, now: number): SignedLink {
     const { query, expiresAt } = this.signer.query(method, blob.id, ttlS, now);
-    return { url: `/api/v1/blobs/${blob.id}?${query}`, headers: method === 'PUT' ? { 'content-type': blob.content_type } : {}, expiresAt };
+    return {
+      url: `/api/v1/blobs/${blob.id}?${query}`,
+      headers: method === 'PUT' ? { 'content-type': blob.content_type } : {},
+      expiresAt,
+    };
   }
 
   async uploadLink(blob: BlobObject, ttlS: number, now: number): Promise<SignedLink> {
@@ -66,16 +70,19 @@ export class LocalBackend implements BlobBackend {
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         received += chunk.length;
-        if (received > blob.bytes) return done(tooLarge(`the upload is larger than the ${blob.bytes} bytes announced for blob ${blob.id}`));
+        if (received > blob.bytes)
+          return done(tooLarge(`the upload is larger than the ${blob.bytes} bytes announced for blob ${blob.id}`));
         hash.update(chunk);
         done(null, chunk);
       },
     });
     try {
       await pipeline(body, meter, createWriteStream(part, { flags: 'wx' }));
-      if (received !== blob.bytes) throw badRequest(`blob ${blob.id}: ${received} bytes arrived, ${blob.bytes} were announced`);
+      if (received !== blob.bytes)
+        throw badRequest(`blob ${blob.id}: ${received} bytes arrived, ${blob.bytes} were announced`);
       const sha256 = hash.digest('hex');
-      if (sha256 !== blob.sha256) throw badRequest(`blob ${blob.id}: the bytes' SHA-256 is ${sha256}, ${blob.sha256} was announced`);
+      if (sha256 !== blob.sha256)
+        throw badRequest(`blob ${blob.id}: the bytes' SHA-256 is ${sha256}, ${blob.sha256} was announced`);
       await rename(part, this.file(blob.object_key));
     } catch (e) {
       await rm(part, { force: true });

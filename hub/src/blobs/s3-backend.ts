@@ -1,5 +1,11 @@
 // Blobs in an S3-compatible bucket (AWS S3, MinIO, …): runners PUT and users GET with presigned URLs; bytes never pass the hub.
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from './config.ts';
 import { contentDisposition, type BlobBackend, type BlobObject, type SignedLink } from './backend.ts';
@@ -13,7 +19,9 @@ export class S3Backend implements BlobBackend {
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       forcePathStyle: config.forcePathStyle,
-      ...(config.accessKeyId && config.secretAccessKey ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } } : {}),
+      ...(config.accessKeyId && config.secretAccessKey
+        ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
+        : {}),
       // Without this the SDK adds checksum parameters to presigned URLs that plain HTTP clients cannot satisfy.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
@@ -25,7 +33,11 @@ export class S3Backend implements BlobBackend {
   }
 
   async uploadLink(blob: BlobObject, ttlS: number, now: number): Promise<SignedLink> {
-    const cmd = new PutObjectCommand({ Bucket: this.config.bucket, Key: blob.object_key, ContentType: blob.content_type });
+    const cmd = new PutObjectCommand({
+      Bucket: this.config.bucket,
+      Key: blob.object_key,
+      ContentType: blob.content_type,
+    });
     const url = await getSignedUrl(this.client, cmd, { expiresIn: ttlS, signingDate: new Date(now) });
     return { url, headers: { 'content-type': blob.content_type }, expiresAt: now + ttlS * 1000 };
   }

@@ -1,7 +1,14 @@
 // The blob store as the hub uses it: upload slots fenced by the lease, checks of the results that name a blob, download
 // links for the task's owner, and the purge of expired blobs.
 import type { Readable } from 'node:stream';
-import { BlobRef, blobIdOf, type BlobStored, type SignedQuery, type UploadRequest, type UploadSlot } from '@simpul/protocol';
+import {
+  BlobRef,
+  blobIdOf,
+  type BlobStored,
+  type SignedQuery,
+  type UploadRequest,
+  type UploadSlot,
+} from '@simpul/protocol';
 import { newId } from '../auth/tokens.ts';
 import type { HubConfig } from '../config.ts';
 import type { BlobRow, Db, RunnerRow, TaskRow } from '../db/schema.ts';
@@ -55,7 +62,10 @@ export class BlobService {
   async slot(runner: RunnerRow, req: UploadRequest, now = Date.now()): Promise<UploadSlot> {
     const task = await heldTask(this.db, runner, req.task_id, req.lease_token);
     const max = this.config.blobs.maxBytes;
-    if (req.bytes > max) throw tooLarge(`the file is ${req.bytes} bytes; this hub takes files of at most ${max} bytes (SIMPUL_BLOB_MAX_BYTES)`);
+    if (req.bytes > max)
+      throw tooLarge(
+        `the file is ${req.bytes} bytes; this hub takes files of at most ${max} bytes (SIMPUL_BLOB_MAX_BYTES)`,
+      );
     const backend = this.backend;
     const id = newId('blb', 16);
     const row: BlobRow = {
@@ -91,13 +101,20 @@ export class BlobService {
   }
 
   /** `PUT /api/v1/blobs/{id}` on the hub's own store: the bytes, checked against the size and SHA-256 the slot announced. */
-  async receive(id: string, q: SignedQuery, body: Readable | null, contentLength: string | undefined): Promise<BlobStored> {
+  async receive(
+    id: string,
+    q: SignedQuery,
+    body: Readable | null,
+    contentLength: string | undefined,
+  ): Promise<BlobStored> {
     const row = await this.signedRow('PUT', id, q);
     if (row.state !== 'pending') throw conflict(`blob ${id} was uploaded already`);
     if (contentLength !== undefined) {
       const n = Number(contentLength);
-      if (n > row.bytes) throw tooLarge(`Content-Length ${n} is more than the ${row.bytes} bytes announced for blob ${id}`);
-      if (n !== row.bytes) throw badRequest(`Content-Length ${n} is not the ${row.bytes} bytes announced for blob ${id}`);
+      if (n > row.bytes)
+        throw tooLarge(`Content-Length ${n} is more than the ${row.bytes} bytes announced for blob ${id}`);
+      if (n !== row.bytes)
+        throw badRequest(`Content-Length ${n} is not the ${row.bytes} bytes announced for blob ${id}`);
     }
     if (!body) throw badRequest(`blob ${id}: the request has no body`);
     await this.local.receive(row, body);
@@ -121,13 +138,22 @@ export class BlobService {
     const ref = blobRefOf(task.op, result);
     if (!ref) return null;
     const id = blobIdOf(ref.url);
-    if (!id) throw badRequest(`a result names its blob as "blob:<blob_id>" (from POST /api/v1/uploads), not ${JSON.stringify(ref.url.slice(0, 100))}`);
+    if (!id)
+      throw badRequest(
+        `a result names its blob as "blob:<blob_id>" (from POST /api/v1/uploads), not ${JSON.stringify(ref.url.slice(0, 100))}`,
+      );
     const row = await getBlob(this.db, id);
     if (!row || row.task_id !== task.id) throw badRequest(`blob ${id} does not belong to task ${task.id}`);
-    if (row.bytes !== ref.bytes || row.sha256 !== ref.sha256) throw badRequest(`the result says blob ${id} has ${ref.bytes} bytes with SHA-256 ${ref.sha256}; it was uploaded as ${row.bytes} bytes with ${row.sha256}`);
+    if (row.bytes !== ref.bytes || row.sha256 !== ref.sha256)
+      throw badRequest(
+        `the result says blob ${id} has ${ref.bytes} bytes with SHA-256 ${ref.sha256}; it was uploaded as ${row.bytes} bytes with ${row.sha256}`,
+      );
     if (row.state !== 'stored') {
       const size = await this.backendOf(row)?.size(row.object_key);
-      if (size !== row.bytes) throw badRequest(`blob ${id} has not been uploaded${typeof size === 'number' ? ` whole (${size} of ${row.bytes} bytes)` : ''}`);
+      if (size !== row.bytes)
+        throw badRequest(
+          `blob ${id} has not been uploaded${typeof size === 'number' ? ` whole (${size} of ${row.bytes} bytes)` : ''}`,
+        );
       await markStored(this.db, id);
     }
     return ref;
@@ -141,9 +167,16 @@ export class BlobService {
 
   /** A short-lived signed link to the task's blob, for `GET /api/v1/result/{id}/download`. */
   async downloadLink(task: TaskRow, now = Date.now()): Promise<string> {
-    const ref = fromJson(task.result_blob, BlobRef.nullable(), null, { table: 'tasks', id: task.id, column: 'result_blob' });
+    const ref = fromJson(task.result_blob, BlobRef.nullable(), null, {
+      table: 'tasks',
+      id: task.id,
+      column: 'result_blob',
+    });
     const id = ref ? blobIdOf(ref.url) : null;
-    if (!id) throw notFound(`task ${task.id} has no file to download${task.result === null && task.finished_at !== null ? ' (its result may have expired)' : ''}`);
+    if (!id)
+      throw notFound(
+        `task ${task.id} has no file to download${task.result === null && task.finished_at !== null ? ' (its result may have expired)' : ''}`,
+      );
     const row = await getBlob(this.db, id);
     const backend = row && this.backendOf(row);
     if (row?.state !== 'stored' || !backend) throw notFound(`the file of task ${task.id} is no longer stored`);
@@ -157,7 +190,11 @@ export class BlobService {
       const backend = this.backendOf(row);
       try {
         if (backend) await backend.remove(row.object_key);
-        else this.log.warn('blob store of an expired blob is not configured; forgetting the blob', { blob_id: row.id, backend: row.backend });
+        else
+          this.log.warn('blob store of an expired blob is not configured; forgetting the blob', {
+            blob_id: row.id,
+            backend: row.backend,
+          });
         await deleteBlobRow(this.db, row.id);
         purged++;
       } catch (err) {
@@ -182,6 +219,7 @@ async function heldTask(db: Db, runner: RunnerRow, taskId: string, leaseToken: s
     if (await runnerEverHeld(db, taskId, runner.id)) throw staleLease(taskId);
     throw forbidden(`task ${taskId} is not held by runner ${runner.id}`);
   }
-  if (task.lease_token !== leaseToken || !(ACTIVE_STATES as readonly string[]).includes(task.status)) throw staleLease(taskId);
+  if (task.lease_token !== leaseToken || !(ACTIVE_STATES as readonly string[]).includes(task.status))
+    throw staleLease(taskId);
   return task;
 }

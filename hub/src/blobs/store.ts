@@ -11,7 +11,12 @@ export function getBlob(db: Db, id: string): Promise<BlobRow | undefined> {
 
 /** pending → stored, once; false when it was stored already (or is gone). */
 export async function markStored(db: Db, id: string, now = Date.now()): Promise<boolean> {
-  const res = await db.updateTable('blobs').set({ state: 'stored', stored_at: now }).where('id', '=', id).where('state', '=', 'pending').executeTakeFirst();
+  const res = await db
+    .updateTable('blobs')
+    .set({ state: 'stored', stored_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 

@@ -3,13 +3,24 @@ import * as assert from 'uvu/assert';
 import { TaskView } from '@simpul/protocol';
 import { createHub, type Hub } from '../server.ts';
 import { call, login, register } from '../testing/http.ts';
-import { collectOffers, connectRunner, connectWeb, runnerAuth, type RunnerClient, type WebClient } from '../testing/sockets.ts';
+import {
+  collectOffers,
+  connectRunner,
+  connectWeb,
+  runnerAuth,
+  type RunnerClient,
+  type WebClient,
+} from '../testing/sockets.ts';
 import { startTestHub, tempDir, testConfig, waitFor } from '../testing/support.ts';
 import { WebListeners } from './web-listeners.ts';
 
 /** Two hubs on one PostgreSQL schema; no periodic dispatch and slow heartbeats, so that only the relay moves work. */
 async function twoHubs(env: Record<string, string> = {}) {
-  const { config, cleanup } = testConfig('postgres', { SIMPUL_REAPER_INTERVAL_MS: '120000', SIMPUL_HEARTBEAT_S: '60', ...env });
+  const { config, cleanup } = testConfig('postgres', {
+    SIMPUL_REAPER_INTERVAL_MS: '120000',
+    SIMPUL_HEARTBEAT_S: '60',
+    ...env,
+  });
   let a: Hub | undefined;
   let b: Hub;
   try {
@@ -33,7 +44,11 @@ async function twoHubs(env: Record<string, string> = {}) {
   };
 }
 
-async function runnerOn(hub: Hub, sockets: { close(): void }[], dataset: string): Promise<{ socket: RunnerClient; runnerId: string }> {
+async function runnerOn(
+  hub: Hub,
+  sockets: { close(): void }[],
+  dataset: string,
+): Promise<{ socket: RunnerClient; runnerId: string }> {
   const reg = await register(hub.url, 'test-enrollment-key', `r-${dataset}`, [dataset]);
   const socket = await connectRunner(hub.url, runnerAuth(reg));
   sockets.push(socket);
@@ -49,7 +64,10 @@ test('a task created on hub A is offered to a runner on hub B, and a cancel thro
     socket.on('task:cancel', (m) => cancels.push(m.task_id));
     await socket.emitWithAck('runner:hello', { runner_id: runnerId, leases: [] });
     const admin = await login(h.a.url, 'admin', 'admin-password');
-    const created = await call(h.a.url, 'POST', '/api/v1/tasks', { token: admin.token, body: { op: 100, params: { dataset: 'across' } } });
+    const created = await call(h.a.url, 'POST', '/api/v1/tasks', {
+      token: admin.token,
+      body: { op: 100, params: { dataset: 'across' } },
+    });
     const offer = await waitFor('the offer on hub B', () => offers[0]);
     assert.is(offer.task_id, created.body.task_id);
     await call(h.a.url, 'POST', `/api/v1/tasks/${offer.task_id}/cancel`, { token: admin.token });
@@ -68,7 +86,10 @@ test('a hub with no web users of its own still sends updates when another hub ha
     const seen: string[] = [];
     web.on('task:update', (t) => seen.push(TaskView.parse(t).task_id));
     await waitFor('hub A to hear of the listener on hub B', () => h.a.ctx.cluster?.webListening());
-    const created = await call(h.a.url, 'POST', '/api/v1/tasks', { token: admin.token, body: { op: 100, params: { dataset: 'nobody' } } });
+    const created = await call(h.a.url, 'POST', '/api/v1/tasks', {
+      token: admin.token,
+      body: { op: 100, params: { dataset: 'nobody' } },
+    });
     await waitFor('the update made on hub A, seen on hub B', () => seen.includes(created.body.task_id));
   } finally {
     await h.close();

@@ -51,7 +51,13 @@ export async function openCluster(ctx: HubContext): Promise<Cluster | undefined>
       }),
     );
     const hubs = io.of(CLUSTER_NAMESPACE);
-    hubs.use((_socket, next) => next(Object.assign(new Error('this namespace is for hubs only'), { data: { code: 'forbidden', message: 'this namespace is for hubs only' } })));
+    hubs.use((_socket, next) =>
+      next(
+        Object.assign(new Error('this namespace is for hubs only'), {
+          data: { code: 'forbidden', message: 'this namespace is for hubs only' },
+        }),
+      ),
+    );
     id = (hubs.adapter as unknown as { uid: string }).uid;
 
     // What this hub relays: one message per event-loop turn, however many events it coalesces.

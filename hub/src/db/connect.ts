@@ -23,7 +23,9 @@ const INT8_OID = 20;
 /** Epoch-ms columns are BIGINT: parse them (and COUNT(*)) as numbers rather than pg's default strings. */
 const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === INT8_OID
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 export async function openDatabase(config: DatabaseConfig): Promise<DbHandle> {
@@ -76,4 +78,3 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
     await client.end();
   }
 }
-

@@ -96,8 +96,16 @@ const initial: Migration = {
       .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
       .execute();
     // The claim: queued tasks for a runner or for a dataset, oldest first.
-    await db.schema.createIndex('tasks_claim_target').on('tasks').columns(['status', 'target_runner_id', 'available_at', 'created_at']).execute();
-    await db.schema.createIndex('tasks_claim_dataset').on('tasks').columns(['status', 'dataset', 'available_at', 'created_at']).execute();
+    await db.schema
+      .createIndex('tasks_claim_target')
+      .on('tasks')
+      .columns(['status', 'target_runner_id', 'available_at', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('tasks_claim_dataset')
+      .on('tasks')
+      .columns(['status', 'dataset', 'available_at', 'created_at'])
+      .execute();
     // The reaper and "what does this runner hold".
     await db.schema.createIndex('tasks_runner_status').on('tasks').columns(['runner_id', 'status']).execute();
     await db.schema.createIndex('tasks_status_lease').on('tasks').columns(['status', 'lease_expires_at']).execute();
@@ -167,7 +175,15 @@ const taskRequestId: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0100_blobs': blobs, '0200_security': security, '0300_studies': studies, '0700_scale': scale, '0800_ops_request_id': taskRequestId, '0900_sites': sites };
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': initial,
+  '0100_blobs': blobs,
+  '0200_security': security,
+  '0300_studies': studies,
+  '0700_scale': scale,
+  '0800_ops_request_id': taskRequestId,
+  '0900_sites': sites,
+};
 
 class InCodeProvider implements MigrationProvider {
   async getMigrations() {
@@ -180,7 +196,11 @@ class InCodeProvider implements MigrationProvider {
  * database, and a hub starting on a new schema beside another one would think they exist already.
  */
 export async function migrate(db: Kysely<any>, schema?: string): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeProvider(),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -12,7 +12,14 @@ export function namedStatements(client: pg.PoolClient): void {
   const names = new Map<string, string>(); // text → statement name
   const unnamed = new Set<string>(); // texts whose plan broke (a migration changed a table under it)
   (client as unknown as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
-    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || values.length > MAX_PARAMS || rest.length > 0 || unnamed.has(text)) {
+    if (
+      typeof text !== 'string' ||
+      !Array.isArray(values) ||
+      values.length === 0 ||
+      values.length > MAX_PARAMS ||
+      rest.length > 0 ||
+      unnamed.has(text)
+    ) {
       return query(text, values, ...rest);
     }
     let name = names.get(text);

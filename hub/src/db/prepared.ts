@@ -22,7 +22,9 @@ export type Args<A extends readonly unknown[]> = { [K in keyof A]: A[K] };
 export type Prepared<DB, A extends readonly unknown[], R> = (db: Kysely<DB>, ...args: A) => Promise<QueryResult<R>>;
 
 /** `build(db, ...stand-ins)` must build the same query shape whatever the arguments' values. */
-export function prepared<DB, A extends readonly unknown[], R>(build: (db: Kysely<DB>, ...args: Args<A>) => Compilable<R>): Prepared<DB, A, R> {
+export function prepared<DB, A extends readonly unknown[], R>(
+  build: (db: Kysely<DB>, ...args: Args<A>) => Compilable<R>,
+): Prepared<DB, A, R> {
   const plans = new WeakMap<DialectAdapter, Map<string, Plan>>();
   return (db, ...args) => {
     const adapter = db.getExecutor().adapter;
@@ -31,12 +33,21 @@ export function prepared<DB, A extends readonly unknown[], R>(build: (db: Kysely
     const shape = args.map((a) => (Array.isArray(a) ? a.length : '')).join(',');
     let plan = byShape.get(shape);
     if (!plan) {
-      const stand = args.map((a, i) => (Array.isArray(a) ? a.map((_, j) => `${MARK}${i}.${j}`) : `${MARK}${i}`)) as unknown as Args<A>;
+      const stand = args.map((a, i) =>
+        Array.isArray(a) ? a.map((_, j) => `${MARK}${i}.${j}`) : `${MARK}${i}`,
+      ) as unknown as Args<A>;
       const compiled = build(db, ...stand).compile();
-      plan = { sql: compiled.sql, node: compiled.query, queryId: compiled.queryId, slots: compiled.parameters.map(slotOf) };
+      plan = {
+        sql: compiled.sql,
+        node: compiled.query,
+        queryId: compiled.queryId,
+        slots: compiled.parameters.map(slotOf),
+      };
       byShape.set(shape, plan);
     }
-    const parameters = plan.slots.map((s) => ('fixed' in s ? s.fixed : s.item === undefined ? args[s.arg] : (args[s.arg] as unknown[])[s.item]));
+    const parameters = plan.slots.map((s) =>
+      'fixed' in s ? s.fixed : s.item === undefined ? args[s.arg] : (args[s.arg] as unknown[])[s.item],
+    );
     return db.executeQuery<R>({ sql: plan.sql, parameters, query: plan.node, queryId: plan.queryId });
   };
 }

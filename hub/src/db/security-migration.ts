@@ -2,8 +2,16 @@
 import { sql, SqliteAdapter, type Kysely, type Migration } from 'kysely';
 
 /** SQLite adds one column per ALTER TABLE. */
-async function addColumns(db: Kysely<any>, table: string, cols: [string, 'text' | 'bigint' | 'integer', ((c: any) => any)?][]): Promise<void> {
-  for (const [name, type, build] of cols) await db.schema.alterTable(table).addColumn(name, type, build ?? ((c) => c)).execute();
+async function addColumns(
+  db: Kysely<any>,
+  table: string,
+  cols: [string, 'text' | 'bigint' | 'integer', ((c: any) => any)?][],
+): Promise<void> {
+  for (const [name, type, build] of cols)
+    await db.schema
+      .alterTable(table)
+      .addColumn(name, type, build ?? ((c) => c))
+      .execute();
 }
 
 export const security: Migration = {
@@ -50,11 +58,19 @@ export const security: Migration = {
 
     // Append-only in the database itself, not only in the code: updates and deletes of audit lines fail.
     if (db.getExecutor().adapter instanceof SqliteAdapter) {
-      await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
-      await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
+      await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+        db,
+      );
+      await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+        db,
+      );
     } else {
-      await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(db);
-      await sql`CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+      await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(
+        db,
+      );
+      await sql`CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(
+        db,
+      );
     }
   },
 };

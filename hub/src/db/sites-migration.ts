@@ -16,17 +16,32 @@ export const sites: Migration = {
     await db.schema.createIndex('dataset_sites_dataset').on('dataset_sites').columns(['dataset', 'status']).execute();
 
     // Runners enrolled before sites were kept are the sites of what they serve today.
-    const runners: { id: string; datasets: string; created_at: number }[] = await db.selectFrom('runners').select(['id', 'datasets', 'created_at']).execute();
+    const runners: { id: string; datasets: string; created_at: number }[] = await db
+      .selectFrom('runners')
+      .select(['id', 'datasets', 'created_at'])
+      .execute();
     for (const r of runners) {
       let names: string[] = [];
       try {
         const parsed: unknown = JSON.parse(r.datasets);
-        if (Array.isArray(parsed)) names = [...new Set(parsed.map((d) => (d as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string'))];
+        if (Array.isArray(parsed))
+          names = [
+            ...new Set(
+              parsed.map((d) => (d as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string'),
+            ),
+          ];
       } catch {
         continue; // an unreadable column advertises nothing
       }
       if (names.length === 0) continue;
-      const rows = names.map((dataset) => ({ dataset, runner_id: r.id, status: 'approved', created_at: Number(r.created_at), decided_at: null, decided_by: null }));
+      const rows = names.map((dataset) => ({
+        dataset,
+        runner_id: r.id,
+        status: 'approved',
+        created_at: Number(r.created_at),
+        decided_at: null,
+        decided_by: null,
+      }));
       await db.insertInto('dataset_sites').values(rows).execute();
     }
   },

@@ -33,7 +33,11 @@ export function adminRoutes(app: Hono<HubEnv>): void {
     await requireUser(c, 'admin');
     const body = await readBody(c, UserCreate);
     const user = await addUser(c.get('hub').db, body.username, body.password, body.role);
-    await auditRequest(c, { action: 'user.created', target: { kind: 'user', id: user.id }, details: { username: user.username, role: user.role } });
+    await auditRequest(c, {
+      action: 'user.created',
+      target: { kind: 'user', id: user.id },
+      details: { username: user.username, role: user.role },
+    });
     return c.json(userView(user), 201);
   });
 
@@ -46,7 +50,11 @@ export function adminRoutes(app: Hono<HubEnv>): void {
     if (!user) throw notFound(`no user ${id}`);
     await resetPassword(db, user.id, body.password);
     c.get('hub').events.signedOut({ sessionsOf: user.id }); // the sessions ended: so do their /web sockets
-    await auditRequest(c, { action: 'user.password_reset', target: { kind: 'user', id: user.id }, details: { username: user.username } });
+    await auditRequest(c, {
+      action: 'user.password_reset',
+      target: { kind: 'user', id: user.id },
+      details: { username: user.username },
+    });
     return c.json({ ok: true as const });
   });
 

@@ -76,7 +76,15 @@ export function createApp(hub: HubContext): Hono<HubEnv> {
   app.onError((err, c) => {
     if (err instanceof HubError) return c.json(err.body(), err.status, err.headers());
     if (err instanceof HTTPException && err.status < 500) {
-      return c.json({ error: { code: err.status === 413 ? 'payload_too_large' : 'bad_request', message: err.message || 'bad request' } }, err.status);
+      return c.json(
+        {
+          error: {
+            code: err.status === 413 ? 'payload_too_large' : 'bad_request',
+            message: err.message || 'bad request',
+          },
+        },
+        err.status,
+      );
     }
     hub.log.error('request failed', { method: c.req.method, path: c.req.path, err });
     const { status, body } = toErrorBody(err);

@@ -13,7 +13,9 @@ test.after(async (c) => {
 });
 
 test('login returns a bearer token and an HttpOnly SameSite=Lax session cookie', async ({ hub }) => {
-  const r = await call(hub.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin', password: 'admin-password' } });
+  const r = await call(hub.url, 'POST', '/api/v1/auth/login', {
+    body: { username: 'admin', password: 'admin-password' },
+  });
   assert.is(r.status, 200);
   const body = LoginReply.parse(r.body);
   assert.ok(body.token.startsWith('sms_'));
@@ -59,8 +61,14 @@ test('no credentials → 401; bad tokens → 401; login still works with a stale
   for (const token of ['sms_forged', 'smr_forged', 'smp_forged', 'garbage']) {
     assert.is((await call(hub.url, 'GET', '/api/v1/runners', { token })).status, 401, token);
   }
-  assert.is((await call(hub.url, 'POST', '/api/v1/ping', { token: 'smr_forged', body: { runner_id: 'x' } })).status, 401);
-  const r = await call(hub.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin', password: 'admin-password' }, headers: { cookie: 'simpul_session=sms_old' } });
+  assert.is(
+    (await call(hub.url, 'POST', '/api/v1/ping', { token: 'smr_forged', body: { runner_id: 'x' } })).status,
+    401,
+  );
+  const r = await call(hub.url, 'POST', '/api/v1/auth/login', {
+    body: { username: 'admin', password: 'admin-password' },
+    headers: { cookie: 'simpul_session=sms_old' },
+  });
   assert.is(r.status, 200);
 });
 
@@ -70,7 +78,10 @@ test('cookie-authenticated changes need the hub’s own Origin; bearer calls do 
   const none = await call(hub.url, 'POST', '/api/v1/tasks', { headers: { cookie }, body: task });
   assert.is(none.status, 403);
   assert.is(none.body.error.code, 'forbidden');
-  const evil = await call(hub.url, 'POST', '/api/v1/tasks', { headers: { cookie, origin: 'http://evil.example' }, body: task });
+  const evil = await call(hub.url, 'POST', '/api/v1/tasks', {
+    headers: { cookie, origin: 'http://evil.example' },
+    body: task,
+  });
   assert.is(evil.status, 403);
   const own = await call(hub.url, 'POST', '/api/v1/tasks', { headers: { cookie, origin: hub.url }, body: task });
   assert.is(own.status, 201);
@@ -86,8 +97,15 @@ test('runner tokens cannot use user routes, user tokens cannot use runner routes
   const r1 = await call(hub.url, 'GET', '/api/v1/runners', { token: runner.token });
   assert.is(r1.status, 403);
   assert.is(r1.body.error.code, 'forbidden');
-  assert.is((await call(hub.url, 'POST', '/api/v1/tasks', { token: runner.token, body: { op: 100, params: { dataset: 'd' } } })).status, 403);
-  assert.is((await call(hub.url, 'POST', '/api/v1/ping', { token, body: { runner_id: runner.runner_id } })).status, 403);
+  assert.is(
+    (await call(hub.url, 'POST', '/api/v1/tasks', { token: runner.token, body: { op: 100, params: { dataset: 'd' } } }))
+      .status,
+    403,
+  );
+  assert.is(
+    (await call(hub.url, 'POST', '/api/v1/ping', { token, body: { runner_id: runner.runner_id } })).status,
+    403,
+  );
   assert.is((await call(hub.url, 'POST', '/api/v1/result', { token, body: {} })).status, 403);
 });
 
@@ -97,18 +115,27 @@ test('an analyst logs in and sees only their own tasks', async ({ hub }) => {
   const ana = await login(hub.url, 'ana', 'ana-password');
   const bob = await login(hub.url, 'bob', 'bob-password');
   const admin = await login(hub.url, 'admin', 'admin-password');
-  const mine = await call(hub.url, 'POST', '/api/v1/tasks', { token: ana.token, body: { op: 100, params: { dataset: 'ana-data' } } });
+  const mine = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token: ana.token,
+    body: { op: 100, params: { dataset: 'ana-data' } },
+  });
   assert.is(mine.status, 201);
   const list = await call(hub.url, 'GET', '/api/v1/tasks', { token: bob.token });
   assert.ok(!list.body.tasks.some((t: { task_id: string }) => t.task_id === mine.body.task_id));
   assert.is((await call(hub.url, 'GET', `/api/v1/tasks/${mine.body.task_id}`, { token: bob.token })).status, 404);
   assert.is((await call(hub.url, 'GET', `/api/v1/result/${mine.body.task_id}`, { token: bob.token })).status, 404);
-  assert.is((await call(hub.url, 'POST', `/api/v1/tasks/${mine.body.task_id}/cancel`, { token: bob.token })).status, 404);
+  assert.is(
+    (await call(hub.url, 'POST', `/api/v1/tasks/${mine.body.task_id}/cancel`, { token: bob.token })).status,
+    404,
+  );
   const own = await call(hub.url, 'GET', '/api/v1/tasks', { token: ana.token });
   assert.ok(own.body.tasks.every((t: { created_by: string }) => t.created_by === own.body.tasks[0].created_by));
   assert.ok(own.body.tasks.some((t: { task_id: string }) => t.task_id === mine.body.task_id));
   const all = await call(hub.url, 'GET', '/api/v1/tasks', { token: admin.token });
-  assert.ok(all.body.tasks.some((t: { task_id: string }) => t.task_id === mine.body.task_id), 'admins see all');
+  assert.ok(
+    all.body.tasks.some((t: { task_id: string }) => t.task_id === mine.body.task_id),
+    'admins see all',
+  );
 });
 
 test.run();

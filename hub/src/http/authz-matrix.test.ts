@@ -49,7 +49,14 @@ const users = (analystA: number, analystB: number, admin: number): Expect => ({
 });
 const admins = (status: number) => users(403, 403, status);
 /** Runners only: user credentials 403. */
-const runners = (runnerX: number, runnerY: number): Expect => ({ ...all(401), analystA: 403, analystB: 403, admin: 403, runnerX, runnerY });
+const runners = (runnerX: number, runnerY: number): Expect => ({
+  ...all(401),
+  analystA: 403,
+  analystB: 403,
+  admin: 403,
+  runnerX,
+  runnerY,
+});
 
 const isUser = (w: Who) => w === 'analystA' || w === 'analystB' || w === 'admin';
 let seq = 0;
@@ -75,11 +82,17 @@ async function freshTaskOfA(f: Fixture) {
 
 const TABLE: Record<RouteKey, Entry> = {
   register: {
-    req: () => ({ path: ROUTES.register.path, body: { enrollment_key: 'test-enrollment-key', name: unique('r-'), protocol_version: PROTOCOL_VERSION } }),
+    req: () => ({
+      path: ROUTES.register.path,
+      body: { enrollment_key: 'test-enrollment-key', name: unique('r-'), protocol_version: PROTOCOL_VERSION },
+    }),
     expect: all(201), // the enrolment key is the credential; a bearer token is not looked at
   },
   ping: { req: (f) => ({ path: ROUTES.ping.path, body: { runner_id: f.ids.runnerX } }), expect: runners(200, 403) },
-  claim: { req: (f) => ({ path: `${ROUTES.claim.path}?runner_id=${f.ids.runnerX}&wait=0` }), expect: { ...runners(200, 403), analystA: 200, analystB: 200, admin: 200 } },
+  claim: {
+    req: (f) => ({ path: `${ROUTES.claim.path}?runner_id=${f.ids.runnerX}&wait=0` }),
+    expect: { ...runners(200, 403), analystA: 200, analystB: 200, admin: 200 },
+  },
   progress: {
     req: async (f) => {
       const o = await leasedToX(f);
@@ -97,7 +110,15 @@ const TABLE: Record<RouteKey, Entry> = {
   result: {
     req: async (f) => {
       const o = await leasedToX(f);
-      return { path: ROUTES.result.path, body: { task_id: o.task_id, lease_token: o.lease_token, status: 'failed', error: { code: 'op_failed', message: 'x' } } };
+      return {
+        path: ROUTES.result.path,
+        body: {
+          task_id: o.task_id,
+          lease_token: o.lease_token,
+          status: 'failed',
+          error: { code: 'op_failed', message: 'x' },
+        },
+      };
     },
     expect: runners(200, 403),
   },
@@ -105,45 +126,108 @@ const TABLE: Record<RouteKey, Entry> = {
   upload: {
     req: async (f) => {
       const o = await leasedToX(f);
-      return { path: ROUTES.upload.path, body: { task_id: o.task_id, lease_token: o.lease_token, bytes: 3, sha256: 'a'.repeat(64), content_type: 'text/csv', filename: 'x.csv' } };
+      return {
+        path: ROUTES.upload.path,
+        body: {
+          task_id: o.task_id,
+          lease_token: o.lease_token,
+          bytes: 3,
+          sha256: 'a'.repeat(64),
+          content_type: 'text/csv',
+          filename: 'x.csv',
+        },
+      };
     },
     expect: runners(201, 403),
   },
-  putBlob: { req: () => ({ path: '/api/v1/blobs/blb_nothing?exp=1&sig=forged', raw: 'abc', headers: { 'content-type': 'text/csv' } }), expect: all(403) },
+  putBlob: {
+    req: () => ({
+      path: '/api/v1/blobs/blb_nothing?exp=1&sig=forged',
+      raw: 'abc',
+      headers: { 'content-type': 'text/csv' },
+    }),
+    expect: all(403),
+  },
   getBlob: { req: () => ({ path: '/api/v1/blobs/blb_nothing?exp=1&sig=forged' }), expect: all(403) },
   download: { req: (f) => ({ path: `/api/v1/result/${f.taskA}/download` }), expect: users(404, 404, 404) }, // no file yet: A and admin get a 404 that says so
-  login: { req: (f) => ({ path: ROUTES.login.path, body: { username: 'admin', password: f.password.admin } }), expect: all(200) },
+  login: {
+    req: (f) => ({ path: ROUTES.login.path, body: { username: 'admin', password: f.password.admin } }),
+    expect: all(200),
+  },
   logout: {
     // A fresh session of the same user, so that the caller's own session survives for the other routes.
-    req: async (f, w) => (isUser(w) ? { path: ROUTES.logout.path, token: (await login(f.hub.url, userName(w), f.password[w as 'admin'])).token } : { path: ROUTES.logout.path }),
+    req: async (f, w) =>
+      isUser(w)
+        ? { path: ROUTES.logout.path, token: (await login(f.hub.url, userName(w), f.password[w as 'admin'])).token }
+        : { path: ROUTES.logout.path },
     expect: users(200, 200, 200),
   },
   me: { req: () => ({ path: ROUTES.me.path }), expect: users(200, 200, 200) },
   runners: { req: () => ({ path: ROUTES.runners.path }), expect: users(200, 200, 200) },
   runner: { req: (f) => ({ path: `/api/v1/runners/${f.ids.runnerX}` }), expect: users(200, 200, 200) },
   dataset: { req: () => ({ path: '/api/v1/datasets/dx' }), expect: users(200, 200, 200) },
-  createTask: { req: (f) => ({ path: ROUTES.createTask.path, body: { op: 100, runner_id: f.ids.runnerX, params: { dataset: 'dx' } } }), expect: users(201, 201, 201) },
+  createTask: {
+    req: (f) => ({
+      path: ROUTES.createTask.path,
+      body: { op: 100, runner_id: f.ids.runnerX, params: { dataset: 'dx' } },
+    }),
+    expect: users(201, 201, 201),
+  },
   getTask: { req: (f) => ({ path: `/api/v1/tasks/${f.taskA}` }), expect: users(200, 404, 200) },
-  cancelTask: { req: async (f) => ({ path: `/api/v1/tasks/${await freshTaskOfA(f)}/cancel` }), expect: users(200, 404, 200) },
+  cancelTask: {
+    req: async (f) => ({ path: `/api/v1/tasks/${await freshTaskOfA(f)}/cancel` }),
+    expect: users(200, 404, 200),
+  },
   listTokens: { req: () => ({ path: ROUTES.listTokens.path }), expect: users(200, 200, 200) },
-  createToken: { req: () => ({ path: ROUTES.createToken.path, body: { name: 'matrix' } }), expect: users(201, 201, 201) },
+  createToken: {
+    req: () => ({ path: ROUTES.createToken.path, body: { name: 'matrix' } }),
+    expect: users(201, 201, 201),
+  },
   revokeToken: {
-    req: async (f) => ({ path: `/api/v1/tokens/${(await createApiToken(f.hub.db, f.ids.analystA, { name: 'to-revoke' })).token_id}` }),
+    req: async (f) => ({
+      path: `/api/v1/tokens/${(await createApiToken(f.hub.db, f.ids.analystA, { name: 'to-revoke' })).token_id}`,
+    }),
     expect: users(200, 404, 200),
   },
   listUsers: { req: () => ({ path: ROUTES.listUsers.path }), expect: admins(200) },
-  createUser: { req: () => ({ path: ROUTES.createUser.path, body: { username: unique('u'), password: 'password-123', role: 'analyst' } }), expect: admins(201) },
-  resetPassword: { req: (f) => ({ path: `/api/v1/users/${f.ids.userC}/password`, body: { password: 'new-password-1' } }), expect: admins(200) },
-  listEnrollmentKeys: { req: () => ({ path: ROUTES.listEnrollmentKeys.path }), expect: admins(200) },
-  createEnrollmentKey: { req: () => ({ path: ROUTES.createEnrollmentKey.path, body: { name: 'matrix key', single_use: true } }), expect: admins(201) },
-  revokeEnrollmentKey: {
-    req: async (f) => ({ path: `/api/v1/enrollment-keys/${(await createEnrollmentKey(f.hub.db, { name: 'k' }, f.ids.analystA)).key_id}` }),
+  createUser: {
+    req: () => ({
+      path: ROUTES.createUser.path,
+      body: { username: unique('u'), password: 'password-123', role: 'analyst' },
+    }),
+    expect: admins(201),
+  },
+  resetPassword: {
+    req: (f) => ({ path: `/api/v1/users/${f.ids.userC}/password`, body: { password: 'new-password-1' } }),
     expect: admins(200),
   },
-  revokeRunner: { req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/revoke` }), expect: users(403, 403, 200) },
-  runnerAccess: { req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/access`, body: { shared: true } }), expect: users(403, 403, 200) },
-  approveSite: { req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/datasets/dz/approve` }), expect: admins(200) },
-  rejectSite: { req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/datasets/dz/reject` }), expect: admins(200) },
+  listEnrollmentKeys: { req: () => ({ path: ROUTES.listEnrollmentKeys.path }), expect: admins(200) },
+  createEnrollmentKey: {
+    req: () => ({ path: ROUTES.createEnrollmentKey.path, body: { name: 'matrix key', single_use: true } }),
+    expect: admins(201),
+  },
+  revokeEnrollmentKey: {
+    req: async (f) => ({
+      path: `/api/v1/enrollment-keys/${(await createEnrollmentKey(f.hub.db, { name: 'k' }, f.ids.analystA)).key_id}`,
+    }),
+    expect: admins(200),
+  },
+  revokeRunner: {
+    req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/revoke` }),
+    expect: users(403, 403, 200),
+  },
+  runnerAccess: {
+    req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/access`, body: { shared: true } }),
+    expect: users(403, 403, 200),
+  },
+  approveSite: {
+    req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/datasets/dz/approve` }),
+    expect: admins(200),
+  },
+  rejectSite: {
+    req: async (f) => ({ path: `/api/v1/runners/${(await freshRunner(f)).runner_id}/datasets/dz/reject` }),
+    expect: admins(200),
+  },
   rotateRunnerToken: {
     // "Runner X" rotates its own token (a fresh runner each time, so X's real token stays current for the other routes).
     req: async (f, w) => {
@@ -153,10 +237,19 @@ const TABLE: Record<RouteKey, Entry> = {
     expect: runners(200, 403),
   },
   audit: { req: () => ({ path: ROUTES.audit.path }), expect: admins(200) },
-  createStudy: { req: () => ({ path: ROUTES.createStudy.path, body: { analysis: 'summary', dataset: 'dx', columns: ['x'], require: 'any' } }), expect: users(201, 201, 201) },
+  createStudy: {
+    req: () => ({
+      path: ROUTES.createStudy.path,
+      body: { analysis: 'summary', dataset: 'dx', columns: ['x'], require: 'any' },
+    }),
+    expect: users(201, 201, 201),
+  },
   listStudies: { req: () => ({ path: ROUTES.listStudies.path }), expect: users(200, 200, 200) },
   getStudy: { req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}` }), expect: users(200, 404, 200) },
-  cancelStudy: { req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}/cancel` }), expect: users(200, 404, 200) },
+  cancelStudy: {
+    req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}/cancel` }),
+    expect: users(200, 404, 200),
+  },
   healthz: { req: () => ({ path: ROUTES.healthz.path }), expect: all(200) },
   readyz: { req: () => ({ path: ROUTES.readyz.path }), expect: all(200) },
   metrics: { req: () => ({ path: ROUTES.metrics.path }), expect: all(200) }, // no SIMPUL_METRICS_TOKEN: loopback may read
@@ -169,7 +262,10 @@ function userName(w: Who): string {
 }
 
 async function studyOfA(f: Fixture): Promise<string> {
-  const r = await call(f.hub.url, 'POST', ROUTES.createStudy.path, { token: f.tokens.analystA, body: { analysis: 'summary', dataset: 'dx', columns: ['x'], require: 'any' } });
+  const r = await call(f.hub.url, 'POST', ROUTES.createStudy.path, {
+    token: f.tokens.analystA,
+    body: { analysis: 'summary', dataset: 'dx', columns: ['x'], require: 'any' },
+  });
   if (r.status !== 201) throw new Error(`study: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.study_id;
 }
@@ -182,8 +278,14 @@ test.before(async (ctx) => {
   const x = await register(hub.url, 'test-enrollment-key', 'runner-x', ['dx']);
   const y = await register(hub.url, 'test-enrollment-key', 'runner-y', ['dy']);
   const gone = await register(hub.url, 'test-enrollment-key', 'runner-gone', ['dx']);
-  const sessions = { analystA: await login(hub.url, 'ana', 'ana-password'), analystB: await login(hub.url, 'bob', 'bob-password'), admin: await login(hub.url, 'admin', 'admin-password') };
-  const revoke = await call(hub.url, 'POST', `/api/v1/runners/${gone.runner_id}/revoke`, { token: sessions.admin.token });
+  const sessions = {
+    analystA: await login(hub.url, 'ana', 'ana-password'),
+    analystB: await login(hub.url, 'bob', 'bob-password'),
+    admin: await login(hub.url, 'admin', 'admin-password'),
+  };
+  const revoke = await call(hub.url, 'POST', `/api/v1/runners/${gone.runner_id}/revoke`, {
+    token: sessions.admin.token,
+  });
   assert.is(revoke.status, 200);
   const expired = await createApiToken(hub.db, a.id, { name: 'expired', expires_in_s: 1 }, Date.now() - 10_000);
   const [taskA] = await enqueue(hub.ctx, [fetchTask('dx', { runner_id: x.runner_id })], a.id);
@@ -212,7 +314,10 @@ test.after(async ({ f }) => {
 test('every route in ROUTES has an entry, and the table names no route that does not exist', () => {
   const missing = Object.keys(ROUTES).filter((k) => !(k in TABLE));
   assert.equal(missing, [], `routes without an authorization entry: ${missing.join(', ')}`);
-  assert.equal(Object.keys(TABLE).filter((k) => !(k in ROUTES)), []);
+  assert.equal(
+    Object.keys(TABLE).filter((k) => !(k in ROUTES)),
+    [],
+  );
 });
 
 test('each route answers each caller with the exact status', async ({ f }) => {
@@ -222,9 +327,18 @@ test('each route answers each caller with the exact status', async ({ f }) => {
     for (const who of CALLERS) {
       const req = await entry.req(f, who);
       const token = req.token === null ? undefined : (req.token ?? f.tokens[who]);
-      const r = await call(f.hub.url, spec.method, req.path, { token, body: req.body, raw: req.raw, headers: req.headers });
-      if (r.status !== entry.expect[who]) wrong.push(`${spec.method} ${spec.path} as ${who}: ${r.status}, expected ${entry.expect[who]} ${JSON.stringify(r.body).slice(0, 160)}`);
-      else if (r.status >= 400 && r.status !== 404 && !(r.body?.error?.code)) wrong.push(`${spec.method} ${spec.path} as ${who}: ${r.status} without an error body`);
+      const r = await call(f.hub.url, spec.method, req.path, {
+        token,
+        body: req.body,
+        raw: req.raw,
+        headers: req.headers,
+      });
+      if (r.status !== entry.expect[who])
+        wrong.push(
+          `${spec.method} ${spec.path} as ${who}: ${r.status}, expected ${entry.expect[who]} ${JSON.stringify(r.body).slice(0, 160)}`,
+        );
+      else if (r.status >= 400 && r.status !== 404 && !r.body?.error?.code)
+        wrong.push(`${spec.method} ${spec.path} as ${who}: ${r.status} without an error body`);
     }
   }
   assert.equal(wrong, [], `\n${wrong.join('\n')}`);

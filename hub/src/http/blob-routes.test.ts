@@ -22,31 +22,63 @@ interface Ctx {
 
 /** A task of the admin's, claimed by the test's runner: its id and lease token. */
 async function claimed(c: Ctx, op = 400): Promise<{ task_id: string; lease_token: string }> {
-  const params = op === 400 ? { dataset: 'files', format: 'csv' } : { dataset: 'files', where: { column: 'x', op: '>', value: 0 } };
-  const created = await call(c.hub.url, 'POST', '/api/v1/tasks', { token: c.admin, body: { op, params, runner_id: c.runner.runner_id } });
+  const params =
+    op === 400 ? { dataset: 'files', format: 'csv' } : { dataset: 'files', where: { column: 'x', op: '>', value: 0 } };
+  const created = await call(c.hub.url, 'POST', '/api/v1/tasks', {
+    token: c.admin,
+    body: { op, params, runner_id: c.runner.runner_id },
+  });
   assert.is(created.status, 201, JSON.stringify(created.body));
-  const claim = await call(c.hub.url, 'GET', `/api/v1/tasks?runner_id=${c.runner.runner_id}&wait=5`, { token: c.runner.token });
+  const claim = await call(c.hub.url, 'GET', `/api/v1/tasks?runner_id=${c.runner.runner_id}&wait=5`, {
+    token: c.runner.token,
+  });
   const offer = ClaimReply.parse(claim.body).tasks.find((t) => t.task_id === created.body.task_id);
   assert.ok(offer, 'the task was claimed');
   return { task_id: offer.task_id, lease_token: offer.lease_token };
 }
 
-async function slot(c: Ctx, task: { task_id: string; lease_token: string }, bytes: Buffer, over: Record<string, unknown> = {}) {
+async function slot(
+  c: Ctx,
+  task: { task_id: string; lease_token: string },
+  bytes: Buffer,
+  over: Record<string, unknown> = {},
+) {
   return call(c.hub.url, 'POST', '/api/v1/uploads', {
     token: c.runner.token,
-    body: { ...task, bytes: bytes.length, sha256: sha(bytes), content_type: 'text/csv', filename: 'files-export.csv', ...over },
+    body: {
+      ...task,
+      bytes: bytes.length,
+      sha256: sha(bytes),
+      content_type: 'text/csv',
+      filename: 'files-export.csv',
+      ...over,
+    },
   });
 }
 
 /** PUTs to the slot's link the way a runner does (relative links are the hub's own). */
 function put(c: Ctx, s: UploadSlot, bytes: Buffer, url = s.upload_url) {
-  return fetch(new URL(url, c.hub.url), { method: 'PUT', headers: { ...s.headers, 'content-length': String(bytes.length) }, body: bytes });
+  return fetch(new URL(url, c.hub.url), {
+    method: 'PUT',
+    headers: { ...s.headers, 'content-length': String(bytes.length) },
+    body: bytes,
+  });
 }
 
-const exportResult = (id: string, bytes: Buffer) => ({ url: blobUrl(id), bytes: bytes.length, sha256: sha(bytes), rows: 2, format: 'csv', filename: 'files-export.csv' });
+const exportResult = (id: string, bytes: Buffer) => ({
+  url: blobUrl(id),
+  bytes: bytes.length,
+  sha256: sha(bytes),
+  rows: 2,
+  format: 'csv',
+  filename: 'files-export.csv',
+});
 
 function postResult(c: Ctx, task: { task_id: string; lease_token: string }, result: unknown) {
-  return call(c.hub.url, 'POST', '/api/v1/result', { token: c.runner.token, body: { ...task, status: 'succeeded', result } });
+  return call(c.hub.url, 'POST', '/api/v1/result', {
+    token: c.runner.token,
+    body: { ...task, status: 'succeeded', result },
+  });
 }
 
 /** Uploads `bytes` for a new task and stores its export result. */
@@ -79,13 +111,19 @@ function blobSuite(backend: 'local' | 's3', dialect: Dialect) {
     const stale = await slot(c, { ...task, lease_token: 'not-the-lease' }, bytes);
     assert.equal([stale.status, stale.body.error.code], [409, 'stale_lease']);
     const other = await register(c.hub.url, 'test-enrollment-key', 'someone-else', ['files']);
-    const foreign = await call(c.hub.url, 'POST', '/api/v1/uploads', { token: other.token, body: { ...task, bytes: 1, sha256: sha(Buffer.from('a')), content_type: 'text/csv', filename: 'a.csv' } });
+    const foreign = await call(c.hub.url, 'POST', '/api/v1/uploads', {
+      token: other.token,
+      body: { ...task, bytes: 1, sha256: sha(Buffer.from('a')), content_type: 'text/csv', filename: 'a.csv' },
+    });
     assert.is(foreign.status, 403);
     const huge = await slot(c, task, bytes, { bytes: c.hub.ctx.config.blobs.maxBytes + 1 });
     assert.equal([huge.status, huge.body.error.code], [413, 'payload_too_large']);
     const badName = await slot(c, task, bytes, { filename: '../../etc/passwd' });
     assert.is(badName.status, 400);
-    const asUser = await call(c.hub.url, 'POST', '/api/v1/uploads', { token: c.admin, body: { ...task, bytes: 1, sha256: sha(bytes), content_type: 'text/csv', filename: 'a.csv' } });
+    const asUser = await call(c.hub.url, 'POST', '/api/v1/uploads', {
+      token: c.admin,
+      body: { ...task, bytes: 1, sha256: sha(bytes), content_type: 'text/csv', filename: 'a.csv' },
+    });
     assert.is(asUser.status, 403, 'users cannot ask for upload slots');
 
     const ok = await slot(c, task, bytes);
@@ -105,10 +143,17 @@ function blobSuite(backend: 'local' | 's3', dialect: Dialect) {
     const view = await call(c.hub.url, 'GET', `/api/v1/result/${task.task_id}`, { token: c.admin });
     assert.is(view.body.result.url, downloadPath(task.task_id), 'users read the download path, not the blob reference');
     assert.equal([view.body.result.bytes, view.body.result.sha256], [bytes.length, sha(bytes)]);
-    const row = await c.hub.db.selectFrom('tasks').select(['result', 'result_blob']).where('id', '=', task.task_id).executeTakeFirstOrThrow();
+    const row = await c.hub.db
+      .selectFrom('tasks')
+      .select(['result', 'result_blob'])
+      .where('id', '=', task.task_id)
+      .executeTakeFirstOrThrow();
     assert.ok(row.result!.includes(blobUrl(s.blob_id)), 'the stored result keeps the reference');
 
-    const link = await fetch(c.hub.url + downloadPath(task.task_id), { headers: { authorization: `Bearer ${c.admin}` }, redirect: 'manual' });
+    const link = await fetch(c.hub.url + downloadPath(task.task_id), {
+      headers: { authorization: `Bearer ${c.admin}` },
+      redirect: 'manual',
+    });
     assert.is(link.status, 302);
     const location = new URL(link.headers.get('location')!, c.hub.url);
     if (backend === 's3') assert.is(location.origin, c.s3!.endpoint, 'the bytes come straight from the bucket');
@@ -118,30 +163,47 @@ function blobSuite(backend: 'local' | 's3', dialect: Dialect) {
     assert.is(body.length, bytes.length);
     assert.is(sha(body), sha(bytes));
     assert.match(got.headers.get('content-disposition') ?? '', 'files-export.csv');
-    const audited = await c.hub.db.selectFrom('audit_log').select('details').where('action', '=', 'result.downloaded').where('target_id', '=', task.task_id).execute();
-    assert.ok(audited.some((a) => JSON.parse(a.details).file === true), 'the download is in the audit log');
+    const audited = await c.hub.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'result.downloaded')
+      .where('target_id', '=', task.task_id)
+      .execute();
+    assert.ok(
+      audited.some((a) => JSON.parse(a.details).file === true),
+      'the download is in the audit log',
+    );
 
     // Another analyst is told the task does not exist; no credentials at all is 401.
     await addUser(c.hub.ctx, `bob-${backend}`);
     const bob = (await login(c.hub.url, `bob-${backend}`, `bob-${backend}-password`)).token;
-    const theirs = await fetch(c.hub.url + downloadPath(task.task_id), { headers: { authorization: `Bearer ${bob}` }, redirect: 'manual' });
+    const theirs = await fetch(c.hub.url + downloadPath(task.task_id), {
+      headers: { authorization: `Bearer ${bob}` },
+      redirect: 'manual',
+    });
     assert.is(theirs.status, 404);
     assert.is((await fetch(c.hub.url + downloadPath(task.task_id), { redirect: 'manual' })).status, 401);
-    const wrongToken = await fetch(c.hub.url + downloadPath(task.task_id), { headers: { authorization: 'Bearer sms_not-a-session' }, redirect: 'manual' });
+    const wrongToken = await fetch(c.hub.url + downloadPath(task.task_id), {
+      headers: { authorization: 'Bearer sms_not-a-session' },
+      redirect: 'manual',
+    });
     assert.is(wrongToken.status, 401);
   });
 
   test('tampered and expired links are refused', async (c) => {
     const bytes = Buffer.from('x,y\n1,2\n3,4\n');
     const { task } = await exported(c, bytes);
-    const t = (await c.hub.db.selectFrom('tasks').selectAll().where('id', '=', task.task_id).executeTakeFirstOrThrow());
+    const t = await c.hub.db.selectFrom('tasks').selectAll().where('id', '=', task.task_id).executeTakeFirstOrThrow();
     const fresh = new URL(await c.hub.ctx.blobs!.downloadLink(t), c.hub.url);
     if (backend === 'local') {
       const sig = fresh.searchParams.get('sig')!;
       fresh.searchParams.set('sig', (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1));
     } else {
       // s3rver checks the key and the expiry of a presigned URL but does not recompute SigV4 signatures: forge the key.
-      fresh.searchParams.set('X-Amz-Credential', fresh.searchParams.get('X-Amz-Credential')!.replace(/^[^/]+/, 'FORGED'));
+      fresh.searchParams.set(
+        'X-Amz-Credential',
+        fresh.searchParams.get('X-Amz-Credential')!.replace(/^[^/]+/, 'FORGED'),
+      );
     }
     assert.is((await fetch(fresh)).status, 403, 'a tampered link');
     // A link made 10 minutes ago, valid for the default 5 minutes.
@@ -158,7 +220,10 @@ function blobSuite(backend: 'local' | 's3', dialect: Dialect) {
     const early = await postResult(c, task, exportResult(s.blob_id, bytes));
     assert.is(early.status, 400, 'not uploaded yet');
     assert.match(early.body.error.message, /not been uploaded/);
-    const notARef = await postResult(c, task, { ...exportResult(s.blob_id, bytes), url: 'https://example.org/file.csv' });
+    const notARef = await postResult(c, task, {
+      ...exportResult(s.blob_id, bytes),
+      url: 'https://example.org/file.csv',
+    });
     assert.is(notARef.status, 400);
     const other = await claimed(c);
     const otherSlot = UploadSlot.parse((await slot(c, other, bytes)).body);
@@ -170,7 +235,11 @@ function blobSuite(backend: 'local' | 's3', dialect: Dialect) {
     const wrongSize = await postResult(c, task, { ...exportResult(s.blob_id, bytes), bytes: bytes.length + 1 });
     assert.is(wrongSize.status, 400);
     assert.is((await postResult(c, task, exportResult(s.blob_id, bytes))).status, 200);
-    assert.is((await postResult(c, task, exportResult(s.blob_id, bytes))).body.stored, false, 'the same result again is a no-op');
+    assert.is(
+      (await postResult(c, task, exportResult(s.blob_id, bytes))).body.stored,
+      false,
+      'the same result again is a no-op',
+    );
   });
 
   if (backend === 'local') {
@@ -212,10 +281,16 @@ function blobSuite(backend: 'local' | 's3', dialect: Dialect) {
     assert.ok(stats.purgedBlobs >= 1);
     assert.is(await blobs.backend.size(row.object_key), null, 'the object is gone');
     if (backend === 'local') assert.not.ok(existsSync(path.join(c.hub.ctx.config.blobs.dir, row.object_key)));
-    assert.is(await c.hub.db.selectFrom('blobs').select('id').where('id', '=', s.blob_id).executeTakeFirst(), undefined);
+    assert.is(
+      await c.hub.db.selectFrom('blobs').select('id').where('id', '=', s.blob_id).executeTakeFirst(),
+      undefined,
+    );
     const after = await call(c.hub.url, 'GET', `/api/v1/result/${task.task_id}`, { token: c.admin });
     assert.is(after.body.result, undefined, 'the result is purged too');
-    const gone = await fetch(c.hub.url + downloadPath(task.task_id), { headers: { authorization: `Bearer ${c.admin}` }, redirect: 'manual' });
+    const gone = await fetch(c.hub.url + downloadPath(task.task_id), {
+      headers: { authorization: `Bearer ${c.admin}` },
+      redirect: 'manual',
+    });
     assert.is(gone.status, 404);
   });
 

@@ -54,7 +54,11 @@ export function blobRoutes(app: Hono<HubEnv>): void {
     const task = await getTask(c.get('hub').db, id);
     if (!task || (!isAdmin(user) && task.created_by !== user.user.id)) throw notFound(`no task ${id}`);
     const url = await blobsOf(c).downloadLink(task);
-    await auditRequest(c, { action: 'result.downloaded', target: { kind: 'task', id: task.id }, details: { dataset: task.dataset, op: task.op, file: true } });
+    await auditRequest(c, {
+      action: 'result.downloaded',
+      target: { kind: 'task', id: task.id },
+      details: { dataset: task.dataset, op: task.op, file: true },
+    });
     c.header('cache-control', 'no-store');
     return c.redirect(url, 302);
   });

@@ -18,13 +18,19 @@ export function claimantOf(row: RunnerRow): Claimant {
   return { id: row.id, datasets: runnerDatasets(row).map((d) => d.name), draining: row.draining === 1 };
 }
 
-export async function longPollClaim(ctx: HubContext, runner: RunnerRow, q: ClaimQuery, clientGone: AbortSignal): Promise<TaskOffer[]> {
+export async function longPollClaim(
+  ctx: HubContext,
+  runner: RunnerRow,
+  q: ClaimQuery,
+  clientGone: AbortSignal,
+): Promise<TaskOffer[]> {
   const stop = AbortSignal.any([clientGone, ctx.closing]);
   const deadline = Date.now() + q.wait * 1000;
   const transport = () => (ctx.presence.has(runner.id) ? 'websocket' : 'polling');
   // A runner that asks again and again (wait=0) need not be written down as seen each time: twice a heartbeat is enough.
   const seen = runner.last_seen;
-  const fresh = seen !== null && runner.transport === transport() && Date.now() - seen < (ctx.config.heartbeatS * 1000) / 2;
+  const fresh =
+    seen !== null && runner.transport === transport() && Date.now() - seen < (ctx.config.heartbeatS * 1000) / 2;
   let row = fresh ? runner : ((await touchRunner(ctx.db, runner.id, { transport: transport() })) ?? runner);
   let touched = fresh ? seen : Date.now();
 
@@ -35,7 +41,14 @@ export async function longPollClaim(ctx: HubContext, runner: RunnerRow, q: Claim
       // Let pending I/O (a closed connection) be noticed before handing the work out.
       await turn();
       if (!stop.aborted) {
-        for (const o of offers) ctx.log.debug('offer', { task_id: o.task_id, runner_id: runner.id, attempt: o.attempt, request_id: o.request_id, via: 'poll' });
+        for (const o of offers)
+          ctx.log.debug('offer', {
+            task_id: o.task_id,
+            runner_id: runner.id,
+            attempt: o.attempt,
+            request_id: o.request_id,
+            via: 'poll',
+          });
         return offers;
       }
       // The client left while we claimed: hand the work straight back rather than let it wait for a lease expiry.

@@ -23,7 +23,12 @@ function reference() {
 
 export function opsRoutes(app: Hono<HubEnv>): void {
   app.get(ROUTES.healthz.path, (c) => {
-    const reply: HealthReply = { status: 'ok', version: HUB_VERSION, protocol_version: PROTOCOL_VERSION, uptime_s: Math.round((Date.now() - started) / 1000) };
+    const reply: HealthReply = {
+      status: 'ok',
+      version: HUB_VERSION,
+      protocol_version: PROTOCOL_VERSION,
+      uptime_s: Math.round((Date.now() - started) / 1000),
+    };
     c.header('Cache-Control', 'no-store');
     return c.json(reply);
   });

@@ -12,7 +12,8 @@ export async function readBody<S extends z.ZodType>(c: Ctx, schema: S): Promise<
     throw badRequest('the body is not valid JSON (send Content-Type: application/json)');
   }
   // Schemas recurse (filters): a body nested thousands deep would overflow the stack instead of failing validation.
-  if (nestedDeeperThan(raw, MAX_JSON_DEPTH)) throw badRequest(`the body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  if (nestedDeeperThan(raw, MAX_JSON_DEPTH))
+    throw badRequest(`the body is nested more than ${MAX_JSON_DEPTH} levels deep`);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw invalid('the body does not match the expected shape', parsed.error);
   return parsed.data;

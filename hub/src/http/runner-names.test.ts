@@ -31,7 +31,7 @@ for (const dialect of DIALECTS) {
   });
 }
 
-test('a revoked runner\'s name is free again; a single-use key survives a refused name', async () => {
+test("a revoked runner's name is free again; a single-use key survives a refused name", async () => {
   const hub = await startTestHub();
   try {
     const admin = (await login(hub.url, 'admin', 'admin-password')).token;
@@ -40,7 +40,10 @@ test('a revoked runner\'s name is free again; a single-use key survives a refuse
     const user = await addUser(hub.ctx, 'keeper', 'admin');
     const once = await createEnrollmentKey(hub.db, { name: 'once', single_use: true }, user.id);
     assert.is((await enrol(hub.url, 'ward', once.key)).status, 409);
-    assert.is((await call(hub.url, 'POST', `/api/v1/runners/${first.body.runner_id}/revoke`, { token: admin })).status, 200);
+    assert.is(
+      (await call(hub.url, 'POST', `/api/v1/runners/${first.body.runner_id}/revoke`, { token: admin })).status,
+      200,
+    );
     const again = await enrol(hub.url, 'ward', once.key);
     assert.is(again.status, 201, JSON.stringify(again.body));
     assert.is((await enrol(hub.url, 'other', once.key)).status, 401, 'now the key is used up');

@@ -46,7 +46,12 @@ export function runnerRoutes(app: Hono<HubEnv>): void {
     hub.log.info('runner registered', { runner_id: row.id, name: row.name });
     hub.events.runners([row.id]);
     hub.events.available(); // it may serve datasets that tasks are waiting for
-    const reply: RegisterReply = { runner_id: row.id, token, heartbeat_interval_s: hub.config.heartbeatS, lease_ttl_s: hub.config.leaseTtlS };
+    const reply: RegisterReply = {
+      runner_id: row.id,
+      token,
+      heartbeat_interval_s: hub.config.heartbeatS,
+      lease_ttl_s: hub.config.leaseTtlS,
+    };
     return c.json(reply, 201);
   });
 
@@ -54,7 +59,8 @@ export function runnerRoutes(app: Hono<HubEnv>): void {
     const hub = c.get('hub');
     const runner = await requireRunner(c);
     const body = await readBody(c, PingRequest);
-    if (body.protocol_version !== undefined && body.protocol_version !== PROTOCOL_VERSION) throw protocolMismatch(body.protocol_version, PROTOCOL_VERSION);
+    if (body.protocol_version !== undefined && body.protocol_version !== PROTOCOL_VERSION)
+      throw protocolMismatch(body.protocol_version, PROTOCOL_VERSION);
     hub.presence.heard(runner.id);
     const { reply } = await ping(hub, runner, body, hub.presence.has(runner.id) ? 'websocket' : 'polling');
     return c.json(reply);

@@ -6,7 +6,8 @@ import type { HubContext } from '../context.ts';
 import type { HubEnv } from './env.ts';
 
 /** Used while no web build is there (the hub's own "not built yet" page has no scripts at all). */
-const FALLBACK_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'";
+const FALLBACK_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'";
 /** API replies are data, never pages: nothing in them may run or be framed. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 const HSTS = 'max-age=15552000'; // 180 days; no includeSubDomains: the hub may share a domain with other sites
@@ -52,7 +53,8 @@ export function securityHeaders(hub: HubContext): MiddlewareHandler<HubEnv> {
     h.set('X-Frame-Options', 'DENY');
     // Browsers honour COOP only on trustworthy origins and complain in the console about it elsewhere (a hub reached over
     // plain HTTP on a LAN): it goes where it can take effect.
-    if (tls || c.req.header('x-forwarded-proto') === 'https' || LOOPBACK_HOST.test(c.req.header('host') ?? '')) h.set('Cross-Origin-Opener-Policy', 'same-origin');
+    if (tls || c.req.header('x-forwarded-proto') === 'https' || LOOPBACK_HOST.test(c.req.header('host') ?? ''))
+      h.set('Cross-Origin-Opener-Policy', 'same-origin');
     if (tls) h.set('Strict-Transport-Security', HSTS);
   };
 }

@@ -26,7 +26,11 @@ export function securityRoutes(app: Hono<HubEnv>): void {
     if (!user.sessionId) throw forbidden('create API tokens from a login session, not with another API token');
     const body = await readBody(c, ApiTokenCreate);
     const created = await createApiToken(c.get('hub').db, user.user.id, body);
-    await auditRequest(c, { action: 'token.created', target: { kind: 'api_token', id: created.token_id }, details: { name: created.name, expires_at: created.expires_at } });
+    await auditRequest(c, {
+      action: 'token.created',
+      target: { kind: 'api_token', id: created.token_id },
+      details: { name: created.name, expires_at: created.expires_at },
+    });
     return c.json(created, 201);
   });
 
@@ -37,7 +41,11 @@ export function securityRoutes(app: Hono<HubEnv>): void {
     const token = await getApiToken(db, id);
     if (!token || (token.user_id !== user.user.id && user.user.role !== 'admin')) throw notFound(`no API token ${id}`);
     if (await revokeApiToken(db, id)) {
-      await auditRequest(c, { action: 'token.revoked', target: { kind: 'api_token', id }, details: { name: token.name, owner: token.user_id } });
+      await auditRequest(c, {
+        action: 'token.revoked',
+        target: { kind: 'api_token', id },
+        details: { name: token.name, owner: token.user_id },
+      });
       c.get('hub').events.signedOut({ credentialId: id });
     }
     return c.json({ ok: true as const });
@@ -46,7 +54,11 @@ export function securityRoutes(app: Hono<HubEnv>): void {
   app.post(ROUTES.revokeRunner.path, async (c) => {
     const { user, runner } = await managedRunner(c);
     if (await revokeRunner(c.get('hub'), runner.id, user.user.username)) {
-      await auditRequest(c, { action: 'runner.revoked', target: { kind: 'runner', id: runner.id }, details: { name: runner.name } });
+      await auditRequest(c, {
+        action: 'runner.revoked',
+        target: { kind: 'runner', id: runner.id },
+        details: { name: runner.name },
+      });
     }
     return c.json({ ok: true as const });
   });
@@ -57,7 +69,11 @@ export function securityRoutes(app: Hono<HubEnv>): void {
     const db = c.get('hub').db;
     await setAccess(db, runner.id, body);
     const view = await accessView(db, { id: runner.id, shared: body.shared ? 1 : 0 });
-    await auditRequest(c, { action: 'runner.access_changed', target: { kind: 'runner', id: runner.id }, details: { shared: view.shared, owners: view.owners, allowed_users: view.allowed_users } });
+    await auditRequest(c, {
+      action: 'runner.access_changed',
+      target: { kind: 'runner', id: runner.id },
+      details: { shared: view.shared, owners: view.owners, allowed_users: view.allowed_users },
+    });
     c.get('hub').events.runners([runner.id]);
     return c.json(view);
   });
@@ -68,10 +84,15 @@ export function securityRoutes(app: Hono<HubEnv>): void {
     if (id !== runner.id) throw forbidden(`this token belongs to runner ${runner.id}, not ${id}`);
     // Only the current token may rotate: a previous one (still in its overlap) could otherwise take the runner over.
     const bearer = bearerOf(c.req.header('authorization')) ?? '';
-    if (!sameHash(runner.token_hash, hashToken(bearer))) throw forbidden('this token was already rotated; use the newer one');
+    if (!sameHash(runner.token_hash, hashToken(bearer)))
+      throw forbidden('this token was already rotated; use the newer one');
     const hub = c.get('hub');
     const rotated = await rotateRunnerToken(hub, runner, hub.config.security.tokenOverlapMs);
-    await auditRequest(c, { action: 'runner.token_rotated', target: { kind: 'runner', id: runner.id }, details: { previous_valid_until: rotated.previous_valid_until } });
+    await auditRequest(c, {
+      action: 'runner.token_rotated',
+      target: { kind: 'runner', id: runner.id },
+      details: { previous_valid_until: rotated.previous_valid_until },
+    });
     return c.json(rotated);
   });
 }

@@ -17,7 +17,8 @@ async function decide(c: Ctx, status: 'approved' | 'rejected') {
   const runner = await getRunner(hub.db, runnerId);
   if (!runner) throw notFound(`no runner ${runnerId}`);
   const before = await decideSite(hub.db, runner.id, dataset, status, admin.user.id);
-  if (before === undefined) throw notFound(`runner ${runner.id} (${runner.name}) has never advertised dataset "${dataset}"`);
+  if (before === undefined)
+    throw notFound(`runner ${runner.id} (${runner.name}) has never advertised dataset "${dataset}"`);
   if (before !== status) {
     await auditRequest(c, {
       action: status === 'approved' ? 'site.approved' : 'site.rejected',

@@ -20,7 +20,10 @@ test('without a build, / says how to build it', async ({ hub }) => {
   assert.match(r.body, 'npm run build');
   // The policy before a build: no inline script may run (the one after a build is the build's own, see tls.test.ts).
   const csp = (r.headers.get('content-security-policy') ?? '').split(';').map((d) => d.trim());
-  assert.is(csp.find((d) => d.startsWith('script-src')), "script-src 'self'");
+  assert.is(
+    csp.find((d) => d.startsWith('script-src')),
+    "script-src 'self'",
+  );
   assert.ok(csp.includes("frame-ancestors 'none'"));
 });
 
@@ -42,7 +45,11 @@ test('with a build: files, long-cached immutable assets, SPA fallback, API untou
 
   const icon = await call(hub.url, 'GET', '/favicon.svg');
   assert.match(icon.headers.get('content-type') ?? '', 'svg');
-  assert.is(icon.headers.get('cache-control'), 'public, max-age=3600', 'browsers ask for the icon on every page change');
+  assert.is(
+    icon.headers.get('cache-control'),
+    'public, max-age=3600',
+    'browsers ask for the icon on every page change',
+  );
 
   const route = await call(hub.url, 'GET', '/tasks/t123');
   assert.is(route.status, 200);

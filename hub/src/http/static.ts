@@ -23,10 +23,17 @@ export function staticRoutes(app: Hono<HubEnv>, webDir: string): void {
         // which browsers ask for again on every page change) are kept for an hour.
         const immutable = file.includes(`${path.sep}_app${path.sep}immutable${path.sep}`);
         const page = file.endsWith('.html') || file.endsWith('.json');
-        c.header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : page ? 'no-cache' : 'public, max-age=3600');
+        c.header(
+          'Cache-Control',
+          immutable ? 'public, max-age=31536000, immutable' : page ? 'no-cache' : 'public, max-age=3600',
+        );
       },
     }),
-    fallback: serveStatic<HubEnv>({ root: webDir, path: 'index.html', onFound: (_f, c) => c.header('Cache-Control', 'no-cache') }),
+    fallback: serveStatic<HubEnv>({
+      root: webDir,
+      path: 'index.html',
+      onFound: (_f, c) => c.header('Cache-Control', 'no-cache'),
+    }),
   });
 
   app.get(
@@ -39,7 +46,8 @@ export function staticRoutes(app: Hono<HubEnv>, webDir: string): void {
     },
     // Not a file: a client-side route, answered by the app's shell. Missing assets stay 404.
     async (c, next) => {
-      if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/socket.io/') || c.req.path.startsWith('/_app/')) return next();
+      if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/socket.io/') || c.req.path.startsWith('/_app/'))
+        return next();
       handlers ??= make();
       return handlers.fallback(c, next);
     },

@@ -20,7 +20,12 @@ export function studyRoutes(app: Hono<HubEnv>): void {
     // Each sub-task of round 1 counts toward the analyst's tasks per minute, as a batch of tasks would.
     const admit = (n: number) => (user.user.role === 'admin' ? undefined : limitsOf(hub).tasks.take(user.user.id, n));
     const created = await createStudy(hub, body, user.user, Date.now(), admit);
-    hub.log.info('study created', { study_id: created.study_id, dataset: body.dataset, analysis: body.analysis, require: body.require });
+    hub.log.info('study created', {
+      study_id: created.study_id,
+      dataset: body.dataset,
+      analysis: body.analysis,
+      require: body.require,
+    });
     studyDriverOf(hub)?.changed(created.study_id);
     return c.json(created, 201);
   });

@@ -1,6 +1,16 @@
 // Routes for users: create, list, read and cancel tasks; read results.
 import type { Hono } from 'hono';
-import { ErrorInfo, isFinal, ResultQuery, ROUTES, TaskCreateBody, TaskListQuery, type ResultView, type TaskList, type TaskView } from '@simpul/protocol';
+import {
+  ErrorInfo,
+  isFinal,
+  ResultQuery,
+  ROUTES,
+  TaskCreateBody,
+  TaskListQuery,
+  type ResultView,
+  type TaskList,
+  type TaskView,
+} from '@simpul/protocol';
 import { z } from 'zod';
 import type { TaskRow } from '../db/schema.ts';
 import { withDownloadLink } from '../blobs/links.ts';
@@ -58,7 +68,12 @@ export function taskRoutes(app: Hono<HubEnv>): void {
     const requestId = c.get('requestId') ?? null;
     const created = await enqueue(c.get('hub'), inputs, user.user.id, Date.now(), requestId);
     (await datasetWarnings(c.get('hub').db, user.user, inputs)).forEach((w, i) => w && (created[i].warnings = w));
-    c.get('hub').log.info('tasks created', { request_id: requestId, user_id: user.user.id, count: created.length, task_ids: created.slice(0, 50).map((t) => t.task_id) });
+    c.get('hub').log.info('tasks created', {
+      request_id: requestId,
+      user_id: user.user.id,
+      count: created.length,
+      task_ids: created.slice(0, 50).map((t) => t.task_id),
+    });
     await auditTasksCreated(c, inputs, created);
     return c.json(Array.isArray(body) ? { tasks: created } : created[0], 201);
   });
@@ -85,7 +100,11 @@ export function taskRoutes(app: Hono<HubEnv>): void {
     const user = await requireUser(c);
     const task = await visibleTask(c, user);
     const canceled = await cancelTask(c.get('hub'), task.id, user.user.username);
-    await auditRequest(c, { action: 'task.canceled', target: { kind: 'task', id: task.id }, details: { runner_id: task.runner_id, dataset: task.dataset, op: task.op } });
+    await auditRequest(c, {
+      action: 'task.canceled',
+      target: { kind: 'task', id: task.id },
+      details: { runner_id: task.runner_id, dataset: task.dataset, op: task.op },
+    });
     return c.json(canceled);
   });
 
@@ -100,8 +119,17 @@ export function taskRoutes(app: Hono<HubEnv>): void {
       progress: task.progress,
       error: fromJson(task.error, ErrorInfo.nullable(), null, { table: 'tasks', id: task.id, column: 'error' }),
     };
-    if (task.status === 'succeeded') await auditRequest(c, { action: 'result.downloaded', target: { kind: 'task', id: task.id }, details: { dataset: task.dataset, op: task.op } });
-    if (task.result !== null) view.result = withDownloadLink(task, fromJson(task.result, z.unknown(), null, { table: 'tasks', id: task.id, column: 'result' }));
+    if (task.status === 'succeeded')
+      await auditRequest(c, {
+        action: 'result.downloaded',
+        target: { kind: 'task', id: task.id },
+        details: { dataset: task.dataset, op: task.op },
+      });
+    if (task.result !== null)
+      view.result = withDownloadLink(
+        task,
+        fromJson(task.result, z.unknown(), null, { table: 'tasks', id: task.id, column: 'result' }),
+      );
     return c.json(view);
   });
 }

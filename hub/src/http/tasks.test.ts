@@ -14,7 +14,10 @@ test.after(async (c) => {
 });
 
 test('create one → 201 {task_id, status}; a batch → 201 {tasks}', async ({ hub, token }) => {
-  const one = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 200, params: { dataset: 'cars', where: { column: 'hp', op: '>', value: 100 } } } });
+  const one = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 200, params: { dataset: 'cars', where: { column: 'hp', op: '>', value: 100 } } },
+  });
   assert.is(one.status, 201);
   assert.is(one.body.status, 'queued');
   const batch = await call(hub.url, 'POST', '/api/v1/tasks', {
@@ -27,7 +30,9 @@ test('create one → 201 {task_id, status}; a batch → 201 {tasks}', async ({ h
   assert.is(batch.status, 201);
   const created = TasksCreated.parse(batch.body);
   assert.is(created.tasks.length, 2);
-  const view = TaskView.parse((await call(hub.url, 'GET', `/api/v1/tasks/${created.tasks[1].task_id}`, { token })).body);
+  const view = TaskView.parse(
+    (await call(hub.url, 'GET', `/api/v1/tasks/${created.tasks[1].task_id}`, { token })).body,
+  );
   assert.is(view.timeout_s, 60);
   assert.is(view.max_attempts, 2);
   assert.is(view.target_runner_id, null);
@@ -41,48 +46,98 @@ test('bad input → 400 bad_request naming the problem and its place; never a 50
   assert.is(notJson.body.error.code, 'bad_request');
   const badOp = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 999, params: {} } });
   assert.is(badOp.status, 400);
-  assert.equal(badOp.body.error.details.map((d: { path: string }) => d.path), ['op'], 'the op, not "the body is neither a task nor a list"');
-  assert.match(badOp.body.error.message, /^the body does not match the expected shape: op: .*'100' \| '200' \| '300' \| '400'/);
-  const badFilter = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 200, params: { dataset: 'cars', where: { column: 'x', op: 'between', value: 3 } } } });
+  assert.equal(
+    badOp.body.error.details.map((d: { path: string }) => d.path),
+    ['op'],
+    'the op, not "the body is neither a task nor a list"',
+  );
+  assert.match(
+    badOp.body.error.message,
+    /^the body does not match the expected shape: op: .*'100' \| '200' \| '300' \| '400'/,
+  );
+  const badFilter = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 200, params: { dataset: 'cars', where: { column: 'x', op: 'between', value: 3 } } },
+  });
   assert.is(badFilter.status, 400);
   assert.match(badFilter.body.error.message, /params\.where\.value: between needs \[low, high\]/);
   // In a batch, the problem's place starts with the task's index.
-  const badK = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [{ op: 100, params: { dataset: 'cars' } }, { op: 300, params: { dataset: 'cars', analysis: 'kmeans', features: ['a'], k: 1000 } }] });
-  assert.equal(badK.body.error.details.map((d: { path: string }) => d.path), ['1.params.k']);
+  const badK = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: [
+      { op: 100, params: { dataset: 'cars' } },
+      { op: 300, params: { dataset: 'cars', analysis: 'kmeans', features: ['a'], k: 1000 } },
+    ],
+  });
+  assert.equal(
+    badK.body.error.details.map((d: { path: string }) => d.path),
+    ['1.params.k'],
+  );
   const emptyBatch = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [] });
   assert.is(emptyBatch.status, 400);
   const badQuery = await call(hub.url, 'GET', '/api/v1/tasks?limit=abc', { token });
   assert.is(badQuery.status, 400);
   const badId = await call(hub.url, 'GET', '/api/v1/tasks/not%20an%20id', { token });
   assert.is(badId.status, 400);
-  const big = await call(hub.url, 'POST', '/api/v1/auth/login', { raw: JSON.stringify({ username: 'x', password: 'y'.repeat(2 * 1024 * 1024) }) });
+  const big = await call(hub.url, 'POST', '/api/v1/auth/login', {
+    raw: JSON.stringify({ username: 'x', password: 'y'.repeat(2 * 1024 * 1024) }),
+  });
   assert.is(big.status, 413);
   assert.is(big.body.error.code, 'payload_too_large');
 });
 
 test('a task for an unknown runner → 404; a dataset nobody serves yet is still queued', async ({ hub, token }) => {
-  const r = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, runner_id: 'rnr_missing', params: { dataset: 'cars' } } });
+  const r = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, runner_id: 'rnr_missing', params: { dataset: 'cars' } },
+  });
   assert.is(r.status, 404);
   assert.is(r.body.error.code, 'not_found');
-  const batch = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [{ op: 100, params: { dataset: 'x' } }, { op: 100, runner_id: 'rnr_missing', params: { dataset: 'x' } }] });
+  const batch = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: [
+      { op: 100, params: { dataset: 'x' } },
+      { op: 100, runner_id: 'rnr_missing', params: { dataset: 'x' } },
+    ],
+  });
   assert.is(batch.status, 404, 'a batch is all or nothing');
   const list = TaskList.parse((await call(hub.url, 'GET', '/api/v1/tasks?dataset=x', { token })).body);
   assert.is(list.tasks.length, 0, 'nothing of the failed batch was stored');
-  const q = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'nobody-has-this' } } });
+  const q = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, params: { dataset: 'nobody-has-this' } },
+  });
   assert.is(q.status, 201);
   assert.is(q.body.status, 'queued');
-  assert.equal(q.body.warnings, ['no runner serves dataset "nobody-has-this": the task waits in the queue until one does (or is canceled)']);
+  assert.equal(q.body.warnings, [
+    'no runner serves dataset "nobody-has-this": the task waits in the queue until one does (or is canceled)',
+  ]);
   // A runner that serves a close name: the creator is asked if they meant it; a task pinned to a runner that does not
   // serve the dataset is said to wait for that runner.
   const warned = await register(hub.url, 'test-enrollment-key', 'warned', ['penguins']);
-  const typo = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: [{ op: 100, params: { dataset: 'penguin' } }, { op: 100, params: { dataset: 'penguins' } }, { op: 100, runner_id: warned.runner_id, params: { dataset: 'cars' } }] });
+  const typo = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: [
+      { op: 100, params: { dataset: 'penguin' } },
+      { op: 100, params: { dataset: 'penguins' } },
+      { op: 100, runner_id: warned.runner_id, params: { dataset: 'cars' } },
+    ],
+  });
   assert.is(typo.status, 201);
-  assert.equal(typo.body.tasks.map((t: { warnings?: string[] }) => t.warnings), [
-    ['no runner serves dataset "penguin": the task waits in the queue until one does (or is canceled); did you mean "penguins"?'],
-    undefined,
-    [`runner ${warned.runner_id} does not serve dataset "cars": the task waits in the queue until it does (or is canceled)`],
-  ]);
-  for (const t of [q.body, ...typo.body.tasks]) await call(hub.url, 'POST', `/api/v1/tasks/${t.task_id}/cancel`, { token });
+  assert.equal(
+    typo.body.tasks.map((t: { warnings?: string[] }) => t.warnings),
+    [
+      [
+        'no runner serves dataset "penguin": the task waits in the queue until one does (or is canceled); did you mean "penguins"?',
+      ],
+      undefined,
+      [
+        `runner ${warned.runner_id} does not serve dataset "cars": the task waits in the queue until it does (or is canceled)`,
+      ],
+    ],
+  );
+  for (const t of [q.body, ...typo.body.tasks])
+    await call(hub.url, 'POST', `/api/v1/tasks/${t.task_id}/cancel`, { token });
 });
 
 test('unknown task → 404; unknown route → 404 JSON', async ({ hub, token }) => {
@@ -107,21 +162,42 @@ test('list filters: status, runner, dataset, limit, before', async ({ hub, token
     body: [1, 2, 3].map(() => ({ op: 100, runner_id: runner.runner_id, params: { dataset: 'listed' } })),
   });
   const ids = made.body.tasks.map((t: { task_id: string }) => t.task_id);
-  const byRunner = TaskList.parse((await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token })).body);
+  const byRunner = TaskList.parse(
+    (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token })).body,
+  );
   assert.equal(byRunner.tasks.map((t) => t.task_id).sort(), [...ids].sort());
   const page = TaskList.parse((await call(hub.url, 'GET', '/api/v1/tasks?dataset=listed&limit=2', { token })).body);
   assert.is(page.tasks.length, 2);
   assert.ok(page.tasks[0].created_at >= page.tasks[1].created_at, 'newest first');
-  const canceled = TaskList.parse((await call(hub.url, 'GET', '/api/v1/tasks?dataset=listed&status=canceled', { token })).body);
+  const canceled = TaskList.parse(
+    (await call(hub.url, 'GET', '/api/v1/tasks?dataset=listed&status=canceled', { token })).body,
+  );
   assert.is(canceled.tasks.length, 0);
-  const before = TaskList.parse((await call(hub.url, 'GET', `/api/v1/tasks?dataset=listed&before=${encodeURIComponent('2000-01-01T00:00:00.000Z')}`, { token })).body);
+  const before = TaskList.parse(
+    (
+      await call(
+        hub.url,
+        'GET',
+        `/api/v1/tasks?dataset=listed&before=${encodeURIComponent('2000-01-01T00:00:00.000Z')}`,
+        { token },
+      )
+    ).body,
+  );
   assert.is(before.tasks.length, 0);
 });
 
-test('the whole trip over HTTP: claim, progress, result; then result view, attempts and runner status', async ({ hub, token }) => {
+test('the whole trip over HTTP: claim, progress, result; then result view, attempts and runner status', async ({
+  hub,
+  token,
+}) => {
   const runner = await register(hub.url, 'test-enrollment-key', 'trip', ['trip-data']);
-  const created = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'trip-data' } } });
-  const claimed = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}&wait=0&limit=5`, { token: runner.token });
+  const created = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, params: { dataset: 'trip-data' } },
+  });
+  const claimed = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}&wait=0&limit=5`, {
+    token: runner.token,
+  });
   assert.is(claimed.status, 200);
   const [offer] = claimed.body.tasks;
   assert.is(offer.task_id, created.body.task_id);
@@ -132,7 +208,10 @@ test('the whole trip over HTTP: claim, progress, result; then result view, attem
   assert.is(busy.body.online, true);
   assert.is(busy.body.transport, 'polling');
 
-  const p = await call(hub.url, 'POST', '/api/v1/progress', { token: runner.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, percent: 50 } });
+  const p = await call(hub.url, 'POST', '/api/v1/progress', {
+    token: runner.token,
+    body: { task_id: offer.task_id, lease_token: offer.lease_token, percent: 50 },
+  });
   assert.is(p.status, 200);
   assert.is(p.body.canceled, false);
   const running = ResultView.parse((await call(hub.url, 'GET', `/api/v1/result/${offer.task_id}`, { token })).body);
@@ -140,14 +219,23 @@ test('the whole trip over HTTP: claim, progress, result; then result view, attem
   assert.is(running.progress, 50);
 
   const post = { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: rowsResult(3) };
-  assert.equal((await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: post })).body, { ok: true, stored: true });
+  assert.equal((await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: post })).body, {
+    ok: true,
+    stored: true,
+  });
   const again = await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: post });
   assert.is(again.status, 200);
   assert.equal(again.body, { ok: true, stored: false });
-  const other = await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: { ...post, result: rowsResult(4) } });
+  const other = await call(hub.url, 'POST', '/api/v1/result', {
+    token: runner.token,
+    body: { ...post, result: rowsResult(4) },
+  });
   assert.is(other.status, 409);
   assert.is(other.body.error.code, 'conflict');
-  const stale = await call(hub.url, 'POST', '/api/v1/progress', { token: runner.token, body: { task_id: offer.task_id, lease_token: 'lease_old', percent: 1 } });
+  const stale = await call(hub.url, 'POST', '/api/v1/progress', {
+    token: runner.token,
+    body: { task_id: offer.task_id, lease_token: 'lease_old', percent: 1 },
+  });
   assert.is(stale.status, 409);
   assert.is(stale.body.error.code, 'stale_lease');
 
@@ -164,9 +252,15 @@ test('the whole trip over HTTP: claim, progress, result; then result view, attem
   assert.is(idle.body.status, 'online');
 });
 
-test('GET /result?wait= answers when the task ends, or as it is when the wait runs out; bad waits → 400', async ({ hub, token }) => {
+test('GET /result?wait= answers when the task ends, or as it is when the wait runs out; bad waits → 400', async ({
+  hub,
+  token,
+}) => {
   const runner = await register(hub.url, 'test-enrollment-key', 'waiter', ['wait-data']);
-  const created = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'wait-data' } } });
+  const created = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, params: { dataset: 'wait-data' } },
+  });
   const id = created.body.task_id;
 
   // Nothing happens: the reply comes after the wait, with the task as it is.
@@ -177,10 +271,14 @@ test('GET /result?wait= answers when the task ends, or as it is when the wait ru
   assert.ok(Date.now() - t0 >= 250, `held for the wait (${Date.now() - t0} ms)`);
 
   // The task ends while a wait is open: the reply carries the result, long before the wait would run out.
-  const claimed = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}&wait=0`, { token: runner.token });
+  const claimed = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}&wait=0`, {
+    token: runner.token,
+  });
   const [offer] = claimed.body.tasks;
   let answeredAt = 0;
-  const waiting = call(hub.url, 'GET', `/api/v1/result/${id}?wait=30`, { token }).then((r) => ((answeredAt = Date.now()), r));
+  const waiting = call(hub.url, 'GET', `/api/v1/result/${id}?wait=30`, { token }).then(
+    (r) => ((answeredAt = Date.now()), r),
+  );
   await new Promise((r) => setTimeout(r, 200));
   assert.is(answeredAt, 0, 'still waiting while the task runs');
   const postedAt = Date.now();
@@ -198,7 +296,10 @@ test('GET /result?wait= answers when the task ends, or as it is when the wait ru
   assert.is((await call(hub.url, 'GET', `/api/v1/result/${id}?wait=30`, { token })).body.status, 'succeeded');
   assert.ok(Date.now() - t1 < 5000);
   const task = TaskView.parse((await call(hub.url, 'GET', `/api/v1/tasks/${id}`, { token })).body);
-  assert.ok(task.started_at !== null && task.started_at <= task.finished_at!, `started ${task.started_at}, finished ${task.finished_at}`);
+  assert.ok(
+    task.started_at !== null && task.started_at <= task.finished_at!,
+    `started ${task.started_at}, finished ${task.finished_at}`,
+  );
   assert.is(Date.parse(task.started_at!), Date.parse(task.attempts![0].started_at), 'started when claimed');
 
   for (const bad of ['-1', '61', 'soon']) {
@@ -208,7 +309,10 @@ test('GET /result?wait= answers when the task ends, or as it is when the wait ru
 });
 
 test('a user holds at most 16 result waits at once → 429 with Retry-After', async ({ hub, token }) => {
-  const created = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'nobody-serves-this' } } });
+  const created = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, params: { dataset: 'nobody-serves-this' } },
+  });
   const path = `/api/v1/result/${created.body.task_id}?wait=3`;
   const open = Array.from({ length: 16 }, () => call(hub.url, 'GET', path, { token }));
   await new Promise((r) => setTimeout(r, 500));
@@ -217,56 +321,95 @@ test('a user holds at most 16 result waits at once → 429 with Retry-After', as
   assert.is(extra.body.error.code, 'rate_limited');
   assert.ok(extra.headers.get('retry-after'));
   assert.ok((await Promise.all(open)).every((r) => r.status === 200 && r.body.status === 'queued'));
-  assert.is((await call(hub.url, 'GET', path.replace('wait=3', 'wait=0'), { token })).status, 200, 'a plain read is not limited');
+  assert.is(
+    (await call(hub.url, 'GET', path.replace('wait=3', 'wait=0'), { token })).status,
+    200,
+    'a plain read is not limited',
+  );
 });
 
 test('a runner may touch only its own tasks: 403', async ({ hub, token }) => {
   const a = await register(hub.url, 'test-enrollment-key', 'a', ['own']);
   const b = await register(hub.url, 'test-enrollment-key', 'b', ['own']);
-  await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, runner_id: a.runner_id, params: { dataset: 'own' } } });
+  await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, runner_id: a.runner_id, params: { dataset: 'own' } },
+  });
   const foreignClaim = await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${a.runner_id}`, { token: b.token });
   assert.is(foreignClaim.status, 403);
   assert.is(foreignClaim.body.error.code, 'forbidden');
   const foreignPing = await call(hub.url, 'POST', '/api/v1/ping', { token: b.token, body: { runner_id: a.runner_id } });
   assert.is(foreignPing.status, 403);
   const [offer] = (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${a.runner_id}`, { token: a.token })).body.tasks;
-  const foreignResult = await call(hub.url, 'POST', '/api/v1/result', { token: b.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: rowsResult() } });
+  const foreignResult = await call(hub.url, 'POST', '/api/v1/result', {
+    token: b.token,
+    body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: rowsResult() },
+  });
   assert.is(foreignResult.status, 403);
-  const foreignProgress = await call(hub.url, 'POST', '/api/v1/progress', { token: b.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, percent: 5 } });
+  const foreignProgress = await call(hub.url, 'POST', '/api/v1/progress', {
+    token: b.token,
+    body: { task_id: offer.task_id, lease_token: offer.lease_token, percent: 5 },
+  });
   assert.is(foreignProgress.status, 403);
 });
 
-test('cancel over HTTP: queued → canceled; leased → listed in the holder’s ping → canceled by its report', async ({ hub, token }) => {
+test('cancel over HTTP: queued → canceled; leased → listed in the holder’s ping → canceled by its report', async ({
+  hub,
+  token,
+}) => {
   const runner = await register(hub.url, 'test-enrollment-key', 'c', ['cancel-me']);
-  const q = await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'nobody-serves' } } });
-  assert.equal(CancelReply.parse((await call(hub.url, 'POST', `/api/v1/tasks/${q.body.task_id}/cancel`, { token })).body), { task_id: q.body.task_id, status: 'canceled' });
+  const q = await call(hub.url, 'POST', '/api/v1/tasks', {
+    token,
+    body: { op: 100, params: { dataset: 'nobody-serves' } },
+  });
+  assert.equal(
+    CancelReply.parse((await call(hub.url, 'POST', `/api/v1/tasks/${q.body.task_id}/cancel`, { token })).body),
+    { task_id: q.body.task_id, status: 'canceled' },
+  );
   const again = await call(hub.url, 'POST', `/api/v1/tasks/${q.body.task_id}/cancel`, { token });
   assert.is(again.status, 409);
 
   await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'cancel-me' } } });
-  const [offer] = (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token: runner.token })).body.tasks;
+  const [offer] = (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token: runner.token }))
+    .body.tasks;
   const c = await call(hub.url, 'POST', `/api/v1/tasks/${offer.task_id}/cancel`, { token });
   assert.equal(c.body, { task_id: offer.task_id, status: 'leased' });
-  const ping = await call(hub.url, 'POST', '/api/v1/ping', { token: runner.token, body: { runner_id: runner.runner_id, leases: [{ task_id: offer.task_id, lease_token: offer.lease_token }] } });
+  const ping = await call(hub.url, 'POST', '/api/v1/ping', {
+    token: runner.token,
+    body: { runner_id: runner.runner_id, leases: [{ task_id: offer.task_id, lease_token: offer.lease_token }] },
+  });
   assert.equal(ping.body.cancel, [offer.task_id]);
-  await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'canceled' } });
+  await call(hub.url, 'POST', '/api/v1/result', {
+    token: runner.token,
+    body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'canceled' },
+  });
   assert.is((await call(hub.url, 'GET', `/api/v1/tasks/${offer.task_id}`, { token })).body.status, 'canceled');
 });
 
 test('results over the inline limit → 413 payload_too_large', async ({ hub, token }) => {
   const runner = await register(hub.url, 'test-enrollment-key', 'big', ['big']);
   await call(hub.url, 'POST', '/api/v1/tasks', { token, body: { op: 100, params: { dataset: 'big' } } });
-  const [offer] = (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token: runner.token })).body.tasks;
+  const [offer] = (await call(hub.url, 'GET', `/api/v1/tasks?runner_id=${runner.runner_id}`, { token: runner.token }))
+    .body.tasks;
   const limit = hub.ctx.config.inlineResultMax;
   const justOver = { ...rowsResult(1), rows: [['x'.repeat(limit)]] };
-  const r1 = await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: justOver } });
+  const r1 = await call(hub.url, 'POST', '/api/v1/result', {
+    token: runner.token,
+    body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: justOver },
+  });
   assert.is(r1.status, 413);
   assert.is(r1.body.error.code, 'payload_too_large');
   const huge = { ...rowsResult(1), rows: [['x'.repeat(limit * 2)]] };
-  const r2 = await call(hub.url, 'POST', '/api/v1/result', { token: runner.token, body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: huge } });
+  const r2 = await call(hub.url, 'POST', '/api/v1/result', {
+    token: runner.token,
+    body: { task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: huge },
+  });
   assert.is(r2.status, 413, 'refused by the body limit before parsing');
   assert.is(r2.body.error.code, 'payload_too_large');
-  await waitFor('task still leased', async () => (await call(hub.url, 'GET', `/api/v1/tasks/${offer.task_id}`, { token })).body.status === 'leased');
+  await waitFor(
+    'task still leased',
+    async () => (await call(hub.url, 'GET', `/api/v1/tasks/${offer.task_id}`, { token })).body.status === 'leased',
+  );
 });
 
 test.run();

@@ -40,7 +40,11 @@ export function userRoutes(app: Hono<HubEnv>): void {
       maxAge: Math.floor(SESSION_TTL_MS / 1000),
     });
     hub.log.info('user logged in', { user_id: user.id });
-    const reply: LoginReply = { token: session.token, expires_at: new Date(session.expiresAt).toISOString(), user: userView(user) };
+    const reply: LoginReply = {
+      token: session.token,
+      expires_at: new Date(session.expiresAt).toISOString(),
+      user: userView(user),
+    };
     return c.json(reply);
   });
 

@@ -37,8 +37,18 @@ export class HubMetrics {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.runners = new Gauge({ name: 'simpul_runners_connected', help: 'Runners heard from lately, by transport (from the database, on scrape)', labelNames: ['transport'], registers });
-    this.tasks = new Gauge({ name: 'simpul_tasks', help: 'Tasks by state (from the database, on scrape)', labelNames: ['state'], registers });
+    this.runners = new Gauge({
+      name: 'simpul_runners_connected',
+      help: 'Runners heard from lately, by transport (from the database, on scrape)',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.tasks = new Gauge({
+      name: 'simpul_tasks',
+      help: 'Tasks by state (from the database, on scrape)',
+      labelNames: ['state'],
+      registers,
+    });
     this.dispatch = new Histogram({
       name: 'simpul_task_dispatch_seconds',
       help: 'From a task becoming claimable (created, or due again after a retry) to a runner claiming it, by push or poll',
@@ -52,10 +62,27 @@ export class HubMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
       registers,
     });
-    this.claims = new Counter({ name: 'simpul_task_claims_total', help: 'Tasks leased to runners (each attempt counts)', registers });
-    this.expiries = new Counter({ name: 'simpul_lease_expiries_total', help: 'Leases that ran out, by what happened to the task next', labelNames: ['then'], registers });
-    this.retries = new Counter({ name: 'simpul_task_retries_total', help: 'Tasks queued again after their runner let the lease expire', registers });
-    this.timeouts = new Counter({ name: 'simpul_task_timeouts_total', help: 'Tasks the hub failed because they ran past their timeout and the runner did not stop them', registers });
+    this.claims = new Counter({
+      name: 'simpul_task_claims_total',
+      help: 'Tasks leased to runners (each attempt counts)',
+      registers,
+    });
+    this.expiries = new Counter({
+      name: 'simpul_lease_expiries_total',
+      help: 'Leases that ran out, by what happened to the task next',
+      labelNames: ['then'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'simpul_task_retries_total',
+      help: 'Tasks queued again after their runner let the lease expire',
+      registers,
+    });
+    this.timeouts = new Counter({
+      name: 'simpul_task_timeouts_total',
+      help: 'Tasks the hub failed because they ran past their timeout and the runner did not stop them',
+      registers,
+    });
     this.http = new Histogram({
       name: 'simpul_http_request_duration_seconds',
       help: 'HTTP requests by method, route pattern and status',
@@ -86,13 +113,15 @@ export class HubMetrics {
   /** A runner's final report was stored. */
   finished(task: TimedTask, status: string, now = Date.now()): void {
     // Without a progress report there is no started_at; the claim time is the deadline minus the timeout.
-    const start = task.started_at ?? (task.deadline_at !== null ? task.deadline_at - task.timeout_s * SECONDS : task.created_at);
+    const start =
+      task.started_at ?? (task.deadline_at !== null ? task.deadline_at - task.timeout_s * SECONDS : task.created_at);
     this.duration.observe({ op: String(task.op), status }, Math.max(0, now - start) / SECONDS);
   }
 
   /** One pass of the reaper. */
   reaped(stats: ReapStats): void {
-    for (const then of ['requeued', 'failed', 'canceled'] as const) if (stats[then]) this.expiries.inc({ then }, stats[then]);
+    for (const then of ['requeued', 'failed', 'canceled'] as const)
+      if (stats[then]) this.expiries.inc({ then }, stats[then]);
     if (stats.requeued) this.retries.inc(stats.requeued);
     if (stats.timedOut) this.timeouts.inc(stats.timedOut);
   }
@@ -112,7 +141,8 @@ export class HubMetrics {
       onlineRunnersByTransport(db, now - onlineWindowMs(heartbeatS)),
     ]);
     for (const s of TASK_STATES) this.tasks.set({ state: s }, Number(byState.find((r) => r.status === s)?.n ?? 0));
-    for (const t of TRANSPORTS) this.runners.set({ transport: t }, Number(byTransport.find((r) => r.transport === t)?.n ?? 0));
+    for (const t of TRANSPORTS)
+      this.runners.set({ transport: t }, Number(byTransport.find((r) => r.transport === t)?.n ?? 0));
     return this.registry.metrics();
   }
 

@@ -30,7 +30,8 @@ async function scrape(hub: TestHub, token?: string): Promise<Map<string, number>
 
 test('isLoopback knows this machine from others', () => {
   for (const a of ['127.0.0.1', '127.3.2.1', '::1', '[::1]', '::ffff:127.0.0.1']) assert.ok(isLoopback(a), a);
-  for (const a of ['10.0.0.1', '192.0.2.7', '::ffff:192.0.2.7', 'fe80::1', '', undefined]) assert.not.ok(isLoopback(a), String(a));
+  for (const a of ['10.0.0.1', '192.0.2.7', '::ffff:192.0.2.7', 'fe80::1', '', undefined])
+    assert.not.ok(isLoopback(a), String(a));
 });
 
 for (const dialect of DIALECTS) {
@@ -39,18 +40,40 @@ for (const dialect of DIALECTS) {
     try {
       const admin = await login(hub.url, 'admin', 'admin-password');
       const reg = await register(hub.url, KEY, 'metrics-runner', ['d1']);
-      const created = await call(hub.url, 'POST', '/api/v1/tasks', { token: admin.token, body: { op: 100, params: { dataset: 'd1' } }, headers: { 'x-request-id': 'req-metrics-0001' } });
+      const created = await call(hub.url, 'POST', '/api/v1/tasks', {
+        token: admin.token,
+        body: { op: 100, params: { dataset: 'd1' } },
+        headers: { 'x-request-id': 'req-metrics-0001' },
+      });
       assert.is(created.status, 201, JSON.stringify(created.body));
       assert.is(created.headers.get('x-request-id'), 'req-metrics-0001', 'the request id is echoed');
       const taskId: string = created.body.task_id;
 
-      const claimed = await call<ClaimReply>(hub.url, 'GET', `/api/v1/tasks?runner_id=${reg.runner_id}&wait=10`, { token: reg.token });
+      const claimed = await call<ClaimReply>(hub.url, 'GET', `/api/v1/tasks?runner_id=${reg.runner_id}&wait=10`, {
+        token: reg.token,
+      });
       assert.is(claimed.body.tasks.length, 1);
       const offer = claimed.body.tasks[0];
       assert.is(offer.request_id, 'req-metrics-0001', 'the offer carries the request id that created the task');
-      assert.is((await call(hub.url, 'POST', '/api/v1/progress', { token: reg.token, body: { task_id: taskId, lease_token: offer.lease_token, percent: 50 } })).status, 200);
+      assert.is(
+        (
+          await call(hub.url, 'POST', '/api/v1/progress', {
+            token: reg.token,
+            body: { task_id: taskId, lease_token: offer.lease_token, percent: 50 },
+          })
+        ).status,
+        200,
+      );
       const result = { columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }], rows: [[1]], total_rows: 1 };
-      assert.is((await call(hub.url, 'POST', '/api/v1/result', { token: reg.token, body: { task_id: taskId, lease_token: offer.lease_token, status: 'succeeded', result } })).status, 200);
+      assert.is(
+        (
+          await call(hub.url, 'POST', '/api/v1/result', {
+            token: reg.token,
+            body: { task_id: taskId, lease_token: offer.lease_token, status: 'succeeded', result },
+          })
+        ).status,
+        200,
+      );
       assert.is((await call(hub.url, 'GET', `/api/v1/tasks/${taskId}`, { token: admin.token })).status, 200);
 
       const m = await scrape(hub);
@@ -61,8 +84,14 @@ for (const dialect of DIALECTS) {
       assert.is(m.get('simpul_tasks{state="queued"}'), 0);
       assert.is(m.get('simpul_runners_connected{transport="polling"}'), 1);
       assert.is(m.get('simpul_runners_connected{transport="websocket"}'), 0);
-      assert.is(m.get('simpul_http_request_duration_seconds_count{method="GET",route="/api/v1/tasks/:task_id",status="200"}'), 1);
-      assert.is(m.get('simpul_http_request_duration_seconds_count{method="POST",route="/api/v1/tasks",status="201"}'), 1);
+      assert.is(
+        m.get('simpul_http_request_duration_seconds_count{method="GET",route="/api/v1/tasks/:task_id",status="200"}'),
+        1,
+      );
+      assert.is(
+        m.get('simpul_http_request_duration_seconds_count{method="POST",route="/api/v1/tasks",status="201"}'),
+        1,
+      );
       assert.ok(![...m.keys()].some((k) => k.includes(taskId)), 'no raw paths (task ids) in labels');
       assert.ok(m.has('process_cpu_user_seconds_total'), 'process metrics too');
     } finally {
@@ -77,7 +106,9 @@ test('socket events are counted per namespace and event', async () => {
     const reg = await register(hub.url, KEY, 'socket-runner', ['d1']);
     const socket = await connectRunner(hub.url, runnerAuth(reg));
     try {
-      await socket.timeout(10_000).emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], protocol_version: PROTOCOL_VERSION });
+      await socket
+        .timeout(10_000)
+        .emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], protocol_version: PROTOCOL_VERSION });
       const m = await scrape(hub);
       assert.is(m.get('simpul_socket_events_total{namespace="/runner",event="connect",direction="in"}'), 1);
       assert.is(m.get('simpul_socket_events_total{namespace="/runner",event="runner:hello",direction="in"}'), 1);
@@ -85,7 +116,12 @@ test('socket events are counted per namespace and event', async () => {
     } finally {
       socket.close();
     }
-    await waitFor('the disconnect to be counted', async () => (await scrape(hub)).get('simpul_socket_events_total{namespace="/runner",event="disconnect",direction="in"}') === 1);
+    await waitFor(
+      'the disconnect to be counted',
+      async () =>
+        (await scrape(hub)).get('simpul_socket_events_total{namespace="/runner",event="disconnect",direction="in"}') ===
+        1,
+    );
   } finally {
     await hub.cleanup();
   }
@@ -97,7 +133,9 @@ test('a lease that runs out counts as an expiry and a retry', async () => {
     const admin = await login(hub.url, 'admin', 'admin-password');
     const reg = await register(hub.url, KEY, 'vanishing-runner', ['d1']);
     await call(hub.url, 'POST', '/api/v1/tasks', { token: admin.token, body: { op: 100, params: { dataset: 'd1' } } });
-    const claimed = await call<ClaimReply>(hub.url, 'GET', `/api/v1/tasks?runner_id=${reg.runner_id}&wait=10`, { token: reg.token });
+    const claimed = await call<ClaimReply>(hub.url, 'GET', `/api/v1/tasks?runner_id=${reg.runner_id}&wait=10`, {
+      token: reg.token,
+    });
     assert.is(claimed.body.tasks.length, 1);
     // No heartbeat: the reaper expires the lease and queues the task again (after a long backoff).
     const m = await waitFor('the lease to expire', async () => {
@@ -155,7 +193,13 @@ test('/healthz answers; /readyz says ready, then 503 naming a missing migration,
     const ready = await call(hub.url, 'GET', '/readyz');
     assert.is(ready.status, 200);
     assert.is(ready.body.status, 'ready');
-    assert.equal(ready.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok]), [['database', true], ['migrations', true]]);
+    assert.equal(
+      ready.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok]),
+      [
+        ['database', true],
+        ['migrations', true],
+      ],
+    );
 
     await sql`delete from kysely_migration where name = '0800_ops_request_id'`.execute(hub.db);
     const behind = await call(hub.url, 'GET', '/readyz');

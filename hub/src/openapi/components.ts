@@ -9,7 +9,12 @@ const PREFIX = '#/components/schemas/';
 const SHARED = '__shared';
 
 function isZod(value: unknown): value is z.ZodType {
-  return typeof value === 'object' && value !== null && '_zod' in value && typeof (value as { safeParse?: unknown }).safeParse === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    '_zod' in value &&
+    typeof (value as { safeParse?: unknown }).safeParse === 'function'
+  );
 }
 
 /** Deep copy with every `$ref` string passed through `map`; `$schema` and `$id` are dropped (the document has its own). */
@@ -46,13 +51,20 @@ function hoistShared(raw: Record<string, JsonSchema>): Record<string, JsonSchema
     const ref = `${PREFIX}${SHARED}#/$defs/${def}`;
     const alias = Object.keys(raw)
       .sort()
-      .find((n) => n !== SHARED && raw[n].$ref === ref && Object.keys(raw[n]).every((k) => ['$ref', '$schema', '$id'].includes(k)));
+      .find(
+        (n) =>
+          n !== SHARED &&
+          raw[n].$ref === ref &&
+          Object.keys(raw[n]).every((k) => ['$ref', '$schema', '$id'].includes(k)),
+      );
     names.set(ref, alias ?? `Shared_${def}`);
   }
   const rename = (ref: string) => (names.has(ref) ? PREFIX + names.get(ref) : ref);
   const out: Record<string, JsonSchema> = {};
-  for (const [name, schema] of Object.entries(raw)) if (name !== SHARED) out[name] = mapRefs(schema, rename) as JsonSchema;
-  for (const [ref, name] of names) out[name] = mapRefs(shared[ref.slice(ref.lastIndexOf('/') + 1)], rename) as JsonSchema;
+  for (const [name, schema] of Object.entries(raw))
+    if (name !== SHARED) out[name] = mapRefs(schema, rename) as JsonSchema;
+  for (const [ref, name] of names)
+    out[name] = mapRefs(shared[ref.slice(ref.lastIndexOf('/') + 1)], rename) as JsonSchema;
   return out;
 }
 
@@ -66,15 +78,22 @@ export class Components {
 
   constructor(exports: Record<string, unknown> = protocol) {
     // The namespace's keys are sorted, so a schema exported under two names (Id, TaskId) always gets the same one.
-    for (const [name, value] of Object.entries(exports)) if (isZod(value) && !this.registry.has(value)) this.registry.add(value, { id: name });
+    for (const [name, value] of Object.entries(exports))
+      if (isZod(value) && !this.registry.has(value)) this.registry.add(value, { id: name });
     const generate = (io: Io) => {
-      const { schemas } = z.toJSONSchema(this.registry, { target: 'draft-2020-12', io, unrepresentable: 'any', uri: (id) => PREFIX + id });
+      const { schemas } = z.toJSONSchema(this.registry, {
+        target: 'draft-2020-12',
+        io,
+        unrepresentable: 'any',
+        uri: (id) => PREFIX + id,
+      });
       return hoistShared(schemas as Record<string, JsonSchema>);
     };
     this.output = generate('output');
     this.input = generate('input');
     // A component needs its own input form when it differs itself or refers to one that does (until nothing changes).
-    for (const name of Object.keys(this.input)) if (JSON.stringify(this.input[name]) !== JSON.stringify(this.output[name])) this.split.add(name);
+    for (const name of Object.keys(this.input))
+      if (JSON.stringify(this.input[name]) !== JSON.stringify(this.output[name])) this.split.add(name);
     for (let grew = true; grew; ) {
       grew = false;
       for (const name of Object.keys(this.input)) {
@@ -113,7 +132,9 @@ export class Components {
 
   private localise(body: JsonSchema, io: Io): JsonSchema {
     if (io === 'output') return body;
-    return mapRefs(body, (r) => (r.startsWith(PREFIX) ? PREFIX + this.nameOf(r.slice(PREFIX.length), 'input') : r)) as JsonSchema;
+    return mapRefs(body, (r) =>
+      r.startsWith(PREFIX) ? PREFIX + this.nameOf(r.slice(PREFIX.length), 'input') : r,
+    ) as JsonSchema;
   }
 
   private use(name: string, io: Io): void {

@@ -27,7 +27,12 @@ const METHODS = ['get', 'post', 'put', 'delete'] as const;
 function who(op: Operation): string {
   const callers = op['x-callers'];
   if (callers.includes('public')) return 'no credentials';
-  const names = { runner: 'runner token', user: 'user session or API token', admin: 'admin session or API token', public: '' };
+  const names = {
+    runner: 'runner token',
+    user: 'user session or API token',
+    admin: 'admin session or API token',
+    public: '',
+  };
   return callers.map((c) => names[c]).join(' · ');
 }
 
@@ -50,7 +55,10 @@ function contentHtml(content: Record<string, { schema: Record<string, unknown> }
 function operationHtml(method: string, path: string, op: Operation): string {
   const body = op.requestBody ? `<h4>Body</h4><p>${contentHtml(op.requestBody.content)}</p>` : '';
   const responses = Object.entries(op.responses)
-    .map(([status, r]) => `<tr><td>${esc(status)}</td><td>${esc(r.description)}</td><td>${contentHtml(r.content)}</td></tr>`)
+    .map(
+      ([status, r]) =>
+        `<tr><td>${esc(status)}</td><td>${esc(r.description)}</td><td>${contentHtml(r.content)}</td></tr>`,
+    )
     .join('');
   return `<section class="op" id="op-${esc(op.operationId)}">
 <h3><span class="m ${method.toUpperCase()}">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3>
@@ -77,7 +85,13 @@ export function renderDocsPage(doc: OpenApi, specUrl: string): string {
     .concat('<li><a href="#schemas">Schemas</a></li>')
     .join('');
   const sections = tags
-    .map((t) => `<h2 id="tag-${esc(t.name)}">${esc(t.name)}</h2><p>${esc(t.description)}</p>${byTag.get(t.name)!.map((o) => operationHtml(o.method, o.path, o.op)).join('\n')}`)
+    .map(
+      (t) =>
+        `<h2 id="tag-${esc(t.name)}">${esc(t.name)}</h2><p>${esc(t.description)}</p>${byTag
+          .get(t.name)!
+          .map((o) => operationHtml(o.method, o.path, o.op))
+          .join('\n')}`,
+    )
     .join('\n');
   const schemas = Object.entries(doc.components.schemas)
     .map(([name, s]) => `<section class="schema" id="${anchor(name)}"><h3>${esc(name)}</h3>${schemaHtml(s)}</section>`)

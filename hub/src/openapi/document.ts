@@ -90,7 +90,9 @@ function queryParameters(c: Components, spec: RouteSpec): Parameter[] {
     name,
     in: 'query' as const,
     required: e.required === shapes.length,
-    ...(shapes.length > 1 && e.callers.length < shapes.length ? { description: `only for ${e.callers.join(', ')} callers` } : {}),
+    ...(shapes.length > 1 && e.callers.length < shapes.length
+      ? { description: `only for ${e.callers.join(', ')} callers` }
+      : {}),
     // The same name may mean different ranges for different callers (limit: 50 for runners, 500 for users).
     schema: e.schemas.size === 1 ? [...e.schemas.values()][0] : { anyOf: [...e.schemas.values()] },
   }));
@@ -111,14 +113,31 @@ function jsonOf(c: Components, schemas: z.ZodType[], io: 'input' | 'output'): Js
 }
 
 function operation(c: Components, key: string, spec: RouteSpec, gaps: Gap[]): Operation {
-  const op: Operation = { operationId: key, summary: spec.summary, tags: [tagOf(key, spec)], security: security(spec), responses: {}, 'x-callers': callersOf(spec) };
+  const op: Operation = {
+    operationId: key,
+    summary: spec.summary,
+    tags: [tagOf(key, spec)],
+    security: security(spec),
+    responses: {},
+    'x-callers': callersOf(spec),
+  };
   const parameters = [...pathParameters(c, spec), ...queryParameters(c, spec)];
   if (parameters.length) op.parameters = parameters;
 
   if (spec.method === 'POST' || spec.method === 'PUT') {
     if (spec.body === undefined) gaps.push({ route: key, missing: 'body' });
-    if (spec.body === 'binary') op.requestBody = { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } };
-    else if (spec.body !== null) op.requestBody = { required: true, content: { 'application/json': { schema: spec.body ? c.ref(spec.body, 'input') : openSchema } } };
+    if (spec.body === 'binary')
+      op.requestBody = {
+        required: true,
+        content: {
+          'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } },
+        },
+      };
+    else if (spec.body !== null)
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: spec.body ? c.ref(spec.body, 'input') : openSchema } },
+      };
   }
 
   const status = String(spec.status ?? 200);
@@ -131,19 +150,30 @@ function operation(c: Components, key: string, spec: RouteSpec, gaps: Gap[]): Op
         ? { 'text/html': { schema: { type: 'string' } } }
         : response === 'binary'
           ? { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } }
-        : { 'application/json': { schema: response === undefined ? openSchema : jsonOf(c, many(response), 'output') } };
+          : {
+              'application/json': { schema: response === undefined ? openSchema : jsonOf(c, many(response), 'output') },
+            };
   op.responses[status] = status === '204' ? { description: 'done' } : { description: 'success', content };
   for (const [code, schema] of Object.entries(spec.otherResponses ?? {})) {
-    op.responses[code] = { description: `status ${code}`, content: { 'application/json': { schema: c.ref(schema, 'output') } } };
+    op.responses[code] = {
+      description: `status ${code}`,
+      content: { 'application/json': { schema: c.ref(schema, 'output') } },
+    };
   }
   const errors = errorContent(c);
-  op.responses['4XX'] ??= { description: 'the request was refused: { "error": { "code", "message", "details"? } }', content: errors };
+  op.responses['4XX'] ??= {
+    description: 'the request was refused: { "error": { "code", "message", "details"? } }',
+    content: errors,
+  };
   op.responses['5XX'] ??= { description: 'the hub failed or is shutting down', content: errors };
   return op;
 }
 
 /** The document, and the routes whose entry in ROUTES does not describe their body or reply yet. */
-export function buildOpenApi(version: string, routes: Record<string, RouteSpec> = ROUTES): { doc: OpenApi; gaps: Gap[] } {
+export function buildOpenApi(
+  version: string,
+  routes: Record<string, RouteSpec> = ROUTES,
+): { doc: OpenApi; gaps: Gap[] } {
   const c = new Components();
   const gaps: Gap[] = [];
   const paths: OpenApi['paths'] = {};
@@ -168,8 +198,17 @@ export function buildOpenApi(version: string, routes: Record<string, RouteSpec> 
     components: {
       schemas: c.schemas(),
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'A runner token (smr_…), a session token from login (sms_…) or a personal API token (smp_…)' },
-        sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'The web app’s session cookie; changes must come with a matching Origin' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A runner token (smr_…), a session token from login (sms_…) or a personal API token (smp_…)',
+        },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SESSION_COOKIE,
+          description: 'The web app’s session cookie; changes must come with a matching Origin',
+        },
       },
     },
   };

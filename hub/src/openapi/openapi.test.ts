@@ -42,7 +42,10 @@ test('every $ref points at a schema in the document', () => {
   const broken = [...new Set(all)].filter((r) => {
     if (!r.startsWith('#/')) return true;
     let at: unknown = doc;
-    for (const part of r.slice(2).split('/')) at = (at as Record<string, unknown> | undefined)?.[decodeURIComponent(part.replace(/~1/g, '/').replace(/~0/g, '~'))];
+    for (const part of r.slice(2).split('/'))
+      at = (at as Record<string, unknown> | undefined)?.[
+        decodeURIComponent(part.replace(/~1/g, '/').replace(/~0/g, '~'))
+      ];
     return at === undefined;
   });
   assert.equal(broken, [], `unresolved: ${broken.join(', ')}`);
@@ -91,9 +94,16 @@ test('request bodies and queries use the input form of a schema, replies the out
   const limit = claim.parameters?.find((p) => p.name === 'limit');
   assert.ok(limit?.schema.anyOf, 'limit differs between runners (≤ 50) and users (≤ 500)');
   const create = doc.paths['/api/v1/tasks'].post;
-  assert.equal(create.requestBody?.content['application/json'].schema, { $ref: '#/components/schemas/TaskCreateBodyInput' });
+  assert.equal(create.requestBody?.content['application/json'].schema, {
+    $ref: '#/components/schemas/TaskCreateBodyInput',
+  });
   assert.is((create.responses['201']?.content?.['application/json'].schema.oneOf as unknown[] | undefined)?.length, 2);
-  assert.equal(doc.paths['/api/v1/tasks/{task_id}'].get.parameters?.[0], { name: 'task_id', in: 'path', required: true, schema: { $ref: '#/components/schemas/Id' } });
+  assert.equal(doc.paths['/api/v1/tasks/{task_id}'].get.parameters?.[0], {
+    name: 'task_id',
+    in: 'path',
+    required: true,
+    schema: { $ref: '#/components/schemas/Id' },
+  });
 });
 
 test('the API reference page is server-rendered, has no scripts, and brings its own strict CSP', async () => {
@@ -114,7 +124,10 @@ test('the API reference page is server-rendered, has no scripts, and brings its 
   assert.ok(html.includes('id="schema-TaskView"') && html.includes('href="#schema-TaskView"'), 'schemas are linked');
   const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
   const { createHash } = await import('node:crypto');
-  assert.ok(csp.includes(createHash('sha256').update(style).digest('base64')), 'the CSP allows exactly this stylesheet');
+  assert.ok(
+    csp.includes(createHash('sha256').update(style).digest('base64')),
+    'the CSP allows exactly this stylesheet',
+  );
 });
 
 test.run();

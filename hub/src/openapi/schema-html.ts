@@ -4,7 +4,10 @@ import type { JsonSchema } from './components.ts';
 const REF = '#/components/schemas/';
 
 export function esc(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  return String(text).replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 }
 
 /** Text with `code` spans, as in the route summaries and the document's description. */
@@ -42,7 +45,8 @@ function constraints(s: JsonSchema): string[] {
 
 /** A one-line type: `string`, `Id`, `TaskView[]`, `"queued" | "leased"`, `object` (fields listed separately). */
 export function typeHtml(s: JsonSchema | undefined, depth = 0): string {
-  if (!s || Object.keys(s).length === 0 || (Object.keys(s).length === 1 && s.description)) return '<span class="any">any JSON</span>';
+  if (!s || Object.keys(s).length === 0 || (Object.keys(s).length === 1 && s.description))
+    return '<span class="any">any JSON</span>';
   if (typeof s.$ref === 'string') return refLink(s.$ref);
   if (s.const !== undefined) return literal(s.const);
   if (Array.isArray(s.enum)) return s.enum.map(literal).join(' | ');
@@ -52,12 +56,15 @@ export function typeHtml(s: JsonSchema | undefined, depth = 0): string {
   if (Array.isArray(s.allOf)) return (s.allOf as JsonSchema[]).map((x) => typeHtml(x, depth)).join(' &amp; ');
   const type = Array.isArray(s.type) ? (s.type as string[]).join(' | ') : (s.type as string | undefined);
   if (type === 'array') {
-    const items = s.prefixItems ? `[${(s.prefixItems as JsonSchema[]).map((x) => typeHtml(x, depth)).join(', ')}]` : `${typeHtml(s.items as JsonSchema, depth)}[]`;
+    const items = s.prefixItems
+      ? `[${(s.prefixItems as JsonSchema[]).map((x) => typeHtml(x, depth)).join(', ')}]`
+      : `${typeHtml(s.items as JsonSchema, depth)}[]`;
     return items;
   }
   if (type === 'object') {
     if (s.properties && depth < 3) return `object ${fieldsHtml(s, depth + 1)}`;
-    if (s.additionalProperties && typeof s.additionalProperties === 'object') return `map of ${typeHtml(s.additionalProperties as JsonSchema, depth)}`;
+    if (s.additionalProperties && typeof s.additionalProperties === 'object')
+      return `map of ${typeHtml(s.additionalProperties as JsonSchema, depth)}`;
     return 'object';
   }
   if (s.type === 'null') return '<code>null</code>';

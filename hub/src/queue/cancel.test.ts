@@ -11,7 +11,10 @@ import { reapOnce } from './reaper.ts';
 import { progress, result } from './report.ts';
 
 for (const dialect of DIALECTS) {
-  const test = suite<{ t: TestDb; notices: CancelNotice[] }>(`cancel (${dialect})`, {} as { t: TestDb; notices: CancelNotice[] });
+  const test = suite<{ t: TestDb; notices: CancelNotice[] }>(
+    `cancel (${dialect})`,
+    {} as { t: TestDb; notices: CancelNotice[] },
+  );
   test.before.each(async (c) => {
     c.t = await openTestDb(dialect, { SIMPUL_LEASE_TTL_S: '10' });
     c.notices = [];
@@ -20,7 +23,8 @@ for (const dialect of DIALECTS) {
   test.after.each(async (c) => {
     await c.t.close();
   });
-  const getRow = (t: TestDb, id: string) => t.ctx.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const getRow = (t: TestDb, id: string) =>
+    t.ctx.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   test('queued → canceled at once, and never claimed', async ({ t, notices }) => {
     const { row: r } = await addRunner(t.ctx, 'a', ['d']);
@@ -33,16 +37,27 @@ for (const dialect of DIALECTS) {
     assert.is(notices.length, 0, 'nothing to tell a runner');
   });
 
-  test('leased → cancel requested, pushed, listed in heartbeats; the runner confirms → canceled', async ({ t, notices }) => {
+  test('leased → cancel requested, pushed, listed in heartbeats; the runner confirms → canceled', async ({
+    t,
+    notices,
+  }) => {
     const { row: r } = await addRunner(t.ctx, 'a', ['d']);
     const [task] = await enqueue(t.ctx, [fetchTask('d')], null);
     const [o] = await claim(t.ctx, { id: r.id, datasets: ['d'] }, 1);
     assert.equal(await cancelTask(t.ctx, task.task_id, 'alice'), { task_id: task.task_id, status: 'leased' });
     assert.equal(notices, [{ runnerId: r.id, taskId: task.task_id, reason: 'canceled by alice' }]);
-    const { reply } = await ping(t.ctx, r, { runner_id: r.id, leases: [{ task_id: o.task_id, lease_token: o.lease_token }] }, 'polling');
+    const { reply } = await ping(
+      t.ctx,
+      r,
+      { runner_id: r.id, leases: [{ task_id: o.task_id, lease_token: o.lease_token }] },
+      'polling',
+    );
     assert.equal(reply.cancel, [task.task_id]);
     assert.equal(reply.keep, []);
-    assert.equal(await result(t.ctx, r, { task_id: o.task_id, lease_token: o.lease_token, status: 'canceled' }), { ok: true, stored: true });
+    assert.equal(await result(t.ctx, r, { task_id: o.task_id, lease_token: o.lease_token, status: 'canceled' }), {
+      ok: true,
+      stored: true,
+    });
     const row = await getRow(t, task.task_id);
     assert.is(row.status, 'canceled');
     assert.is((await reapOnce(t.ctx, Date.now() + 100_000)).requeued, 0, 'a canceled task is never retried');
@@ -62,7 +77,12 @@ for (const dialect of DIALECTS) {
     const { row: r } = await addRunner(t.ctx, 'a', ['d']);
     const [task] = await enqueue(t.ctx, [fetchTask('d')], null);
     const [o] = await claim(t.ctx, { id: r.id, datasets: ['d'] }, 1);
-    await result(t.ctx, r, { task_id: o.task_id, lease_token: o.lease_token, status: 'succeeded', result: rowsResult() });
+    await result(t.ctx, r, {
+      task_id: o.task_id,
+      lease_token: o.lease_token,
+      status: 'succeeded',
+      result: rowsResult(),
+    });
     try {
       await cancelTask(t.ctx, task.task_id, 'alice');
       assert.unreachable('should refuse');

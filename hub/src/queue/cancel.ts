@@ -16,7 +16,12 @@ export async function cancelTask(ctx: Ctx, taskId: string, by: string, now = Dat
     if (task.status === 'queued') {
       const res = await ctx.db
         .updateTable('tasks')
-        .set({ status: 'canceled', finished_at: now, updated_at: now, error: toJson({ code: 'canceled', message: `canceled by ${by}` }) })
+        .set({
+          status: 'canceled',
+          finished_at: now,
+          updated_at: now,
+          error: toJson({ code: 'canceled', message: `canceled by ${by}` }),
+        })
         .where('id', '=', taskId)
         .where('status', '=', 'queued')
         .executeTakeFirst();

@@ -17,7 +17,9 @@ interface Racer {
 
 /** A claimer in its own process (its own database connection), started on `go()`. */
 function raceProcess(database: DatabaseConfig, runnerIds: string[]): Racer {
-  const child = spawn(process.execPath, ['--import', 'tsx', RACE, JSON.stringify(database), runnerIds.join(','), 'd'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', RACE, JSON.stringify(database), runnerIds.join(','), 'd'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   let markReady: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
@@ -66,7 +68,9 @@ for (const dialect of DIALECTS) {
     assert.equal(await claim(ctx, { id: r.id, datasets: ['weather'] }, 5), [], 'a leased task is not claimed again');
   });
 
-  test('target matching: pinned tasks go to their runner only, dataset tasks to runners advertising it', async ({ t }) => {
+  test('target matching: pinned tasks go to their runner only, dataset tasks to runners advertising it', async ({
+    t,
+  }) => {
     const { ctx } = t;
     const { row: a } = await addRunner(ctx, 'a', ['weather']);
     const { row: b } = await addRunner(ctx, 'b', ['weather', 'cars']);
@@ -75,11 +79,19 @@ for (const dialect of DIALECTS) {
     const [cars] = await enqueue(ctx, [fetchTask('cars')], null);
     const [forC] = await enqueue(ctx, [fetchTask('unknown', { runner_id: c.id })], null);
 
-    assert.equal(await claim(ctx, { id: a.id, datasets: ['weather'] }, 10), [], 'a has weather, but that task is pinned to b; a has no cars');
+    assert.equal(
+      await claim(ctx, { id: a.id, datasets: ['weather'] }, 10),
+      [],
+      'a has weather, but that task is pinned to b; a has no cars',
+    );
     const got = await claim(ctx, { id: b.id, datasets: ['weather', 'cars'] }, 10);
     assert.equal(got.map((o) => o.task_id).sort(), [forB.task_id, cars.task_id].sort());
     const gotC = await claim(ctx, { id: c.id, datasets: [] }, 10);
-    assert.equal(gotC.map((o) => o.task_id), [forC.task_id], 'a pinned task runs even if its dataset is not advertised');
+    assert.equal(
+      gotC.map((o) => o.task_id),
+      [forC.task_id],
+      'a pinned task runs even if its dataset is not advertised',
+    );
   });
 
   test('oldest first, up to the limit; not before available_at; not while draining', async ({ t }) => {
@@ -88,11 +100,21 @@ for (const dialect of DIALECTS) {
     const created = await enqueue(ctx, [fetchTask('d'), fetchTask('d'), fetchTask('d')], null);
     assert.equal(await claim(ctx, { id: r.id, datasets: ['d'], draining: true }, 3), []);
     const first = await claim(ctx, { id: r.id, datasets: ['d'] }, 2);
-    assert.equal(first.map((o) => o.task_id), created.slice(0, 2).map((c) => c.task_id));
-    await ctx.db.updateTable('tasks').set({ available_at: Date.now() + 60_000 }).where('id', '=', created[2].task_id).execute();
+    assert.equal(
+      first.map((o) => o.task_id),
+      created.slice(0, 2).map((c) => c.task_id),
+    );
+    await ctx.db
+      .updateTable('tasks')
+      .set({ available_at: Date.now() + 60_000 })
+      .where('id', '=', created[2].task_id)
+      .execute();
     assert.equal(await claim(ctx, { id: r.id, datasets: ['d'] }, 2), [], 'backoff not over yet');
     const later = await claim(ctx, { id: r.id, datasets: ['d'] }, 2, Date.now() + 61_000);
-    assert.equal(later.map((o) => o.task_id), [created[2].task_id]);
+    assert.equal(
+      later.map((o) => o.task_id),
+      [created[2].task_id],
+    );
     const tokens = new Set([...first, ...later].map((o) => o.lease_token));
     assert.is(tokens.size, 3, 'every lease token is distinct');
   });
@@ -101,10 +123,17 @@ for (const dialect of DIALECTS) {
     const { ctx } = t;
     const N = 600;
     const runners = await Promise.all(Array.from({ length: 6 }, (_, i) => addRunner(ctx, `r${i}`, ['d'])));
-    const created = await enqueue(ctx, Array.from({ length: N }, () => fetchTask('d')), null);
+    const created = await enqueue(
+      ctx,
+      Array.from({ length: N }, () => fetchTask('d')),
+      null,
+    );
     const ids = runners.map((r) => r.row.id);
     // Two processes, each with its own connection and three runners claiming at once, plus this process.
-    const racers = [raceProcess(ctx.config.database, ids.slice(0, 3)), raceProcess(ctx.config.database, ids.slice(3, 6))];
+    const racers = [
+      raceProcess(ctx.config.database, ids.slice(0, 3)),
+      raceProcess(ctx.config.database, ids.slice(3, 6)),
+    ];
     await Promise.all(racers.map((r) => r.ready));
     for (const r of racers) r.go();
     const results = await Promise.all([
@@ -120,7 +149,10 @@ for (const dialect of DIALECTS) {
       })(),
     ]);
     const seen = results.flat();
-    assert.ok(results.every((r) => r.length > 0), `all three claimers took part: ${results.map((r) => r.length)}`);
+    assert.ok(
+      results.every((r) => r.length > 0),
+      `all three claimers took part: ${results.map((r) => r.length)}`,
+    );
     assert.is(seen.length, N, 'every task claimed once');
     assert.is(new Set(seen).size, N, 'no task claimed twice');
     assert.equal(new Set(seen), new Set(created.map((c) => c.task_id)));

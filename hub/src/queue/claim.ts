@@ -41,7 +41,15 @@ function pickQuery(branch: 'target' | 'dataset', lock: boolean) {
       .selectFrom('tasks')
       .select(['id', 'created_at'])
       .where('status', '=', 'queued')
-      .where((eb) => (branch === 'target' ? eb('target_runner_id', '=', runnerId) : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', datasets ?? []), approvedSite(eb, runnerId)])))
+      .where((eb) =>
+        branch === 'target'
+          ? eb('target_runner_id', '=', runnerId)
+          : eb.and([
+              eb('target_runner_id', 'is', null),
+              eb('dataset', 'in', datasets ?? []),
+              approvedSite(eb, runnerId),
+            ]),
+      )
       .where('available_at', '<=', now)
       .where((eb) => runnerMayClaim(eb, runnerId))
       .orderBy('created_at')
@@ -53,7 +61,9 @@ function pickQuery(branch: 'target' | 'dataset', lock: boolean) {
 const targetPick = [pickQuery('target', false), pickQuery('target', true)];
 const datasetPick = [pickQuery('dataset', false), pickQuery('dataset', true)];
 const PICK = {
-  target: targetPick.map((q) => (db: Kysely<Database>, runnerId: string, now: number, limit: number) => q(db, runnerId, null, now, limit)),
+  target: targetPick.map(
+    (q) => (db: Kysely<Database>, runnerId: string, now: number, limit: number) => q(db, runnerId, null, now, limit),
+  ),
   dataset: datasetPick,
 };
 
@@ -87,7 +97,10 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   const picks = async (trx: Kysely<Database>, runner: Claimant, limit: number, lock: boolean) => {
     const locked = lock && kind === 'postgres';
     const target = (await PICK.target[locked ? 1 : 0](trx, runner.id, now, limit)).rows;
-    const dataset = runner.datasets.length > 0 ? (await PICK.dataset[locked ? 1 : 0](trx, runner.id, padded(runner.datasets), now, limit)).rows : [];
+    const dataset =
+      runner.datasets.length > 0
+        ? (await PICK.dataset[locked ? 1 : 0](trx, runner.id, padded(runner.datasets), now, limit)).rows
+        : [];
     return [...target, ...dataset]
       .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
       .slice(0, limit)
@@ -131,26 +144,33 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   return out;
 }
 
-const leaseTasks = prepared((db: Kysely<Database>, runnerId: string, tokenPrefix: string, leaseUntil: number, now: number, ids: string[]) =>
-  db
-    .updateTable('tasks')
-    .set({
-      status: 'leased',
-      runner_id: runnerId,
-      attempt: sql<number>`attempt + 1`,
-      lease_token: sql<string>`${tokenPrefix} || id`,
-      lease_expires_at: leaseUntil,
-      deadline_at: sql<number>`cast(${now} as bigint) + timeout_s * 1000`,
-      progress: null,
-      progress_message: null,
-      updated_at: now,
-    })
-    .where('id', 'in', ids)
-    .returningAll(),
+const leaseTasks = prepared(
+  (db: Kysely<Database>, runnerId: string, tokenPrefix: string, leaseUntil: number, now: number, ids: string[]) =>
+    db
+      .updateTable('tasks')
+      .set({
+        status: 'leased',
+        runner_id: runnerId,
+        attempt: sql<number>`attempt + 1`,
+        lease_token: sql<string>`${tokenPrefix} || id`,
+        lease_expires_at: leaseUntil,
+        deadline_at: sql<number>`cast(${now} as bigint) + timeout_s * 1000`,
+        progress: null,
+        progress_message: null,
+        updated_at: now,
+      })
+      .where('id', 'in', ids)
+      .returningAll(),
 );
 
 /** Leases the picked tasks to the runner, each with a fresh lease token and an attempt row. */
-async function lease(trx: Kysely<Database>, runner: Claimant, picked: string[], now: number, leaseUntil: number): Promise<TaskRow[]> {
+async function lease(
+  trx: Kysely<Database>,
+  runner: Claimant,
+  picked: string[],
+  now: number,
+  leaseUntil: number,
+): Promise<TaskRow[]> {
   // One random part per claim; appending the task id keeps every lease token unique.
   const tokenPrefix = `lease_${randomBytes(18).toString('base64url')}.`;
   const leased = (await leaseTasks(trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;

@@ -24,7 +24,9 @@ async function serversOf(db: Db, name: string, now: number): Promise<Server[]> {
   if (hit && now - hit.at < SERVED_TTL_MS) return hit.servers;
   // The text match narrows the rows (datasets are stored as JSON text); each candidate's list is then read properly.
   const rows = await liveRunnerDatasets(db, `%"name":"${name}"%`);
-  const servers = rows.filter((r) => runnerDatasets(r).some((d) => d.name === name)).map((r) => ({ id: r.id, shared: r.shared }));
+  const servers = rows
+    .filter((r) => runnerDatasets(r).some((d) => d.name === name))
+    .map((r) => ({ id: r.id, shared: r.shared }));
   if (servers.length) cache.set(name, { servers, at: now });
   else cache.delete(name);
   return servers;
@@ -38,12 +40,19 @@ async function servedNamesLike(db: Db, user: User, name: string): Promise<string
 }
 
 /** What to tell the creator of each task (undefined: nothing): no runner they may use serves its dataset. */
-export async function datasetWarnings(db: Db, user: User, inputs: TaskCreate[], now = Date.now()): Promise<(string[] | undefined)[]> {
+export async function datasetWarnings(
+  db: Db,
+  user: User,
+  inputs: TaskCreate[],
+  now = Date.now(),
+): Promise<(string[] | undefined)[]> {
   const byDataset = new Map<string, Server[]>();
-  for (const t of inputs) if (!byDataset.has(t.params.dataset)) byDataset.set(t.params.dataset, await serversOf(db, t.params.dataset, now));
+  for (const t of inputs)
+    if (!byDataset.has(t.params.dataset)) byDataset.set(t.params.dataset, await serversOf(db, t.params.dataset, now));
   // A runner that is not shared serves only the users it was given to.
   const usable = new Map<string, Set<string>>();
-  for (const [name, servers] of byDataset) usable.set(name, new Set((await visibleRunners(db, user, servers)).map((s) => s.id)));
+  for (const [name, servers] of byDataset)
+    usable.set(name, new Set((await visibleRunners(db, user, servers)).map((s) => s.id)));
   const notes = new Map<string, string>();
   const out: (string[] | undefined)[] = [];
   for (const t of inputs) {
@@ -56,9 +65,15 @@ export async function datasetWarnings(db: Db, user: User, inputs: TaskCreate[], 
     const key = `${t.runner_id ?? ''}\u0000${name}`;
     if (!notes.has(key)) {
       const close = (await servedNamesLike(db, user, name)).filter((n) => n !== name);
-      const who = t.runner_id !== undefined ? `runner ${t.runner_id} does not serve dataset "${name}"` : `no runner serves dataset "${name}"`;
+      const who =
+        t.runner_id !== undefined
+          ? `runner ${t.runner_id} does not serve dataset "${name}"`
+          : `no runner serves dataset "${name}"`;
       const hint = close.length ? `; did you mean ${close.map((n) => `"${n}"`).join(' or ')}?` : '';
-      notes.set(key, `${who}: the task waits in the queue until ${t.runner_id !== undefined ? 'it does' : 'one does'} (or is canceled)${hint}`);
+      notes.set(
+        key,
+        `${who}: the task waits in the queue until ${t.runner_id !== undefined ? 'it does' : 'one does'} (or is canceled)${hint}`,
+      );
     }
     out.push([notes.get(key)!]);
   }

@@ -11,9 +11,21 @@ type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 /**
  * A task names a runner (it must exist) or only a dataset (accepted even if no runner advertises it yet: one may come).
  */
-export async function enqueue(ctx: Ctx, inputs: TaskCreate[], createdBy: string | null, now = Date.now(), requestId: string | null = null): Promise<TaskCreated[]> {
+export async function enqueue(
+  ctx: Ctx,
+  inputs: TaskCreate[],
+  createdBy: string | null,
+  now = Date.now(),
+  requestId: string | null = null,
+): Promise<TaskCreated[]> {
   const targets = [...new Set(inputs.map((t) => t.runner_id).filter((id): id is string => id !== undefined))];
-  const rows = newTaskRows(inputs, createdBy, { timeoutS: ctx.config.taskTimeoutS, maxAttempts: ctx.config.maxAttempts }, now, requestId);
+  const rows = newTaskRows(
+    inputs,
+    createdBy,
+    { timeoutS: ctx.config.taskTimeoutS, maxAttempts: ctx.config.maxAttempts },
+    now,
+    requestId,
+  );
 
   await ctx.db.transaction().execute(async (trx) => {
     if (targets.length > 0) {

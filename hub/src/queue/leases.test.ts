@@ -16,13 +16,20 @@ for (const dialect of DIALECTS) {
     await c.t.close();
   });
 
-  test('ping: keep own live leases (renewed), drop stale or finished ones, record what is advertised', async ({ t }) => {
+  test('ping: keep own live leases (renewed), drop stale or finished ones, record what is advertised', async ({
+    t,
+  }) => {
     const { ctx } = t;
     const { row: r } = await addRunner(ctx, 'a', ['d']);
     await enqueue(ctx, [fetchTask('d'), fetchTask('d')], null);
     const t0 = Date.now();
     const [o1, o2] = await claim(ctx, { id: r.id, datasets: ['d'] }, 2, t0);
-    await result(ctx, r, { task_id: o2.task_id, lease_token: o2.lease_token, status: 'succeeded', result: rowsResult() });
+    await result(ctx, r, {
+      task_id: o2.task_id,
+      lease_token: o2.lease_token,
+      status: 'succeeded',
+      result: rowsResult(),
+    });
     const { reply, runner } = await ping(
       ctx,
       r,
@@ -44,12 +51,19 @@ for (const dialect of DIALECTS) {
     assert.equal(reply.cancel, []);
     assert.is(reply.heartbeat_interval_s, 2);
     assert.is(reply.lease_ttl_s, 10);
-    const row = await ctx.db.selectFrom('tasks').select('lease_expires_at').where('id', '=', o1.task_id).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('tasks')
+      .select('lease_expires_at')
+      .where('id', '=', o1.task_id)
+      .executeTakeFirstOrThrow();
     assert.is(row.lease_expires_at, t0 + 5000 + 10_000);
     assert.is(runner.version, '1.2.3');
     assert.is(runner.last_seen, t0 + 5000);
     assert.is(runner.transport, 'polling');
-    assert.equal(JSON.parse(runner.datasets).map((d: { name: string }) => d.name), ['d', 'e']);
+    assert.equal(
+      JSON.parse(runner.datasets).map((d: { name: string }) => d.name),
+      ['d', 'e'],
+    );
   });
 
   test('ping for another runner id is forbidden', async ({ t }) => {

@@ -17,16 +17,34 @@ type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
  * A heartbeat: marks the runner alive, records what it re-advertised, renews each listed lease that is still its own,
  * and answers which of them to keep, cancel or drop.
  */
-export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transport: 'websocket' | 'polling', now = Date.now()): Promise<{ reply: PingReply; runner: RunnerRow }> {
+export async function ping(
+  ctx: Ctx,
+  runner: RunnerRow,
+  req: PingRequest,
+  transport: 'websocket' | 'polling',
+  now = Date.now(),
+): Promise<{ reply: PingReply; runner: RunnerRow }> {
   if (req.runner_id !== runner.id) throw forbidden(`this token belongs to runner ${runner.id}, not ${req.runner_id}`);
   const { db, config } = ctx;
   // Only "still here" (most heartbeats of idle runners): batched with others, see heartbeats.ts.
   const bare = isBareHeartbeat(runner, req, transport);
   const updated = bare
     ? { ...runner, last_seen: now }
-    : ((await touchRunner(db, runner.id, { transport, datasets: req.datasets, labels: req.labels, version: req.version, draining: req.draining }, now)) ?? runner);
+    : ((await touchRunner(
+        db,
+        runner.id,
+        { transport, datasets: req.datasets, labels: req.labels, version: req.version, draining: req.draining },
+        now,
+      )) ?? runner);
   // A name it did not serve before becomes a site of it, or a pending one (see store/sites.ts).
-  if (!bare && req.datasets) await recordSites(db, runner.id, req.datasets.map((d) => d.name), config.security.siteApproval, now);
+  if (!bare && req.datasets)
+    await recordSites(
+      db,
+      runner.id,
+      req.datasets.map((d) => d.name),
+      config.security.siteApproval,
+      now,
+    );
 
   const listed = new Map(req.leases.map((l) => [l.task_id, l.lease_token]));
   const rows =
@@ -44,9 +62,14 @@ export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transp
   const drop: string[] = [];
   for (const [taskId, token] of listed) {
     const t = byId.get(taskId);
-    const mine = t && t.runner_id === runner.id && t.lease_token === token && (ACTIVE_STATES as readonly string[]).includes(t.status);
+    const mine =
+      t &&
+      t.runner_id === runner.id &&
+      t.lease_token === token &&
+      (ACTIVE_STATES as readonly string[]).includes(t.status);
     if (!mine) drop.push(taskId);
-    else if (t.cancel_requested) cancel.add(taskId); // not renewed: a runner that ignores the cancel loses the lease
+    else if (t.cancel_requested)
+      cancel.add(taskId); // not renewed: a runner that ignores the cancel loses the lease
     else keep.push(taskId);
   }
 
@@ -75,7 +98,8 @@ export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transp
 
   // Web updates only when something users see changed, not on every heartbeat.
   const advertised = !bare && (req.datasets !== undefined || req.labels !== undefined || req.version !== undefined);
-  if (!recentlySeen(runner, config.heartbeatS, now) || transport !== runner.transport || advertised) ctx.events.runners([runner.id]);
+  if (!recentlySeen(runner, config.heartbeatS, now) || transport !== runner.transport || advertised)
+    ctx.events.runners([runner.id]);
   return {
     runner: updated,
     reply: {
@@ -97,15 +121,38 @@ export async function ping(ctx: Ctx, runner: RunnerRow, req: PingRequest, transp
  * Returns the task's new status, or undefined when the lease was no longer current (nothing changed).
  * `alsoRunning`: the runner itself hands back a task it had started (only it knows the work stopped).
  */
-export async function release(ctx: Ctx, taskId: string, leaseToken: string, now = Date.now(), alsoRunning = false): Promise<'queued' | 'canceled' | undefined> {
+export async function release(
+  ctx: Ctx,
+  taskId: string,
+  leaseToken: string,
+  now = Date.now(),
+  alsoRunning = false,
+): Promise<'queued' | 'canceled' | undefined> {
   const states = alsoRunning ? [...ACTIVE_STATES] : ['leased' as const];
   const done = await ctx.db.transaction().execute(async (trx) => {
-    const t = await trx.selectFrom('tasks').select(['cancel_requested']).where('id', '=', taskId).where('lease_token', '=', leaseToken).where('status', 'in', states).executeTakeFirst();
+    const t = await trx
+      .selectFrom('tasks')
+      .select(['cancel_requested'])
+      .where('id', '=', taskId)
+      .where('lease_token', '=', leaseToken)
+      .where('status', 'in', states)
+      .executeTakeFirst();
     if (!t) return undefined;
-    const base = trx.updateTable('tasks').where('id', '=', taskId).where('lease_token', '=', leaseToken).where('status', 'in', states);
+    const base = trx
+      .updateTable('tasks')
+      .where('id', '=', taskId)
+      .where('lease_token', '=', leaseToken)
+      .where('status', 'in', states);
     const res = t.cancel_requested
       ? await base
-          .set({ status: 'canceled', lease_expires_at: null, deadline_at: null, finished_at: now, updated_at: now, error: toJson({ code: 'canceled', message: 'canceled before the runner started it' }) })
+          .set({
+            status: 'canceled',
+            lease_expires_at: null,
+            deadline_at: null,
+            finished_at: now,
+            updated_at: now,
+            error: toJson({ code: 'canceled', message: 'canceled before the runner started it' }),
+          })
           .executeTakeFirst()
       : await base
           .set((eb) => ({
@@ -121,7 +168,11 @@ export async function release(ctx: Ctx, taskId: string, leaseToken: string, now 
           }))
           .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return undefined;
-    await trx.updateTable('task_attempts').set({ outcome: 'released', ended_at: now }).where('lease_token', '=', leaseToken).execute();
+    await trx
+      .updateTable('task_attempts')
+      .set({ outcome: 'released', ended_at: now })
+      .where('lease_token', '=', leaseToken)
+      .execute();
     return t.cancel_requested ? ('canceled' as const) : ('queued' as const);
   });
   if (done) {

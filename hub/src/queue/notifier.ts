@@ -63,10 +63,13 @@ export class Notifier {
   availableAt(at: number, now = Date.now()): void {
     const slot = Math.ceil(at / 50) * 50;
     if (this.due.has(slot)) return;
-    const timer = setTimeout(() => {
-      this.due.delete(slot);
-      this.available();
-    }, Math.max(0, slot - now) + 1);
+    const timer = setTimeout(
+      () => {
+        this.due.delete(slot);
+        this.available();
+      },
+      Math.max(0, slot - now) + 1,
+    );
     timer.unref();
     this.due.set(slot, timer);
   }
@@ -107,7 +110,12 @@ export class Notifier {
   }
 
   /** Resolves on the first `event` that `match`es, after `ms`, or when `signal` aborts, whichever is first. */
-  private waitFor<K extends keyof Events>(event: K, match: (...args: Events[K]) => boolean, ms: number, signal?: AbortSignal): Promise<void> {
+  private waitFor<K extends keyof Events>(
+    event: K,
+    match: (...args: Events[K]) => boolean,
+    ms: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
       const done = () => {

@@ -9,11 +9,26 @@ import { reapOnce } from './reaper.ts';
 import { result } from './report.ts';
 
 unit('backoff grows exponentially from the base, is jittered and capped', () => {
-  assert.is(backoffMs(1, 1000, 60_000, () => 0), 500);
-  assert.is(backoffMs(1, 1000, 60_000, () => 1), 1000);
-  assert.is(backoffMs(3, 1000, 60_000, () => 1), 4000);
-  assert.is(backoffMs(20, 1000, 60_000, () => 1), 60_000);
-  assert.is(backoffMs(20, 1000, 60_000, () => 0), 30_000);
+  assert.is(
+    backoffMs(1, 1000, 60_000, () => 0),
+    500,
+  );
+  assert.is(
+    backoffMs(1, 1000, 60_000, () => 1),
+    1000,
+  );
+  assert.is(
+    backoffMs(3, 1000, 60_000, () => 1),
+    4000,
+  );
+  assert.is(
+    backoffMs(20, 1000, 60_000, () => 1),
+    60_000,
+  );
+  assert.is(
+    backoffMs(20, 1000, 60_000, () => 0),
+    30_000,
+  );
   for (let i = 0; i < 100; i++) {
     const d = backoffMs(2, 1000, 60_000);
     assert.ok(d >= 1000 && d <= 2000);
@@ -45,8 +60,15 @@ for (const dialect of DIALECTS) {
     assert.is(row.status, 'queued');
     assert.is(row.attempt, 1, 'attempt kept; the next claim bumps it');
     assert.is(row.lease_token, null);
-    assert.ok(row.available_at >= t1 + 500 && row.available_at <= t1 + 1000, `backoff from 1 s: ${row.available_at - t1}`);
-    const a1 = await ctx.db.selectFrom('task_attempts').selectAll().where('lease_token', '=', o1.lease_token).executeTakeFirstOrThrow();
+    assert.ok(
+      row.available_at >= t1 + 500 && row.available_at <= t1 + 1000,
+      `backoff from 1 s: ${row.available_at - t1}`,
+    );
+    const a1 = await ctx.db
+      .selectFrom('task_attempts')
+      .selectAll()
+      .where('lease_token', '=', o1.lease_token)
+      .executeTakeFirstOrThrow();
     assert.is(a1.outcome, 'lost');
     assert.is(a1.ended_at, t1);
 
@@ -61,8 +83,15 @@ for (const dialect of DIALECTS) {
     assert.is(row.status, 'failed');
     assert.equal(JSON.parse(row.error!).code, 'lost');
     assert.is(row.finished_at, t2);
-    const attempts = await ctx.db.selectFrom('task_attempts').select('outcome').where('task_id', '=', task.task_id).execute();
-    assert.equal(attempts.map((a) => a.outcome), ['lost', 'lost']);
+    const attempts = await ctx.db
+      .selectFrom('task_attempts')
+      .select('outcome')
+      .where('task_id', '=', task.task_id)
+      .execute();
+    assert.equal(
+      attempts.map((a) => a.outcome),
+      ['lost', 'lost'],
+    );
   });
 
   test('a heartbeat that renews the lease keeps the task from the reaper', async ({ t }) => {
@@ -71,7 +100,13 @@ for (const dialect of DIALECTS) {
     await enqueue(ctx, [fetchTask('d')], null);
     const t0 = Date.now();
     const [o] = await claim(ctx, { id: r.id, datasets: ['d'] }, 1, t0);
-    const { reply } = await ping(ctx, r, { runner_id: r.id, leases: [{ task_id: o.task_id, lease_token: o.lease_token }] }, 'polling', t0 + 8_000);
+    const { reply } = await ping(
+      ctx,
+      r,
+      { runner_id: r.id, leases: [{ task_id: o.task_id, lease_token: o.lease_token }] },
+      'polling',
+      t0 + 8_000,
+    );
     assert.equal(reply.keep, [o.task_id]);
     assert.is((await reapOnce(ctx, t0 + 12_000)).requeued, 0);
     assert.is((await reapOnce(ctx, t0 + 18_001)).requeued, 1);
@@ -84,7 +119,10 @@ for (const dialect of DIALECTS) {
     const t0 = Date.now();
     const [o] = await claim(ctx, { id: r.id, datasets: ['d'] }, 1, t0);
     // Keep the lease alive past the deadline, as a live runner that ignores its timeout would.
-    await ctx.db.updateTable('tasks').set({ lease_expires_at: t0 + 3_600_000 }).execute();
+    await ctx.db
+      .updateTable('tasks')
+      .set({ lease_expires_at: t0 + 3_600_000 })
+      .execute();
     const cancels: string[] = [];
     ctx.events.on('cancel', (n) => cancels.push(n.taskId));
     assert.is((await reapOnce(ctx, t0 + 35_000)).timedOut, 0, 'within the grace');
@@ -92,7 +130,11 @@ for (const dialect of DIALECTS) {
     const row = await ctx.db.selectFrom('tasks').selectAll().where('id', '=', task.task_id).executeTakeFirstOrThrow();
     assert.is(row.status, 'failed');
     assert.equal(JSON.parse(row.error!).code, 'timeout');
-    const a = await ctx.db.selectFrom('task_attempts').selectAll().where('lease_token', '=', o.lease_token).executeTakeFirstOrThrow();
+    const a = await ctx.db
+      .selectFrom('task_attempts')
+      .selectAll()
+      .where('lease_token', '=', o.lease_token)
+      .executeTakeFirstOrThrow();
     assert.is(a.outcome, 'timeout');
     assert.equal(cancels, [task.task_id], 'the runner is told to stop');
   });

@@ -20,18 +20,43 @@ export interface ReapStats {
 }
 
 /** What happens to a task whose lease ran out. */
-function afterExpiry(ctx: Ctx, t: TaskRow, now: number): { set: Partial<TasksTable>; kind: 'requeued' | 'failed' | 'canceled' } {
+function afterExpiry(
+  ctx: Ctx,
+  t: TaskRow,
+  now: number,
+): { set: Partial<TasksTable>; kind: 'requeued' | 'failed' | 'canceled' } {
   const ended = { lease_expires_at: null, deadline_at: null, updated_at: now };
   if (t.cancel_requested) {
     // The holder never confirmed the cancel; a canceled task is never retried.
-    return { kind: 'canceled', set: { ...ended, status: 'canceled', finished_at: now, error: toJson({ code: 'canceled', message: 'canceled; the runner did not confirm before its lease expired' }) } };
+    return {
+      kind: 'canceled',
+      set: {
+        ...ended,
+        status: 'canceled',
+        finished_at: now,
+        error: toJson({ code: 'canceled', message: 'canceled; the runner did not confirm before its lease expired' }),
+      },
+    };
   }
   if (t.attempt >= t.max_attempts) {
-    const error = { code: 'lost', message: `the runner holding this task vanished ${t.attempt} time(s); giving up after ${t.max_attempts} attempts` };
+    const error = {
+      code: 'lost',
+      message: `the runner holding this task vanished ${t.attempt} time(s); giving up after ${t.max_attempts} attempts`,
+    };
     return { kind: 'failed', set: { ...ended, status: 'failed', finished_at: now, error: toJson(error) } };
   }
   const delay = backoffMs(t.attempt, ctx.config.backoffBaseMs, ctx.config.backoffMaxMs);
-  return { kind: 'requeued', set: { ...ended, status: 'queued', lease_token: null, available_at: now + delay, progress: null, progress_message: null } };
+  return {
+    kind: 'requeued',
+    set: {
+      ...ended,
+      status: 'queued',
+      lease_token: null,
+      available_at: now + delay,
+      progress: null,
+      progress_message: null,
+    },
+  };
 }
 
 /** One pass. Every change is conditional on the lease it judged, so several hubs may reap at once without double expiry. */
@@ -75,8 +100,18 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
     .limit(BATCH)
     .execute();
   for (const t of late) {
-    const error = { code: 'timeout', message: `the task ran past its timeout of ${t.timeout_s} s and the runner did not stop it` };
-    const set: Partial<TasksTable> = { status: 'failed', finished_at: now, updated_at: now, lease_expires_at: null, deadline_at: null, error: toJson(error) };
+    const error = {
+      code: 'timeout',
+      message: `the task ran past its timeout of ${t.timeout_s} s and the runner did not stop it`,
+    };
+    const set: Partial<TasksTable> = {
+      status: 'failed',
+      finished_at: now,
+      updated_at: now,
+      lease_expires_at: null,
+      deadline_at: null,
+      error: toJson(error),
+    };
     const ok = await finish(ctx, t, set, 'timeout', error, now, { column: 'deadline_at', before: now - graceMs });
     if (!ok) continue;
     stats.timedOut++;
@@ -116,7 +151,15 @@ interface Guard {
   before: number;
 }
 
-async function finish(ctx: Ctx, t: TaskRow, set: Partial<TasksTable>, outcome: 'lost' | 'timeout', error: unknown, now: number, guard: Guard): Promise<boolean> {
+async function finish(
+  ctx: Ctx,
+  t: TaskRow,
+  set: Partial<TasksTable>,
+  outcome: 'lost' | 'timeout',
+  error: unknown,
+  now: number,
+  guard: Guard,
+): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
     const res = await trx
       .updateTable('tasks')

@@ -20,7 +20,12 @@ async function taskFor(ctx: Ctx, runner: RunnerRow, taskId: string, leaseToken: 
   return heldUnder(ctx.db, runner, taskId, leaseToken, await getTask(ctx.db, taskId));
 }
 
-export async function progress(ctx: Ctx, runner: RunnerRow, msg: TaskProgress, now = Date.now()): Promise<ProgressReply> {
+export async function progress(
+  ctx: Ctx,
+  runner: RunnerRow,
+  msg: TaskProgress,
+  now = Date.now(),
+): Promise<ProgressReply> {
   const task = await taskFor(ctx, runner, msg.task_id, msg.lease_token);
   if (!isActive(task)) throw staleLease(task.id);
   const renewTo = task.cancel_requested ? task.lease_expires_at : leaseExpiry(ctx.config, now);
@@ -43,11 +48,20 @@ export async function progress(ctx: Ctx, runner: RunnerRow, msg: TaskProgress, n
     .executeTakeFirst();
   if (!row) throw staleLease(task.id);
   ctx.events.tasks([task.id]);
-  return { ok: true, canceled: row.cancel_requested === 1, lease_expires_at: new Date(row.lease_expires_at ?? now).toISOString() };
+  return {
+    ok: true,
+    canceled: row.cancel_requested === 1,
+    lease_expires_at: new Date(row.lease_expires_at ?? now).toISOString(),
+  };
 }
 
 /** The runner hands a task back unstarted (or stopped, e.g. while draining): queued again at once, attempt not spent. */
-export async function release(ctx: Ctx, runner: RunnerRow, msg: ReleaseRequest, now = Date.now()): Promise<ReleaseReply> {
+export async function release(
+  ctx: Ctx,
+  runner: RunnerRow,
+  msg: ReleaseRequest,
+  now = Date.now(),
+): Promise<ReleaseReply> {
   const task = await taskFor(ctx, runner, msg.task_id, msg.lease_token);
   if (!isActive(task)) throw staleLease(task.id);
   const status = await releaseLease(ctx, task.id, msg.lease_token, now, true);

@@ -84,7 +84,14 @@ class ResultWriter {
 
   private async write(group: Pending[]): Promise<void> {
     const { ctx } = this;
-    const tasks = new Map((await getTasks(ctx.db, group.map((p) => p.post.task_id))).map((t) => [t.id, t]));
+    const tasks = new Map(
+      (
+        await getTasks(
+          ctx.db,
+          group.map((p) => p.post.task_id),
+        )
+      ).map((t) => [t.id, t]),
+    );
     const writes: Write[] = [];
     await Promise.all(
       group.map(async (item) => {
@@ -110,7 +117,12 @@ class ResultWriter {
       // One report's write failed the group: write each on its own, so that only that one fails.
       stored = [];
       for (const w of writes) {
-        stored.push(await ctx.db.transaction().execute((trx) => store(ctx, trx, w)).catch((e) => (w.item.reject(e), false)));
+        stored.push(
+          await ctx.db
+            .transaction()
+            .execute((trx) => store(ctx, trx, w))
+            .catch((e) => (w.item.reject(e), false)),
+        );
       }
     }
 
@@ -140,7 +152,13 @@ class ResultWriter {
 
 /** The task, if this runner may report on it under this lease: 404 unknown, 403 never its own, 409 stale when it held
  * it once or the lease is another. */
-export async function heldUnder(db: Db, runner: RunnerRow, taskId: string, leaseToken: string, task: TaskRow | undefined): Promise<TaskRow> {
+export async function heldUnder(
+  db: Db,
+  runner: RunnerRow,
+  taskId: string,
+  leaseToken: string,
+  task: TaskRow | undefined,
+): Promise<TaskRow> {
   if (!task) throw notFound(`no task ${taskId}`);
   if (task.runner_id !== runner.id) {
     if (await runnerEverHeld(db, taskId, runner.id)) throw staleLease(taskId);
@@ -168,39 +186,67 @@ async function check(ctx: ResultCtx, item: Pending, row: TaskRow | undefined): P
 /** Writes one report inside the group's transaction; false when the task was no longer this lease's to finish. */
 async function store(ctx: ResultCtx, trx: Db, { item, task, hash, clean, blob }: Write): Promise<boolean> {
   const { post, now } = item;
-  const error = post.status === 'succeeded' ? null : (post.error ?? { code: 'canceled', message: 'the runner stopped the task on request' });
+  const error =
+    post.status === 'succeeded'
+      ? null
+      : (post.error ?? { code: 'canceled', message: 'the runner stopped the task on request' });
   const outcome = post.status === 'failed' && error?.code === 'timeout' ? 'timeout' : post.status;
   const errorJson = error ? toJson(error) : null;
   const succeeded = post.status === 'succeeded';
-  const finished = await finishTask(trx, post.status, succeeded ? toJson(clean) : null, errorJson, hash, blob ? toJson(blob) : null, now + ctx.config.resultTtlMs, succeeded ? 100 : task.progress, now, task.id, post.lease_token);
+  const finished = await finishTask(
+    trx,
+    post.status,
+    succeeded ? toJson(clean) : null,
+    errorJson,
+    hash,
+    blob ? toJson(blob) : null,
+    now + ctx.config.resultTtlMs,
+    succeeded ? 100 : task.progress,
+    now,
+    task.id,
+    post.lease_token,
+  );
   if (finished.rows.length === 0) return false;
   await endAttempt(trx, outcome, now, errorJson, post.lease_token);
   if (blob) await ctx.blobs?.keep(trx, blob, now + ctx.config.resultTtlMs);
   return true;
 }
 
-const finishTask = prepared((db: Db, status: string, result: string | null, error: string | null, hash: string, blob: string | null, expires: number, progress: number | null, now: number, id: string, lease: string) =>
-  db
-    .updateTable('tasks')
-    .set({
-      status: status as TaskRow['status'],
-      result,
-      error,
-      result_hash: hash,
-      result_blob: blob,
-      result_expires_at: expires,
-      progress,
-      // A quick task sends no progress before its result: it started when it was claimed (its deadline less its timeout).
-      started_at: sql<number>`coalesce(started_at, deadline_at - timeout_s * 1000)`,
-      lease_expires_at: null,
-      deadline_at: null,
-      finished_at: now,
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .where('lease_token', '=', lease)
-    .where('status', 'in', [...ACTIVE_STATES])
-    .returning('id'),
+const finishTask = prepared(
+  (
+    db: Db,
+    status: string,
+    result: string | null,
+    error: string | null,
+    hash: string,
+    blob: string | null,
+    expires: number,
+    progress: number | null,
+    now: number,
+    id: string,
+    lease: string,
+  ) =>
+    db
+      .updateTable('tasks')
+      .set({
+        status: status as TaskRow['status'],
+        result,
+        error,
+        result_hash: hash,
+        result_blob: blob,
+        result_expires_at: expires,
+        progress,
+        // A quick task sends no progress before its result: it started when it was claimed (its deadline less its timeout).
+        started_at: sql<number>`coalesce(started_at, deadline_at - timeout_s * 1000)`,
+        lease_expires_at: null,
+        deadline_at: null,
+        finished_at: now,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('lease_token', '=', lease)
+      .where('status', 'in', [...ACTIVE_STATES])
+      .returning('id'),
 );
 
 const endAttempt = prepared((db: Db, outcome: string, now: number, error: string | null, lease: string) =>

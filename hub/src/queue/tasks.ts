@@ -14,7 +14,13 @@ export interface TaskDefaults {
 
 /** Rows for new tasks; the caller inserts them (inside its transaction). */
 /** `requestId`: the x-request-id of the creating request, handed to runners with each offer (log correlation). */
-export function newTaskRows(inputs: TaskCreate[], createdBy: string | null, defaults: TaskDefaults, now = Date.now(), requestId: string | null = null): TaskRow[] {
+export function newTaskRows(
+  inputs: TaskCreate[],
+  createdBy: string | null,
+  defaults: TaskDefaults,
+  now = Date.now(),
+  requestId: string | null = null,
+): TaskRow[] {
   return inputs.map((t) => ({
     id: newTaskId(now),
     op: t.op,
@@ -49,7 +55,11 @@ export function newTaskRows(inputs: TaskCreate[], createdBy: string | null, defa
 
 export async function insertTasks(db: Db, rows: TaskRow[]): Promise<void> {
   // Chunked: SQLite caps the number of bound parameters per statement.
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('tasks').values(rows.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('tasks')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }
 
 export function getTask(db: Db, id: string): Promise<TaskRow | undefined> {
@@ -79,7 +89,8 @@ export function listTasks(db: Db, q: TaskListQuery, createdBy?: string): Promise
   let query = db.selectFrom('tasks').selectAll();
   if (createdBy !== undefined) query = query.where('created_by', '=', createdBy);
   if (q.status) query = query.where('status', '=', q.status);
-  if (q.runner_id) query = query.where((eb) => eb.or([eb('runner_id', '=', q.runner_id!), eb('target_runner_id', '=', q.runner_id!)]));
+  if (q.runner_id)
+    query = query.where((eb) => eb.or([eb('runner_id', '=', q.runner_id!), eb('target_runner_id', '=', q.runner_id!)]));
   if (q.dataset) query = query.where('dataset', '=', q.dataset);
   if (q.before) {
     const before = Date.parse(q.before);
@@ -89,7 +100,13 @@ export function listTasks(db: Db, q: TaskListQuery, createdBy?: string): Promise
 }
 
 export function listAttempts(db: Db, taskId: string) {
-  return db.selectFrom('task_attempts').selectAll().where('task_id', '=', taskId).orderBy('started_at').orderBy('attempt').execute();
+  return db
+    .selectFrom('task_attempts')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .orderBy('started_at')
+    .orderBy('attempt')
+    .execute();
 }
 
 /** Whether this runner ever held the task (its late reports are stale, not foreign). */
@@ -118,10 +135,21 @@ export async function activeCounts(db: Db, runnerIds?: string[]): Promise<Map<st
 
 /** Tasks counted by state (the metrics' gauge). */
 export function tasksByState(db: Db) {
-  return db.selectFrom('tasks').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  return db
+    .selectFrom('tasks')
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
 }
 
 /** Whom queued work that is due is for: its target runners and the datasets of untargeted tasks (up to 1000 pairs). */
 export function dueWork(db: Db, now: number) {
-  return db.selectFrom('tasks').select(['target_runner_id', 'dataset']).distinct().where('status', '=', 'queued').where('available_at', '<=', now).limit(1000).execute();
+  return db
+    .selectFrom('tasks')
+    .select(['target_runner_id', 'dataset'])
+    .distinct()
+    .where('status', '=', 'queued')
+    .where('available_at', '<=', now)
+    .limit(1000)
+    .execute();
 }

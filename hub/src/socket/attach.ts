@@ -17,7 +17,12 @@ import { webNamespace, type WebSocketData } from './web-namespace.ts';
 
 /** The hub's Socket.IO server, typed with the events and socket data of both its namespaces (/runner and /web): each
  *  namespace's handlers take it as their own narrower Namespace type. */
-export type HubIo = Server<RunnerToHubEvents & WebToHubEvents, HubToRunnerEvents & HubToWebEvents, Record<string, never>, RunnerSocketData & WebSocketData>;
+export type HubIo = Server<
+  RunnerToHubEvents & WebToHubEvents,
+  HubToRunnerEvents & HubToWebEvents,
+  Record<string, never>,
+  RunnerSocketData & WebSocketData
+>;
 
 export interface Sockets {
   io: HubIo;

@@ -93,7 +93,10 @@ export class Dispatcher {
 
   /** Claims for each candidate as many tasks as it has free slots, least loaded first. */
   private async fill(candidates: RunnerConn[]): Promise<boolean> {
-    const held = await activeCounts(this.ctx.db, candidates.map((c) => c.runnerId));
+    const held = await activeCounts(
+      this.ctx.db,
+      candidates.map((c) => c.runnerId),
+    );
     const load = (c: RunnerConn) => (held.get(c.runnerId) ?? 0) / c.concurrency;
     candidates.sort((a, b) => load(a) - load(b) || b.lastHeard - a.lastHeard);
 
@@ -101,7 +104,10 @@ export class Dispatcher {
     const takers = candidates.filter((c) => c.socket.connected && c.concurrency - (held.get(c.runnerId) ?? 0) > 0);
     if (takers.length === 0) return false;
     // One transaction for every runner served in this round, least loaded first.
-    const wants = takers.map((c) => ({ runner: { id: c.runnerId, datasets: c.datasets }, limit: c.concurrency - (held.get(c.runnerId) ?? 0) }));
+    const wants = takers.map((c) => ({
+      runner: { id: c.runnerId, datasets: c.datasets },
+      limit: c.concurrency - (held.get(c.runnerId) ?? 0),
+    }));
     const offers = await claimFor(this.ctx, wants);
     takers.forEach((conn, i) => offers[i].forEach((offer) => this.offer(conn, offer)));
     return offers.some((o) => o.length > 0);
@@ -109,13 +115,22 @@ export class Dispatcher {
 
   /** Socket.IO delivers at most once: a refusal or a missing ack hands the task back for someone else. */
   private offer(conn: RunnerConn, offer: TaskOffer): void {
-    this.ctx.log.debug('offer', { task_id: offer.task_id, runner_id: conn.runnerId, attempt: offer.attempt, request_id: offer.request_id });
+    this.ctx.log.debug('offer', {
+      task_id: offer.task_id,
+      runner_id: conn.runnerId,
+      attempt: offer.attempt,
+      request_id: offer.request_id,
+    });
     // The ack must come well within the lease, or the lease would expire first and spend an attempt.
     const timeout = Math.min(this.ctx.config.offerTimeoutMs, Math.round(this.ctx.config.leaseTtlS * 800));
     conn.socket.timeout(timeout).emit('task:offer', offer, (err: Error | null, accepted?: boolean) => {
       if (!err && accepted === true) return;
       conn.refused = true;
-      this.ctx.log.info('offer not taken, handing back', { task_id: offer.task_id, runner_id: conn.runnerId, reason: err ? 'no ack' : 'refused' });
+      this.ctx.log.info('offer not taken, handing back', {
+        task_id: offer.task_id,
+        runner_id: conn.runnerId,
+        reason: err ? 'no ack' : 'refused',
+      });
       release(this.ctx, offer.task_id, offer.lease_token)
         .catch((e) => this.ctx.log.error('hand back failed', { task_id: offer.task_id, err: e }))
         .finally(() => this.kick());

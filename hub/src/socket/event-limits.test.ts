@@ -14,7 +14,9 @@ test.after(async (c) => {
   await c.hub.cleanup();
 });
 
-test('attack 10: 9,000 pings in a burst: the excess is refused, the socket closed, /healthz stays quick', async ({ hub }) => {
+test('attack 10: 9,000 pings in a burst: the excess is refused, the socket closed, /healthz stays quick', async ({
+  hub,
+}) => {
   const reg = await register(hub.url, 'test-enrollment-key', 'flooder', ['flood']);
   const socket = await connectRunner(hub.url, runnerAuth(reg));
   let told: { code: string } | undefined;
@@ -40,12 +42,17 @@ test('attack 10: 9,000 pings in a burst: the excess is refused, the socket close
   socket.close();
 });
 
-test('a runner within its rates is never refused: a burst of 500 claims, and pings at a heartbeat pace', async ({ hub }) => {
+test('a runner within its rates is never refused: a burst of 500 claims, and pings at a heartbeat pace', async ({
+  hub,
+}) => {
   const reg = await register(hub.url, 'test-enrollment-key', 'polite', ['polite']);
   const socket = await connectRunner(hub.url, runnerAuth(reg));
   await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [] });
   const replies = await Promise.all(Array.from({ length: 500 }, () => socket.emitWithAck('task:claim', { limit: 1 })));
-  assert.ok(replies.every((r) => !('error' in r)), 'claims in a burst of 500 pass');
+  assert.ok(
+    replies.every((r) => !('error' in r)),
+    'claims in a burst of 500 pass',
+  );
   for (let i = 0; i < 5; i++) {
     const r = await socket.emitWithAck('runner:ping', { runner_id: reg.runner_id, leases: [] });
     assert.not.ok('error' in r);

@@ -33,7 +33,10 @@ const WINDOW_MS = 10_000;
 class Bucket {
   private tokens: number;
   private at: number;
-  constructor(private readonly rate: Rate, now: number) {
+  constructor(
+    private readonly rate: Rate,
+    now: number,
+  ) {
     this.tokens = rate.burst;
     this.at = now;
   }
@@ -47,7 +50,12 @@ class Bucket {
 }
 
 /** Installs the limits on one runner socket (before any handler sees an event); `closing` is called once if it is closed. */
-export function limitRunnerEvents(socket: Socket, log: Logger, rates: Record<string, Rate>, closing: (dropped: number) => void): void {
+export function limitRunnerEvents(
+  socket: Socket,
+  log: Logger,
+  rates: Record<string, Rate>,
+  closing: (dropped: number) => void,
+): void {
   const buckets = new Map<string, Bucket>();
   let dropped = 0;
   let windowStart = Date.now();
@@ -64,7 +72,13 @@ export function limitRunnerEvents(socket: Socket, log: Logger, rates: Record<str
     if (now - windowStart > WINDOW_MS) [windowStart, dropped, warned] = [now, 0, false];
     dropped++;
     const ack = packet[packet.length - 1];
-    const body: ErrorBody = { error: { code: 'rate_limited', message: `too many ${event} events from this runner; slow down`, details: { event } } };
+    const body: ErrorBody = {
+      error: {
+        code: 'rate_limited',
+        message: `too many ${event} events from this runner; slow down`,
+        details: { event },
+      },
+    };
     if (typeof ack === 'function') ack(body);
     if (!warned) {
       warned = true;

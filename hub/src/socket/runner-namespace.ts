@@ -37,21 +37,36 @@ function parse<S extends z.ZodType>(schema: S, msg: unknown): z.infer<S> {
   return parsed.data;
 }
 
-export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: RunnerSockets, dispatcher: Dispatcher): void {
+export function runnerNamespace(
+  nsp: RunnerNamespace,
+  ctx: HubContext,
+  sockets: RunnerSockets,
+  dispatcher: Dispatcher,
+): void {
   const scale = ctx.config.security.runnerEventRateScale;
   const rates = scale > 0 ? runnerEventRates(ctx.config.heartbeatS, scale) : undefined;
   nsp.use(async (socket, next) => {
     try {
-      if (ctx.closing.aborted) return next(refusal({ code: 'unavailable', message: 'the hub is shutting down; reconnect shortly' }));
+      if (ctx.closing.aborted)
+        return next(refusal({ code: 'unavailable', message: 'the hub is shutting down; reconnect shortly' }));
       const auth = RunnerHandshake.safeParse(socket.handshake.auth);
-      if (!auth.success) return next(refusal({ code: 'unauthorized', message: 'handshake auth must be { token, runner_id, protocol_version }' }));
+      if (!auth.success)
+        return next(
+          refusal({ code: 'unauthorized', message: 'handshake auth must be { token, runner_id, protocol_version }' }),
+        );
       if (auth.data.protocol_version !== PROTOCOL_VERSION) {
         const e = protocolMismatch(auth.data.protocol_version, PROTOCOL_VERSION);
         return next(refusal({ code: e.code, message: e.message }));
       }
       const runner = await findRunnerByToken(ctx.db, auth.data.token);
-      if (!runner || runner.id !== auth.data.runner_id) return next(refusal({ code: 'unauthorized', message: 'runner token not valid: register again with an enrolment key' }));
-      if (runner.revoked_at !== null) return next(refusal({ code: 'unauthorized', message: `runner ${runner.id} was revoked`, details: { revoked: true } }));
+      if (!runner || runner.id !== auth.data.runner_id)
+        return next(
+          refusal({ code: 'unauthorized', message: 'runner token not valid: register again with an enrolment key' }),
+        );
+      if (runner.revoked_at !== null)
+        return next(
+          refusal({ code: 'unauthorized', message: `runner ${runner.id} was revoked`, details: { revoked: true } }),
+        );
       socket.data.runner = runner;
       next();
     } catch (err) {
@@ -82,7 +97,11 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
     const log = ctx.log.child({ runner_id: runner.id });
     if (rates) {
       limitRunnerEvents(socket, log, rates, (dropped) =>
-        socket.emit('runner:rate_limited', { code: 'rate_limited', message: `${dropped} events over the limit within 10 s: disconnected; reconnect and slow down`, details: { dropped } }),
+        socket.emit('runner:rate_limited', {
+          code: 'rate_limited',
+          message: `${dropped} events over the limit within 10 s: disconnected; reconnect and slow down`,
+          details: { dropped },
+        }),
       );
     }
     const conn: RunnerConn = {
@@ -110,21 +129,29 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
     const answer = <T>(ack: unknown, work: () => Promise<T>) => {
       const reply = typeof ack === 'function' ? (ack as (r: T | ErrorBody) => void) : () => {};
       // A parse error thrown before the work's promise exists must reach the ack too, not crash the process.
-      Promise.resolve().then(work).then(reply, (err) => {
-        if (!(err instanceof HubError)) log.error('socket handler failed', { err });
-        reply(toErrorBody(err).body);
-      });
+      Promise.resolve()
+        .then(work)
+        .then(reply, (err) => {
+          if (!(err instanceof HubError)) log.error('socket handler failed', { err });
+          reply(toErrorBody(err).body);
+        });
     };
 
     const heartbeat = (hello: boolean) => (msg: unknown, ack: unknown) =>
       answer(ack, async () => {
         const req = parse(PingRequest, msg);
-        if (req.protocol_version !== undefined && req.protocol_version !== PROTOCOL_VERSION) throw protocolMismatch(req.protocol_version, PROTOCOL_VERSION);
+        if (req.protocol_version !== undefined && req.protocol_version !== PROTOCOL_VERSION)
+          throw protocolMismatch(req.protocol_version, PROTOCOL_VERSION);
         const out = await ping(ctx, current, req, 'websocket');
         // A round of pushes only when something that decides them changed; most heartbeats say nothing new.
         const newDatasets = hello || out.runner.datasets !== current.datasets;
         const draining = out.runner.draining === 1;
-        const changed = hello || newDatasets || conn.refused || draining !== conn.draining || (req.concurrency !== undefined && req.concurrency !== conn.concurrency);
+        const changed =
+          hello ||
+          newDatasets ||
+          conn.refused ||
+          draining !== conn.draining ||
+          (req.concurrency !== undefined && req.concurrency !== conn.concurrency);
         current = out.runner;
         if (newDatasets) conn.datasets = runnerDatasets(out.runner).map((d) => d.name);
         conn.draining = draining;
@@ -142,7 +169,8 @@ export function runnerNamespace(nsp: RunnerNamespace, ctx: HubContext, sockets: 
         const req = parse(ClaimRequest, msg ?? {});
         conn.refused = false;
         const tasks = await claim(ctx, { id: runner.id, datasets: conn.datasets, draining: conn.draining }, req.limit);
-        for (const t of tasks) log.debug('offer', { task_id: t.task_id, attempt: t.attempt, request_id: t.request_id, via: 'socket claim' });
+        for (const t of tasks)
+          log.debug('offer', { task_id: t.task_id, attempt: t.attempt, request_id: t.request_id, via: 'socket claim' });
         return { tasks };
       }),
     );

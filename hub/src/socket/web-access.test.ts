@@ -49,35 +49,62 @@ test('attack 2: runner:update of a private runner goes to admins and its users, 
   const ana = await login(c.hub.url, 'ana', 'ana-password');
   const bob = await login(c.hub.url, 'bob', 'bob-password');
   const secret = await onlineRunner(c, 'secret-runner', 'private-schema');
-  const shared = await call(c.hub.url, 'POST', `/api/v1/runners/${secret.reg.runner_id}/access`, { token: c.admin, body: { shared: false, owners: ['ana'] } });
+  const shared = await call(c.hub.url, 'POST', `/api/v1/runners/${secret.reg.runner_id}/access`, {
+    token: c.admin,
+    body: { shared: false, owners: ['ana'] },
+  });
   assert.is(shared.status, 200);
-  assert.is((await call(c.hub.url, 'GET', `/api/v1/runners/${secret.reg.runner_id}`, { token: bob.token })).status, 404, 'hidden over HTTP');
+  assert.is(
+    (await call(c.hub.url, 'GET', `/api/v1/runners/${secret.reg.runner_id}`, { token: bob.token })).status,
+    404,
+    'hidden over HTTP',
+  );
 
-  const sockets = { admin: await connectWeb(c.hub.url, { token: c.admin }), ana: await connectWeb(c.hub.url, { token: ana.token }), bob: await connectWeb(c.hub.url, { token: bob.token }) };
+  const sockets = {
+    admin: await connectWeb(c.hub.url, { token: c.admin }),
+    ana: await connectWeb(c.hub.url, { token: ana.token }),
+    bob: await connectWeb(c.hub.url, { token: bob.token }),
+  };
   c.sockets.push(...Object.values(sockets));
   const seen = { admin: record(sockets.admin), ana: record(sockets.ana), bob: record(sockets.bob) };
 
   await secret.hello(); // online: an update for everyone allowed
   const open = await onlineRunner(c, 'open-runner', 'public-schema');
   await open.hello();
-  await waitFor('admin sees the private runner', () => seen.admin.runners.find((r) => r.runner_id === secret.reg.runner_id));
+  await waitFor('admin sees the private runner', () =>
+    seen.admin.runners.find((r) => r.runner_id === secret.reg.runner_id),
+  );
   await waitFor('ana sees her runner', () => seen.ana.runners.find((r) => r.runner_id === secret.reg.runner_id));
   // The shared runner's update came after the private one's: bob has had every update he was going to get.
   await waitFor('bob sees the shared runner', () => seen.bob.runners.find((r) => r.runner_id === open.reg.runner_id));
-  assert.not.ok(seen.bob.runners.find((r) => r.runner_id === secret.reg.runner_id || r.name === 'secret-runner'), 'bob never heard of the private runner');
+  assert.not.ok(
+    seen.bob.runners.find((r) => r.runner_id === secret.reg.runner_id || r.name === 'secret-runner'),
+    'bob never heard of the private runner',
+  );
   assert.not.ok(JSON.stringify(seen.bob.runners).includes('private-schema'), 'nor of its dataset schema');
 });
 
-test('attack 6: an admin resets a password: that user\'s open sockets close at once, and hear no more task updates', async (c) => {
+test("attack 6: an admin resets a password: that user's open sockets close at once, and hear no more task updates", async (c) => {
   const ana = await login(c.hub.url, 'ana', 'ana-password');
   const ws = await connectWeb(c.hub.url, { token: ana.token });
   c.sockets.push(ws);
   const seen = record(ws);
-  const t = await call(c.hub.url, 'POST', '/api/v1/tasks', { token: ana.token, body: { op: 100, params: { dataset: 'nowhere', limit: 1 } } });
+  const t = await call(c.hub.url, 'POST', '/api/v1/tasks', {
+    token: ana.token,
+    body: { op: 100, params: { dataset: 'nowhere', limit: 1 } },
+  });
   await waitFor('ana hears her task', () => seen.tasks.find((x) => x.task_id === t.body.task_id));
   const users = await call(c.hub.url, 'GET', '/api/v1/users', { token: c.admin });
   const anaId = users.body.users.find((u: { username: string }) => u.username === 'ana').user_id;
-  assert.is((await call(c.hub.url, 'POST', `/api/v1/users/${anaId}/password`, { token: c.admin, body: { password: 'a-new-password-1' } })).status, 200);
+  assert.is(
+    (
+      await call(c.hub.url, 'POST', `/api/v1/users/${anaId}/password`, {
+        token: c.admin,
+        body: { password: 'a-new-password-1' },
+      })
+    ).status,
+    200,
+  );
   assert.is((await call(c.hub.url, 'GET', '/api/v1/auth/me', { token: ana.token })).status, 401);
   await waitFor('the socket closes', () => seen.closed(), 3000);
   const before = seen.tasks.length;
@@ -89,12 +116,15 @@ test('attack 6: an admin resets a password: that user\'s open sockets close at o
 test('a logout, an expired session and a revoked API token close their sockets; other sessions stay', async (c) => {
   const one = await login(c.hub.url, 'bob', 'bob-password');
   const two = await login(c.hub.url, 'bob', 'bob-password');
-  const [wsOne, wsTwo] = [await connectWeb(c.hub.url, { token: one.token }), await connectWeb(c.hub.url, { token: two.token })];
+  const [wsOne, wsTwo] = [
+    await connectWeb(c.hub.url, { token: one.token }),
+    await connectWeb(c.hub.url, { token: two.token }),
+  ];
   c.sockets.push(wsOne, wsTwo);
   const [a, b] = [record(wsOne), record(wsTwo)];
   assert.is((await call(c.hub.url, 'POST', '/api/v1/auth/logout', { token: one.token })).status, 200);
   await waitFor('the logged-out socket closes', () => a.closed(), 3000);
-  assert.not.ok(b.closed(), 'the other session\'s socket stays');
+  assert.not.ok(b.closed(), "the other session's socket stays");
 
   const bobId = (await call(c.hub.url, 'GET', '/api/v1/auth/me', { token: two.token })).body.user_id;
   const soon = await createSession(c.hub.db, bobId, Date.now() - SESSION_TTL_MS + 1000); // expires in a second
@@ -103,8 +133,11 @@ test('a logout, an expired session and a revoked API token close their sockets; 
 
   const api = await createApiToken(c.hub.db, bobId, { name: 'script' });
   const viaToken = record(await connectWeb(c.hub.url, { token: api.token }));
-  assert.is((await call(c.hub.url, 'DELETE', `/api/v1/tokens/${api.token_id}`, { token: two.token, headers: {} })).status, 200);
-  await waitFor('the token\'s socket closes', () => viaToken.closed(), 3000);
+  assert.is(
+    (await call(c.hub.url, 'DELETE', `/api/v1/tokens/${api.token_id}`, { token: two.token, headers: {} })).status,
+    200,
+  );
+  await waitFor("the token's socket closes", () => viaToken.closed(), 3000);
   assert.not.ok(b.closed());
 });
 

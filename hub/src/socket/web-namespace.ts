@@ -51,16 +51,20 @@ function batch(ms: number, leading: boolean, run: (ids: string[]) => Promise<voi
 
 export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void } {
   nsp.use(async (socket, next) => {
-    const refuse = (code: string, message: string) => next(Object.assign(new Error(message), { data: { code, message } }));
+    const refuse = (code: string, message: string) =>
+      next(Object.assign(new Error(message), { data: { code, message } }));
     try {
       const auth = WebHandshake.safeParse(socket.handshake.auth ?? {});
       const token = auth.success ? auth.data.token : undefined;
-      const cookie = token ? undefined : parseCookies(socket.handshake.headers.cookie ?? '', SESSION_COOKIE)[SESSION_COOKIE];
+      const cookie = token
+        ? undefined
+        : parseCookies(socket.handshake.headers.cookie ?? '', SESSION_COOKIE)[SESSION_COOKIE];
       // Browsers always send Origin on a WebSocket, and a cookie rides along cross-site too: a foreign Origin is another
       // site's page. No Origin at all is not a browser (scripts, runners of tests): its credentials decide.
       const origin = socket.handshake.headers.origin;
       const own = `${socket.handshake.secure ? 'https' : 'http'}://${socket.handshake.headers.host}`;
-      if (origin !== undefined && origin !== own) return refuse('forbidden', `cross-origin socket refused: Origin ${origin} is not ${own}`);
+      if (origin !== undefined && origin !== own)
+        return refuse('forbidden', `cross-origin socket refused: Origin ${origin} is not ${own}`);
       const caller = await resolveCaller(ctx.db, token, cookie);
       if (caller.kind !== 'user') return refuse('unauthorized', 'log in first');
       socket.data.user = caller.user;

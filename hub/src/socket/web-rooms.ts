@@ -30,24 +30,34 @@ export function joinRooms(socket: Socket, userId: string, admin: boolean, cred: 
   let timer: NodeJS.Timeout;
   const arm = () => {
     const left = at - Date.now();
-    timer = setTimeout(() => (left > MAX_TIMER_MS ? arm() : socket.disconnect(true)), Math.min(Math.max(0, left), MAX_TIMER_MS));
+    timer = setTimeout(
+      () => (left > MAX_TIMER_MS ? arm() : socket.disconnect(true)),
+      Math.min(Math.max(0, left), MAX_TIMER_MS),
+    );
   };
   arm();
   return () => clearTimeout(timer);
 }
 
-export const signedOutRoom = (who: SignedOut) => ('credentialId' in who ? `cred:${who.credentialId}` : `sessions:${who.sessionsOf}`);
+export const signedOutRoom = (who: SignedOut) =>
+  'credentialId' in who ? `cred:${who.credentialId}` : `sessions:${who.sessionsOf}`;
 
 /**
  * Where each runner's update goes: everyone for a shared runner (null), else admins and the users it is shared with;
  * a runner that is not shared is as invisible on the socket as it is over HTTP (404).
  */
-export async function runnerRooms(db: Db, rows: Pick<RunnerRow, 'id' | 'shared'>[]): Promise<Map<string, string[] | null>> {
+export async function runnerRooms(
+  db: Db,
+  rows: Pick<RunnerRow, 'id' | 'shared'>[],
+): Promise<Map<string, string[] | null>> {
   const out = new Map<string, string[] | null>();
   const closed = rows.filter((r) => r.shared !== 1).map((r) => r.id);
   const access = closed.length ? await accessOfRunners(db, closed) : [];
   for (const r of rows) {
-    out.set(r.id, r.shared === 1 ? null : ['admins', ...access.filter((a) => a.runner_id === r.id).map((a) => `user:${a.user_id}`)]);
+    out.set(
+      r.id,
+      r.shared === 1 ? null : ['admins', ...access.filter((a) => a.runner_id === r.id).map((a) => `user:${a.user_id}`)],
+    );
   }
   return out;
 }

@@ -34,7 +34,9 @@ test('refused without a valid session, or with a cookie from another origin', as
   assert.is((none as ConnectError).data?.code, 'unauthorized');
   const forged = await connectWeb(hub.url, { token: 'sms_forged' }).catch((e: ConnectError) => e);
   assert.is((forged as ConnectError).data?.code, 'unauthorized');
-  const cross = await connectWeb(hub.url, { headers: { cookie: admin.cookie, origin: 'http://evil.example' } }).catch((e: ConnectError) => e);
+  const cross = await connectWeb(hub.url, { headers: { cookie: admin.cookie, origin: 'http://evil.example' } }).catch(
+    (e: ConnectError) => e,
+  );
   assert.is((cross as ConnectError).data?.code, 'forbidden');
 });
 
@@ -49,7 +51,10 @@ test('live task updates go to the creator and admins; runner updates to everyone
   c.sockets.push(adminWs, anaWs, bobWs);
   const seen = { admin: record(adminWs), ana: record(anaWs), bob: record(bobWs) };
 
-  const created = await call(c.hub.url, 'POST', '/api/v1/tasks', { token: ana.token, body: { op: 100, params: { dataset: 'live' } } });
+  const created = await call(c.hub.url, 'POST', '/api/v1/tasks', {
+    token: ana.token,
+    body: { op: 100, params: { dataset: 'live' } },
+  });
   await waitFor('ana sees her task', () => seen.ana.tasks.find((t) => t.task_id === created.body.task_id));
   await waitFor('admin sees it', () => seen.admin.tasks.find((t) => t.task_id === created.body.task_id));
 
@@ -58,13 +63,24 @@ test('live task updates go to the creator and admins; runner updates to everyone
   c.sockets.push(runner);
   runner.on('task:offer', (_o, ack) => ack(true));
   await runner.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [] });
-  await waitFor('bob sees the runner come online', () => seen.bob.runners.find((r) => r.runner_id === reg.runner_id && r.online));
-  await waitFor('ana sees her task leased', () => seen.ana.tasks.find((t) => t.task_id === created.body.task_id && t.status === 'leased'));
-  await waitFor('the runner shows busy', () => seen.admin.runners.find((r) => r.runner_id === reg.runner_id && r.status === 'busy'));
+  await waitFor('bob sees the runner come online', () =>
+    seen.bob.runners.find((r) => r.runner_id === reg.runner_id && r.online),
+  );
+  await waitFor('ana sees her task leased', () =>
+    seen.ana.tasks.find((t) => t.task_id === created.body.task_id && t.status === 'leased'),
+  );
+  await waitFor('the runner shows busy', () =>
+    seen.admin.runners.find((r) => r.runner_id === reg.runner_id && r.status === 'busy'),
+  );
 
   runner.close();
-  await waitFor('everyone sees it go offline', () => seen.bob.runners.find((r) => r.runner_id === reg.runner_id && !r.online));
-  assert.not.ok(seen.bob.tasks.find((t) => t.task_id === created.body.task_id), 'bob never saw ana’s task');
+  await waitFor('everyone sees it go offline', () =>
+    seen.bob.runners.find((r) => r.runner_id === reg.runner_id && !r.online),
+  );
+  assert.not.ok(
+    seen.bob.tasks.find((t) => t.task_id === created.body.task_id),
+    'bob never saw ana’s task',
+  );
 });
 
 test.run();

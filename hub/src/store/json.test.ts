@@ -28,7 +28,12 @@ test('text that is not JSON throws, naming the table, row and column', () => {
 
 test('JSON of the wrong shape throws too, with where in the value it went wrong', () => {
   const labels = { table: 'runners', id: 'run_9', column: 'labels' };
-  assert.throws(() => fromJson('["gpu", 7]', z.array(z.string()), [], labels), (e: Error) => e instanceof StoredJsonError && /^corrupt JSON in runners\.labels of row run_9: not the expected shape at 1: /.test(e.message));
+  assert.throws(
+    () => fromJson('["gpu", 7]', z.array(z.string()), [], labels),
+    (e: Error) =>
+      e instanceof StoredJsonError &&
+      /^corrupt JSON in runners\.labels of row run_9: not the expected shape at 1: /.test(e.message),
+  );
   assert.throws(() => fromJson('{"code": 1}', ErrorInfo.nullable(), null, at), /tasks\.error of row tsk_1/);
 });
 

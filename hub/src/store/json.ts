@@ -26,7 +26,12 @@ export class StoredJsonError extends Error {
 
 /** The column's value read through `schema`; `fallback` only for SQL NULL. Throws StoredJsonError when the text is not
  *  JSON or not what `schema` accepts. */
-export function fromJson<S extends z.ZodType>(text: string | null, schema: S, fallback: z.infer<S>, at: StoredAt): z.infer<S> {
+export function fromJson<S extends z.ZodType>(
+  text: string | null,
+  schema: S,
+  fallback: z.infer<S>,
+  at: StoredAt,
+): z.infer<S> {
   if (text === null) return fallback;
   let raw: unknown;
   try {

@@ -7,6 +7,15 @@ import { recentlySeen, runnerView } from './views.ts';
 
 export async function runnerViews(db: Db, presence: Presence, heartbeatS: number, rows: RunnerRow[], now = Date.now()) {
   const counts = await activeCounts(db, rows.length <= 500 ? rows.map((r) => r.id) : undefined);
-  const sites = await siteStatuses(db, rows.map((r) => r.id));
-  return rows.map((r) => runnerView(r, { online: presence.has(r.id) || recentlySeen(r, heartbeatS, now), activeTasks: counts.get(r.id) ?? 0, sites: sites.get(r.id) }));
+  const sites = await siteStatuses(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) =>
+    runnerView(r, {
+      online: presence.has(r.id) || recentlySeen(r, heartbeatS, now),
+      activeTasks: counts.get(r.id) ?? 0,
+      sites: sites.get(r.id),
+    }),
+  );
 }

@@ -19,7 +19,11 @@ export interface NewRunner {
 }
 
 /** Creates a runner and returns it with its token (the only time the token exists in clear). */
-export async function createRunner(db: Db, input: NewRunner, now = Date.now()): Promise<{ row: RunnerRow; token: string }> {
+export async function createRunner(
+  db: Db,
+  input: NewRunner,
+  now = Date.now(),
+): Promise<{ row: RunnerRow; token: string }> {
   const token = newToken('runner');
   const row: RunnerRow = {
     id: newId('rnr'),
@@ -42,12 +46,19 @@ export async function createRunner(db: Db, input: NewRunner, now = Date.now()): 
   await db.transaction().execute(async (trx) => {
     if (input.nameTaken) {
       // SQLite runs one transaction at a time; on PostgreSQL two enrolments with one name wait for each other here.
-      if (!(trx.getExecutor().adapter instanceof SqliteAdapter)) await sql`SELECT pg_advisory_xact_lock(hashtext(${`runner-name:${input.name}`}))`.execute(trx);
+      if (!(trx.getExecutor().adapter instanceof SqliteAdapter))
+        await sql`SELECT pg_advisory_xact_lock(hashtext(${`runner-name:${input.name}`}))`.execute(trx);
       const other = await liveRunnerNamed(trx, input.name);
       if (other) throw input.nameTaken(other);
     }
     await trx.insertInto('runners').values(row).execute();
-    await recordSites(trx, row.id, (input.datasets ?? []).map((d) => d.name), input.siteApproval ?? 'auto', now);
+    await recordSites(
+      trx,
+      row.id,
+      (input.datasets ?? []).map((d) => d.name),
+      input.siteApproval ?? 'auto',
+      now,
+    );
   });
   return { row, token };
 }
@@ -62,7 +73,8 @@ export async function findRunnerByToken(db: Db, token: string): Promise<RunnerRo
     .executeTakeFirst();
   if (!row) return undefined;
   // The previous token (after a rotation) works only until its overlap ends.
-  const prevLive = row.prev_token_hash !== null && row.prev_token_expires_at !== null && row.prev_token_expires_at > Date.now();
+  const prevLive =
+    row.prev_token_hash !== null && row.prev_token_expires_at !== null && row.prev_token_expires_at > Date.now();
   const ok = sameHash(row.token_hash, h) || (prevLive && sameHash(row.prev_token_hash!, h));
   return ok ? row : undefined;
 }
@@ -73,7 +85,12 @@ export function getRunner(db: Db, id: string): Promise<RunnerRow | undefined> {
 
 /** A runner, not revoked, that already goes by this name. */
 export function liveRunnerNamed(db: Db, name: string): Promise<Pick<RunnerRow, 'id' | 'name'> | undefined> {
-  return db.selectFrom('runners').select(['id', 'name']).where('name', '=', name).where('revoked_at', 'is', null).executeTakeFirst();
+  return db
+    .selectFrom('runners')
+    .select(['id', 'name'])
+    .where('name', '=', name)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
 }
 
 export function listRunners(db: Db): Promise<RunnerRow[]> {
@@ -89,7 +106,12 @@ export interface Seen {
 }
 
 /** Marks the runner alive now and records what it re-advertised. Returns the updated row. */
-export async function touchRunner(db: Db, id: string, seen: Seen = {}, now = Date.now()): Promise<RunnerRow | undefined> {
+export async function touchRunner(
+  db: Db,
+  id: string,
+  seen: Seen = {},
+  now = Date.now(),
+): Promise<RunnerRow | undefined> {
   const set: Partial<RunnersTable> = { last_seen: now };
   if (seen.transport !== undefined) set.transport = seen.transport;
   if (seen.datasets) set.datasets = toJson(seen.datasets);
@@ -168,7 +190,11 @@ export async function setRunnerEnrollmentKey(db: Db, runnerId: string, keyId: st
 }
 
 export async function setRunnerShared(db: Db, runnerId: string, shared: boolean): Promise<void> {
-  await db.updateTable('runners').set({ shared: shared ? 1 : 0 }).where('id', '=', runnerId).execute();
+  await db
+    .updateTable('runners')
+    .set({ shared: shared ? 1 : 0 })
+    .where('id', '=', runnerId)
+    .execute();
 }
 
 export async function touchRunners(db: Db, ids: string[], seenAt: number): Promise<void> {
@@ -176,7 +202,12 @@ export async function touchRunners(db: Db, ids: string[], seenAt: number): Promi
 }
 
 /** The new token becomes current and the current one the previous (until `prevUntil`), unless a concurrent rotation won. */
-export async function replaceRunnerToken(db: Db, runner: Pick<RunnerRow, 'id' | 'token_hash'>, tokenHash: string, prevUntil: number): Promise<void> {
+export async function replaceRunnerToken(
+  db: Db,
+  runner: Pick<RunnerRow, 'id' | 'token_hash'>,
+  tokenHash: string,
+  prevUntil: number,
+): Promise<void> {
   await db
     .updateTable('runners')
     .set({ token_hash: tokenHash, prev_token_hash: runner.token_hash, prev_token_expires_at: prevUntil })
@@ -186,12 +217,18 @@ export async function replaceRunnerToken(db: Db, runner: Pick<RunnerRow, 'id' | 
 }
 
 export async function runnerTokenHash(db: Db, runnerId: string): Promise<string | undefined> {
-  return (await db.selectFrom('runners').select('token_hash').where('id', '=', runnerId).executeTakeFirst())?.token_hash;
+  return (await db.selectFrom('runners').select('token_hash').where('id', '=', runnerId).executeTakeFirst())
+    ?.token_hash;
 }
 
 /** Revokes the row (its tokens stop working now); false when it was already revoked or does not exist. */
 export async function markRunnerRevoked(db: Db, runnerId: string, now: number): Promise<boolean> {
-  const res = await db.updateTable('runners').set({ revoked_at: now, prev_token_expires_at: now }).where('id', '=', runnerId).where('revoked_at', 'is', null).executeTakeFirst();
+  const res = await db
+    .updateTable('runners')
+    .set({ revoked_at: now, prev_token_expires_at: now })
+    .where('id', '=', runnerId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 

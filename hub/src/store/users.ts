@@ -7,14 +7,31 @@ import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
 
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 
-export async function createUser(db: Db, username: string, password: string, role: Role, now = Date.now()): Promise<UserRow> {
-  const row: UserRow = { id: newId('usr'), username, password_hash: await hashPassword(password), role, created_at: now, disabled_at: null };
+export async function createUser(
+  db: Db,
+  username: string,
+  password: string,
+  role: Role,
+  now = Date.now(),
+): Promise<UserRow> {
+  const row: UserRow = {
+    id: newId('usr'),
+    username,
+    password_hash: await hashPassword(password),
+    role,
+    created_at: now,
+    disabled_at: null,
+  };
   await db.insertInto('users').values(row).execute();
   return row;
 }
 
 export async function setPassword(db: Db, userId: string, password: string): Promise<void> {
-  await db.updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', userId).execute();
+  await db
+    .updateTable('users')
+    .set({ password_hash: await hashPassword(password) })
+    .where('id', '=', userId)
+    .execute();
 }
 
 export function findUserByName(db: Db, username: string): Promise<UserRow | undefined> {
@@ -25,11 +42,25 @@ export function getUser(db: Db, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function createSession(db: Db, userId: string, now = Date.now()): Promise<{ id: string; token: string; expiresAt: number }> {
+export async function createSession(
+  db: Db,
+  userId: string,
+  now = Date.now(),
+): Promise<{ id: string; token: string; expiresAt: number }> {
   const token = newToken('session');
   const id = newId('ses');
   const expiresAt = now + SESSION_TTL_MS;
-  await db.insertInto('sessions').values({ id, token_hash: hashToken(token), user_id: userId, created_at: now, expires_at: expiresAt, revoked_at: null }).execute();
+  await db
+    .insertInto('sessions')
+    .values({
+      id,
+      token_hash: hashToken(token),
+      user_id: userId,
+      created_at: now,
+      expires_at: expiresAt,
+      revoked_at: null,
+    })
+    .execute();
   return { id, token, expiresAt };
 }
 
@@ -51,7 +82,12 @@ export async function userForSession(db: Db, token: string, now = Date.now()): P
 }
 
 export async function revokeSession(db: Db, sessionId: string, now = Date.now()): Promise<void> {
-  await db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 export function listUsers(db: Db): Promise<UserRow[]> {
@@ -79,5 +115,10 @@ export function adminIds() {
 
 /** Every live session of the user ends. */
 export async function revokeUserSessions(db: Db, userId: string, now = Date.now()): Promise<void> {
-  await db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }

@@ -1,5 +1,14 @@
 // Database rows as the API shows them (TaskView, TaskAttempt, RunnerView, UserView).
-import { DatasetInfo, ErrorInfo, type OpCode, type RunnerView, type SiteStatus, type TaskAttempt, type TaskView, type UserView } from '@simpul/protocol';
+import {
+  DatasetInfo,
+  ErrorInfo,
+  type OpCode,
+  type RunnerView,
+  type SiteStatus,
+  type TaskAttempt,
+  type TaskView,
+  type UserView,
+} from '@simpul/protocol';
 import { z } from 'zod';
 import type { AttemptRow, RunnerRow, TaskRow, UserRow } from '../db/schema.ts';
 import { fromJson, iso, isoOrNull } from './json.ts';
@@ -8,7 +17,8 @@ const Params = z.record(z.string(), z.unknown());
 const Labels = z.array(z.string());
 const Datasets = z.array(DatasetInfo);
 
-export const taskParams = (row: Pick<TaskRow, 'id' | 'params'>) => fromJson(row.params, Params, {}, { table: 'tasks', id: row.id, column: 'params' });
+export const taskParams = (row: Pick<TaskRow, 'id' | 'params'>) =>
+  fromJson(row.params, Params, {}, { table: 'tasks', id: row.id, column: 'params' });
 
 export function taskView(row: TaskRow, attempts?: AttemptRow[]): TaskView {
   return {
@@ -45,8 +55,10 @@ export function attemptView(row: AttemptRow): TaskAttempt {
   };
 }
 
-export const runnerLabels = (row: RunnerRow) => fromJson(row.labels, Labels, [], { table: 'runners', id: row.id, column: 'labels' });
-export const runnerDatasets = (row: Pick<RunnerRow, 'id' | 'datasets'>) => fromJson(row.datasets, Datasets, [], { table: 'runners', id: row.id, column: 'datasets' });
+export const runnerLabels = (row: RunnerRow) =>
+  fromJson(row.labels, Labels, [], { table: 'runners', id: row.id, column: 'labels' });
+export const runnerDatasets = (row: Pick<RunnerRow, 'id' | 'datasets'>) =>
+  fromJson(row.datasets, Datasets, [], { table: 'runners', id: row.id, column: 'datasets' });
 
 export interface Liveness {
   online: boolean;

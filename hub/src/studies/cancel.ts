@@ -11,7 +11,13 @@ type Ctx = Pick<HubContext, 'db' | 'events' | 'log'>;
 const OPEN = new Set(['queued', 'leased', 'running']);
 
 /** Cancels a sub-task the study no longer waits for; a task that finished meanwhile is left as it is. */
-export async function dropSubTask(ctx: Ctx, taskId: string, outcome: 'offline' | 'abandoned' | 'failed', error: ErrorInfo, by: string): Promise<void> {
+export async function dropSubTask(
+  ctx: Ctx,
+  taskId: string,
+  outcome: 'offline' | 'abandoned' | 'failed',
+  error: ErrorInfo,
+  by: string,
+): Promise<void> {
   await markLink(ctx.db, taskId, outcome, error);
   try {
     await cancelTask(ctx, taskId, by);
@@ -23,12 +29,25 @@ export async function dropSubTask(ctx: Ctx, taskId: string, outcome: 'offline' |
 /** Cancels every sub-task of the study that is still queued, leased or running. */
 export async function abandonOpen(ctx: Ctx, studyId: string, why: string): Promise<void> {
   const links = await studyLinks(ctx.db, studyId);
-  const open = (await getTasks(ctx.db, links.filter((l) => l.outcome === null).map((l) => l.task_id))).filter((t) => OPEN.has(t.status));
-  for (const t of open) await dropSubTask(ctx, t.id, 'abandoned', { code: 'canceled', message: why }, `study ${studyId}`);
+  const open = (
+    await getTasks(
+      ctx.db,
+      links.filter((l) => l.outcome === null).map((l) => l.task_id),
+    )
+  ).filter((t) => OPEN.has(t.status));
+  for (const t of open)
+    await dropSubTask(ctx, t.id, 'abandoned', { code: 'canceled', message: why }, `study ${studyId}`);
 }
 
 export async function cancelStudy(ctx: Ctx, row: StudyRow, by: string, now = Date.now()): Promise<StudyCancelReply> {
-  const ended = row.status === 'running' && (await endStudy(ctx.db, row.id, { status: 'canceled', error: { code: 'canceled', message: `canceled by ${by}` } }, now));
+  const ended =
+    row.status === 'running' &&
+    (await endStudy(
+      ctx.db,
+      row.id,
+      { status: 'canceled', error: { code: 'canceled', message: `canceled by ${by}` } },
+      now,
+    ));
   if (!ended) {
     const current = (await getStudy(ctx.db, row.id)) ?? row;
     throw conflict(`study ${row.id} is already ${current.status}; only running studies can be canceled`);

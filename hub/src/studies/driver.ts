@@ -8,7 +8,9 @@ import { studySummary } from './views.ts';
 
 /** The part of the /web namespace used here: rooms `user:<id>` and `admins` are joined on connection. */
 export interface WebRooms {
-  to(rooms: string | string[]): { emit(event: 'study:update', ...args: Parameters<HubToWebEvents['study:update']>): boolean };
+  to(rooms: string | string[]): {
+    emit(event: 'study:update', ...args: Parameters<HubToWebEvents['study:update']>): boolean;
+  };
 }
 
 export interface StudyDriver {
@@ -45,7 +47,7 @@ export function startStudies(ctx: HubContext, web?: WebRooms): StudyDriver {
   const work = async () => {
     const ids = [...taskIds];
     taskIds.clear();
-    if (ids.length) for (const s of await studiesOfTasks(ctx.db, ids)) (due.add(s), touched.add(s));
+    if (ids.length) for (const s of await studiesOfTasks(ctx.db, ids)) due.add(s), touched.add(s);
     while (due.size > 0 && !stopped && !ctx.closing.aborted) {
       const [id] = due;
       due.delete(id);
@@ -53,7 +55,8 @@ export function startStudies(ctx: HubContext, web?: WebRooms): StudyDriver {
         ctx.log.error('study step failed', { study_id: id, err });
         return false;
       });
-      if (changed || touched.delete(id)) await emit(id).catch((err) => ctx.log.error('study update failed', { study_id: id, err }));
+      if (changed || touched.delete(id))
+        await emit(id).catch((err) => ctx.log.error('study update failed', { study_id: id, err }));
     }
   };
 

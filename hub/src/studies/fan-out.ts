@@ -1,5 +1,13 @@
 // Fan-out: which runners take part in a study, and one ordinary op 300 sub-task per runner for each round.
-import { FederatedError, startStudy, type FederatedRoundParams, type StudyCreate, type StudyPlan, type StudyCreated, type TaskCreate } from '@simpul/protocol';
+import {
+  FederatedError,
+  startStudy,
+  type FederatedRoundParams,
+  type StudyCreate,
+  type StudyPlan,
+  type StudyCreated,
+  type TaskCreate,
+} from '@simpul/protocol';
 import { newId } from '../auth/tokens.ts';
 import type { HubContext } from '../context.ts';
 import type { Db, TaskRow } from '../db/schema.ts';
@@ -29,14 +37,31 @@ export function roundRows(
     ...(req.timeout_s === undefined ? {} : { timeout_s: req.timeout_s }),
     ...(req.max_attempts === undefined ? {} : { max_attempts: req.max_attempts }),
   }));
-  const tasks = newTaskRows(inputs, createdBy, { timeoutS: ctx.config.taskTimeoutS, maxAttempts: ctx.config.maxAttempts }, now);
-  const links = tasks.map((t, i) => ({ task_id: t.id, study_id: studyId, round: params.round, runner_id: runnerIds[i], outcome: null, error: null, created_at: now }));
+  const tasks = newTaskRows(
+    inputs,
+    createdBy,
+    { timeoutS: ctx.config.taskTimeoutS, maxAttempts: ctx.config.maxAttempts },
+    now,
+  );
+  const links = tasks.map((t, i) => ({
+    task_id: t.id,
+    study_id: studyId,
+    round: params.round,
+    runner_id: runnerIds[i],
+    outcome: null,
+    error: null,
+    created_at: now,
+  }));
   return { tasks, links };
 }
 
 export async function insertRound(db: Db, rows: { tasks: TaskRow[]; links: StudyTaskRow[] }): Promise<void> {
   await insertTasks(db, rows.tasks);
-  for (let i = 0; i < rows.links.length; i += 200) await db.insertInto('study_tasks').values(rows.links.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.links.length; i += 200)
+    await db
+      .insertInto('study_tasks')
+      .values(rows.links.slice(i, i + 200))
+      .execute();
 }
 
 /** A planner refusal (e.g. a name given twice) is the analyst's to fix: 400 with the planner's code. */
@@ -46,7 +71,13 @@ export function plannerError(e: unknown): HubError | undefined {
 }
 
 /** Creates the study and its round-1 sub-tasks in one transaction, then wakes the runners. */
-export async function createStudy(ctx: Ctx, req: StudyCreate, user: StudyUser | null, now = Date.now(), admit?: (subTasks: number) => void): Promise<StudyCreated> {
+export async function createStudy(
+  ctx: Ctx,
+  req: StudyCreate,
+  user: StudyUser | null,
+  now = Date.now(),
+  admit?: (subTasks: number) => void,
+): Promise<StudyCreated> {
   const createdBy = user?.id ?? null;
   const id = newId('std');
   let plan: StudyPlan;
@@ -55,7 +86,8 @@ export async function createStudy(ctx: Ctx, req: StudyCreate, user: StudyUser | 
   } catch (e) {
     throw plannerError(e) ?? e;
   }
-  if (plan.status !== 'round') throw new HubError('internal', 500, 'the planner finished a study before its first round');
+  if (plan.status !== 'round')
+    throw new HubError('internal', 500, 'the planner finished a study before its first round');
   const sites = await resolveSites(ctx.db, req, user);
   admit?.(sites.length); // the caller's rate limit: each sub-task counts as a task
   const rows = roundRows(ctx, id, req, plan.params, sites, createdBy, now);

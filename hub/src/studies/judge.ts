@@ -13,15 +13,30 @@ export interface Judged {
   error: ErrorInfo | null;
 }
 
-const linkError = (link: StudyTaskRow): ErrorInfo | null => fromJson(link.error, ErrorInfo.nullable(), null, { table: 'study_tasks', id: `${link.study_id}/${link.task_id}`, column: 'error' });
+const linkError = (link: StudyTaskRow): ErrorInfo | null =>
+  fromJson(link.error, ErrorInfo.nullable(), null, {
+    table: 'study_tasks',
+    id: `${link.study_id}/${link.task_id}`,
+    column: 'error',
+  });
 
 /** From the rows alone (no decisions): the study's own verdict first, then the task's state. */
 export function outcomeOf(link: StudyTaskRow, task: TaskRow | undefined): Judged {
   if (link.outcome !== null) return { link, task, outcome: link.outcome, error: linkError(link) };
-  if (!task) return { link, task, outcome: 'failed', error: { code: 'internal', message: `sub-task ${link.task_id} is missing` } };
+  if (!task)
+    return {
+      link,
+      task,
+      outcome: 'failed',
+      error: { code: 'internal', message: `sub-task ${link.task_id} is missing` },
+    };
   if (task.status === 'succeeded') return { link, task, outcome: 'delivered', error: null };
   if (task.status === 'failed' || task.status === 'canceled') {
-    const error = fromJson(task.error, ErrorInfo.nullable(), null, { table: 'tasks', id: task.id, column: 'error' }) ?? { code: task.status === 'canceled' ? 'canceled' : 'op_failed', message: `the sub-task ${task.status}` };
+    const error = fromJson(task.error, ErrorInfo.nullable(), null, {
+      table: 'tasks',
+      id: task.id,
+      column: 'error',
+    }) ?? { code: task.status === 'canceled' ? 'canceled' : 'op_failed', message: `the sub-task ${task.status}` };
     return { link, task, outcome: 'failed', error };
   }
   return { link, task, outcome: 'pending', error: null };
@@ -41,7 +56,10 @@ export function offlineReason(runner: RunnerRow | undefined, runnerId: string, l
   if (live.connected(runner.id)) return null;
   const silent = live.now - (runner.last_seen ?? 0);
   if (silent <= live.offlineMs) return null;
-  return { code: 'lost', message: `runner ${runner.name} (${runner.id}) was offline for more than ${Math.round(live.offlineMs / 1000)} s; the study stopped waiting for it` };
+  return {
+    code: 'lost',
+    message: `runner ${runner.name} (${runner.id}) was offline for more than ${Math.round(live.offlineMs / 1000)} s; the study stopped waiting for it`,
+  };
 }
 
 /**
@@ -55,21 +73,35 @@ export function queuedTooLong(task: TaskRow | undefined, now: number): ErrorInfo
 
 /** A delivered sub-task's partial, or why it cannot be used (an impossible one is refused as that site's failure). */
 export function partialOf(task: TaskRow, runner?: RunnerRow): { partial: FederatedPartial } | { error: ErrorInfo } {
-  if (task.result === null) return { error: { code: 'op_failed', message: `the result of sub-task ${task.id} has expired` } };
+  if (task.result === null)
+    return { error: { code: 'op_failed', message: `the result of sub-task ${task.id} has expired` } };
   // The result is what the runner sent: one that is not a partial is that site's failure, not a corrupt database.
   let partial: FederatedPartial | null;
   try {
-    partial = fromJson(task.result, FederatedPartial.nullable(), null, { table: 'tasks', id: task.id, column: 'result' });
+    partial = fromJson(task.result, FederatedPartial.nullable(), null, {
+      table: 'tasks',
+      id: task.id,
+      column: 'result',
+    });
   } catch (e) {
     if (!(e instanceof StoredJsonError)) throw e;
     partial = null;
   }
-  if (!partial) return { error: { code: 'op_failed', message: `sub-task ${task.id} returned something other than a federated partial` } };
+  if (!partial)
+    return {
+      error: { code: 'op_failed', message: `sub-task ${task.id} returned something other than a federated partial` },
+    };
   const rowCount = runner ? (runnerDatasets(runner).find((d) => d.name === task.dataset)?.row_count ?? null) : null;
   const why = implausible(partial, rowCount);
   if (why) {
     const who = runner ? `${runner.name} (${runner.id})` : `the runner of sub-task ${task.id}`;
-    return { error: { code: 'implausible_partial', message: `${who} sent a partial that cannot be true: ${why}; it was refused`, details: { task_id: task.id } } };
+    return {
+      error: {
+        code: 'implausible_partial',
+        message: `${who} sent a partial that cannot be true: ${why}; it was refused`,
+        details: { task_id: task.id },
+      },
+    };
   }
   return { partial };
 }

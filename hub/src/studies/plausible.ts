@@ -20,15 +20,18 @@ function asymmetric(m: number[][]): boolean {
   return false;
 }
 
-const negativeDiagonal = (m: number[][]) => m.some((row, i) => (row[i] ?? 0) < -TOL * Math.max(1, Math.abs(row[i] ?? 0)));
+const negativeDiagonal = (m: number[][]) =>
+  m.some((row, i) => (row[i] ?? 0) < -TOL * Math.max(1, Math.abs(row[i] ?? 0)));
 
 /**
  * Why this partial cannot be true, or null. `rowCount` is the row count the runner advertised for the dataset (null:
  * unknown). Counts below zero do not parse at all; this catches the rest.
  */
 export function implausible(p: FederatedPartial, rowCount: number | null): string | null {
-  if (rowCount !== null && p.rows > roomAbove(rowCount)) return `it reports ${p.rows} rows, but the dataset it advertises has ${rowCount}`;
-  const over = (n: number | null | undefined, what: string, cells = 1) => (n != null && n > roomAbove(p.rows, cells) ? `${what} is ${n}, more than the ${p.rows} rows it reports` : null);
+  if (rowCount !== null && p.rows > roomAbove(rowCount))
+    return `it reports ${p.rows} rows, but the dataset it advertises has ${rowCount}`;
+  const over = (n: number | null | undefined, what: string, cells = 1) =>
+    n != null && n > roomAbove(p.rows, cells) ? `${what} is ${n}, more than the ${p.rows} rows it reports` : null;
   switch (p.step) {
     case 'moments':
       for (const c of p.columns) {
@@ -36,7 +39,13 @@ export function implausible(p: FederatedPartial, rowCount: number | null): strin
         if (bad) return bad;
         if (c.m2 !== null && c.m2 < 0) return `the variance of ${c.column} is negative`;
         if (c.min !== null && c.max !== null && c.min > c.max) return `the minimum of ${c.column} is above its maximum`;
-        if (c.mean !== null && c.min !== null && c.max !== null && (c.mean < c.min - TOL * Math.abs(c.min) - TOL || c.mean > c.max + TOL * Math.abs(c.max) + TOL)) return `the mean of ${c.column} lies outside its range`;
+        if (
+          c.mean !== null &&
+          c.min !== null &&
+          c.max !== null &&
+          (c.mean < c.min - TOL * Math.abs(c.min) - TOL || c.mean > c.max + TOL * Math.abs(c.max) + TOL)
+        )
+          return `the mean of ${c.column} lies outside its range`;
       }
       return null;
     case 'range':
@@ -57,20 +66,26 @@ export function implausible(p: FederatedPartial, rowCount: number | null): strin
       const total = p.groups.reduce((s, g) => s + (g.count ?? 0), 0);
       const bad = over(total, 'the sum of the group counts', p.groups.length);
       if (bad) return bad;
-      for (const g of p.groups) for (const n of g.n) if (n !== null && g.count !== null && n > roomAbove(g.count)) return `a group reports ${n} values in ${g.count} rows`;
+      for (const g of p.groups)
+        for (const n of g.n)
+          if (n !== null && g.count !== null && n > roomAbove(g.count))
+            return `a group reports ${n} values in ${g.count} rows`;
       return null;
     }
     case 'crossprod': {
       const bad = over(p.n, 'the count of complete rows');
       if (bad) return bad;
-      if (p.comoment && (asymmetric(p.comoment) || negativeDiagonal(p.comoment))) return 'its cross-product matrix is not symmetric with a non-negative diagonal';
+      if (p.comoment && (asymmetric(p.comoment) || negativeDiagonal(p.comoment)))
+        return 'its cross-product matrix is not symmetric with a non-negative diagonal';
       return null;
     }
     case 'newton': {
       const bad = over(p.n, 'the count of complete rows') ?? over(p.n_positive, 'the count of positive rows');
       if (bad) return bad;
-      if (p.n_positive != null && p.n_positive > roomAbove(p.n)) return `it reports ${p.n_positive} positive rows out of ${p.n}`;
-      if (p.hessian && (asymmetric(p.hessian) || negativeDiagonal(p.hessian))) return 'its Hessian is not symmetric with a non-negative diagonal';
+      if (p.n_positive != null && p.n_positive > roomAbove(p.n))
+        return `it reports ${p.n_positive} positive rows out of ${p.n}`;
+      if (p.hessian && (asymmetric(p.hessian) || negativeDiagonal(p.hessian)))
+        return 'its Hessian is not symmetric with a non-negative diagonal';
       if (p.log_likelihood !== null && p.log_likelihood > TOL) return 'its log-likelihood is above zero';
       return null;
     }

@@ -10,9 +10,20 @@ const KEY = 'test-enrollment-key';
 const num = (name: string, type = 'DOUBLE'): ColumnInfo => ({ name, type, kind: 'number' });
 const text = (name: string): ColumnInfo => ({ name, type: 'VARCHAR', kind: 'string' });
 
-async function site(hub: TestHub, name: string, dataset: string, columns: ColumnInfo[], extra: object = {}): Promise<string> {
+async function site(
+  hub: TestHub,
+  name: string,
+  dataset: string,
+  columns: ColumnInfo[],
+  extra: object = {},
+): Promise<string> {
   const r = await call(hub.url, 'POST', '/api/v1/register', {
-    body: { enrollment_key: KEY, name, protocol_version: PROTOCOL_VERSION, datasets: [{ name: dataset, columns, row_count: 10, ...extra }] },
+    body: {
+      enrollment_key: KEY,
+      name,
+      protocol_version: PROTOCOL_VERSION,
+      datasets: [{ name: dataset, columns, row_count: 10, ...extra }],
+    },
   });
   if (r.status !== 201) throw new Error(`register ${name}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.runner_id;
@@ -34,13 +45,23 @@ test('GET /datasets/{name}: sites by name, each column per site, and the flags',
     const broken = await site(hub, 'clinic-c', 'p', [], { error: 'file not found' });
     const r = await call<DatasetView>(hub.url, 'GET', '/api/v1/datasets/p', { token: admin });
     assert.is(r.status, 200, JSON.stringify(r.body));
-    assert.equal(r.body.sites.map((s) => [s.name, s.runner_id, s.site_status, s.error]), [
-      ['clinic-a', a, 'approved', null],
-      ['clinic-b', b, 'approved', null],
-      ['clinic-c', broken, 'approved', 'file not found'],
-    ]);
-    const flags = Object.fromEntries(r.body.columns.map((c) => [c.name, [c.present_everywhere, c.same_kind, c.same_type]]));
-    assert.equal(flags, { age: [true, true, false], sex: [true, true, true], bmi: [true, false, false], height: [false, true, true] });
+    assert.equal(
+      r.body.sites.map((s) => [s.name, s.runner_id, s.site_status, s.error]),
+      [
+        ['clinic-a', a, 'approved', null],
+        ['clinic-b', b, 'approved', null],
+        ['clinic-c', broken, 'approved', 'file not found'],
+      ],
+    );
+    const flags = Object.fromEntries(
+      r.body.columns.map((c) => [c.name, [c.present_everywhere, c.same_kind, c.same_type]]),
+    );
+    assert.equal(flags, {
+      age: [true, true, false],
+      sex: [true, true, true],
+      bmi: [true, false, false],
+      height: [false, true, true],
+    });
     const height = r.body.columns.find((c) => c.name === 'height')!;
     assert.equal(height.sites, [
       { runner_id: a, present: true, kind: 'number', type: 'DOUBLE' },
@@ -63,12 +84,18 @@ test('GET /datasets/{name} shows only runners the caller may use; none: 404', ()
       assert.is(r.status, 200, JSON.stringify(r.body));
     }
     const seen = await call<DatasetView>(hub.url, 'GET', '/api/v1/datasets/q', { token: ana });
-    assert.equal(seen.body.sites.map((s) => s.runner_id), [open]);
+    assert.equal(
+      seen.body.sites.map((s) => s.runner_id),
+      [open],
+    );
     assert.is(seen.body.consistent, true);
     assert.is((await call<DatasetView>(hub.url, 'GET', '/api/v1/datasets/q', { token: admin })).body.sites.length, 2);
     assert.is((await call(hub.url, 'GET', '/api/v1/datasets/z', { token: ana })).status, 404);
     // The private site is not among ana's study sites either: her study over x is not refused for its kind there.
-    const s = await call(hub.url, 'POST', '/api/v1/studies', { token: ana, body: { dataset: 'q', analysis: 'summary', columns: ['x'] } });
+    const s = await call(hub.url, 'POST', '/api/v1/studies', {
+      token: ana,
+      body: { dataset: 'q', analysis: 'summary', columns: ['x'] },
+    });
     assert.is(s.status, 201, JSON.stringify(s.body));
   }));
 
@@ -76,21 +103,37 @@ test('POST /studies: a column missing or of another kind at a site is 409 schema
   withHub(async (hub, admin) => {
     const a = await site(hub, 'clinic-a', 'p', [num('age'), num('bmi'), text('sex')]);
     const b = await site(hub, 'clinic-b', 'p', [num('age', 'BIGINT'), text('bmi'), text('sex')]);
-    const post = (body: object) => call(hub.url, 'POST', '/api/v1/studies', { token: admin, body: { dataset: 'p', ...body } });
+    const post = (body: object) =>
+      call(hub.url, 'POST', '/api/v1/studies', { token: admin, body: { dataset: 'p', ...body } });
     const kind = await post({ analysis: 'correlation', columns: ['age', 'bmi'] });
     assert.is(kind.status, 409);
     assert.equal(kind.body.error.code, 'schema_mismatch');
-    assert.ok(kind.body.error.message.startsWith('column "bmi" is text at site "clinic-b" but a number at "clinic-a"'), kind.body.error.message);
+    assert.ok(
+      kind.body.error.message.startsWith('column "bmi" is text at site "clinic-b" but a number at "clinic-a"'),
+      kind.body.error.message,
+    );
     assert.equal(kind.body.error.details, { column: 'bmi', runner_id: b, runner_name: 'clinic-b' });
     const missing = await post({ analysis: 'linear_regression', target: 'age', features: ['height'] });
     assert.is(missing.status, 409);
-    assert.ok(missing.body.error.message.startsWith('column "height" is missing at site "clinic-a"'), missing.body.error.message);
-    const where = await post({ analysis: 'group_by', group_by: ['sex'], aggregates: [{ fn: 'mean', column: 'age' }], where: { column: 'bmi', op: '>', value: 3 } });
+    assert.ok(
+      missing.body.error.message.startsWith('column "height" is missing at site "clinic-a"'),
+      missing.body.error.message,
+    );
+    const where = await post({
+      analysis: 'group_by',
+      group_by: ['sex'],
+      aggregates: [{ fn: 'mean', column: 'age' }],
+      where: { column: 'bmi', op: '>', value: 3 },
+    });
     assert.is(where.status, 409);
     assert.match(where.body.error.message, 'column "bmi"');
     // Types that differ within one kind (BIGINT, DOUBLE) are fine; so is a study that leaves the odd site out.
     assert.is((await post({ analysis: 'summary', columns: ['age'] })).status, 201);
-    assert.is((await post({ analysis: 'summary', columns: ['bmi'], runner_ids: [a, a] })).status, 201, 'bmi is a number at the one site asked');
+    assert.is(
+      (await post({ analysis: 'summary', columns: ['bmi'], runner_ids: [a, a] })).status,
+      201,
+      'bmi is a number at the one site asked',
+    );
     const list = await call(hub.url, 'GET', '/api/v1/studies', { token: admin });
     assert.is(list.body.studies.length, 2, 'only the studies that passed were created');
   }));

@@ -1,6 +1,13 @@
 // A dataset's schemas across its sites: the column-by-column comparison users see, and the check that a study's columns
 // exist with one kind at every site it asks, before round 1 is sent.
-import { compareColumns, filterColumns, kindInWords, type ColumnInfo, type DatasetView, type StudyCreate } from '@simpul/protocol';
+import {
+  compareColumns,
+  filterColumns,
+  kindInWords,
+  type ColumnInfo,
+  type DatasetView,
+  type StudyCreate,
+} from '@simpul/protocol';
 import { visibleRunners } from '../auth/runner-access.ts';
 import type { Db, RunnerRow, UserRow } from '../db/schema.ts';
 import { HubError, notFound } from '../errors.ts';
@@ -17,12 +24,25 @@ function columnsAt(r: RunnerRow, dataset: string): ColumnInfo[] | null {
 /** `GET /api/v1/datasets/{name}`: the runners (not revoked) this user may use that serve the name, and their columns compared. */
 export async function datasetView(db: Db, user: Pick<UserRow, 'id' | 'role'>, dataset: string): Promise<DatasetView> {
   const all = await liveRunners(db);
-  const serving = await visibleRunners(db, user, all.filter((r) => runnerDatasets(r).some((d) => d.name === dataset)));
+  const serving = await visibleRunners(
+    db,
+    user,
+    all.filter((r) => runnerDatasets(r).some((d) => d.name === dataset)),
+  );
   if (serving.length === 0) throw notFound(`no runner that you may use serves dataset "${dataset}"`);
-  const statuses = await siteStatuses(db, serving.map((r) => r.id));
+  const statuses = await siteStatuses(
+    db,
+    serving.map((r) => r.id),
+  );
   const sites = serving.map((r) => {
     const d = runnerDatasets(r).find((x) => x.name === dataset)!;
-    return { runner_id: r.id, name: r.name, site_status: statuses.get(r.id)?.get(dataset) ?? 'approved', row_count: d.row_count, error: d.error ?? null };
+    return {
+      runner_id: r.id,
+      name: r.name,
+      site_status: statuses.get(r.id)?.get(dataset) ?? 'approved',
+      row_count: d.row_count,
+      error: d.error ?? null,
+    };
   });
   const columns = compareColumns(serving.map((r) => ({ runner_id: r.id, columns: columnsAt(r, dataset) })));
   return { name: dataset, sites, columns, consistent: columns.every((c) => c.present_everywhere && c.same_kind) };
@@ -54,25 +74,37 @@ export function studyColumns(req: StudyCreate): string[] {
  * another kind at another. Sites whose dataset did not open, or that advertise no columns, are not judged here.
  */
 export function checkStudyColumns(req: StudyCreate, sites: RunnerRow[]): void {
-  const judged = sites.map((r) => ({ r, columns: columnsAt(r, req.dataset) })).filter((s) => s.columns !== null && s.columns.length > 0);
+  const judged = sites
+    .map((r) => ({ r, columns: columnsAt(r, req.dataset) }))
+    .filter((s) => s.columns !== null && s.columns.length > 0);
   for (const name of studyColumns(req)) {
     let first: { site: string; kind: ColumnInfo['kind'] } | undefined;
     for (const { r, columns } of judged) {
       const c = columns!.find((x) => x.name === name);
       if (!c) {
-        throw new HubError('schema_mismatch', 409, `column "${name}" is missing at site "${r.name}" (dataset "${req.dataset}"); map a local column to it in that runner's config (columns: { ${name}: { from: … } }) or leave the site out with runner_ids`, {
-          column: name,
-          runner_id: r.id,
-          runner_name: r.name,
-        });
+        throw new HubError(
+          'schema_mismatch',
+          409,
+          `column "${name}" is missing at site "${r.name}" (dataset "${req.dataset}"); map a local column to it in that runner's config (columns: { ${name}: { from: … } }) or leave the site out with runner_ids`,
+          {
+            column: name,
+            runner_id: r.id,
+            runner_name: r.name,
+          },
+        );
       }
       if (!first) first = { site: r.name, kind: c.kind };
       else if (c.kind !== first.kind) {
-        throw new HubError('schema_mismatch', 409, `column "${name}" is ${kindInWords(c.kind)} at site "${r.name}" but ${kindInWords(first.kind)} at "${first.site}" (dataset "${req.dataset}")`, {
-          column: name,
-          runner_id: r.id,
-          runner_name: r.name,
-        });
+        throw new HubError(
+          'schema_mismatch',
+          409,
+          `column "${name}" is ${kindInWords(c.kind)} at site "${r.name}" but ${kindInWords(first.kind)} at "${first.site}" (dataset "${req.dataset}")`,
+          {
+            column: name,
+            runner_id: r.id,
+            runner_name: r.name,
+          },
+        );
       }
     }
   }

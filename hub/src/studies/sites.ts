@@ -32,21 +32,34 @@ export async function resolveSites(db: Db, req: StudyCreate, user: StudyUser | n
     const revoked = sites.filter((r) => r.revoked_at !== null).map((r) => r.id);
     if (revoked.length) throw conflict(`runner ${revoked.join(', ')} is revoked and takes no tasks`);
     const statuses = await siteStatuses(db, ids);
-    const unapproved = sites.filter((r) => serves(r, req.dataset) && (statuses.get(r.id)?.get(req.dataset) ?? 'approved') !== 'approved');
+    const unapproved = sites.filter(
+      (r) => serves(r, req.dataset) && (statuses.get(r.id)?.get(req.dataset) ?? 'approved') !== 'approved',
+    );
     if (unapproved.length) {
       const names = unapproved.map((r) => `${r.name} (${r.id}): ${statuses.get(r.id)?.get(req.dataset)}`).join(', ');
-      throw new HubError('site_not_approved', 409, `not an approved site of dataset "${req.dataset}": ${names}; an admin approves it first (POST /api/v1/runners/{id}/datasets/${req.dataset}/approve)`, {
-        runner_ids: unapproved.map((r) => r.id),
-      });
+      throw new HubError(
+        'site_not_approved',
+        409,
+        `not an approved site of dataset "${req.dataset}": ${names}; an admin approves it first (POST /api/v1/runners/{id}/datasets/${req.dataset}/approve)`,
+        {
+          runner_ids: unapproved.map((r) => r.id),
+        },
+      );
     }
   } else {
     // By name: the order the study's tree and per-site breakdown list the sites in.
     const all = await liveRunners(db);
     const serving = all.filter((r) => serves(r, req.dataset));
-    const statuses = await siteStatuses(db, serving.map((r) => r.id));
+    const statuses = await siteStatuses(
+      db,
+      serving.map((r) => r.id),
+    );
     const approved = serving.filter((r) => (statuses.get(r.id)?.get(req.dataset) ?? 'approved') === 'approved');
     sites = user ? await visibleRunners(db, user, approved) : approved;
-    if (sites.length === 0) throw conflict(`no runner that you may use serves dataset "${req.dataset}" as an approved site; start runners that serve it, or name runner_ids`);
+    if (sites.length === 0)
+      throw conflict(
+        `no runner that you may use serves dataset "${req.dataset}" as an approved site; start runners that serve it, or name runner_ids`,
+      );
   }
   loneWithholdingSite(req.dataset, sites);
   checkStudyColumns(req, sites); // a column missing or of another kind at a site fails now, not in round 1
@@ -56,7 +69,11 @@ export async function resolveSites(db: Db, req: StudyCreate, user: StudyUser | n
 /** With one site, the combined answer is that site's own numbers: refused when its policy keeps them private. */
 function loneWithholdingSite(dataset: string, sites: RunnerRow[]): void {
   if (sites.length !== 1) return;
-  const [only] = withholdingSites(dataset, sites.map((r) => r.id), new Map(sites.map((r) => [r.id, r])));
+  const [only] = withholdingSites(
+    dataset,
+    sites.map((r) => r.id),
+    new Map(sites.map((r) => [r.id, r])),
+  );
   if (!only) return;
   const r = sites[0];
   throw new HubError(

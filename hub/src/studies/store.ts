@@ -21,7 +21,11 @@ export interface StudyData {
 }
 
 export function studyData(row: StudyRow): StudyData | undefined {
-  const request = fromJson(row.request, StudyCreate.nullable(), null, { table: 'studies', id: row.id, column: 'request' });
+  const request = fromJson(row.request, StudyCreate.nullable(), null, {
+    table: 'studies',
+    id: row.id,
+    column: 'request',
+  });
   const state = fromJson(row.state, StudyState.nullable(), null, { table: 'studies', id: row.id, column: 'state' });
   if (!request || !state) return undefined;
   return {
@@ -50,7 +54,14 @@ export function listStudies(db: Db, q: StudyListQuery, createdBy?: string): Prom
 }
 
 export function runningStudyIds(db: Db, limit = 1000): Promise<string[]> {
-  return db.selectFrom('studies').select('id').where('status', '=', 'running').orderBy('updated_at').limit(limit).execute().then((r) => r.map((x) => x.id));
+  return db
+    .selectFrom('studies')
+    .select('id')
+    .where('status', '=', 'running')
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute()
+    .then((r) => r.map((x) => x.id));
 }
 
 export function studyLinks(db: Db, studyId: string, round?: number): Promise<StudyTaskRow[]> {
@@ -70,15 +81,29 @@ export async function runnerMap(db: Db, ids: string[]): Promise<Map<string, Runn
 export async function studiesOfTasks(db: Db, taskIds: string[]): Promise<string[]> {
   const out = new Set<string>();
   for (let i = 0; i < taskIds.length; i += 500) {
-    const rows = await db.selectFrom('study_tasks').select('study_id').where('task_id', 'in', taskIds.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('study_tasks')
+      .select('study_id')
+      .where('task_id', 'in', taskIds.slice(i, i + 500))
+      .execute();
     for (const r of rows) out.add(r.study_id);
   }
   return [...out];
 }
 
 /** Marks a link with the study's own verdict (offline, abandoned, or failed: its partial was refused), once. */
-export async function markLink(db: Db, taskId: string, outcome: 'offline' | 'abandoned' | 'failed', error: ErrorInfo): Promise<boolean> {
-  const res = await db.updateTable('study_tasks').set({ outcome, error: toJson(error) }).where('task_id', '=', taskId).where('outcome', 'is', null).executeTakeFirst();
+export async function markLink(
+  db: Db,
+  taskId: string,
+  outcome: 'offline' | 'abandoned' | 'failed',
+  error: ErrorInfo,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('study_tasks')
+    .set({ outcome, error: toJson(error) })
+    .where('task_id', '=', taskId)
+    .where('outcome', 'is', null)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
@@ -86,7 +111,13 @@ export async function markLink(db: Db, taskId: string, outcome: 'offline' | 'aba
  * Moves a running study from `fromRound` to a new round. Guarded on (status, round), so that of two hubs (or two
  * triggers) deciding the same round, one wins and the other's transaction changes nothing. `trx` is a transaction.
  */
-export async function moveToRound(trx: Db, id: string, fromRound: number, state: StudyState, now: number): Promise<boolean> {
+export async function moveToRound(
+  trx: Db,
+  id: string,
+  fromRound: number,
+  state: StudyState,
+  now: number,
+): Promise<boolean> {
   const res = await trx
     .updateTable('studies')
     .set({ round: state.round, state: toJson(state), updated_at: now })
@@ -107,7 +138,13 @@ export async function endStudy(db: Db, id: string, end: StudyEnd, now: number, r
     .updateTable('studies')
     .set(
       end.status === 'succeeded'
-        ? { status: 'succeeded', result: toJson(end.result), withheld_by: toJson(end.withheldBy), updated_at: now, finished_at: now }
+        ? {
+            status: 'succeeded',
+            result: toJson(end.result),
+            withheld_by: toJson(end.withheldBy),
+            updated_at: now,
+            finished_at: now,
+          }
         : { status: end.status, error: toJson(end.error), updated_at: now, finished_at: now },
     )
     .where('id', '=', id)

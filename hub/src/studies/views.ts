@@ -1,5 +1,12 @@
 // Study rows as the API shows them: the summary (lists, socket) and the full view (rounds × runners, result).
-import { FederatedStep, StudyResult, type StudyRound, type StudySite, type StudySummary, type StudyView } from '@simpul/protocol';
+import {
+  FederatedStep,
+  StudyResult,
+  type StudyRound,
+  type StudySite,
+  type StudySummary,
+  type StudyView,
+} from '@simpul/protocol';
 import type { Db } from '../db/schema.ts';
 import { fromJson, iso, isoOrNull } from '../store/json.ts';
 import { getTasks } from '../queue/tasks.ts';
@@ -29,7 +36,14 @@ export async function studyView(db: Db, row: StudyRow): Promise<StudyView> {
   const data = studyData(row);
   if (!data) throw new Error(`study ${row.id} no longer parses`);
   const links = await studyLinks(db, row.id);
-  const tasks = new Map((await getTasks(db, links.map((l) => l.task_id))).map((t) => [t.id, t]));
+  const tasks = new Map(
+    (
+      await getTasks(
+        db,
+        links.map((l) => l.task_id),
+      )
+    ).map((t) => [t.id, t]),
+  );
   const runners = await runnerMap(db, [...new Set([...data.sites, ...links.map((l) => l.runner_id)])]);
 
   const rounds: StudyRound[] = [];
@@ -54,13 +68,26 @@ export async function studyView(db: Db, row: StudyRow): Promise<StudyView> {
       error: j.error,
     });
     if ((j.outcome === 'failed' || j.outcome === 'offline') && !dropped.has(link.runner_id)) {
-      dropped.set(link.runner_id, { runner_id: link.runner_id, name: runners.get(link.runner_id)?.name ?? null, status: 'dropped', dropped_in_round: link.round, error: j.error });
+      dropped.set(link.runner_id, {
+        runner_id: link.runner_id,
+        name: runners.get(link.runner_id)?.name ?? null,
+        status: 'dropped',
+        dropped_in_round: link.round,
+        error: j.error,
+      });
     }
   }
   rounds.sort((a, b) => a.round - b.round);
   for (const r of rounds) r.tasks.sort((x, y) => data.sites.indexOf(x.runner_id) - data.sites.indexOf(y.runner_id));
   const site_list = data.sites.map(
-    (id): StudySite => dropped.get(id) ?? { runner_id: id, name: runners.get(id)?.name ?? null, status: 'active', dropped_in_round: null, error: null },
+    (id): StudySite =>
+      dropped.get(id) ?? {
+        runner_id: id,
+        name: runners.get(id)?.name ?? null,
+        status: 'active',
+        dropped_in_round: null,
+        error: null,
+      },
   );
   return {
     ...studySummary(row),

@@ -4,7 +4,11 @@ import { openDatabase } from '../db/connect.ts';
 import { claim } from '../queue/claim.ts';
 import { Notifier } from '../queue/notifier.ts';
 
-const [database, runnerIds, dataset] = [JSON.parse(process.argv[2]) as DatabaseConfig, process.argv[3].split(','), process.argv[4]];
+const [database, runnerIds, dataset] = [
+  JSON.parse(process.argv[2]) as DatabaseConfig,
+  process.argv[3].split(','),
+  process.argv[4],
+];
 const handle = await openDatabase(database);
 const ctx = { db: handle.db, kind: handle.kind, config: { leaseTtlS: 15 } as never, events: new Notifier() };
 // Tell the test we are ready, then start on its word, so that all claimers really run at the same time.

@@ -15,7 +15,12 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export async function call<T = any>(base: string, method: string, path: string, opts: CallOptions = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  opts: CallOptions = {},
+): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -33,20 +38,33 @@ export async function call<T = any>(base: string, method: string, path: string, 
   return { status: res.status, body: parsed as T, headers: res.headers };
 }
 
-export async function register(base: string, key: string, name: string, datasets: string[] = []): Promise<RegisterReply> {
+export async function register(
+  base: string,
+  key: string,
+  name: string,
+  datasets: string[] = [],
+): Promise<RegisterReply> {
   const r = await call<RegisterReply>(base, 'POST', '/api/v1/register', {
     body: {
       enrollment_key: key,
       name,
       protocol_version: PROTOCOL_VERSION,
-      datasets: datasets.map((d) => ({ name: d, columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }], row_count: 3 })),
+      datasets: datasets.map((d) => ({
+        name: d,
+        columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }],
+        row_count: 3,
+      })),
     },
   });
   if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
 
-export async function login(base: string, username: string, password: string): Promise<{ token: string; cookie: string }> {
+export async function login(
+  base: string,
+  username: string,
+  password: string,
+): Promise<{ token: string; cookie: string }> {
   const r = await call(base, 'POST', '/api/v1/auth/login', { body: { username, password } });
   if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
   const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];

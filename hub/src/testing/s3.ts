@@ -14,7 +14,13 @@ export interface TestS3 {
 
 export async function startS3(bucket = 'simpul-test'): Promise<TestS3> {
   const directory = tempDir('simpul-s3-');
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   return {

@@ -28,7 +28,12 @@ function connected<S extends Socket<any, any>>(socket: S): Promise<S> {
 }
 
 export function connectRunner(url: string, auth: Record<string, unknown>): Promise<RunnerClient> {
-  const socket: RunnerClient = io(url + RUNNER_NAMESPACE, { transports: ['websocket'], reconnection: false, auth, forceNew: true });
+  const socket: RunnerClient = io(url + RUNNER_NAMESPACE, {
+    transports: ['websocket'],
+    reconnection: false,
+    auth,
+    forceNew: true,
+  });
   return connected(socket);
 }
 
@@ -36,7 +41,10 @@ export function runnerAuth(reg: { runner_id: string; token: string }) {
   return { runner_id: reg.runner_id, token: reg.token, protocol_version: PROTOCOL_VERSION };
 }
 
-export function connectWeb(url: string, opts: { token?: string; headers?: Record<string, string> }): Promise<WebClient> {
+export function connectWeb(
+  url: string,
+  opts: { token?: string; headers?: Record<string, string> },
+): Promise<WebClient> {
   const socket: WebClient = io(url + WEB_NAMESPACE, {
     transports: ['websocket'],
     reconnection: false,
@@ -48,7 +56,10 @@ export function connectWeb(url: string, opts: { token?: string; headers?: Record
 }
 
 /** Collects offers; `accept` decides the ack (true, false, or 'silent' to never ack). */
-export function collectOffers(socket: RunnerClient, accept: (o: TaskOffer) => boolean | 'silent' = () => true): TaskOffer[] {
+export function collectOffers(
+  socket: RunnerClient,
+  accept: (o: TaskOffer) => boolean | 'silent' = () => true,
+): TaskOffer[] {
   const offers: TaskOffer[] = [];
   socket.on('task:offer', (offer, ack) => {
     offers.push(offer);

@@ -22,7 +22,10 @@ export function tempDir(prefix = 'simpul-hub-'): string {
 }
 
 /** Settings for tests: quiet, fast reaper; each test may override any SIMPUL_* variable. */
-export function testConfig(dialect: Dialect, env: Record<string, string> = {}): { config: HubConfig; cleanup(): Promise<void> } {
+export function testConfig(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+): { config: HubConfig; cleanup(): Promise<void> } {
   const dir = tempDir();
   const schema = `simpul_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -74,7 +77,11 @@ export async function openTestDb(dialect: Dialect, env: Record<string, string> =
   };
 }
 
-export const dataset = (name: string): DatasetInfo => ({ name, columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }], row_count: 3 });
+export const dataset = (name: string): DatasetInfo => ({
+  name,
+  columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }],
+  row_count: 3,
+});
 
 export async function addRunner(ctx: Pick<HubContext, 'db'>, name: string, datasets: string[] = []) {
   return createRunner(ctx.db, { name, datasets: datasets.map(dataset), protocolVersion: PROTOCOL_VERSION });
@@ -100,7 +107,12 @@ export async function startTestHub(env: Record<string, string> = {}, dialect: Di
 }
 
 /** Polls `check` until it returns a truthy value (generous timeout: shared, noisy machines). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -113,9 +125,16 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A parsed op-100 task for `dataset` (optionally pinned to a runner). */
-export function fetchTask(datasetName: string, extra: Partial<Pick<TaskCreate, 'runner_id' | 'timeout_s' | 'max_attempts'>> = {}): TaskCreate {
+export function fetchTask(
+  datasetName: string,
+  extra: Partial<Pick<TaskCreate, 'runner_id' | 'timeout_s' | 'max_attempts'>> = {},
+): TaskCreate {
   return TaskCreate.parse({ op: 100, params: { dataset: datasetName }, ...extra });
 }
 
 /** A valid op-100 result. */
-export const rowsResult = (n = 1) => ({ columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }], rows: Array.from({ length: n }, (_, i) => [i]), total_rows: n });
+export const rowsResult = (n = 1) => ({
+  columns: [{ name: 'x', type: 'BIGINT', kind: 'number' }],
+  rows: Array.from({ length: n }, (_, i) => [i]),
+  total_rows: n,
+});

@@ -15,8 +15,12 @@ export async function tlsFromFlags(args: string[], config: HubConfig): Promise<T
   const lines: string[] = [];
   if (i >= 0) {
     const mode = args[i].startsWith('--tls=') ? args[i].slice('--tls='.length) : args[i + 1];
-    if (mode !== 'self-signed') throw new TlsError(`--tls takes "self-signed" (for a certificate of your own, set SIMPUL_TLS_CERT and SIMPUL_TLS_KEY)`);
-    if (security.tls) throw new TlsError('--tls self-signed and SIMPUL_TLS_CERT/SIMPUL_TLS_KEY exclude each other: pick one');
+    if (mode !== 'self-signed')
+      throw new TlsError(
+        `--tls takes "self-signed" (for a certificate of your own, set SIMPUL_TLS_CERT and SIMPUL_TLS_KEY)`,
+      );
+    if (security.tls)
+      throw new TlsError('--tls self-signed and SIMPUL_TLS_CERT/SIMPUL_TLS_KEY exclude each other: pick one');
     const made = await ensureSelfSigned(config.dataDir, config.host);
     security = { ...security, tls: { cert: made.cert, key: made.key } };
     lines.push(`  self-signed certificate ${made.created ? 'made now' : 're-used'}: ${made.cert}`);

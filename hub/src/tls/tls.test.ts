@@ -21,13 +21,21 @@ interface Reply {
 }
 
 /** HTTPS with our own CA list (fetch in Node 20 cannot take one). */
-function httpsCall(url: string, ca: Buffer | undefined, opts: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function httpsCall(
+  url: string,
+  ca: Buffer | undefined,
+  opts: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'GET', ca, headers: { 'content-type': 'application/json', ...opts.headers } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      url,
+      { method: opts.method ?? 'GET', ca, headers: { 'content-type': 'application/json', ...opts.headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -38,7 +46,10 @@ test.before(async (c) => {
   c.dirs = tempDir('simpul-tls-');
   const web = path.join(c.dirs, 'web');
   mkdirSync(web, { recursive: true });
-  writeFileSync(path.join(web, 'index.html'), `<!doctype html><html><head><meta http-equiv="content-security-policy" content="${META}"></head><body>app</body></html>`);
+  writeFileSync(
+    path.join(web, 'index.html'),
+    `<!doctype html><html><head><meta http-equiv="content-security-policy" content="${META}"></head><body>app</body></html>`,
+  );
   c.plain = await startTestHub({ SIMPUL_WEB_DIR: web });
   const cert = await ensureSelfSigned(c.dirs, '127.0.0.1');
   c.ca = readFileSync(cert.cert);
@@ -49,7 +60,9 @@ test.after(async (c) => {
   await c.tls?.cleanup();
 });
 
-test('the web app gets its own meta CSP as a header plus frame-ancestors; API replies a locked-down one', async ({ plain }) => {
+test('the web app gets its own meta CSP as a header plus frame-ancestors; API replies a locked-down one', async ({
+  plain,
+}) => {
   assert.is(metaCsp(`<meta http-equiv="Content-Security-Policy" content="${META};">`), META);
   const page = await fetch(`${plain.url}/tasks/abc`);
   assert.is(page.status, 200);
@@ -63,31 +76,60 @@ test('the web app gets its own meta CSP as a header plus frame-ancestors; API re
   assert.is(api.headers.get('x-content-type-options'), 'nosniff');
 });
 
-test('with a certificate the hub speaks HTTPS (HSTS, Secure cookie) and refuses clients that do not trust it', async ({ tls, ca }) => {
+test('with a certificate the hub speaks HTTPS (HSTS, Secure cookie) and refuses clients that do not trust it', async ({
+  tls,
+  ca,
+}) => {
   assert.match(tls.url, /^https:\/\//);
-  const refused = await httpsCall(`${tls.url}/api/v1/auth/me`, undefined).catch((e: Error & { code?: string }) => e.code);
+  const refused = await httpsCall(`${tls.url}/api/v1/auth/me`, undefined).catch(
+    (e: Error & { code?: string }) => e.code,
+  );
   assert.is(refused, 'DEPTH_ZERO_SELF_SIGNED_CERT');
   const me = await httpsCall(`${tls.url}/api/v1/auth/me`, ca);
   assert.is(me.status, 401);
   assert.is(me.headers['strict-transport-security'], 'max-age=15552000');
-  const login = await httpsCall(`${tls.url}/api/v1/auth/login`, ca, { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'admin-password' }) });
+  const login = await httpsCall(`${tls.url}/api/v1/auth/login`, ca, {
+    method: 'POST',
+    body: JSON.stringify({ username: 'admin', password: 'admin-password' }),
+  });
   assert.is(login.status, 200);
   const cookie = String(login.headers['set-cookie']);
   assert.match(cookie, /Secure/);
   assert.match(cookie, /HttpOnly/);
   const session = cookie.split(';')[0];
   const body = JSON.stringify({ op: 100, params: { dataset: 'd' } });
-  const same = await httpsCall(`${tls.url}/api/v1/tasks`, ca, { method: 'POST', body, headers: { cookie: session, origin: tls.url } });
+  const same = await httpsCall(`${tls.url}/api/v1/tasks`, ca, {
+    method: 'POST',
+    body,
+    headers: { cookie: session, origin: tls.url },
+  });
   assert.is(same.status, 201, 'the https origin is the hub’s own');
-  const cross = await httpsCall(`${tls.url}/api/v1/tasks`, ca, { method: 'POST', body, headers: { cookie: session, origin: tls.url.replace('https:', 'http:') } });
+  const cross = await httpsCall(`${tls.url}/api/v1/tasks`, ca, {
+    method: 'POST',
+    body,
+    headers: { cookie: session, origin: tls.url.replace('https:', 'http:') },
+  });
   assert.is(cross.status, 403);
 });
 
 test('WSS on the same port: a client with the CA connects, one without it cannot', async ({ tls, ca }) => {
-  const token = JSON.parse((await httpsCall(`${tls.url}/api/v1/auth/login`, ca, { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'admin-password' }) })).body).token;
+  const token = JSON.parse(
+    (
+      await httpsCall(`${tls.url}/api/v1/auth/login`, ca, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'admin', password: 'admin-password' }),
+      })
+    ).body,
+  ).token;
   const connect = (withCa: boolean) =>
     new Promise<string>((resolve) => {
-      const s = io(tls.url + WEB_NAMESPACE, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token }, ...(withCa ? { ca: ca.toString() } : {}) });
+      const s = io(tls.url + WEB_NAMESPACE, {
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        auth: { token },
+        ...(withCa ? { ca: ca.toString() } : {}),
+      });
       s.on('connect', () => {
         s.close();
         resolve('connected');
@@ -101,13 +143,17 @@ test('WSS on the same port: a client with the CA connects, one without it cannot
   assert.match(await connect(false), /refused/);
 });
 
-test('the /web socket takes clients without an Origin, and refuses a foreign Origin even with valid credentials', async ({ plain }) => {
+test('the /web socket takes clients without an Origin, and refuses a foreign Origin even with valid credentials', async ({
+  plain,
+}) => {
   const { token, cookie } = await login(plain.url, 'admin', 'admin-password');
   const bare = await connectWeb(plain.url, { token });
   bare.close();
   const byCookie = await connectWeb(plain.url, { headers: { cookie } });
   byCookie.close();
-  const foreign = await connectWeb(plain.url, { token, headers: { origin: 'http://evil.example' } }).catch((e: ConnectError) => e);
+  const foreign = await connectWeb(plain.url, { token, headers: { origin: 'http://evil.example' } }).catch(
+    (e: ConnectError) => e,
+  );
   assert.is((foreign as ConnectError).data?.code, 'forbidden');
   const own = await connectWeb(plain.url, { headers: { cookie, origin: plain.url } });
   own.close();
@@ -118,7 +164,7 @@ test('the self-signed certificate is kept and re-used, with a stable fingerprint
   const again = await ensureSelfSigned(dirs, '127.0.0.1');
   assert.is(again.created, false);
   assert.match(fingerprintOf(readFileSync(again.cert)), /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-  assert.is((readFileSync(again.key).length > 100), true);
+  assert.is(readFileSync(again.key).length > 100, true);
 });
 
 test.run();

@@ -45,14 +45,20 @@ function altNames(listenHost: string) {
   if (isIP(listenHost)) {
     if (listenHost !== '0.0.0.0' && listenHost !== '::') ips.add(listenHost);
   } else if (listenHost) dns.add(listenHost);
-  return [...[...dns].map((value) => ({ type: 2 as const, value })), ...[...ips].map((ip) => ({ type: 7 as const, ip }))];
+  return [
+    ...[...dns].map((value) => ({ type: 2 as const, value })),
+    ...[...ips].map((ip) => ({ type: 7 as const, ip })),
+  ];
 }
 
 /**
  * `--tls self-signed`: a certificate kept in `<data dir>/tls/` (made at the first start, re-used after), valid for two
  * years for loopback, this host's name and the listen address. Runners trust it with `--ca-file <data dir>/tls/cert.pem`.
  */
-export async function ensureSelfSigned(dataDir: string, listenHost: string): Promise<{ cert: string; key: string; created: boolean }> {
+export async function ensureSelfSigned(
+  dataDir: string,
+  listenHost: string,
+): Promise<{ cert: string; key: string; created: boolean }> {
   const dir = path.join(dataDir, 'tls');
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
@@ -79,7 +85,10 @@ export async function ensureSelfSigned(dataDir: string, listenHost: string): Pro
 }
 
 /** What `serve()` of @hono/node-server needs for HTTPS (Socket.IO then speaks WSS on the same server), or nothing. */
-export function serveOptions(files: { cert: string; key: string } | undefined): { createServer?: typeof createHttpsServer; serverOptions?: { cert: Buffer; key: Buffer } } {
+export function serveOptions(files: { cert: string; key: string } | undefined): {
+  createServer?: typeof createHttpsServer;
+  serverOptions?: { cert: Buffer; key: Buffer };
+} {
   if (!files) return {};
   const { cert, key } = loadTls(files);
   return { createServer: createHttpsServer, serverOptions: { cert, key } };

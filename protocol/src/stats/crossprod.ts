@@ -34,15 +34,23 @@ export function rawCrossProducts(s: CrossStats): { n: number; sums: number[]; xt
 }
 
 const statsOf = (p: CrossprodPartial): CrossStats | null =>
-  p.suppressed || p.mean === null || p.comoment === null || p.n === 0 ? null : { n: p.n, mean: p.mean, comoment: p.comoment };
+  p.suppressed || p.mean === null || p.comoment === null || p.n === 0
+    ? null
+    : { n: p.n, mean: p.mean, comoment: p.comoment };
 
 /** Every site's statistics merged, leaving out sites that suppressed theirs (named in `suppressed`). */
-export function poolCrossprod(columns: string[], parts: SitePartial<CrossprodPartial>[]): { stats: CrossStats; suppressed: string[] } {
+export function poolCrossprod(
+  columns: string[],
+  parts: SitePartial<CrossprodPartial>[],
+): { stats: CrossStats; suppressed: string[] } {
   let stats: CrossStats = { n: 0, mean: columns.map(() => 0), comoment: columns.map(() => columns.map(() => 0)) };
   const suppressed: string[] = [];
   for (const { site, partial } of parts) {
     if (partial.columns.length !== columns.length || partial.columns.some((c, i) => c !== columns[i])) {
-      throw new FederatedError('conflict', `site ${site} returned cross-products of other columns than the study asked`);
+      throw new FederatedError(
+        'conflict',
+        `site ${site} returned cross-products of other columns than the study asked`,
+      );
     }
     if (partial.suppressed) suppressed.push(site);
     const s = statsOf(partial);
@@ -54,13 +62,18 @@ export function poolCrossprod(columns: string[], parts: SitePartial<CrossprodPar
 /** Pearson correlations; null where a column is constant. */
 export function correlationFrom(s: CrossStats): (number | null)[][] {
   const c = s.comoment;
-  return c.map((row, i) => row.map((v, j) => (c[i][i] > 0 && c[j][j] > 0 ? (i === j ? 1 : v / Math.sqrt(c[i][i] * c[j][j])) : null)));
+  return c.map((row, i) =>
+    row.map((v, j) => (c[i][i] > 0 && c[j][j] > 0 ? (i === j ? 1 : v / Math.sqrt(c[i][i] * c[j][j])) : null)),
+  );
 }
 
 const suppressedNote = (sites: string[]) =>
   sites.length ? [`${sites.join(', ')} held fewer complete rows than their minimum group size and are left out`] : [];
 
-export function combineCorrelation(spec: StudySpecOf<'correlation'>, parts: SitePartial<CrossprodPartial>[]): CorrelationStudyResult {
+export function combineCorrelation(
+  spec: StudySpecOf<'correlation'>,
+  parts: SitePartial<CrossprodPartial>[],
+): CorrelationStudyResult {
   const { stats, suppressed } = poolCrossprod(spec.columns, parts);
   const warnings = suppressedNote(suppressed);
   return {
@@ -75,7 +88,13 @@ export function combineCorrelation(spec: StudySpecOf<'correlation'>, parts: Site
     suppressed_sites: suppressed,
     per_site: parts.map(({ site, partial }) => {
       const s = statsOf(partial);
-      return { site, rows: partial.rows, n: partial.n, suppressed: partial.suppressed, pearson: s ? correlationFrom(s) : null };
+      return {
+        site,
+        rows: partial.rows,
+        n: partial.n,
+        suppressed: partial.suppressed,
+        pearson: s ? correlationFrom(s) : null,
+      };
     }),
   };
 }
@@ -96,9 +115,17 @@ export interface LeastSquares {
  */
 export function leastSquares(s: CrossStats): LeastSquares {
   const p = s.mean.length - 1;
-  if (s.n <= p + 1) throw new FederatedError('invalid_params', `${s.n} complete rows; a model with ${p} feature(s) needs at least ${p + 2}`);
+  if (s.n <= p + 1)
+    throw new FederatedError(
+      'invalid_params',
+      `${s.n} complete rows; a model with ${p} feature(s) needs at least ${p + 2}`,
+    );
   const l = cholesky(block(s.comoment, 0, 0, p, p));
-  if (!l) throw new FederatedError('invalid_params', 'a feature is constant or a linear combination of other features; drop it and try again');
+  if (!l)
+    throw new FederatedError(
+      'invalid_params',
+      'a feature is constant or a linear combination of other features; drop it and try again',
+    );
   const cxy = s.comoment.slice(0, p).map((row) => row[p]);
   const tss = s.comoment[p][p];
   const beta = choleskySolve(l, cxy);
@@ -118,9 +145,15 @@ export function leastSquares(s: CrossStats): LeastSquares {
 }
 
 /** Columns of the cross-products round of a linear regression: the features, then the target. */
-export const linearColumns = (spec: Pick<StudySpecOf<'linear_regression'>, 'features' | 'target'>): string[] => [...spec.features, spec.target];
+export const linearColumns = (spec: Pick<StudySpecOf<'linear_regression'>, 'features' | 'target'>): string[] => [
+  ...spec.features,
+  spec.target,
+];
 
-export function combineLinear(spec: StudySpecOf<'linear_regression'>, parts: SitePartial<CrossprodPartial>[]): LinearRegressionStudyResult {
+export function combineLinear(
+  spec: StudySpecOf<'linear_regression'>,
+  parts: SitePartial<CrossprodPartial>[],
+): LinearRegressionStudyResult {
   const { stats, suppressed } = poolCrossprod(linearColumns(spec), parts);
   const fit = leastSquares(stats);
   const r2 = fit.tss > 0 ? 1 - fit.rss / fit.tss : null;
@@ -155,6 +188,12 @@ export function combineLinear(spec: StudySpecOf<'linear_regression'>, parts: Sit
     residual_se: Math.sqrt(fit.rss / fit.df),
     df: fit.df,
     suppressed_sites: suppressed,
-    per_site: parts.map(({ site, partial }) => ({ site, rows: partial.rows, n: partial.n, suppressed: partial.suppressed, coefficients: own(partial) })),
+    per_site: parts.map(({ site, partial }) => ({
+      site,
+      rows: partial.rows,
+      n: partial.n,
+      suppressed: partial.suppressed,
+      coefficients: own(partial),
+    })),
   };
 }

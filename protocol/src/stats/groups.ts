@@ -1,5 +1,12 @@
 // Combining sites' group cells (counts, non-null counts and sums) into group_by counts, sums and means.
-import { FederatedError, type GroupCell, type GroupsPartial, type SitePartial, type StudyAggregate, type StudySpecOf } from '../federated.ts';
+import {
+  FederatedError,
+  type GroupCell,
+  type GroupsPartial,
+  type SitePartial,
+  type StudyAggregate,
+  type StudySpecOf,
+} from '../federated.ts';
 import type { GroupByStudyResult, StudyGroup } from '../federated-results.ts';
 
 type Key = (string | number | boolean | null)[];
@@ -12,7 +19,13 @@ export function groupValueColumns(spec: Pick<StudySpecOf<'group_by'>, 'aggregate
 const label = (a: StudyAggregate): string => (a.column === undefined ? a.fn : `${a.fn}(${a.column})`);
 
 /** Aggregates of one cell from its row count and, per value column, its non-null count and sum. */
-function aggregateValues(aggs: StudyAggregate[], columns: string[], count: number, n: number[], sums: number[]): (number | null)[] {
+function aggregateValues(
+  aggs: StudyAggregate[],
+  columns: string[],
+  count: number,
+  n: number[],
+  sums: number[],
+): (number | null)[] {
   return aggs.map((a) => {
     if (a.column === undefined) return count;
     const j = columns.indexOf(a.column);
@@ -54,15 +67,27 @@ export function combineGroups(spec: StudySpecOf<'group_by'>, parts: SitePartial<
   // Groups a site withheld without their keys (its release gate's rule): they cannot be matched, only counted.
   const keyless: { site: string; groups: number; rows?: number }[] = [];
   for (const { site, partial } of parts) {
-    if (partial.suppressed_groups) keyless.push({ site, groups: partial.suppressed_groups, ...(partial.suppressed_rows !== undefined ? { rows: partial.suppressed_rows } : {}) });
+    if (partial.suppressed_groups)
+      keyless.push({
+        site,
+        groups: partial.suppressed_groups,
+        ...(partial.suppressed_rows !== undefined ? { rows: partial.suppressed_rows } : {}),
+      });
     const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
     if (!same(partial.group_by, spec.group_by) || !same(partial.columns, columns)) {
-      throw new FederatedError('conflict', `site ${site} grouped by other columns than the study asked; it did not answer this round`);
+      throw new FederatedError(
+        'conflict',
+        `site ${site} grouped by other columns than the study asked; it did not answer this round`,
+      );
     }
     for (const cell of partial.groups) {
       const id = JSON.stringify(cell.key);
       let acc = cells.get(id);
-      if (!acc) cells.set(id, (acc = { key: cell.key, count: 0, n: columns.map(() => 0), sums: columns.map(() => 0), suppressedAt: [] }));
+      if (!acc)
+        cells.set(
+          id,
+          (acc = { key: cell.key, count: 0, n: columns.map(() => 0), sums: columns.map(() => 0), suppressedAt: [] }),
+        );
       if (cell.suppressed || cell.count === null) {
         acc.suppressedAt.push(site);
         continue;
@@ -81,7 +106,9 @@ export function combineGroups(spec: StudySpecOf<'group_by'>, parts: SitePartial<
       return {
         key: g.key,
         count: suppressed ? null : g.count,
-        values: suppressed ? spec.aggregates.map(() => null) : aggregateValues(spec.aggregates, columns, g.count, g.n, g.sums),
+        values: suppressed
+          ? spec.aggregates.map(() => null)
+          : aggregateValues(spec.aggregates, columns, g.count, g.n, g.sums),
         suppressed,
         suppressed_at: g.suppressedAt,
       };
@@ -91,9 +118,19 @@ export function combineGroups(spec: StudySpecOf<'group_by'>, parts: SitePartial<
   const siteValues = (cell: GroupCell) =>
     cell.suppressed || cell.count === null
       ? spec.aggregates.map(() => null)
-      : aggregateValues(spec.aggregates, columns, cell.count, cell.n.map((v) => v ?? 0), cell.sums.map((v) => v ?? 0));
+      : aggregateValues(
+          spec.aggregates,
+          columns,
+          cell.count,
+          cell.n.map((v) => v ?? 0),
+          cell.sums.map((v) => v ?? 0),
+        );
   const warnings = [
-    ...(hidden.length ? [`${hidden.length} group(s) suppressed: ${who.join(', ')} held fewer rows in them than their minimum group size`] : []),
+    ...(hidden.length
+      ? [
+          `${hidden.length} group(s) suppressed: ${who.join(', ')} held fewer rows in them than their minimum group size`,
+        ]
+      : []),
     ...keyless.map(
       (w) =>
         `${w.site} withheld ${w.groups} group(s) of fewer rows than its minimum group size${w.rows !== undefined ? ` (about ${w.rows} rows)` : ''}, keys included: the combined counts, sums and means leave those rows out`,
@@ -105,14 +142,23 @@ export function combineGroups(spec: StudySpecOf<'group_by'>, parts: SitePartial<
     sites: parts.map((p) => p.site),
     ...(warnings.length ? { warnings } : {}),
     group_by: spec.group_by,
-    aggregates: spec.aggregates.map((a) => ({ name: label(a), fn: a.fn, ...(a.column === undefined ? {} : { column: a.column }) })),
+    aggregates: spec.aggregates.map((a) => ({
+      name: label(a),
+      fn: a.fn,
+      ...(a.column === undefined ? {} : { column: a.column }),
+    })),
     groups,
     total_groups: groups.length,
     suppressed_groups: hidden.length + keyless.reduce((s, w) => s + w.groups, 0),
     per_site: parts.map(({ site, partial }) => ({
       site,
       rows: partial.rows,
-      groups: partial.groups.map((cell) => ({ key: cell.key, count: cell.count, values: siteValues(cell), suppressed: cell.suppressed })),
+      groups: partial.groups.map((cell) => ({
+        key: cell.key,
+        count: cell.count,
+        values: siteValues(cell),
+        suppressed: cell.suppressed,
+      })),
     })),
   };
 }

@@ -46,7 +46,12 @@ export function choleskySolve(l: Matrix, b: readonly number[]): number[] {
 /** (L·Lᵀ)⁻¹, symmetrised. */
 export function choleskyInverse(l: Matrix): Matrix {
   const n = l.length;
-  const cols = Array.from({ length: n }, (_, j) => choleskySolve(l, Array.from({ length: n }, (_, i) => (i === j ? 1 : 0))));
+  const cols = Array.from({ length: n }, (_, j) =>
+    choleskySolve(
+      l,
+      Array.from({ length: n }, (_, i) => (i === j ? 1 : 0)),
+    ),
+  );
   return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (cols[j][i] + cols[i][j]) / 2));
 }
 

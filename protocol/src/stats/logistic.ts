@@ -15,12 +15,21 @@ export const LogisticState = z.object({
   /** The Newton decrement fell below tol: this round, at the last step's end, only measures the final point. */
   finishing: z.boolean().default(false),
   /** The last accepted point and its Newton direction; null before the first round comes back. */
-  base: z.object({ coefficients: z.array(z.number()), log_likelihood: z.number(), delta: z.array(z.number()) }).nullable(),
+  base: z
+    .object({ coefficients: z.array(z.number()), log_likelihood: z.number(), delta: z.array(z.number()) })
+    .nullable(),
 });
 export type LogisticState = z.infer<typeof LogisticState>;
 
 export function logisticStart(features: number): LogisticState {
-  return { iteration: 0, rounds: 1, coefficients: new Array<number>(features + 1).fill(0), step: 1, finishing: false, base: null };
+  return {
+    iteration: 0,
+    rounds: 1,
+    coefficients: new Array<number>(features + 1).fill(0),
+    step: 1,
+    finishing: false,
+    base: null,
+  };
 }
 
 export interface PooledNewton {
@@ -35,10 +44,20 @@ export interface PooledNewton {
 /** Sums of the sites' derivatives at the same coefficients (every site must have evaluated exactly `coefficients`). */
 export function poolNewton(coefficients: number[], parts: SitePartial<NewtonPartial>[]): PooledNewton {
   const k = coefficients.length;
-  const pooled: PooledNewton = { n: 0, n_positive: 0, gradient: new Array<number>(k).fill(0), hessian: coefficients.map(() => new Array<number>(k).fill(0)), log_likelihood: 0, suppressed: [] };
+  const pooled: PooledNewton = {
+    n: 0,
+    n_positive: 0,
+    gradient: new Array<number>(k).fill(0),
+    hessian: coefficients.map(() => new Array<number>(k).fill(0)),
+    log_likelihood: 0,
+    suppressed: [],
+  };
   for (const { site, partial } of parts) {
     if (partial.coefficients.length !== k || partial.coefficients.some((b, i) => b !== coefficients[i])) {
-      throw new FederatedError('conflict', `site ${site} evaluated other coefficients than this round's; it answered another round`);
+      throw new FederatedError(
+        'conflict',
+        `site ${site} evaluated other coefficients than this round's; it answered another round`,
+      );
     }
     if (partial.suppressed || !partial.gradient || !partial.hessian || partial.log_likelihood === null) {
       if (partial.suppressed) pooled.suppressed.push(site);
@@ -72,22 +91,40 @@ export type LogisticStep = { status: 'continue'; state: LogisticState } | { stat
  *   reported coefficients, standard errors and log-likelihood all belong to the same point. After `max_iter` steps the
  *   fit stops unconverged; otherwise the next round goes to β + δ.
  */
-export function advanceLogistic(state: LogisticState, pooled: PooledNewton, opts: { max_iter: number; tol: number }): LogisticStep {
+export function advanceLogistic(
+  state: LogisticState,
+  pooled: PooledNewton,
+  opts: { max_iter: number; tol: number },
+): LogisticStep {
   const p = state.coefficients.length - 1;
   if (state.base === null) {
-    if (pooled.n < p + 2) throw new FederatedError('invalid_params', `${pooled.n} complete rows; ${p} feature(s) need at least ${p + 2}`);
+    if (pooled.n < p + 2)
+      throw new FederatedError('invalid_params', `${pooled.n} complete rows; ${p} feature(s) need at least ${p + 2}`);
     if (pooled.n_positive === 0 || pooled.n_positive === pooled.n) {
-      throw new FederatedError('invalid_params', `every row is ${pooled.n_positive === 0 ? 'not ' : ''}the positive class; the model needs both classes`);
+      throw new FederatedError(
+        'invalid_params',
+        `every row is ${pooled.n_positive === 0 ? 'not ' : ''}the positive class; the model needs both classes`,
+      );
     }
   }
   const ll = pooled.log_likelihood;
   const l = cholesky(pooled.hessian);
   if (!l) {
-    throw new FederatedError('invalid_params', 'the information matrix is singular: a feature is constant or collinear, or the features separate the classes perfectly');
+    throw new FederatedError(
+      'invalid_params',
+      'the information matrix is singular: a feature is constant or collinear, or the features separate the classes perfectly',
+    );
   }
   const done = (converged: boolean): LogisticStep => ({
     status: 'done',
-    fit: { coefficients: state.coefficients, covariance: choleskyInverse(l), converged, iterations: state.iteration, rounds: state.rounds, log_likelihood: ll },
+    fit: {
+      coefficients: state.coefficients,
+      covariance: choleskyInverse(l),
+      converged,
+      iterations: state.iteration,
+      rounds: state.rounds,
+      log_likelihood: ll,
+    },
   });
   if (state.finishing) return done(true);
   const base = state.base;
@@ -95,7 +132,12 @@ export function advanceLogistic(state: LogisticState, pooled: PooledNewton, opts
     const step = state.step / 2;
     return {
       status: 'continue',
-      state: { ...state, rounds: state.rounds + 1, step, coefficients: base.coefficients.map((b, i) => b + step * base.delta[i]) },
+      state: {
+        ...state,
+        rounds: state.rounds + 1,
+        step,
+        coefficients: base.coefficients.map((b, i) => b + step * base.delta[i]),
+      },
     };
   }
   const delta = choleskySolve(l, pooled.gradient);
@@ -115,13 +157,30 @@ export function advanceLogistic(state: LogisticState, pooled: PooledNewton, opts
 }
 
 /** The study result from a finished fit and the last round's partials. */
-export function combineLogistic(spec: StudySpecOf<'logistic_regression'>, fit: LogisticFit, pooled: PooledNewton, parts: SitePartial<NewtonPartial>[]): LogisticRegressionStudyResult {
-  const positives = [...new Set(parts.filter((p) => !p.partial.suppressed).map((p) => JSON.stringify(p.partial.positive)))];
-  if (positives.length > 1) throw new FederatedError('conflict', `the sites modelled different positive classes (${positives.join(', ')}); give "positive"`);
+export function combineLogistic(
+  spec: StudySpecOf<'logistic_regression'>,
+  fit: LogisticFit,
+  pooled: PooledNewton,
+  parts: SitePartial<NewtonPartial>[],
+): LogisticRegressionStudyResult {
+  const positives = [
+    ...new Set(parts.filter((p) => !p.partial.suppressed).map((p) => JSON.stringify(p.partial.positive))),
+  ];
+  if (positives.length > 1)
+    throw new FederatedError(
+      'conflict',
+      `the sites modelled different positive classes (${positives.join(', ')}); give "positive"`,
+    );
   const positive = parts.find((p) => !p.partial.suppressed)?.partial.positive ?? spec.positive ?? null;
   const warnings: string[] = [];
-  if (pooled.suppressed.length) warnings.push(`${pooled.suppressed.join(', ')} held fewer complete rows than their minimum group size and are left out`);
-  if (!fit.converged) warnings.push(`the fit did not converge in ${fit.iterations} Newton steps; the classes may be (almost) perfectly separable`);
+  if (pooled.suppressed.length)
+    warnings.push(
+      `${pooled.suppressed.join(', ')} held fewer complete rows than their minimum group size and are left out`,
+    );
+  if (!fit.converged)
+    warnings.push(
+      `the fit did not converge in ${fit.iterations} Newton steps; the classes may be (almost) perfectly separable`,
+    );
   return {
     analysis: 'logistic_regression',
     rows_used: pooled.n,
@@ -145,6 +204,12 @@ export function combineLogistic(spec: StudySpecOf<'logistic_regression'>, fit: L
     log_likelihood: fit.log_likelihood,
     n_positive: pooled.n_positive,
     suppressed_sites: pooled.suppressed,
-    per_site: parts.map(({ site, partial }) => ({ site, rows: partial.rows, n: partial.n, n_positive: partial.n_positive, suppressed: partial.suppressed })),
+    per_site: parts.map(({ site, partial }) => ({
+      site,
+      rows: partial.rows,
+      n: partial.n,
+      n_positive: partial.n_positive,
+      suppressed: partial.suppressed,
+    })),
   };
 }

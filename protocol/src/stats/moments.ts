@@ -1,5 +1,13 @@
 // Combining sites' column moments (summary) and their ranges and bin counts on shared edges (histogram).
-import { type BinSpec, FederatedError, type HistogramPartial, type MomentsPartial, type RangePartial, type SitePartial, type StudySpecOf } from '../federated.ts';
+import {
+  type BinSpec,
+  FederatedError,
+  type HistogramPartial,
+  type MomentsPartial,
+  type RangePartial,
+  type SitePartial,
+  type StudySpecOf,
+} from '../federated.ts';
 import type { HistogramStudyResult, Quartiles, StudyHistogram, SummaryStudyResult } from '../federated-results.ts';
 
 export interface Moments {
@@ -30,12 +38,17 @@ export function mergeMoments(a: Moments, b: Moments): Moments {
 /** The entry for `name` in a site's partial; a partial without it does not answer the round. */
 export function entryFor<T extends { column: string }>(entries: readonly T[], name: string, site: string): T {
   const e = entries.find((c) => c.column === name);
-  if (!e) throw new FederatedError('conflict', `site ${site} returned no entry for column "${name}"; it did not answer this round`);
+  if (!e)
+    throw new FederatedError(
+      'conflict',
+      `site ${site} returned no entry for column "${name}"; it did not answer this round`,
+    );
   return e;
 }
 
 const listSites = (sites: string[]) => sites.join(', ');
-const sampleSd = (n: number | null, m2: number | null) => (n !== null && n > 1 && m2 !== null ? Math.sqrt(m2 / (n - 1)) : null);
+const sampleSd = (n: number | null, m2: number | null) =>
+  n !== null && n > 1 && m2 !== null ? Math.sqrt(m2 / (n - 1)) : null;
 
 export function combineSummary(spec: StudySpecOf<'summary'>, parts: SitePartial<MomentsPartial>[]): SummaryStudyResult {
   const warnings: string[] = [];
@@ -51,8 +64,14 @@ export function combineSummary(spec: StudySpecOf<'summary'>, parts: SitePartial<
         m = mergeMoments(m, { n: c.n, mean: c.mean, m2: c.m2, min: c.min ?? Infinity, max: c.max ?? -Infinity });
       }
     }
-    if (suppressed.length) warnings.push(`${name}: ${listSites(suppressed)} held fewer values than their minimum group size and are left out of this column`);
-    if (noExtremes.length) warnings.push(`${name}: minimum and maximum withheld (${listSites(noExtremes)} keep row-level values under their policy)`);
+    if (suppressed.length)
+      warnings.push(
+        `${name}: ${listSites(suppressed)} held fewer values than their minimum group size and are left out of this column`,
+      );
+    if (noExtremes.length)
+      warnings.push(
+        `${name}: minimum and maximum withheld (${listSites(noExtremes)} keep row-level values under their policy)`,
+      );
     const variance = m.n > 1 ? m.m2 / (m.n - 1) : null;
     return {
       name,
@@ -74,7 +93,15 @@ export function combineSummary(spec: StudySpecOf<'summary'>, parts: SitePartial<
     per_site: parts.map(({ site, partial }) => ({
       site,
       rows: partial.rows,
-      columns: partial.columns.map((c) => ({ name: c.column, count: c.n, mean: c.mean, sd: sampleSd(c.n, c.m2), min: c.min, max: c.max, suppressed: c.suppressed })),
+      columns: partial.columns.map((c) => ({
+        name: c.column,
+        count: c.n,
+        mean: c.mean,
+        sd: sampleSd(c.n, c.m2),
+        min: c.min,
+        max: c.max,
+        suppressed: c.suppressed,
+      })),
     })),
   };
 }
@@ -127,18 +154,34 @@ export function quartilesFromBins(edges: number[], counts: number[]): Omit<Quart
 
 const sameBins = (a: BinSpec, b: BinSpec) => a.min === b.min && a.max === b.max && a.bins === b.bins;
 
-export function combineHistogram(spec: StudySpecOf<'histogram'>, parts: SitePartial<HistogramPartial>[]): HistogramStudyResult {
+export function combineHistogram(
+  spec: StudySpecOf<'histogram'>,
+  parts: SitePartial<HistogramPartial>[],
+): HistogramStudyResult {
   const warnings: string[] = [];
   const histograms = spec.columns.map((name): StudyHistogram => {
     const entries = parts.map(({ site, partial }) => ({ site, c: partial.columns.find((c) => c.column === name) }));
     const first = entries.find((e) => e.c)?.c;
-    if (!first) return { column: name, edges: [], counts: [], suppressed_bins: [], outside: 0, quartiles: { q1: null, median: null, q3: null, approximate: true } };
+    if (!first)
+      return {
+        column: name,
+        edges: [],
+        counts: [],
+        suppressed_bins: [],
+        outside: 0,
+        quartiles: { q1: null, median: null, q3: null, approximate: true },
+      };
     const counts: (number | null)[] = new Array<number>(first.bins).fill(0);
     const suppressedAt: string[][] = counts.map(() => []);
     let outside: number | null = 0;
     for (const { site, c } of entries) {
-      if (!c) throw new FederatedError('conflict', `site ${site} returned no bins for column "${name}"; it did not answer this round`);
-      if (!sameBins(c, first) || c.counts.length !== first.bins) throw new FederatedError('conflict', `site ${site} binned "${name}" on other edges than the study agreed`);
+      if (!c)
+        throw new FederatedError(
+          'conflict',
+          `site ${site} returned no bins for column "${name}"; it did not answer this round`,
+        );
+      if (!sameBins(c, first) || c.counts.length !== first.bins)
+        throw new FederatedError('conflict', `site ${site} binned "${name}" on other edges than the study agreed`);
       c.counts.forEach((n, b) => {
         if (n === null) suppressedAt[b].push(site);
         counts[b] = n === null || counts[b] === null ? null : (counts[b] as number) + n;
@@ -149,9 +192,14 @@ export function combineHistogram(spec: StudySpecOf<'histogram'>, parts: SitePart
     const edges = histogramEdges(first.min, first.max, first.bins);
     if (suppressed_bins.length) {
       const who = [...new Set(suppressed_bins.flatMap((s) => s.sites))];
-      warnings.push(`${name}: ${suppressed_bins.length} bin(s) suppressed by ${listSites(who)} (fewer values than their minimum group size); quartiles left out`);
+      warnings.push(
+        `${name}: ${suppressed_bins.length} bin(s) suppressed by ${listSites(who)} (fewer values than their minimum group size); quartiles left out`,
+      );
     }
-    if (outside !== 0) warnings.push(`${name}: ${outside ?? 'some'} value(s) fell outside the agreed range (the data changed between rounds)`);
+    if (outside !== 0)
+      warnings.push(
+        `${name}: ${outside ?? 'some'} value(s) fell outside the agreed range (the data changed between rounds)`,
+      );
     const full = counts.every((n): n is number => n !== null);
     return {
       column: name,
@@ -159,7 +207,10 @@ export function combineHistogram(spec: StudySpecOf<'histogram'>, parts: SitePart
       counts,
       suppressed_bins,
       outside,
-      quartiles: { ...(full ? quartilesFromBins(edges, counts) : { q1: null, median: null, q3: null }), approximate: true },
+      quartiles: {
+        ...(full ? quartilesFromBins(edges, counts) : { q1: null, median: null, q3: null }),
+        approximate: true,
+      },
     };
   });
   warnings.push('quartiles are interpolated inside the shared bins: approximate, within one bin width');
@@ -169,6 +220,10 @@ export function combineHistogram(spec: StudySpecOf<'histogram'>, parts: SitePart
     sites: parts.map((p) => p.site),
     warnings,
     histograms,
-    per_site: parts.map(({ site, partial }) => ({ site, rows: partial.rows, histograms: partial.columns.map((c) => ({ column: c.column, counts: c.counts })) })),
+    per_site: parts.map(({ site, partial }) => ({
+      site,
+      rows: partial.rows,
+      histograms: partial.columns.map((c) => ({ column: c.column, counts: c.counts })),
+    })),
   };
 }

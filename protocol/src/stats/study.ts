@@ -24,12 +24,20 @@ export const StudyState = z.object({
 });
 export type StudyState = z.infer<typeof StudyState>;
 
-export type StudyPlan = { status: 'round'; params: FederatedRoundParams; state: StudyState } | { status: 'done'; result: StudyResult };
+export type StudyPlan =
+  | { status: 'round'; params: FederatedRoundParams; state: StudyState }
+  | { status: 'done'; result: StudyResult };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type RoundBody = DistributiveOmit<FederatedRoundParams, 'analysis' | 'dataset' | 'study_id' | 'round' | 'where'>;
 
-function nextRound(study_id: string, req: StudyCreate, round: number, body: RoundBody, logistic?: LogisticState): StudyPlan {
+function nextRound(
+  study_id: string,
+  req: StudyCreate,
+  round: number,
+  body: RoundBody,
+  logistic?: LogisticState,
+): StudyPlan {
   const params = {
     analysis: 'federated_round',
     dataset: req.dataset,
@@ -54,7 +62,12 @@ export function startStudy(study_id: string, req: StudyCreate): StudyPlan {
     case 'histogram':
       return nextRound(study_id, req, 1, { step: 'range', columns: req.columns });
     case 'group_by':
-      return nextRound(study_id, req, 1, { step: 'groups', group_by: req.group_by, columns: groupValueColumns(req), max_groups: req.max_groups });
+      return nextRound(study_id, req, 1, {
+        step: 'groups',
+        group_by: req.group_by,
+        columns: groupValueColumns(req),
+        max_groups: req.max_groups,
+      });
     case 'correlation':
       distinct(req.columns, 'columns');
       return nextRound(study_id, req, 1, { step: 'crossprod', columns: req.columns });
@@ -65,7 +78,19 @@ export function startStudy(study_id: string, req: StudyCreate): StudyPlan {
       distinct([req.target, ...req.features], 'target and features together');
       const logistic = logisticStart(req.features.length);
       const { target, positive, features } = req;
-      return nextRound(study_id, req, 1, { step: 'newton', target, ...(positive === undefined ? {} : { positive }), features, coefficients: logistic.coefficients }, logistic);
+      return nextRound(
+        study_id,
+        req,
+        1,
+        {
+          step: 'newton',
+          target,
+          ...(positive === undefined ? {} : { positive }),
+          features,
+          coefficients: logistic.coefficients,
+        },
+        logistic,
+      );
     }
   }
 }
@@ -74,13 +99,22 @@ export function startStudy(study_id: string, req: StudyCreate): StudyPlan {
  * The next round, or the result, from the partials of the round in flight (one per site that delivered it; the hub
  * decides with `requirementMet` whether enough did). Partials of another study, round or step are refused.
  */
-export function advanceStudy(study_id: string, req: StudyCreate, state: StudyState, parts: SitePartial<FederatedPartial>[]): StudyPlan {
+export function advanceStudy(
+  study_id: string,
+  req: StudyCreate,
+  state: StudyState,
+  parts: SitePartial<FederatedPartial>[],
+): StudyPlan {
   if (parts.length === 0) throw new FederatedError('op_failed', `no site delivered round ${state.round}`);
   const of = <S extends FederatedStep>(step: S): SitePartial<PartialOf<S>>[] => {
-    if (state.step !== step) throw new FederatedError('conflict', `a ${req.analysis} study has no "${state.step}" round here`);
+    if (state.step !== step)
+      throw new FederatedError('conflict', `a ${req.analysis} study has no "${state.step}" round here`);
     return parts.map(({ site, partial }) => {
       if (partial.study_id !== study_id || partial.round !== state.round || partial.step !== step) {
-        throw new FederatedError('conflict', `site ${site} answered ${partial.study_id} round ${partial.round} (${partial.step}); expected ${study_id} round ${state.round} (${step})`);
+        throw new FederatedError(
+          'conflict',
+          `site ${site} answered ${partial.study_id} round ${partial.round} (${partial.step}); expected ${study_id} round ${state.round} (${step})`,
+        );
       }
       return { site, partial: partial as PartialOf<S> };
     });
@@ -94,7 +128,10 @@ export function advanceStudy(study_id: string, req: StudyCreate, state: StudySta
         const bins = sharedBins(req, ranges).filter((b) => b !== null);
         if (bins.length > 0) return nextRound(study_id, req, state.round + 1, { step: 'histogram', columns: bins });
         // No column has a value anywhere: nothing to count.
-        const empty = ranges.map(({ site, partial }) => ({ site, partial: { ...partial, step: 'histogram' as const, columns: [] } }));
+        const empty = ranges.map(({ site, partial }) => ({
+          site,
+          partial: { ...partial, step: 'histogram' as const, columns: [] },
+        }));
         return { status: 'done', result: combineHistogram(req, empty) };
       }
       return { status: 'done', result: combineHistogram(req, of('histogram')) };
@@ -112,7 +149,13 @@ export function advanceStudy(study_id: string, req: StudyCreate, state: StudySta
       const step = advanceLogistic(state.logistic, pooled, req);
       if (step.status === 'done') return { status: 'done', result: combineLogistic(req, step.fit, pooled, newton) };
       const { target, positive, features } = req;
-      const body = { step: 'newton' as const, target, ...(positive === undefined ? {} : { positive }), features, coefficients: step.state.coefficients };
+      const body = {
+        step: 'newton' as const,
+        target,
+        ...(positive === undefined ? {} : { positive }),
+        features,
+        coefficients: step.state.coefficients,
+      };
       return nextRound(study_id, req, state.round + 1, body, step.state);
     }
   }

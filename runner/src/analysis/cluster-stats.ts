@@ -5,7 +5,12 @@ import { checkAborted } from './errors.ts';
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Mean silhouette of points with cluster labels (Euclidean); a point alone in its cluster scores 0. */
-export async function silhouette(points: number[][], labels: number[], k: number, signal: AbortSignal): Promise<number | null> {
+export async function silhouette(
+  points: number[][],
+  labels: number[],
+  k: number,
+  signal: AbortSignal,
+): Promise<number | null> {
   const m = points.length;
   if (m < 2) return null;
   const sizes = new Array<number>(k).fill(0);
@@ -40,13 +45,18 @@ export async function silhouette(points: number[][], labels: number[], k: number
 }
 
 /** The first two principal components of (already centred or standardised) points, with the variance share of each. */
-export function principalPlane(points: number[][]): { project: (p: number[]) => [number, number]; share: [number, number] } {
+export function principalPlane(points: number[][]): {
+  project: (p: number[]) => [number, number];
+  share: [number, number];
+} {
   const dims = points[0]?.length ?? 0;
   const mean = new Array<number>(dims).fill(0);
   for (const p of points) p.forEach((v, f) => (mean[f] += v / points.length));
   const cov = Array.from({ length: dims }, () => new Array<number>(dims).fill(0));
   for (const p of points) {
-    for (let a = 0; a < dims; a++) for (let b = a; b < dims; b++) cov[a][b] += ((p[a] - mean[a]) * (p[b] - mean[b])) / Math.max(1, points.length - 1);
+    for (let a = 0; a < dims; a++)
+      for (let b = a; b < dims; b++)
+        cov[a][b] += ((p[a] - mean[a]) * (p[b] - mean[b])) / Math.max(1, points.length - 1);
   }
   for (let a = 0; a < dims; a++) for (let b = 0; b < a; b++) cov[a][b] = cov[b][a];
   const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
@@ -75,7 +85,12 @@ function random(seed: number): () => number {
  * Greedy k-means++ seeding: each next centre is the best (lowest total squared distance) of a few candidates drawn
  * with probability ∝ squared distance to the nearest centre so far. One event-loop turn per centre.
  */
-export async function seedCentres(points: number[][], k: number, seed: number, signal: AbortSignal): Promise<number[][]> {
+export async function seedCentres(
+  points: number[][],
+  k: number,
+  seed: number,
+  signal: AbortSignal,
+): Promise<number[][]> {
   const rand = random(seed);
   const n = points.length;
   const trials = 2 + Math.floor(Math.log(k));

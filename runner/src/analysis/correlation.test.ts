@@ -27,7 +27,10 @@ function ranks(values: number[]): number[] {
 test('Pearson and Spearman matrices match simple-statistics on complete rows', async () => {
   const src = await openTestSource(FILE);
   try {
-    const r = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'correlation', columns: COLS }))) as CorrelationResult;
+    const r = (await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'correlation', columns: COLS }),
+    )) as CorrelationResult;
     assert.ok(AnalysisResult.safeParse(JSON.parse(JSON.stringify(r))).success);
     const complete = penguins.filter((p) => COLS.every((c) => typeof p[c] === 'number'));
     assert.is(r.rows_used, complete.length);
@@ -51,11 +54,17 @@ test('Pearson and Spearman matrices match simple-statistics on complete rows', a
 test('correlation defaults to the numeric columns and can do one method', async () => {
   const src = await openTestSource(FILE);
   try {
-    const r = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'correlation', method: 'pearson' }))) as CorrelationResult;
+    const r = (await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'correlation', method: 'pearson' }),
+    )) as CorrelationResult;
     assert.equal(r.columns, COLS);
     assert.ok(r.pearson);
     assert.is(r.spearman, undefined);
-    const bad = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'correlation', columns: ['Species', 'Body Mass (g)'] })).catch((e) => e);
+    const bad = await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'correlation', columns: ['Species', 'Body Mass (g)'] }),
+    ).catch((e) => e);
     assert.is(bad.code, 'invalid_params');
   } finally {
     src.close();

@@ -17,13 +17,21 @@ function matrixFrom(row: Record<string, unknown>, prefix: string, n: number): Ma
 }
 
 export async function correlation(src: SqlSource, o: SpecOf<'correlation'>): Promise<CorrelationResult> {
-  const names = o.columns ?? src.columns.filter((c) => c.kind === 'number').slice(0, 100).map((c) => c.name);
+  const names =
+    o.columns ??
+    src.columns
+      .filter((c) => c.kind === 'number')
+      .slice(0, 100)
+      .map((c) => c.name);
   if (names.length < 2) throw new AnalysisError('invalid_params', 'correlation needs at least two numeric columns');
   distinct(names, 'columns');
   const cols = names.map((n) => numericColumn(src, n, 'column'));
   const step = stepper(src);
   const sql = new Sql(src);
-  const base = sql.from(cols.map((c, i) => `${asDouble(c)} AS x${i}`).join(', '), cols.map((c) => `${asDouble(c)} IS NOT NULL`));
+  const base = sql.from(
+    cols.map((c, i) => `${asDouble(c)} AS x${i}`).join(', '),
+    cols.map((c) => `${asDouble(c)} IS NOT NULL`),
+  );
   const pearson = o.method !== 'spearman';
   const spearman = o.method !== 'pearson';
 
@@ -36,7 +44,11 @@ export async function correlation(src: SqlSource, o: SpecOf<'correlation'>): Pro
     }
   });
   // Average rank for ties: the first rank of the tie plus half the tie's extra length.
-  const ranks = spearman ? cols.map((_, i) => `, rank() OVER (ORDER BY x${i}) + (count(*) OVER (PARTITION BY x${i}) - 1) / 2.0 AS r${i}`).join('') : '';
+  const ranks = spearman
+    ? cols
+        .map((_, i) => `, rank() OVER (ORDER BY x${i}) + (count(*) OVER (PARTITION BY x${i}) - 1) / 2.0 AS r${i}`)
+        .join('')
+    : '';
   const text = `SELECT ${aggs.join(', ')} FROM (SELECT *${ranks} FROM ${base})`;
   step(0.1, spearman ? 'ranking and correlating' : 'correlating');
   const [row] = await src.query(text, sql.params);

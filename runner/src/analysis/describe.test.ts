@@ -13,7 +13,10 @@ const penguins: Penguin[] = JSON.parse(readFileSync(FILE, 'utf8'));
 const NUMERIC = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'];
 
 const close = (a: number | null | undefined, b: number, what: string) =>
-  assert.ok(a !== null && a !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: got ${a}, expected ${b}`);
+  assert.ok(
+    a !== null && a !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)),
+    `${what}: got ${a}, expected ${b}`,
+  );
 
 /** Linear-interpolation quantile on sorted values (R's type 7), written out independently of DuckDB. */
 function quantile(sorted: number[], p: number): number {
@@ -72,7 +75,11 @@ test('describe on penguins.json matches statistics computed in plain JS', async 
     const counts = new Map<string, number>();
     for (const p of penguins) if (p[name] !== null) counts.set(String(p[name]), (counts.get(String(p[name])) ?? 0) + 1);
     const expected = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10);
-    assert.equal(c.top.map((t) => [t.value, t.count]), expected, `${name} top values`);
+    assert.equal(
+      c.top.map((t) => [t.value, t.count]),
+      expected,
+      `${name} top values`,
+    );
     assert.is(c.distinct, counts.size);
     assert.is(c.nulls, penguins.filter((p) => p[name] === null).length);
     assert.is(c.mean, null);
@@ -83,11 +90,17 @@ test('describe honours the column list and a filter', async () => {
   const where = { sql: '"Species" = $1', params: ['Gentoo'] };
   const src = await openTestSource(FILE, { where });
   try {
-    const r = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'describe', columns: ['Body Mass (g)'] }))) as DescribeResult;
+    const r = (await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'describe', columns: ['Body Mass (g)'] }),
+    )) as DescribeResult;
     const gentoo = penguins.filter((p) => p.Species === 'Gentoo');
     const mass = gentoo.map((p) => p['Body Mass (g)']).filter((v): v is number => typeof v === 'number');
     assert.is(r.rows_used, gentoo.length);
-    assert.equal(r.columns.map((c) => c.name), ['Body Mass (g)']);
+    assert.equal(
+      r.columns.map((c) => c.name),
+      ['Body Mass (g)'],
+    );
     close(r.columns[0].mean, mass.reduce((s, v) => s + v, 0) / mass.length, 'filtered mean');
   } finally {
     src.close();

@@ -23,9 +23,23 @@ function statsSql(src: SqlSource, cols: ColumnInfo[]): { text: string; params: u
     }
     if (c.kind === 'number') {
       const d = asDouble(c); // finite values only: ±Infinity and NaN are counted apart
-      inner.push(`min(${d}) AS ${a}_min`, `max(${d}) AS ${a}_max`, `avg(${d}) AS ${a}_mean`, `stddev_samp(${d}) AS ${a}_sd`);
+      inner.push(
+        `min(${d}) AS ${a}_min`,
+        `max(${d}) AS ${a}_max`,
+        `avg(${d}) AS ${a}_mean`,
+        `stddev_samp(${d}) AS ${a}_sd`,
+      );
       inner.push(`quantile_cont(${d}, [0.25, 0.5, 0.75]) AS ${a}_q`, `count(${q}) - count(${d}) AS ${a}_nf`);
-      outer.push(`${a}_min`, `${a}_max`, `${a}_mean`, `${a}_sd`, `${a}_q[1] AS ${a}_q1`, `${a}_q[2] AS ${a}_q2`, `${a}_q[3] AS ${a}_q3`, `${a}_nf`);
+      outer.push(
+        `${a}_min`,
+        `${a}_max`,
+        `${a}_mean`,
+        `${a}_sd`,
+        `${a}_q[1] AS ${a}_q1`,
+        `${a}_q[2] AS ${a}_q2`,
+        `${a}_q[3] AS ${a}_q3`,
+        `${a}_nf`,
+      );
     } else if (c.kind === 'string' || c.kind === 'boolean') {
       inner.push(`min(${q}) AS ${a}_min`, `max(${q}) AS ${a}_max`);
       outer.push(`${a}_min`, `${a}_max`);
@@ -67,7 +81,10 @@ function edgesFor(min: number, max: number, bins: number): number[] {
 }
 
 /** Counts per bin for several columns in one scan (one grouping set per column); bin = least(floor((x - min) / width), bins - 1). */
-async function histograms(src: SqlSource, items: { col: ColumnInfo; stats: DescribeColumn; edges: number[] }[]): Promise<Histogram[]> {
+async function histograms(
+  src: SqlSource,
+  items: { col: ColumnInfo; stats: DescribeColumn; edges: number[] }[],
+): Promise<Histogram[]> {
   const out: Histogram[] = [];
   for (let start = 0; start < items.length; start += HIST_CHUNK) {
     const batch = items.slice(start, start + HIST_CHUNK);
@@ -90,13 +107,19 @@ async function histograms(src: SqlSource, items: { col: ColumnInfo; stats: Descr
       const bin = num(r[`h${i}`]);
       if (i >= 0 && bin !== null && bin >= 0 && bin < counts[i].length) counts[i][bin] = count(r.n);
     }
-    batch.forEach(({ col, edges }, i) => out.push({ column: col.name, edges, counts: counts[i].map((c) => suppress(c, src.minGroupSize)) }));
+    batch.forEach(({ col, edges }, i) =>
+      out.push({ column: col.name, edges, counts: counts[i].map((c) => suppress(c, src.minGroupSize)) }),
+    );
     checkAborted(src.signal);
   }
   return out;
 }
 
-async function topValues(src: SqlSource, col: ColumnInfo, top: number): Promise<{ value: string | number | boolean | null; count: number }[]> {
+async function topValues(
+  src: SqlSource,
+  col: ColumnInfo,
+  top: number,
+): Promise<{ value: string | number | boolean | null; count: number }[]> {
   const sql = new Sql(src);
   const q = quoteIdent(col.name);
   const k = src.minGroupSize ? ` HAVING count(*) >= ${sql.bind(src.minGroupSize, 'BIGINT')}` : '';
@@ -106,7 +129,20 @@ async function topValues(src: SqlSource, col: ColumnInfo, top: number): Promise<
 }
 
 function suppressed({ non_finite: _counted, ...s }: DescribeColumn): DescribeColumn {
-  return { ...s, count: null, nulls: null, distinct: null, min: null, max: null, mean: null, sd: null, q1: null, median: null, q3: null, suppressed: true };
+  return {
+    ...s,
+    count: null,
+    nulls: null,
+    distinct: null,
+    min: null,
+    max: null,
+    mean: null,
+    sd: null,
+    q1: null,
+    median: null,
+    q3: null,
+    suppressed: true,
+  };
 }
 
 export async function describe(src: SqlSource, o: SpecOf<'describe'>): Promise<DescribeResult> {
@@ -131,16 +167,23 @@ export async function describe(src: SqlSource, o: SpecOf<'describe'>): Promise<D
   const hidden = (s: DescribeColumn) => k !== undefined && s.count !== null && s.count > 0 && s.count < k;
   const numeric = cols
     .map((col, i) => ({ col, stats: stats[i] }))
-    .filter(({ col, stats: s }) => col.kind === 'number' && !hidden(s) && typeof s.min === 'number' && typeof s.max === 'number')
+    .filter(
+      ({ col, stats: s }) =>
+        col.kind === 'number' && !hidden(s) && typeof s.min === 'number' && typeof s.max === 'number',
+    )
     .map(({ col, stats: s }) => {
       // Under a data owner's policy the outer edges are round numbers beyond the data: exact ones would be its min and max.
-      const range = src.disclosure ? niceRange(s.min as number, s.max as number) : { min: s.min as number, max: s.max as number };
+      const range = src.disclosure
+        ? niceRange(s.min as number, s.max as number)
+        : { min: s.min as number, max: s.max as number };
       return { col, stats: s, edges: edgesFor(range.min, range.max, o.bins) };
     });
   const charts = await histograms(src, numeric);
   step(0.75, 'histograms');
 
-  const texts = cols.map((c, i) => ({ c, i })).filter(({ c, i }) => (c.kind === 'string' || c.kind === 'boolean') && !hidden(stats[i]));
+  const texts = cols
+    .map((c, i) => ({ c, i }))
+    .filter(({ c, i }) => (c.kind === 'string' || c.kind === 'boolean') && !hidden(stats[i]));
   for (const [j, { c, i }] of texts.entries()) {
     stats[i].top = await topValues(src, c, o.top);
     checkAborted(src.signal);

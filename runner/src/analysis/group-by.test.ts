@@ -46,7 +46,17 @@ test('group_by matches groups computed in plain JS', async () => {
   assert.is(r.groups.length, groups.size);
   assert.is(r.rows_used, penguins.length);
   assert.is(r.truncated, false);
-  assert.equal(r.aggregates.map((a) => a.name), ['count(Body Mass (g))', 'sum(Body Mass (g))', 'mean(Body Mass (g))', 'min(Body Mass (g))', 'max(Island)', 'median(Body Mass (g))']);
+  assert.equal(
+    r.aggregates.map((a) => a.name),
+    [
+      'count(Body Mass (g))',
+      'sum(Body Mass (g))',
+      'mean(Body Mass (g))',
+      'min(Body Mass (g))',
+      'max(Island)',
+      'median(Body Mass (g))',
+    ],
+  );
   for (const g of r.groups) {
     const rows = groups.get(JSON.stringify(g.key));
     assert.ok(rows, `group ${JSON.stringify(g.key)} exists`);
@@ -62,7 +72,13 @@ test('group_by matches groups computed in plain JS', async () => {
     assert.is(g.values[1], sum);
     assert.ok(Math.abs((g.values[2] as number) - sum / mass.length) < 1e-9);
     assert.is(g.values[3], Math.min(...mass));
-    assert.is(g.values[4], rows.map((p) => String(p.Island)).sort().at(-1));
+    assert.is(
+      g.values[4],
+      rows
+        .map((p) => String(p.Island))
+        .sort()
+        .at(-1),
+    );
     assert.is(g.values[5], median(mass));
   }
   // Ordered by the group values, nulls last.
@@ -84,7 +100,8 @@ test('k-suppression: groups smaller than k lose their aggregates', async () => {
   const k = 10;
   const r = await groupPenguins(k);
   const small = new Map<string, number>();
-  for (const p of penguins) small.set(JSON.stringify([p.Species, p.Sex]), (small.get(JSON.stringify([p.Species, p.Sex])) ?? 0) + 1);
+  for (const p of penguins)
+    small.set(JSON.stringify([p.Species, p.Sex]), (small.get(JSON.stringify([p.Species, p.Sex])) ?? 0) + 1);
   const expectedHidden = [...small.values()].filter((n) => n < k).length;
   assert.ok(expectedHidden > 0, 'the data has small groups');
   assert.is(r.suppressed_groups, expectedHidden);
@@ -93,7 +110,10 @@ test('k-suppression: groups smaller than k lose their aggregates', async () => {
     if (n < k) {
       assert.is(g.suppressed, true);
       assert.is(g.count, null);
-      assert.ok(g.values.every((v) => v === null), `values of ${JSON.stringify(g.key)} are hidden`);
+      assert.ok(
+        g.values.every((v) => v === null),
+        `values of ${JSON.stringify(g.key)} are hidden`,
+      );
     } else {
       assert.is(g.suppressed, false);
       assert.is(g.count, n);
@@ -104,9 +124,19 @@ test('k-suppression: groups smaller than k lose their aggregates', async () => {
 test('an unknown or non-numeric aggregate column is refused', async () => {
   const src = await openTestSource(FILE);
   try {
-    const unknown = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'group_by', group_by: ['Species'], aggregates: [{ fn: 'sum', column: 'Mass' }] })).catch((e) => e);
+    const unknown = await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'group_by', group_by: ['Species'], aggregates: [{ fn: 'sum', column: 'Mass' }] }),
+    ).catch((e) => e);
     assert.is(unknown.code, 'unknown_column');
-    const text = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'group_by', group_by: ['Species'], aggregates: [{ fn: 'mean', column: 'Island' }] })).catch((e) => e);
+    const text = await runAnalysis(
+      src,
+      AnalysisSpec.parse({
+        analysis: 'group_by',
+        group_by: ['Species'],
+        aggregates: [{ fn: 'mean', column: 'Island' }],
+      }),
+    ).catch((e) => e);
     assert.is(text.code, 'invalid_params');
   } finally {
     src.close();

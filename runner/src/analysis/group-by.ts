@@ -46,7 +46,9 @@ export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<Wi
     'count(*) AS n',
     ...aggs.map(({ expr }, j) => `${expr} AS a${j}`),
     ...(d?.recordKey ? [`sum(${d.recordKey}) AS ck`] : []),
-    ...(d?.dominanceN ? aggs.flatMap(({ a }, j) => dominanceSql(src, a, d.dominanceN as number).map((e, m) => `${e} AS d${j}_${m}`)) : []),
+    ...(d?.dominanceN
+      ? aggs.flatMap(({ a }, j) => dominanceSql(src, a, d.dominanceN as number).map((e, m) => `${e} AS d${j}_${m}`))
+      : []),
   ];
   const grouped = `SELECT ${inner.join(', ')} FROM ${sql.from('*')} GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`;
   const hidden = `n < ${kParam}`;
@@ -61,9 +63,14 @@ export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<Wi
     // For the gate only (never sent): rows in the withheld groups, cell keys and dominance figures of the shown ones.
     ...(d ? [`sum(n) FILTER (WHERE ${hidden}) OVER () AS withheld_rows`] : []),
     ...(d?.recordKey ? [`CASE WHEN ${hidden} THEN NULL ELSE ck END AS ck`] : []),
-    ...(d?.dominanceN ? aggs.flatMap((_, j) => [0, 1].map((m) => `CASE WHEN ${hidden} THEN NULL ELSE d${j}_${m} END AS d${j}_${m}`)) : []),
+    ...(d?.dominanceN
+      ? aggs.flatMap((_, j) => [0, 1].map((m) => `CASE WHEN ${hidden} THEN NULL ELSE d${j}_${m} END AS d${j}_${m}`))
+      : []),
   ];
-  const order = o.sort === 'count' ? `n DESC, ${keyCols.map((g) => `${g} NULLS LAST`).join(', ')}` : keyCols.map((g) => `${g} NULLS LAST`).join(', ');
+  const order =
+    o.sort === 'count'
+      ? `n DESC, ${keyCols.map((g) => `${g} NULLS LAST`).join(', ')}`
+      : keyCols.map((g) => `${g} NULLS LAST`).join(', ');
   // The raw count orders groups; only the CASE-masked values leave DuckDB.
   const text = `SELECT ${outer.join(', ')} FROM (${grouped}) ORDER BY ${order} LIMIT ${sql.bind(o.limit, 'BIGINT')}`;
   step(0.1, 'grouping');
@@ -81,14 +88,20 @@ export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<Wi
   step(1);
   const facts: GroupFacts[] = rows.map((r) => ({
     ...(d?.recordKey ? { cellKey: cellKeyOf(r.ck) } : {}),
-    ...(d?.dominanceN ? { top: aggs.map((_, j) => num(r[`d${j}_0`])), abs: aggs.map((_, j) => num(r[`d${j}_1`])) } : {}),
+    ...(d?.dominanceN
+      ? { top: aggs.map((_, j) => num(r[`d${j}_0`])), abs: aggs.map((_, j) => num(r[`d${j}_1`])) }
+      : {}),
   }));
   return {
     ...(d ? { [FACTS]: { groups: facts, withheldRows: count(rows[0]?.withheld_rows) } } : {}),
     analysis: 'group_by',
     rows_used: count(rows[0]?.total_rows),
     group_by: keys.map((c) => c.name),
-    aggregates: aggs.map(({ a }) => ({ name: label(a), fn: a.fn, ...(a.column === undefined ? {} : { column: a.column }) })),
+    aggregates: aggs.map(({ a }) => ({
+      name: label(a),
+      fn: a.fn,
+      ...(a.column === undefined ? {} : { column: a.column }),
+    })),
     groups,
     total_groups: count(rows[0]?.total_groups),
     truncated: count(rows[0]?.total_groups) > groups.length,
@@ -96,7 +109,9 @@ export async function groupBy(src: SqlSource, o: SpecOf<'group_by'>): Promise<Wi
     charts: {
       bar: {
         labels: groups.map((g) => g.key.map((v) => (v === null ? '(null)' : String(v))).join(' / ')),
-        values: groups.map((g) => (first >= 0 ? (typeof g.values[first] === 'number' ? (g.values[first] as number) : null) : g.count)),
+        values: groups.map((g) =>
+          first >= 0 ? (typeof g.values[first] === 'number' ? (g.values[first] as number) : null) : g.count,
+        ),
         measure,
       },
     },

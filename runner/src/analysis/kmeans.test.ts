@@ -25,8 +25,14 @@ test('k-means on iris finds three clusters with silhouette above 0.4', async () 
   const r = await cluster();
   assert.is(r.rows_used, 150);
   assert.is(r.sizes.length, 3);
-  assert.ok(r.sizes.every((s) => (s as number) > 10), `three real clusters: ${r.sizes}`);
-  assert.is(r.sizes.reduce((a, b) => (a as number) + (b as number), 0), 150);
+  assert.ok(
+    r.sizes.every((s) => (s as number) > 10),
+    `three real clusters: ${r.sizes}`,
+  );
+  assert.is(
+    r.sizes.reduce((a, b) => (a as number) + (b as number), 0),
+    150,
+  );
   assert.ok((r.silhouette as number) > 0.4, `silhouette ${r.silhouette}`);
   assert.is(r.silhouette_rows, 150);
 
@@ -45,7 +51,11 @@ test('k-means on iris finds three clusters with silhouette above 0.4', async () 
     row.forEach((v, j) => (sums[best][j] += v));
   }
   assert.equal(sizes, r.sizes);
-  sums.forEach((s, c) => s.forEach((v, j) => assert.ok(Math.abs(v / sizes[c] - (r.centroids[c][j] as number)) < 1e-9, 'centre is the mean of its rows')));
+  sums.forEach((s, c) =>
+    s.forEach((v, j) =>
+      assert.ok(Math.abs(v / sizes[c] - (r.centroids[c][j] as number)) < 1e-9, 'centre is the mean of its rows'),
+    ),
+  );
 
   // The setosa flowers (first 50) form one cluster of their own.
   const setosaCentre = r.centroids.findIndex((c) => (c[2] as number) < 2.5);
@@ -79,7 +89,9 @@ test('with a minimum group size, no row-level scatter leaves the runner and smal
 test('more clusters than rows is a clear error', async () => {
   const src = await openTestSource(file, { where: { sql: '"sepal_length" > $1', params: [7.6] } });
   try {
-    const e = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'kmeans', k: 10, features: FEATURES })).catch((x) => x);
+    const e = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'kmeans', k: 10, features: FEATURES })).catch(
+      (x) => x,
+    );
     assert.is(e.code, 'invalid_params');
   } finally {
     src.close();

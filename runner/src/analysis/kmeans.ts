@@ -25,7 +25,10 @@ async function lloyd(data: number[][], o: SpecOf<'kmeans'>, seed: number, signal
     return last;
   } catch (e) {
     if (signal.aborted) throw e;
-    throw new AnalysisError('invalid_params', `k-means could not run with k = ${o.k}: ${e instanceof Error ? e.message : String(e)} (fewer distinct rows than clusters?)`);
+    throw new AnalysisError(
+      'invalid_params',
+      `k-means could not run with k = ${o.k}: ${e instanceof Error ? e.message : String(e)} (fewer distinct rows than clusters?)`,
+    );
   }
 }
 
@@ -34,7 +37,10 @@ async function cluster(data: number[][], o: SpecOf<'kmeans'>, signal: AbortSigna
   let best: { fit: Awaited<ReturnType<typeof lloyd>>; inertia: number } | undefined;
   for (let r = 0; r < o.restarts; r++) {
     const fit = await lloyd(data, o, o.seed + r, signal);
-    const inertia = data.reduce((s, p, i) => s + p.reduce((t, v, f) => t + (v - fit.centroids[fit.clusters[i]][f]) ** 2, 0), 0);
+    const inertia = data.reduce(
+      (s, p, i) => s + p.reduce((t, v, f) => t + (v - fit.centroids[fit.clusters[i]][f]) ** 2, 0),
+      0,
+    );
     if (!best || inertia < best.inertia) best = { fit: { ...fit, clusters: [...fit.clusters] } as typeof fit, inertia };
   }
   return (best as { fit: Awaited<ReturnType<typeof lloyd>> }).fit;
@@ -46,13 +52,21 @@ export async function kmeans(src: SqlSource, o: SpecOf<'kmeans'>): Promise<Kmean
   const p = feats.length;
   const xs = feats.map((_, i) => `x${i}`);
   const step = stepper(src);
-  const baseOf = (sql: Sql) => sql.from(feats.map((f, i) => `${asDouble(f)} AS x${i}`).join(', '), feats.map((f) => `${asDouble(f)} IS NOT NULL`));
+  const baseOf = (sql: Sql) =>
+    sql.from(
+      feats.map((f, i) => `${asDouble(f)} AS x${i}`).join(', '),
+      feats.map((f) => `${asDouble(f)} IS NOT NULL`),
+    );
 
   const s1 = new Sql(src);
-  const [st] = await src.query(`SELECT count(*) AS n, ${xs.map((x, i) => `avg(${x}) AS m${i}, stddev_pop(${x}) AS s${i}`).join(', ')} FROM ${baseOf(s1)}`, s1.params);
+  const [st] = await src.query(
+    `SELECT count(*) AS n, ${xs.map((x, i) => `avg(${x}) AS m${i}, stddev_pop(${x}) AS s${i}`).join(', ')} FROM ${baseOf(s1)}`,
+    s1.params,
+  );
   checkAborted(src.signal);
   const n = count(st.n);
-  if (n < o.k) throw new AnalysisError('invalid_params', `${n} complete rows; k = ${o.k} clusters need at least ${o.k}`);
+  if (n < o.k)
+    throw new AnalysisError('invalid_params', `${n} complete rows; k = ${o.k} clusters need at least ${o.k}`);
   const centre = xs.map((_, i) => (o.standardise ? (num(st[`m${i}`]) ?? 0) : 0));
   const scale = xs.map((_, i) => (o.standardise ? num(st[`s${i}`]) || 1 : 1)); // a constant feature keeps scale 1
   step(0.1, 'sample');
@@ -72,7 +86,9 @@ export async function kmeans(src: SqlSource, o: SpecOf<'kmeans'>): Promise<Kmean
   // Every filtered row goes to its nearest centre (in the standardised space the centres were fitted in).
   const s3 = new Sql(src);
   const inv = scale.map((s) => s3.bind(1 / s, 'DOUBLE'));
-  const dist = fit.centroids.map((c) => xs.map((x, i) => `pow((${x} - ${s3.bind(c[i] * scale[i] + centre[i], 'DOUBLE')}) * ${inv[i]}, 2)`).join(' + '));
+  const dist = fit.centroids.map((c) =>
+    xs.map((x, i) => `pow((${x} - ${s3.bind(c[i] * scale[i] + centre[i], 'DOUBLE')}) * ${inv[i]}, 2)`).join(' + '),
+  );
   const assigned = `(SELECT *, [${dist.join(', ')}] AS ds FROM ${baseOf(s3)})`;
   const k = src.minGroupSize ?? 0;
   const kp = s3.bind(k, 'BIGINT');
@@ -102,12 +118,24 @@ export async function kmeans(src: SqlSource, o: SpecOf<'kmeans'>): Promise<Kmean
     const pts = sampleRows.slice(0, SCATTER_POINTS).map((r) => xs.map((x) => num(r[x]) ?? 0));
     const group = fit.clusters.slice(0, pts.length);
     if (p <= 2) {
-      scatter = { x: pts.map((q) => q[0]), y: pts.map((q) => (p === 2 ? q[1] : 0)), x_label: feats[0].name, y_label: p === 2 ? feats[1].name : '', group };
+      scatter = {
+        x: pts.map((q) => q[0]),
+        y: pts.map((q) => (p === 2 ? q[1] : 0)),
+        x_label: feats[0].name,
+        y_label: p === 2 ? feats[1].name : '',
+        group,
+      };
     } else {
       const plane = principalPlane(data);
       const proj = data.slice(0, pts.length).map((q) => plane.project(q));
       const pct = (s: number) => `${Math.round(s * 100)}%`;
-      scatter = { x: proj.map((q) => q[0]), y: proj.map((q) => q[1]), x_label: `PC1 (${pct(plane.share[0])})`, y_label: `PC2 (${pct(plane.share[1])})`, group };
+      scatter = {
+        x: proj.map((q) => q[0]),
+        y: proj.map((q) => q[1]),
+        x_label: `PC1 (${pct(plane.share[0])})`,
+        y_label: `PC2 (${pct(plane.share[1])})`,
+        group,
+      };
     }
   }
   step(1);

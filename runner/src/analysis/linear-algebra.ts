@@ -12,7 +12,8 @@ export function spd(a: number[][]): CholeskyDecomposition | null {
   return c;
 }
 
-export const solveWith = (c: CholeskyDecomposition, b: number[]): number[] => c.solve(Matrix.columnVector(b)).to1DArray();
+export const solveWith = (c: CholeskyDecomposition, b: number[]): number[] =>
+  c.solve(Matrix.columnVector(b)).to1DArray();
 
 export const inverseWith = (c: CholeskyDecomposition, n: number): number[][] => c.solve(Matrix.eye(n, n)).to2DArray();
 

@@ -36,7 +36,9 @@ function olsInJs(rows: Record<string, unknown>[]) {
   const X = complete.map((r) => [1, ...FEATURES.map((f) => r[f] as number)]);
   const y = complete.map((r) => r[TARGET] as number);
   const p = X[0].length;
-  const xtx = Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => X.reduce((s, row) => s + row[i] * row[j], 0)));
+  const xtx = Array.from({ length: p }, (_, i) =>
+    Array.from({ length: p }, (_, j) => X.reduce((s, row) => s + row[i] * row[j], 0)),
+  );
   const xty = Array.from({ length: p }, (_, i) => X.reduce((s, row, k) => s + row[i] * y[k], 0));
   const { x: beta, inv } = gaussJordan(xtx, xty);
   const resid = X.map((row, k) => y[k] - row.reduce((s, v, i) => s + v * beta[i], 0));
@@ -45,16 +47,31 @@ function olsInJs(rows: Record<string, unknown>[]) {
   const mean = y.reduce((s, v) => s + v, 0) / n;
   const tss = y.reduce((s, v) => s + (v - mean) ** 2, 0);
   const sigma2 = rss / (n - p);
-  return { n, beta, se: inv.map((row, i) => Math.sqrt(sigma2 * row[i])), r2: 1 - rss / tss, resid: resid.sort((a, b) => a - b) };
+  return {
+    n,
+    beta,
+    se: inv.map((row, i) => Math.sqrt(sigma2 * row[i])),
+    r2: 1 - rss / tss,
+    resid: resid.sort((a, b) => a - b),
+  };
 }
 
 const near = (a: number | null | undefined, b: number, rel: number, what: string) =>
-  assert.ok(a !== null && a !== undefined && Math.abs(a - b) <= rel * Math.max(1e-12, Math.abs(b)), `${what}: got ${a}, expected ${b}`);
+  assert.ok(
+    a !== null && a !== undefined && Math.abs(a - b) <= rel * Math.max(1e-12, Math.abs(b)),
+    `${what}: got ${a}, expected ${b}`,
+  );
 
-async function fit(where?: { sql: string; params: unknown[] }, extra: Record<string, unknown> = {}): Promise<LinearRegressionResult> {
+async function fit(
+  where?: { sql: string; params: unknown[] },
+  extra: Record<string, unknown> = {},
+): Promise<LinearRegressionResult> {
   const src = await openTestSource(FILE, { where });
   try {
-    const r = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'linear_regression', target: TARGET, features: FEATURES, ...extra }));
+    const r = await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'linear_regression', target: TARGET, features: FEATURES, ...extra }),
+    );
     assert.ok(AnalysisResult.safeParse(JSON.parse(JSON.stringify(r))).success, 'result matches the protocol schema');
     return r as LinearRegressionResult;
   } finally {
@@ -67,7 +84,10 @@ test('linear regression on cars.json matches a JS normal-equation solve', async 
   const js = olsInJs(cars);
   assert.is(r.rows_used, js.n);
   assert.is(r.df, js.n - FEATURES.length - 1);
-  assert.equal(r.coefficients.map((c) => c.term), ['(intercept)', ...FEATURES]);
+  assert.equal(
+    r.coefficients.map((c) => c.term),
+    ['(intercept)', ...FEATURES],
+  );
   r.coefficients.forEach((c, i) => {
     near(c.estimate, js.beta[i], 1e-6, `${c.term} estimate`);
     near(c.std_error, js.se[i], 1e-6, `${c.term} std error`);
@@ -95,9 +115,15 @@ test('linear regression with a filter uses only the matching rows; sample size i
 test('collinear features and text targets are refused with a clear error', async () => {
   const src = await openTestSource(FILE);
   try {
-    const dup = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'linear_regression', target: TARGET, features: ['Horsepower', 'Horsepower'] })).catch((e) => e);
+    const dup = await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'linear_regression', target: TARGET, features: ['Horsepower', 'Horsepower'] }),
+    ).catch((e) => e);
     assert.is(dup.code, 'invalid_params');
-    const text = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'linear_regression', target: 'Name', features: ['Horsepower'] })).catch((e) => e);
+    const text = await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'linear_regression', target: 'Name', features: ['Horsepower'] }),
+    ).catch((e) => e);
     assert.is(text.code, 'invalid_params');
     assert.match(text.message, /Name/);
   } finally {
@@ -110,8 +136,15 @@ test('collinear data (one feature a multiple of another) is refused', async () =
   try {
     // The same column under a computed relation: a view that adds a copy of Weight in kilograms.
     await src.query(`CREATE TEMP VIEW cars_kg AS SELECT *, "Weight_in_lbs" * 0.4536 AS weight_kg FROM ${src.relation}`);
-    const kg = { ...src, relation: 'cars_kg', columns: [...src.columns, { name: 'weight_kg', type: 'DOUBLE', kind: 'number' as const }] };
-    const e = await runAnalysis(kg, AnalysisSpec.parse({ analysis: 'linear_regression', target: TARGET, features: ['Weight_in_lbs', 'weight_kg'] })).catch((x) => x);
+    const kg = {
+      ...src,
+      relation: 'cars_kg',
+      columns: [...src.columns, { name: 'weight_kg', type: 'DOUBLE', kind: 'number' as const }],
+    };
+    const e = await runAnalysis(
+      kg,
+      AnalysisSpec.parse({ analysis: 'linear_regression', target: TARGET, features: ['Weight_in_lbs', 'weight_kg'] }),
+    ).catch((x) => x);
     assert.is(e.code, 'invalid_params');
     assert.match(e.message, /linear combination/);
   } finally {

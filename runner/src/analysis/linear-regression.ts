@@ -5,7 +5,10 @@ import { dot, inverseWith, mulVec, solveWith, spd } from './linear-algebra.ts';
 import { Sql, asDouble, count, distinct, num, numericColumn, stepper } from './sql.ts';
 import type { SpecOf, SqlSource } from './types.ts';
 
-export async function linearRegression(src: SqlSource, o: SpecOf<'linear_regression'>): Promise<LinearRegressionResult> {
+export async function linearRegression(
+  src: SqlSource,
+  o: SpecOf<'linear_regression'>,
+): Promise<LinearRegressionResult> {
   distinct([o.target, ...o.features], 'target and features together');
   const target = numericColumn(src, o.target, 'target');
   const feats = o.features.map((f) => numericColumn(src, f, 'feature'));
@@ -30,12 +33,20 @@ export async function linearRegression(src: SqlSource, o: SpecOf<'linear_regress
   const [m] = await src.query(`SELECT ${aggs.join(', ')} FROM ${baseOf(s1)}`, s1.params);
   checkAborted(src.signal);
   const n = count(m.n);
-  if (n <= p + 1) throw new AnalysisError('invalid_params', `${n} complete rows; a model with ${p} feature(s) needs at least ${p + 2}`);
+  if (n <= p + 1)
+    throw new AnalysisError(
+      'invalid_params',
+      `${n} complete rows; a model with ${p} feature(s) needs at least ${p + 2}`,
+    );
   const means = feats.map((_, i) => num(m[`m${i}`]) ?? 0);
   const cov = feats.map((_, i) => feats.map((__, j) => num(m[i <= j ? `c${i}_${j}` : `c${j}_${i}`]) ?? 0));
   const cxy = feats.map((_, i) => num(m[`cy${i}`]) ?? 0);
   const chol = spd(cov);
-  if (!chol) throw new AnalysisError('invalid_params', 'a feature is constant or a linear combination of other features; drop it and try again');
+  if (!chol)
+    throw new AnalysisError(
+      'invalid_params',
+      'a feature is constant or a linear combination of other features; drop it and try again',
+    );
   const beta = solveWith(chol, cxy);
   const intercept = (num(m.my) ?? 0) - dot(beta, means);
   step(0.4, 'residuals');
@@ -75,7 +86,12 @@ export async function linearRegression(src: SqlSource, o: SpecOf<'linear_regress
     const text = `SELECT ${f3} AS f, y FROM (SELECT *, row_number() OVER () AS rn FROM ${baseOf(s3)}) ORDER BY hash(rn, ${s3.bind(o.seed, 'BIGINT')}) LIMIT ${s3.bind(o.sample_points, 'BIGINT')}`;
     const pts = await src.query(text, s3.params);
     checkAborted(src.signal);
-    scatter = { x: pts.map((q) => num(q.f) ?? 0), y: pts.map((q) => num(q.y) ?? 0), x_label: 'fitted', y_label: target.name };
+    scatter = {
+      x: pts.map((q) => num(q.f) ?? 0),
+      y: pts.map((q) => num(q.y) ?? 0),
+      x_label: 'fitted',
+      y_label: target.name,
+    };
   }
   const fmin = num(r.fmin);
   const fmax = num(r.fmax);
@@ -85,7 +101,10 @@ export async function linearRegression(src: SqlSource, o: SpecOf<'linear_regress
     rows_used: n,
     target: target.name,
     features: feats.map((f) => f.name),
-    coefficients: [coef('(intercept)', intercept, seIntercept), ...beta.map((b, i) => coef(feats[i].name, b, seBeta[i]))],
+    coefficients: [
+      coef('(intercept)', intercept, seIntercept),
+      ...beta.map((b, i) => coef(feats[i].name, b, seBeta[i])),
+    ],
     r2,
     adj_r2: r2 === null ? null : 1 - ((1 - r2) * (n - 1)) / df,
     residual_se: Math.sqrt(sigma2),

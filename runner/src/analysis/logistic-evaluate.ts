@@ -12,9 +12,20 @@ const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
  * `scored` is a subquery of (y, eta) rows, eta the linear predictor, built with `sql` (whose parameters it uses).
  * Working on eta rather than the probability avoids exp() overflow and keeps ties exact.
  */
-export async function evaluate(src: SqlSource, sql: Sql, scored: string, threshold: number, labels: [string, string]): Promise<Evaluation> {
+export async function evaluate(
+  src: SqlSource,
+  sql: Sql,
+  scored: string,
+  threshold: number,
+  labels: [string, string],
+): Promise<Evaluation> {
   // p >= threshold  ⇔  eta >= logit(threshold)
-  const cut = threshold <= 0 ? 'TRUE' : threshold >= 1 ? 'FALSE' : `eta >= ${sql.bind(Math.log(threshold / (1 - threshold)), 'DOUBLE')}`;
+  const cut =
+    threshold <= 0
+      ? 'TRUE'
+      : threshold >= 1
+        ? 'FALSE'
+        : `eta >= ${sql.bind(Math.log(threshold / (1 - threshold)), 'DOUBLE')}`;
   // Groups of equal scores, cumulated from the highest score down: each group is one step of the ROC curve.
   // Keep ≤ 198 evenly spaced steps plus the last; the trapezoid area over all steps is the AUC (ties count half).
   const text = `WITH s AS (SELECT y, eta, ${cut} AS hit FROM ${scored}),
@@ -46,7 +57,10 @@ export async function evaluate(src: SqlSource, sql: Sql, scored: string, thresho
 
   const precision = ratio(tp, tp + fp);
   const recall = ratio(tp, tp + fn);
-  const f1 = precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null;
+  const f1 =
+    precision !== null && recall !== null && precision + recall > 0
+      ? (2 * precision * recall) / (precision + recall)
+      : null;
   const k = src.minGroupSize;
   const confusion = { tp: suppress(tp, k), fp: suppress(fp, k), tn: suppress(tn, k), fn: suppress(fn, k) };
   return {
@@ -54,7 +68,13 @@ export async function evaluate(src: SqlSource, sql: Sql, scored: string, thresho
     confusion,
     charts: {
       roc: { fpr, tpr, auc },
-      confusion: { labels, matrix: [[confusion.tn, confusion.fp], [confusion.fn, confusion.tp]] },
+      confusion: {
+        labels,
+        matrix: [
+          [confusion.tn, confusion.fp],
+          [confusion.fn, confusion.tp],
+        ],
+      },
     },
   };
 }

@@ -19,7 +19,13 @@ const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : 
  * `cols[j][i]` is feature j of row i, `y[i]` is 0 or 1. The penalty `l2` applies to slopes, not to the intercept.
  * Perfectly separable classes have no finite optimum: the fit then stops at `maxIterations` with `converged: false`.
  */
-export async function fitLogistic(cols: Float64Array[], y: Uint8Array, l2: number, maxIterations: number, signal: AbortSignal): Promise<LogitFit> {
+export async function fitLogistic(
+  cols: Float64Array[],
+  y: Uint8Array,
+  l2: number,
+  maxIterations: number,
+  signal: AbortSignal,
+): Promise<LogitFit> {
   const n = y.length;
   const p = cols.length + 1;
   const x = (j: number, i: number) => (j === 0 ? 1 : cols[j - 1][i]);
@@ -86,7 +92,10 @@ export async function fitLogistic(cols: Float64Array[], y: Uint8Array, l2: numbe
     const change = Math.abs(nextLl - ll);
     coef = next;
     ll = nextLl;
-    if (change <= 1e-10 * (Math.abs(ll) + 1) && Math.max(...delta.map((d) => Math.abs(d * t))) <= 1e-6 * (1 + Math.max(...coef.map(Math.abs)))) {
+    if (
+      change <= 1e-10 * (Math.abs(ll) + 1) &&
+      Math.max(...delta.map((d) => Math.abs(d * t))) <= 1e-6 * (1 + Math.max(...coef.map(Math.abs)))
+    ) {
       converged = true;
       break;
     }

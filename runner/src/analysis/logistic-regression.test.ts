@@ -13,7 +13,10 @@ const tmp = tempDir();
 const file = writeIrisCsv(tmp.dir);
 
 async function fit(src: TestSource, extra: Record<string, unknown>): Promise<LogisticRegressionResult> {
-  const r = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'logistic_regression', target: 'species', features: FEATURES, ...extra }));
+  const r = await runAnalysis(
+    src,
+    AnalysisSpec.parse({ analysis: 'logistic_regression', target: 'species', features: FEATURES, ...extra }),
+  );
   assert.ok(AnalysisResult.safeParse(JSON.parse(JSON.stringify(r))).success, 'result matches the protocol schema');
   return r as LogisticRegressionResult;
 }
@@ -36,8 +39,12 @@ test('one-vs-rest on iris: accuracy above 0.9 on a held-out split, metrics consi
     assert.ok(roc.fpr.length <= 200 && roc.fpr.length === roc.tpr.length);
     assert.equal([roc.fpr[0], roc.tpr[0]], [0, 0]);
     assert.equal([roc.fpr.at(-1), roc.tpr.at(-1)], [1, 1]);
-    for (let i = 1; i < roc.fpr.length; i++) assert.ok(roc.fpr[i] >= roc.fpr[i - 1] && roc.tpr[i] >= roc.tpr[i - 1], 'ROC is monotone');
-    assert.equal(r.coefficients.map((c) => c.term), ['(intercept)', ...FEATURES]);
+    for (let i = 1; i < roc.fpr.length; i++)
+      assert.ok(roc.fpr[i] >= roc.fpr[i - 1] && roc.tpr[i] >= roc.tpr[i - 1], 'ROC is monotone');
+    assert.equal(
+      r.coefficients.map((c) => c.term),
+      ['(intercept)', ...FEATURES],
+    );
     assert.is(r.converged, true);
 
     // Same seed, same split and model; another seed, another split.
@@ -61,7 +68,9 @@ test('the fit is the maximum-likelihood estimate: the score equations vanish; it
     const x = iris.map((row) => [1, ...row.slice(0, 4).map(Number)]);
     const y = iris.map((row) => (row[4] === 'virginica' ? 1 : 0));
     // Score equations Σ (y - p)·x = 0 at the optimum, for the intercept and each feature.
-    const grad = b.map((_, j) => x.reduce((s, row, i) => s + (y[i] - 1 / (1 + Math.exp(-row.reduce((e, v, k) => e + v * b[k], 0)))) * row[j], 0));
+    const grad = b.map((_, j) =>
+      x.reduce((s, row, i) => s + (y[i] - 1 / (1 + Math.exp(-row.reduce((e, v, k) => e + v * b[k], 0)))) * row[j], 0),
+    );
     for (const g of grad) assert.ok(Math.abs(g) < 1e-6, `gradient component ${g}`);
 
     // An independent model (gradient ascent in ml-logistic-regression) on the same standardised data.
@@ -120,7 +129,10 @@ test('the confusion matrix is suppressed below the minimum group size', async ()
     const r = await fit(src, { positive: 'virginica', test_pct: 30, seed: 8 });
     const cells = [r.confusion.tp, r.confusion.fp, r.confusion.tn, r.confusion.fn];
     assert.ok(cells.every((c) => c === null || c === 0 || c >= 10));
-    assert.ok(cells.some((c) => c === null), 'the small error cells are hidden');
+    assert.ok(
+      cells.some((c) => c === null),
+      'the small error cells are hidden',
+    );
   } finally {
     src.close();
   }

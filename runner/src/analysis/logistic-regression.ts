@@ -3,7 +3,19 @@ import type { ColumnInfo, LogisticRegressionResult } from '@simpul/protocol';
 import { AnalysisError, checkAborted } from './errors.ts';
 import { fitLogistic } from './logistic-fit.ts';
 import { evaluate } from './logistic-evaluate.ts';
-import { Sql, asDouble, column, count, distinct, num, numericColumn, quoteIdent, stepper, value, withRowHash } from './sql.ts';
+import {
+  Sql,
+  asDouble,
+  column,
+  count,
+  distinct,
+  num,
+  numericColumn,
+  quoteIdent,
+  stepper,
+  value,
+  withRowHash,
+} from './sql.ts';
 import type { SpecOf, SqlSource } from './types.ts';
 
 type Spec = SpecOf<'logistic_regression'>;
@@ -15,11 +27,20 @@ async function positiveClass(src: SqlSource, target: ColumnInfo, o: Spec): Promi
   if (target.kind === 'boolean') return true;
   const sql = new Sql(src);
   const q = quoteIdent(target.name);
-  const rows = await src.query(`SELECT DISTINCT ${q} AS v FROM ${sql.from(q, [`${q} IS NOT NULL`])} ORDER BY v LIMIT 3`, sql.params);
+  const rows = await src.query(
+    `SELECT DISTINCT ${q} AS v FROM ${sql.from(q, [`${q} IS NOT NULL`])} ORDER BY v LIMIT 3`,
+    sql.params,
+  );
   const values = rows.map((r) => value(r.v));
   if (values.length !== 2) {
-    const shown = values.slice(0, 2).map((v) => JSON.stringify(v)).join(', ');
-    throw new AnalysisError('invalid_params', `target "${target.name}" has ${values.length > 2 ? 'more than two' : values.length} distinct value(s) (${shown}${values.length > 2 ? ', …' : ''}); give "positive": the class to model against all others`);
+    const shown = values
+      .slice(0, 2)
+      .map((v) => JSON.stringify(v))
+      .join(', ');
+    throw new AnalysisError(
+      'invalid_params',
+      `target "${target.name}" has ${values.length > 2 ? 'more than two' : values.length} distinct value(s) (${shown}${values.length > 2 ? ', …' : ''}); give "positive": the class to model against all others`,
+    );
   }
   return values[1] as Scalar;
 }
@@ -38,7 +59,9 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
   const splitOf = (sql: Sql) => {
     const pos = sql.bind(positive);
     const base = sql.from(
-      [`(${quoteIdent(target.name)} = ${pos})::INTEGER AS y`, ...feats.map((f, i) => `${asDouble(f)} AS x${i}`)].join(', '),
+      [`(${quoteIdent(target.name)} = ${pos})::INTEGER AS y`, ...feats.map((f, i) => `${asDouble(f)} AS x${i}`)].join(
+        ', ',
+      ),
       [`${quoteIdent(target.name)} IS NOT NULL`, ...feats.map((f) => `${asDouble(f)} IS NOT NULL`)],
     );
     const hashed = withRowHash(base, ['y', ...feats.map((_, i) => `x${i}`)], sql.bind(o.seed, 'BIGINT'));
@@ -54,9 +77,16 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
   const nTrain = count(c.n_train);
   const nTest = count(c.n_test);
   const posTrain = count(c.pos_train);
-  if (nTrain < p + 2) throw new AnalysisError('invalid_params', `${nTrain} complete training rows; ${p} feature(s) need at least ${p + 2}`);
+  if (nTrain < p + 2)
+    throw new AnalysisError(
+      'invalid_params',
+      `${nTrain} complete training rows; ${p} feature(s) need at least ${p + 2}`,
+    );
   if (posTrain === 0 || posTrain === nTrain) {
-    throw new AnalysisError('invalid_params', `every training row is ${posTrain === 0 ? 'not ' : ''}${JSON.stringify(positive)}; the model needs both classes`);
+    throw new AnalysisError(
+      'invalid_params',
+      `every training row is ${posTrain === 0 ? 'not ' : ''}${JSON.stringify(positive)}; the model needs both classes`,
+    );
   }
   step(0.1, 'training sample');
 
@@ -64,7 +94,10 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
   const s2 = new Sql(src);
   // Ordered by the hash either way: the same rows in the same order give bit-identical fits for the same seed.
   const sample = nTrain > o.max_rows ? ` ORDER BY hash(h, 1) LIMIT ${s2.bind(o.max_rows, 'BIGINT')}` : ' ORDER BY h';
-  const rows = await src.query(`SELECT y, ${feats.map((_, i) => `x${i}`).join(', ')} FROM ${splitOf(s2)} WHERE NOT t${sample}`, s2.params);
+  const rows = await src.query(
+    `SELECT y, ${feats.map((_, i) => `x${i}`).join(', ')} FROM ${splitOf(s2)} WHERE NOT t${sample}`,
+    s2.params,
+  );
   checkAborted(src.signal);
   const n = rows.length;
   const y = new Uint8Array(n);
@@ -89,10 +122,15 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
 
   // Back to the features' own units: b = T·b_std with T = [[1, -m/s…], [0, diag(1/s)]]; Cov = T·Cov_std·Tᵀ.
   const T = Array.from({ length: p + 1 }, (_, a) =>
-    Array.from({ length: p + 1 }, (_, b) => (a === 0 ? (b === 0 ? 1 : -centre[b - 1] / scale[b - 1]) : a === b ? 1 / scale[a - 1] : 0)),
+    Array.from({ length: p + 1 }, (_, b) =>
+      a === 0 ? (b === 0 ? 1 : -centre[b - 1] / scale[b - 1]) : a === b ? 1 / scale[a - 1] : 0,
+    ),
   );
   const coef = T.map((row) => row.reduce((s, t, b) => s + t * fit.coef[b], 0));
-  const variance = (a: number) => (fit.cov ? T[a].reduce((s, ta, i) => s + ta * T[a].reduce((u, tb, j) => u + (fit.cov as number[][])[i][j] * tb, 0), 0) : NaN);
+  const variance = (a: number) =>
+    fit.cov
+      ? T[a].reduce((s, ta, i) => s + ta * T[a].reduce((u, tb, j) => u + (fit.cov as number[][])[i][j] * tb, 0), 0)
+      : NaN;
   const coefficients = coef.map((estimate, a) => {
     const se = Math.sqrt(variance(a));
     return {
@@ -103,13 +141,23 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
     };
   });
   const warnings: string[] = [];
-  if (!fit.converged) warnings.push(`the fit did not converge in ${fit.iterations} iterations; the classes may be perfectly separable (try "l2": 1)`);
-  if (coef.some((b) => !Number.isFinite(b))) throw new AnalysisError('op_failed', 'the fit produced non-finite coefficients; try standardising or a positive "l2"');
+  if (!fit.converged)
+    warnings.push(
+      `the fit did not converge in ${fit.iterations} iterations; the classes may be perfectly separable (try "l2": 1)`,
+    );
+  if (coef.some((b) => !Number.isFinite(b)))
+    throw new AnalysisError(
+      'op_failed',
+      'the fit produced non-finite coefficients; try standardising or a positive "l2"',
+    );
 
   step(0.7, 'scoring');
   const evaluatedOn = nTest > 0 ? 'test' : 'train';
   const s3 = new Sql(src);
-  const eta = `(${s3.bind(coef[0], 'DOUBLE')}${coef.slice(1).map((b, j) => ` + ${s3.bind(b, 'DOUBLE')} * x${j}`).join('')})`;
+  const eta = `(${s3.bind(coef[0], 'DOUBLE')}${coef
+    .slice(1)
+    .map((b, j) => ` + ${s3.bind(b, 'DOUBLE')} * x${j}`)
+    .join('')})`;
   const scored = `(SELECT y, ${eta} AS eta FROM ${splitOf(s3)} WHERE ${nTest > 0 ? 't' : 'NOT t'})`;
   const ev = await evaluate(src, s3, scored, o.threshold, [`not ${String(positive)}`, String(positive)]);
   step(1);

@@ -10,7 +10,10 @@ const tmp = tempDir();
 const WEIRD = 'na"me; DROP VIEW data; --';
 const EVIL = "x'); DROP VIEW data; --";
 const file = join(tmp.dir, 'people.csv');
-writeFileSync(file, `${['id,"na""me; DROP VIEW data; --",score', '1,"O\'Brien",5', `2,"${EVIL}",7`, '3,"O\'Brien",9', '4,plain,11'].join('\n')}\n`);
+writeFileSync(
+  file,
+  `${['id,"na""me; DROP VIEW data; --",score', '1,"O\'Brien",5', `2,"${EVIL}",7`, '3,"O\'Brien",9', '4,plain,11'].join('\n')}\n`,
+);
 
 const viewStillThere = async (src: Awaited<ReturnType<typeof openTestSource>>) => {
   const [r] = await src.query(`SELECT count(*) AS n FROM ${src.relation}`);
@@ -21,11 +24,24 @@ test('a column name full of SQL is just a name: quoted, found, and its values co
   const src = await openTestSource(file);
   try {
     assert.ok(src.columns.some((c) => c.name === WEIRD));
-    const d = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'describe', columns: [WEIRD] }))) as DescribeResult;
+    const d = (await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'describe', columns: [WEIRD] }),
+    )) as DescribeResult;
     assert.is(d.columns[0].name, WEIRD);
     assert.is(d.columns[0].count, 4);
-    const g = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'group_by', group_by: [WEIRD], aggregates: [{ fn: 'sum', column: 'score' }] }))) as GroupByResult;
-    assert.equal(g.groups.map((x) => [x.key[0], x.values[0]]), [["O'Brien", 14], ['plain', 11], [EVIL, 7]]);
+    const g = (await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'group_by', group_by: [WEIRD], aggregates: [{ fn: 'sum', column: 'score' }] }),
+    )) as GroupByResult;
+    assert.equal(
+      g.groups.map((x) => [x.key[0], x.values[0]]),
+      [
+        ["O'Brien", 14],
+        ['plain', 11],
+        [EVIL, 7],
+      ],
+    );
     await viewStillThere(src);
   } finally {
     src.close();
@@ -68,7 +84,10 @@ test('values stay bound parameters: filter values and class labels that look lik
   }
   const one = await openTestSource(file, { where: { sql: `${col} = $1`, params: [EVIL] } });
   try {
-    const d = (await runAnalysis(one, AnalysisSpec.parse({ analysis: 'describe', columns: ['score'] }))) as DescribeResult;
+    const d = (await runAnalysis(
+      one,
+      AnalysisSpec.parse({ analysis: 'describe', columns: ['score'] }),
+    )) as DescribeResult;
     assert.is(d.rows_used, 1);
     assert.is(d.columns[0].mean, 7);
   } finally {
@@ -76,7 +95,16 @@ test('values stay bound parameters: filter values and class labels that look lik
   }
   const src = await openTestSource(file);
   try {
-    const e = await runAnalysis(src, AnalysisSpec.parse({ analysis: 'logistic_regression', target: WEIRD, positive: "plain' OR '1'='1", features: ['score'], test_pct: 0 })).catch((x) => x);
+    const e = await runAnalysis(
+      src,
+      AnalysisSpec.parse({
+        analysis: 'logistic_regression',
+        target: WEIRD,
+        positive: "plain' OR '1'='1",
+        features: ['score'],
+        test_pct: 0,
+      }),
+    ).catch((x) => x);
     assert.is(e.code, 'invalid_params', 'no row has that label, so there is only one class');
     await viewStillThere(src);
   } finally {
@@ -105,22 +133,54 @@ test('an aborted task stops with an AbortError, before or between steps', async 
 
 test('±Infinity and NaN count as values but stay out of statistics and models, which use the finite rows', async () => {
   const f = join(tmp.dir, 'inf.csv');
-  writeFileSync(f, `${['x,y,one', '1,2,a', '2,4.5,a', '3,6,a', '4,8.5,a', 'inf,1,a', '-inf,2,a', 'nan,3,a', '5,,a'].join('\n')}\n`);
+  writeFileSync(
+    f,
+    `${['x,y,one', '1,2,a', '2,4.5,a', '3,6,a', '4,8.5,a', 'inf,1,a', '-inf,2,a', 'nan,3,a', '5,,a'].join('\n')}\n`,
+  );
   const src = await openTestSource(f);
   try {
     assert.is(src.columns.find((c) => c.name === 'x')?.type, 'DOUBLE');
-    const d = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'describe', columns: ['x'], bins: 4 }))) as DescribeResult;
+    const d = (await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'describe', columns: ['x'], bins: 4 }),
+    )) as DescribeResult;
     const x = d.columns[0];
     assert.equal([x.count, x.nulls, x.non_finite, x.min, x.max, x.mean], [8, 0, 3, 1, 5, 3]);
     assert.is(x.sd, Math.sqrt(2.5));
     assert.equal(d.charts.histograms[0].edges, [1, 2, 3, 4, 5]);
-    assert.is(d.charts.histograms[0].counts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0), 5, 'the five finite values, in bins');
-    const lr = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'linear_regression', target: 'y', features: ['x'] }))) as { rows_used: number };
+    assert.is(
+      d.charts.histograms[0].counts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0),
+      5,
+      'the five finite values, in bins',
+    );
+    const lr = (await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'linear_regression', target: 'y', features: ['x'] }),
+    )) as { rows_used: number };
     assert.is(lr.rows_used, 4, 'rows with a non-finite or missing value are left out, like missing ones');
-    const c = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'correlation', columns: ['x', 'y'] }))) as { rows_used: number };
+    const c = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'correlation', columns: ['x', 'y'] }))) as {
+      rows_used: number;
+    };
     assert.is(c.rows_used, 4);
-    const g = (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'group_by', group_by: ['one'], aggregates: [{ fn: 'count', column: 'x' }, { fn: 'sum', column: 'x' }, { fn: 'mean', column: 'x' }, { fn: 'min', column: 'x' }, { fn: 'max', column: 'x' }] }))) as GroupByResult;
-    assert.equal(g.groups[0].values, [8, 15, 3, 1, 5], 'count counts every value; sum, mean, min and max the finite ones');
+    const g = (await runAnalysis(
+      src,
+      AnalysisSpec.parse({
+        analysis: 'group_by',
+        group_by: ['one'],
+        aggregates: [
+          { fn: 'count', column: 'x' },
+          { fn: 'sum', column: 'x' },
+          { fn: 'mean', column: 'x' },
+          { fn: 'min', column: 'x' },
+          { fn: 'max', column: 'x' },
+        ],
+      }),
+    )) as GroupByResult;
+    assert.equal(
+      g.groups[0].values,
+      [8, 15, 3, 1, 5],
+      'count counts every value; sum, mean, min and max the finite ones',
+    );
   } finally {
     src.close();
   }

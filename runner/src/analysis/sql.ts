@@ -38,14 +38,25 @@ export function column(src: SqlSource, name: string): ColumnInfo {
   const col = src.columns.find((c) => c.name === name);
   if (col) return col;
   const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
-  throw new AnalysisError('unknown_column', `column ${shown} is not in this dataset; its columns are: ${src.columns.slice(0, 30).map((c) => c.name).join(', ')}`, { column: name });
+  throw new AnalysisError(
+    'unknown_column',
+    `column ${shown} is not in this dataset; its columns are: ${src.columns
+      .slice(0, 30)
+      .map((c) => c.name)
+      .join(', ')}`,
+    { column: name },
+  );
 }
 
 /** A column that can be used as a number (numbers, and booleans as 0/1), or `invalid_params` saying which role needed it. */
 export function numericColumn(src: SqlSource, name: string, role: string): ColumnInfo {
   const col = column(src, name);
   if (col.kind !== 'number' && col.kind !== 'boolean') {
-    throw new AnalysisError('invalid_params', `${role} "${col.name}" is ${col.type}; it must be a number or boolean column`, { column: name });
+    throw new AnalysisError(
+      'invalid_params',
+      `${role} "${col.name}" is ${col.type}; it must be a number or boolean column`,
+      { column: name },
+    );
   }
   return col;
 }
@@ -63,12 +74,20 @@ export function distinct(names: string[], what: string): void {
  * `"col"` as a DOUBLE, numbers and booleans alike; ±Infinity and NaN read as missing (NULL), so that statistics and models
  * are computed over finite values, not made infinite or refused by the database.
  */
-export const asDouble = (c: ColumnInfo): string => `(CASE WHEN isfinite(${quoteIdent(c.name)}::DOUBLE) THEN ${quoteIdent(c.name)}::DOUBLE END)`;
+export const asDouble = (c: ColumnInfo): string =>
+  `(CASE WHEN isfinite(${quoteIdent(c.name)}::DOUBLE) THEN ${quoteIdent(c.name)}::DOUBLE END)`;
 
 /** A number from a query cell (drivers may hand big integers over as strings), or null. */
 export function num(v: unknown): number | null {
   if (v === null || v === undefined) return null;
-  const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  const n =
+    typeof v === 'number'
+      ? v
+      : typeof v === 'bigint'
+        ? Number(v)
+        : typeof v === 'string' && v.trim() !== ''
+          ? Number(v)
+          : NaN;
   return Number.isFinite(n) ? n : null;
 }
 
@@ -91,8 +110,10 @@ export function suppress(n: number | null, k: number | undefined): number | null
 }
 
 /** Progress scaled into [from, to] of the whole task. */
-export const stepper = (src: SqlSource, from = 0, to = 100) => (fraction: number, message?: string) =>
-  src.progress(Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction))), message);
+export const stepper =
+  (src: SqlSource, from = 0, to = 100) =>
+  (fraction: number, message?: string) =>
+    src.progress(Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction))), message);
 
 /**
  * `base` plus a column `h`: a seeded hash of each row that does not depend on the order DuckDB scans rows in.

@@ -11,12 +11,25 @@ import { paramTypes } from '../engine/session.ts';
 import type { BindValue } from '../engine/sql-dialect.ts';
 
 const NUMBER = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
 ]);
 const TIMESTAMP = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TIMESTAMP, DuckDBTypeId.TIMESTAMP_S, DuckDBTypeId.TIMESTAMP_MS, DuckDBTypeId.TIMESTAMP_NS, DuckDBTypeId.TIMESTAMP_TZ,
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_NS,
+  DuckDBTypeId.TIMESTAMP_TZ,
 ]);
 
 /** DuckDB types to the protocol's coarse kinds, as the engine advertises them. */
@@ -52,7 +65,10 @@ function jsonSafe(v: DuckDBValue): unknown {
 }
 
 /** Opens `path` as view "data"; `where` is a compiled filter as the engine would pass it. */
-export async function openTestSource(path: string, opts: { where?: CompiledWhere; minGroupSize?: number; dataset?: string } = {}): Promise<TestSource> {
+export async function openTestSource(
+  path: string,
+  opts: { where?: CompiledWhere; minGroupSize?: number; dataset?: string } = {},
+): Promise<TestSource> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const conn = await instance.connect();
   const relation = quoteIdent('data');
@@ -73,7 +89,11 @@ export async function openTestSource(path: string, opts: { where?: CompiledWhere
     progressLog,
     progress: (p) => void progressLog.push(p),
     async query(sql, params = []) {
-      const result = await conn.run(sql, params as DuckDBValue[], paramTypes(params as BindValue[]) as DuckDBType[] | undefined);
+      const result = await conn.run(
+        sql,
+        params as DuckDBValue[],
+        paramTypes(params as BindValue[]) as DuckDBType[] | undefined,
+      );
       const rows = await result.getRowObjects();
       return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, jsonSafe(v)])));
     },

@@ -29,7 +29,8 @@ export interface UploadOptions {
 }
 
 const ATTEMPTS = 4;
-const retryable = (e: unknown) => e instanceof NetworkError || (e instanceof HubError && (e.status >= 500 || e.status === 429));
+const retryable = (e: unknown) =>
+  e instanceof NetworkError || (e instanceof HubError && (e.status >= 500 || e.status === 429));
 
 export class BlobClient {
   constructor(
@@ -39,12 +40,19 @@ export class BlobClient {
 
   /** `lease` is read at each attempt: the task may be leased to this runner again under a new token meanwhile. */
   async upload(lease: () => LeaseRef, file: string, meta: FileMeta, opts: UploadOptions): Promise<BlobRef> {
-    const digest = meta.bytes !== undefined && meta.sha256 ? { bytes: meta.bytes, sha256: meta.sha256 } : await fileDigest(file);
+    const digest =
+      meta.bytes !== undefined && meta.sha256 ? { bytes: meta.bytes, sha256: meta.sha256 } : await fileDigest(file);
     for (let attempt = 1; ; attempt++) {
       opts.signal.throwIfAborted();
       const { task_id, lease_token } = lease();
       try {
-        const slot = await this.api.uploadSlot({ task_id, lease_token, ...digest, content_type: meta.content_type, filename: meta.filename });
+        const slot = await this.api.uploadSlot({
+          task_id,
+          lease_token,
+          ...digest,
+          content_type: meta.content_type,
+          filename: meta.filename,
+        });
         await putFile(new URL(slot.upload_url, `${this.api.base}/`), file, {
           headers: slot.headers,
           bytes: digest.bytes,
@@ -52,7 +60,13 @@ export class BlobClient {
           onBytes: (sent) => opts.progress?.(sent / Math.max(1, digest.bytes)),
         });
         this.log.info('file uploaded', { task_id, blob_id: slot.blob_id, bytes: digest.bytes, attempt });
-        return { url: blobUrl(slot.blob_id), ...digest, format: meta.format, filename: meta.filename, ...(meta.rows === undefined ? {} : { rows: meta.rows }) };
+        return {
+          url: blobUrl(slot.blob_id),
+          ...digest,
+          format: meta.format,
+          filename: meta.filename,
+          ...(meta.rows === undefined ? {} : { rows: meta.rows }),
+        };
       } catch (e) {
         if (opts.signal.aborted) throw opts.signal.reason;
         if (attempt < ATTEMPTS && retryable(e)) {
@@ -63,7 +77,10 @@ export class BlobClient {
         }
         // A stale lease stays what it is: the executor drops the work. Anything else fails the task with the reason.
         if (e instanceof HubError && e.code === 'stale_lease') throw e;
-        throw new TaskFailure('op_failed', `the file could not be uploaded to the hub's blob store: ${errorMessage(e)}`);
+        throw new TaskFailure(
+          'op_failed',
+          `the file could not be uploaded to the hub's blob store: ${errorMessage(e)}`,
+        );
       }
     }
   }

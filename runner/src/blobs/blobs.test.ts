@@ -27,7 +27,10 @@ const dir = tempDir();
 let engine: Engine;
 
 test.before(async () => {
-  engine = await openEngine([datasetConfig('weather', SEATTLE_CSV), datasetConfig('capped', SEATTLE_CSV, { policy: { max_rows: 7 } })]);
+  engine = await openEngine([
+    datasetConfig('weather', SEATTLE_CSV),
+    datasetConfig('capped', SEATTLE_CSV, { policy: { max_rows: 7 } }),
+  ]);
 });
 test.after(() => {
   engine?.close();
@@ -35,12 +38,28 @@ test.after(() => {
 });
 
 /** Runs `work` with a context as the executor builds it (own session, abortable). */
-async function withCtx<C extends OpCode, T>(op: C, params: OpContext<C>['params'], work: (ctx: OpContext<C>) => Promise<T>, blobs?: TaskBlobs): Promise<T> {
+async function withCtx<C extends OpCode, T>(
+  op: C,
+  params: OpContext<C>['params'],
+  work: (ctx: OpContext<C>) => Promise<T>,
+  blobs?: TaskBlobs,
+): Promise<T> {
   const signal = new AbortController().signal;
   const db = await engine.session(signal);
   try {
     const gate = new Gate(engine.policy(params.dataset), { dataset: params.dataset, op });
-    return await work({ task_id: 't1', op, params, engine, db, signal, log: silentLogger, progress: () => {}, gate, ...(blobs ? { blobs } : {}) });
+    return await work({
+      task_id: 't1',
+      op,
+      params,
+      engine,
+      db,
+      signal,
+      log: silentLogger,
+      progress: () => {},
+      gate,
+      ...(blobs ? { blobs } : {}),
+    });
   } finally {
     db.close();
   }
@@ -57,38 +76,72 @@ async function readParquet(file: string): Promise<unknown[][]> {
 }
 
 test('fitRows keeps the leading rows that fit the inline limit, with the link', () => {
-  const r: RowsResult = { columns: [{ name: 'x', type: 'VARCHAR', kind: 'string' }], rows: weather.map((w) => [w.date + w.weather]), total_rows: weather.length, offset: 0 };
+  const r: RowsResult = {
+    columns: [{ name: 'x', type: 'VARCHAR', kind: 'string' }],
+    rows: weather.map((w) => [w.date + w.weather]),
+    total_rows: weather.length,
+    offset: 0,
+  };
   const blob = { url: 'blob:blb_x', bytes: 10, sha256: 'a'.repeat(64), format: 'parquet', rows: weather.length };
   const max = 4096;
   const fitted = fitRows(r, blob, max);
   assert.ok(jsonBytes(fitted) <= max, `${jsonBytes(fitted)} ≤ ${max}`);
   assert.ok(fitted.rows.length > 50, 'as many rows as fit');
   assert.equal(fitted.rows, r.rows.slice(0, fitted.rows.length), 'the first rows, in order');
-  assert.ok(jsonBytes({ ...fitted, rows: r.rows.slice(0, fitted.rows.length + 1) }) > max - 260, 'one more row would not fit (within the safety margin)');
+  assert.ok(
+    jsonBytes({ ...fitted, rows: r.rows.slice(0, fitted.rows.length + 1) }) > max - 260,
+    'one more row would not fit (within the safety margin)',
+  );
   assert.equal(fitted.blob, blob);
 });
 
 test('op 200: the page asked for as Parquet, in the asked order and columns (a blob is no way round limit and offset)', async () => {
-  const p = FilterParams.parse({ dataset: 'weather', where: { column: 'weather', op: '=', value: 'rain' }, columns: ['date', 'precipitation'], order_by: [{ column: 'precipitation', direction: 'desc' }, { column: 'date' }], limit: 5, offset: 3 });
+  const p = FilterParams.parse({
+    dataset: 'weather',
+    where: { column: 'weather', op: '=', value: 'rain' },
+    columns: ['date', 'precipitation'],
+    order_by: [{ column: 'precipitation', direction: 'desc' }, { column: 'date' }],
+    limit: 5,
+    offset: 3,
+  });
   const file = join(dir.path, 'rain.parquet');
   const n = await withCtx(200, p, (ctx) => writeRowsFile(ctx, file));
-  const rain = weather.filter((w) => w.weather === 'rain').sort((a, b) => b.precipitation - a.precipitation || a.date.localeCompare(b.date));
+  const rain = weather
+    .filter((w) => w.weather === 'rain')
+    .sort((a, b) => b.precipitation - a.precipitation || a.date.localeCompare(b.date));
   assert.is(n, 5);
   const rows = await readParquet(file);
   assert.is(rows.length, 5);
-  assert.equal(rows.map((r) => Number(r[1])), rain.slice(3, 8).map((w) => w.precipitation));
+  assert.equal(
+    rows.map((r) => Number(r[1])),
+    rain.slice(3, 8).map((w) => w.precipitation),
+  );
   assert.is(rows[0].length, 2);
 });
 
 test("the data owner's max_rows caps the file; op 100's file is the page asked for", async () => {
   const file = join(dir.path, 'capped.parquet');
-  const n = await withCtx(200, FilterParams.parse({ dataset: 'capped', where: { column: 'temp_max', op: '>', value: 0 } }), (ctx) => writeRowsFile(ctx, file));
+  const n = await withCtx(
+    200,
+    FilterParams.parse({ dataset: 'capped', where: { column: 'temp_max', op: '>', value: 0 } }),
+    (ctx) => writeRowsFile(ctx, file),
+  );
   assert.is(n, 7);
   const page = join(dir.path, 'page.parquet');
-  const m = await withCtx(100, FetchParams.parse({ dataset: 'weather', columns: ['date'], limit: 10, offset: 20, order_by: [{ column: 'date' }] }), (ctx) => writeRowsFile(ctx, page));
+  const m = await withCtx(
+    100,
+    FetchParams.parse({ dataset: 'weather', columns: ['date'], limit: 10, offset: 20, order_by: [{ column: 'date' }] }),
+    (ctx) => writeRowsFile(ctx, page),
+  );
   assert.is(m, 10);
   const dates = (await readParquet(page)).map((r) => (r[0] as Date).toISOString().slice(0, 10));
-  assert.equal(dates, weather.map((w) => w.date).sort().slice(20, 30));
+  assert.equal(
+    dates,
+    weather
+      .map((w) => w.date)
+      .sort()
+      .slice(20, 30),
+  );
 });
 
 test('putFile streams the file with its length and headers; error bodies become HubErrors', async () => {
@@ -107,14 +160,23 @@ test('putFile streams the file with its length and headers; error bodies become 
     req.on('end', () => {
       seen = { headers: req.headers, sha: hash.digest('hex'), length };
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status === 200 ? '{}' : JSON.stringify({ error: { code: 'forbidden', message: 'the link signature is not valid' } }));
+      res.end(
+        status === 200
+          ? '{}'
+          : JSON.stringify({ error: { code: 'forbidden', message: 'the link signature is not valid' } }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/blobs/blb_1?exp=1&sig=x`);
   try {
     const sent: number[] = [];
-    await putFile(url, file, { headers: { 'content-type': 'application/octet-stream' }, bytes: bytes.length, signal: new AbortController().signal, onBytes: (n) => sent.push(n) });
+    await putFile(url, file, {
+      headers: { 'content-type': 'application/octet-stream' },
+      bytes: bytes.length,
+      signal: new AbortController().signal,
+      onBytes: (n) => sent.push(n),
+    });
     assert.is(seen!.length, bytes.length);
     assert.is(seen!.headers['content-length'], String(bytes.length));
     assert.is(seen!.headers['transfer-encoding'], undefined, 'not chunked');

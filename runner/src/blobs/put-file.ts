@@ -25,7 +25,11 @@ function failure(status: number, text: string, url: URL): HubError {
   if (body.success) return new HubError(status, body.data.error.code, body.data.error.message, body.data.error.details);
   const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
   const message = /<Message>([^<]+)<\/Message>/.exec(text)?.[1];
-  return new HubError(status, code ? `storage_${code}` : `http_${status}`, `PUT ${url.origin}${url.pathname}: HTTP ${status} ${message ?? text.slice(0, 200)}`);
+  return new HubError(
+    status,
+    code ? `storage_${code}` : `http_${status}`,
+    `PUT ${url.origin}${url.pathname}: HTTP ${status} ${message ?? text.slice(0, 200)}`,
+  );
 }
 
 export function putFile(url: URL, file: string, opts: PutOptions): Promise<void> {
@@ -54,7 +58,13 @@ export function putFile(url: URL, file: string, opts: PutOptions): Promise<void>
         else finish(failure(status, Buffer.concat(chunks).toString('utf8'), url));
       });
     });
-    req.on('error', (e) => finish(opts.signal.aborted ? opts.signal.reason : new NetworkError(`PUT ${url.origin}: ${errorMessage(e)}`, { cause: e })));
+    req.on('error', (e) =>
+      finish(
+        opts.signal.aborted
+          ? opts.signal.reason
+          : new NetworkError(`PUT ${url.origin}: ${errorMessage(e)}`, { cause: e }),
+      ),
+    );
     const source = createReadStream(file);
     let sent = 0;
     source.on('data', (chunk) => {

@@ -12,7 +12,12 @@ export interface TaskBlobs {
   upload(file: string, meta: FileMeta, progress?: (fraction: number) => void): Promise<BlobRef>;
 }
 
-export function taskBlobs(client: BlobClient, lease: () => LeaseRef, signal: AbortSignal, inlineMax: () => number): TaskBlobs {
+export function taskBlobs(
+  client: BlobClient,
+  lease: () => LeaseRef,
+  signal: AbortSignal,
+  inlineMax: () => number,
+): TaskBlobs {
   return {
     get inlineMax() {
       return inlineMax();

@@ -50,11 +50,18 @@ export function policyProblems(policy: DatasetPolicy | undefined): { fail: strin
     return { fail, warn };
   }
   const allowed = policy.allow_ops ?? [...OP_CODES];
-  if (policy.allow_ops && policy.allow_ops.length === 0) fail.push('allow_ops is empty: every task on this dataset will be refused');
-  if (policy.allow_ops && new Set(policy.allow_ops).size !== policy.allow_ops.length) warn.push('allow_ops lists an operation twice');
-  if (policy.max_rows === 0 && ROW_OPS.some((op) => allowed.includes(op))) warn.push(`max_rows is 0 but ${ROW_OPS.filter((op) => allowed.includes(op)).join(' and ')} (raw rows) are allowed: they will return no rows`);
-  if (policy.max_rows === undefined && ROW_OPS.some((op) => allowed.includes(op))) warn.push('raw rows are allowed (op 100/200) with no max_rows limit');
-  if (policy.min_group_size === 1) warn.push('min_group_size 1 suppresses nothing: any group, even of one person, is reported');
+  if (policy.allow_ops && policy.allow_ops.length === 0)
+    fail.push('allow_ops is empty: every task on this dataset will be refused');
+  if (policy.allow_ops && new Set(policy.allow_ops).size !== policy.allow_ops.length)
+    warn.push('allow_ops lists an operation twice');
+  if (policy.max_rows === 0 && ROW_OPS.some((op) => allowed.includes(op)))
+    warn.push(
+      `max_rows is 0 but ${ROW_OPS.filter((op) => allowed.includes(op)).join(' and ')} (raw rows) are allowed: they will return no rows`,
+    );
+  if (policy.max_rows === undefined && ROW_OPS.some((op) => allowed.includes(op)))
+    warn.push('raw rows are allowed (op 100/200) with no max_rows limit');
+  if (policy.min_group_size === 1)
+    warn.push('min_group_size 1 suppresses nothing: any group, even of one person, is reported');
   return { fail, warn };
 }
 
@@ -73,7 +80,12 @@ async function checkDatasets(config: RunnerConfig, report: Report, sample = 0): 
     report.line('warn', 'datasets: none configured: every task sent to this runner will fail with dataset_not_found');
     return [];
   }
-  const engine = await Engine.open(config.duckdb, config.datasets, createLogger('error', {}, () => {}), { cacheDir: config.cache_dir });
+  const engine = await Engine.open(
+    config.duckdb,
+    config.datasets,
+    createLogger('error', {}, () => {}),
+    { cacheDir: config.cache_dir },
+  );
   try {
     const infos = engine.datasets();
     for (const d of infos) {
@@ -83,7 +95,10 @@ async function checkDatasets(config: RunnerConfig, report: Report, sample = 0): 
       }
       const rows = d.row_count === null ? 'row count unknown' : `${d.row_count} rows`;
       const ds = engine.dataset(d.name);
-      const details = [...(ds.dialect ? [`read as: ${ds.dialect}`] : []), ...d.columns.map((c) => `${c.name}: ${c.type} (${c.kind})`)];
+      const details = [
+        ...(ds.dialect ? [`read as: ${ds.dialect}`] : []),
+        ...d.columns.map((c) => `${c.name}: ${c.type} (${c.kind})`),
+      ];
       if (sample > 0) details.push(...(await firstRows(engine, d.name, sample)));
       report.line('ok', `dataset ${d.name}: ${d.format ?? 'data'}, ${rows}, ${d.columns.length} columns`, details);
       for (const w of d.warnings ?? []) report.line('warn', `dataset ${d.name}: ${w}`);
@@ -105,7 +120,10 @@ async function firstRows(engine: Engine, name: string, n: number): Promise<strin
     const rel = await engine.dataset(name).relation(db, []);
     const r = await db.query(`SELECT * FROM ${rel.relation} LIMIT ${n}`);
     const cell = (v: unknown) => (v === null ? 'null' : JSON.stringify(v).slice(0, 40));
-    return [`first ${r.rows.length} row${r.rows.length === 1 ? '' : 's'}:`, ...r.rows.map((row) => `  ${row.map(cell).join(' | ')}`)];
+    return [
+      `first ${r.rows.length} row${r.rows.length === 1 ? '' : 's'}:`,
+      ...r.rows.map((row) => `  ${row.map(cell).join(' | ')}`),
+    ];
   } catch (e) {
     return [`first rows: cannot read: ${errorMessage(e).split('\n')[0]}`];
   } finally {
@@ -132,7 +150,10 @@ async function checkHubs(config: RunnerConfig, report: Report): Promise<void> {
       report.line(cert.ok ? 'ok' : 'FAIL', `certificate ${hub}: ${cert.detail}`);
       if (cert.ok && cert.warn) report.line('warn', `certificate ${hub}: ${cert.warn}`);
     } else if (config.insecure && !/^(localhost|127\.|\[::1\])/.test(new URL(hub).host)) {
-      report.line('warn', `certificate ${hub}: none: plain http with --insecure, the runner's token crosses the network unencrypted`);
+      report.line(
+        'warn',
+        `certificate ${hub}: none: plain http with --insecure, the runner's token crosses the network unencrypted`,
+      );
     } else report.line('ok', `certificate ${hub}: not needed (plain http to this machine)`);
   }
 }
@@ -151,14 +172,22 @@ function checkIdentity(config: RunnerConfig, report: Report): void {
     const why = state ? `the state file belongs to ${state.hub}` : 'no state file yet';
     report.line('ok', `identity: ${why}; the runner registers at first start with its enrolment key`);
   } else {
-    report.line('FAIL', `identity: not registered with ${config.hub} and no enrolment key: set enrollment_key (or --enrollment-key) for the first start`);
+    report.line(
+      'FAIL',
+      `identity: not registered with ${config.hub} and no enrolment key: set enrollment_key (or --enrollment-key) for the first start`,
+    );
   }
 }
 
 export async function checkCommand(argv: string[], out = (t: string) => process.stdout.write(t)): Promise<ExitCode> {
-  const values = parseFlags('check', argv, { ...CONFIG_FLAGS, offline: { type: 'boolean' }, sample: { type: 'string' } });
+  const values = parseFlags('check', argv, {
+    ...CONFIG_FLAGS,
+    offline: { type: 'boolean' },
+    sample: { type: 'string' },
+  });
   const sample = values.sample === undefined ? 0 : Number(values.sample);
-  if (!Number.isInteger(sample) || sample < 0 || sample > 20) throw new ConfigError(`check: --sample wants a whole number from 0 to 20, not ${values.sample}`);
+  if (!Number.isInteger(sample) || sample < 0 || sample > 20)
+    throw new ConfigError(`check: --sample wants a whole number from 0 to 20, not ${values.sample}`);
   if (values.help) {
     out(CHECK_HELP);
     return EXIT.ok;
@@ -169,11 +198,21 @@ export async function checkCommand(argv: string[], out = (t: string) => process.
     config = loadConfig({ configPath: values.config, overrides: overridesOf(values) });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    report.line('FAIL', `config ${values.config ?? '(none: flags and environment only)'}: not usable`, e.message.split('\n').filter((l) => l.trim()).map((l) => l.trim()));
+    report.line(
+      'FAIL',
+      `config ${values.config ?? '(none: flags and environment only)'}: not usable`,
+      e.message
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => l.trim()),
+    );
     out(`${report.summary()}\n`);
     return EXIT.usage;
   }
-  report.line('ok', `config ${config.configPath ?? '(flags and environment)'}: hub ${config.hub}, name ${config.name}, ${config.transport}, concurrency ${config.concurrency}`);
+  report.line(
+    'ok',
+    `config ${config.configPath ?? '(flags and environment)'}: hub ${config.hub}, name ${config.name}, ${config.transport}, concurrency ${config.concurrency}`,
+  );
   await checkDatasets(config, report, sample);
   if (values.offline) report.line('ok', 'hub: not checked (--offline)');
   else {

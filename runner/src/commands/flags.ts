@@ -15,14 +15,35 @@ export const CONFIG_FLAGS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** parseArgs with the command's own options; positionals are refused with a pointer to --help. */
-export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O) {
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: O,
+) {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  if (positionals.length) throw new ConfigError(`${command}: unexpected arguments: ${positionals.join(' ')} (see simpul-runner ${command} --help)`);
+  if (positionals.length)
+    throw new ConfigError(
+      `${command}: unexpected arguments: ${positionals.join(' ')} (see simpul-runner ${command} --help)`,
+    );
   return values;
 }
 
-export function overridesOf(values: { hub?: string; 'enrollment-key'?: string; name?: string; insecure?: boolean; 'ca-file'?: string; state?: string }): ConfigOverrides {
-  return { hub: values.hub, enrollment_key: values['enrollment-key'], name: values.name, insecure: values.insecure, ca_file: values['ca-file'], state: values.state };
+export function overridesOf(values: {
+  hub?: string;
+  'enrollment-key'?: string;
+  name?: string;
+  insecure?: boolean;
+  'ca-file'?: string;
+  state?: string;
+}): ConfigOverrides {
+  return {
+    hub: values.hub,
+    enrollment_key: values['enrollment-key'],
+    name: values.name,
+    insecure: values.insecure,
+    ca_file: values['ca-file'],
+    state: values.state,
+  };
 }
 
 export type Mark = 'ok' | 'warn' | 'FAIL';

@@ -24,15 +24,21 @@ export async function probeHub(hub: string): Promise<Probe> {
   }
   if (res.status === 404) {
     const me = await fetch(`${hub}/api/v1/auth/me`, { signal: AbortSignal.timeout(TIMEOUT_MS) }).catch(() => undefined);
-    return me?.status === 401 ? { ok: true, detail: 'reachable (an older hub without /healthz)' } : { ok: false, detail: `answers, but not like a Simpul hub (GET /healthz: 404)` };
+    return me?.status === 401
+      ? { ok: true, detail: 'reachable (an older hub without /healthz)' }
+      : { ok: false, detail: `answers, but not like a Simpul hub (GET /healthz: 404)` };
   }
   const body = await res.json().catch(() => undefined);
   const health = HealthReply.safeParse(body);
-  if (res.status !== 200 || !health.success) return { ok: false, detail: `answers, but not like a Simpul hub (GET /healthz: ${res.status})` };
+  if (res.status !== 200 || !health.success)
+    return { ok: false, detail: `answers, but not like a Simpul hub (GET /healthz: ${res.status})` };
   const h = health.data;
   if (h.protocol_version !== PROTOCOL_VERSION) {
     const upgrade = h.protocol_version > PROTOCOL_VERSION ? 'upgrade this runner' : 'upgrade the hub';
-    return { ok: false, detail: `speaks protocol ${h.protocol_version}, this runner speaks ${PROTOCOL_VERSION}: ${upgrade}` };
+    return {
+      ok: false,
+      detail: `speaks protocol ${h.protocol_version}, this runner speaks ${PROTOCOL_VERSION}: ${upgrade}`,
+    };
   }
   return { ok: true, detail: `reachable (hub ${h.version}, protocol ${h.protocol_version})` };
 }
@@ -46,7 +52,14 @@ export function checkCertificate(hub: string, ca?: string[], now = Date.now()): 
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 443);
   return new Promise((resolve) => {
-    const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, timeout: TIMEOUT_MS, ...(ca ? { ca } : {}) });
+    const socket = connect({
+      host,
+      port,
+      servername: isIP(host) ? undefined : host,
+      rejectUnauthorized: false,
+      timeout: TIMEOUT_MS,
+      ...(ca ? { ca } : {}),
+    });
     const done = (p: Probe) => {
       socket.destroy();
       resolve(p);
@@ -59,10 +72,15 @@ export function checkCertificate(hub: string, ca?: string[], now = Date.now()): 
       const until = Date.parse(cert.valid_to);
       const days = Math.floor((until - now) / 86_400_000);
       const who = `issued to ${name(cert.subject)} by ${name(cert.issuer)}, valid until ${new Date(until).toISOString().slice(0, 10)}`;
-      if (!socket.authorized) return done({ ok: false, detail: `not trusted (${socket.authorizationError}); ${who}. Use a certificate from a CA this machine trusts, or give the runner its CA with --ca-file FILE (ca_file in the config)` });
+      if (!socket.authorized)
+        return done({
+          ok: false,
+          detail: `not trusted (${socket.authorizationError}); ${who}. Use a certificate from a CA this machine trusts, or give the runner its CA with --ca-file FILE (ca_file in the config)`,
+        });
       const mismatch = checkServerIdentity(host, cert);
       if (mismatch) return done({ ok: false, detail: `does not match ${host}: ${mismatch.message}` });
-      if (days < EXPIRY_WARN_DAYS) return done({ ok: true, detail: `valid, ${who}`, warn: `expires in ${days} day(s)` });
+      if (days < EXPIRY_WARN_DAYS)
+        return done({ ok: true, detail: `valid, ${who}`, warn: `expires in ${days} day(s)` });
       done({ ok: true, detail: `valid, ${who} (${days} days left)` });
     });
   });

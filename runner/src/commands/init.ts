@@ -72,7 +72,11 @@ function validHub(url: string, insecure: boolean): string | null {
   }
 }
 
-async function gather(values: ReturnType<typeof flags>, prompt: Prompt, err: (t: string) => void): Promise<Answers | null> {
+async function gather(
+  values: ReturnType<typeof flags>,
+  prompt: Prompt,
+  err: (t: string) => void,
+): Promise<Answers | null> {
   const insecure = values.insecure === true;
   let hub = values.hub;
   while (hub === undefined || validHub(hub, insecure)) {
@@ -81,33 +85,46 @@ async function gather(values: ReturnType<typeof flags>, prompt: Prompt, err: (t:
       if (values.hub !== undefined && hub === values.hub) return null; // a bad flag: no point asking
     }
     const a = await prompt.ask('Hub URL', 'http://127.0.0.1:8080');
-    if (a === null) return err('no hub URL given: pass --hub URL\n'), null;
+    if (a === null) return (err('no hub URL given: pass --hub URL\n'), null);
     hub = a;
   }
   let key = values['enrollment-key'];
   while (!key) {
     const a = await prompt.ask('Enrolment key (sme_…)');
-    if (a === null) return err('no enrolment key given: pass --enrollment-key KEY (the hub prints one at its first start)\n'), null;
+    if (a === null)
+      return (err('no enrolment key given: pass --enrollment-key KEY (the hub prints one at its first start)\n'), null);
     key = a;
   }
   const datasets: Answers['datasets'] = [];
   for (const d of values.dataset ?? []) {
     const parsed = parseDataset(d);
-    if (typeof parsed === 'string') return err(`--dataset ${parsed}\n`), null;
+    if (typeof parsed === 'string') return (err(`--dataset ${parsed}\n`), null);
     datasets.push(parsed);
   }
   if (!values.dataset?.length) {
     for (;;) {
-      const a = await prompt.ask(datasets.length ? 'Another dataset NAME=PATH (empty line when done)' : 'Dataset NAME=PATH (empty line when done)');
+      const a = await prompt.ask(
+        datasets.length
+          ? 'Another dataset NAME=PATH (empty line when done)'
+          : 'Dataset NAME=PATH (empty line when done)',
+      );
       if (a === null || a === '') break;
       const parsed = parseDataset(a);
       if (typeof parsed === 'string') err(`${parsed}\n`);
-      else if (!existsSync(parsed.path) && !/[*?[]/.test(parsed.path)) err(`${parsed.name}: no file or folder at ${parsed.path}\n`);
+      else if (!existsSync(parsed.path) && !/[*?[]/.test(parsed.path))
+        err(`${parsed.name}: no file or folder at ${parsed.path}\n`);
       else datasets.push(parsed);
     }
   }
-  if (!datasets.length) return err('no datasets given: pass --dataset NAME=PATH (one per dataset)\n'), null;
-  return { hub: hub.replace(/\/+$/, ''), enrollment_key: key, name: values.name ?? hostname(), datasets, insecure, ...(values['ca-file'] ? { ca_file: resolve(values['ca-file']) } : {}) };
+  if (!datasets.length) return (err('no datasets given: pass --dataset NAME=PATH (one per dataset)\n'), null);
+  return {
+    hub: hub.replace(/\/+$/, ''),
+    enrollment_key: key,
+    name: values.name ?? hostname(),
+    datasets,
+    insecure,
+    ...(values['ca-file'] ? { ca_file: resolve(values['ca-file']) } : {}),
+  };
 }
 
 function flags(argv: string[]) {
@@ -125,7 +142,10 @@ function flags(argv: string[]) {
   });
 }
 
-export async function initCommand(argv: string[], io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) }): Promise<ExitCode> {
+export async function initCommand(
+  argv: string[],
+  io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) },
+): Promise<ExitCode> {
   const values = flags(argv);
   if (values.help) {
     io.out(INIT_HELP);
@@ -145,7 +165,14 @@ export async function initCommand(argv: string[], io = { out: (t: string) => pro
   }
   if (!answers) return EXIT.usage;
 
-  const doc = { hub: answers.hub, name: answers.name, enrollment_key: answers.enrollment_key, ...(answers.insecure ? { insecure: true } : {}), ...(answers.ca_file ? { ca_file: answers.ca_file } : {}), datasets: answers.datasets };
+  const doc = {
+    hub: answers.hub,
+    name: answers.name,
+    enrollment_key: answers.enrollment_key,
+    ...(answers.insecure ? { insecure: true } : {}),
+    ...(answers.ca_file ? { ca_file: answers.ca_file } : {}),
+    datasets: answers.datasets,
+  };
   const text = `# Simpul runner config, written by simpul-runner init. Reference: simpul-runner --help\n${YAML.stringify(doc)}`;
   // Checked as the runner will read it: from a file beside the target, so that relative settings resolve the same way.
   const draft = `${target}.init-${process.pid}.tmp`;
@@ -154,11 +181,20 @@ export async function initCommand(argv: string[], io = { out: (t: string) => pro
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(draft, text, { mode: 0o600 });
     const config = loadConfig({ configPath: draft, overrides: { state: `${target}.state.json` } });
-    const engine = await Engine.open(config.duckdb, config.datasets, createLogger('error', {}, () => {}), { cacheDir: config.cache_dir });
+    const engine = await Engine.open(
+      config.duckdb,
+      config.datasets,
+      createLogger('error', {}, () => {}),
+      { cacheDir: config.cache_dir },
+    );
     try {
       for (const d of engine.datasets()) {
         if (d.error) report.line('FAIL', `dataset ${d.name}: cannot open: ${d.error}`);
-        else report.line('ok', `dataset ${d.name}: ${d.format ?? 'data'}, ${d.row_count ?? 'unknown'} rows, ${d.columns.length} columns (${d.columns.map((c) => c.name).join(', ')})`);
+        else
+          report.line(
+            'ok',
+            `dataset ${d.name}: ${d.format ?? 'data'}, ${d.row_count ?? 'unknown'} rows, ${d.columns.length} columns (${d.columns.map((c) => c.name).join(', ')})`,
+          );
       }
     } finally {
       await engine.close();
@@ -181,7 +217,11 @@ export async function initCommand(argv: string[], io = { out: (t: string) => pro
     const probe = await probeHub(answers.hub);
     report.line(probe.ok ? 'ok' : 'warn', `hub ${answers.hub}: ${probe.detail}`);
   }
-  io.out(`wrote ${target} (mode 0600: it holds the enrolment key)\n\nNext:\n  simpul-runner check --config ${target}\n  simpul-runner --config ${target}\n`);
-  io.out(`The runner keeps its identity in ${target}.state.json and its status (simpul-runner status) in ${target}.status.json.\n`);
+  io.out(
+    `wrote ${target} (mode 0600: it holds the enrolment key)\n\nNext:\n  simpul-runner check --config ${target}\n  simpul-runner --config ${target}\n`,
+  );
+  io.out(
+    `The runner keeps its identity in ${target}.state.json and its status (simpul-runner status) in ${target}.status.json.\n`,
+  );
   return EXIT.ok;
 }

@@ -30,7 +30,11 @@ export class Prompt {
   async ask(question: string, fallback?: string): Promise<string | null> {
     this.open();
     this.output.write(fallback ? `${question} [${fallback}]: ` : `${question}: `);
-    const line = this.lines.length ? this.lines.shift()! : this.closed ? null : await new Promise<string | null>((resolve) => this.waiting.push(resolve));
+    const line = this.lines.length
+      ? this.lines.shift()!
+      : this.closed
+        ? null
+        : await new Promise<string | null>((resolve) => this.waiting.push(resolve));
     if (line === null) {
       this.output.write('\n');
       return null;

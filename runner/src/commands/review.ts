@@ -39,14 +39,21 @@ const PREVIEW_CHARS = 400;
 export function describeHeld(h: HeldResult, now = Date.now()): string {
   const what = `op ${h.op} ${OP_NAMES[h.op as keyof typeof OP_NAMES] ?? ''}`.trim();
   const params = h.params as { analysis?: unknown; format?: unknown };
-  const detail = typeof params.analysis === 'string' ? ` ${params.analysis}` : typeof params.format === 'string' ? ` ${params.format}` : '';
+  const detail =
+    typeof params.analysis === 'string'
+      ? ` ${params.analysis}`
+      : typeof params.format === 'string'
+        ? ` ${params.format}`
+        : '';
   const left = Math.round((Date.parse(h.expires_at) - now) / 1000);
   const expires = left > 0 ? `expires in ${ago(new Date(now - left * 1000).toISOString(), now)}` : 'expired';
   const preview = JSON.stringify(h.result);
   return [
     `${h.task_id}  ${what}${detail} on ${h.dataset ?? '-'}  by ${h.analyst ?? 'unknown analyst'}  held ${ago(h.held_at, now)} ago, ${expires}`,
     `    ${preview.length > PREVIEW_CHARS ? `${preview.slice(0, PREVIEW_CHARS)}… (${preview.length} chars; --show for all)` : preview}`,
-    ...(h.file ? [`    with file ${h.file.filename} (${h.file.bytes} bytes, ${h.file.rows ?? '?'} rows): ${h.file.path}`] : []),
+    ...(h.file
+      ? [`    with file ${h.file.filename} (${h.file.bytes} bytes, ${h.file.rows ?? '?'} rows): ${h.file.path}`]
+      : []),
   ].join('\n');
 }
 
@@ -99,7 +106,11 @@ export async function reviewCommand(argv: string[], out = (t: string) => process
   if (values.show !== undefined) {
     const h = find(values.show);
     if (!h) return EXIT.failure;
-    out(values.json ? `${JSON.stringify(h, null, 2)}\n` : `${describeHeld(h, now).split('\n')[0]}\nparams: ${JSON.stringify(h.params, null, 2)}\nresult: ${JSON.stringify(h.result, null, 2)}\n${h.file ? `file: ${h.file.path} (${h.file.bytes} bytes)\n` : ''}`);
+    out(
+      values.json
+        ? `${JSON.stringify(h, null, 2)}\n`
+        : `${describeHeld(h, now).split('\n')[0]}\nparams: ${JSON.stringify(h.params, null, 2)}\nresult: ${JSON.stringify(h.result, null, 2)}\n${h.file ? `file: ${h.file.path} (${h.file.bytes} bytes)\n` : ''}`,
+    );
     return EXIT.ok;
   }
   const decided = values.approve ?? values.deny;
@@ -107,14 +118,28 @@ export async function reviewCommand(argv: string[], out = (t: string) => process
     const h = find(decided);
     if (!h) return EXIT.failure;
     const reason = values.reason?.trim();
-    store.decide(h.task_id, { decision: values.approve !== undefined ? 'approve' : 'deny', ...(reason ? { reason } : {}), at: new Date(now).toISOString() });
-    out(values.approve !== undefined ? `approved: task ${h.task_id} is released by the running runner\n` : `denied: task ${h.task_id} fails with release_denied${reason ? ` (${reason})` : ''}\n`);
+    store.decide(h.task_id, {
+      decision: values.approve !== undefined ? 'approve' : 'deny',
+      ...(reason ? { reason } : {}),
+      at: new Date(now).toISOString(),
+    });
+    out(
+      values.approve !== undefined
+        ? `approved: task ${h.task_id} is released by the running runner\n`
+        : `denied: task ${h.task_id} fails with release_denied${reason ? ` (${reason})` : ''}\n`,
+    );
     return EXIT.ok;
   }
 
   const held = store.list();
   if (values.json) {
-    out(`${JSON.stringify(held.map((h) => ({ ...h, decision: store.decision(h.task_id) })), null, 2)}\n`);
+    out(
+      `${JSON.stringify(
+        held.map((h) => ({ ...h, decision: store.decision(h.task_id) })),
+        null,
+        2,
+      )}\n`,
+    );
     return EXIT.ok;
   }
   if (!held.length) {
@@ -124,7 +149,9 @@ export async function reviewCommand(argv: string[], out = (t: string) => process
   out(`${held.length} result${held.length === 1 ? '' : 's'} held for review:\n`);
   for (const h of held) {
     const d = store.decision(h.task_id);
-    out(`${describeHeld(h, now)}${d ? `\n    decided: ${d.decision} at ${d.at}, waiting for the running runner` : ''}\n`);
+    out(
+      `${describeHeld(h, now)}${d ? `\n    decided: ${d.decision} at ${d.at}, waiting for the running runner` : ''}\n`,
+    );
   }
   return EXIT.ok;
 }

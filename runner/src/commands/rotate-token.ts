@@ -21,22 +21,33 @@ Example:
   simpul-runner rotate-token --config runner.yaml
 `;
 
-export async function rotateTokenCommand(argv: string[], out = (s: string) => process.stdout.write(s)): Promise<ExitCode> {
+export async function rotateTokenCommand(
+  argv: string[],
+  out = (s: string) => process.stdout.write(s),
+): Promise<ExitCode> {
   const values = parseFlags('rotate-token', argv, { ...CONFIG_FLAGS, 'ca-file': { type: 'string' } });
   if (values.help) {
     out(ROTATE_HELP);
     return EXIT.ok;
   }
-  const config = loadConfig({ configPath: values.config, overrides: { ...overridesOf(values), ca_file: values['ca-file'] } });
+  const config = loadConfig({
+    configPath: values.config,
+    overrides: { ...overridesOf(values), ca_file: values['ca-file'] },
+  });
   if (config.ca_file) trustCaFile(config.ca_file);
   const state = readState(config.state);
-  if (!state) throw new ConfigError(`no runner identity in ${config.state} yet: start the runner once to register it, then rotate its token`);
+  if (!state)
+    throw new ConfigError(
+      `no runner identity in ${config.state} yet: start the runner once to register it, then rotate its token`,
+    );
   const api = new HubApi(state.hub, state.token);
   try {
     const rotated = await api.rotateToken(state.runner_id);
     writeState(config.state, { ...state, token: rotated.token });
     out(`rotated the token of runner ${rotated.runner_id} at ${state.hub}; written to ${config.state}\n`);
-    out(`the old token works until ${rotated.previous_valid_until}: a running runner with this config switches to the new one by itself\n`);
+    out(
+      `the old token works until ${rotated.previous_valid_until}: a running runner with this config switches to the new one by itself\n`,
+    );
     return EXIT.ok;
   } catch (e) {
     if (e instanceof HubError && (e.status === 401 || e.status === 403)) {

@@ -75,8 +75,10 @@ export function renderStatus(s: StatusFile, now = Date.now()): { text: string; c
   const stale = now - Date.parse(s.updated_at) > 3 * REFRESH_MS;
   let running = false;
   if (s.state === 'stopped') lines.push(`${who}: stopped ${ago(s.updated_at, now)} ago`);
-  else if (!alive(s.pid)) lines.push(`${who}: not running (process ${s.pid} is gone; last update ${ago(s.updated_at, now)} ago)`);
-  else if (stale) lines.push(`${who}: not responding (process ${s.pid} has not updated its status for ${ago(s.updated_at, now)})`);
+  else if (!alive(s.pid))
+    lines.push(`${who}: not running (process ${s.pid} is gone; last update ${ago(s.updated_at, now)} ago)`);
+  else if (stale)
+    lines.push(`${who}: not responding (process ${s.pid} has not updated its status for ${ago(s.updated_at, now)})`);
   else {
     running = true;
     lines.push(`${who}: ${s.state}, pid ${s.pid}, version ${s.version}, up ${ago(s.started_at, now)}`);
@@ -89,17 +91,30 @@ export function renderStatus(s: StatusFile, now = Date.now()): { text: string; c
         : `connection: NOT CONNECTED${s.connection.since ? ` for ${ago(s.connection.since, now)}` : ''}; the runner keeps trying (see last errors)`,
     );
     const busy = s.tasks.filter((t) => t.phase === 'queued' || t.phase === 'running').length;
-    lines.push(`tasks: ${s.tasks.length ? `${busy} of ${s.concurrency} slots in use` : `none (${s.concurrency} slots free)`}`);
+    lines.push(
+      `tasks: ${s.tasks.length ? `${busy} of ${s.concurrency} slots in use` : `none (${s.concurrency} slots free)`}`,
+    );
     for (const t of s.tasks) {
       const what = `op ${t.op} ${OP_NAMES[t.op] ?? ''}`.trim();
-      const phase = t.phase === 'queued' ? 'waiting for a slot' : t.phase === 'reporting' ? 'sending result' : t.phase === 'held' ? "held for review (simpul-runner review)" : (t.message ?? 'running');
-      lines.push(`  ${t.task_id}  ${what}  ${progressBar(t.percent)}  ${phase}  (${ago(t.since, now)}, attempt ${t.attempt})`);
+      const phase =
+        t.phase === 'queued'
+          ? 'waiting for a slot'
+          : t.phase === 'reporting'
+            ? 'sending result'
+            : t.phase === 'held'
+              ? 'held for review (simpul-runner review)'
+              : (t.message ?? 'running');
+      lines.push(
+        `  ${t.task_id}  ${what}  ${progressBar(t.percent)}  ${phase}  (${ago(t.since, now)}, attempt ${t.attempt})`,
+      );
     }
   }
   lines.push(s.last_errors.length ? 'last errors:' : 'last errors: none');
   for (const p of [...s.last_errors].reverse()) {
     const at = new Date(Date.parse(p.time)).toISOString().slice(11, 19);
-    lines.push(`  ${at}  ${p.level.padEnd(5)} ${p.msg}${p.detail ? `: ${p.detail}` : ''}${p.task_id ? `  [${p.task_id}]` : ''}`);
+    lines.push(
+      `  ${at}  ${p.level.padEnd(5)} ${p.msg}${p.detail ? `: ${p.detail}` : ''}${p.task_id ? `  [${p.task_id}]` : ''}`,
+    );
   }
   return { text: `${lines.join('\n')}\n`, code: connected ? EXIT.ok : EXIT.failure };
 }
@@ -123,7 +138,11 @@ export async function statusCommand(argv: string[], out = (t: string) => process
   }
   const read = readStatus(path);
   if (!read.ok) {
-    out(read.reason === 'missing' ? `not running: ${read.message} (a running runner writes it within a second of starting)\n` : `${read.message}\n`);
+    out(
+      read.reason === 'missing'
+        ? `not running: ${read.message} (a running runner writes it within a second of starting)\n`
+        : `${read.message}\n`,
+    );
     return EXIT.failure;
   }
   if (values.json) {

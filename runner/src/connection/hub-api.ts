@@ -60,7 +60,10 @@ export class HubApi {
   /** Claim up to `limit` tasks, waiting up to `wait` seconds for one to exist. */
   claim(q: { runner_id: string; wait: number; limit: number }, signal?: AbortSignal): Promise<ClaimReply> {
     const query = new URLSearchParams({ runner_id: q.runner_id, wait: String(q.wait), limit: String(q.limit) });
-    return this.call('GET', `${ROUTES.claim.path}?${query}`, ClaimReply, { timeoutMs: REQUEST_TIMEOUT_MS + q.wait * 1000, signal });
+    return this.call('GET', `${ROUTES.claim.path}?${query}`, ClaimReply, {
+      timeoutMs: REQUEST_TIMEOUT_MS + q.wait * 1000,
+      signal,
+    });
   }
 
   progress(msg: TaskProgress): Promise<ProgressReply> {
@@ -73,7 +76,11 @@ export class HubApi {
 
   /** A new token for this runner (the current one, set here, authenticates the request). */
   rotateToken(runnerId: string): Promise<RunnerTokenRotated> {
-    return this.call('POST', ROUTES.rotateRunnerToken.path.replace(':runner_id', encodeURIComponent(runnerId)), RunnerTokenRotated);
+    return this.call(
+      'POST',
+      ROUTES.rotateRunnerToken.path.replace(':runner_id', encodeURIComponent(runnerId)),
+      RunnerTokenRotated,
+    );
   }
 
   /** A signed link to PUT a task's file to (blobs/blob-client.ts does the PUT). */
@@ -100,10 +107,19 @@ export class HubApi {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(`${this.base}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal });
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal,
+      });
       text = await res.text();
     } catch (e) {
-      const why = timeout.aborted ? 'timed out' : opts.signal?.aborted ? 'aborted' : errorMessage((e as { cause?: unknown }).cause ?? e);
+      const why = timeout.aborted
+        ? 'timed out'
+        : opts.signal?.aborted
+          ? 'aborted'
+          : errorMessage((e as { cause?: unknown }).cause ?? e);
       throw new NetworkError(explainTlsError(`${method} ${path}: ${why}`), { cause: e });
     }
     let json: unknown;
@@ -118,13 +134,16 @@ export class HubApi {
         ? new HubError(res.status, err.data.error.code, err.data.error.message, err.data.error.details)
         : new HubError(res.status, `http_${res.status}`, `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
       // A refused request changed nothing at the hub, so sending it again is safe (results are idempotent anyway).
-      if (error.status === 401 && used && !opts.again && !isRevocation(error) && this.newerToken(used)) return this.call(method, path, schema, { ...opts, again: true });
+      if (error.status === 401 && used && !opts.again && !isRevocation(error) && this.newerToken(used))
+        return this.call(method, path, schema, { ...opts, again: true });
       throw error;
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       // Something answered that is not our hub (a proxy page, a different version): worth retrying, not trusting.
-      throw new NetworkError(`${method} ${path}: the reply does not match the protocol: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+      throw new NetworkError(
+        `${method} ${path}: the reply does not match the protocol: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+      );
     }
     return parsed.data;
   }

@@ -1,5 +1,12 @@
 // The Reporter the executor uses: the socket when it is up, HTTP otherwise (and when a socket ack times out).
-import type { ProgressReply, ReleaseReply, ReleaseRequest, ResultPost, ResultReply, TaskProgress } from '@simpul/protocol';
+import type {
+  ProgressReply,
+  ReleaseReply,
+  ReleaseRequest,
+  ResultPost,
+  ResultReply,
+  TaskProgress,
+} from '@simpul/protocol';
 import { HubError, NetworkError } from '../errors.ts';
 import type { Reporter } from '../task-run.ts';
 import type { HubApi } from './hub-api.ts';
@@ -16,20 +23,34 @@ export class LinkReporter implements Reporter {
   ) {}
 
   progress(msg: TaskProgress): Promise<ProgressReply> {
-    return this.send((s) => s.progress(msg), () => this.api.progress(msg));
+    return this.send(
+      (s) => s.progress(msg),
+      () => this.api.progress(msg),
+    );
   }
 
   result(msg: ResultPost): Promise<ResultReply> {
     // A message past the hub's socket buffer would get the whole socket closed; HTTP answers a clean 413 instead.
     const big = JSON.stringify(msg).length > SOCKET_MESSAGE_MAX;
-    return this.send((s) => s.result(msg), () => this.api.result(msg), big);
+    return this.send(
+      (s) => s.result(msg),
+      () => this.api.result(msg),
+      big,
+    );
   }
 
   release(msg: ReleaseRequest): Promise<ReleaseReply> {
-    return this.send((s) => s.release(msg), () => this.api.release(msg));
+    return this.send(
+      (s) => s.release(msg),
+      () => this.api.release(msg),
+    );
   }
 
-  private async send<T>(viaSocket: (s: SocketChannel) => Promise<T>, viaHttp: () => Promise<T>, httpOnly = false): Promise<T> {
+  private async send<T>(
+    viaSocket: (s: SocketChannel) => Promise<T>,
+    viaHttp: () => Promise<T>,
+    httpOnly = false,
+  ): Promise<T> {
     const s = this.socket();
     if (s?.connected && !httpOnly) {
       try {

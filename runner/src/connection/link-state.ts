@@ -111,7 +111,17 @@ export function timersOf(s: LinkState): TimerSpec[] {
   if (!isLive(s)) return [];
   const timers: TimerSpec[] = [];
   if (!s.beating) timers.push({ key: `heartbeat:${s.beats}`, fires: { type: 'heartbeat-due' }, ms: s.heartbeatMs });
-  if (s.phase === 'connecting' && s.retry !== null) timers.push({ key: `reconnect:${s.retry}`, fires: { type: 'reconnect-due' }, ms: { attempt: s.retry, base: 1000, max: 30_000 } });
-  if (s.phase === 'moving') timers.push({ key: `move:${s.attempt}`, fires: { type: 'move-due' }, ms: { attempt: s.attempt, base: 250, max: 10_000 } });
+  if (s.phase === 'connecting' && s.retry !== null)
+    timers.push({
+      key: `reconnect:${s.retry}`,
+      fires: { type: 'reconnect-due' },
+      ms: { attempt: s.retry, base: 1000, max: 30_000 },
+    });
+  if (s.phase === 'moving')
+    timers.push({
+      key: `move:${s.attempt}`,
+      fires: { type: 'move-due' },
+      ms: { attempt: s.attempt, base: 250, max: 10_000 },
+    });
   return timers;
 }

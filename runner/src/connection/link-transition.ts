@@ -5,7 +5,12 @@ import type { Live, LinkEffect, LinkEvent, LinkSetup, LinkState, LiveState, Step
 const same = (state: LinkState): Step => ({ state, effects: [] });
 /** The data of a live state without what belongs to its phase. */
 function live(s: LiveState): Live {
-  const { phase: _phase, retry: _retry, attempt: _attempt, ...rest } = s as LiveState & { retry?: unknown; attempt?: unknown };
+  const {
+    phase: _phase,
+    retry: _retry,
+    attempt: _attempt,
+    ...rest
+  } = s as LiveState & { retry?: unknown; attempt?: unknown };
   return rest;
 }
 const socketUp = (s: LiveState) => s.phase === 'greeting' || s.phase === 'socket';
@@ -36,7 +41,14 @@ function moveHub(setup: LinkSetup, s: LiveState, why: string, effects: LinkEffec
   effects.push({ kind: 'move-hub', to, why });
   if (setup.transport !== 'websocket') return { ...s, hub: to, transport: null };
   effects.push({ kind: 'close-socket' });
-  const moving: LiveState = { ...live(s), phase: 'moving', attempt: s.moves, hub: to, transport: null, moves: s.moves + 1 };
+  const moving: LiveState = {
+    ...live(s),
+    phase: 'moving',
+    attempt: s.moves,
+    hub: to,
+    transport: null,
+    moves: s.moves + 1,
+  };
   return startPolling(moving, effects); // meanwhile (and if no socket comes up) over HTTP, to the new hub
 }
 
@@ -50,12 +62,32 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
   const done = (next: LinkState): Step => ({ state: next, effects });
   if (state.phase === 'closed') return same(state);
   if (state.phase === 'idle') {
-    if (event.type === 'close') return { state: { phase: 'closed' }, effects: [{ kind: 'claims-stop' }, { kind: 'stop-poller', abort: true }, { kind: 'close-socket' }] };
+    if (event.type === 'close')
+      return {
+        state: { phase: 'closed' },
+        effects: [{ kind: 'claims-stop' }, { kind: 'stop-poller', abort: true }, { kind: 'close-socket' }],
+      };
     if (event.type !== 'start') return same(state);
-    const fresh: Live = { hub: 0, transport: null, draining: false, advertise: true, poller: false, refusals: 0, moves: 0, unreachableLogged: false, heartbeatMs: state.heartbeatMs, beats: 0, beating: false };
-    if (setup.transport === 'websocket') return { state: { ...fresh, phase: 'connecting', retry: null }, effects: [{ kind: 'open-socket' }] };
+    const fresh: Live = {
+      hub: 0,
+      transport: null,
+      draining: false,
+      advertise: true,
+      poller: false,
+      refusals: 0,
+      moves: 0,
+      unreachableLogged: false,
+      heartbeatMs: state.heartbeatMs,
+      beats: 0,
+      beating: false,
+    };
+    if (setup.transport === 'websocket')
+      return { state: { ...fresh, phase: 'connecting', retry: null }, effects: [{ kind: 'open-socket' }] };
     // The first ping advertises the datasets and marks the runner online.
-    return { state: { ...fresh, phase: 'polling', poller: true }, effects: [{ kind: 'beat', scheduled: false }, { kind: 'start-poller' }] };
+    return {
+      state: { ...fresh, phase: 'polling', poller: true },
+      effects: [{ kind: 'beat', scheduled: false }, { kind: 'start-poller' }],
+    };
   }
   const s = state;
   switch (event.type) {
@@ -82,7 +114,11 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
       return done({ ...live(s), phase: 'greeting', refusals: 0, moves: 0, poller: false });
     case 'hello-answered': {
       if (s.phase !== 'greeting') return same(s);
-      const next = withTransport({ ...live(heartbeat(setup, s, event.heartbeatS)), phase: 'socket' }, 'websocket', effects);
+      const next = withTransport(
+        { ...live(heartbeat(setup, s, event.heartbeatS)), phase: 'socket' },
+        'websocket',
+        effects,
+      );
       effects.push({ kind: 'claims-now' });
       return done(next);
     }
@@ -95,13 +131,22 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
     }
     case 'socket-refused':
       if (s.phase !== 'connecting') return same(s);
-      effects.push({ kind: 'warn', msg: 'the hub refused the socket; retrying later', fields: { code: event.code, error: event.message } });
+      effects.push({
+        kind: 'warn',
+        msg: 'the hub refused the socket; retrying later',
+        fields: { code: event.code, error: event.message },
+      });
       return done(startPolling(retrySocket(s), effects));
     case 'socket-unreachable': {
       if (s.phase !== 'connecting') return same(s);
       const moved = moveHub(setup, s, event.message, effects);
       if (moved) return done(moved);
-      if (!s.unreachableLogged) effects.push({ kind: 'warn', msg: 'socket cannot connect; polling over HTTP meanwhile', fields: { error: event.message } });
+      if (!s.unreachableLogged)
+        effects.push({
+          kind: 'warn',
+          msg: 'socket cannot connect; polling over HTTP meanwhile',
+          fields: { error: event.message },
+        });
       return done(startPolling({ ...s, unreachableLogged: true }, effects));
     }
     case 'reconnect-due':
@@ -126,7 +171,12 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
     case 'reregister':
       if (s.phase === 'reregistering') return same(s);
       // Leases belong to the old identity; the hub re-queues those tasks when they expire.
-      effects.push({ kind: 'drop-leases' }, { kind: 'stop-poller', abort: true }, { kind: 'close-socket' }, { kind: 'register' });
+      effects.push(
+        { kind: 'drop-leases' },
+        { kind: 'stop-poller', abort: true },
+        { kind: 'close-socket' },
+        { kind: 'register' },
+      );
       return done({ ...live(s), phase: 'reregistering', transport: null, poller: false });
     case 'registered': {
       if (s.phase !== 'reregistering') return same(s);
@@ -147,7 +197,10 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
       if (s.phase !== 'reregistering') effects.push({ kind: 'beat', scheduled: false });
       return done({ ...s, draining: true, poller: false });
     case 'close':
-      return { state: { phase: 'closed' }, effects: [{ kind: 'claims-stop' }, { kind: 'stop-poller', abort: true }, { kind: 'close-socket' }] };
+      return {
+        state: { phase: 'closed' },
+        effects: [{ kind: 'claims-stop' }, { kind: 'stop-poller', abort: true }, { kind: 'close-socket' }],
+      };
     case 'start':
       return same(s);
   }

@@ -5,7 +5,12 @@ import * as assert from 'uvu/assert';
 import { SEATTLE_CSV } from '../engine/test-data.ts';
 import { type Child, ENROLLMENT_KEY, Hub, HubProxy, startRunner, tempDir, until } from './test-procs.ts';
 
-const rainy = { and: [{ column: 'weather', op: '=', value: 'rain' }, { column: 'date', op: '>=', value: '2015-01-01' }] };
+const rainy = {
+  and: [
+    { column: 'weather', op: '=', value: 'rain' },
+    { column: 'date', op: '>=', value: '2015-01-01' },
+  ],
+};
 // Counted in JS from the file itself, independently of DuckDB.
 const RAINY_2015_ON = readFileSync(SEATTLE_CSV, 'utf8')
   .trim()
@@ -31,18 +36,26 @@ test.after(async () => {
   await hub?.proc.stop();
 });
 
-
 test('websocket: connects, advertises its datasets, runs op 100 and 200; a restart re-uses the stored identity', async () => {
   assert.ok(RAINY_2015_ON > 100);
   const r = startRunner(config(hub.url, 'ws-runner'));
   procs.push(r.proc);
-  await r.proc.waitFor(/simpul-runner ws-runner connected to http:\/\/127\.0\.0\.1:\d+ \(websocket\) serving datasets: weather/);
+  await r.proc.waitFor(
+    /simpul-runner ws-runner connected to http:\/\/127\.0\.0\.1:\d+ \(websocket\) serving datasets: weather/,
+  );
   const view = await until('the hub to list it', () => hub.runner('ws-runner'));
   assert.is(view.transport, 'websocket');
   assert.is(view.datasets[0].row_count, 1461);
-  const fetched = await hub.run({ runner_id: view.runner_id, op: 100, params: { dataset: 'weather', limit: 3, offset: 1 } });
+  const fetched = await hub.run({
+    runner_id: view.runner_id,
+    op: 100,
+    params: { dataset: 'weather', limit: 3, offset: 1 },
+  });
   assert.is(fetched.status, 'succeeded');
-  assert.equal(fetched.result.rows.map((x: unknown[]) => x[0]), ['2012-01-02', '2012-01-03', '2012-01-04']);
+  assert.equal(
+    fetched.result.rows.map((x: unknown[]) => x[0]),
+    ['2012-01-02', '2012-01-03', '2012-01-04'],
+  );
   const filtered = await hub.run({ op: 200, params: { dataset: 'weather', where: rainy, limit: 2 } });
   assert.is(filtered.result.matched_rows, RAINY_2015_ON);
 
@@ -57,9 +70,14 @@ test('websocket: connects, advertises its datasets, runs op 100 and 200; a resta
   await again.proc.waitFor(/connected to .* \(websocket\)/);
   assert.ok(again.proc.output.includes('re-using the stored runner identity'));
   assert.not.ok(again.proc.output.includes('"msg":"registered"'), 'no second registration');
-  const runners = (await hub.call('GET', '/api/v1/runners')).runners.filter((x: { name: string }) => x.name === 'ws-runner');
+  const runners = (await hub.call('GET', '/api/v1/runners')).runners.filter(
+    (x: { name: string }) => x.name === 'ws-runner',
+  );
   assert.is(runners.length, 1);
-  assert.is((await hub.run({ runner_id: view.runner_id, op: 100, params: { dataset: 'weather', limit: 1 } })).status, 'succeeded');
+  assert.is(
+    (await hub.run({ runner_id: view.runner_id, op: 100, params: { dataset: 'weather', limit: 1 } })).status,
+    'succeeded',
+  );
   assert.is(await again.proc.stop(), 0);
 });
 
@@ -68,7 +86,11 @@ test('polling: HTTP only, never a socket', async () => {
   procs.push(r.proc);
   await r.proc.waitFor(/poll-runner connected to .* \(polling\)/);
   const view = await until('the hub to list it', () => hub.runner('poll-runner'));
-  const done = await hub.run({ runner_id: view.runner_id, op: 200, params: { dataset: 'weather', where: rainy, limit: 1 } });
+  const done = await hub.run({
+    runner_id: view.runner_id,
+    op: 200,
+    params: { dataset: 'weather', where: rainy, limit: 1 },
+  });
   assert.is(done.result.matched_rows, RAINY_2015_ON);
   assert.is((await hub.runner('poll-runner')).transport, 'polling');
   assert.not.ok(r.proc.output.includes('websocket'), 'no socket was tried');
@@ -89,8 +111,15 @@ test('websocket blocked: falls back to long-polling, and back to the socket once
 
     proxy.allowUpgrades = true;
     await r.proc.waitFor(/fallback-runner connected to .* \(websocket\)/, 90_000);
-    await until('the hub to see the socket', async () => (await hub.runner('fallback-runner')).transport === 'websocket');
-    const viaSocket = await hub.run({ runner_id: view.runner_id, op: 200, params: { dataset: 'weather', where: rainy, limit: 1 } });
+    await until(
+      'the hub to see the socket',
+      async () => (await hub.runner('fallback-runner')).transport === 'websocket',
+    );
+    const viaSocket = await hub.run({
+      runner_id: view.runner_id,
+      op: 200,
+      params: { dataset: 'weather', where: rainy, limit: 1 },
+    });
     assert.is(viaSocket.result.matched_rows, RAINY_2015_ON);
     assert.is(await r.proc.stop(), 0);
   } finally {
@@ -101,7 +130,10 @@ test('websocket blocked: falls back to long-polling, and back to the socket once
 test('a refused token: without an enrolment key the runner exits 3 and says what to do; with one it registers again', async () => {
   const other = await Hub.start();
   try {
-    const r = startRunner(config(other.url, 'orphan', { enrollment_key: undefined }), ['--enrollment-key', ENROLLMENT_KEY]);
+    const r = startRunner(config(other.url, 'orphan', { enrollment_key: undefined }), [
+      '--enrollment-key',
+      ENROLLMENT_KEY,
+    ]);
     await r.proc.waitFor(/connected to .* \(websocket\)/);
     const first = JSON.parse(readFileSync(`${r.configPath}.state.json`, 'utf8')).runner_id;
     assert.is(await r.proc.stop(), 0);
@@ -123,7 +155,10 @@ test('a refused token: without an enrolment key the runner exits 3 and says what
       const id = JSON.parse(readFileSync(`${r.configPath}.state.json`, 'utf8')).runner_id;
       return id !== first ? id : null;
     });
-    assert.is((await other.run({ runner_id: second, op: 100, params: { dataset: 'weather', limit: 1 } })).status, 'succeeded');
+    assert.is(
+      (await other.run({ runner_id: second, op: 100, params: { dataset: 'weather', limit: 1 } })).status,
+      'succeeded',
+    );
     assert.is(await keyed.proc.stop(), 0);
   } finally {
     await other.proc.stop();

@@ -1,6 +1,15 @@
 // The runner's link to the hub: socket first, HTTP long-poll as fallback, heartbeats, and the Reporter the executor uses.
 // What it does when is decided by the state machine in link-state.ts / link-transition.ts; this class carries it out.
-import type { PingRequestInput, ProgressReply, ReleaseReply, ReleaseRequest, ResultPost, ResultReply, TaskProgress, Transport } from '@simpul/protocol';
+import type {
+  PingRequestInput,
+  ProgressReply,
+  ReleaseReply,
+  ReleaseRequest,
+  ResultPost,
+  ResultReply,
+  TaskProgress,
+  Transport,
+} from '@simpul/protocol';
 import { sleep } from '../backoff.ts';
 import { EXIT, FatalError, HubError, NetworkError, errorMessage } from '../errors.ts';
 import type { Executor, Reporter } from '../executor.ts';
@@ -45,7 +54,11 @@ export class Link implements Reporter {
       { answered: () => this.dispatch({ type: 'poll-answered' }), failed: (e) => this.onHubError(e, 'claim') },
       opts.log,
     );
-    this.reporter = new LinkReporter(this.api, () => this.socket, (e) => void this.onHubError(e, 'report'));
+    this.reporter = new LinkReporter(
+      this.api,
+      () => this.socket,
+      (e) => void this.onHubError(e, 'report'),
+    );
     this.claims = new SocketClaims({
       socket: () => this.socket,
       executor: () => this.executor,
@@ -123,50 +136,82 @@ export class Link implements Reporter {
   private async run(e: LinkEffect): Promise<void> {
     const log = this.opts.log;
     switch (e.kind) {
-      case 'open-socket': return this.openSocket();
-      case 'socket-connect': return void (this.socket && !this.socket.connected && this.socket.connect());
+      case 'open-socket':
+        return this.openSocket();
+      case 'socket-connect':
+        return void (this.socket && !this.socket.connected && this.socket.connect());
       case 'close-socket':
         this.socket?.close();
         this.socket = null;
         return;
-      case 'start-poller': return this.poller.start();
-      case 'stop-poller': return this.poller.stop(e.abort);
-      case 'wake-poller': return this.poller.wake();
-      case 'hello': return this.hello();
-      case 'claims-now': return this.claims.now();
-      case 'claims-soon': return this.claims.soon();
-      case 'claims-stop': return this.claims.stop();
-      case 'beat': return this.beat().finally(() => e.scheduled && this.dispatch({ type: 'beat-done' }));
+      case 'start-poller':
+        return this.poller.start();
+      case 'stop-poller':
+        return this.poller.stop(e.abort);
+      case 'wake-poller':
+        return this.poller.wake();
+      case 'hello':
+        return this.hello();
+      case 'claims-now':
+        return this.claims.now();
+      case 'claims-soon':
+        return this.claims.soon();
+      case 'claims-stop':
+        return this.claims.stop();
+      case 'beat':
+        return this.beat().finally(() => e.scheduled && this.dispatch({ type: 'beat-done' }));
       case 'announce': {
         const { config, engine } = this.opts;
         log.info('connected', { hub: this.api.base, transport: e.transport, runner_id: this.state.runner_id });
-        return this.opts.announce(`simpul-runner ${config.name} connected to ${this.api.base} (${e.transport}) serving datasets: ${engine.names().join(', ') || '(none)'}`);
+        return this.opts.announce(
+          `simpul-runner ${config.name} connected to ${this.api.base} (${e.transport}) serving datasets: ${engine.names().join(', ') || '(none)'}`,
+        );
       }
       case 'move-hub': {
         const from = this.api.base;
         this.api.setBase(this.opts.config.hubs[e.to]);
         return log.warn('hub unreachable; moving to the next one', { from, to: this.api.base, error: e.why });
       }
-      case 'warn': return log.warn(e.msg, e.fields);
+      case 'warn':
+        return log.warn(e.msg, e.fields);
       case 'ask-reregister': {
         const refusal = registerAgainRefusal(this.opts.config, this.state.runner_id, e.why, this.reregistrations);
         if (refusal) return this.opts.onFatal(refusal);
-        log.warn('the hub refused our token; registering again with the enrolment key', { runner_id: this.state.runner_id, reason: e.why });
+        log.warn('the hub refused our token; registering again with the enrolment key', {
+          runner_id: this.state.runner_id,
+          reason: e.why,
+        });
         return void this.dispatch({ type: 'reregister', why: e.why });
       }
-      case 'drop-leases': return this.executor.leases().forEach((l) => this.executor.drop(l.task_id, 'the runner registered again under a new id'));
-      case 'register': return this.register();
+      case 'drop-leases':
+        return this.executor
+          .leases()
+          .forEach((l) => this.executor.drop(l.task_id, 'the runner registered again under a new id'));
+      case 'register':
+        return this.register();
     }
   }
 
   private pingMessage(withDatasets: boolean): PingRequestInput {
-    return pingMessage(this.state.runner_id, this.executor, this.opts.config, this.opts.engine, this.draining, withDatasets);
+    return pingMessage(
+      this.state.runner_id,
+      this.executor,
+      this.opts.config,
+      this.opts.engine,
+      this.draining,
+      withDatasets,
+    );
   }
 
   /** One heartbeat (ping.ts); the machine hears how it went. */
   private async beat(): Promise<void> {
     try {
-      const { reply, sent, via } = await exchangePing(this.socket, this.api, (d) => this.pingMessage(d), () => isLive(this.machine) && this.machine.advertise);
+      const { reply, sent, via } = await exchangePing(
+        this.socket,
+        this.api,
+        (d) => this.pingMessage(d),
+        () => isLive(this.machine) && this.machine.advertise,
+      );
       this.dispatch({ type: 'ping-answered', via, heartbeatS: reply.heartbeat_interval_s });
       this.executor.apply(reply, sent.leases);
     } catch (e) {
@@ -185,13 +230,18 @@ export class Link implements Reporter {
         connected: () => void this.dispatch({ type: 'socket-up' }),
         disconnected: (reason) => void this.dispatch({ type: 'socket-down', reason }),
         refused: (info) => {
-          if (info.code === 'unauthorized' || info.code === 'protocol_mismatch') return void this.onHubError(new HubError(info.code === 'unauthorized' ? 401 : 400, info.code, info.message), 'connect');
+          if (info.code === 'unauthorized' || info.code === 'protocol_mismatch')
+            return void this.onHubError(
+              new HubError(info.code === 'unauthorized' ? 401 : 400, info.code, info.message),
+              'connect',
+            );
           this.dispatch({ type: 'socket-refused', code: info.code, message: info.message });
         },
         unreachable: (message) => void this.dispatch({ type: 'socket-unreachable', message }),
         offer: (offer) => !this.draining && this.executor.accept(offer),
         cancel: (msg) => this.executor.cancel(msg.task_id, msg.reason || 'canceled by the hub'),
-        revoked: (info) => void this.onHubError(new HubError(401, 'unauthorized', info.message, { revoked: true }), 'revoked'),
+        revoked: (info) =>
+          void this.onHubError(new HubError(401, 'unauthorized', info.message, { revoked: true }), 'revoked'),
       },
       this.opts.log,
     );
@@ -222,12 +272,22 @@ export class Link implements Reporter {
     }
     if (e instanceof HubError && e.status === 401) {
       // An admin revoked this runner on purpose: enrolling again behind their back would undo that.
-      if (isRevocation(e)) this.opts.onFatal(new FatalError(EXIT.auth, `${e.message}. This runner stops; an admin must give it a new enrolment key (and delete ${this.opts.config.state}) to bring it back.`));
+      if (isRevocation(e))
+        this.opts.onFatal(
+          new FatalError(
+            EXIT.auth,
+            `${e.message}. This runner stops; an admin must give it a new enrolment key (and delete ${this.opts.config.state}) to bring it back.`,
+          ),
+        );
       else if (this.tokenFromState()) this.dispatch({ type: 'token-rotated', during });
       else this.dispatch({ type: 'token-refused', why: e.message });
       return true;
     }
-    if (!(e instanceof NetworkError)) this.opts.log.warn(`${during} failed`, { error: errorMessage(e), ...(e instanceof HubError ? { status: e.status, code: e.code } : {}) });
+    if (!(e instanceof NetworkError))
+      this.opts.log.warn(`${during} failed`, {
+        error: errorMessage(e),
+        ...(e instanceof HubError ? { status: e.status, code: e.code } : {}),
+      });
     return false;
   }
 
@@ -241,7 +301,9 @@ export class Link implements Reporter {
       await this.poller.finished();
       this.dispatch({ type: 'registered', heartbeatS: reg.heartbeat_interval_s });
     } catch (e) {
-      this.opts.onFatal(e instanceof FatalError ? e : new FatalError(EXIT.auth, `registering again failed: ${errorMessage(e)}`));
+      this.opts.onFatal(
+        e instanceof FatalError ? e : new FatalError(EXIT.auth, `registering again failed: ${errorMessage(e)}`),
+      );
     }
   }
 }

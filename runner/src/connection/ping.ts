@@ -9,7 +9,14 @@ import { RUNNER_VERSION } from '../version.ts';
 import type { HubApi } from './hub-api.ts';
 import type { SocketChannel } from './socket.ts';
 
-export function pingMessage(runnerId: string, executor: Executor, config: RunnerConfig, engine: Engine, draining: boolean, withDatasets: boolean): PingRequestInput {
+export function pingMessage(
+  runnerId: string,
+  executor: Executor,
+  config: RunnerConfig,
+  engine: Engine,
+  draining: boolean,
+  withDatasets: boolean,
+): PingRequestInput {
   return {
     runner_id: runnerId,
     leases: executor.leases(),
@@ -26,7 +33,12 @@ export function pingMessage(runnerId: string, executor: Executor, config: Runner
  * One heartbeat: over the socket when it is up, else (or when its ack times out) over HTTP, where the first ping after
  * a gap also carries the datasets. Returns the reply, the message it answers and the way it went.
  */
-export async function exchangePing(socket: SocketChannel | null, api: HubApi, message: (withDatasets: boolean) => PingRequestInput, advertise: () => boolean): Promise<{ reply: PingReply; sent: PingRequestInput; via: 'socket' | 'http' }> {
+export async function exchangePing(
+  socket: SocketChannel | null,
+  api: HubApi,
+  message: (withDatasets: boolean) => PingRequestInput,
+  advertise: () => boolean,
+): Promise<{ reply: PingReply; sent: PingRequestInput; via: 'socket' | 'http' }> {
   if (socket?.connected) {
     const sent = message(false);
     try {

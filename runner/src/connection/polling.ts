@@ -85,7 +85,10 @@ export class Poller {
       }
       try {
         this.reserved = free;
-        const reply = await this.api.claim({ runner_id: this.runnerId(), wait: LONG_POLL_WAIT_S, limit: free }, this.abort.signal);
+        const reply = await this.api.claim(
+          { runner_id: this.runnerId(), wait: LONG_POLL_WAIT_S, limit: free },
+          this.abort.signal,
+        );
         failures = 0;
         this.events.answered();
         for (const offer of reply.tasks) {

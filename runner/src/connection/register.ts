@@ -14,7 +14,13 @@ export interface Registration {
   heartbeat_interval_s: number;
 }
 
-export async function registerRunner(api: HubApi, config: RunnerConfig, engine: Engine, log: Logger, signal?: AbortSignal): Promise<Registration> {
+export async function registerRunner(
+  api: HubApi,
+  config: RunnerConfig,
+  engine: Engine,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<Registration> {
   const key = config.enrollment_key;
   if (!key) {
     throw new FatalError(
@@ -35,14 +41,24 @@ export async function registerRunner(api: HubApi, config: RunnerConfig, engine: 
       });
       log.info('registered', { runner_id: reply.runner_id, hub: api.base });
       return {
-        state: { hub: api.base, runner_id: reply.runner_id, token: reply.token, registered_at: new Date().toISOString() },
+        state: {
+          hub: api.base,
+          runner_id: reply.runner_id,
+          token: reply.token,
+          registered_at: new Date().toISOString(),
+        },
         heartbeat_interval_s: reply.heartbeat_interval_s,
       };
     } catch (e) {
       if (e instanceof HubError) {
         if (e.code === 'protocol_mismatch') throw new FatalError(EXIT.protocol, e.message);
-        if (e.status === 401 || e.status === 403) throw new FatalError(EXIT.auth, `the hub refused the enrolment key: ${e.message}. Ask the hub's admin for a valid key.`);
-        if (e.status >= 400 && e.status < 500 && e.status !== 429) throw new FatalError(EXIT.usage, `the hub rejected the registration: ${e.message}`);
+        if (e.status === 401 || e.status === 403)
+          throw new FatalError(
+            EXIT.auth,
+            `the hub refused the enrolment key: ${e.message}. Ask the hub's admin for a valid key.`,
+          );
+        if (e.status >= 400 && e.status < 500 && e.status !== 429)
+          throw new FatalError(EXIT.usage, `the hub rejected the registration: ${e.message}`);
       }
       const wait = backoffMs(attempt, 1000, 30_000);
       log.warn('cannot register yet; retrying', { hub: api.base, error: errorMessage(e), retry_in_ms: wait });
@@ -57,7 +73,13 @@ export async function registerRunner(api: HubApi, config: RunnerConfig, engine: 
  * Whether a runner whose token the hub refused may register again: it needs an enrolment key, and gives up after 3
  * registrations within a minute. The error says what to do; `history` holds the recent registrations' times.
  */
-export function registerAgainRefusal(config: RunnerConfig, runnerId: string, why: string, history: number[], now = Date.now()): FatalError | null {
+export function registerAgainRefusal(
+  config: RunnerConfig,
+  runnerId: string,
+  why: string,
+  history: number[],
+  now = Date.now(),
+): FatalError | null {
   if (!config.enrollment_key) {
     return new FatalError(
       EXIT.auth,
@@ -65,7 +87,11 @@ export function registerAgainRefusal(config: RunnerConfig, runnerId: string, why
     );
   }
   history.splice(0, history.length, ...history.filter((t) => now - t < 60_000));
-  if (history.length >= 3) return new FatalError(EXIT.auth, `the hub keeps refusing this runner's token right after registering (${why}); giving up`);
+  if (history.length >= 3)
+    return new FatalError(
+      EXIT.auth,
+      `the hub keeps refusing this runner's token right after registering (${why}); giving up`,
+    );
   history.push(now);
   return null;
 }

@@ -29,7 +29,19 @@ const ACK_TIMEOUT_MS = 10_000;
 const RESULT_ACK_TIMEOUT_MS = 60_000;
 
 /** HTTP statuses for error codes that arrive in acks, so that callers treat both paths alike. */
-const STATUS: Record<string, number> = { bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, stale_lease: 409, protocol_mismatch: 400, payload_too_large: 413, rate_limited: 429, unavailable: 503, internal: 500 };
+const STATUS: Record<string, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  stale_lease: 409,
+  protocol_mismatch: 400,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
 
 export interface SocketEvents {
   connected(): void;
@@ -142,9 +154,18 @@ export class SocketChannel {
       throw new NetworkError(`socket: ${errorMessage(e)}`, { cause: e });
     }
     const err = ErrorBody.safeParse(reply);
-    if (err.success) throw new HubError(STATUS[err.data.error.code] ?? 400, err.data.error.code, err.data.error.message, err.data.error.details);
+    if (err.success)
+      throw new HubError(
+        STATUS[err.data.error.code] ?? 400,
+        err.data.error.code,
+        err.data.error.message,
+        err.data.error.details,
+      );
     const parsed = schema.safeParse(reply);
-    if (!parsed.success) throw new NetworkError(`socket: the ack does not match the protocol: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+    if (!parsed.success)
+      throw new NetworkError(
+        `socket: the ack does not match the protocol: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+      );
     return parsed.data;
   }
 }

@@ -74,11 +74,15 @@ export class Child {
   }
 
   waitFor(re: RegExp, timeoutMs = 60_000): Promise<boolean> {
-    return until(`output matching ${re}`, () => {
-      if (re.test(this.output)) return true;
-      if (!this.running) throw new Error(`exited (${this.code}) without it:\n${this.output.slice(-3000)}`);
-      return false;
-    }, timeoutMs);
+    return until(
+      `output matching ${re}`,
+      () => {
+        if (re.test(this.output)) return true;
+        if (!this.running) throw new Error(`exited (${this.code}) without it:\n${this.output.slice(-3000)}`);
+        return false;
+      },
+      timeoutMs,
+    );
   }
 
   async stop(): Promise<number | null> {
@@ -150,15 +154,23 @@ export class Hub {
   /** Create a task and wait for it to finish; returns the result view. */
   async run(body: unknown, timeoutMs = 60_000): Promise<any> {
     const { task_id } = await this.call('POST', '/api/v1/tasks', body);
-    return until(`task ${task_id} to finish`, async () => {
-      const r = await this.call('GET', `/api/v1/result/${task_id}`);
-      return ['succeeded', 'failed', 'canceled'].includes(r.status) ? r : null;
-    }, timeoutMs);
+    return until(
+      `task ${task_id} to finish`,
+      async () => {
+        const r = await this.call('GET', `/api/v1/result/${task_id}`);
+        return ['succeeded', 'failed', 'canceled'].includes(r.status) ? r : null;
+      },
+      timeoutMs,
+    );
   }
 }
 
 /** Start a runner process with a YAML config (written into a temp dir); returns it and the config path. */
-export function startRunner(config: Record<string, unknown>, args: string[] = [], dir = tempDir('simpul-runner-proc-')): { proc: Child; configPath: string; dir: string } {
+export function startRunner(
+  config: Record<string, unknown>,
+  args: string[] = [],
+  dir = tempDir('simpul-runner-proc-'),
+): { proc: Child; configPath: string; dir: string } {
   const configPath = join(dir, 'runner.yaml');
   writeFileSync(configPath, YAML.stringify(config));
   return { proc: new Child('runner/src/cli.ts', ['--config', configPath, ...args], {}), configPath, dir };
@@ -176,10 +188,13 @@ export class HubProxy {
 
   constructor(private readonly target: Hub) {
     this.server = createServer((req, res) => {
-      const up = request({ host: '127.0.0.1', port: this.target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = request(
+        { host: '127.0.0.1', port: this.target.port, method: req.method, path: req.url, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       up.on('error', () => res.destroy());
       req.pipe(up);
     });
@@ -193,7 +208,12 @@ export class HubProxy {
         return;
       }
       const upstream = connect(this.target.port, '127.0.0.1', () => {
-        const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`), '', ''];
+        const lines = [
+          `${req.method} ${req.url} HTTP/1.1`,
+          ...Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`),
+          '',
+          '',
+        ];
         upstream.write(lines.join('\r\n'));
         if (head.length) upstream.write(head);
         upstream.pipe(client);

@@ -1,6 +1,13 @@
 // The gate's rules for op 300 analyses: k on every statistic, no key of a withheld group, secondary suppression, counts as
 // the policy lets them leave, dominance for magnitudes, no row-level by-products, and models refused on too few rows.
-import type { AnalysisResult, DescribeResult, GroupByResult, KmeansResult, LinearRegressionResult, LogisticRegressionResult } from '@simpul/protocol';
+import type {
+  AnalysisResult,
+  DescribeResult,
+  GroupByResult,
+  KmeansResult,
+  LinearRegressionResult,
+  LogisticRegressionResult,
+} from '@simpul/protocol';
 import { TaskFailure } from '../errors.ts';
 import { countReleaser, withholdCells } from './cells.ts';
 import { type CellFacts, type QuerySet, factsOf } from './facts.ts';
@@ -21,7 +28,14 @@ export function releaseAnalysis(r: AnalysisResult, t: Tally, qs: QuerySet | unde
     case 'correlation':
       if (r.rows_used > 0 && r.rows_used < t.policy.k) {
         t.add('min_group_size', 1, `a correlation from fewer than ${t.policy.k} rows is withheld`);
-        return { ...r, rows_used: rowsUsed, pearson: r.pearson?.map((row) => row.map(() => null)), spearman: r.spearman?.map((row) => row.map(() => null)), charts: { heatmaps: [] }, warnings: [`the matrix is withheld: fewer rows than the data owner's minimum of ${t.policy.k}`] };
+        return {
+          ...r,
+          rows_used: rowsUsed,
+          pearson: r.pearson?.map((row) => row.map(() => null)),
+          spearman: r.spearman?.map((row) => row.map(() => null)),
+          charts: { heatmaps: [] },
+          warnings: [`the matrix is withheld: fewer rows than the data owner's minimum of ${t.policy.k}`],
+        };
       }
       return { ...r, rows_used: rowsUsed };
     case 'group_by':
@@ -52,7 +66,21 @@ function describe(r: DescribeResult, facts: CellFacts, t: Tally, count: Count): 
   const columns = r.columns.map((c) => {
     if (c.suppressed || (c.count !== null && c.count > 0 && c.count < t.policy.k)) {
       t.add('min_group_size', 1, `statistics of columns with fewer than ${t.policy.k} values are withheld`);
-      return { ...c, count: null, nulls: null, distinct: null, min: null, max: null, mean: null, sd: null, q1: null, median: null, q3: null, top: undefined, suppressed: true };
+      return {
+        ...c,
+        count: null,
+        nulls: null,
+        distinct: null,
+        min: null,
+        max: null,
+        mean: null,
+        sd: null,
+        q1: null,
+        median: null,
+        q3: null,
+        top: undefined,
+        suppressed: true,
+      };
     }
     const out = { ...c };
     if (out.min !== null || out.max !== null) {
@@ -79,7 +107,10 @@ function describe(r: DescribeResult, facts: CellFacts, t: Tally, count: Count): 
   const histograms = r.charts.histograms.map((h) => {
     const { mask } = withholdCells(t, h.counts, 'histogram bins');
     const keys = facts.bins?.[h.column];
-    return { ...h, counts: h.counts.map((n, i) => (mask[i] || n === null ? null : count(n, keys?.[i] ?? `bin:${h.column}:${i}`))) };
+    return {
+      ...h,
+      counts: h.counts.map((n, i) => (mask[i] || n === null ? null : count(n, keys?.[i] ?? `bin:${h.column}:${i}`))),
+    };
   });
   return { ...r, columns, charts: { histograms } };
 }
@@ -99,9 +130,14 @@ function groupBy(r: GroupByResult, facts: CellFacts, t: Tally, count: Count): Gr
     const smallest = shown.reduce((a, b) => ((b.g.count ?? 0) < (a.g.count ?? 0) ? b : a));
     shown = shown.filter((x) => x !== smallest);
     withheldRows += smallest.g.count ?? 0;
-    t.add('secondary_suppression', 1, 'one more group is withheld, so that a withheld group does not follow from the total');
+    t.add(
+      'secondary_suppression',
+      1,
+      'one more group is withheld, so that a withheld group does not follow from the total',
+    );
   }
-  if (withheldGroups > 0) t.add('min_group_size', withheldGroups, `groups of fewer than ${k} rows are withheld, keys included`);
+  if (withheldGroups > 0)
+    t.add('min_group_size', withheldGroups, `groups of fewer than ${k} rows are withheld, keys included`);
   const groups = shown.map(({ g, f }, i) => {
     const values = g.values.map((v, j) => {
       const a = r.aggregates[j];
@@ -110,13 +146,26 @@ function groupBy(r: GroupByResult, facts: CellFacts, t: Tally, count: Count): Gr
         return null;
       }
       if (a.fn === 'count') return typeof v === 'number' ? count(v, `${i}:${j}`) : v;
-      if (dom && (a.fn === 'sum' || a.fn === 'mean') && dominated(f.top?.[j] ?? null, f.abs?.[j] ?? null, dom.percent)) {
-        t.add('dominance', 1, `sums and means dominated by ${dom.n} row(s) (over ${dom.percent} % of the total) are withheld`);
+      if (
+        dom &&
+        (a.fn === 'sum' || a.fn === 'mean') &&
+        dominated(f.top?.[j] ?? null, f.abs?.[j] ?? null, dom.percent)
+      ) {
+        t.add(
+          'dominance',
+          1,
+          `sums and means dominated by ${dom.n} row(s) (over ${dom.percent} % of the total) are withheld`,
+        );
         return null;
       }
       return v;
     });
-    return { key: g.key, count: count(g.count as number, f.cellKey ?? JSON.stringify(g.key)), values, suppressed: false };
+    return {
+      key: g.key,
+      count: count(g.count as number, f.cellKey ?? JSON.stringify(g.key)),
+      values,
+      suppressed: false,
+    };
   });
   const first = r.aggregates.findIndex((a) => a.fn !== 'min' && a.fn !== 'max');
   const secondaryExtra = shown.length < withFacts.length - small.length ? 1 : 0;
@@ -129,7 +178,9 @@ function groupBy(r: GroupByResult, facts: CellFacts, t: Tally, count: Count): Gr
     charts: {
       bar: {
         labels: groups.map((g) => g.key.map((v) => (v === null ? '(null)' : String(v))).join(' / ')),
-        values: groups.map((g) => (first >= 0 ? (typeof g.values[first] === 'number' ? (g.values[first] as number) : null) : g.count)),
+        values: groups.map((g) =>
+          first >= 0 ? (typeof g.values[first] === 'number' ? (g.values[first] as number) : null) : g.count,
+        ),
         measure: r.charts.bar.measure,
       },
     },
@@ -150,7 +201,9 @@ function logistic(r: LogisticRegressionResult, t: Tally, count: Count): Logistic
   const shown = cells.map((n, i) => (mask[i] || n === null ? null : count(n, `confusion:${names[i]}`)));
   const [tp, fp, tn, fn] = shown;
   const anyWithheld = mask.some(Boolean);
-  const metrics = anyWithheld ? { accuracy: null, precision: null, recall: null, f1: null, auc: r.metrics.auc } : r.metrics;
+  const metrics = anyWithheld
+    ? { accuracy: null, precision: null, recall: null, f1: null, auc: r.metrics.auc }
+    : r.metrics;
   if (anyWithheld) t.note('metrics computed from a withheld confusion cell are withheld too');
   // The ROC curve's steps are 1/positives and 1/negatives: it would give the exact class sizes back.
   const hideRoc = anyWithheld || t.policy.counts !== 'exact';
@@ -161,7 +214,13 @@ function logistic(r: LogisticRegressionResult, t: Tally, count: Count): Logistic
     metrics,
     charts: {
       roc: hideRoc ? { fpr: [], tpr: [], auc: r.charts.roc.auc } : r.charts.roc,
-      confusion: { labels: r.charts.confusion.labels, matrix: [[tn, fp], [fn, tp]] },
+      confusion: {
+        labels: r.charts.confusion.labels,
+        matrix: [
+          [tn, fp],
+          [fn, tp],
+        ],
+      },
     },
   };
 }

@@ -19,7 +19,13 @@ export function mix32(x: number): number {
  * laid out by a fixed mix so that neighbouring keys get unrelated noise. The same (cell key, count) always finds the same entry.
  */
 export const PERTURBATION_TABLE: readonly number[] = (() => {
-  const shares: [number, number][] = [[0, 102], [1, 51], [-1, 51], [2, 26], [-2, 26]];
+  const shares: [number, number][] = [
+    [0, 102],
+    [1, 51],
+    [-1, 51],
+    [2, 26],
+    [-2, 26],
+  ];
   const flat = shares.flatMap(([v, n]) => new Array<number>(n).fill(v));
   const order = flat.map((_, i) => i).sort((a, b) => mix32(a + 0x9e3779b9) - mix32(b + 0x9e3779b9));
   return order.map((i) => flat[i]);

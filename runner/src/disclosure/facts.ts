@@ -45,4 +45,8 @@ export type Unreleased =
   // op 400: a file written from content that already passed the gate (ctx.gate), uploaded once released.
   | { kind: 'file'; file: LocalFile; result: { rows: number; disclosure?: Disclosure }; cleanup: () => Promise<void> };
 
-export type UnreleasedOf<C extends OpCode> = C extends 100 | 200 ? Extract<Unreleased, { kind: 'rows' }> : C extends 300 ? Extract<Unreleased, { kind: 'analysis' | 'partial' }> : Extract<Unreleased, { kind: 'file' }>;
+export type UnreleasedOf<C extends OpCode> = C extends 100 | 200
+  ? Extract<Unreleased, { kind: 'rows' }>
+  : C extends 300
+    ? Extract<Unreleased, { kind: 'analysis' | 'partial' }>
+    : Extract<Unreleased, { kind: 'file' }>;

@@ -2,7 +2,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatasetPolicy, DescribeResult, GroupByResult, KmeansResult, LinearRegressionResult, LogisticRegressionResult, RowsResult } from '@simpul/protocol';
+import type {
+  DatasetPolicy,
+  DescribeResult,
+  GroupByResult,
+  KmeansResult,
+  LinearRegressionResult,
+  LogisticRegressionResult,
+  RowsResult,
+} from '@simpul/protocol';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TaskFailure } from '../errors.ts';
@@ -10,7 +18,11 @@ import { FACTS, type QuerySet } from './facts.ts';
 import { Gate } from './gate.ts';
 import { RowLedger } from './ledger.ts';
 
-const gate = (policy: DatasetPolicy | undefined, op: 100 | 200 | 300 | 400 = 300, extra: Partial<ConstructorParameters<typeof Gate>[1]> = {}) => new Gate(policy, { dataset: 'staff', op, ...extra });
+const gate = (
+  policy: DatasetPolicy | undefined,
+  op: 100 | 200 | 300 | 400 = 300,
+  extra: Partial<ConstructorParameters<typeof Gate>[1]> = {},
+) => new Gate(policy, { dataset: 'staff', op, ...extra });
 const K5: DatasetPolicy = { min_group_size: 5 };
 const all = (n: number): QuerySet => ({ filtered: false, selected: n, total: n });
 
@@ -31,8 +43,41 @@ const describeOf = (count: number): DescribeResult => ({
   analysis: 'describe',
   rows_used: count,
   columns: [
-    { name: 'salary', type: 'DOUBLE', kind: 'number', count, nulls: 0, distinct: count, min: 30000, max: 123457.89, mean: 50000, sd: 9000, q1: 40000, median: 50000, q3: 60000 },
-    { name: 'city', type: 'VARCHAR', kind: 'string', count, nulls: 0, distinct: 3, min: null, max: null, mean: null, sd: null, q1: null, median: null, q3: null, top: [{ value: 'south', count: count - 13 }, { value: 'north', count: 11 }, { value: 'east', count: 2 }] },
+    {
+      name: 'salary',
+      type: 'DOUBLE',
+      kind: 'number',
+      count,
+      nulls: 0,
+      distinct: count,
+      min: 30000,
+      max: 123457.89,
+      mean: 50000,
+      sd: 9000,
+      q1: 40000,
+      median: 50000,
+      q3: 60000,
+    },
+    {
+      name: 'city',
+      type: 'VARCHAR',
+      kind: 'string',
+      count,
+      nulls: 0,
+      distinct: 3,
+      min: null,
+      max: null,
+      mean: null,
+      sd: null,
+      q1: null,
+      median: null,
+      q3: null,
+      top: [
+        { value: 'south', count: count - 13 },
+        { value: 'north', count: 11 },
+        { value: 'east', count: 2 },
+      ],
+    },
   ],
   charts: { histograms: [{ column: 'salary', edges: [0, 1, 2, 3, 4], counts: [count - 20, 12, 7, 1] }] },
 });
@@ -41,7 +86,10 @@ const groupBy = (counts: number[]): GroupByResult => ({
   analysis: 'group_by',
   rows_used: counts.reduce((a, b) => a + b, 0),
   group_by: ['dept'],
-  aggregates: [{ name: 'sum(salary)', fn: 'sum', column: 'salary' }, { name: 'max(salary)', fn: 'max', column: 'salary' }],
+  aggregates: [
+    { name: 'sum(salary)', fn: 'sum', column: 'salary' },
+    { name: 'max(salary)', fn: 'max', column: 'salary' },
+  ],
   groups: counts.map((n, i) => ({ key: [`D${i}`], count: n, values: [n * 1000, 99999], suppressed: false })),
   total_groups: counts.length,
   truncated: false,
@@ -76,7 +124,11 @@ test('describe: extremes withheld, small columns withheld whole, top values and 
   const [salary, city] = out.columns;
   assert.equal([salary.min, salary.max], [null, null]);
   assert.is(salary.mean, 50000);
-  assert.equal(city.top!.map((t) => t.value), ['south', 'north'], 'east (2 rows) is withheld');
+  assert.equal(
+    city.top!.map((t) => t.value),
+    ['south', 'north'],
+    'east (2 rows) is withheld',
+  );
   // bins: 280, 12, 7, 1 → the 1 is small; the smallest other non-empty bin (7) goes too.
   assert.equal(out.charts.histograms[0].counts, [280, 12, null, null]);
   assert.ok(out.disclosure!.rules_applied.includes('row_level'));
@@ -88,30 +140,59 @@ test('describe: extremes withheld, small columns withheld whole, top values and 
 
 test('group_by: groups under k leave without keys; one more goes when one would follow from rows_used; min/max withheld', () => {
   const out = gate(K5).analysis(groupBy([40, 30, 2, 9]), all(81)) as GroupByResult;
-  assert.equal(out.groups.map((g) => g.key[0]), ['D0', 'D1'], 'D2 (2 rows) and the next smallest, D3, are withheld');
+  assert.equal(
+    out.groups.map((g) => g.key[0]),
+    ['D0', 'D1'],
+    'D2 (2 rows) and the next smallest, D3, are withheld',
+  );
   assert.is(out.suppressed_groups, 2);
   assert.is(out.suppressed_rows, 10, 'the 11 rows of the withheld groups, rounded to 5');
-  assert.ok(out.groups.every((g) => g.values[1] === null), 'max is a row-level value');
-  assert.equal(out.groups.map((g) => g.values[0]), [40000, 30000]);
+  assert.ok(
+    out.groups.every((g) => g.values[1] === null),
+    'max is a row-level value',
+  );
+  assert.equal(
+    out.groups.map((g) => g.values[0]),
+    [40000, 30000],
+  );
   assert.not.ok(JSON.stringify(out).includes('D2'), 'no trace of the small key, not even in the chart');
   const two = gate(K5).analysis(groupBy([40, 1, 2]), all(43)) as GroupByResult;
   assert.is(two.suppressed_groups, 2, 'two small groups protect each other');
-  assert.equal(two.groups.map((g) => g.count), [40]);
+  assert.equal(
+    two.groups.map((g) => g.count),
+    [40],
+  );
 });
 
 test('group_by with dominance: a sum that one row makes most of is withheld', () => {
   const r = groupBy([20, 30]);
-  (r as unknown as Record<symbol, unknown>)[FACTS] = { groups: [{ top: [19000, null], abs: [20000, null] }, { top: [3000, null], abs: [30000, null] }] };
+  (r as unknown as Record<symbol, unknown>)[FACTS] = {
+    groups: [
+      { top: [19000, null], abs: [20000, null] },
+      { top: [3000, null], abs: [30000, null] },
+    ],
+  };
   const out = gate({ ...K5, dominance: { n: 1, percent: 85 } }).analysis(r, all(50)) as GroupByResult;
-  assert.equal(out.groups.map((g) => g.values[0]), [null, 30000]);
+  assert.equal(
+    out.groups.map((g) => g.values[0]),
+    [null, 30000],
+  );
   assert.ok(out.disclosure!.rules_applied.includes('dominance'));
 });
 
 test('models: refused under k rows or with more parameters than a third of the rows; residual extremes withheld', () => {
   const lin = (n: number, features: string[]): LinearRegressionResult => ({
-    analysis: 'linear_regression', rows_used: n, target: 'salary', features,
-    coefficients: [], r2: 0.5, adj_r2: 0.4, residual_se: 1, df: n - features.length - 1,
-    residuals: { min: -5, q1: -1, median: 0, q3: 1, max: 7 }, charts: { scatter: { x: [1], y: [2], x_label: 'fitted', y_label: 'actual' } },
+    analysis: 'linear_regression',
+    rows_used: n,
+    target: 'salary',
+    features,
+    coefficients: [],
+    r2: 0.5,
+    adj_r2: 0.4,
+    residual_se: 1,
+    df: n - features.length - 1,
+    residuals: { min: -5, q1: -1, median: 0, q3: 1, max: 7 },
+    charts: { scatter: { x: [1], y: [2], x_label: 'fitted', y_label: 'actual' } },
   });
   refused(() => gate(K5).analysis(lin(3, ['age']), all(3)), /at least 5 rows/);
   refused(() => gate(K5).analysis(lin(8, ['age', 'bonus']), all(8)), /three rows per parameter/);
@@ -122,10 +203,32 @@ test('models: refused under k rows or with more parameters than a third of the r
 
 test('logistic: a small confusion cell takes a second with it, metrics and ROC are withheld; beside empty cells all go', () => {
   const fit = (tp: number, fp: number, tn: number, fn: number): LogisticRegressionResult => ({
-    analysis: 'logistic_regression', rows_used: 100, target: 'y', positive: true, features: ['age'], standardised: false,
-    coefficients: [], converged: true, iterations: 5, n_train: 100, n_train_used: 100, n_test: tp + fp + tn + fn, evaluated_on: 'test', threshold: 0.5,
-    metrics: { accuracy: 0.9, precision: 0.8, recall: 0.7, f1: 0.75, auc: 0.8 }, confusion: { tp, fp, tn, fn },
-    charts: { roc: { fpr: [0, 0.5, 1], tpr: [0, 0.7, 1], auc: 0.8 }, confusion: { labels: ['false', 'true'], matrix: [[tn, fp], [fn, tp]] } },
+    analysis: 'logistic_regression',
+    rows_used: 100,
+    target: 'y',
+    positive: true,
+    features: ['age'],
+    standardised: false,
+    coefficients: [],
+    converged: true,
+    iterations: 5,
+    n_train: 100,
+    n_train_used: 100,
+    n_test: tp + fp + tn + fn,
+    evaluated_on: 'test',
+    threshold: 0.5,
+    metrics: { accuracy: 0.9, precision: 0.8, recall: 0.7, f1: 0.75, auc: 0.8 },
+    confusion: { tp, fp, tn, fn },
+    charts: {
+      roc: { fpr: [0, 0.5, 1], tpr: [0, 0.7, 1], auc: 0.8 },
+      confusion: {
+        labels: ['false', 'true'],
+        matrix: [
+          [tn, fp],
+          [fn, tp],
+        ],
+      },
+    },
   });
   const out = gate(K5).analysis(fit(20, 2, 30, 8), all(100)) as LogisticRegressionResult;
   assert.equal(out.confusion, { tp: 20, fp: null, tn: 30, fn: null });
@@ -137,29 +240,67 @@ test('logistic: a small confusion cell takes a second with it, metrics and ROC a
 
 test('kmeans: a cluster under k loses its size and centroid, with a second; no per-row scatter', () => {
   const km: KmeansResult = {
-    analysis: 'kmeans', rows_used: 60, k: 3, features: ['a', 'b'], standardised: true,
-    centroids: [[1, 2], [3, 4], [5, 6]], sizes: [40, 17, 3], silhouette: 0.5, silhouette_rows: 60, sample_rows: 60, iterations: 4, converged: true,
+    analysis: 'kmeans',
+    rows_used: 60,
+    k: 3,
+    features: ['a', 'b'],
+    standardised: true,
+    centroids: [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ],
+    sizes: [40, 17, 3],
+    silhouette: 0.5,
+    silhouette_rows: 60,
+    sample_rows: 60,
+    iterations: 4,
+    converged: true,
     charts: { scatter: { x: [1], y: [2], x_label: 'a', y_label: 'b', group: [0] } },
   };
   const out = gate(K5).analysis(km, all(60)) as KmeansResult;
   assert.equal(out.sizes, [40, null, null]);
-  assert.equal(out.centroids, [[1, 2], [null, null], [null, null]]);
+  assert.equal(out.centroids, [
+    [1, 2],
+    [null, null],
+    [null, null],
+  ]);
   assert.equal(out.charts, {});
 });
 
 test('correlation from fewer than k rows is withheld', () => {
-  const out = gate(K5).analysis({ analysis: 'correlation', rows_used: 4, columns: ['a', 'b'], pearson: [[1, 0.9], [0.9, 1]], charts: { heatmaps: [] } }, all(4));
+  const out = gate(K5).analysis(
+    {
+      analysis: 'correlation',
+      rows_used: 4,
+      columns: ['a', 'b'],
+      pearson: [
+        [1, 0.9],
+        [0.9, 1],
+      ],
+      charts: { heatmaps: [] },
+    },
+    all(4),
+  );
   assert.ok(out.analysis === 'correlation' && out.pearson!.flat().every((v) => v === null));
 });
 
 test('counts: round to the base; cell-key noise is deterministic, bounded, never below k, and follows the rows', () => {
-  const rounded = gate({ ...K5, counts: 'round', round_base: 10 }).analysis(groupBy([41, 38, 26]), all(105)) as GroupByResult;
-  assert.equal(rounded.groups.map((g) => g.count), [40, 40, 30]);
+  const rounded = gate({ ...K5, counts: 'round', round_base: 10 }).analysis(
+    groupBy([41, 38, 26]),
+    all(105),
+  ) as GroupByResult;
+  assert.equal(
+    rounded.groups.map((g) => g.count),
+    [40, 40, 30],
+  );
   assert.is(rounded.rows_used, 110);
   assert.is(rounded.disclosure!.round_base, 10);
   const ck = (cellKey: number) => {
     const r = groupBy([41, 38, 26]);
-    (r as unknown as Record<symbol, unknown>)[FACTS] = { groups: [{ cellKey }, { cellKey: cellKey + 1 }, { cellKey: cellKey + 2 }] };
+    (r as unknown as Record<symbol, unknown>)[FACTS] = {
+      groups: [{ cellKey }, { cellKey: cellKey + 1 }, { cellKey: cellKey + 2 }],
+    };
     return gate({ ...K5, counts: 'cell_key' }).analysis(r, { ...all(105), cellKey }) as GroupByResult;
   };
   const a = ck(1234);
@@ -169,13 +310,25 @@ test('counts: round to the base; cell-key noise is deterministic, bounded, never
   // Over many different row sets the noise takes several values: removing a row changes it unpredictably.
   const noises = new Set(Array.from({ length: 50 }, (_, i) => (ck(i * 7919).groups[0].count as number) - 41));
   assert.ok(noises.size >= 3, [...noises].join(','));
-  const tiny = gate({ min_group_size: 5, counts: 'cell_key' }).analysis(groupBy([5, 50]), { ...all(55), cellKey: 99 }) as GroupByResult;
-  assert.ok(tiny.groups.every((g) => (g.count as number) >= 5), 'noise never makes a shown cell look small');
+  const tiny = gate({ min_group_size: 5, counts: 'cell_key' }).analysis(groupBy([5, 50]), {
+    ...all(55),
+    cellKey: 99,
+  }) as GroupByResult;
+  assert.ok(
+    tiny.groups.every((g) => (g.count as number) >= 5),
+    'noise never makes a shown cell look small',
+  );
 });
 
 test('raw rows: max_rows per task and the daily budget per analyst, kept across restarts in the ledger file', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'simpul-ledger-')), 'row-ledger.jsonl');
-  const page = (n: number): RowsResult => ({ columns: [{ name: 'id', type: 'VARCHAR', kind: 'string' }], rows: Array.from({ length: n }, (_, i) => [`P${i}`]), total_rows: 300, matched_rows: 120, offset: 0 });
+  const page = (n: number): RowsResult => ({
+    columns: [{ name: 'id', type: 'VARCHAR', kind: 'string' }],
+    rows: Array.from({ length: n }, (_, i) => [`P${i}`]),
+    total_rows: 300,
+    matched_rows: 120,
+    offset: 0,
+  });
   const policy: DatasetPolicy = { ...K5, max_rows: 50, max_rows_per_day: 80 };
   const g = (who: string) => gate(policy, 200, { ledger: new RowLedger(file), requestedBy: who });
   const first = g('usr_a').rows(page(60), undefined);
@@ -195,7 +348,11 @@ test('errors from the data engine and progress with figures stay in the runner u
   const g = gate(K5);
   const info = g.failure(new TaskFailure('op_failed', 'Conversion Error: could not convert "Zelda Quist" to DOUBLE'));
   assert.not.match(info.message, /Zelda/);
-  assert.is(g.failure(new TaskFailure('unknown_column', 'no column "x"')).message, 'no column "x"', 'the runner’s own words pass');
+  assert.is(
+    g.failure(new TaskFailure('unknown_column', 'no column "x"')).message,
+    'no column "x"',
+    'the runner’s own words pass',
+  );
   assert.is(g.progress('12 of 300 rows match'), undefined);
   assert.is(g.progress('reading rows'), 'reading rows');
 });
@@ -212,12 +369,42 @@ test('review: release review holds every op, { review: [ops] } only those; held 
 
 test('federated partials: no extremes, ranges widened to round numbers, small bins and keys of small groups withheld', () => {
   const g = gate(K5);
-  const moments = g.release({ kind: 'partial', result: { analysis: 'federated_round', step: 'moments', rows: 300, columns: [{ column: 'salary', n: 300, mean: 50000, m2: 1, min: 30000, max: 123457.89, suppressed: false }] } as never });
+  const moments = g.release({
+    kind: 'partial',
+    result: {
+      analysis: 'federated_round',
+      step: 'moments',
+      rows: 300,
+      columns: [{ column: 'salary', n: 300, mean: 50000, m2: 1, min: 30000, max: 123457.89, suppressed: false }],
+    } as never,
+  });
   assert.not.match(JSON.stringify(moments), /123457/);
-  const range = g.release({ kind: 'partial', result: { analysis: 'federated_round', step: 'range', rows: 300, columns: [{ column: 'salary', n: 300, min: 30355.25, max: 123457.89, suppressed: false }] } as never });
+  const range = g.release({
+    kind: 'partial',
+    result: {
+      analysis: 'federated_round',
+      step: 'range',
+      rows: 300,
+      columns: [{ column: 'salary', n: 300, min: 30355.25, max: 123457.89, suppressed: false }],
+    } as never,
+  });
   const col = (range as unknown as { result: { columns: { min: number; max: number }[] } }).result.columns[0];
   assert.ok(col.min < 30355.25 && col.max > 123457.89 && col.max % 1000 === 0, JSON.stringify(col));
-  const groups = g.release({ kind: 'partial', result: { analysis: 'federated_round', step: 'groups', rows: 60, group_by: ['dept'], columns: [], groups: [{ key: ['A'], count: 50, n: [], sums: [], suppressed: false }, { key: ['Z'], count: 2, n: [], sums: [], suppressed: false }, { key: ['B'], count: 8, n: [], sums: [], suppressed: false }] } as never });
+  const groups = g.release({
+    kind: 'partial',
+    result: {
+      analysis: 'federated_round',
+      step: 'groups',
+      rows: 60,
+      group_by: ['dept'],
+      columns: [],
+      groups: [
+        { key: ['A'], count: 50, n: [], sums: [], suppressed: false },
+        { key: ['Z'], count: 2, n: [], sums: [], suppressed: false },
+        { key: ['B'], count: 8, n: [], sums: [], suppressed: false },
+      ],
+    } as never,
+  });
   const text = JSON.stringify(groups);
   assert.not.match(text, /"Z"/);
   assert.match(text, /"suppressed_groups":2/);

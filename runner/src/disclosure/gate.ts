@@ -28,7 +28,10 @@ export interface GateOptions {
 export class Gate {
   readonly policy: GatePolicy | null;
 
-  constructor(policy: DatasetPolicy | undefined, private readonly o: GateOptions) {
+  constructor(
+    policy: DatasetPolicy | undefined,
+    private readonly o: GateOptions,
+  ) {
     this.policy = gatePolicy(policy);
   }
 
@@ -49,7 +52,12 @@ export class Gate {
     const p = this.policy;
     if (!p || !qs?.filtered) return;
     // Fail closed: a query set that was never measured is refused like a small one.
-    if (!Number.isFinite(qs.selected) || !Number.isFinite(qs.total) || qs.selected < p.k || qs.total - qs.selected < p.k) {
+    if (
+      !Number.isFinite(qs.selected) ||
+      !Number.isFinite(qs.total) ||
+      qs.selected < p.k ||
+      qs.total - qs.selected < p.k
+    ) {
       throw new TaskFailure(
         'policy_denied',
         `the filter is refused by the data owner's query-set rule: it must select at least ${p.k} rows and leave at least ${p.k} rows out; widen or narrow it`,
@@ -95,7 +103,10 @@ export class Gate {
     const p = this.policy;
     if (!p) return { rows: wanted };
     if (!p.rawRows) {
-      throw new TaskFailure('policy_denied', `dataset "${this.o.dataset}" lets no raw rows leave this runner (its policy allows neither op 100 nor op 200): export an analysis instead`);
+      throw new TaskFailure(
+        'policy_denied',
+        `dataset "${this.o.dataset}" lets no raw rows leave this runner (its policy allows neither op 100 nor op 200): export an analysis instead`,
+      );
     }
     const t = new Tally(p);
     const budget = this.budget();
@@ -114,7 +125,11 @@ export class Gate {
   failure(f: TaskFailure): Released<ErrorInfo> {
     const info = f.toInfo();
     if (!this.policy || f.code !== 'op_failed') return mark(info);
-    return mark({ code: info.code, message: 'the operation failed in the data engine; under the data owner\'s policy its message stays in the runner\'s log' });
+    return mark({
+      code: info.code,
+      message:
+        "the operation failed in the data engine; under the data owner's policy its message stays in the runner's log",
+    });
   }
 
   /** A progress message as it may leave: under a policy, none that carries figures (they could be exact counts). */

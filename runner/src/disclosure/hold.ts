@@ -20,7 +20,13 @@ export interface HoldOptions {
 }
 
 /** Keeps a freshly prepared result for review. */
-export function holdNew(store: HeldStore, offer: TaskOffer, prepared: Prepared, ttlS: number, now = Date.now()): HeldResult {
+export function holdNew(
+  store: HeldStore,
+  offer: TaskOffer,
+  prepared: Prepared,
+  ttlS: number,
+  now = Date.now(),
+): HeldResult {
   const params = offer.params as { dataset?: unknown };
   return store.put({
     task_id: offer.task_id,
@@ -50,12 +56,19 @@ export async function awaitDecision(held: HeldResult, o: HoldOptions): Promise<P
     const d = o.store.decision(held.task_id);
     if (d?.decision === 'approve') {
       o.audit?.({ task_id: held.task_id, decision: 'approved' });
-      return { result: held.result as Released<unknown>, ...(held.file ? { file: held.file } : {}), ...(held.attach ? { attach: held.attach } : {}) };
+      return {
+        result: held.result as Released<unknown>,
+        ...(held.file ? { file: held.file } : {}),
+        ...(held.attach ? { attach: held.attach } : {}),
+      };
     }
     if (d?.decision === 'deny') {
       o.audit?.({ task_id: held.task_id, decision: 'denied', reason: d.reason });
       o.store.remove(held.task_id);
-      throw new TaskFailure('release_denied', `the data owner did not release this result${d.reason ? `: ${d.reason}` : ''}`);
+      throw new TaskFailure(
+        'release_denied',
+        `the data owner did not release this result${d.reason ? `: ${d.reason}` : ''}`,
+      );
     }
     if (Date.now() >= expires) {
       o.audit?.({ task_id: held.task_id, decision: 'expired' });

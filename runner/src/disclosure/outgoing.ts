@@ -35,7 +35,13 @@ export function joinLink(p: Prepared, blob: BlobRef, inlineMax: number): Release
   if (p.attach === 'rows') return mark(fitRows(p.result as unknown as RowsResult, blob, inlineMax));
   if (p.attach === 'analysis') {
     const r = p.result as unknown as AnalysisResult;
-    return mark({ analysis: r.analysis, rows_used: r.rows_used, ...(r.warnings ? { warnings: r.warnings } : {}), ...(r.disclosure ? { disclosure: r.disclosure } : {}), blob });
+    return mark({
+      analysis: r.analysis,
+      rows_used: r.rows_used,
+      ...(r.warnings ? { warnings: r.warnings } : {}),
+      ...(r.disclosure ? { disclosure: r.disclosure } : {}),
+      blob,
+    });
   }
   return mark({ ...blob, ...(p.result as object) });
 }
@@ -43,8 +49,10 @@ export function joinLink(p: Prepared, blob: BlobRef, inlineMax: number): Release
 export const succeededPost = (offer: TaskOffer, result: Released<unknown>): Released<ResultPost> =>
   mark({ task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result });
 
-export const failedPost = (offer: TaskOffer, error: Released<{ code: string; message: string; details?: unknown }>): Released<ResultPost> =>
-  mark({ task_id: offer.task_id, lease_token: offer.lease_token, status: 'failed', error });
+export const failedPost = (
+  offer: TaskOffer,
+  error: Released<{ code: string; message: string; details?: unknown }>,
+): Released<ResultPost> => mark({ task_id: offer.task_id, lease_token: offer.lease_token, status: 'failed', error });
 
 /** A failure in the runner's own words (what went wrong with sending, never data): released as it is. */
 export const ownFailure = (offer: TaskOffer, code: string, message: string): Released<ResultPost> =>
@@ -52,7 +60,13 @@ export const ownFailure = (offer: TaskOffer, code: string, message: string): Rel
 
 /** Cancels carry the runner's own words (who stopped the task), never data. */
 export const canceledPost = (offer: TaskOffer, message: string): Released<ResultPost> =>
-  mark({ task_id: offer.task_id, lease_token: offer.lease_token, status: 'canceled', error: { code: 'canceled', message } });
+  mark({
+    task_id: offer.task_id,
+    lease_token: offer.lease_token,
+    status: 'canceled',
+    error: { code: 'canceled', message },
+  });
 
 /** The same post under a renewed lease token. */
-export const underLease = (post: Released<ResultPost>, leaseToken: string): Released<ResultPost> => mark({ ...post, lease_token: leaseToken });
+export const underLease = (post: Released<ResultPost>, leaseToken: string): Released<ResultPost> =>
+  mark({ ...post, lease_token: leaseToken });

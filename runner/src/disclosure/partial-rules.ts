@@ -10,7 +10,8 @@ export function releasePartial(p: FederatedPartial, t: Tally): FederatedPartial 
   switch (p.step) {
     case 'moments':
       // The combined minimum and maximum would be one person's values.
-      if (p.columns.some((c) => c.min !== null || c.max !== null)) t.add('row_level', 0, 'row-level values (minimum, maximum) are withheld');
+      if (p.columns.some((c) => c.min !== null || c.max !== null))
+        t.add('row_level', 0, 'row-level values (minimum, maximum) are withheld');
       return { ...p, columns: p.columns.map((c) => ({ ...c, min: null, max: null })) };
     case 'range':
       // Histogram edges need a range; widened to round numbers it no longer gives the extremes away.
@@ -54,7 +55,11 @@ function groups(p: GroupsPartial, t: Tally): GroupsPartial {
     shown = shown.filter((g) => g !== smallest);
     rows += smallest.count ?? 0;
     withheld++;
-    t.add('secondary_suppression', 1, 'one more group is withheld, so that a withheld group does not follow from the total');
+    t.add(
+      'secondary_suppression',
+      1,
+      'one more group is withheld, so that a withheld group does not follow from the total',
+    );
   }
   if (withheld === 0) return p;
   t.add('min_group_size', withheld, `groups of fewer than ${k} rows are withheld, keys included`);

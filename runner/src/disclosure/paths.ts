@@ -11,7 +11,12 @@ export interface DisclosurePaths {
 
 export function disclosurePaths(statePath: string): DisclosurePaths {
   const dir = `${statePath.replace(/\.json$/, '')}.disclosure`;
-  return { dir, ledger: join(dir, 'row-ledger.jsonl'), secret: join(dir, 'record-key.secret'), held: join(dir, 'held') };
+  return {
+    dir,
+    ledger: join(dir, 'row-ledger.jsonl'),
+    secret: join(dir, 'record-key.secret'),
+    held: join(dir, 'held'),
+  };
 }
 
 export function ensureDir(dir: string): void {

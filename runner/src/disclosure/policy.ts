@@ -21,7 +21,9 @@ export interface GatePolicy {
 export function gatePolicy(policy: DatasetPolicy | undefined): GatePolicy | null {
   if (!policy) return null;
   const release = policy.release ?? 'auto';
-  const review = new Set<OpCode>(release === 'auto' ? [] : release === 'review' ? [100, 200, 300, 400] : release.review);
+  const review = new Set<OpCode>(
+    release === 'auto' ? [] : release === 'review' ? [100, 200, 300, 400] : release.review,
+  );
   return {
     k: minGroupSize(policy) ?? 1,
     counts: policy.counts ?? 'exact',

@@ -8,11 +8,24 @@ import type { Unreleased } from './facts.ts';
 import type { Gate } from './gate.ts';
 import { failedPost, succeededPost } from './outgoing.ts';
 
-export function bypasses(reporter: Reporter, offer: TaskOffer, gate: Gate, post: ResultPost, analysis: AnalysisResult, rows: RowsResult, u: Unreleased) {
+export function bypasses(
+  reporter: Reporter,
+  offer: TaskOffer,
+  gate: Gate,
+  post: ResultPost,
+  analysis: AnalysisResult,
+  rows: RowsResult,
+  u: Unreleased,
+) {
   // @ts-expect-error a post built by hand did not pass the gate
   void reporter.result(post);
   // @ts-expect-error nor did a handler's own result, wrapped as a post
-  void reporter.result({ task_id: offer.task_id, lease_token: offer.lease_token, status: 'succeeded', result: analysis });
+  void reporter.result({
+    task_id: offer.task_id,
+    lease_token: offer.lease_token,
+    status: 'succeeded',
+    result: analysis,
+  });
   // @ts-expect-error a computed analysis is not a released one
   void succeededPost(offer, analysis);
   // @ts-expect-error raw rows are not released rows
@@ -28,4 +41,9 @@ export function bypasses(reporter: Reporter, offer: TaskOffer, gate: Gate, post:
 }
 
 // @ts-expect-error a handler returns what the gate will judge, never a plain result
-export const leaky: Handler<300> = async () => ({ analysis: 'describe', rows_used: 1, columns: [], charts: { histograms: [] } });
+export const leaky: Handler<300> = async () => ({
+  analysis: 'describe',
+  rows_used: 1,
+  columns: [],
+  charts: { histograms: [] },
+});

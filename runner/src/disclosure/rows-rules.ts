@@ -18,7 +18,10 @@ export function rowAllowance(wanted: number, t: Tally, budget: Budget, dataset: 
   let n = Math.min(wanted, cap);
   if (n < wanted) t.add('max_rows', 0, `at most ${cap} rows leave per task`);
   if (wanted > 0 && budget.left <= 0) {
-    throw new TaskFailure('policy_denied', `the daily row budget of dataset "${dataset}" for this analyst is used up (max_rows_per_day ${t.policy.maxRowsPerDay}); it frees up over the next 24 hours`);
+    throw new TaskFailure(
+      'policy_denied',
+      `the daily row budget of dataset "${dataset}" for this analyst is used up (max_rows_per_day ${t.policy.maxRowsPerDay}); it frees up over the next 24 hours`,
+    );
   }
   if (budget.left < n) {
     n = budget.left;
@@ -27,7 +30,13 @@ export function rowAllowance(wanted: number, t: Tally, budget: Budget, dataset: 
   return n;
 }
 
-export function releaseRows(r: RowsResult, t: Tally, budget: Budget, dataset: string, qs: QuerySet | undefined): RowsResult {
+export function releaseRows(
+  r: RowsResult,
+  t: Tally,
+  budget: Budget,
+  dataset: string,
+  qs: QuerySet | undefined,
+): RowsResult {
   const n = rowAllowance(r.rows.length, t, budget, dataset);
   budget.charge(n);
   const count = countReleaser(t, qs);

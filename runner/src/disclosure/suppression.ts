@@ -9,7 +9,10 @@ export const isSmall = (n: number | null, k: number): boolean => n === null || (
  * to a total that is shown), the smallest other non-empty cell is withheld too, so that the total minus the rest is a
  * sum of two cells, not one. Returns a mask, and whether the total must be withheld instead (no second cell to take).
  */
-export function suppressionMask(counts: readonly (number | null)[], k: number): { mask: boolean[]; secondary: number; withholdTotal: boolean } {
+export function suppressionMask(
+  counts: readonly (number | null)[],
+  k: number,
+): { mask: boolean[]; secondary: number; withholdTotal: boolean } {
   const mask = counts.map((n) => isSmall(n, k));
   const primary = mask.filter(Boolean).length;
   if (primary !== 1) return { mask, secondary: 0, withholdTotal: false };

@@ -31,7 +31,11 @@ export class Tally {
   disclosure(extra: Partial<Disclosure> = {}): Disclosure {
     const p = this.policy;
     const countNote =
-      p.counts === 'round' ? `counts are rounded to a multiple of ${p.roundBase}` : p.counts === 'cell_key' ? `counts carry noise of at most ±${NOISE_BOUND} (the same query always gets the same noise)` : undefined;
+      p.counts === 'round'
+        ? `counts are rounded to a multiple of ${p.roundBase}`
+        : p.counts === 'cell_key'
+          ? `counts carry noise of at most ±${NOISE_BOUND} (the same query always gets the same noise)`
+          : undefined;
     const notes = [...this.notes, ...(countNote ? [countNote] : [])];
     return {
       rules_applied: [...this.rules],

@@ -20,7 +20,13 @@ export interface Converter {
 // Rows per Parquet part: DuckDB holds one part's rows before writing them out, so memory stays bounded.
 const PART_ROWS = 1_000_000;
 
-const Done = z.object({ source: z.string(), size: z.string(), mtime_ns: z.string(), rows: z.number().int().min(0), parts: z.array(z.string()).min(1) });
+const Done = z.object({
+  source: z.string(),
+  size: z.string(),
+  mtime_ns: z.string(),
+  rows: z.number().int().min(0),
+  parts: z.array(z.string()).min(1),
+});
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -35,7 +41,9 @@ async function convert(c: Converter, source: string, dir: string): Promise<{ par
     await reader.open();
     const cols = reader.schema.fields.map(arrowColumn);
     if (!cols.length) throw new Error(`${source} has no columns`);
-    await c.run(`CREATE TEMP TABLE ${quoteIdent(table)} (${cols.map((k) => `${quoteIdent(k.name)} ${k.type}`).join(', ')})`);
+    await c.run(
+      `CREATE TEMP TABLE ${quoteIdent(table)} (${cols.map((k) => `${quoteIdent(k.name)} ${k.type}`).join(', ')})`,
+    );
     created = true;
     const parts: string[] = [];
     let rows = 0;
@@ -63,7 +71,8 @@ async function convert(c: Converter, source: string, dir: string): Promise<{ par
       }
       await yieldToLoop(); // one batch at a time: heartbeats keep flowing during a long conversion
     }
-    if (inPart > 0 || !parts.length) await writePart(); // an empty file still gets one part, which carries the schema
+    if (inPart > 0 || !parts.length)
+      await writePart(); // an empty file still gets one part, which carries the schema
     else ap.closeSync();
     return { parts, rows };
   } finally {
@@ -87,7 +96,11 @@ function readDone(dir: string): z.infer<typeof Done> | null {
  * The Parquet parts holding the Arrow file's rows: from the cache when it has this version of the file, converted now
  * otherwise (older versions are then removed).
  */
-export async function cachedParquet(c: Converter, source: string, cacheDir: string): Promise<{ parts: string[]; rows: number; converted: boolean }> {
+export async function cachedParquet(
+  c: Converter,
+  source: string,
+  cacheDir: string,
+): Promise<{ parts: string[]; rows: number; converted: boolean }> {
   const st = statSync(source, { bigint: true });
   const home = join(cacheDir, 'arrow', createHash('sha256').update(source).digest('hex').slice(0, 24));
   const version = `${st.size}-${st.mtimeNs}`;
@@ -100,10 +113,14 @@ export async function cachedParquet(c: Converter, source: string, cacheDir: stri
   mkdirSync(tmp);
   try {
     const { parts, rows } = await convert(c, source, tmp);
-    writeFileSync(join(tmp, 'done.json'), JSON.stringify({ source, size: String(st.size), mtime_ns: String(st.mtimeNs), rows, parts }));
+    writeFileSync(
+      join(tmp, 'done.json'),
+      JSON.stringify({ source, size: String(st.size), mtime_ns: String(st.mtimeNs), rows, parts }),
+    );
     rmSync(dir, { recursive: true, force: true }); // a half-made one from an earlier crash
     renameSync(tmp, dir);
-    for (const old of readdirSync(home)) if (old !== version && !old.includes('.tmp-')) rmSync(join(home, old), { recursive: true, force: true });
+    for (const old of readdirSync(home))
+      if (old !== version && !old.includes('.tmp-')) rmSync(join(home, old), { recursive: true, force: true });
     return { parts: parts.map((p) => join(dir, p)), rows, converted: true };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,24 @@
 // Arrow column types as DuckDB column types, and how one Arrow value is appended to DuckDB.
-import { type DuckDBAppender, DuckDBDateValue, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTimeValue } from '@duckdb/node-api';
-import { type DataType, type Decimal, type Dictionary, type Field, type Float, type Int, type Time, type Timestamp, TimeUnit, Type, type Vector } from 'apache-arrow';
+import {
+  type DuckDBAppender,
+  DuckDBDateValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTimeValue,
+} from '@duckdb/node-api';
+import {
+  type DataType,
+  type Decimal,
+  type Dictionary,
+  type Field,
+  type Float,
+  type Int,
+  type Time,
+  type Timestamp,
+  TimeUnit,
+  Type,
+  type Vector,
+} from 'apache-arrow';
 
 export interface ArrowColumn {
   name: string;
@@ -12,7 +30,12 @@ export interface ArrowColumn {
 type Put = (ap: DuckDBAppender, value: unknown, v: Vector, i: number) => void;
 
 const DAY_MS = 86_400_000;
-const PER_SECOND: Record<TimeUnit, bigint> = { [TimeUnit.SECOND]: 1n, [TimeUnit.MILLISECOND]: 1_000n, [TimeUnit.MICROSECOND]: 1_000_000n, [TimeUnit.NANOSECOND]: 1_000_000_000n };
+const PER_SECOND: Record<TimeUnit, bigint> = {
+  [TimeUnit.SECOND]: 1n,
+  [TimeUnit.MILLISECOND]: 1_000n,
+  [TimeUnit.MICROSECOND]: 1_000_000n,
+  [TimeUnit.NANOSECOND]: 1_000_000_000n,
+};
 
 /** A value in `unit` as microseconds (nanoseconds are truncated: DuckDB's TIMESTAMP and TIME count microseconds). */
 function micros(raw: bigint | number, unit: TimeUnit): bigint {
@@ -38,8 +61,13 @@ function decimalText(value: unknown, scale: number): string {
 
 /** Nested and unusual values (lists, structs, maps, intervals) as JSON text, so a cell stays a scalar. */
 function jsonText(value: unknown): string {
-  const plain = value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function' ? value.toJSON() : value;
-  return typeof plain === 'string' ? plain : JSON.stringify(plain, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  const plain =
+    value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function'
+      ? value.toJSON()
+      : value;
+  return typeof plain === 'string'
+    ? plain
+    : JSON.stringify(plain, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 }
 
 function intColumn(t: Int): [string, Put] {
@@ -87,12 +115,16 @@ function columnFor(t: DataType, viaGet = false): [string, Put] {
         const raw = viaGet ? null : rawInt64(v, i);
         return raw === null ? micros(Number(x), TimeUnit.MILLISECOND) : micros(raw, ts.unit);
       };
-      if (ts.timezone) return ['TIMESTAMPTZ', (ap, x, v, i) => ap.appendTimestampTZ(new DuckDBTimestampTZValue(at(x, v, i)))];
+      if (ts.timezone)
+        return ['TIMESTAMPTZ', (ap, x, v, i) => ap.appendTimestampTZ(new DuckDBTimestampTZValue(at(x, v, i)))];
       return ['TIMESTAMP', (ap, x, v, i) => ap.appendTimestamp(new DuckDBTimestampValue(at(x, v, i)))];
     }
     case Type.Decimal: {
       const d = t as Decimal;
-      return [d.precision <= 38 ? `DECIMAL(${d.precision}, ${d.scale})` : 'VARCHAR', (ap, x) => ap.appendVarchar(decimalText(x, d.scale))];
+      return [
+        d.precision <= 38 ? `DECIMAL(${d.precision}, ${d.scale})` : 'VARCHAR',
+        (ap, x) => ap.appendVarchar(decimalText(x, d.scale)),
+      ];
     }
     case Type.Dictionary:
       return columnFor((t as Dictionary).dictionary, true);

@@ -22,10 +22,12 @@ async function arrowFiles(d: FileDatasetConfig, conn: DuckDBConnection): Promise
 
 /** Size and modification time of every file: when this changes, the cache and the view are brought up to date. */
 function signature(files: string[]): string {
-  return files.map((f) => {
-    const st = statSync(f, { bigint: true });
-    return `${f}\0${st.size}\0${st.mtimeNs}`;
-  }).join('\n');
+  return files
+    .map((f) => {
+      const st = statSync(f, { bigint: true });
+      return `${f}\0${st.size}\0${st.mtimeNs}`;
+    })
+    .join('\n');
 }
 
 export async function openArrowDataset(d: FileDatasetConfig, env: SourceEnv): Promise<DatasetCore> {
@@ -48,7 +50,9 @@ export async function openArrowDataset(d: FileDatasetConfig, env: SourceEnv): Pr
     }
     // union_by_name: files of one dataset may order their columns differently.
     const list = `[${parts.map(sqlString).join(', ')}]`;
-    await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${list}, union_by_name = ${files.length > 1 ? 'true' : 'false'})`);
+    await conn.run(
+      `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${list}, union_by_name = ${files.length > 1 ? 'true' : 'false'})`,
+    );
     current = sig;
     return true;
   };

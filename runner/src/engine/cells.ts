@@ -15,12 +15,27 @@ import type { Cell, ColumnKind } from '@simpul/protocol';
 export type CellConverter = (v: DuckDBValue) => Cell;
 
 const NUMBER_IDS = new Set([
-  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL, DuckDBTypeId.BIGNUM,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.BIGNUM,
 ]);
 const TIMESTAMP_IDS = new Set([
-  DuckDBTypeId.TIMESTAMP, DuckDBTypeId.TIMESTAMP_S, DuckDBTypeId.TIMESTAMP_MS, DuckDBTypeId.TIMESTAMP_NS, DuckDBTypeId.TIMESTAMP_TZ,
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_NS,
+  DuckDBTypeId.TIMESTAMP_TZ,
 ]);
 const STRING_IDS = new Set([DuckDBTypeId.VARCHAR, DuckDBTypeId.ENUM, DuckDBTypeId.UUID]);
 
@@ -35,7 +50,8 @@ export function kindOf(type: DuckDBType): ColumnKind {
 }
 
 /** Integer-valued DuckDB types (for deciding how to cast a string value compared with them). */
-export const isIntegerType = (typeName: string): boolean => /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|BIGNUM)$/.test(typeName);
+export const isIntegerType = (typeName: string): boolean =>
+  /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|BIGNUM)$/.test(typeName);
 
 const finiteNumber = (n: number): Cell => (Number.isFinite(n) ? n : String(n)); // JSON has no NaN or Infinity
 
@@ -58,7 +74,8 @@ function timestampCell(v: DuckDBValue): Cell {
 }
 
 /** DuckDB's JSON conversion, but a 64-bit integer inside a list or struct that fits a double exactly stays a number. */
-const nestedJson: DuckDBValueConverter<Json> = (v, type, conv) => (typeof v === 'bigint' ? bigintCell(v) : JsonDuckDBValueConverter(v, type, conv));
+const nestedJson: DuckDBValueConverter<Json> = (v, type, conv) =>
+  typeof v === 'bigint' ? bigintCell(v) : JsonDuckDBValueConverter(v, type, conv);
 
 function nested(type: DuckDBType): CellConverter {
   // Lists, structs, maps: the JSON text of the value, so a cell stays a scalar.
@@ -72,10 +89,22 @@ export function cellConverter(type: DuckDBType): CellConverter {
   if (NUMBER_IDS.has(id)) conv = numberCell;
   else if (id === DuckDBTypeId.BOOLEAN) conv = (v) => v === true;
   else if (id === DuckDBTypeId.VARCHAR) conv = (v) => v as string;
-  else if (id === DuckDBTypeId.DATE) conv = (v) => (v instanceof DuckDBDateValue && !v.isFinite ? (v.days > 0 ? 'infinity' : '-infinity') : String(v));
+  else if (id === DuckDBTypeId.DATE)
+    conv = (v) => (v instanceof DuckDBDateValue && !v.isFinite ? (v.days > 0 ? 'infinity' : '-infinity') : String(v));
   else if (TIMESTAMP_IDS.has(id)) conv = timestampCell;
-  else if (id === DuckDBTypeId.BLOB) conv = (v) => (v instanceof DuckDBBlobValue ? Buffer.from(v.bytes).toString('base64') : String(v));
-  else if ([DuckDBTypeId.LIST, DuckDBTypeId.ARRAY, DuckDBTypeId.STRUCT, DuckDBTypeId.MAP, DuckDBTypeId.UNION, DuckDBTypeId.VARIANT].includes(id)) conv = nested(type);
+  else if (id === DuckDBTypeId.BLOB)
+    conv = (v) => (v instanceof DuckDBBlobValue ? Buffer.from(v.bytes).toString('base64') : String(v));
+  else if (
+    [
+      DuckDBTypeId.LIST,
+      DuckDBTypeId.ARRAY,
+      DuckDBTypeId.STRUCT,
+      DuckDBTypeId.MAP,
+      DuckDBTypeId.UNION,
+      DuckDBTypeId.VARIANT,
+    ].includes(id)
+  )
+    conv = nested(type);
   else conv = (v) => String(v);
   return (v) => (v === null || v === undefined ? null : conv(v));
 }

@@ -27,9 +27,14 @@ export function mapColumns(d: DatasetConfig, core: DatasetCore): DatasetCore {
   for (const [shared, local] of Object.entries(map)) {
     if (!names.includes(local)) {
       const close = closeNames(local, names);
-      throw new Error(`columns.${shared}: from "${local}" is not a column of this dataset; ${close.length ? `close names: ${close.join(', ')}` : `its columns are: ${names.slice(0, 30).join(', ')}`}`);
+      throw new Error(
+        `columns.${shared}: from "${local}" is not a column of this dataset; ${close.length ? `close names: ${close.join(', ')}` : `its columns are: ${names.slice(0, 30).join(', ')}`}`,
+      );
     }
-    if (names.includes(shared) && !toShared.has(shared)) throw new Error(`columns.${shared}: the dataset already has a column "${shared}"; map it to another shared name, or rename that one too`);
+    if (names.includes(shared) && !toShared.has(shared))
+      throw new Error(
+        `columns.${shared}: the dataset already has a column "${shared}"; map it to another shared name, or rename that one too`,
+      );
   }
   const sharedName = (local: string) => toShared.get(local) ?? local;
   const renamed = (c: ColumnInfo): ColumnInfo => ({ ...c, name: sharedName(c.name) });
@@ -62,7 +67,11 @@ export function mapColumns(d: DatasetConfig, core: DatasetCore): DatasetCore {
     },
     async relation(db, wheres, progress) {
       const r = await core.relation(db, wheres.map(localFilter), progress);
-      const select = core.columns.map((c) => (toShared.has(c.name) ? `${quoteIdent(c.name)} AS ${quoteIdent(sharedName(c.name))}` : quoteIdent(c.name))).join(', ');
+      const select = core.columns
+        .map((c) =>
+          toShared.has(c.name) ? `${quoteIdent(c.name)} AS ${quoteIdent(sharedName(c.name))}` : quoteIdent(c.name),
+        )
+        .join(', ');
       // A filter the source left to apply is on its own names: it is compiled again on the shared names (same types);
       // one the source already applied (a database's temporary table) is not repeated.
       const where = r.where ? compileAll(wheres, columns(), d.name) : undefined;

@@ -21,9 +21,21 @@ export interface Conversion {
   convert(path: string, create: (columns: string) => Promise<DuckDBAppender>): Promise<Converted>;
 }
 
-async function cached(conn: DuckDBConnection, d: FileDatasetConfig, cacheDir: string, c: Conversion): Promise<Converted & { file: string; converted: boolean }> {
+async function cached(
+  conn: DuckDBConnection,
+  d: FileDatasetConfig,
+  cacheDir: string,
+  c: Conversion,
+): Promise<Converted & { file: string; converted: boolean }> {
   const st = statSync(d.path, { bigint: true });
-  const home = join(cacheDir, c.kind, createHash('sha256').update(`${d.path}\0${d.sheet ?? ''}`).digest('hex').slice(0, 24));
+  const home = join(
+    cacheDir,
+    c.kind,
+    createHash('sha256')
+      .update(`${d.path}\0${d.sheet ?? ''}`)
+      .digest('hex')
+      .slice(0, 24),
+  );
   const version = `${st.size}-${st.mtimeNs}`;
   const dir = join(home, version);
   const file = join(dir, 'data.parquet');
@@ -50,7 +62,8 @@ async function cached(conn: DuckDBConnection, d: FileDatasetConfig, cacheDir: st
     writeFileSync(join(tmp, 'done.json'), JSON.stringify(done));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
-    for (const old of readdirSync(home)) if (old !== version && !old.includes('.tmp-')) rmSync(join(home, old), { recursive: true, force: true });
+    for (const old of readdirSync(home))
+      if (old !== version && !old.includes('.tmp-')) rmSync(join(home, old), { recursive: true, force: true });
     return { ...done, file, converted: true };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
@@ -66,7 +79,8 @@ const signature = (path: string) => {
 };
 
 export async function openConvertedDataset(d: FileDatasetConfig, env: SourceEnv, c: Conversion): Promise<DatasetCore> {
-  if (isGlob(d.path) || statSync(d.path).isDirectory()) throw new Error(`a ${d.format} dataset is one file: give the path of one file`);
+  if (isGlob(d.path) || statSync(d.path).isDirectory())
+    throw new Error(`a ${d.format} dataset is one file: give the path of one file`);
   const view = quoteIdent(d.name);
   const conn = await env.connect(); // its own: a refresh may run while another dataset converts
   let current = '';
@@ -75,7 +89,8 @@ export async function openConvertedDataset(d: FileDatasetConfig, env: SourceEnv,
     const sig = signature(d.path);
     if (sig === current) return false;
     const out = await cached(conn, d, env.cacheDir, c);
-    if (out.converted) env.log.info('file converted to Parquet', { dataset: d.name, file: d.path, format: d.format, rows: out.rows });
+    if (out.converted)
+      env.log.info('file converted to Parquet', { dataset: d.name, file: d.path, format: d.format, rows: out.rows });
     await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${sqlString(out.file)})`);
     current = sig;
     state.last = out;
@@ -88,7 +103,11 @@ export async function openConvertedDataset(d: FileDatasetConfig, env: SourceEnv,
       // One refresh at a time, on the dataset's own connection, whichever task noticed the change first.
       pending ??= (async () => {
         try {
-          if (await sync()) Object.assign(core, await probeView(conn, view), { dialect: state.last?.dialect, warnings: state.last?.warnings });
+          if (await sync())
+            Object.assign(core, await probeView(conn, view), {
+              dialect: state.last?.dialect,
+              warnings: state.last?.warnings,
+            });
         } finally {
           pending = null;
         }

@@ -24,10 +24,12 @@ const DECODER: Record<Encoding, string> = {
 // Windows-1252's characters at 0x80–0x9F (the rest of the code page is ISO-8859-1, i.e. the byte's own code point);
 // the five unassigned bytes keep their code point, as browsers decode them. Node's TextDecoder('windows-1252') does not
 // map these in every Node version, so the runner does.
-const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const CP1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
 function decode(buf: Buffer, decoder: string): string {
-  if (decoder === 'windows-1252') return buf.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
+  if (decoder === 'windows-1252')
+    return buf.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
   return new TextDecoder(decoder, { fatal: decoder === 'utf-8' }).decode(buf);
 }
 
@@ -55,7 +57,8 @@ function lineEndingsOf(text: string | Buffer, quotes = true): { label: string; m
   const code = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i];
   for (let i = 0; i < n; i++) {
     const c = code(i);
-    if (c === 34 && quotes) quoted = !quoted; // a doubled quote toggles twice
+    if (c === 34 && quotes)
+      quoted = !quoted; // a doubled quote toggles twice
     else if (quoted) continue;
     else if (c === 13) {
       if (code(i + 1) === 10) {
@@ -73,19 +76,27 @@ function lineEndingsOf(text: string | Buffer, quotes = true): { label: string; m
 }
 
 /** The encoding of the bytes: the owner's, a BOM's, UTF-8 when they are valid UTF-8, otherwise Windows-1252. */
-function detect(buf: Buffer, set: Encoding | undefined): { decoder: string; label: string; bom: number; guessed: boolean } {
-  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return { decoder: 'utf-8', label: 'utf-8 (BOM)', bom: 3, guessed: false };
-  if (buf[0] === 0xff && buf[1] === 0xfe) return { decoder: 'utf-16le', label: 'utf-16le (BOM)', bom: 2, guessed: false };
-  if (buf[0] === 0xfe && buf[1] === 0xff) return { decoder: 'utf-16be', label: 'utf-16be (BOM)', bom: 2, guessed: false };
+function detect(
+  buf: Buffer,
+  set: Encoding | undefined,
+): { decoder: string; label: string; bom: number; guessed: boolean } {
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+    return { decoder: 'utf-8', label: 'utf-8 (BOM)', bom: 3, guessed: false };
+  if (buf[0] === 0xff && buf[1] === 0xfe)
+    return { decoder: 'utf-16le', label: 'utf-16le (BOM)', bom: 2, guessed: false };
+  if (buf[0] === 0xfe && buf[1] === 0xff)
+    return { decoder: 'utf-16be', label: 'utf-16be (BOM)', bom: 2, guessed: false };
   if (set) return { decoder: DECODER[set], label: DECODER[set], bom: 0, guessed: false };
   if (isUtf8(buf)) return { decoder: 'utf-8', label: 'utf-8', bom: 0, guessed: false };
   // UTF-16 without a BOM: ASCII text has a zero in every other byte.
   const sample = buf.subarray(0, 4096);
   let evenZero = 0;
   let oddZero = 0;
-  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) (i % 2 ? oddZero++ : evenZero++);
-  if (oddZero > sample.length / 4 && evenZero === 0) return { decoder: 'utf-16le', label: 'utf-16le', bom: 0, guessed: true };
-  if (evenZero > sample.length / 4 && oddZero === 0) return { decoder: 'utf-16be', label: 'utf-16be', bom: 0, guessed: true };
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) i % 2 ? oddZero++ : evenZero++;
+  if (oddZero > sample.length / 4 && evenZero === 0)
+    return { decoder: 'utf-16le', label: 'utf-16le', bom: 0, guessed: true };
+  if (evenZero > sample.length / 4 && oddZero === 0)
+    return { decoder: 'utf-16be', label: 'utf-16be', bom: 0, guessed: true };
   return { decoder: 'windows-1252', label: 'windows-1252', bom: 0, guessed: true };
 }
 
@@ -104,7 +115,13 @@ function firstBadLine(buf: Buffer): number {
 }
 
 /** Plain UTF-8 file with one kind of line ending, compressed file, or too big to inspect: read as it is. */
-const asIs = (path: string, encoding = 'utf-8', lineEndings = 'not inspected'): Prepared => ({ path, encoding, lineEndings, converted: false, warnings: [] });
+const asIs = (path: string, encoding = 'utf-8', lineEndings = 'not inspected'): Prepared => ({
+  path,
+  encoding,
+  lineEndings,
+  converted: false,
+  warnings: [],
+});
 
 /**
  * What DuckDB should read for the CSV at `path`: the file, or its UTF-8 LF copy in `cacheDir` when the file has a BOM
@@ -116,12 +133,20 @@ export function prepareCsv(path: string, cacheDir: string, encoding?: Encoding):
   const buf = readFileSync(path);
   const enc = detect(buf, encoding);
   const warnings: string[] = [];
-  if (enc.guessed) warnings.push(`not valid UTF-8 (first at line ${firstBadLine(buf)}): read as ${enc.label}; set encoding if that is wrong`);
+  if (enc.guessed)
+    warnings.push(
+      `not valid UTF-8 (first at line ${firstBadLine(buf)}): read as ${enc.label}; set encoding if that is wrong`,
+    );
   const notText = (line: number) =>
-    new Error(`line ${line} holds a NUL byte: this is not a text file in ${enc.label}${enc.decoder.startsWith('utf-16') ? '' : ' (if it is UTF-16 without a BOM, set encoding: utf-16)'}`);
+    new Error(
+      `line ${line} holds a NUL byte: this is not a text file in ${enc.label}${enc.decoder.startsWith('utf-16') ? '' : ' (if it is UTF-16 without a BOM, set encoding: utf-16)'}`,
+    );
   if (enc.decoder === 'utf-8') {
     // Valid UTF-8 is looked at as bytes: decoded (and copied) only when its line endings are mixed.
-    if (!isUtf8(buf.subarray(enc.bom))) throw new Error(`encoding ${encoding}: the file is not valid ${enc.label} (first bad byte at line ${firstBadLine(buf)}); try encoding: windows-1252`);
+    if (!isUtf8(buf.subarray(enc.bom)))
+      throw new Error(
+        `encoding ${encoding}: the file is not valid ${enc.label} (first bad byte at line ${firstBadLine(buf)}); try encoding: windows-1252`,
+      );
     const nul = buf.indexOf(0);
     if (nul !== -1) throw notText(buf.subarray(0, nul).toString('latin1').split('\n').length);
     const ends = lineEndingsOf(buf);
@@ -146,6 +171,7 @@ export function prepareCsv(path: string, cacheDir: string, encoding?: Encoding):
   const tmp = `${out}.tmp-${randomBytes(4).toString('hex')}`;
   writeFileSync(tmp, text.replace(/\r\n?/g, '\n'));
   renameSync(tmp, out);
-  for (const old of readdirSync(home)) if (join(home, old) !== out && !old.includes('.tmp-')) rmSync(join(home, old), { force: true });
+  for (const old of readdirSync(home))
+    if (join(home, old) !== out && !old.includes('.tmp-')) rmSync(join(home, old), { force: true });
   return prepared;
 }

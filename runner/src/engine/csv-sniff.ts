@@ -49,7 +49,9 @@ export function ownerOptions(d: FileDatasetConfig): string[] {
 }
 
 /** Options that say how values read (not found by sniffing). */
-export function valueOptions(d: Pick<FileDatasetConfig, 'decimal_separator' | 'thousands_separator' | 'null_values'>): string[] {
+export function valueOptions(
+  d: Pick<FileDatasetConfig, 'decimal_separator' | 'thousands_separator' | 'null_values'>,
+): string[] {
   const opts: string[] = [];
   if (d.decimal_separator !== undefined) opts.push(`decimal_separator = ${sqlString(d.decimal_separator)}`);
   if (d.thousands_separator !== undefined) opts.push(`thousands = ${sqlString(d.thousands_separator)}`);
@@ -90,7 +92,12 @@ export function scanRecords(
     for (; i < text.length; i++) {
       const ch = text[i];
       if (inQuote) {
-        if (s.escape && s.escape !== s.quote && ch === s.escape && (text[i + 1] === s.quote || text[i + 1] === s.escape)) {
+        if (
+          s.escape &&
+          s.escape !== s.quote &&
+          ch === s.escape &&
+          (text[i + 1] === s.quote || text[i + 1] === s.escape)
+        ) {
           if (keep) field += text[i + 1];
           i++;
         } else if (ch === s.quote) {
@@ -136,8 +143,16 @@ interface Attempt {
 const ATTEMPTS: Attempt[] = [
   { label: 'auto-detection', extra: [], read: [] },
   // Rows missing trailing fields: pad them with nulls (a serial read: the parallel one cannot pad rows with quoted newlines).
-  { label: 'null_padding (short rows)', extra: ['null_padding = true'], read: ['null_padding = true', 'parallel = false'] },
-  { label: 'null_padding and strict_mode = false (loose quoting)', extra: ['null_padding = true', 'strict_mode = false'], read: ['null_padding = true', 'parallel = false', 'strict_mode = false'] },
+  {
+    label: 'null_padding (short rows)',
+    extra: ['null_padding = true'],
+    read: ['null_padding = true', 'parallel = false'],
+  },
+  {
+    label: 'null_padding and strict_mode = false (loose quoting)',
+    extra: ['null_padding = true', 'strict_mode = false'],
+    read: ['null_padding = true', 'parallel = false', 'strict_mode = false'],
+  },
 ];
 
 async function sniff(conn: DuckDBConnection, path: string, opts: string[]): Promise<Sniffed> {
@@ -148,7 +163,11 @@ async function sniff(conn: DuckDBConnection, path: string, opts: string[]): Prom
 const show = (c: string) => (c === '\t' ? '\\t' : c === '' ? 'none' : c);
 
 /** Columns holding numbers with a decimal comma (and maybe '.' thousands): 1,5 or 1.234,5. */
-async function decimalCommaColumns(conn: DuckDBConnection, source: string, cols: { name: string; type: string }[]): Promise<{ names: string[]; thousands: boolean; nearly: [string, number][] }> {
+async function decimalCommaColumns(
+  conn: DuckDBConnection,
+  source: string,
+  cols: { name: string; type: string }[],
+): Promise<{ names: string[]; thousands: boolean; nearly: [string, number][] }> {
   const text = cols.filter((c) => c.type === 'VARCHAR');
   if (!text.length) return { names: [], thousands: false, nearly: [] };
   const parts = text.flatMap((c) => {
@@ -160,7 +179,9 @@ async function decimalCommaColumns(conn: DuckDBConnection, source: string, cols:
       `count(${q})`,
     ];
   });
-  const row = (await conn.runAndReadAll(`SELECT ${parts.join(', ')} FROM (SELECT * FROM ${source} LIMIT 20000)`)).getRows()[0].map(Number);
+  const row = (await conn.runAndReadAll(`SELECT ${parts.join(', ')} FROM (SELECT * FROM ${source} LIMIT 20000)`))
+    .getRows()[0]
+    .map(Number);
   const names: string[] = [];
   const nearly: [string, number][] = []; // mostly decimal-comma numbers, with a few other texts (NA, -, n/a)
   let thousands = false;
@@ -184,7 +205,8 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
   const tried: string[] = [];
   // Rows are counted (short, long) and header names compared in files up to 64 MB; larger ones rely on DuckDB alone.
   const text = statSync(path).size <= SCAN_MAX_BYTES ? readFileSync(path, 'utf8') : null;
-  if (text !== null && text.trim() === '') throw new Error('the file is empty: no header and no rows, so no columns to offer');
+  if (text !== null && text.trim() === '')
+    throw new Error('the file is empty: no header and no rows, so no columns to offer');
   let lastError = '';
   const scans = new Map<string, ReturnType<typeof scanRecords>>(); // one scan per dialect tried
   for (const attempt of ATTEMPTS) {
@@ -196,11 +218,18 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
       tried.push(`${attempt.label}: ${lastError.split('\n')[0]}`);
       continue;
     }
-    if (!s.Columns.every((c) => TYPE_NAME.test(c.type))) throw new Error(`unexpected column types from the CSV sniffer: ${s.Columns.map((c) => c.type).join(', ')}`);
+    if (!s.Columns.every((c) => TYPE_NAME.test(c.type)))
+      throw new Error(`unexpected column types from the CSV sniffer: ${s.Columns.map((c) => c.type).join(', ')}`);
     // A file with no quote character at all sniffs as "no quote"; pin '"' then, so that a later version of the file with
     // quoted fields still reads right (nothing reads differently now).
     const noQuotes = d.quote === undefined && text !== null && !text.includes('"');
-    const dialect = { delim: s.Delimiter, quote: unset(s.Quote) || (noQuotes ? '"' : ''), escape: unset(s.Escape), comment: unset(s.Comment), skip: s.SkipRows };
+    const dialect = {
+      delim: s.Delimiter,
+      quote: unset(s.Quote) || (noQuotes ? '"' : ''),
+      escape: unset(s.Escape),
+      comment: unset(s.Comment),
+      skip: s.SkipRows,
+    };
     const key = JSON.stringify(dialect);
     if (text !== null && !scans.has(key)) scans.set(key, scanRecords(text, dialect));
     const scan = scans.get(key) ?? null;
@@ -212,25 +241,40 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
       continue;
     }
     if (one || headerFields > s.Columns.length) {
-      tried.push(`${attempt.label}: ${one ? `one column named "${s.Columns[0].name.slice(0, 80)}"` : `header of ${headerFields} fields but ${s.Columns.length} columns`}`);
+      tried.push(
+        `${attempt.label}: ${one ? `one column named "${s.Columns[0].name.slice(0, 80)}"` : `header of ${headerFields} fields but ${s.Columns.length} columns`}`,
+      );
       continue;
     }
     const warnings: string[] = [];
     const explained = scan !== null && (scan.short > 0 || scan.long > 0) && attempt.extra.length > 0; // the warnings below say why
     if (attempt === ATTEMPTS[2] || (attempt !== ATTEMPTS[0] && !explained)) warnings.push(`read with ${attempt.label}`);
     if (scan && scan.short > 0 && attempt.extra.length > 0) {
-      warnings.push(`${scan.short} row${scan.short === 1 ? '' : 's'} with fewer fields than the header (line ${scan.shortLines.join(', ')}${scan.short > scan.shortLines.length ? ', …' : ''}): missing trailing fields read as null`);
+      warnings.push(
+        `${scan.short} row${scan.short === 1 ? '' : 's'} with fewer fields than the header (line ${scan.shortLines.join(', ')}${scan.short > scan.shortLines.length ? ', …' : ''}): missing trailing fields read as null`,
+      );
     }
     if (scan && s.HasHeader && scan.long > 0 && s.Columns.length > scan.first.length) {
       const extra = s.Columns.slice(scan.first.length).map((c) => c.name);
-      warnings.push(`${scan.long} row${scan.long === 1 ? ' has' : 's have'} more fields than the header (line ${scan.longLines.join(', ')}${scan.long > scan.longLines.length ? ', …' : ''}): the extra fields are in ${extra.join(', ')}`);
+      warnings.push(
+        `${scan.long} row${scan.long === 1 ? ' has' : 's have'} more fields than the header (line ${scan.longLines.join(', ')}${scan.long > scan.longLines.length ? ', …' : ''}): the extra fields are in ${extra.join(', ')}`,
+      );
     }
     if (scan && s.HasHeader) {
       const raw = scan.first.map((f) => f.trim());
-      const renamed = raw.map((f, k) => [f, s.Columns[k]?.name] as const).filter(([f, n]) => n !== undefined && f !== n);
-      if (renamed.length) warnings.push(`header names made unique or filled in: ${renamed.map(([f, n]) => `${f === '' ? '(empty)' : `"${f}"`} → "${n}"`).join(', ')}`);
+      const renamed = raw
+        .map((f, k) => [f, s.Columns[k]?.name] as const)
+        .filter(([f, n]) => n !== undefined && f !== n);
+      if (renamed.length)
+        warnings.push(
+          `header names made unique or filled in: ${renamed.map(([f, n]) => `${f === '' ? '(empty)' : `"${f}"`} → "${n}"`).join(', ')}`,
+        );
     }
-    let values = { decimal_separator: d.decimal_separator, thousands_separator: d.thousands_separator, null_values: d.null_values };
+    let values = {
+      decimal_separator: d.decimal_separator,
+      thousands_separator: d.thousands_separator,
+      null_values: d.null_values,
+    };
     let columns = s.Columns;
     const pinned = (cols: { name: string; type: string }[], v: typeof values) => (p: string) => {
       const opts = [
@@ -254,14 +298,32 @@ export async function planCsv(conn: DuckDBConnection, d: FileDatasetConfig, path
     if (d.decimal_separator === undefined && s.Delimiter !== ',') {
       const found = await decimalCommaColumns(conn, pinned(columns, values)(path), columns);
       for (const [name, n] of found.nearly) {
-        warnings.push(`${name}: numbers with a decimal comma but ${n} value${n === 1 ? ' is' : 's are'} not a number (of the first 20000 rows): read as text; set decimal_separator: "," and null_values for the texts that mean no value`);
+        warnings.push(
+          `${name}: numbers with a decimal comma but ${n} value${n === 1 ? ' is' : 's are'} not a number (of the first 20000 rows): read as text; set decimal_separator: "," and null_values for the texts that mean no value`,
+        );
       }
       if (found.names.length) {
-        values = { ...values, decimal_separator: ',', ...(found.thousands && d.thousands_separator === undefined ? { thousands_separator: '.' } : {}) };
+        values = {
+          ...values,
+          decimal_separator: ',',
+          ...(found.thousands && d.thousands_separator === undefined ? { thousands_separator: '.' } : {}),
+        };
         // Sniffed again for the types with the decimal comma, the dialect held as found.
-        const held = [`delim = ${sqlString(s.Delimiter)}`, `header = ${s.HasHeader ? 'true' : 'false'}`, `skip = ${s.SkipRows}`];
-        const again = await sniff(conn, path, [...owner.filter((o) => !/^(delim|header|skip) =/.test(o)), ...held, ...attempt.extra, ...valueOptions(values).filter((o) => !owner.includes(o))]);
-        if (again.Columns.length !== columns.length) throw new Error(`the decimal comma found in ${found.names.join(', ')} changes the columns; set decimal_separator (and delimiter)`);
+        const held = [
+          `delim = ${sqlString(s.Delimiter)}`,
+          `header = ${s.HasHeader ? 'true' : 'false'}`,
+          `skip = ${s.SkipRows}`,
+        ];
+        const again = await sniff(conn, path, [
+          ...owner.filter((o) => !/^(delim|header|skip) =/.test(o)),
+          ...held,
+          ...attempt.extra,
+          ...valueOptions(values).filter((o) => !owner.includes(o)),
+        ]);
+        if (again.Columns.length !== columns.length)
+          throw new Error(
+            `the decimal comma found in ${found.names.join(', ')} changes the columns; set decimal_separator (and delimiter)`,
+          );
         columns = again.Columns;
         note = `, decimal ',' detected (${found.names.join(', ')})${values.thousands_separator === '.' && d.thousands_separator === undefined ? ", thousands '.'" : ''}`;
       }

@@ -65,7 +65,20 @@ export function makeDataset(d: DatasetConfig, source: DatasetCore): Dataset {
     name: d.name,
     config: d,
     get info(): DatasetInfo {
-      return { name: d.name, columns: core.columns.slice(0, 2000), row_count: core.rowCount, format: d.format, ...(warnings().length ? { warnings: warnings().slice(0, 20).map((w) => w.slice(0, 500)) } : {}), ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) };
+      return {
+        name: d.name,
+        columns: core.columns.slice(0, 2000),
+        row_count: core.rowCount,
+        format: d.format,
+        ...(warnings().length
+          ? {
+              warnings: warnings()
+                .slice(0, 20)
+                .map((w) => w.slice(0, 500)),
+            }
+          : {}),
+        ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}),
+      };
     },
     get columns() {
       return core.columns;
@@ -83,12 +96,22 @@ export function makeDataset(d: DatasetConfig, source: DatasetCore): Dataset {
 
 function broken(d: DatasetConfig, e: unknown): Dataset {
   const error = errorMessage(e).split('\n')[0].slice(0, 1000);
-  const fail = () => Promise.reject(new TaskFailure('dataset_not_found', `dataset "${d.name}" could not be opened on this runner: ${error}`));
+  const fail = () =>
+    Promise.reject(
+      new TaskFailure('dataset_not_found', `dataset "${d.name}" could not be opened on this runner: ${error}`),
+    );
   return {
     name: d.name,
     config: d,
     columns: [],
-    info: { name: d.name, columns: [], row_count: null, format: d.format, error, ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}) },
+    info: {
+      name: d.name,
+      columns: [],
+      row_count: null,
+      format: d.format,
+      error,
+      ...(d.policy ? { policy: advertisedPolicy(d.policy) } : {}),
+    },
     column: (name) => resolveColumn(d.name, [], name),
     count: fail,
     page: fail,

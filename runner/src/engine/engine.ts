@@ -22,21 +22,44 @@ export class Engine {
     private readonly byName: Map<string, Dataset>,
   ) {}
 
-  static async open(duckdb: RunnerConfig['duckdb'], datasets: DatasetConfig[], log: Logger, opts: EngineOptions = {}): Promise<Engine> {
+  static async open(
+    duckdb: RunnerConfig['duckdb'],
+    datasets: DatasetConfig[],
+    log: Logger,
+    opts: EngineOptions = {},
+  ): Promise<Engine> {
     const options: Record<string, string> = {};
     if (duckdb.memory_limit) options.memory_limit = duckdb.memory_limit;
     if (duckdb.threads) options.threads = String(duckdb.threads);
     const instance = await DuckDBInstance.create(':memory:', options);
     const conn = await instance.connect();
     const sqlite = new SqlitePool(log);
-    const env = { conn, connect: () => instance.connect(), cacheDir: opts.cacheDir ?? join(tmpdir(), 'simpul-runner-cache'), sqlite, log };
+    const env = {
+      conn,
+      connect: () => instance.connect(),
+      cacheDir: opts.cacheDir ?? join(tmpdir(), 'simpul-runner-cache'),
+      sqlite,
+      log,
+    };
     const byName = new Map<string, Dataset>();
     for (const d of datasets) {
       const ds = await openDataset(d, env);
       byName.set(d.name, ds);
       const where = d.format === 'postgres' ? d.table : d.path;
-      if (ds.info.error) log.warn('dataset could not be opened', { dataset: d.name, format: d.format, source: where, error: ds.info.error });
-      else log.info('dataset ready', { dataset: d.name, format: d.format, columns: ds.columns.length, rows: ds.info.row_count });
+      if (ds.info.error)
+        log.warn('dataset could not be opened', {
+          dataset: d.name,
+          format: d.format,
+          source: where,
+          error: ds.info.error,
+        });
+      else
+        log.info('dataset ready', {
+          dataset: d.name,
+          format: d.format,
+          columns: ds.columns.length,
+          rows: ds.info.row_count,
+        });
     }
     return new Engine(instance, conn, sqlite, byName);
   }
@@ -60,10 +83,14 @@ export class Engine {
     const ds = this.byName.get(name);
     if (!ds) {
       const have = this.names();
-      throw new TaskFailure('dataset_not_found', `this runner has no dataset "${name}"${have.length ? `; it serves: ${have.join(', ')}` : ''}`);
+      throw new TaskFailure(
+        'dataset_not_found',
+        `this runner has no dataset "${name}"${have.length ? `; it serves: ${have.join(', ')}` : ''}`,
+      );
     }
     const error = ds.info.error;
-    if (error) throw new TaskFailure('dataset_not_found', `dataset "${name}" could not be opened on this runner: ${error}`);
+    if (error)
+      throw new TaskFailure('dataset_not_found', `dataset "${name}" could not be opened on this runner: ${error}`);
     return ds;
   }
 

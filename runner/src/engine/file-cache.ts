@@ -43,7 +43,13 @@ export class FileCache {
   ) {}
 
   /** Creates the view, reading the file into a table if it is small enough. */
-  static async open(connect: () => Promise<DuckDBConnection>, name: string, view: string, path: string, source: () => string): Promise<FileCache> {
+  static async open(
+    connect: () => Promise<DuckDBConnection>,
+    name: string,
+    view: string,
+    path: string,
+    source: () => string,
+  ): Promise<FileCache> {
     const conn = await connect();
     const cache = new FileCache(new Session(conn, new AbortController().signal), view, path, source, name);
     try {

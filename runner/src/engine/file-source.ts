@@ -22,9 +22,11 @@ export function patternsOf(path: string, format: FileFormat): string[] {
   return endings.map((e) => `${path.replace(/\/+$/, '')}/**/*${e}`);
 }
 
-const pathArg = (patterns: string[]): string => (patterns.length === 1 ? sqlString(patterns[0]) : `[${patterns.map(sqlString).join(', ')}]`);
+const pathArg = (patterns: string[]): string =>
+  patterns.length === 1 ? sqlString(patterns[0]) : `[${patterns.map(sqlString).join(', ')}]`;
 
-const struct = (entries: [string, string][]): string => `{${entries.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`;
+const struct = (entries: [string, string][]): string =>
+  `{${entries.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`;
 
 /** The table function call that reads the files; config values travel only as quoted literals. */
 export function sourceSql(d: FileDatasetConfig, patterns: string[]): string {
@@ -54,7 +56,9 @@ function checkOverrides(d: FileDatasetConfig, names: string[]): void {
   for (const name of Object.keys(d.columns ?? {})) {
     if (names.includes(name)) continue;
     const close = closeNames(name, names);
-    throw new Error(`columns: "${name}" is not a column of ${d.path}; ${close.length ? `close names: ${close.join(', ')}` : `its columns are: ${names.slice(0, 30).join(', ')}`}`);
+    throw new Error(
+      `columns: "${name}" is not a column of ${d.path}; ${close.length ? `close names: ${close.join(', ')}` : `its columns are: ${names.slice(0, 30).join(', ')}`}`,
+    );
   }
 }
 
@@ -63,7 +67,10 @@ function checkOverrides(d: FileDatasetConfig, names: string[]): void {
  * pin what it found (with the owner's type overrides), so each task pays only for reading. The file is transcoded to a
  * UTF-8 copy first when it needs it (csv-prepare.ts); that is redone at each reload. Globs keep auto-detection.
  */
-async function pinnedCsvSource(env: SourceEnv, d: FileDatasetConfig): Promise<{ source: () => string; dialect: string; warnings: string[] } | null> {
+async function pinnedCsvSource(
+  env: SourceEnv,
+  d: FileDatasetConfig,
+): Promise<{ source: () => string; dialect: string; warnings: string[] } | null> {
   if (isGlob(d.path) || statSync(d.path).isDirectory()) return null;
   const version = () => {
     const st = statSync(d.path, { bigint: true });
@@ -72,7 +79,10 @@ async function pinnedCsvSource(env: SourceEnv, d: FileDatasetConfig): Promise<{ 
   const before = version(); // taken before reading: a change during the read is picked up at the next load
   const prepared = prepareCsv(d.path, env.cacheDir, d.encoding);
   const plan = await planCsv(env.conn, d, prepared.path);
-  checkOverrides(d, plan.columns.map((c) => c.name));
+  checkOverrides(
+    d,
+    plan.columns.map((c) => c.name),
+  );
   let seen = { version: before, path: prepared.path }; // the file as prepared above: not read again at the first load
   const source = () => {
     if (!existsSync(d.path)) return plan.sql(d.path); // gone: the query reports it, as DuckDB words it
@@ -96,7 +106,9 @@ async function jsonSelectList(conn: DuckDBConnection, source: string): Promise<s
   return cols
     .map(({ column_name: name, column_type: type }) => {
       const q = quoteIdent(name);
-      return type === 'JSON' ? `CASE WHEN json_type(${q}) = 'VARCHAR' THEN ${q} ->> '$' ELSE CAST(${q} AS VARCHAR) END AS ${q}` : q;
+      return type === 'JSON'
+        ? `CASE WHEN json_type(${q}) = 'VARCHAR' THEN ${q} ->> '$' ELSE CAST(${q} AS VARCHAR) END AS ${q}`
+        : q;
     })
     .join(', ');
 }
@@ -107,9 +119,17 @@ export async function openFileDataset(d: FileDatasetConfig, env: SourceEnv): Pro
   const pinned = d.format === 'csv' || d.format === 'tsv' ? await pinnedCsvSource(env, d) : null;
   if (pinned) {
     // One file of known columns: small enough, it is held in memory and reloaded when it changes (file-cache.ts).
-    const cache = await FileCache.open(env.connect, d.name, view, d.path, pinned.source).catch((e) => Promise.reject(readFailure(e)));
+    const cache = await FileCache.open(env.connect, d.name, view, d.path, pinned.source).catch((e) =>
+      Promise.reject(readFailure(e)),
+    );
     try {
-      const core = viewCore(d.name, view, await probeView(env.conn, view), (db) => cache.freshen(db), () => cache.rows);
+      const core = viewCore(
+        d.name,
+        view,
+        await probeView(env.conn, view),
+        (db) => cache.freshen(db),
+        () => cache.rows,
+      );
       core.close = async () => cache.close();
       core.dialect = pinned.dialect;
       core.warnings = pinned.warnings;
@@ -123,6 +143,9 @@ export async function openFileDataset(d: FileDatasetConfig, env: SourceEnv): Pro
   const select = d.format === 'json' || d.format === 'ndjson' ? await jsonSelectList(env.conn, source) : '*';
   await env.conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${select} FROM ${source}`);
   const probed = await probeView(env.conn, view);
-  checkOverrides(d, probed.columns.map((c) => c.name));
+  checkOverrides(
+    d,
+    probed.columns.map((c) => c.name),
+  );
   return viewCore(d.name, view, probed);
 }

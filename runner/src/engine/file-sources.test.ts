@@ -20,7 +20,9 @@ async function writeYears(folder: string): Promise<void> {
   mkdirSync(join(folder, 'zz-later'), { recursive: true });
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
-  await c.run(`CREATE TABLE w AS SELECT row_number() OVER () AS id, date, precipitation, temp_max, temp_min, wind, weather FROM read_csv(${sqlString(SEATTLE_CSV)})`);
+  await c.run(
+    `CREATE TABLE w AS SELECT row_number() OVER () AS id, date, precipitation, temp_max, temp_min, wind, weather FROM read_csv(${sqlString(SEATTLE_CSV)})`,
+  );
   for (const year of [2012, 2013, 2014, 2015]) {
     const out = join(folder, year === 2015 ? 'zz-later' : '', `weather-${year}.parquet`);
     await c.run(`COPY (
@@ -48,7 +50,14 @@ test.before(async () => {
   writeFileSync(join(dir.path, 'codes.csv'), 'code,amount,day\n7,10,2024-01-31\n42,20,2024-02-29\n100,30,2024-03-01\n');
   writeFileSync(join(dir.path, 'raw.txt'), '007;1,5\n042;2,5\n');
   // A JSON export whose records disagree on a key's kind: id 1, "B-2", 3.5; and an object in another key.
-  writeFileSync(join(dir.path, 'mixed.json'), JSON.stringify([{ id: 1, tag: 'x', meta: { a: 1 } }, { id: 'B-2', tag: 'y', meta: 7 }, { id: 3.5, tag: null, meta: null }]));
+  writeFileSync(
+    join(dir.path, 'mixed.json'),
+    JSON.stringify([
+      { id: 1, tag: 'x', meta: { a: 1 } },
+      { id: 'B-2', tag: 'y', meta: 7 },
+      { id: 3.5, tag: null, meta: null },
+    ]),
+  );
   // A European export: semicolons, decimal commas, NA for a missing value (and "-" for one more).
   writeFileSync(join(dir.path, 'eu.csv'), 'id;weight;site\n1;70,5;east\n2;NA;-\n3;81,25;\n');
   mkdirSync(join(dir.path, 'codes'));
@@ -82,7 +91,11 @@ test.after(async () => {
 test('files: a folder and a glob of Parquet files, formats from the extensions', () => {
   const info = Object.fromEntries(engine.datasets().map((d) => [d.name, d]));
   assert.equal([info.folder.format, info.folder.row_count], ['parquet', rows.length], 'every file, the subfolder too');
-  assert.equal([info.glob.format, info.glob.row_count], ['parquet', rows.filter((r) => r.date < '2015').length], 'only what the glob matches');
+  assert.equal(
+    [info.glob.format, info.glob.row_count],
+    ['parquet', rows.filter((r) => r.date < '2015').length],
+    'only what the glob matches',
+  );
   assert.equal([info.csvs.format, info.csvs.row_count], ['csv', rows.length], 'both CSV files, and not the note');
 });
 
@@ -97,40 +110,90 @@ test('files: filters on a glob count only its files', async () => {
 });
 
 test('csv: types are inferred, and the owner overrides them per column', async () => {
-  const kinds = (name: string) => engine.datasets().find((d) => d.name === name)!.columns.map((c) => `${c.name}:${c.type}`);
+  const kinds = (name: string) =>
+    engine
+      .datasets()
+      .find((d) => d.name === name)!
+      .columns.map((c) => `${c.name}:${c.type}`);
   assert.equal(kinds('inferred'), ['code:BIGINT', 'amount:BIGINT', 'day:DATE']);
-  assert.is((await filter(engine, 'inferred', { column: 'code', op: '<', value: '8' })).matched_rows, 1, 'numbers compare as numbers: 7');
+  assert.is(
+    (await filter(engine, 'inferred', { column: 'code', op: '<', value: '8' })).matched_rows,
+    1,
+    'numbers compare as numbers: 7',
+  );
   assert.equal(kinds('typed'), ['code:VARCHAR', 'amount:DOUBLE', 'day:VARCHAR']);
   const typed = await fetch(engine, 'typed');
-  assert.equal(typed.rows, [['7', 10, '2024-01-31'], ['42', 20, '2024-02-29'], ['100', 30, '2024-03-01']]);
-  assert.equal(typed.columns.map((c) => c.kind), ['string', 'number', 'string']);
-  assert.is((await filter(engine, 'typed', { column: 'code', op: '<', value: '8' })).matched_rows, 3, 'text compares as text: "7", "42" and "100" sort before "8"');
+  assert.equal(typed.rows, [
+    ['7', 10, '2024-01-31'],
+    ['42', 20, '2024-02-29'],
+    ['100', 30, '2024-03-01'],
+  ]);
+  assert.equal(
+    typed.columns.map((c) => c.kind),
+    ['string', 'number', 'string'],
+  );
+  assert.is(
+    (await filter(engine, 'typed', { column: 'code', op: '<', value: '8' })).matched_rows,
+    3,
+    'text compares as text: "7", "42" and "100" sort before "8"',
+  );
 });
 
 test('csv: delimiter and header options, and overrides on a glob', async () => {
   const s = await fetch(engine, 'semicolons');
-  assert.equal(s.columns.map((c) => c.name), ['column0', 'column1']);
-  assert.equal(s.rows.map((r) => r[0]), ['007', '042']);
+  assert.equal(
+    s.columns.map((c) => c.name),
+    ['column0', 'column1'],
+  );
+  assert.equal(
+    s.rows.map((r) => r[0]),
+    ['007', '042'],
+  );
   const g = await fetch(engine, 'typed-glob', { order_by: [{ column: 'code' }] });
-  assert.equal(g.rows, [['001', 1], ['002', 2]]);
+  assert.equal(g.rows, [
+    ['001', 1],
+    ['002', 2],
+  ]);
 });
 
 test('csv: decimal commas read as numbers, and the owner says which texts are missing values', async () => {
   const info = (name: string) => engine.datasets().find((d) => d.name === name)!;
-  assert.equal(info('eu-plain').columns.map((c) => `${c.name}:${c.type}`), ['id:BIGINT', 'weight:VARCHAR', 'site:VARCHAR'], 'without the options: text');
-  assert.equal(info('eu').columns.map((c) => `${c.name}:${c.type}`), ['id:BIGINT', 'weight:DOUBLE', 'site:VARCHAR']);
+  assert.equal(
+    info('eu-plain').columns.map((c) => `${c.name}:${c.type}`),
+    ['id:BIGINT', 'weight:VARCHAR', 'site:VARCHAR'],
+    'without the options: text',
+  );
+  assert.equal(
+    info('eu').columns.map((c) => `${c.name}:${c.type}`),
+    ['id:BIGINT', 'weight:DOUBLE', 'site:VARCHAR'],
+  );
   const all = await fetch(engine, 'eu', { order_by: [{ column: 'id' }] });
   // Only the listed texts are missing: the empty field is a text of its own once the list replaces the default.
-  assert.equal(all.rows, [[1, 70.5, 'east'], [2, null, null], [3, 81.25, '']]);
-  assert.is((await filter(engine, 'eu', { column: 'weight', op: '>', value: 75 })).matched_rows, 1, 'compared as numbers');
+  assert.equal(all.rows, [
+    [1, 70.5, 'east'],
+    [2, null, null],
+    [3, 81.25, ''],
+  ]);
+  assert.is(
+    (await filter(engine, 'eu', { column: 'weight', op: '>', value: 75 })).matched_rows,
+    1,
+    'compared as numbers',
+  );
   assert.is((await filter(engine, 'eu', { column: 'weight', op: 'is_null' })).matched_rows, 1);
 });
 
 test('json: a key of mixed kinds reads as text, strings without their quotes, so filters find them', async () => {
   const info = engine.datasets().find((d) => d.name === 'mixed')!;
-  assert.equal(info.columns.map((c) => `${c.name}:${c.type}:${c.kind}`), ['id:VARCHAR:string', 'tag:VARCHAR:string', 'meta:VARCHAR:string']);
+  assert.equal(
+    info.columns.map((c) => `${c.name}:${c.type}:${c.kind}`),
+    ['id:VARCHAR:string', 'tag:VARCHAR:string', 'meta:VARCHAR:string'],
+  );
   const all = await fetch(engine, 'mixed');
-  assert.equal(all.rows, [['1', 'x', '{"a":1}'], ['B-2', 'y', '7'], ['3.5', null, null]]);
+  assert.equal(all.rows, [
+    ['1', 'x', '{"a":1}'],
+    ['B-2', 'y', '7'],
+    ['3.5', null, null],
+  ]);
   assert.is((await filter(engine, 'mixed', { column: 'id', op: '=', value: 'B-2' })).matched_rows, 1);
 });
 
@@ -150,11 +213,25 @@ test('csv: a file that changes between tasks is read again: rows added, same siz
   try {
     assert.equal(await east(), [2, 1, [[1, 'east']]]);
     writeFileSync(path, 'id,site\n1,east\n2,west\n3,east\n');
-    assert.equal(await east(), [3, 2, [[1, 'east'], [3, 'east']]]);
+    assert.equal(await east(), [
+      3,
+      2,
+      [
+        [1, 'east'],
+        [3, 'east'],
+      ],
+    ]);
     // The same size: only the times tell (set apart here, as two writes within one clock tick may share an mtime).
     writeFileSync(path, 'id,site\n1,west\n2,east\n3,east\n');
     utimesSync(path, new Date(), new Date(Date.now() + 10_000));
-    assert.equal(await east(), [3, 2, [[2, 'east'], [3, 'east']]]);
+    assert.equal(await east(), [
+      3,
+      2,
+      [
+        [2, 'east'],
+        [3, 'east'],
+      ],
+    ]);
     rmSync(path);
     try {
       await east();

@@ -24,16 +24,19 @@ export class Params {
 
 /** Checks every dialect shares; the dialect then binds the value so it compares as the column's type. */
 function typedParam(col: ColumnInfo, value: Scalar, p: Params, d: Dialect): string {
-  const bad = (why: string) => new TaskFailure('invalid_params', `column "${col.name}" is ${col.type}: ${why}`, { column: col.name, value });
+  const bad = (why: string) =>
+    new TaskFailure('invalid_params', `column "${col.name}" is ${col.type}: ${why}`, { column: col.name, value });
   if (col.kind === 'number' && typeof value === 'boolean') throw bad(`cannot compare it with ${value}`);
   if (col.kind === 'date' && typeof value !== 'string') throw bad('compare it with a date string like "2015-01-31"');
-  if (col.kind === 'timestamp' && typeof value !== 'string') throw bad('compare it with a timestamp string like "2015-01-31T12:00:00"');
+  if (col.kind === 'timestamp' && typeof value !== 'string')
+    throw bad('compare it with a timestamp string like "2015-01-31T12:00:00"');
   return d.value(col, value, (v) => p.add(v));
 }
 
 const listOf = (c: Condition): Scalar[] => (Array.isArray(c.value) ? c.value : c.value === undefined ? [] : [c.value]);
 const one = (c: Condition): Scalar => {
-  if (c.value === undefined || Array.isArray(c.value)) throw new TaskFailure('invalid_params', `"${c.op}" on column "${c.column}" needs one value`);
+  if (c.value === undefined || Array.isArray(c.value))
+    throw new TaskFailure('invalid_params', `"${c.op}" on column "${c.column}" needs one value`);
   return c.value;
 };
 
@@ -58,12 +61,14 @@ function condition(c: Condition, s: Scope): string {
     case 'in':
     case 'not_in': {
       const items = listOf(c).map((v) => typedParam(col, v, s.p, s.d));
-      if (!items.length) throw new TaskFailure('invalid_params', `"${c.op}" on column "${c.column}" needs a non-empty list`);
+      if (!items.length)
+        throw new TaskFailure('invalid_params', `"${c.op}" on column "${c.column}" needs a non-empty list`);
       return `(${lhs} ${c.op === 'in' ? 'IN' : 'NOT IN'} (${items.join(', ')}))`;
     }
     case 'between': {
       const [lo, hi] = listOf(c);
-      if (lo === undefined || hi === undefined) throw new TaskFailure('invalid_params', `"between" on column "${c.column}" needs [low, high]`);
+      if (lo === undefined || hi === undefined)
+        throw new TaskFailure('invalid_params', `"between" on column "${c.column}" needs [low, high]`);
       return `(${lhs} BETWEEN ${typedParam(col, lo, s.p, s.d)} AND ${typedParam(col, hi, s.p, s.d)})`;
     }
     case 'contains':
@@ -87,14 +92,25 @@ function node(e: FilterExpr, s: Scope): string {
  * SQL for a WHERE clause. SQL's three-valued logic applies: a NULL cell matches neither `x = v` nor `x != v`
  * (use is_null / not_null for those rows). Placeholders start at `firstParam` (`$n`; SQLite's `?` are positional).
  */
-export function compileFilter(expr: FilterExpr, columns: readonly ColumnInfo[], dataset: string, firstParam = 1, dialect: Dialect = duckdb): CompiledSql {
+export function compileFilter(
+  expr: FilterExpr,
+  columns: readonly ColumnInfo[],
+  dataset: string,
+  firstParam = 1,
+  dialect: Dialect = duckdb,
+): CompiledSql {
   const p = new Params(firstParam - 1, dialect);
   const sql = node(expr, { columns, dataset, p, d: dialect });
   return { sql, params: p.values };
 }
 
 /** Several filters ANDed into one (none: undefined). */
-export function compileAll(wheres: readonly FilterExpr[], columns: readonly ColumnInfo[], dataset: string, dialect: Dialect = duckdb): CompiledSql | undefined {
+export function compileAll(
+  wheres: readonly FilterExpr[],
+  columns: readonly ColumnInfo[],
+  dataset: string,
+  dialect: Dialect = duckdb,
+): CompiledSql | undefined {
   if (!wheres.length) return undefined;
   return compileFilter(wheres.length === 1 ? wheres[0] : { and: [...wheres] }, columns, dataset, 1, dialect);
 }

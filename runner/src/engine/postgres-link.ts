@@ -28,7 +28,8 @@ function mapError(e: unknown): unknown {
   const code = (e as { code?: unknown }).code;
   const msg = errorMessage(e).split('\n')[0];
   // Class 22 is "data exception": a value that does not fit its column (e.g. "abc" compared with a date).
-  if (typeof code === 'string' && (code.startsWith('22') || code === '42883')) return new TaskFailure('invalid_params', `PostgreSQL: ${msg}`);
+  if (typeof code === 'string' && (code.startsWith('22') || code === '42883'))
+    return new TaskFailure('invalid_params', `PostgreSQL: ${msg}`);
   return new TaskFailure('op_failed', `PostgreSQL: ${msg}`);
 }
 
@@ -36,7 +37,10 @@ export class PgLink {
   private readonly config: pg.PoolConfig;
   private readonly pool: pg.Pool;
 
-  constructor(connectionString: string, private readonly log: Logger) {
+  constructor(
+    connectionString: string,
+    private readonly log: Logger,
+  ) {
     this.config = {
       connectionString,
       application_name: 'simpul-runner',
@@ -50,7 +54,10 @@ export class PgLink {
 
   /** All rows of a small result, as arrays of text. */
   async all(sql: string, params: readonly BindValue[], signal: AbortSignal): Promise<unknown[][]> {
-    return this.withClient(signal, async (c) => (await c.query({ text: sql, values: [...params], rowMode: 'array' })).rows);
+    return this.withClient(
+      signal,
+      async (c) => (await c.query({ text: sql, values: [...params], rowMode: 'array' })).rows,
+    );
   }
 
   /** A large result through a cursor, CHUNK_ROWS at a time: the next chunk is fetched only when this one was taken. */
@@ -61,7 +68,8 @@ export class PgLink {
     const abort = abortion(signal);
     let ok = false;
     try {
-      const q = <T>(p: Promise<T>) => Promise.race([p, abort.promise]).catch((e) => Promise.reject(signal.aborted ? signal.reason : mapError(e)));
+      const q = <T>(p: Promise<T>) =>
+        Promise.race([p, abort.promise]).catch((e) => Promise.reject(signal.aborted ? signal.reason : mapError(e)));
       await q(client.query('BEGIN READ ONLY'));
       await q(client.query({ text: `DECLARE simpul_rows NO SCROLL CURSOR FOR ${sql}`, values: [...params] }));
       for (;;) {
@@ -80,7 +88,9 @@ export class PgLink {
   }
 
   async close(): Promise<void> {
-    await this.pool.end().catch((e) => this.log.debug('closing PostgreSQL connections failed', { error: errorMessage(e) }));
+    await this.pool
+      .end()
+      .catch((e) => this.log.debug('closing PostgreSQL connections failed', { error: errorMessage(e) }));
   }
 
   private async withClient<T>(signal: AbortSignal, f: (c: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -31,10 +31,27 @@ test.before(async () => {
   await admin.query(`CREATE SCHEMA ${q(schema)}; SET search_path TO ${q(schema)}`);
   await admin.query(`CREATE TABLE weather (id integer PRIMARY KEY, date date, precipitation double precision, temp_max numeric, temp_min real,
     wind double precision, weather text, ts timestamp, wet boolean, maybe varchar(20), ${q(INJECTION_COLUMN)} text)`);
-  const values = rows.map((_, i) => `(${SOURCE_COLUMNS.map((__, j) => `$${i * SOURCE_COLUMNS.length + j + 1}`).join(', ')})`);
+  const values = rows.map(
+    (_, i) => `(${SOURCE_COLUMNS.map((__, j) => `$${i * SOURCE_COLUMNS.length + j + 1}`).join(', ')})`,
+  );
   // Stored in shuffled order: pages without an order_by must still follow the primary key.
   const shuffled = [...rows].sort((a, b) => ((a.id * 7919) % 1461) - ((b.id * 7919) % 1461));
-  await admin.query(`INSERT INTO weather VALUES ${values.join(', ')}`, shuffled.flatMap((r) => [r.id, r.date, r.precipitation, r.temp_max, r.temp_min, r.wind, r.weather, r.ts, r.wet, r.maybe, r.weather]));
+  await admin.query(
+    `INSERT INTO weather VALUES ${values.join(', ')}`,
+    shuffled.flatMap((r) => [
+      r.id,
+      r.date,
+      r.precipitation,
+      r.temp_max,
+      r.temp_min,
+      r.wind,
+      r.weather,
+      r.ts,
+      r.wet,
+      r.maybe,
+      r.weather,
+    ]),
+  );
   await admin.query(`CREATE VIEW sunny AS SELECT id, weather, temp_max * 2 AS double_max FROM weather WHERE weather = 'sun';
     CREATE TYPE mood AS ENUM ('calm', 'stormy');
     CREATE TABLE types (big int8, tstz timestamptz, bin bytea, js jsonb, u uuid, m mood, n numeric, arr int[]);
@@ -44,8 +61,12 @@ test.before(async () => {
     CREATE VIEW slow AS SELECT a.x AS id, md5((a.x::int8 * 100000 + b.x)::text) AS h FROM nums a, nums b WHERE b.x <= (SELECT n FROM ctl);`);
   // The connection string comes from the environment, as a data owner would keep it out of the config file.
   const config = join(dir.path, 'runner.yaml');
-  const ds = (name: string, table: string) => `  - { name: ${name}, format: postgres, connection_env: SIMPUL_TEST_PGURL, table: "${schema}.${table}" }\n`;
-  writeFileSync(config, `datasets:\n${ds('w', 'weather')}${ds('sunny', 'sunny')}${ds('types', 'types')}${ds('slow', 'slow')}${ds('missing', 'nope')}`);
+  const ds = (name: string, table: string) =>
+    `  - { name: ${name}, format: postgres, connection_env: SIMPUL_TEST_PGURL, table: "${schema}.${table}" }\n`;
+  writeFileSync(
+    config,
+    `datasets:\n${ds('w', 'weather')}${ds('sunny', 'sunny')}${ds('types', 'types')}${ds('slow', 'slow')}${ds('missing', 'nope')}`,
+  );
   const c = loadConfig({ configPath: config, env: { SIMPUL_TEST_PGURL: URL } });
   engine = await openEngine(c.datasets);
 });
@@ -59,14 +80,38 @@ test.after(async () => {
 test('postgres: schema from the catalog (views too), and the row count', () => {
   const info = Object.fromEntries(engine.datasets().map((d) => [d.name, d]));
   assert.is(info.w.row_count, rows.length);
-  assert.equal(info.w.columns.map((c) => [c.name, c.type, c.kind]), [
-    ['id', 'integer', 'number'], ['date', 'date', 'date'], ['precipitation', 'double precision', 'number'], ['temp_max', 'numeric', 'number'],
-    ['temp_min', 'real', 'number'], ['wind', 'double precision', 'number'], ['weather', 'text', 'string'], ['ts', 'timestamp without time zone', 'timestamp'],
-    ['wet', 'boolean', 'boolean'], ['maybe', 'character varying(20)', 'string'], [INJECTION_COLUMN, 'text', 'string'],
-  ]);
-  assert.equal(info.sunny.columns.map((c) => [c.name, c.kind]), [['id', 'number'], ['weather', 'string'], ['double_max', 'number']]);
-  assert.equal(info.types.columns.map((c) => c.kind), ['number', 'timestamp', 'other', 'other', 'other', 'string', 'number', 'other']);
-  assert.match(info.missing.error ?? '', new RegExp(`no table or view "${schema}\\.nope" in that database; it has: .*${schema}\\.ctl`));
+  assert.equal(
+    info.w.columns.map((c) => [c.name, c.type, c.kind]),
+    [
+      ['id', 'integer', 'number'],
+      ['date', 'date', 'date'],
+      ['precipitation', 'double precision', 'number'],
+      ['temp_max', 'numeric', 'number'],
+      ['temp_min', 'real', 'number'],
+      ['wind', 'double precision', 'number'],
+      ['weather', 'text', 'string'],
+      ['ts', 'timestamp without time zone', 'timestamp'],
+      ['wet', 'boolean', 'boolean'],
+      ['maybe', 'character varying(20)', 'string'],
+      [INJECTION_COLUMN, 'text', 'string'],
+    ],
+  );
+  assert.equal(
+    info.sunny.columns.map((c) => [c.name, c.kind]),
+    [
+      ['id', 'number'],
+      ['weather', 'string'],
+      ['double_max', 'number'],
+    ],
+  );
+  assert.equal(
+    info.types.columns.map((c) => c.kind),
+    ['number', 'timestamp', 'other', 'other', 'other', 'string', 'number', 'other'],
+  );
+  assert.match(
+    info.missing.error ?? '',
+    new RegExp(`no table or view "${schema}\\.nope" in that database; it has: .*${schema}\\.ctl`),
+  );
 });
 
 sourceChecks(test, 'postgres', () => engine, 'w');
@@ -74,15 +119,34 @@ describeCheck(test, 'postgres', () => engine, 'w');
 
 test('postgres: cells: int8 beyond 2^53 exact, timestamptz in UTC, bytea as base64, JSON, enums, NaN', async () => {
   const r = await fetch(engine, 'types');
-  assert.equal(r.rows, [['9007199254740993', '2016-02-29T11:45:06Z', Buffer.from('hi').toString('base64'), '{"a": [1, 2]}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'stormy', 'NaN', '{1,2}']]);
-  const e = await runOp(engine, filterRows, 200, FilterParams.parse({ dataset: 'types', where: { column: 'm', op: 'in', value: ['stormy', 'windy'] } }));
+  assert.equal(r.rows, [
+    [
+      '9007199254740993',
+      '2016-02-29T11:45:06Z',
+      Buffer.from('hi').toString('base64'),
+      '{"a": [1, 2]}',
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+      'stormy',
+      'NaN',
+      '{1,2}',
+    ],
+  ]);
+  const e = await runOp(
+    engine,
+    filterRows,
+    200,
+    FilterParams.parse({ dataset: 'types', where: { column: 'm', op: 'in', value: ['stormy', 'windy'] } }),
+  );
   assert.is((e as { matched_rows: number }).matched_rows, 1, 'an enum compares with text values');
 });
 
 test('postgres: only the matching rows travel to the runner for an analysis', async () => {
   const db = await engine.session(new AbortController().signal);
   try {
-    const rel = await engine.dataset('w').relation(db, [{ column: 'weather', op: '=', value: 'snow' }, { column: 'date', op: '>=', value: '2013-01-01' }]);
+    const rel = await engine.dataset('w').relation(db, [
+      { column: 'weather', op: '=', value: 'snow' },
+      { column: 'date', op: '>=', value: '2013-01-01' },
+    ]);
     assert.is(rel.where, undefined, 'the filter already ran in PostgreSQL');
     const loaded = Number(await db.scalar(`SELECT COUNT(*) FROM ${rel.relation}`));
     assert.is(loaded, rows.filter((r) => r.weather === 'snow' && r.date >= '2013-01-01').length);
@@ -94,7 +158,12 @@ test('postgres: only the matching rows travel to the runner for an analysis', as
 
 /** The runner's queries PostgreSQL is running now: op 200 counts with the WHERE; op 300 fetches from a cursor over it. */
 const activeQueries = async (like: string): Promise<string[]> =>
-  (await admin.query("SELECT query FROM pg_stat_activity WHERE application_name = 'simpul-runner' AND state = 'active' AND query LIKE $1", [like])).rows.map((r) => String(r.query));
+  (
+    await admin.query(
+      "SELECT query FROM pg_stat_activity WHERE application_name = 'simpul-runner' AND state = 'active' AND query LIKE $1",
+      [like],
+    )
+  ).rows.map((r) => String(r.query));
 
 for (const op of [200, 300] as const) {
   test(`postgres: op ${op}: the WHERE runs in PostgreSQL, and cancel stops the server's query`, async () => {
@@ -102,14 +171,24 @@ for (const op of [200, 300] as const) {
     const controller = new AbortController();
     const reason = new Error('canceled by the test');
     const where = { column: 'h', op: 'contains', value: 'simpul' } as const;
-    const running = (op === 200
-      ? runOp(engine, filterRows, 200, FilterParams.parse({ dataset: 'slow', where }), { signal: controller.signal })
-      : runOp(engine, analyse, 300, AnalysisParams.parse({ dataset: 'slow', analysis: 'describe', where }), { signal: controller.signal })
-    ).then(() => 'finished', (e: unknown) => e);
+    const running = (
+      op === 200
+        ? runOp(engine, filterRows, 200, FilterParams.parse({ dataset: 'slow', where }), { signal: controller.signal })
+        : runOp(engine, analyse, 300, AnalysisParams.parse({ dataset: 'slow', analysis: 'describe', where }), {
+            signal: controller.signal,
+          })
+    ).then(
+      () => 'finished',
+      (e: unknown) => e,
+    );
     const like = op === 200 ? '%COUNT(*) FILTER (WHERE%' : 'FETCH % FROM simpul_rows';
     const seen = await until('the query to run in PostgreSQL', async () => (await activeQueries(like))[0], 60_000);
     if (op === 200) {
-      assert.match(seen, /WHERE \(strpos\(lower\(CAST\("h" AS text\)\), lower\(CAST\(\$1 AS text\)\)\) > 0\)/, 'the filter is in the SQL PostgreSQL runs');
+      assert.match(
+        seen,
+        /WHERE \(strpos\(lower\(CAST\("h" AS text\)\), lower\(CAST\(\$1 AS text\)\)\) > 0\)/,
+        'the filter is in the SQL PostgreSQL runs',
+      );
       assert.not.match(seen, /'simpul'/, 'the value travels as a parameter');
     }
     controller.abort(reason);
@@ -122,7 +201,9 @@ for (const op of [200, 300] as const) {
 test('postgres: the runner reads in read-only sessions', async () => {
   const link = new PgLink(URL, silentLogger);
   try {
-    const f = await failure(() => link.all(`CREATE TABLE ${q(schema)}.written (a int)`, [], new AbortController().signal));
+    const f = await failure(() =>
+      link.all(`CREATE TABLE ${q(schema)}.written (a int)`, [], new AbortController().signal),
+    );
     assert.match(f.message, /read-only transaction/);
   } finally {
     await link.close();

@@ -72,16 +72,28 @@ export async function openPostgresDataset(d: PostgresDatasetConfig, env: SourceE
   const link = new PgLink(d.connection, env.log.child({ dataset: d.name }));
   try {
     const setup = new AbortController().signal;
-    const [found] = await link.all('SELECT c.oid::int8, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)', [regclassText(d.table)], setup);
+    const [found] = await link.all(
+      'SELECT c.oid::int8, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)',
+      [regclassText(d.table)],
+      setup,
+    );
     if (!found) {
-      const some = await link.all("SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 30", [], setup);
-      throw new Error(`no table or view "${d.table}" in that database; it has: ${some.map((r) => r[0]).join(', ') || '(none visible)'}`);
+      const some = await link.all(
+        "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 30",
+        [],
+        setup,
+      );
+      throw new Error(
+        `no table or view "${d.table}" in that database; it has: ${some.map((r) => r[0]).join(', ') || '(none visible)'}`,
+      );
     }
     const [oid, schema, name] = found.map(String);
     const relation = `${quoteIdent(schema)}.${quoteIdent(name)}`;
     const columns: ColumnInfo[] = [];
     const types = new Map<string, { load: LoadType; kind: ColumnKind }>();
-    for (const [col, type, typname, category] of (await link.all(CATALOG_COLUMNS, [oid], setup)).map((r) => r.map(String))) {
+    for (const [col, type, typname, category] of (await link.all(CATALOG_COLUMNS, [oid], setup)).map((r) =>
+      r.map(String),
+    )) {
       const k = postgresKind(typname, category);
       columns.push({ name: col, type: type.slice(0, 256), kind: k.kind });
       types.set(col, k);

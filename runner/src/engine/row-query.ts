@@ -24,9 +24,17 @@ export function pickColumns(dataset: string, all: readonly ColumnInfo[], names: 
 }
 
 /** ` ORDER BY …` for the asked order, or `fallback` (e.g. a primary key) when none is asked for. */
-export function orderSql(dataset: string, all: readonly ColumnInfo[], orderBy: OrderBy | undefined, fallback = ''): string {
+export function orderSql(
+  dataset: string,
+  all: readonly ColumnInfo[],
+  orderBy: OrderBy | undefined,
+  fallback = '',
+): string {
   if (!orderBy?.length) return fallback;
-  const keys = orderBy.map((o) => `${quoteIdent(resolveColumn(dataset, all, o.column).name)} ${o.direction === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`);
+  const keys = orderBy.map(
+    (o) =>
+      `${quoteIdent(resolveColumn(dataset, all, o.column).name)} ${o.direction === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`,
+  );
   return ` ORDER BY ${keys.join(', ')}`;
 }
 

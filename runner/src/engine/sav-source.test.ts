@@ -17,7 +17,18 @@ let engine: Engine;
 
 const VARS: SavVar[] = [
   { name: 'id', width: 0, format: [5, 8, 0] },
-  { name: 'sex', width: 0, format: [5, 1, 0], label: 'Sex of respondent', missing: [9], valueLabels: [[1, 'male'], [2, 'female'], [9, 'no answer']] },
+  {
+    name: 'sex',
+    width: 0,
+    format: [5, 1, 0],
+    label: 'Sex of respondent',
+    missing: [9],
+    valueLabels: [
+      [1, 'male'],
+      [2, 'female'],
+      [9, 'no answer'],
+    ],
+  },
   { name: 'score', width: 0, format: [5, 8, 2], missing: [-99, -98] },
   { name: 'city', width: 8, format: [1, 8, 0] },
   { name: 'visit', width: 0, format: [20, 11, 0] },
@@ -59,7 +70,14 @@ test('labels as the column, codes beside it, missing codes and system-missing as
   assert.is(info.format, 'sav');
   assert.equal(
     info.columns.map((c) => [c.name, c.type]),
-    [['id', 'BIGINT'], ['sex', 'VARCHAR'], ['sex_code', 'BIGINT'], ['score', 'DOUBLE'], ['city', 'VARCHAR'], ['visit', 'DATE']],
+    [
+      ['id', 'BIGINT'],
+      ['sex', 'VARCHAR'],
+      ['sex_code', 'BIGINT'],
+      ['score', 'DOUBLE'],
+      ['city', 'VARCHAR'],
+      ['visit', 'DATE'],
+    ],
   );
   assert.is(info.row_count, CASES.length);
   const rows = await query('SELECT id, sex, sex_code, score, city, CAST(visit AS VARCHAR) FROM survey ORDER BY id');
@@ -73,8 +91,14 @@ test('labels as the column, codes beside it, missing codes and system-missing as
   // Sums from the values written, missing codes left out.
   const [[sum]] = await query('SELECT sum(score) FROM survey');
   assert.is(sum, 12.5 + 7.25);
-  assert.ok(info.warnings?.includes('sex: 1 value with a missing-value code read as null'), JSON.stringify(info.warnings));
-  assert.ok(info.warnings?.includes('score: 2 values with a missing-value code read as null'), JSON.stringify(info.warnings));
+  assert.ok(
+    info.warnings?.includes('sex: 1 value with a missing-value code read as null'),
+    JSON.stringify(info.warnings),
+  );
+  assert.ok(
+    info.warnings?.includes('score: 2 values with a missing-value code read as null'),
+    JSON.stringify(info.warnings),
+  );
   assert.match(engine.dataset('survey').dialect ?? '', /SPSS file, 5 variables \(1 with value labels/);
 });
 

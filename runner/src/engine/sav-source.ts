@@ -21,10 +21,16 @@ interface SysVar {
 interface SavReaderLike {
   open(): Promise<void>;
   readNextRow(includeNulls?: boolean): Promise<Record<string, number | string | null> | null>;
-  meta: { header: { encoding?: string; n_cases?: number }; sysvars: SysVar[]; getValueLabels(name: string): { val: number; label: string }[] | null };
+  meta: {
+    header: { encoding?: string; n_cases?: number };
+    sysvars: SysVar[];
+    getValueLabels(name: string): { val: number; label: string }[] | null;
+  };
 }
 // The buffer reader: the file reader's stream misses the end of small files. A .sav file is read whole once per version.
-const { SavBufferReader } = createRequire(import.meta.url)('sav-reader') as { SavBufferReader: new (bytes: Buffer) => SavReaderLike };
+const { SavBufferReader } = createRequire(import.meta.url)('sav-reader') as {
+  SavBufferReader: new (bytes: Buffer) => SavReaderLike;
+};
 
 // SPSS print formats holding a date (seconds since 1582-10-14): DATE, ADATE, JDATE, MOYR, QYR, WKYR, EDATE, SDATE; and DATETIME.
 const DATE_FORMATS = new Set([20, 23, 24, 28, 29, 30, 38, 39]);
@@ -32,7 +38,11 @@ const DATETIME_FORMAT = 22;
 const SPSS_EPOCH_S = 12_219_379_200; // seconds from 1582-10-14 to 1970-01-01
 const SYSMIS = -Number.MAX_VALUE;
 
-type Out = { name: string; type: 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'DATE' | 'TIMESTAMP'; value: (row: Record<string, unknown>) => number | string | null };
+type Out = {
+  name: string;
+  type: 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'DATE' | 'TIMESTAMP';
+  value: (row: Record<string, unknown>) => number | string | null;
+};
 
 /** Whether `x` is one of the variable's missing-value codes (discrete values, a range, or a range and a value). */
 function missingTest(m: SysVar['missing']): (x: number) => boolean {
@@ -72,7 +82,11 @@ const savConversion: Conversion = {
     let labelled = 0;
     for (const v of vars) {
       if (v.type !== 0) {
-        outs.push({ name: v.name, type: 'VARCHAR', value: (row) => (typeof row[v.name] === 'string' && row[v.name] !== '' ? (row[v.name] as string) : null) });
+        outs.push({
+          name: v.name,
+          type: 'VARCHAR',
+          value: (row) => (typeof row[v.name] === 'string' && row[v.name] !== '' ? (row[v.name] as string) : null),
+        });
         continue;
       }
       const isMissing = missingTest(v.missing);
@@ -83,7 +97,8 @@ const savConversion: Conversion = {
         return isMissing(x) ? null : x;
       };
       for (const row of rows) if (typeof row[v.name] === 'number' && isMissing(row[v.name] as number)) coded++;
-      if (coded) warnings.push(`${v.name}: ${coded} value${coded === 1 ? '' : 's'} with a missing-value code read as null`);
+      if (coded)
+        warnings.push(`${v.name}: ${coded} value${coded === 1 ? '' : 's'} with a missing-value code read as null`);
       const fmt = v.printFormat.type;
       if (DATE_FORMATS.has(fmt) || fmt === DATETIME_FORMAT) {
         outs.push({ name: v.name, type: fmt === DATETIME_FORMAT ? 'TIMESTAMP' : 'DATE', value: num });
@@ -102,10 +117,14 @@ const savConversion: Conversion = {
         for (let n = 1; names.has(codeName); n++) codeName = `${v.name}_code_${n}`;
         names.add(codeName);
         // A code without a label is shown as the code itself.
-        outs.push({ name: v.name, type: 'VARCHAR', value: (row) => {
-          const x = num(row);
-          return x === null ? null : (byCode.get(x) ?? String(x));
-        } });
+        outs.push({
+          name: v.name,
+          type: 'VARCHAR',
+          value: (row) => {
+            const x = num(row);
+            return x === null ? null : (byCode.get(x) ?? String(x));
+          },
+        });
         outs.push({ name: codeName, type: numType, value: num });
       } else outs.push({ name: v.name, type: numType, value: num });
     }
@@ -115,7 +134,11 @@ const savConversion: Conversion = {
       ap.endRow();
     }
     const enc = sav.meta.header.encoding ? `, encoding ${sav.meta.header.encoding}` : '';
-    return { rows: rows.length, dialect: `SPSS file, ${vars.length} variable${vars.length === 1 ? '' : 's'} (${labelled} with value labels: labels as the column, codes as <name>_code)${enc}`, warnings };
+    return {
+      rows: rows.length,
+      dialect: `SPSS file, ${vars.length} variable${vars.length === 1 ? '' : 's'} (${labelled} with value labels: labels as the column, codes as <name>_code)${enc}`,
+      warnings,
+    };
   },
 };
 

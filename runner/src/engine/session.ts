@@ -1,5 +1,11 @@
 // One task's DuckDB connection: parameterised queries, cells converted in chunks, interrupted on abort.
-import { DOUBLE, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DOUBLE,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import type { Cell, ColumnInfo } from '@simpul/protocol';
 import { TaskFailure, errorMessage } from '../errors.ts';
 import { cellConverter, kindOf } from './cells.ts';
@@ -35,11 +41,19 @@ export class Session {
   async query(sql: string, params: readonly BindValue[] = []): Promise<Rows> {
     this.signal.throwIfAborted();
     try {
-      const result = await this.conn.run(sql, [...params] as DuckDBValue[], paramTypes(params) as DuckDBType[] | undefined);
+      const result = await this.conn.run(
+        sql,
+        [...params] as DuckDBValue[],
+        paramTypes(params) as DuckDBType[] | undefined,
+      );
       const names = result.columnNames();
       const types = result.columnTypes();
       const converters = types.map((t) => cellConverter(t));
-      const columns = names.map((name, i) => ({ name, type: types[i].toString().slice(0, 256), kind: kindOf(types[i]) }));
+      const columns = names.map((name, i) => ({
+        name,
+        type: types[i].toString().slice(0, 256),
+        kind: kindOf(types[i]),
+      }));
       const rows: Cell[][] = [];
       // DuckDB hands rows over in chunks of ~2048; converting one chunk per turn keeps heartbeats flowing.
       for (;;) {
@@ -80,7 +94,8 @@ export class Session {
     if (e instanceof TaskFailure) return e;
     const msg = errorMessage(e).split('\n')[0];
     // A value that does not fit the column (e.g. "abc" compared with a date) is the caller's mistake, not ours.
-    if (/^Conversion Error|^Invalid Input Error: Could not convert|^Out of Range Error/.test(msg)) return new TaskFailure('invalid_params', msg);
+    if (/^Conversion Error|^Invalid Input Error: Could not convert|^Out of Range Error/.test(msg))
+      return new TaskFailure('invalid_params', msg);
     return new TaskFailure('op_failed', msg);
   }
 }

@@ -40,7 +40,9 @@ export const duckdb: Dialect = {
     switch (col.kind) {
       case 'number':
         if (typeof v === 'number') return ph; // bound as a number (session.ts picks its type); DuckDB compares numerically
-        return INTEGER_TEXT.test(String(v).trim()) && isIntegerType(col.type) ? `CAST(${ph} AS HUGEINT)` : `CAST(${ph} AS DOUBLE)`;
+        return INTEGER_TEXT.test(String(v).trim()) && isIntegerType(col.type)
+          ? `CAST(${ph} AS HUGEINT)`
+          : `CAST(${ph} AS DOUBLE)`;
       case 'string':
         return `CAST(${ph} AS VARCHAR)`;
       case 'boolean':
@@ -97,10 +99,12 @@ export const sqlite: Dialect = {
       case 'boolean':
         return bind(sqliteBoolean(col, v));
       case 'date':
-        if (!ISO_DATE.test(String(v))) throw invalid(col, `"${String(v).slice(0, 80)}" is not a date like "2015-01-31"`, v);
+        if (!ISO_DATE.test(String(v)))
+          throw invalid(col, `"${String(v).slice(0, 80)}" is not a date like "2015-01-31"`, v);
         return bind(v);
       case 'timestamp':
-        if (!ISO_TIMESTAMP.test(String(v))) throw invalid(col, `"${String(v).slice(0, 80)}" is not a timestamp like "2015-01-31T12:00:00"`, v);
+        if (!ISO_TIMESTAMP.test(String(v)))
+          throw invalid(col, `"${String(v).slice(0, 80)}" is not a timestamp like "2015-01-31T12:00:00"`, v);
         return SQLITE_TS(bind(v));
       case 'string':
         return bind(String(v));
@@ -133,7 +137,8 @@ export const postgres: Dialect = {
     const t = String(v).trim();
     if (typeof v === 'string' && !NUMBER_TEXT.test(t)) throw invalid(col, `"${t.slice(0, 80)}" is not a number`, v);
     if (PG_FLOAT.test(col.type)) return `CAST(${bind(v)} AS ${col.type})`;
-    if (PG_INTEGER.test(col.type) && INTEGER_TEXT.test(t) && BigInt(t) < 2n ** 63n && BigInt(t) >= -(2n ** 63n)) return `CAST(${bind(v)} AS bigint)`;
+    if (PG_INTEGER.test(col.type) && INTEGER_TEXT.test(t) && BigInt(t) < 2n ** 63n && BigInt(t) >= -(2n ** 63n))
+      return `CAST(${bind(v)} AS bigint)`;
     return `CAST(${bind(v)} AS numeric)`;
   },
   // Always cast: enums and char(n) are "string" columns too, and lower() takes only text.

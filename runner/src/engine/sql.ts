@@ -18,5 +18,8 @@ export function resolveColumn(dataset: string, columns: readonly ColumnInfo[], n
   const hint = close.length
     ? `; close names: ${close.join(', ')}`
     : `; its columns are: ${names.slice(0, 30).join(', ')}${names.length > 30 ? `, … (${names.length} in all)` : ''}`;
-  throw new TaskFailure('unknown_column', `column ${shown} is not in dataset "${dataset}"${hint}`, { column: name, close });
+  throw new TaskFailure('unknown_column', `column ${shown} is not in dataset "${dataset}"${hint}`, {
+    column: name,
+    close,
+  });
 }

@@ -63,7 +63,13 @@ export class SqlitePool {
   }
 
   /** The rows of a query, `chunk` at a time; the worker reads the next chunk only when this one was taken. */
-  stream(path: string, sql: string, params: BindValue[], signal: AbortSignal, chunk = 2048): AsyncGenerator<unknown[][]> {
+  stream(
+    path: string,
+    sql: string,
+    params: BindValue[],
+    signal: AbortSignal,
+    chunk = 2048,
+  ): AsyncGenerator<unknown[][]> {
     return this.run(path, sql, params, signal, chunk);
   }
 
@@ -75,7 +81,13 @@ export class SqlitePool {
     await Promise.all(all.map((w) => w.worker.terminate()));
   }
 
-  private async *run(path: string, sql: string, params: BindValue[], signal: AbortSignal, chunk?: number): AsyncGenerator<unknown[][]> {
+  private async *run(
+    path: string,
+    sql: string,
+    params: BindValue[],
+    signal: AbortSignal,
+    chunk?: number,
+  ): AsyncGenerator<unknown[][]> {
     signal.throwIfAborted();
     const w = this.idle.pop() ?? this.spawn();
     const id = ++this.seq;
@@ -116,7 +128,9 @@ export class SqlitePool {
         off();
         resolve(m);
       };
-      const onExit = (code: number) => (off(), reject(new SqliteError(`the SQLite worker stopped (exit code ${code})`)));
+      const onExit = (code: number) => (
+        off(), reject(new SqliteError(`the SQLite worker stopped (exit code ${code})`))
+      );
       const onAbort = () => (off(), reject(signal.reason));
       if (signal.aborted) return onAbort();
       w.on('message', onMessage);

@@ -23,7 +23,20 @@ test.before(async () => {
     weather TEXT, ts DATETIME, wet BOOLEAN, maybe VARCHAR(20), "${INJECTION_COLUMN.replaceAll('"', '""')}" TEXT)`);
   const insert = db.prepare(`INSERT INTO weather VALUES (${SOURCE_COLUMNS.map(() => '?').join(', ')})`);
   db.transaction(() => {
-    for (const r of rows) insert.run(r.id, r.date, r.precipitation, r.temp_max, r.temp_min, r.wind, r.weather, r.ts.replace('T', ' '), r.wet ? 1 : 0, r.maybe, r.weather);
+    for (const r of rows)
+      insert.run(
+        r.id,
+        r.date,
+        r.precipitation,
+        r.temp_max,
+        r.temp_min,
+        r.wind,
+        r.weather,
+        r.ts.replace('T', ' '),
+        r.wet ? 1 : 0,
+        r.maybe,
+        r.weather,
+      );
   })();
   db.exec(`CREATE VIEW sunny AS SELECT id, weather, temp_max * 2 AS double_max FROM weather WHERE weather = 'sun';
     CREATE TABLE types (big INTEGER, bin BLOB, note TEXT);
@@ -50,14 +63,36 @@ test('sqlite: schema from declared types (views too), and the row count', () => 
   const info = Object.fromEntries(engine.datasets().map((d) => [d.name, d]));
   assert.is(info.w.row_count, rows.length);
   assert.is(info.w.format, 'sqlite');
-  assert.equal(info.w.columns.map((c) => [c.name, c.type, c.kind]), [
-    ['id', 'INTEGER', 'number'], ['date', 'DATE', 'date'], ['precipitation', 'REAL', 'number'], ['temp_max', 'REAL', 'number'],
-    ['temp_min', 'REAL', 'number'], ['wind', 'REAL', 'number'], ['weather', 'TEXT', 'string'], ['ts', 'DATETIME', 'timestamp'],
-    ['wet', 'BOOLEAN', 'boolean'], ['maybe', 'VARCHAR(20)', 'string'], [INJECTION_COLUMN, 'TEXT', 'string'],
-  ]);
-  assert.equal(info.sunny.columns.map((c) => [c.name, c.kind]), [['id', 'number'], ['weather', 'string'], ['double_max', 'number']], 'a computed column is typed by its values');
+  assert.equal(
+    info.w.columns.map((c) => [c.name, c.type, c.kind]),
+    [
+      ['id', 'INTEGER', 'number'],
+      ['date', 'DATE', 'date'],
+      ['precipitation', 'REAL', 'number'],
+      ['temp_max', 'REAL', 'number'],
+      ['temp_min', 'REAL', 'number'],
+      ['wind', 'REAL', 'number'],
+      ['weather', 'TEXT', 'string'],
+      ['ts', 'DATETIME', 'timestamp'],
+      ['wet', 'BOOLEAN', 'boolean'],
+      ['maybe', 'VARCHAR(20)', 'string'],
+      [INJECTION_COLUMN, 'TEXT', 'string'],
+    ],
+  );
+  assert.equal(
+    info.sunny.columns.map((c) => [c.name, c.kind]),
+    [
+      ['id', 'number'],
+      ['weather', 'string'],
+      ['double_max', 'number'],
+    ],
+    'a computed column is typed by its values',
+  );
   assert.is(info.sunny.row_count, rows.filter((r) => r.weather === 'sun').length);
-  assert.match(info.missing.error ?? '', /no table or view "nope" in .*weather\.db; it has: ctl, nums, slow, sunny, types, weather/);
+  assert.match(
+    info.missing.error ?? '',
+    /no table or view "nope" in .*weather\.db; it has: ctl, nums, slow, sunny, types, weather/,
+  );
 });
 
 sourceChecks(test, 'sqlite', () => engine, 'w');
@@ -69,10 +104,18 @@ test('sqlite: cells: integers beyond 2^53 stay exact, blobs as base64', async ()
 });
 
 test('sqlite: a view filters and pages like a table', async () => {
-  const r = await filter(engine, 'sunny', { column: 'double_max', op: '>', value: 60 }, { order_by: [{ column: 'id', direction: 'desc' }], limit: 2 });
+  const r = await filter(
+    engine,
+    'sunny',
+    { column: 'double_max', op: '>', value: 60 },
+    { order_by: [{ column: 'id', direction: 'desc' }], limit: 2 },
+  );
   const hot = rows.filter((x) => x.weather === 'sun' && x.temp_max * 2 > 60).reverse();
   assert.is(r.matched_rows, hot.length);
-  assert.equal(r.rows, hot.slice(0, 2).map((x) => [x.id, 'sun', x.temp_max * 2]));
+  assert.equal(
+    r.rows,
+    hot.slice(0, 2).map((x) => [x.id, 'sun', x.temp_max * 2]),
+  );
 });
 
 test('sqlite: cancel stops a runaway query in SQLite, and the event loop stays free meanwhile', async () => {
@@ -84,7 +127,10 @@ test('sqlite: cancel stops a runaway query in SQLite, and the event loop stays f
   const controller = new AbortController();
   const reason = new Error('canceled by the test');
   const params = FilterParams.parse({ dataset: 'slow', where: { column: 'b', op: '=', value: -1 } });
-  const running = runOp(engine, filterRows, 200, params, { signal: controller.signal }).then(() => 'finished', (e: unknown) => e);
+  const running = runOp(engine, filterRows, 200, params, { signal: controller.signal }).then(
+    () => 'finished',
+    (e: unknown) => e,
+  );
   await new Promise((r) => setTimeout(r, 500));
   controller.abort(reason);
   const outcome = await running;

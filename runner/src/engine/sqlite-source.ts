@@ -27,7 +27,8 @@ export function sqliteKind(declared: string): { kind: ColumnKind; load: LoadType
 // An undeclared type (e.g. a view's computed column) is taken from the first value SQLite stores in it.
 const SAMPLED: Record<string, string> = { integer: 'INTEGER', real: 'REAL', text: 'TEXT', blob: 'BLOB' };
 
-const safeInt = (b: bigint): Cell => (b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b.toString());
+const safeInt = (b: bigint): Cell =>
+  b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b.toString();
 
 function cellOf(col: ColumnInfo): (v: unknown) => Cell {
   return (v) => {
@@ -54,20 +55,34 @@ export async function openSqliteDataset(d: SqliteDatasetConfig, env: SourceEnv):
     }
   };
 
-  const tables = (await run("SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name", [], setup)).map(TableRow);
-  const found = tables.find((t) => t.name === d.table) ?? tables.find((t) => t.name.toLowerCase() === d.table.toLowerCase());
-  if (!found) throw new Error(`no table or view "${d.table}" in ${d.path}; it has: ${tables.map((t) => t.name).join(', ') || '(none)'}`);
+  const tables = (
+    await run("SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name", [], setup)
+  ).map(TableRow);
+  const found =
+    tables.find((t) => t.name === d.table) ?? tables.find((t) => t.name.toLowerCase() === d.table.toLowerCase());
+  if (!found)
+    throw new Error(
+      `no table or view "${d.table}" in ${d.path}; it has: ${tables.map((t) => t.name).join(', ') || '(none)'}`,
+    );
   const table = quoteIdent(found.name);
   // Every query reads through the cancel check, so that a canceled task stops SQLite too.
   const relation = `(SELECT * FROM ${table} WHERE ${CANCEL_CHECK})`;
   // hidden 1 marks a virtual table's hidden columns; 2 and 3 are generated columns, which are ordinary to read.
-  const info = await run('SELECT name, type FROM pragma_table_xinfo(?) WHERE hidden != 1 ORDER BY cid', [found.name], setup);
+  const info = await run(
+    'SELECT name, type FROM pragma_table_xinfo(?) WHERE hidden != 1 ORDER BY cid',
+    [found.name],
+    setup,
+  );
   const columns: ColumnInfo[] = [];
   const loads = new Map<string, LoadType>();
   for (const [name, declared] of info.map((r) => [String(r[0]), String(r[1] ?? '')])) {
     let type = declared;
     if (!type) {
-      const sample = await run(`SELECT typeof(${quoteIdent(name)}) FROM ${table} WHERE ${quoteIdent(name)} IS NOT NULL LIMIT 1`, [], setup);
+      const sample = await run(
+        `SELECT typeof(${quoteIdent(name)}) FROM ${table} WHERE ${quoteIdent(name)} IS NOT NULL LIMIT 1`,
+        [],
+        setup,
+      );
       type = SAMPLED[String(sample[0]?.[0])] ?? 'TEXT';
     }
     const k = sqliteKind(type);

@@ -59,11 +59,13 @@ function textOf(v: unknown): string {
  * column), so a value that does not fit the column becomes NULL rather than failing the whole load.
  */
 export function appendAs(type: LoadType): Append {
-  const orNull = <T>(conv: (v: unknown) => T | null, put: (ap: DuckDBAppender, x: T) => void): Append => (ap, v) => {
-    const x = v === null || v === undefined ? null : conv(v);
-    if (x === null) ap.appendNull();
-    else put(ap, x);
-  };
+  const orNull =
+    <T>(conv: (v: unknown) => T | null, put: (ap: DuckDBAppender, x: T) => void): Append =>
+    (ap, v) => {
+      const x = v === null || v === undefined ? null : conv(v);
+      if (x === null) ap.appendNull();
+      else put(ap, x);
+    };
   switch (type) {
     case 'BIGINT':
       return orNull(bigintOf, (ap, x) => ap.appendBigInt(x));
@@ -76,10 +78,16 @@ export function appendAs(type: LoadType): Append {
     case 'BLOB':
       return orNull(bytesOf, (ap, x) => ap.appendBlob(x));
     case 'DATE':
-      return orNull((v) => (typeof v === 'string' && DATE_TEXT.test(v) ? v : null), (ap, x) => ap.appendVarchar(x));
+      return orNull(
+        (v) => (typeof v === 'string' && DATE_TEXT.test(v) ? v : null),
+        (ap, x) => ap.appendVarchar(x),
+      );
     case 'TIMESTAMP':
     case 'TIMESTAMPTZ':
-      return orNull((v) => (typeof v === 'string' && TIMESTAMP_TEXT.test(v) ? v : null), (ap, x) => ap.appendVarchar(x));
+      return orNull(
+        (v) => (typeof v === 'string' && TIMESTAMP_TEXT.test(v) ? v : null),
+        (ap, x) => ap.appendVarchar(x),
+      );
   }
 }
 
@@ -99,7 +107,9 @@ export async function loadTempTable(
   onChunk?: (rows: number) => void,
 ): Promise<{ relation: string; rows: number }> {
   const table = `source_${randomBytes(8).toString('hex')}`;
-  await db.query(`CREATE TEMP TABLE ${quoteIdent(table)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`);
+  await db.query(
+    `CREATE TEMP TABLE ${quoteIdent(table)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`,
+  );
   const ap = await db.appender(table);
   const appends = columns.map((c) => appendAs(c.type));
   let rows = 0;

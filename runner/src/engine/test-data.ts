@@ -14,7 +14,16 @@ import type { OpContext } from '../ops/context.ts';
 import { Engine } from './engine.ts';
 import { sqlString } from './sql.ts';
 
-export const SEATTLE_CSV = join(import.meta.dirname, '..', '..', '..', 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv');
+export const SEATTLE_CSV = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'node_modules',
+  'vega-datasets',
+  'data',
+  'seattle-weather.csv',
+);
 
 export interface WeatherRow {
   id: number;
@@ -31,7 +40,15 @@ export function readWeather(): WeatherRow[] {
   const [, ...lines] = readFileSync(SEATTLE_CSV, 'utf8').trim().split('\n');
   return lines.map((l, i) => {
     const [date, p, tmax, tmin, wind, weather] = l.split(',');
-    return { id: i + 1, date, precipitation: Number(p), temp_max: Number(tmax), temp_min: Number(tmin), wind: Number(wind), weather };
+    return {
+      id: i + 1,
+      date,
+      precipitation: Number(p),
+      temp_max: Number(tmax),
+      temp_min: Number(tmin),
+      wind: Number(wind),
+      weather,
+    };
   });
 }
 
@@ -81,8 +98,25 @@ export async function runOp<C extends OpCode>(
   const db = await engine.session(signal);
   try {
     // As the executor does: the handler's result passes the dataset's release gate.
-    const gate = new Gate(engine.policy(params.dataset), { dataset: params.dataset, op, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}), ...(opts.ledger ? { ledger: opts.ledger } : {}) });
-    const out = gate.release(await handler({ task_id: 't1', op, params, engine, db, signal, log: silentLogger, progress: (p) => opts.progress?.push(p), gate }));
+    const gate = new Gate(engine.policy(params.dataset), {
+      dataset: params.dataset,
+      op,
+      ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}),
+      ...(opts.ledger ? { ledger: opts.ledger } : {}),
+    });
+    const out = gate.release(
+      await handler({
+        task_id: 't1',
+        op,
+        params,
+        engine,
+        db,
+        signal,
+        log: silentLogger,
+        progress: (p) => opts.progress?.push(p),
+        gate,
+      }),
+    );
     if (out.kind === 'file') {
       await out.cleanup();
       return out.result;

@@ -131,4 +131,3 @@ export function savFile(vars: SavVar[], cases: (number | string)[][], compressed
   if (codes.length) flush();
   return w.done();
 }
-

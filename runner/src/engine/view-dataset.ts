@@ -9,10 +9,15 @@ import type { Session } from './session.ts';
 import { duckdb } from './sql-dialect.ts';
 
 /** The view's columns (name, DuckDB type, kind) and row count. */
-export async function probeView(conn: DuckDBConnection, view: string): Promise<{ columns: ColumnInfo[]; rowCount: number }> {
+export async function probeView(
+  conn: DuckDBConnection,
+  view: string,
+): Promise<{ columns: ColumnInfo[]; rowCount: number }> {
   const probe = await conn.run(`SELECT * FROM ${view} LIMIT 0`);
   const types = probe.columnTypes();
-  const columns = probe.columnNames().map((name, i) => ({ name, type: types[i].toString().slice(0, 256), kind: kindOf(types[i]) }));
+  const columns = probe
+    .columnNames()
+    .map((name, i) => ({ name, type: types[i].toString().slice(0, 256), kind: kindOf(types[i]) }));
   const count = await conn.runAndReadAll(`SELECT COUNT(*) FROM ${view}`);
   return { columns, rowCount: Number(count.getRows()[0][0]) };
 }

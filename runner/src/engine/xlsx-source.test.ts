@@ -46,7 +46,11 @@ async function writeBook(extraVisit?: (typeof VISITS)[number]): Promise<void> {
 test.before(async () => {
   await writeBook();
   engine = await openEngine(
-    [datasetConfig('visits', book), datasetConfig('sites', book, { sheet: 'Sites' }), datasetConfig('nosheet', book, { sheet: 'Budget' })],
+    [
+      datasetConfig('visits', book),
+      datasetConfig('sites', book, { sheet: 'Sites' }),
+      datasetConfig('nosheet', book, { sheet: 'Budget' }),
+    ],
     cache.path,
   );
 });
@@ -73,28 +77,57 @@ test('the first sheet by default: header found below a title, types from the cel
   assert.is(info.format, 'xlsx');
   assert.equal(
     info.columns.map((c) => [c.name, c.type]),
-    [['id', 'BIGINT'], ['patient', 'VARCHAR'], ['visit', 'DATE'], ['seen_at', 'TIMESTAMP'], ['weight', 'DOUBLE'], ['smoker', 'BOOLEAN'], ['double_weight', 'DOUBLE']],
+    [
+      ['id', 'BIGINT'],
+      ['patient', 'VARCHAR'],
+      ['visit', 'DATE'],
+      ['seen_at', 'TIMESTAMP'],
+      ['weight', 'DOUBLE'],
+      ['smoker', 'BOOLEAN'],
+      ['double_weight', 'DOUBLE'],
+    ],
   );
   assert.is(info.row_count, VISITS.length);
   const rows = await readAll('visits');
-  assert.equal(rows.map((r) => [r[0], r[1], r[4], r[5], r[6]]), VISITS.map(([id, p, , , w, s]) => [id, p, w, s, w * 2]));
+  assert.equal(
+    rows.map((r) => [r[0], r[1], r[4], r[5], r[6]]),
+    VISITS.map(([id, p, , , w, s]) => [id, p, w, s, w * 2]),
+  );
   const db = await engine.session(new AbortController().signal);
   try {
-    const r = await db.query('SELECT CAST(visit AS VARCHAR), CAST(seen_at AS VARCHAR), sum(weight) OVER () FROM visits ORDER BY id');
-    assert.equal(r.rows.map((x) => [x[0], x[1]]), VISITS.map((v) => [v[2], v[3]]));
+    const r = await db.query(
+      'SELECT CAST(visit AS VARCHAR), CAST(seen_at AS VARCHAR), sum(weight) OVER () FROM visits ORDER BY id',
+    );
+    assert.equal(
+      r.rows.map((x) => [x[0], x[1]]),
+      VISITS.map((v) => [v[2], v[3]]),
+    );
     assert.ok(Math.abs(Number(r.rows[0][2]) - VISITS.reduce((s, v) => s + v[4], 0)) < 1e-9);
   } finally {
     db.close();
   }
-  assert.ok(info.warnings?.some((w) => /^1 row above the header skipped \(sheet row 1\)$/.test(w)), JSON.stringify(info.warnings));
+  assert.ok(
+    info.warnings?.some((w) => /^1 row above the header skipped \(sheet row 1\)$/.test(w)),
+    JSON.stringify(info.warnings),
+  );
   assert.match(engine.dataset('visits').dialect ?? '', /sheet "Visits", header in row 3/);
 });
 
 test('another sheet by name; an empty header name is filled in and reported', async () => {
   const info = engine.datasets().find((d) => d.name === 'sites')!;
-  assert.equal(info.columns.map((c) => [c.name, c.type]), [['site', 'VARCHAR'], ['beds', 'BIGINT'], ['column2', 'BIGINT']]);
+  assert.equal(
+    info.columns.map((c) => [c.name, c.type]),
+    [
+      ['site', 'VARCHAR'],
+      ['beds', 'BIGINT'],
+      ['column2', 'BIGINT'],
+    ],
+  );
   assert.equal(await readAll('sites'), SITES);
-  assert.ok(info.warnings?.some((w) => w.includes('(empty) → "column2"')), JSON.stringify(info.warnings));
+  assert.ok(
+    info.warnings?.some((w) => w.includes('(empty) → "column2"')),
+    JSON.stringify(info.warnings),
+  );
 });
 
 test('a sheet that is not there: the error names the sheets there are', () => {

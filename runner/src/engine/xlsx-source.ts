@@ -18,7 +18,8 @@ export function cellValue(v: ExcelJS.CellValue): Value {
   if (typeof v === 'object') {
     if ('richText' in v) return v.richText.map((t) => t.text).join('');
     if ('error' in v) return null;
-    if ('formula' in v || 'sharedFormula' in v) return 'result' in v && v.result !== undefined ? cellValue(v.result as ExcelJS.CellValue) : null;
+    if ('formula' in v || 'sharedFormula' in v)
+      return 'result' in v && v.result !== undefined ? cellValue(v.result as ExcelJS.CellValue) : null;
     if ('text' in v) return cellValue(v.text as ExcelJS.CellValue);
   }
   return String(v);
@@ -36,14 +37,17 @@ function typeOf(values: Value[]): Column['type'] {
   const kinds = new Set(values.filter((v) => v !== null).map((v) => (v instanceof Date ? 'date' : typeof v)));
   if (kinds.size !== 1) return 'VARCHAR';
   const [kind] = kinds;
-  if (kind === 'number') return values.every((v) => v === null || (Number.isSafeInteger(v) && true)) ? 'BIGINT' : 'DOUBLE';
+  if (kind === 'number')
+    return values.every((v) => v === null || (Number.isSafeInteger(v) && true)) ? 'BIGINT' : 'DOUBLE';
   if (kind === 'boolean') return 'BOOLEAN';
-  if (kind === 'date') return values.every((v) => v === null || (v as Date).getTime() % DAY_MS === 0) ? 'DATE' : 'TIMESTAMP';
+  if (kind === 'date')
+    return values.every((v) => v === null || (v as Date).getTime() % DAY_MS === 0) ? 'DATE' : 'TIMESTAMP';
   return 'VARCHAR';
 }
 
 function text(v: Value): string {
-  if (v instanceof Date) return v.getTime() % DAY_MS === 0 ? v.toISOString().slice(0, 10) : v.toISOString().slice(0, 19).replace('T', ' ');
+  if (v instanceof Date)
+    return v.getTime() % DAY_MS === 0 ? v.toISOString().slice(0, 10) : v.toISOString().slice(0, 19).replace('T', ' ');
   return String(v);
 }
 
@@ -98,7 +102,12 @@ export async function readSheet(path: string, sheetName?: string): Promise<Sheet
   await wb.xlsx.readFile(path);
   const names = wb.worksheets.map((w) => w.name);
   const ws = sheetName === undefined ? wb.worksheets[0] : wb.getWorksheet(sheetName);
-  if (!ws) throw new Error(sheetName === undefined ? `${path} has no sheets` : `no sheet "${sheetName}" in ${path}; its sheets are: ${names.join(', ')}`);
+  if (!ws)
+    throw new Error(
+      sheetName === undefined
+        ? `${path} has no sheets`
+        : `no sheet "${sheetName}" in ${path}; its sheets are: ${names.join(', ')}`,
+    );
   const grid: { n: number; values: Value[] }[] = [];
   let width = 0;
   ws.eachRow({ includeEmpty: false }, (row, n) => {
@@ -132,15 +141,33 @@ export async function readSheet(path: string, sheetName?: string): Promise<Sheet
     if (!isHeader) h = firstTyped;
   }
   const start = isHeader ? h + 1 : h;
-  if (h > 0) warnings.push(`${h} row${h === 1 ? '' : 's'} above the ${isHeader ? 'header' : 'data'} skipped (sheet row ${grid.slice(0, h).map((r) => r.n).join(', ')})`);
+  if (h > 0)
+    warnings.push(
+      `${h} row${h === 1 ? '' : 's'} above the ${isHeader ? 'header' : 'data'} skipped (sheet row ${grid
+        .slice(0, h)
+        .map((r) => r.n)
+        .join(', ')})`,
+    );
   const body = grid.slice(start);
   const cols = Math.max(width, 1);
   const raw = Array.from({ length: cols }, (_, k) => (isHeader ? text(grid[h].values[k] ?? '') : `column${k}`));
   const colNames = isHeader ? uniqueNames(raw, warnings) : raw;
   const rows = body.map((r) => Array.from({ length: cols }, (_, k) => r.values[k] ?? null));
   const columns = colNames.map((name, k) => ({ name, type: typeOf(rows.map((r) => r[k])) }));
-  const mixed = columns.filter((c, k) => c.type === 'VARCHAR' && new Set(rows.map((r) => r[k]).filter((v) => v !== null).map((v) => (v instanceof Date ? 'date' : typeof v))).size > 1);
-  if (mixed.length) warnings.push(`column${mixed.length === 1 ? '' : 's'} ${mixed.map((c) => c.name).join(', ')} mix${mixed.length === 1 ? 'es' : ''} numbers, dates or text: read as text`);
+  const mixed = columns.filter(
+    (c, k) =>
+      c.type === 'VARCHAR' &&
+      new Set(
+        rows
+          .map((r) => r[k])
+          .filter((v) => v !== null)
+          .map((v) => (v instanceof Date ? 'date' : typeof v)),
+      ).size > 1,
+  );
+  if (mixed.length)
+    warnings.push(
+      `column${mixed.length === 1 ? '' : 's'} ${mixed.map((c) => c.name).join(', ')} mix${mixed.length === 1 ? 'es' : ''} numbers, dates or text: read as text`,
+    );
   return { sheet: ws.name, columns, rows, headerRow: isHeader ? grid[h].n : null, warnings };
 }
 

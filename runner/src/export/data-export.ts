@@ -32,7 +32,12 @@ function jsonSelectList(cols: ColumnInfo[]): string {
 }
 
 /** DuckDB writes the file itself (streaming, larger than memory); filter values stay bound parameters. */
-export async function copyRows(src: SqlSource, cols: ColumnInfo[], format: keyof typeof COPY_OPTIONS, outPath: string): Promise<number> {
+export async function copyRows(
+  src: SqlSource,
+  cols: ColumnInfo[],
+  format: keyof typeof COPY_OPTIONS,
+  outPath: string,
+): Promise<number> {
   const sql = new Sql(src);
   const select = format === 'json' ? jsonSelectList(cols) : selectList(cols);
   // COPY takes the target only as a literal; the path is the runner's own, never the analyst's.
@@ -51,7 +56,10 @@ export async function countRows(src: SqlSource): Promise<number> {
 export async function xlsxRows(src: SqlSource, cols: ColumnInfo[], outPath: string): Promise<number> {
   const total = await countRows(src);
   if (total > XLSX_MAX_ROWS) {
-    throw new AnalysisError('invalid_params', `${total} rows match; an xlsx sheet holds at most ${XLSX_MAX_ROWS}: filter further, or export csv or parquet`);
+    throw new AnalysisError(
+      'invalid_params',
+      `${total} rows match; an xlsx sheet holds at most ${XLSX_MAX_ROWS}: filter further, or export csv or parquet`,
+    );
   }
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: outPath, useStyles: false, useSharedStrings: false });
   const sheet = book.addWorksheet('data');
@@ -79,7 +87,12 @@ export async function xlsxRows(src: SqlSource, cols: ColumnInfo[], outPath: stri
 }
 
 /** A small table (an analysis result) as an xlsx sheet. */
-export async function xlsxTable(columns: string[], rows: (string | number | boolean | null)[][], outPath: string, sheetName = 'result'): Promise<void> {
+export async function xlsxTable(
+  columns: string[],
+  rows: (string | number | boolean | null)[][],
+  outPath: string,
+  sheetName = 'result',
+): Promise<void> {
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: outPath, useStyles: false, useSharedStrings: false });
   const sheet = book.addWorksheet(sheetName);
   sheet.addRow(columns).commit();

@@ -3,7 +3,16 @@ import type { FilterExpr, Scalar } from '@simpul/protocol';
 
 const show = (v: Scalar): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
-const OPS: Record<string, string> = { '=': '=', '!=': '≠', '<': '<', '<=': '≤', '>': '>', '>=': '≥', contains: 'contains', starts_with: 'starts with' };
+const OPS: Record<string, string> = {
+  '=': '=',
+  '!=': '≠',
+  '<': '<',
+  '<=': '≤',
+  '>': '>',
+  '>=': '≥',
+  contains: 'contains',
+  starts_with: 'starts with',
+};
 
 export function filterText(e: FilterExpr | undefined, nested = false): string {
   if (!e) return 'none (all rows)';

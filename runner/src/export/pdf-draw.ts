@@ -14,7 +14,18 @@ export interface Slot {
 const INK = '#222222';
 const MUTED = '#666666';
 const BAR = '#3b6ea8';
-const PALETTE = ['#3b6ea8', '#d9822b', '#3a9a5b', '#c23b3b', '#7d5ba6', '#8c6d46', '#d36fb0', '#7f7f7f', '#b5b83a', '#34a6b8'];
+const PALETTE = [
+  '#3b6ea8',
+  '#d9822b',
+  '#3a9a5b',
+  '#c23b3b',
+  '#7d5ba6',
+  '#8c6d46',
+  '#d36fb0',
+  '#7f7f7f',
+  '#b5b83a',
+  '#34a6b8',
+];
 
 /** Numbers short enough for a table cell or an axis label. */
 export function fmt(v: Cell | undefined): string {
@@ -75,14 +86,22 @@ export class Page {
     const widths = weight.map((w) => (w / total) * this.width);
     const row = (cells: string[], bold: boolean) => {
       this.need(rowH);
-      this.doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(size).fillColor(INK);
+      this.doc
+        .font(bold ? 'Helvetica-Bold' : 'Helvetica')
+        .fontSize(size)
+        .fillColor(INK);
       let x = this.left;
       cells.forEach((c, i) => {
         this.doc.text(c, x + 2, this.y + 2, { width: widths[i] - 4, height: rowH, ellipsis: true, lineBreak: false });
         x += widths[i];
       });
       this.y += rowH;
-      this.doc.moveTo(this.left, this.y).lineTo(this.left + this.width, this.y).lineWidth(0.3).strokeColor('#bbbbbb').stroke();
+      this.doc
+        .moveTo(this.left, this.y)
+        .lineTo(this.left + this.width, this.y)
+        .lineWidth(0.3)
+        .strokeColor('#bbbbbb')
+        .stroke();
     };
     row(columns, true);
     for (const r of rows.slice(0, maxRows)) row(r.map(fmt), false);
@@ -102,13 +121,27 @@ export class Page {
   /** Draws a chart frame (title, axes) in `slot` and returns its plotting area. */
   private box(title: string, slot: Slot): { x: number; y: number; w: number; h: number } {
     const { x, w, h } = slot;
-    this.doc.font('Helvetica-Bold').fontSize(9).fillColor(INK).text(title, x, this.y, { width: w, ellipsis: true, lineBreak: false, height: 12 });
+    this.doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor(INK)
+      .text(title, x, this.y, { width: w, ellipsis: true, lineBreak: false, height: 12 });
     const area = { x: x + 34, y: this.y + 16, w: w - 44, h: h - 34 };
-    this.doc.lineWidth(0.6).strokeColor(MUTED).moveTo(area.x, area.y).lineTo(area.x, area.y + area.h).lineTo(area.x + area.w, area.y + area.h).stroke();
+    this.doc
+      .lineWidth(0.6)
+      .strokeColor(MUTED)
+      .moveTo(area.x, area.y)
+      .lineTo(area.x, area.y + area.h)
+      .lineTo(area.x + area.w, area.y + area.h)
+      .stroke();
     return area;
   }
 
-  private axisLabels(a: { x: number; y: number; w: number; h: number }, x: [number, number] | null, y: [number, number]): void {
+  private axisLabels(
+    a: { x: number; y: number; w: number; h: number },
+    x: [number, number] | null,
+    y: [number, number],
+  ): void {
     this.doc.font('Helvetica').fontSize(6).fillColor(MUTED);
     this.doc.text(fmt(y[1]), a.x - 34, a.y - 2, { width: 31, align: 'right' });
     this.doc.text(fmt(y[0]), a.x - 34, a.y + a.h - 6, { width: 31, align: 'right' });
@@ -147,12 +180,27 @@ export class Page {
       this.doc.rect(a.x + i * bw + 1, Math.min(y, zero), Math.max(0.5, bw - 2), Math.abs(zero - y)).fill(BAR);
     });
     this.doc.font('Helvetica').fontSize(5).fillColor(MUTED);
-    if (shown.length <= 20) shown.forEach((_, i) => this.doc.text(labels[i], a.x + i * bw, a.y + a.h + 10, { width: bw, align: 'center', ellipsis: true, lineBreak: false, height: 8 }));
+    if (shown.length <= 20)
+      shown.forEach((_, i) =>
+        this.doc.text(labels[i], a.x + i * bw, a.y + a.h + 10, {
+          width: bw,
+          align: 'center',
+          ellipsis: true,
+          lineBreak: false,
+          height: 8,
+        }),
+      );
     this.axisLabels(a, null, [lo, hi]);
   }
 
   /** Points (optionally coloured by group) with an optional polyline drawn over them (e.g. a fit or ROC curve). */
-  xy(slot: Slot, title: string, x: number[], y: number[], opts: { group?: number[]; line?: { x: number[]; y: number[] }; diagonal?: boolean; points?: boolean } = {}): void {
+  xy(
+    slot: Slot,
+    title: string,
+    x: number[],
+    y: number[],
+    opts: { group?: number[]; line?: { x: number[]; y: number[] }; diagonal?: boolean; points?: boolean } = {},
+  ): void {
     const a = this.box(title, slot);
     const xs = [...x, ...(opts.line?.x ?? [])];
     const ys = [...y, ...(opts.line?.y ?? [])];
@@ -160,7 +208,15 @@ export class Page {
     const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
     const px = (v: number) => a.x + ((v - x0) / (x1 - x0 || 1)) * a.w;
     const py = (v: number) => a.y + a.h - ((v - y0) / (y1 - y0 || 1)) * a.h;
-    if (opts.diagonal) this.doc.lineWidth(0.5).strokeColor('#aaaaaa').dash(3, { space: 3 }).moveTo(px(x0), py(y0)).lineTo(px(x1), py(y1)).stroke().undash();
+    if (opts.diagonal)
+      this.doc
+        .lineWidth(0.5)
+        .strokeColor('#aaaaaa')
+        .dash(3, { space: 3 })
+        .moveTo(px(x0), py(y0))
+        .lineTo(px(x1), py(y1))
+        .stroke()
+        .undash();
     if (opts.points !== false) {
       x.forEach((v, i) => this.doc.circle(px(v), py(y[i]), 1.4).fill(PALETTE[(opts.group?.[i] ?? 0) % PALETTE.length]));
     }
@@ -183,13 +239,30 @@ export class Page {
     const cell = size / Math.max(1, n);
     const x0 = this.left + 110;
     values.forEach((row, i) => {
-      this.doc.font('Helvetica').fontSize(Math.min(7, cell * 0.6)).fillColor(INK).text(labels[i], this.left, top + i * cell + cell / 2 - 3, { width: 106, align: 'right', ellipsis: true, lineBreak: false, height: 9 });
+      this.doc
+        .font('Helvetica')
+        .fontSize(Math.min(7, cell * 0.6))
+        .fillColor(INK)
+        .text(labels[i], this.left, top + i * cell + cell / 2 - 3, {
+          width: 106,
+          align: 'right',
+          ellipsis: true,
+          lineBreak: false,
+          height: 9,
+        });
       row.forEach((v, j) => {
         const t = v ?? 0;
         const c = Math.round(255 - 200 * Math.min(1, Math.abs(t)));
         const color: string | [number, number, number] = v === null ? '#dddddd' : t >= 0 ? [255, c, c] : [c, c, 255];
         this.doc.rect(x0 + j * cell, top + i * cell, cell, cell).fill(color);
-        if (cell >= 18) this.doc.fillColor(INK).fontSize(6).text(fmt(v === null ? null : Number(v.toFixed(2))), x0 + j * cell, top + i * cell + cell / 2 - 3, { width: cell, align: 'center' });
+        if (cell >= 18)
+          this.doc
+            .fillColor(INK)
+            .fontSize(6)
+            .text(fmt(v === null ? null : Number(v.toFixed(2))), x0 + j * cell, top + i * cell + cell / 2 - 3, {
+              width: cell,
+              align: 'center',
+            });
       });
     });
     this.y = top + size + 10;

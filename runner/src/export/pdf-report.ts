@@ -55,7 +55,19 @@ function describeSections(page: Page, r: DescribeResult): void {
     page.heading('Other columns');
     page.table(
       ['column', 'type', 'count', 'nulls', 'distinct', 'min', 'max', 'most frequent'],
-      other.map((c) => [c.name, c.type, c.count, c.nulls, c.distinct, c.min, c.max, c.top?.slice(0, 3).map((t) => `${String(t.value)} (${t.count})`).join(', ') ?? null]),
+      other.map((c) => [
+        c.name,
+        c.type,
+        c.count,
+        c.nulls,
+        c.distinct,
+        c.min,
+        c.max,
+        c.top
+          ?.slice(0, 3)
+          .map((t) => `${String(t.value)} (${t.count})`)
+          .join(', ') ?? null,
+      ]),
     );
   }
   const hists = r.charts.histograms.slice(0, 12);
@@ -77,41 +89,89 @@ function analysisSections(page: Page, r: AnalysisResult): void {
     case 'describe':
       return describeSections(page, r);
     case 'correlation':
-      for (const hm of r.charts.heatmaps) page.heatmap(`${hm.method === 'pearson' ? 'Pearson' : 'Spearman'} correlation`, hm.columns, hm.values);
+      for (const hm of r.charts.heatmaps)
+        page.heatmap(`${hm.method === 'pearson' ? 'Pearson' : 'Spearman'} correlation`, hm.columns, hm.values);
       page.heading('Matrix');
       break;
     case 'group_by':
-      page.para(`${r.total_groups} groups${r.truncated ? ` (first ${r.groups.length} shown)` : ''}; ${r.suppressed_groups} suppressed (smaller than the minimum group size).`);
-      page.band(full.h, 1, (slot) => page.bars(slot, `${r.charts.bar.measure} by ${r.group_by.join(', ')}`, r.charts.bar.labels, r.charts.bar.values));
+      page.para(
+        `${r.total_groups} groups${r.truncated ? ` (first ${r.groups.length} shown)` : ''}; ${r.suppressed_groups} suppressed (smaller than the minimum group size).`,
+      );
+      page.band(full.h, 1, (slot) =>
+        page.bars(
+          slot,
+          `${r.charts.bar.measure} by ${r.group_by.join(', ')}`,
+          r.charts.bar.labels,
+          r.charts.bar.values,
+        ),
+      );
       page.heading('Groups');
       break;
     case 'linear_regression': {
-      page.para(`${r.target} ~ ${r.features.join(' + ')}   ·   R² ${fmt(r.r2)}   ·   adjusted R² ${fmt(r.adj_r2)}   ·   residual SE ${fmt(r.residual_se)} on ${r.df} df`);
+      page.para(
+        `${r.target} ~ ${r.features.join(' + ')}   ·   R² ${fmt(r.r2)}   ·   adjusted R² ${fmt(r.adj_r2)}   ·   residual SE ${fmt(r.residual_se)} on ${r.df} df`,
+      );
       const res = r.residuals;
-      page.para(`Residuals: min ${fmt(res.min)}, q1 ${fmt(res.q1)}, median ${fmt(res.median)}, q3 ${fmt(res.q3)}, max ${fmt(res.max)}`);
+      page.para(
+        `Residuals: min ${fmt(res.min)}, q1 ${fmt(res.q1)}, median ${fmt(res.median)}, q3 ${fmt(res.q3)}, max ${fmt(res.max)}`,
+      );
       const sc = r.charts.scatter;
-      if (sc) page.band(full.h, 1, (slot) => page.xy(slot, `Actual ${r.target} (y) against fitted (x)`, sc.x, sc.y, { line: r.charts.fit_line }));
+      if (sc)
+        page.band(full.h, 1, (slot) =>
+          page.xy(slot, `Actual ${r.target} (y) against fitted (x)`, sc.x, sc.y, { line: r.charts.fit_line }),
+        );
       page.heading('Coefficients');
       break;
     }
     case 'logistic_regression': {
       const m = r.metrics;
-      page.para(`${r.target} = ${String(r.positive)} against the rest, on ${r.features.join(', ')}; trained on ${r.n_train_used} of ${r.n_train} rows, evaluated on ${r.n_test || r.n_train} ${r.evaluated_on} rows.`);
-      page.para(`Accuracy ${fmt(m.accuracy)} · precision ${fmt(m.precision)} · recall ${fmt(m.recall)} · F1 ${fmt(m.f1)} · AUC ${fmt(m.auc)} (threshold ${r.threshold})`);
+      page.para(
+        `${r.target} = ${String(r.positive)} against the rest, on ${r.features.join(', ')}; trained on ${r.n_train_used} of ${r.n_train} rows, evaluated on ${r.n_test || r.n_train} ${r.evaluated_on} rows.`,
+      );
+      page.para(
+        `Accuracy ${fmt(m.accuracy)} · precision ${fmt(m.precision)} · recall ${fmt(m.recall)} · F1 ${fmt(m.f1)} · AUC ${fmt(m.auc)} (threshold ${r.threshold})`,
+      );
       page.heading('Confusion matrix');
       const [neg, pos] = r.charts.confusion.labels;
-      page.table(['actual \\ predicted', neg, pos], [[neg, r.confusion.tn, r.confusion.fp], [pos, r.confusion.fn, r.confusion.tp]]);
+      page.table(
+        ['actual \\ predicted', neg, pos],
+        [
+          [neg, r.confusion.tn, r.confusion.fp],
+          [pos, r.confusion.fn, r.confusion.tp],
+        ],
+      );
       const roc = r.charts.roc;
-      page.band(full.h, 1, (slot) => page.xy(slot, `ROC curve (AUC ${fmt(roc.auc)}): true positive rate against false positive rate`, roc.fpr, roc.tpr, { points: false, diagonal: true }));
+      page.band(full.h, 1, (slot) =>
+        page.xy(
+          slot,
+          `ROC curve (AUC ${fmt(roc.auc)}): true positive rate against false positive rate`,
+          roc.fpr,
+          roc.tpr,
+          { points: false, diagonal: true },
+        ),
+      );
       page.heading('Coefficients');
       break;
     }
     case 'kmeans': {
-      page.para(`k = ${r.k} on ${r.features.join(', ')}${r.standardised ? ' (standardised)' : ''}; silhouette ${fmt(r.silhouette)} on ${r.silhouette_rows} rows; centres fitted on ${r.sample_rows} rows in ${r.iterations} iterations.`);
+      page.para(
+        `k = ${r.k} on ${r.features.join(', ')}${r.standardised ? ' (standardised)' : ''}; silhouette ${fmt(r.silhouette)} on ${r.silhouette_rows} rows; centres fitted on ${r.sample_rows} rows in ${r.iterations} iterations.`,
+      );
       const sc = r.charts.scatter;
-      if (sc) page.band(full.h, 1, (slot) => page.xy(slot, `Clusters: ${sc.y_label} against ${sc.x_label}`, sc.x, sc.y, { group: sc.group }));
-      else page.band(full.h, 1, (slot) => page.bars(slot, 'Cluster sizes', r.sizes.map((_, i) => String(i + 1)), r.sizes));
-      page.heading('Clusters (centres in the features\' units)');
+      if (sc)
+        page.band(full.h, 1, (slot) =>
+          page.xy(slot, `Clusters: ${sc.y_label} against ${sc.x_label}`, sc.x, sc.y, { group: sc.group }),
+        );
+      else
+        page.band(full.h, 1, (slot) =>
+          page.bars(
+            slot,
+            'Cluster sizes',
+            r.sizes.map((_, i) => String(i + 1)),
+            r.sizes,
+          ),
+        );
+      page.heading("Clusters (centres in the features' units)");
       break;
     }
   }
@@ -121,7 +181,9 @@ function analysisSections(page: Page, r: AnalysisResult): void {
 
 /** A report of an analysis result. */
 export async function analysisReport(r: AnalysisResult, outPath: string, header: ReportHeader): Promise<void> {
-  await writePdf(outPath, { ...header, notes: [...(header.notes ?? []), ...(r.warnings ?? [])] }, (page) => analysisSections(page, r));
+  await writePdf(outPath, { ...header, notes: [...(header.notes ?? []), ...(r.warnings ?? [])] }, (page) =>
+    analysisSections(page, r),
+  );
 }
 
 /** A report of the data itself: its summary statistics and distributions. */

@@ -10,9 +10,34 @@ export function resultTable(r: AnalysisResult): Table {
   switch (r.analysis) {
     case 'describe':
       return {
-        columns: ['column', 'type', 'count', 'nulls', 'distinct', 'min', 'max', 'mean', 'sd', 'q1', 'median', 'q3', 'top_values'],
+        columns: [
+          'column',
+          'type',
+          'count',
+          'nulls',
+          'distinct',
+          'min',
+          'max',
+          'mean',
+          'sd',
+          'q1',
+          'median',
+          'q3',
+          'top_values',
+        ],
         rows: r.columns.map((c) => [
-          c.name, c.type, c.count, c.nulls, c.distinct, c.min, c.max, c.mean, c.sd, c.q1, c.median, c.q3,
+          c.name,
+          c.type,
+          c.count,
+          c.nulls,
+          c.distinct,
+          c.min,
+          c.max,
+          c.mean,
+          c.sd,
+          c.q1,
+          c.median,
+          c.q3,
           c.top ? c.top.map((t) => `${String(t.value)} (${t.count})`).join('; ') : null,
         ]),
       };

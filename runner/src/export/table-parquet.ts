@@ -26,7 +26,11 @@ export async function tableToParquet(src: SqlSource, t: Table, outPath: string):
   const staged = `${outPath}.rows.ndjson`;
   // Keys c0..cn keep the table's column names out of the staged file and the type spec; they return as quoted aliases.
   const types = t.columns.map((_, i) => typeOf(t.rows.map((r) => r[i])));
-  const lines = t.rows.map((r) => JSON.stringify(Object.fromEntries(r.map((v, i) => [`c${i}`, types[i] === 'VARCHAR' && v !== null ? String(v) : v]))));
+  const lines = t.rows.map((r) =>
+    JSON.stringify(
+      Object.fromEntries(r.map((v, i) => [`c${i}`, types[i] === 'VARCHAR' && v !== null ? String(v) : v])),
+    ),
+  );
   await writeFile(staged, `${lines.join('\n')}\n`);
   try {
     const spec = `{${types.map((ty, i) => `'c${i}': '${ty}'`).join(', ')}}`;

@@ -85,12 +85,21 @@ test('a json export is JSON: infinities and NaN as the strings the rows API give
 
 test('a column selection and a value that tries to break out of its quotes', async () => {
   const evil = { sql: '"weather" = $1', params: ["rain' OR '1'='1"] };
-  const { out, path } = await exportOf({ dataset: 'seattle', format: 'csv', columns: ['date', 'wind'] }, 'evil.csv', evil);
+  const { out, path } = await exportOf(
+    { dataset: 'seattle', format: 'csv', columns: ['date', 'wind'] },
+    'evil.csv',
+    evil,
+  );
   assert.is(out.rows, 0);
   assert.equal(readFileSync(path, 'utf8').trim(), 'date,wind');
   const bad = await openTestSource(FILE);
   try {
-    const e = await writeExport(bad, ExportParams.parse({ dataset: 'seattle', format: 'csv', columns: ['date" FROM data; --'] }), join(tmp.dir, 'bad.csv'), (r) => r).catch((x) => x);
+    const e = await writeExport(
+      bad,
+      ExportParams.parse({ dataset: 'seattle', format: 'csv', columns: ['date" FROM data; --'] }),
+      join(tmp.dir, 'bad.csv'),
+      (r) => r,
+    ).catch((x) => x);
     assert.is(e.code, 'unknown_column');
     assert.not.ok(existsSync(join(tmp.dir, 'bad.csv')), 'no partial file is left behind');
   } finally {
@@ -107,8 +116,15 @@ test('filtered rows as xlsx (streamed in chunks) read back with exceljs', async 
   assert.ok(sheet);
   assert.is(sheet.rowCount, RAINY + 1);
   assert.equal((sheet.getRow(1).values as unknown[]).slice(1), HEADER);
-  const first = lines.slice(1).find((l) => l.endsWith(',rain'))?.split(',') ?? [];
-  assert.equal((sheet.getRow(2).values as unknown[]).slice(1).map(String), first.map((v) => String(Number.isNaN(Number(v)) ? v : Number(v))));
+  const first =
+    lines
+      .slice(1)
+      .find((l) => l.endsWith(',rain'))
+      ?.split(',') ?? [];
+  assert.equal(
+    (sheet.getRow(2).values as unknown[]).slice(1).map(String),
+    first.map((v) => String(Number.isNaN(Number(v)) ? v : Number(v))),
+  );
 });
 
 test('a pdf report of the data: title, filter, summary tables and histograms', async () => {
@@ -117,7 +133,12 @@ test('a pdf report of the data: title, filter, summary tables and histograms', a
   const bytes = readFileSync(path);
   assert.is(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
   assert.ok(bytes.length > 1024, `${bytes.length} bytes`);
-  assert.ok(bytes.subarray(bytes.length - 8).toString('latin1').includes('%%EOF'));
+  assert.ok(
+    bytes
+      .subarray(bytes.length - 8)
+      .toString('latin1')
+      .includes('%%EOF'),
+  );
 });
 
 test('an analysis exports as json (the result), csv/xlsx/parquet (its main table) and pdf (its report)', async () => {
@@ -150,7 +171,12 @@ test('an analysis exports as json (the result), csv/xlsx/parquet (its main table
     { analysis: 'describe' },
     { analysis: 'correlation' },
     { analysis: 'linear_regression', target: 'temp_max', features: ['temp_min', 'wind'] },
-    { analysis: 'logistic_regression', target: 'weather', positive: 'sun', features: ['temp_max', 'precipitation', 'wind'] },
+    {
+      analysis: 'logistic_regression',
+      target: 'weather',
+      positive: 'sun',
+      features: ['temp_max', 'precipitation', 'wind'],
+    },
     { analysis: 'kmeans', k: 3, features: ['temp_max', 'precipitation', 'wind'] },
   ]) {
     const pdf = await exportOf({ dataset: 'seattle', format: 'pdf', analysis: a }, `${a.analysis}.pdf`);

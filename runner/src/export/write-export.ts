@@ -45,7 +45,13 @@ function scaled(src: SqlSource, from: number, to: number): SqlSource {
 /** The release gate, as the export sees it: an analysis goes in, what may be written into the file comes out. */
 export type ReleaseAnalysis = (r: AnalysisResult) => AnalysisResult;
 
-async function exportAnalysis(src: SqlSource, params: ExportParams & { analysis: NonNullable<ExportParams['analysis']> }, outPath: string, filter: string, release: ReleaseAnalysis): Promise<number> {
+async function exportAnalysis(
+  src: SqlSource,
+  params: ExportParams & { analysis: NonNullable<ExportParams['analysis']> },
+  outPath: string,
+  filter: string,
+  release: ReleaseAnalysis,
+): Promise<number> {
   const result: AnalysisResult = release(await runAnalysis(scaled(src, 0, 80), params.analysis));
   checkAborted(src.signal);
   const table = resultTable(result);
@@ -74,7 +80,13 @@ async function exportAnalysis(src: SqlSource, params: ExportParams & { analysis:
   return table.rows.length;
 }
 
-async function exportRows(src: SqlSource, params: ExportParams, outPath: string, filter: string, release: ReleaseAnalysis): Promise<number> {
+async function exportRows(
+  src: SqlSource,
+  params: ExportParams,
+  outPath: string,
+  filter: string,
+  release: ReleaseAnalysis,
+): Promise<number> {
   const cols = [...new Set(params.columns ?? src.columns.map((c) => c.name))].map((n) => column(src, n));
   switch (params.format) {
     case 'csv':
@@ -85,10 +97,22 @@ async function exportRows(src: SqlSource, params: ExportParams, outPath: string,
     case 'xlsx':
       return xlsxRows(src, cols, outPath);
     case 'pdf': {
-      const summary = release(await describe(scaled(src, 0, 80), { analysis: 'describe', columns: cols.map((c) => c.name), bins: 20, top: 5 }));
+      const summary = release(
+        await describe(scaled(src, 0, 80), {
+          analysis: 'describe',
+          columns: cols.map((c) => c.name),
+          bins: 20,
+          top: 5,
+        }),
+      );
       if (summary.analysis !== 'describe') throw new Error('the gate changed the kind of the data report');
       checkAborted(src.signal);
-      await dataReport(summary, outPath, { title: `Data report: ${params.dataset}`, dataset: params.dataset, filter, rows: summary.rows_used });
+      await dataReport(summary, outPath, {
+        title: `Data report: ${params.dataset}`,
+        dataset: params.dataset,
+        filter,
+        rows: summary.rows_used,
+      });
       return summary.rows_used;
     }
   }
@@ -98,12 +122,19 @@ async function exportRows(src: SqlSource, params: ExportParams, outPath: string,
  * Writes the export to `outPath` (which the runner chose; it is removed again if anything fails).
  * `src.where` must be the compiled form of every filter in `params` (its `where` and its analysis's `where`).
  */
-export async function writeExport(src: SqlSource, params: ExportParams, outPath: string, release: ReleaseAnalysis): Promise<ExportOutput> {
+export async function writeExport(
+  src: SqlSource,
+  params: ExportParams,
+  outPath: string,
+  release: ReleaseAnalysis,
+): Promise<ExportOutput> {
   const filters = [params.where, params.analysis?.where].filter((f): f is FilterExpr => f !== undefined);
   const filter = filterText(filters.length > 1 ? { and: filters } : filters[0]);
   try {
     checkAborted(src.signal);
-    const rows = params.analysis ? await exportAnalysis(src, { ...params, analysis: params.analysis }, outPath, filter, release) : await exportRows(src, params, outPath, filter, release);
+    const rows = params.analysis
+      ? await exportAnalysis(src, { ...params, analysis: params.analysis }, outPath, filter, release)
+      : await exportRows(src, params, outPath, filter, release);
     checkAborted(src.signal);
     src.progress(95, 'checksum');
     const digest = await fileDigest(outPath);

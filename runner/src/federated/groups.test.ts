@@ -24,7 +24,8 @@ const AGGREGATES = [
 
 const close = (a: unknown, b: unknown, what: string) =>
   assert.ok(
-    (a === null && b === null) || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1e-300, Math.abs(b))),
+    (a === null && b === null) ||
+      (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1e-300, Math.abs(b))),
     `${what}: got ${a}, expected ${b}`,
   );
 
@@ -41,14 +42,21 @@ async function pooledGroups(): Promise<GroupByResult> {
 test('group_by over three sites equals group_by on the pooled file', async () => {
   const sites = await openSites(split.parts);
   try {
-    const r = (await runStudy(sites, { analysis: 'group_by', group_by: KEYS, aggregates: [...AGGREGATES] })).result as GroupByStudyResult;
+    const r = (await runStudy(sites, { analysis: 'group_by', group_by: KEYS, aggregates: [...AGGREGATES] }))
+      .result as GroupByStudyResult;
     const pooled = await pooledGroups();
     assert.is(r.rows_used, penguins.length);
     assert.is(r.total_groups, pooled.total_groups);
     assert.is(r.suppressed_groups, 0);
-    assert.equal(r.aggregates.map((a) => a.name), ['count', `count(${MASS})`, `sum(${MASS})`, `mean(${MASS})`, `mean(${BEAK})`]);
+    assert.equal(
+      r.aggregates.map((a) => a.name),
+      ['count', `count(${MASS})`, `sum(${MASS})`, `mean(${MASS})`, `mean(${BEAK})`],
+    );
     // Same groups in the same order (by key, nulls last).
-    assert.equal(r.groups.map((g) => g.key), pooled.groups.map((g) => g.key));
+    assert.equal(
+      r.groups.map((g) => g.key),
+      pooled.groups.map((g) => g.key),
+    );
     r.groups.forEach((g, i) => {
       const p = pooled.groups[i];
       const what = JSON.stringify(g.key);
@@ -69,13 +77,15 @@ test('a group that a site holds fewer than k rows of is suppressed there, and th
   const k = 5;
   const sites = await openSites(split.parts, () => k);
   try {
-    const r = (await runStudy(sites, { analysis: 'group_by', group_by: KEYS, aggregates: [...AGGREGATES] })).result as GroupByStudyResult;
+    const r = (await runStudy(sites, { analysis: 'group_by', group_by: KEYS, aggregates: [...AGGREGATES] }))
+      .result as GroupByStudyResult;
     const pooled = await pooledGroups();
     // Expected, straight from the site files' rows: which site holds 1..k-1 rows of which group.
     const small = new Map<string, string[]>();
     split.rows.forEach((rows, i) => {
       const n = new Map<string, number>();
-      for (const p of rows) n.set(JSON.stringify([p.Species, p.Sex]), (n.get(JSON.stringify([p.Species, p.Sex])) ?? 0) + 1);
+      for (const p of rows)
+        n.set(JSON.stringify([p.Species, p.Sex]), (n.get(JSON.stringify([p.Species, p.Sex])) ?? 0) + 1);
       for (const [key, c] of n) if (c < k) small.set(key, [...(small.get(key) ?? []), sites[i].site]);
     });
     assert.ok(small.size > 0, 'the split leaves small groups at some site');
@@ -95,7 +105,10 @@ test('a group that a site holds fewer than k rows of is suppressed there, and th
       }
     }
     const suppressing = [...new Set([...small.values()].flat())];
-    assert.ok(r.warnings?.some((w) => suppressing.every((s) => w.includes(s))), 'a warning names the sites');
+    assert.ok(
+      r.warnings?.some((w) => suppressing.every((s) => w.includes(s))),
+      'a warning names the sites',
+    );
     // The suppressing site's own cell carries no numbers.
     const [key, [site]] = [...small.entries()][0];
     const cell = r.per_site.find((s) => s.site === site)?.groups.find((g) => JSON.stringify(g.key) === key);

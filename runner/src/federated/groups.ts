@@ -7,7 +7,11 @@ import { envelope } from './envelope.ts';
 
 /** Keys travel as JSON scalars: numbers as doubles (so 3 and 3.0 meet across sites), dates and the rest as text. */
 const keyExpr = (c: ColumnInfo): string =>
-  c.kind === 'number' ? asDouble(c) : c.kind === 'string' || c.kind === 'boolean' ? quoteIdent(c.name) : `${quoteIdent(c.name)}::VARCHAR`;
+  c.kind === 'number'
+    ? asDouble(c)
+    : c.kind === 'string' || c.kind === 'boolean'
+      ? quoteIdent(c.name)
+      : `${quoteIdent(c.name)}::VARCHAR`;
 
 export async function groups(src: SqlSource, p: RoundParamsOf<'groups'>): Promise<GroupsPartial> {
   distinct(p.group_by, 'group_by');
@@ -28,7 +32,10 @@ export async function groups(src: SqlSource, p: RoundParamsOf<'groups'>): Promis
   const outer = [
     ...keyCols,
     `CASE WHEN ${hidden} THEN NULL ELSE n END AS n`,
-    ...vals.flatMap((_, j) => [`CASE WHEN ${hidden} THEN NULL ELSE c${j} END AS c${j}`, `CASE WHEN ${hidden} THEN NULL ELSE s${j} END AS s${j}`]),
+    ...vals.flatMap((_, j) => [
+      `CASE WHEN ${hidden} THEN NULL ELSE c${j} END AS c${j}`,
+      `CASE WHEN ${hidden} THEN NULL ELSE s${j} END AS s${j}`,
+    ]),
     `${hidden} AS suppressed`,
     'count(*) OVER () AS total_groups',
     'sum(n) OVER () AS total_rows',
@@ -40,7 +47,10 @@ export async function groups(src: SqlSource, p: RoundParamsOf<'groups'>): Promis
   checkAborted(src.signal);
   const total = count(rows[0]?.total_groups);
   if (total > p.max_groups) {
-    throw new AnalysisError('invalid_params', `${total} groups on this site; the study allows ${p.max_groups}: group by fewer or coarser columns`);
+    throw new AnalysisError(
+      'invalid_params',
+      `${total} groups on this site; the study allows ${p.max_groups}: group by fewer or coarser columns`,
+    );
   }
   return {
     ...envelope(p, count(rows[0]?.total_rows)),

@@ -20,13 +20,18 @@ function binExpr(sql: Sql, x: string, min: number, max: number, bins: number): s
 }
 
 export async function histogram(src: SqlSource, p: RoundParamsOf<'histogram'>): Promise<HistogramPartial> {
-  distinct(p.columns.map((c) => c.column), 'columns');
+  distinct(
+    p.columns.map((c) => c.column),
+    'columns',
+  );
   const k = src.minGroupSize;
   const hide = (n: number) => (tooFew(n, k) ? null : n);
   const out: ColumnBins[] = [];
   let rows = 0;
   for (let start = 0; start < p.columns.length; start += CHUNK) {
-    const batch = p.columns.slice(start, start + CHUNK).map((b) => ({ ...b, col: numericColumn(src, b.column, 'column') }));
+    const batch = p.columns
+      .slice(start, start + CHUNK)
+      .map((b) => ({ ...b, col: numericColumn(src, b.column, 'column') }));
     const sql = new Sql(src);
     const inner = batch.map((b, i) => `${binExpr(sql, asDouble(b.col), b.min, b.max, b.bins)} AS h${i}`);
     const hs = batch.map((_, i) => `h${i}`);
@@ -44,12 +49,21 @@ export async function histogram(src: SqlSource, p: RoundParamsOf<'histogram'>): 
       }
       const bin = num(r[`h${i}`]);
       if (bin === null) continue; // missing values
-      if (!Number.isInteger(bin) || bin < -1 || bin > batch[i].bins) throw new AnalysisError('op_failed', `bin ${bin} of "${batch[i].column}" is outside its ${batch[i].bins} bins`);
+      if (!Number.isInteger(bin) || bin < -1 || bin > batch[i].bins)
+        throw new AnalysisError('op_failed', `bin ${bin} of "${batch[i].column}" is outside its ${batch[i].bins} bins`);
       counts[i][bin + 1] = count(r.n);
     }
     batch.forEach((b, i) => {
       const c = counts[i];
-      out.push({ column: b.column, min: b.min, max: b.max, bins: b.bins, counts: c.slice(1, -1).map(hide), below: hide(c[0]), above: hide(c[b.bins + 1]) });
+      out.push({
+        column: b.column,
+        min: b.min,
+        max: b.max,
+        bins: b.bins,
+        counts: c.slice(1, -1).map(hide),
+        below: hide(c[0]),
+        above: hide(c[b.bins + 1]),
+      });
     });
     src.progress(Math.round((90 * (start + batch.length)) / p.columns.length), 'histograms');
   }

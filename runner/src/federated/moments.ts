@@ -17,7 +17,11 @@ interface Raw {
 }
 
 /** One scan per chunk of columns; M2 = var_pop · n (DuckDB's variance is computed stably, unlike Σx² − n·x̄²). */
-async function columnStats(src: SqlSource, names: string[], withMoments: boolean): Promise<{ rows: number; stats: Raw[] }> {
+async function columnStats(
+  src: SqlSource,
+  names: string[],
+  withMoments: boolean,
+): Promise<{ rows: number; stats: Raw[] }> {
   distinct(names, 'columns');
   const cols = names.map((n) => numericColumn(src, n, 'column'));
   const stats: Raw[] = [];
@@ -35,7 +39,14 @@ async function columnStats(src: SqlSource, names: string[], withMoments: boolean
     checkAborted(src.signal);
     rows = count(r.rows);
     chunk.forEach((c, i) =>
-      stats.push({ column: c.name, n: count(r[`n${i}`]), mean: num(r[`mean${i}`]), m2: num(r[`m2_${i}`]), min: num(r[`min${i}`]), max: num(r[`max${i}`]) }),
+      stats.push({
+        column: c.name,
+        n: count(r[`n${i}`]),
+        mean: num(r[`mean${i}`]),
+        m2: num(r[`m2_${i}`]),
+        min: num(r[`min${i}`]),
+        max: num(r[`max${i}`]),
+      }),
     );
     src.progress(Math.round((90 * (start + chunk.length)) / cols.length), 'column statistics');
   }
@@ -45,7 +56,8 @@ async function columnStats(src: SqlSource, names: string[], withMoments: boolean
 export async function moments(src: SqlSource, p: RoundParamsOf<'moments'>): Promise<MomentsPartial> {
   const { rows, stats } = await columnStats(src, p.columns, true);
   const columns = stats.map((s): ColumnMoments => {
-    if (tooFew(s.n, src.minGroupSize)) return { column: s.column, n: null, mean: null, m2: null, min: null, max: null, suppressed: true };
+    if (tooFew(s.n, src.minGroupSize))
+      return { column: s.column, n: null, mean: null, m2: null, min: null, max: null, suppressed: true };
     return { ...s, suppressed: false };
   });
   return { ...envelope(p, rows), columns };

@@ -15,11 +15,20 @@ async function positiveOf(src: SqlSource, target: ColumnInfo, p: Params): Promis
   if (target.kind === 'number') {
     const sql = new Sql(src);
     const y = asDouble(target);
-    const [r] = await src.query(`SELECT count(*) AS other FROM ${sql.from('1', [`${y} IS NOT NULL`, `${y} NOT IN (0, 1)`])}`, sql.params);
+    const [r] = await src.query(
+      `SELECT count(*) AS other FROM ${sql.from('1', [`${y} IS NOT NULL`, `${y} NOT IN (0, 1)`])}`,
+      sql.params,
+    );
     if (count(r.other) === 0) return 1;
-    throw new AnalysisError('invalid_params', `target "${target.name}" holds values other than 0 and 1; give "positive": the class to model against all others`);
+    throw new AnalysisError(
+      'invalid_params',
+      `target "${target.name}" holds values other than 0 and 1; give "positive": the class to model against all others`,
+    );
   }
-  throw new AnalysisError('invalid_params', `target "${target.name}" is ${target.type}; give "positive": the class to model against all others`);
+  throw new AnalysisError(
+    'invalid_params',
+    `target "${target.name}" is ${target.type}; give "positive": the class to model against all others`,
+  );
 }
 
 export async function newton(src: SqlSource, p: Params): Promise<NewtonPartial> {
@@ -33,7 +42,13 @@ export async function newton(src: SqlSource, p: Params): Promise<NewtonPartial> 
 
   const sql = new Sql(src);
   const q = quoteIdent(target.name);
-  const base = sql.from([`(${q} = ${sql.bind(positive)})::INTEGER AS y`, `${q} IS NOT NULL AS has_y`, ...feats.map((f, i) => `${asDouble(f)} AS x${i}`)].join(', '));
+  const base = sql.from(
+    [
+      `(${q} = ${sql.bind(positive)})::INTEGER AS y`,
+      `${q} IS NOT NULL AS has_y`,
+      ...feats.map((f, i) => `${asDouble(f)} AS x${i}`),
+    ].join(', '),
+  );
   const eta = p.coefficients.map((b, a) => `${sql.bind(b, 'DOUBLE')} * ${x(a)}`).join(' + ');
   const ok = ['has_y', ...feats.map((_, i) => `x${i} IS NOT NULL`)].join(' AND ');
   const withEta = `(SELECT *, ${ok} AS ok, ${eta} AS eta FROM ${base})`;
@@ -51,7 +66,14 @@ export async function newton(src: SqlSource, p: Params): Promise<NewtonPartial> 
   checkAborted(src.signal);
 
   const n = count(r.n);
-  const head = { ...envelope(p, count(r.rows)), target: target.name, positive, features: feats.map((f) => f.name), coefficients: p.coefficients, n };
+  const head = {
+    ...envelope(p, count(r.rows)),
+    target: target.name,
+    positive,
+    features: feats.map((f) => f.name),
+    coefficients: p.coefficients,
+    n,
+  };
   if (n === 0 || tooFew(n, src.minGroupSize)) {
     return { ...head, n_positive: null, gradient: null, hessian: null, log_likelihood: null, suppressed: n > 0 };
   }

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AnalysisSpec, type DescribeResult, type HistogramStudyResult, type SummaryStudyResult } from '@simpul/protocol';
+import {
+  AnalysisSpec,
+  type DescribeResult,
+  type HistogramStudyResult,
+  type SummaryStudyResult,
+} from '@simpul/protocol';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runAnalysis } from '../analysis/run-analysis.ts';
@@ -15,14 +20,21 @@ const split = writeSplit(tmp.dir, 'penguins', penguins, COLUMNS);
 
 const rel = (a: number | null | undefined, b: number | null | undefined, tol: number, what: string) =>
   assert.ok(
-    a !== null && a !== undefined && b !== null && b !== undefined && Math.abs(a - b) <= tol * Math.max(1e-300, Math.abs(b)),
+    a !== null &&
+      a !== undefined &&
+      b !== null &&
+      b !== undefined &&
+      Math.abs(a - b) <= tol * Math.max(1e-300, Math.abs(b)),
     `${what}: got ${a}, expected ${b}`,
   );
 
 async function pooledDescribe(where?: { sql: string; params: unknown[] }, bins = 20): Promise<DescribeResult> {
   const src = await openTestSource(split.pooled, { where });
   try {
-    return (await runAnalysis(src, AnalysisSpec.parse({ analysis: 'describe', columns: NUMERIC, bins }))) as DescribeResult;
+    return (await runAnalysis(
+      src,
+      AnalysisSpec.parse({ analysis: 'describe', columns: NUMERIC, bins }),
+    )) as DescribeResult;
   } finally {
     src.close();
   }
@@ -31,7 +43,10 @@ async function pooledDescribe(where?: { sql: string; params: unknown[] }, bins =
 test('the three site files are unequal slices of the whole', () => {
   const sizes = split.rows.map((r) => r.length);
   assert.equal(sizes, [172, 103, 69]);
-  assert.is(sizes.reduce((s, n) => s + n, 0), penguins.length);
+  assert.is(
+    sizes.reduce((s, n) => s + n, 0),
+    penguins.length,
+  );
 });
 
 test('summary over three sites equals describe on the pooled file (1e-9 relative)', async () => {
@@ -56,9 +71,15 @@ test('summary over three sites equals describe on the pooled file (1e-9 relative
       assert.equal(c.suppressed_sites, []);
     }
     // The per-site breakdown holds each site's own numbers, and they add up.
-    assert.equal(r.per_site.map((s) => s.rows), [172, 103, 69]);
+    assert.equal(
+      r.per_site.map((s) => s.rows),
+      [172, 103, 69],
+    );
     const mass = r.per_site.map((s) => s.columns.find((c) => c.name === 'Body Mass (g)')?.count ?? 0);
-    assert.is(mass.reduce((s, n) => s + n, 0), r.columns.find((c) => c.name === 'Body Mass (g)')?.count);
+    assert.is(
+      mass.reduce((s, n) => s + n, 0),
+      r.columns.find((c) => c.name === 'Body Mass (g)')?.count,
+    );
     assert.ok(new Set(r.per_site.map((s) => s.columns[0].mean)).size === 3, 'the sites differ');
   } finally {
     closeSites(sites);
@@ -99,7 +120,10 @@ test('a site with fewer values than its k is left out of the summary, and the re
       assert.is(c.count, w?.count);
       rel(c.mean, w?.mean, 1e-12, `${c.name} mean without site 3`);
     }
-    assert.ok(r.warnings?.some((w) => w.includes('hospital-c')), 'a warning names the site');
+    assert.ok(
+      r.warnings?.some((w) => w.includes('hospital-c')),
+      'a warning names the site',
+    );
     const c3 = r.per_site[2].columns[0];
     assert.is(c3.suppressed, true);
     assert.is(c3.count, null);
@@ -115,7 +139,10 @@ test('histogram in two rounds equals the pooled histogram bin for bin; quartiles
     const { result, rounds } = await runStudy(sites, { analysis: 'histogram', columns: NUMERIC, bins: 20 });
     const r = result as HistogramStudyResult;
     const pooled = await pooledDescribe(undefined, 20);
-    assert.equal(rounds.map((x) => x.step), ['range', 'histogram']);
+    assert.equal(
+      rounds.map((x) => x.step),
+      ['range', 'histogram'],
+    );
     for (const name of NUMERIC) {
       const h = r.histograms.find((x) => x.column === name);
       const p = pooled.charts.histograms.find((x) => x.column === name);
@@ -127,11 +154,22 @@ test('histogram in two rounds equals the pooled histogram bin for bin; quartiles
       assert.equal(h.suppressed_bins, []);
       const width = h.edges[1] - h.edges[0];
       assert.is(h.quartiles.approximate, true);
-      for (const [q, exact] of [[h.quartiles.q1, stats.q1], [h.quartiles.median, stats.median], [h.quartiles.q3, stats.q3]] as const) {
-        assert.ok(q !== null && exact !== null && Math.abs(q - exact) <= width, `${name} quartile ${q} within one bin (${width}) of ${exact}`);
+      for (const [q, exact] of [
+        [h.quartiles.q1, stats.q1],
+        [h.quartiles.median, stats.median],
+        [h.quartiles.q3, stats.q3],
+      ] as const) {
+        assert.ok(
+          q !== null && exact !== null && Math.abs(q - exact) <= width,
+          `${name} quartile ${q} within one bin (${width}) of ${exact}`,
+        );
       }
       const perSite = r.per_site.map((s) => s.histograms.find((x) => x.column === name)?.counts as number[]);
-      assert.equal(perSite[0].map((_, b) => perSite.reduce((s, c) => s + c[b], 0)), h.counts, `${name} per-site counts add up`);
+      assert.equal(
+        perSite[0].map((_, b) => perSite.reduce((s, c) => s + c[b], 0)),
+        h.counts,
+        `${name} per-site counts add up`,
+      );
     }
     assert.ok(r.warnings?.some((w) => /approximate/.test(w)));
   } finally {
@@ -142,12 +180,16 @@ test('histogram in two rounds equals the pooled histogram bin for bin; quartiles
 test('a histogram bin that one site suppressed is null in the combined histogram and names the site', async () => {
   const sites = await openSites(split.parts, (i) => (i === 1 ? 5 : undefined));
   try {
-    const r = (await runStudy(sites, { analysis: 'histogram', columns: ['Body Mass (g)'], bins: 20 })).result as HistogramStudyResult;
+    const r = (await runStudy(sites, { analysis: 'histogram', columns: ['Body Mass (g)'], bins: 20 }))
+      .result as HistogramStudyResult;
     const h = r.histograms[0];
     const site2 = r.per_site[1].histograms[0].counts;
     const small = site2.flatMap((c, b) => (c === null ? [b] : []));
     assert.ok(small.length > 0, 'site 2 has bins with 1–4 penguins');
-    assert.equal(h.suppressed_bins.map((s) => s.bin), small);
+    assert.equal(
+      h.suppressed_bins.map((s) => s.bin),
+      small,
+    );
     assert.ok(h.suppressed_bins.every((s) => s.sites.length === 1 && s.sites[0] === 'hospital-b'));
     for (const b of small) assert.is(h.counts[b], null);
     assert.is(h.quartiles.median, null);

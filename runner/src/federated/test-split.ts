@@ -26,7 +26,10 @@ const cell = (v: unknown): string => {
 };
 
 export function writeCsv(path: string, rows: Row[], columns: string[]): string {
-  writeFileSync(path, `${[columns.map(cell).join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n')}\n`);
+  writeFileSync(
+    path,
+    `${[columns.map(cell).join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n')}\n`,
+  );
   return path;
 }
 
@@ -66,13 +69,22 @@ export interface Site {
 export const SITE_NAMES = ['hospital-a', 'hospital-b', 'hospital-c'];
 
 export async function openSites(paths: string[], minGroupSize?: (i: number) => number | undefined): Promise<Site[]> {
-  return Promise.all(paths.map(async (p, i) => ({ site: SITE_NAMES[i], src: await openTestSource(p, { minGroupSize: minGroupSize?.(i) }) })));
+  return Promise.all(
+    paths.map(async (p, i) => ({
+      site: SITE_NAMES[i],
+      src: await openTestSource(p, { minGroupSize: minGroupSize?.(i) }),
+    })),
+  );
 }
 
 export const closeSites = (sites: Site[]) => sites.forEach((s) => s.src.close());
 
 /** JSON out and back in through a schema, as a message between hub and runner travels. */
-function travel<T>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: unknown } }, value: unknown, what: string): T {
+function travel<T>(
+  schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: unknown } },
+  value: unknown,
+  what: string,
+): T {
   const parsed = schema.safeParse(JSON.parse(JSON.stringify(value)));
   if (!parsed.success) throw new Error(`${what} does not match its schema: ${String(parsed.error)}`);
   return parsed.data;

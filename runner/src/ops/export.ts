@@ -20,19 +20,27 @@ export const EXPORT_TYPES = {
 } as const satisfies Record<ExportFormat, string>;
 
 /** e.g. `weather.csv`, `weather-describe.pdf`. */
-export const exportFilename = (p: ExportParams) => `${p.dataset}${p.analysis ? `-${p.analysis.analysis}` : ''}.${p.format}`;
+export const exportFilename = (p: ExportParams) =>
+  `${p.dataset}${p.analysis ? `-${p.analysis.analysis}` : ''}.${p.format}`;
 
 // Writing the file takes the first 80% of the progress bar, the upload the rest.
 const WRITE_SHARE = 0.8;
 
 export async function exportData(ctx: OpContext<400>): Promise<UnreleasedOf<400>> {
   const p = ctx.params;
-  if (!ctx.blobs) throw new TaskFailure('op_failed', "exports go to the hub's blob store, and this runner has no connection to a hub");
+  if (!ctx.blobs)
+    throw new TaskFailure(
+      'op_failed',
+      "exports go to the hub's blob store, and this runner has no connection to a hub",
+    );
   const dir = await mkdtemp(join(tmpdir(), 'simpul-export-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
     const source = await sqlSource(ctx, p.dataset, [p.where, p.analysis?.where]);
-    const src = { ...source, progress: (pct: number, message?: string) => ctx.progress(Math.round(pct * WRITE_SHARE), message) };
+    const src = {
+      ...source,
+      progress: (pct: number, message?: string) => ctx.progress(Math.round(pct * WRITE_SHARE), message),
+    };
     // Raw rows leave only within the data owner's max_rows and daily budget; analyses and the PDF data report are
     // aggregates, released by the gate before they are written.
     const rawRows = !p.analysis && p.format !== 'pdf';
@@ -48,7 +56,15 @@ export async function exportData(ctx: OpContext<400>): Promise<UnreleasedOf<400>
     ctx.progress(Math.round(100 * WRITE_SHARE), `${filename} written`);
     return {
       kind: 'file',
-      file: { path, content_type: EXPORT_TYPES[p.format], filename, format: p.format, rows: out.rows, bytes: out.bytes, sha256: out.sha256 },
+      file: {
+        path,
+        content_type: EXPORT_TYPES[p.format],
+        filename,
+        format: p.format,
+        rows: out.rows,
+        bytes: out.bytes,
+        sha256: out.sha256,
+      },
       result: { rows: out.rows, ...(disclosure ? { disclosure } : {}) },
       cleanup,
     };

@@ -11,7 +11,16 @@ export async function fetchRows(ctx: OpContext<100>): Promise<UnreleasedOf<100>>
   ctx.progress(10, 'counting rows');
   const { total } = await ds.count(db);
   ctx.progress(40, 'reading rows');
-  const page = await ds.page(db, { columns: p.columns, orderBy: p.order_by, limit: pageLimit(ds, p.limit), offset: p.offset });
+  const page = await ds.page(db, {
+    columns: p.columns,
+    orderBy: p.order_by,
+    limit: pageLimit(ds, p.limit),
+    offset: p.offset,
+  });
   ctx.progress(90, `read ${page.rows.length} rows`);
-  return { kind: 'rows', op: 100, result: { columns: page.columns, rows: page.rows, total_rows: total, offset: p.offset } };
+  return {
+    kind: 'rows',
+    op: 100,
+    result: { columns: page.columns, rows: page.rows, total_rows: total, offset: p.offset },
+  };
 }

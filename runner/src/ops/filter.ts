@@ -16,11 +16,27 @@ export async function filterRows(ctx: OpContext<200>): Promise<UnreleasedOf<200>
   ctx.gate.checkQuerySet(querySet);
   if (ctx.gate.policy?.counts === 'cell_key') {
     const src = await ds.relation(db, [p.where]);
-    const [row] = (await db.query(`SELECT sum(${recordKeySql(ds.columns, ctx.gate.salt)}) AS ck FROM ${src.relation}${src.where ? ` WHERE ${src.where.sql}` : ''}`, (src.where?.params ?? []) as never)).rows;
+    const [row] = (
+      await db.query(
+        `SELECT sum(${recordKeySql(ds.columns, ctx.gate.salt)}) AS ck FROM ${src.relation}${src.where ? ` WHERE ${src.where.sql}` : ''}`,
+        (src.where?.params ?? []) as never,
+      )
+    ).rows;
     querySet.cellKey = cellKeyOf(row?.[0]);
   }
   ctx.progress(50, `${matched} of ${total} rows match`);
-  const page = await ds.page(db, { columns: p.columns, where: p.where, orderBy: p.order_by, limit: pageLimit(ds, p.limit), offset: p.offset });
+  const page = await ds.page(db, {
+    columns: p.columns,
+    where: p.where,
+    orderBy: p.order_by,
+    limit: pageLimit(ds, p.limit),
+    offset: p.offset,
+  });
   ctx.progress(90, `read ${page.rows.length} rows`);
-  return { kind: 'rows', op: 200, querySet, result: { columns: page.columns, rows: page.rows, total_rows: total, matched_rows: matched, offset: p.offset } };
+  return {
+    kind: 'rows',
+    op: 200,
+    querySet,
+    result: { columns: page.columns, rows: page.rows, total_rows: total, matched_rows: matched, offset: p.offset },
+  };
 }

@@ -30,7 +30,10 @@ test.before(async () => {
     ) TO ${sqlString(types)} (FORMAT parquet)`);
   c.closeSync();
   db.closeSync();
-  writeFileSync(join(dir.path, 'events.ndjson'), '{"id": 1, "kind": "a"}\n{"id": 2, "kind": "b"}\n{"id": 3, "kind": "a"}\n');
+  writeFileSync(
+    join(dir.path, 'events.ndjson'),
+    '{"id": 1, "kind": "a"}\n{"id": 2, "kind": "b"}\n{"id": 3, "kind": "a"}\n',
+  );
   for (const part of [1, 2]) {
     const p = join(dir.path, `part-${part}.parquet`);
     const d = await DuckDBInstance.create(':memory:');
@@ -55,7 +58,8 @@ test.after(() => {
   dir.remove();
 });
 
-const fetch = async (p: Record<string, unknown>) => (await runOp(engine, fetchRows, 100, FetchParams.parse(p))) as RowsResult;
+const fetch = async (p: Record<string, unknown>) =>
+  (await runOp(engine, fetchRows, 100, FetchParams.parse(p))) as RowsResult;
 const failureOf = async (f: () => Promise<unknown>): Promise<TaskFailure> => {
   try {
     await f();
@@ -69,7 +73,17 @@ const failureOf = async (f: () => Promise<unknown>): Promise<TaskFailure> => {
 test('engine advertises schema and row count, never rows', () => {
   const info = engine.datasets().find((d) => d.name === 'weather')!;
   assert.is(info.row_count, weather.length);
-  assert.equal(info.columns.map((c) => [c.name, c.kind]), [['date', 'date'], ['precipitation', 'number'], ['temp_max', 'number'], ['temp_min', 'number'], ['wind', 'number'], ['weather', 'string']]);
+  assert.equal(
+    info.columns.map((c) => [c.name, c.kind]),
+    [
+      ['date', 'date'],
+      ['precipitation', 'number'],
+      ['temp_max', 'number'],
+      ['temp_min', 'number'],
+      ['wind', 'number'],
+      ['weather', 'string'],
+    ],
+  );
   const broken = engine.datasets().find((d) => d.name === 'broken')!;
   assert.ok(broken.error, 'a dataset that cannot be opened is advertised with its error');
   assert.is(broken.row_count, null);
@@ -84,42 +98,91 @@ test('formats: TSV, JSON, NDJSON and a glob of Parquet files', async () => {
   const p = await fetch({ dataset: 'penguins', limit: 1, columns: ['Species', 'Island'] });
   assert.is(p.total_rows, penguins.length);
   assert.equal(p.rows[0], [penguins[0].Species, penguins[0].Island]);
-  const e = (await runOp(engine, filterRows, 200, FilterParams.parse({ dataset: 'events', where: { column: 'kind', op: '=', value: 'a' } }))) as RowsResult;
-  assert.equal([e.total_rows, e.matched_rows, e.rows], [3, 2, [[1, 'a'], [3, 'a']]]);
+  const e = (await runOp(
+    engine,
+    filterRows,
+    200,
+    FilterParams.parse({ dataset: 'events', where: { column: 'kind', op: '=', value: 'a' } }),
+  )) as RowsResult;
+  assert.equal(
+    [e.total_rows, e.matched_rows, e.rows],
+    [
+      3,
+      2,
+      [
+        [1, 'a'],
+        [3, 'a'],
+      ],
+    ],
+  );
   const parts = await fetch({ dataset: 'parts', limit: 1 });
   assert.is(parts.total_rows, 30, 'both files of the glob');
 });
 
 test('op 100: first page in file order, with total_rows', async () => {
   const progress: number[] = [];
-  const r = (await runOp(engine, fetchRows, 100, FetchParams.parse({ dataset: 'weather', limit: 3 }), { progress })) as RowsResult;
+  const r = (await runOp(engine, fetchRows, 100, FetchParams.parse({ dataset: 'weather', limit: 3 }), {
+    progress,
+  })) as RowsResult;
   assert.is(r.total_rows, weather.length);
   assert.is(r.offset, 0);
-  assert.equal(r.columns.map((c) => c.name), ['date', 'precipitation', 'temp_max', 'temp_min', 'wind', 'weather']);
-  assert.equal(r.rows[0], [weather[0].date, weather[0].precipitation, weather[0].temp_max, weather[0].temp_min, weather[0].wind, weather[0].weather]);
+  assert.equal(
+    r.columns.map((c) => c.name),
+    ['date', 'precipitation', 'temp_max', 'temp_min', 'wind', 'weather'],
+  );
+  assert.equal(r.rows[0], [
+    weather[0].date,
+    weather[0].precipitation,
+    weather[0].temp_max,
+    weather[0].temp_min,
+    weather[0].wind,
+    weather[0].weather,
+  ]);
   assert.is(r.rows.length, 3);
-  assert.ok(progress.length >= 2 && progress.every((p, i) => i === 0 || p >= progress[i - 1]), `progress rises: ${progress}`);
+  assert.ok(
+    progress.length >= 2 && progress.every((p, i) => i === 0 || p >= progress[i - 1]),
+    `progress rises: ${progress}`,
+  );
 });
 
 test('op 100: paging through the whole file gives every row once', async () => {
   const seen: string[] = [];
   for (let offset = 0; offset < weather.length; offset += 500) {
-    const r = await fetch({ dataset: 'weather', columns: ['date'], limit: 500, offset, order_by: [{ column: 'date' }] });
+    const r = await fetch({
+      dataset: 'weather',
+      columns: ['date'],
+      limit: 500,
+      offset,
+      order_by: [{ column: 'date' }],
+    });
     seen.push(...r.rows.map((x) => String(x[0])));
   }
   assert.equal(seen, weather.map((w) => w.date).sort());
 });
 
 test('op 100: order_by desc and column selection', async () => {
-  const r = await fetch({ dataset: 'weather', columns: ['weather', 'temp_max'], order_by: [{ column: 'temp_max', direction: 'desc' }, { column: 'date' }], limit: 2 });
+  const r = await fetch({
+    dataset: 'weather',
+    columns: ['weather', 'temp_max'],
+    order_by: [{ column: 'temp_max', direction: 'desc' }, { column: 'date' }],
+    limit: 2,
+  });
   const hottest = [...weather].sort((a, b) => b.temp_max - a.temp_max || a.date.localeCompare(b.date));
-  assert.equal(r.columns.map((c) => c.name), ['weather', 'temp_max']);
-  assert.equal(r.rows, hottest.slice(0, 2).map((w) => [w.weather, w.temp_max]));
+  assert.equal(
+    r.columns.map((c) => c.name),
+    ['weather', 'temp_max'],
+  );
+  assert.equal(
+    r.rows,
+    hottest.slice(0, 2).map((w) => [w.weather, w.temp_max]),
+  );
 });
 
 test('op 100: unknown columns in columns or order_by fail with unknown_column', async () => {
   assert.is((await failureOf(() => fetch({ dataset: 'weather', columns: ['temp'] }))).code, 'unknown_column');
-  const f = await failureOf(() => fetch({ dataset: 'weather', order_by: [{ column: 'date DESC; DROP VIEW weather' }] }));
+  const f = await failureOf(() =>
+    fetch({ dataset: 'weather', order_by: [{ column: 'date DESC; DROP VIEW weather' }] }),
+  );
   assert.is(f.code, 'unknown_column');
 });
 
@@ -149,7 +212,10 @@ test('cells: big integers as strings, decimals as numbers, ISO dates, base64 blo
     t: '12:30:00',
   });
   const kinds = Object.fromEntries(r.columns.map((c) => [c.name, c.kind]));
-  assert.equal([kinds.big, kinds.dec, kinds.d, kinds.ts, kinds.tstz, kinds.flag, kinds.list], ['number', 'number', 'date', 'timestamp', 'timestamp', 'boolean', 'other']);
+  assert.equal(
+    [kinds.big, kinds.dec, kinds.d, kinds.ts, kinds.tstz, kinds.flag, kinds.list],
+    ['number', 'number', 'date', 'timestamp', 'timestamp', 'boolean', 'other'],
+  );
 });
 
 test('cells: HUGEINT and UBIGINT beyond 2^53 stay exact as strings', async () => {
@@ -166,13 +232,27 @@ test('cells: HUGEINT and UBIGINT beyond 2^53 stay exact as strings', async () =>
 });
 
 test('op 200: matched_rows, order and offset', async () => {
-  const p = FilterParams.parse({ dataset: 'weather', where: { column: 'weather', op: '=', value: 'snow' }, order_by: [{ column: 'date', direction: 'desc' }], limit: 4, offset: 2, columns: ['date'] });
+  const p = FilterParams.parse({
+    dataset: 'weather',
+    where: { column: 'weather', op: '=', value: 'snow' },
+    order_by: [{ column: 'date', direction: 'desc' }],
+    limit: 4,
+    offset: 2,
+    columns: ['date'],
+  });
   const r = (await runOp(engine, filterRows, 200, p)) as RowsResult;
-  const snow = weather.filter((w) => w.weather === 'snow').map((w) => w.date).sort().reverse();
+  const snow = weather
+    .filter((w) => w.weather === 'snow')
+    .map((w) => w.date)
+    .sort()
+    .reverse();
   assert.is(r.matched_rows, snow.length);
   assert.is(r.total_rows, weather.length);
   assert.is(r.offset, 2);
-  assert.equal(r.rows.map((x) => x[0]), snow.slice(2, 6));
+  assert.equal(
+    r.rows.map((x) => x[0]),
+    snow.slice(2, 6),
+  );
 });
 
 test("the data owner's max_rows caps every page", async () => {
@@ -181,9 +261,14 @@ test("the data owner's max_rows caps every page", async () => {
   assert.is(r.total_rows, weather.length);
 });
 
-test('op 400 without the hub\'s blob store fails clearly (exports end to end: scripts/e2e/blobs*.test.ts)', async () => {
-  const e = await failureOf(() => runOp(engine, exportData, 400, ExportParams.parse({ dataset: 'weather', format: 'csv' })));
-  assert.equal([e.code, e.message], ['op_failed', "exports go to the hub's blob store, and this runner has no connection to a hub"]);
+test("op 400 without the hub's blob store fails clearly (exports end to end: scripts/e2e/blobs*.test.ts)", async () => {
+  const e = await failureOf(() =>
+    runOp(engine, exportData, 400, ExportParams.parse({ dataset: 'weather', format: 'csv' })),
+  );
+  assert.equal(
+    [e.code, e.message],
+    ['op_failed', "exports go to the hub's blob store, and this runner has no connection to a hub"],
+  );
 });
 
 test.run();

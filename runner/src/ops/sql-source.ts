@@ -47,7 +47,14 @@ export async function sqlSource(
     signal: ctx.signal,
     progress: (p, m) => ctx.progress(p, m),
     minGroupSize: minGroupSize(ctx.engine.policy(dataset)), // k = 5 once a policy is set
-    ...(gate.policy ? { disclosure: { ...(recordKey ? { recordKey } : {}), ...(gate.policy.dominance ? { dominanceN: gate.policy.dominance.n } : {}) } } : {}),
+    ...(gate.policy
+      ? {
+          disclosure: {
+            ...(recordKey ? { recordKey } : {}),
+            ...(gate.policy.dominance ? { dominanceN: gate.policy.dominance.n } : {}),
+          },
+        }
+      : {}),
     async query(sql, params = []) {
       const r = await ctx.db.query(sql, params as BindValue[]);
       const names = r.columns.map((c) => c.name);
@@ -58,7 +65,10 @@ export async function sqlSource(
     // Without a filter the query set is the whole dataset; its key still seeds the keys of cells not keyed row by row.
     querySet ??= { filtered: false, selected: ds.info.row_count ?? 0, total: ds.info.row_count ?? 0 };
     if (recordKey) {
-      const [row] = await src.query(`SELECT sum(${recordKey}) AS ck FROM ${rel.relation}${rel.where ? ` WHERE ${rel.where.sql}` : ''}`, rel.where?.params ?? []);
+      const [row] = await src.query(
+        `SELECT sum(${recordKey}) AS ck FROM ${rel.relation}${rel.where ? ` WHERE ${rel.where.sql}` : ''}`,
+        rel.where?.params ?? [],
+      );
       querySet.cellKey = cellKeyOf(row?.ck);
     }
     src.querySet = querySet;

@@ -22,7 +22,10 @@ export function hideColumns(d: DatasetConfig, core: DatasetCore): DatasetCore {
   const hidden = new Set(d.policy?.hidden_columns ?? []);
   if (hidden.size === 0) return core;
   const missing = [...hidden].filter((h) => !core.columns.some((c) => c.name === h));
-  if (missing.length) throw new Error(`policy.hidden_columns: ${missing.map((m) => JSON.stringify(m)).join(', ')} is not a column of this dataset`);
+  if (missing.length)
+    throw new Error(
+      `policy.hidden_columns: ${missing.map((m) => JSON.stringify(m)).join(', ')} is not a column of this dataset`,
+    );
   const visible = () => core.columns.filter((c) => !hidden.has(c.name));
   const check = (wheres: (FilterExpr | undefined)[], names: string[] = []) => {
     const cols = visible();

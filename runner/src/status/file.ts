@@ -15,7 +15,13 @@ export const TaskStatus = z.object({
 });
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
-export const Problem = z.object({ time: z.string(), level: z.enum(['warn', 'error']), msg: z.string(), detail: z.string().optional(), task_id: z.string().optional() });
+export const Problem = z.object({
+  time: z.string(),
+  level: z.enum(['warn', 'error']),
+  msg: z.string(),
+  detail: z.string().optional(),
+  task_id: z.string().optional(),
+});
 export type Problem = z.infer<typeof Problem>;
 
 export const StatusFile = z.object({
@@ -39,7 +45,9 @@ export const REFRESH_MS = 5000;
 
 /** `runner.yaml.state.json` → `runner.yaml.status.json`; any other state file name gets `.status.json` appended. */
 export function statusPathFor(statePath: string): string {
-  return statePath.endsWith('.state.json') ? `${statePath.slice(0, -'.state.json'.length)}.status.json` : `${statePath}.status.json`;
+  return statePath.endsWith('.state.json')
+    ? `${statePath.slice(0, -'.state.json'.length)}.status.json`
+    : `${statePath}.status.json`;
 }
 
 export function writeStatus(path: string, status: StatusFile): void {
@@ -53,7 +61,9 @@ export function writeStatus(path: string, status: StatusFile): void {
   }
 }
 
-export type ReadResult = { ok: true; status: StatusFile } | { ok: false; reason: 'missing' | 'unreadable'; message: string };
+export type ReadResult =
+  | { ok: true; status: StatusFile }
+  | { ok: false; reason: 'missing' | 'unreadable'; message: string };
 
 export function readStatus(path: string): ReadResult {
   let text: string;
@@ -61,7 +71,9 @@ export function readStatus(path: string): ReadResult {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? { ok: false, reason: 'missing', message: `no status file at ${path}` } : { ok: false, reason: 'unreadable', message: `cannot read ${path}: ${code}` };
+    return code === 'ENOENT'
+      ? { ok: false, reason: 'missing', message: `no status file at ${path}` }
+      : { ok: false, reason: 'unreadable', message: `cannot read ${path}: ${code}` };
   }
   let doc: unknown;
   try {
@@ -70,5 +82,7 @@ export function readStatus(path: string): ReadResult {
     return { ok: false, reason: 'unreadable', message: `${path} is not valid JSON` };
   }
   const parsed = StatusFile.safeParse(doc);
-  return parsed.success ? { ok: true, status: parsed.data } : { ok: false, reason: 'unreadable', message: `${path} does not look like a runner status file` };
+  return parsed.success
+    ? { ok: true, status: parsed.data }
+    : { ok: false, reason: 'unreadable', message: `${path} does not look like a runner status file` };
 }

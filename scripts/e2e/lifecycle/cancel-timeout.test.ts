@@ -8,7 +8,11 @@ import { sleep } from '../../lib/procs.ts';
 import { RunnerProc } from '../../lib/runner.ts';
 
 // A task on the held table runs for as long as the test holds its lock, however fast the machine (pg-held.ts).
-const slow = (extra: Record<string, unknown> = {}) => ({ op: 200, params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 }, ...extra });
+const slow = (extra: Record<string, unknown> = {}) => ({
+  op: 200,
+  params: { dataset: 'held', where: { column: 'n', op: '>', value: 7 }, limit: 5 },
+  ...extra,
+});
 let hub: HubProc;
 let runner: RunnerProc;
 let held: HeldTable;
@@ -17,7 +21,10 @@ let lock: Awaited<ReturnType<HeldTable['hold']>>;
 test.before(async () => {
   hub = await HubProc.start({ env: { SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '4' } });
   held = await HeldTable.create('simpul_cancel');
-  runner = await RunnerProc.start(hub, { name: 'worker', datasets: [{ name: 'big', path: await bigCsv() }, { name: 'patients', path: PATIENTS_CSV }, held.dataset()] });
+  runner = await RunnerProc.start(hub, {
+    name: 'worker',
+    datasets: [{ name: 'big', path: await bigCsv() }, { name: 'patients', path: PATIENTS_CSV }, held.dataset()],
+  });
 });
 test.before.each(async () => {
   lock = await held.hold();

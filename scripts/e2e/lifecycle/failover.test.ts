@@ -18,7 +18,8 @@ const runners: RunnerProc[] = [];
 kill.before(async () => {
   held = await HeldTable.create('simpul_failover');
   hub = await HubProc.start({ env: { SIMPUL_SITE_APPROVAL: 'auto' } }); // either runner may take the work
-  for (const name of ['a', 'b']) runners.push(await RunnerProc.start(hub, { name: `kill-${name}`, datasets: [held.dataset()] }));
+  for (const name of ['a', 'b'])
+    runners.push(await RunnerProc.start(hub, { name: `kill-${name}`, datasets: [held.dataset()] }));
 });
 kill.after(async () => {
   for (const r of runners) await r.stop();
@@ -38,7 +39,12 @@ kill('another runner finishes the task, on attempt 2, with one stored result', a
   const victimId = await victim!.id();
   await victim!.kill9();
   // Attempt 2 is leased to the other runner once the lease runs out; then the table is let go.
-  await waitFor(async () => (await hub.api.task(c.body.task_id)).attempt === 2, 'the task to be leased again', 60_000, 100);
+  await waitFor(
+    async () => (await hub.api.task(c.body.task_id)).attempt === 2,
+    'the task to be leased again',
+    60_000,
+    100,
+  );
   await lock.release();
 
   const done = await hub.api.waitTask(c.body.task_id, ['succeeded', 'failed', 'canceled'], 90_000);
@@ -62,7 +68,9 @@ let frozen: RunnerProc;
 let rescuer: RunnerProc | undefined;
 
 stop.before(async () => {
-  hub2 = await HubProc.start({ env: { SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '3', SIMPUL_SITE_APPROVAL: 'auto' } });
+  hub2 = await HubProc.start({
+    env: { SIMPUL_HEARTBEAT_S: '1', SIMPUL_LEASE_TTL_S: '3', SIMPUL_SITE_APPROVAL: 'auto' },
+  });
   frozen = await RunnerProc.start(hub2, { name: 'frozen', datasets: [held.dataset()] });
 });
 stop.after(async () => {
@@ -73,7 +81,7 @@ stop.after(async () => {
   await held?.drop();
 });
 
-stop('the late runner is fenced out and the other runner\'s result stands', async () => {
+stop("the late runner is fenced out and the other runner's result stands", async () => {
   const lock = await held.hold();
   const c = await hub2.api.post('/api/v1/tasks', slowTask);
   const running = await hub2.api.waitTask(c.body.task_id, ['running', 'succeeded']);
@@ -83,7 +91,13 @@ stop('the late runner is fenced out and the other runner\'s result stands', asyn
   assert.is(running.runner_id, frozenId);
   frozen.proc.signal('SIGSTOP');
   // Its lease runs out while it is frozen; the task goes back to the queue.
-  await waitFor(async () => (await hub2.api.task(c.body.task_id)).status === 'queued' || (await hub2.api.task(c.body.task_id)).attempt > 1, 'the lease to expire', 30_000, 100);
+  await waitFor(
+    async () =>
+      (await hub2.api.task(c.body.task_id)).status === 'queued' || (await hub2.api.task(c.body.task_id)).attempt > 1,
+    'the lease to expire',
+    30_000,
+    100,
+  );
   // Let go of the table (a runner opening it counts its rows, which the lock would hold up too), then bring a rescuer.
   await lock.release();
   rescuer = await RunnerProc.start(hub2, { name: 'rescuer', datasets: [held.dataset()] });

@@ -11,9 +11,19 @@ test('1,000 tasks, 5 runners, one SIGKILLed midway', async () => {
   const runners: RunnerProc[] = [];
   try {
     for (let i = 0; i < 5; i++) {
-      runners.push(await RunnerProc.start(hub, { name: `load-${i}`, datasets: [{ name: 'patients', path: PATIENTS_CSV }], config: { concurrency: 4 }, env: { SIMPUL_LOG_LEVEL: 'warn' } }));
+      runners.push(
+        await RunnerProc.start(hub, {
+          name: `load-${i}`,
+          datasets: [{ name: 'patients', path: PATIENTS_CSV }],
+          config: { concurrency: 4 },
+          env: { SIMPUL_LOG_LEVEL: 'warn' },
+        }),
+      );
     }
-    const body = Array.from({ length: 1000 }, (_, i) => ({ op: 100, params: { dataset: 'patients', limit: 1, offset: i } }));
+    const body = Array.from({ length: 1000 }, (_, i) => ({
+      op: 100,
+      params: { dataset: 'patients', limit: 1, offset: i },
+    }));
     const c = await hub.api.post('/api/v1/tasks', body);
     assert.is(c.status, 201, JSON.stringify(c.body).slice(0, 500));
     const ids: string[] = c.body.tasks.map((t: any) => t.task_id);

@@ -18,7 +18,10 @@ test.after(async () => {
 
 test('hub SIGKILLed mid-task and restarted: the task completes, nothing is lost', async () => {
   const hub = await HubProc.start();
-  const runner = await RunnerProc.start(hub, { name: 'survivor', datasets: [held.dataset(), { name: 'patients', path: PATIENTS_CSV }] });
+  const runner = await RunnerProc.start(hub, {
+    name: 'survivor',
+    datasets: [held.dataset(), { name: 'patients', path: PATIENTS_CSV }],
+  });
   const lock = await held.hold();
   try {
     const done = await hub.api.post('/api/v1/tasks', { op: 100, params: { dataset: 'patients', limit: 2 } });
@@ -73,7 +76,11 @@ test('runner SIGTERM: stops claiming, finishes its running task, exits 0', async
 
 test('hub SIGTERM: exits 0, answers long-polls, and runners carry on after it comes back', async () => {
   const hub = await HubProc.start();
-  const runner = await RunnerProc.start(hub, { name: 'poller', transport: 'polling', datasets: [{ name: 'patients', path: PATIENTS_CSV }] });
+  const runner = await RunnerProc.start(hub, {
+    name: 'poller',
+    transport: 'polling',
+    datasets: [{ name: 'patients', path: PATIENTS_CSV }],
+  });
   try {
     hub.proc.signal('SIGTERM');
     const code = await hub.proc.exited;

@@ -10,7 +10,8 @@ const id = (s: string) => encodeURIComponent(s);
 export const adminApi = {
   users: () => request('GET', '/users', UserList),
   createUser: (body: UserCreateInput) => request('POST', '/users', UserView, { body }),
-  resetPassword: (userId: string, body: PasswordReset) => request('POST', `/users/${id(userId)}/password`, anything, { body }),
+  resetPassword: (userId: string, body: PasswordReset) =>
+    request('POST', `/users/${id(userId)}/password`, anything, { body }),
   keys: () => request('GET', '/enrollment-keys', EnrollmentKeyList),
   createKey: (body: EnrollmentKeyCreate) => request('POST', '/enrollment-keys', EnrollmentKeyCreated, { body }),
   revokeKey: (keyId: string) => request('DELETE', `/enrollment-keys/${id(keyId)}`, anything),

@@ -24,9 +24,20 @@ test('each kind sends only its own options, and the protocol accepts them', () =
   d.kind = 'linear_regression';
   const lin = buildAnalysis(d, columns);
   assert.equal(lin.errors, {});
-  assert.equal(lin.spec, { analysis: 'linear_regression', target: 'body_mass_g', features: ['bill_length_mm'], seed: 42 });
+  assert.equal(lin.spec, {
+    analysis: 'linear_regression',
+    target: 'body_mass_g',
+    features: ['bill_length_mm'],
+    seed: 42,
+  });
   d.kind = 'kmeans';
-  assert.equal(buildAnalysis(d, columns).spec, { analysis: 'kmeans', k: 3, features: ['bill_length_mm'], standardise: true, seed: 42 });
+  assert.equal(buildAnalysis(d, columns).spec, {
+    analysis: 'kmeans',
+    k: 3,
+    features: ['bill_length_mm'],
+    standardise: true,
+    seed: 42,
+  });
   d.kind = 'group_by';
   d.aggregates = [newAggregate('mean', 'body_mass_g'), newAggregate('count')];
   const g = buildAnalysis(d, columns);
@@ -89,7 +100,12 @@ test('op 300 with a filter, and op 400 exporting an analysis, build requests Tas
   d.filter = newGroup('and', [{ ...newCondition('island'), op: '=', value: 'Biscoe' }]);
   const a = buildTask(d, columns);
   assert.equal(a.errors, {});
-  assert.equal(a.body.params, { dataset: 'penguins', analysis: 'correlation', method: 'both', where: { and: [{ column: 'island', op: '=', value: 'Biscoe' }] } });
+  assert.equal(a.body.params, {
+    dataset: 'penguins',
+    analysis: 'correlation',
+    method: 'both',
+    where: { and: [{ column: 'island', op: '=', value: 'Biscoe' }] },
+  });
   assert.ok(a.task);
 
   d.op = 400;
@@ -124,9 +140,22 @@ test('a problem inside the analysis is keyed to its field, and nothing is ready 
 
 test('a task of op 300 and 400 comes back as the draft that made it', () => {
   const base: Omit<TaskView, 'op' | 'params'> = {
-    task_id: 't1', dataset: 'penguins', target_runner_id: null, runner_id: null, status: 'succeeded', attempt: 1, max_attempts: 3,
-    timeout_s: 60, progress: 100, progress_message: null, created_by: null, created_at: '', updated_at: '', started_at: null,
-    finished_at: null, error: null,
+    task_id: 't1',
+    dataset: 'penguins',
+    target_runner_id: null,
+    runner_id: null,
+    status: 'succeeded',
+    attempt: 1,
+    max_attempts: 3,
+    timeout_s: 60,
+    progress: 100,
+    progress_message: null,
+    created_by: null,
+    created_at: '',
+    updated_at: '',
+    started_at: null,
+    finished_at: null,
+    error: null,
   };
   const where = { and: [{ column: 'island', op: '=' as const, value: 'Dream' }] };
   const spec = { analysis: 'kmeans', k: 4, features: ['bill_length_mm', 'body_mass_g'], standardise: false, seed: 7 };
@@ -139,7 +168,11 @@ test('a task of op 300 and 400 comes back as the draft that made it', () => {
   assert.equal(again.errors, {});
   assert.equal((again.body.params as Record<string, unknown>).where, where);
 
-  const e = draftFromTask({ ...base, op: 400, params: { dataset: 'penguins', format: 'xlsx', analysis: { analysis: 'describe' } } });
+  const e = draftFromTask({
+    ...base,
+    op: 400,
+    params: { dataset: 'penguins', format: 'xlsx', analysis: { analysis: 'describe' } },
+  });
   assert.is(e.export_format, 'xlsx');
   assert.is(e.export_source, 'analysis');
   assert.is(e.analysis.kind, 'describe');

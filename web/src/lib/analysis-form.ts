@@ -1,6 +1,14 @@
 // The analysis part of the New analysis form (op 300, and the analysis an export may carry): draft, spec, problems.
 import { AnalysisDraft as AnalysisDraftSchema, AnalysisSpec, unfoldIssues } from '@simpul/protocol';
-import type { AggregateDraft, AggregateFn, AnalysisDraft, AnalysisKind, ColumnInfo, ColumnKind, Scalar } from '@simpul/protocol';
+import type {
+  AggregateDraft,
+  AggregateFn,
+  AnalysisDraft,
+  AnalysisKind,
+  ColumnInfo,
+  ColumnKind,
+  Scalar,
+} from '@simpul/protocol';
 import { newId, parseScalar } from './filter-model.ts';
 
 /** The draft's schema and types are the protocol's (`AnalysisDraft`): restoring a stored draft is one safeParse. */
@@ -38,7 +46,17 @@ const FIELDS: Record<AnalysisKind, readonly (keyof AnalysisDraft)[]> = {
   correlation: ['columns', 'method'],
   group_by: ['group_by', 'aggregates', 'sort', 'group_limit'],
   linear_regression: ['target', 'features', 'seed'],
-  logistic_regression: ['target', 'positive', 'features', 'test_pct', 'threshold', 'l2', 'standardise', 'seed', 'max_iterations'],
+  logistic_regression: [
+    'target',
+    'positive',
+    'features',
+    'test_pct',
+    'threshold',
+    'l2',
+    'standardise',
+    'seed',
+    'max_iterations',
+  ],
   kmeans: ['k', 'features', 'standardise', 'seed', 'restarts', 'max_iterations'],
 };
 
@@ -57,7 +75,10 @@ function positiveValue(d: AnalysisDraft, kind: ColumnKind | undefined, errors: A
  * The analysis as the protocol spells it (`{ analysis, ...options }`, no dataset and no where), with the problems a
  * person can fix in the form. Column roles are checked here because the runner would refuse them anyway.
  */
-export function buildAnalysis(d: AnalysisDraft, columns: ColumnInfo[]): { spec: Record<string, unknown>; errors: AnalysisErrors } {
+export function buildAnalysis(
+  d: AnalysisDraft,
+  columns: ColumnInfo[],
+): { spec: Record<string, unknown>; errors: AnalysisErrors } {
   const errors: AnalysisErrors = {};
   const byName = new Map(columns.map((c) => [c.name, c]));
   const known = columns.length > 0;
@@ -67,7 +88,9 @@ export function buildAnalysis(d: AnalysisDraft, columns: ColumnInfo[]): { spec: 
     const bad = names.filter((n) => known && byName.has(n) && !isNumeric(byName.get(n) as ColumnInfo));
     const missing = names.filter((n) => known && !byName.has(n));
     if (missing.length > 0) errors[key] = `Not in this dataset: ${missing.join(', ')}`;
-    else if (bad.length > 0) errors[key] = `${what} must be number or true/false columns: ${bad.join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`;
+    else if (bad.length > 0)
+      errors[key] =
+        `${what} must be number or true/false columns: ${bad.join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`;
   };
 
   for (const f of fields) {
@@ -76,7 +99,8 @@ export function buildAnalysis(d: AnalysisDraft, columns: ColumnInfo[]): { spec: 
         if (d.columns.length > 0) spec.columns = d.columns;
         if (d.kind === 'correlation') {
           numericOnly(d.columns, 'a.columns', 'Correlated columns');
-          if (d.columns.length === 1) errors['a.columns'] = 'Pick at least two columns, or none for every numeric column';
+          if (d.columns.length === 1)
+            errors['a.columns'] = 'Pick at least two columns, or none for every numeric column';
         }
         break;
       case 'aggregates':
@@ -84,7 +108,8 @@ export function buildAnalysis(d: AnalysisDraft, columns: ColumnInfo[]): { spec: 
         for (const a of d.aggregates) {
           const col = byName.get(a.column);
           if (a.fn !== 'count' && !a.column) errors[`a.agg.${a.id}.column`] = `Pick the column to take the ${a.fn} of`;
-          else if (a.column && known && !col) errors[`a.agg.${a.id}.column`] = `"${a.column}" is not a column of this dataset`;
+          else if (a.column && known && !col)
+            errors[`a.agg.${a.id}.column`] = `"${a.column}" is not a column of this dataset`;
           else if (col && ['sum', 'mean', 'median'].includes(a.fn) && !isNumeric(col)) {
             errors[`a.agg.${a.id}.column`] = `The ${a.fn} needs a number column; ${a.column} is ${col.type}`;
           }
@@ -102,7 +127,8 @@ export function buildAnalysis(d: AnalysisDraft, columns: ColumnInfo[]): { spec: 
       case 'features':
         if (d.features.length === 0) errors['a.features'] = 'Pick at least one feature column';
         numericOnly(d.features, 'a.features', 'Features');
-        if (d.target && d.features.includes(d.target)) errors['a.features'] = `${d.target} is the target; it cannot be a feature too`;
+        if (d.target && d.features.includes(d.target))
+          errors['a.features'] = `${d.target} is the target; it cannot be a feature too`;
         spec.features = d.features;
         break;
       case 'positive': {

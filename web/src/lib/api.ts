@@ -63,7 +63,10 @@ export async function request<T>(method: string, path: string, schema: Schema<T>
     res = await fetch(API_PREFIX + path, {
       method,
       credentials: 'same-origin',
-      headers: opts.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        opts.body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
     });
@@ -76,11 +79,19 @@ export async function request<T>(method: string, path: string, schema: Schema<T>
     if (res.status === 401 && opts.redirectOn401 !== false) toLogin();
     const e = ErrorBody.safeParse(data);
     if (e.success) throw new ApiError(e.data.error.code, res.status, e.data.error.message, e.data.error.details);
-    throw new ApiError(res.status === 401 ? 'unauthorized' : 'http', res.status, `The hub answered ${res.status} ${res.statusText}.`.trim());
+    throw new ApiError(
+      res.status === 401 ? 'unauthorized' : 'http',
+      res.status,
+      `The hub answered ${res.status} ${res.statusText}.`.trim(),
+    );
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    throw new ApiError('bad_reply', res.status, `The hub's reply to ${method} ${path} was not understood (${describe(parsed.error.issues)}).`);
+    throw new ApiError(
+      'bad_reply',
+      res.status,
+      `The hub's reply to ${method} ${path} was not understood (${describe(parsed.error.issues)}).`,
+    );
   }
   return parsed.data;
 }
@@ -92,7 +103,8 @@ const Me: Schema<UserView> = {
   safeParse(data) {
     const direct = UserView.safeParse(data);
     if (direct.success) return direct;
-    const wrapped = typeof data === 'object' && data !== null && 'user' in data ? UserView.safeParse(data.user) : direct;
+    const wrapped =
+      typeof data === 'object' && data !== null && 'user' in data ? UserView.safeParse(data.user) : direct;
     return wrapped;
   },
 };
@@ -111,7 +123,8 @@ export const api = {
   logout: () => request('POST', '/auth/logout', accept, { redirectOn401: false }),
   me: () => request('GET', '/auth/me', Me),
   runners: () => request('GET', '/runners', RunnerList),
-  tasks: (q: Partial<Record<keyof TaskListQuery, string | number | undefined>> = {}) => request('GET', `/tasks${query(q)}`, TaskList),
+  tasks: (q: Partial<Record<keyof TaskListQuery, string | number | undefined>> = {}) =>
+    request('GET', `/tasks${query(q)}`, TaskList),
   task: (taskId: string) => request('GET', `/tasks/${id(taskId)}`, TaskView),
   createTask: (body: unknown) => request('POST', '/tasks', TaskCreated, { body }),
   cancelTask: (taskId: string) => request('POST', `/tasks/${id(taskId)}/cancel`, CancelReply),

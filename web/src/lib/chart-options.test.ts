@@ -13,11 +13,23 @@ test('a histogram draws one bar per bin and says which bin is fullest; suppresse
   assert.match(c.description, 'the fullest bin, 20–30, holds 9 rows');
   assert.match(c.description, '1 bins are suppressed');
   assert.equal((c.option.aria as { enabled: boolean }).enabled, true);
-  assert.is((c.option.tooltip as { renderMode: string }).renderMode, 'richText', 'no HTML tooltips under the strict CSP');
+  assert.is(
+    (c.option.tooltip as { renderMode: string }).renderMode,
+    'richText',
+    'no HTML tooltips under the strict CSP',
+  );
 });
 
 test('a correlation heat map has a cell per pair and names the strongest off-diagonal pair', () => {
-  const c = correlationHeatmap({ method: 'pearson', columns: ['a', 'b', 'c'], values: [[1, 0.2, -0.9], [0.2, 1, null], [-0.9, null, 1]] });
+  const c = correlationHeatmap({
+    method: 'pearson',
+    columns: ['a', 'b', 'c'],
+    values: [
+      [1, 0.2, -0.9],
+      [0.2, 1, null],
+      [-0.9, null, 1],
+    ],
+  });
   assert.is(series(c.option)[0].data.length, 9);
   assert.ok(series(c.option)[0].data.some((d) => JSON.stringify(d) === '[2,0,-0.9]'));
   assert.match(c.description, 'strongest pair is a and c at -0.9');
@@ -25,7 +37,9 @@ test('a correlation heat map has a cell per pair and names the strongest off-dia
 
 test('many groups turn the bar chart on its side and cap it, saying so', () => {
   const labels = Array.from({ length: 80 }, (_, i) => `g${i}`);
-  const g = { charts: { bar: { labels, values: labels.map((_, i) => i), measure: 'rows' } } } as unknown as GroupByResult;
+  const g = {
+    charts: { bar: { labels, values: labels.map((_, i) => i), measure: 'rows' } },
+  } as unknown as GroupByResult;
   const c = groupBarChart(g, 50);
   assert.is(series(c.option)[0].data.length, 50);
   assert.is((c.option.yAxis as { type: string }).type, 'category');
@@ -34,18 +48,36 @@ test('many groups turn the bar chart on its side and cap it, saying so', () => {
 });
 
 test('clusters become one coloured series each', () => {
-  const c = clusterScatter({ x: [0, 1, 2, 3], y: [0, 1, 2, 3], x_label: 'PC1', y_label: 'PC2', group: [0, 1, 1, 2] }, 3);
-  assert.equal(series(c.option).map((s) => s.data.length), [1, 2, 1]);
+  const c = clusterScatter(
+    { x: [0, 1, 2, 3], y: [0, 1, 2, 3], x_label: 'PC1', y_label: 'PC2', group: [0, 1, 1, 2] },
+    3,
+  );
+  assert.equal(
+    series(c.option).map((s) => s.data.length),
+    [1, 2, 1],
+  );
   assert.match(c.description, 'cluster 2 has 2 points');
 });
 
 test('the confusion matrix reads actual by predicted', () => {
   const r = {
     evaluated_on: 'test',
-    charts: { confusion: { labels: ['no', 'yes'], matrix: [[5, 1], [2, 7]] }, roc: { fpr: [], tpr: [], auc: null } },
+    charts: {
+      confusion: {
+        labels: ['no', 'yes'],
+        matrix: [
+          [5, 1],
+          [2, 7],
+        ],
+      },
+      roc: { fpr: [], tpr: [], auc: null },
+    },
   } as unknown as LogisticRegressionResult;
   const c = confusionChart(r);
-  assert.ok(series(c.option)[0].data.some((d) => JSON.stringify(d) === '[0,1,2]'), 'actual yes (row 1), predicted no (column 0)');
+  assert.ok(
+    series(c.option)[0].data.some((d) => JSON.stringify(d) === '[0,1,2]'),
+    'actual yes (row 1), predicted no (column 0)',
+  );
   assert.match(c.description, 'actual yes, predicted no: 2');
 });
 

@@ -1,5 +1,12 @@
 // Analysis results → ECharts options, each with a sentence that says what the chart shows (for screen readers).
-import type { CorrelationResult, GroupByResult, Histogram, LinearRegressionResult, LogisticRegressionResult, Scatter } from '@simpul/protocol';
+import type {
+  CorrelationResult,
+  GroupByResult,
+  Histogram,
+  LinearRegressionResult,
+  LogisticRegressionResult,
+  Scatter,
+} from '@simpul/protocol';
 import { stat } from './format.ts';
 
 export interface ChartSpec {
@@ -30,7 +37,8 @@ function base(description: string, extra: Record<string, unknown>): Record<strin
 
 const axisName = (name: string) => ({ name, nameLocation: 'middle', nameGap: 32, nameTextStyle: { color: MUTED } });
 const clampHeight = (px: number, min: number, max: number) => Math.round(Math.max(min, Math.min(max, px)));
-const maxIndex = (xs: (number | null)[]) => xs.reduce<number>((best, v, i) => (v !== null && (best < 0 || v > (xs[best] ?? -Infinity)) ? i : best), -1);
+const maxIndex = (xs: (number | null)[]) =>
+  xs.reduce<number>((best, v, i) => (v !== null && (best < 0 || v > (xs[best] ?? -Infinity)) ? i : best), -1);
 
 export function histogramChart(h: Histogram): ChartSpec {
   const labels = h.counts.map((_, i) => `${stat(h.edges[i], 3)}–${stat(h.edges[i + 1], 3)}`);
@@ -68,7 +76,8 @@ export function correlationHeatmap(h: Heatmap): ChartSpec {
   h.values.forEach((row, i) =>
     row.forEach((v, j) => {
       data.push([j, i, v === null ? null : Number(v.toFixed(4))]);
-      if (i < j && v !== null && (!strongest || Math.abs(v) > Math.abs(strongest.v))) strongest = { a: h.columns[i], b: h.columns[j], v };
+      if (i < j && v !== null && (!strongest || Math.abs(v) > Math.abs(strongest.v)))
+        strongest = { a: h.columns[i], b: h.columns[j], v };
     }),
   );
   const s = strongest as { a: string; b: string; v: number } | null;
@@ -81,9 +90,22 @@ export function correlationHeatmap(h: Heatmap): ChartSpec {
     height: clampHeight(110 + n * 34, 300, 720),
     option: base(description, {
       grid: { left: 8, right: 8, top: 8, bottom: 64, outerBoundsMode: 'same' },
-      xAxis: { type: 'category', data: h.columns, axisLabel: { rotate: n > 2 ? 30 : 0, interval: 0, width: 110, overflow: 'truncate' } },
+      xAxis: {
+        type: 'category',
+        data: h.columns,
+        axisLabel: { rotate: n > 2 ? 30 : 0, interval: 0, width: 110, overflow: 'truncate' },
+      },
       yAxis: { type: 'category', data: h.columns, inverse: true, axisLabel: { width: 130, overflow: 'truncate' } },
-      visualMap: { min: -1, max: 1, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 160, inRange: { color: DIVERGING }, text: ['+1', '−1'] },
+      visualMap: {
+        min: -1,
+        max: 1,
+        orient: 'horizontal',
+        left: 'center',
+        bottom: 0,
+        itemHeight: 160,
+        inRange: { color: DIVERGING },
+        text: ['+1', '−1'],
+      },
       series: [{ type: 'heatmap', name, data, label: { show: n <= 12, fontSize: 11, formatter: cellLabel } }],
     }),
   };
@@ -98,7 +120,11 @@ export function groupBarChart(g: GroupByResult, max = 50): ChartSpec {
   const description =
     `Bar chart of ${measure} for ${shown.length}${labels.length > shown.length ? ` of ${labels.length}` : ''} groups` +
     (top >= 0 ? `; the largest is ${shown[top]} at ${stat(vals[top])}.` : '.');
-  const category = { type: 'category', data: shown, axisLabel: { hideOverlap: !horizontal, width: 160, overflow: 'truncate' } };
+  const category = {
+    type: 'category',
+    data: shown,
+    axisLabel: { hideOverlap: !horizontal, width: 160, overflow: 'truncate' },
+  };
   const value = { type: 'value', ...axisName(measure) };
   return {
     description,
@@ -131,7 +157,14 @@ export function regressionScatter(r: LinearRegressionResult): ChartSpec | null {
       yAxis: { type: 'value', scale: true, ...axisName(s.y_label), nameGap: 48 },
       series: [
         { type: 'scatter', name: 'rows', data: points, symbolSize: 5, itemStyle: { color: ACCENT, opacity: 0.55 } },
-        { type: 'line', name: 'actual = fitted', data: line, showSymbol: false, itemStyle: { color: '#c0392b' }, lineStyle: { color: '#c0392b', width: 2 } },
+        {
+          type: 'line',
+          name: 'actual = fitted',
+          data: line,
+          showSymbol: false,
+          itemStyle: { color: '#c0392b' },
+          lineStyle: { color: '#c0392b', width: 2 },
+        },
       ],
     }),
   };
@@ -139,7 +172,8 @@ export function regressionScatter(r: LinearRegressionResult): ChartSpec | null {
 
 export function rocChart(r: LogisticRegressionResult): ChartSpec {
   const { fpr, tpr, auc } = r.charts.roc;
-  const description = `ROC curve of the model for ${String(r.positive)}: true positive rate against false positive rate` +
+  const description =
+    `ROC curve of the model for ${String(r.positive)}: true positive rate against false positive rate` +
     (auc !== null ? `; the area under it (AUC) is ${stat(auc, 3)}, where 0.5 is chance and 1 is perfect.` : '.');
   return {
     description,
@@ -150,10 +184,26 @@ export function rocChart(r: LogisticRegressionResult): ChartSpec {
       xAxis: { type: 'value', min: 0, max: 1, ...axisName('false positive rate') },
       yAxis: { type: 'value', min: 0, max: 1, ...axisName('true positive rate'), nameGap: 40 },
       series: [
-        { type: 'line', name: 'model', data: fpr.map((x, i) => [x, tpr[i]]), showSymbol: false, itemStyle: { color: ACCENT },
-          lineStyle: { color: ACCENT, width: 2 }, areaStyle: { color: ACCENT, opacity: 0.12 } },
-        { type: 'line', name: 'chance', data: [[0, 0], [1, 1]], showSymbol: false, itemStyle: { color: MUTED },
-          lineStyle: { color: MUTED, type: 'dashed' } },
+        {
+          type: 'line',
+          name: 'model',
+          data: fpr.map((x, i) => [x, tpr[i]]),
+          showSymbol: false,
+          itemStyle: { color: ACCENT },
+          lineStyle: { color: ACCENT, width: 2 },
+          areaStyle: { color: ACCENT, opacity: 0.12 },
+        },
+        {
+          type: 'line',
+          name: 'chance',
+          data: [
+            [0, 0],
+            [1, 1],
+          ],
+          showSymbol: false,
+          itemStyle: { color: MUTED },
+          lineStyle: { color: MUTED, type: 'dashed' },
+        },
       ],
     }),
   };
@@ -163,11 +213,15 @@ export function confusionChart(r: LogisticRegressionResult): ChartSpec {
   const { labels, matrix } = r.charts.confusion;
   const data: [number, number, number | null][] = [];
   let top = 0;
-  matrix.forEach((row, i) => row.forEach((v, j) => {
-    data.push([j, i, v]);
-    top = Math.max(top, v ?? 0);
-  }));
-  const cells = matrix.flatMap((row, i) => row.map((v, j) => `actual ${labels[i]}, predicted ${labels[j]}: ${stat(v)}`));
+  matrix.forEach((row, i) =>
+    row.forEach((v, j) => {
+      data.push([j, i, v]);
+      top = Math.max(top, v ?? 0);
+    }),
+  );
+  const cells = matrix.flatMap((row, i) =>
+    row.map((v, j) => `actual ${labels[i]}, predicted ${labels[j]}: ${stat(v)}`),
+  );
   const description = `Confusion matrix on the ${r.evaluated_on === 'test' ? 'held-out test' : 'training'} rows; ${cells.join('; ')}.`;
   return {
     description,
@@ -185,8 +239,10 @@ export function confusionChart(r: LogisticRegressionResult): ChartSpec {
 export function clusterScatter(s: Scatter, k: number): ChartSpec {
   const groups = Array.from({ length: k }, () => [] as [number, number][]);
   s.x.forEach((x, i) => groups[s.group?.[i] ?? 0]?.push([x, s.y[i]]));
-  const description = `Scatter of ${s.x.length} rows on ${s.x_label} and ${s.y_label}, coloured by cluster: ` +
-    groups.map((g, i) => `cluster ${i + 1} has ${g.length} points`).join(', ') + '.';
+  const description =
+    `Scatter of ${s.x.length} rows on ${s.x_label} and ${s.y_label}, coloured by cluster: ` +
+    groups.map((g, i) => `cluster ${i + 1} has ${g.length} points`).join(', ') +
+    '.';
   return {
     description,
     height: 380,
@@ -196,7 +252,13 @@ export function clusterScatter(s: Scatter, k: number): ChartSpec {
       legend: { top: 0, type: 'scroll' },
       xAxis: { type: 'value', scale: true, ...axisName(s.x_label) },
       yAxis: { type: 'value', scale: true, ...axisName(s.y_label), nameGap: 40 },
-      series: groups.map((g, i) => ({ type: 'scatter', name: `cluster ${i + 1}`, data: g, symbolSize: 6, itemStyle: { opacity: 0.75 } })),
+      series: groups.map((g, i) => ({
+        type: 'scatter',
+        name: `cluster ${i + 1}`,
+        data: g,
+        symbolSize: 6,
+        itemStyle: { opacity: 0.75 },
+      })),
     }),
   };
 }

@@ -3,7 +3,13 @@ import * as assert from 'uvu/assert';
 import type { RunnerView } from '@simpul/protocol';
 import { datasetGroups, decodeTarget, encodeTarget, findDataset } from './datasets.ts';
 
-const runner = (id: string, name: string, online: boolean, datasets: string[], extra: Partial<RunnerView> = {}): RunnerView => ({
+const runner = (
+  id: string,
+  name: string,
+  online: boolean,
+  datasets: string[],
+  extra: Partial<RunnerView> = {},
+): RunnerView => ({
   runner_id: id,
   name,
   labels: [],
@@ -15,7 +21,11 @@ const runner = (id: string, name: string, online: boolean, datasets: string[], e
   last_seen: null,
   created_at: '2026-01-01T00:00:00.000Z',
   revoked: false,
-  datasets: datasets.map((d) => ({ name: d, columns: [{ name: `${d}_${id}`, type: 'BIGINT', kind: 'number' }], row_count: 1 })),
+  datasets: datasets.map((d) => ({
+    name: d,
+    columns: [{ name: `${d}_${id}`, type: 'BIGINT', kind: 'number' }],
+    row_count: 1,
+  })),
   ...extra,
 });
 
@@ -35,9 +45,18 @@ test('choices come from online runners only, "any runner" first with a count', (
     runner('r4', 'delta', true, ['gone'], { revoked: true }),
   ];
   const groups = datasetGroups(runners);
-  assert.equal(groups.map((g) => g.label), ['Any runner with this dataset', 'Runner alpha', 'Runner beta']);
-  assert.equal(groups[0].choices.map((c) => c.label), ['cars (any runner, 1 online)', 'weather (any runner, 2 online)']);
-  assert.equal(groups[2].choices.map((c) => c.value), ['r2/cars', 'r2/weather']);
+  assert.equal(
+    groups.map((g) => g.label),
+    ['Any runner with this dataset', 'Runner alpha', 'Runner beta'],
+  );
+  assert.equal(
+    groups[0].choices.map((c) => c.label),
+    ['cars (any runner, 1 online)', 'weather (any runner, 2 online)'],
+  );
+  assert.equal(
+    groups[2].choices.map((c) => c.value),
+    ['r2/cars', 'r2/weather'],
+  );
   assert.not.ok(groups.flatMap((g) => g.choices).some((c) => c.dataset === 'secret' || c.dataset === 'gone'));
   assert.equal(datasetGroups([runner('r3', 'gamma', false, ['x'])]), []);
 });

@@ -38,7 +38,10 @@ export function disclosureNote(d: Disclosure | undefined | null, ctx: Disclosure
   if (groups > 0) {
     const rows = ctx.rows ?? d.suppressed_rows;
     const head = `${plural(groups, 'group')}${rows !== undefined ? ` (about ${plural(rows, 'row')})` : ''} withheld, keys included`;
-    if (secondary && groups > 1) lines.push(`${head}: ${plural(groups - 1, 'group')} with ${ctx.k ? `fewer than ${ctx.k} rows` : 'too few rows'}, and 1 more so that ${groups === 2 ? 'it' : 'they'} cannot be worked out from the total`);
+    if (secondary && groups > 1)
+      lines.push(
+        `${head}: ${plural(groups - 1, 'group')} with ${ctx.k ? `fewer than ${ctx.k} rows` : 'too few rows'}, and 1 more so that ${groups === 2 ? 'it' : 'they'} cannot be worked out from the total`,
+      );
     else lines.push(`${head}: ${small}`);
   } else if (d.suppressed_cells > 0) {
     const why = [
@@ -46,16 +49,27 @@ export function disclosureNote(d: Disclosure | undefined | null, ctx: Disclosure
       secondary ? 'or so that a withheld one cannot be worked out from a total' : null,
       rules.has('dominance') ? 'or dominated by a few rows' : null,
     ].filter((s): s is string => s !== null);
-    lines.push(`${plural(d.suppressed_cells, 'statistic')} withheld${why.length ? `: ${why.join(' ').replace(/^or /, '')}` : ''}`);
+    lines.push(
+      `${plural(d.suppressed_cells, 'statistic')} withheld${why.length ? `: ${why.join(' ').replace(/^or /, '')}` : ''}`,
+    );
   } else if (rules.has('min_group_size') && !rules.has('row_level')) {
-    lines.push(ctx.k ? `checked: every statistic comes from at least ${ctx.k} rows` : "checked: every statistic comes from at least the data owner's minimum group size");
+    lines.push(
+      ctx.k
+        ? `checked: every statistic comes from at least ${ctx.k} rows`
+        : "checked: every statistic comes from at least the data owner's minimum group size",
+    );
   }
-  if (rules.has('dominance') && groups > 0) lines.push('sums and means withheld where a few rows make up most of the total');
+  if (rules.has('dominance') && groups > 0)
+    lines.push('sums and means withheld where a few rows make up most of the total');
   if (rules.has('row_level')) lines.push('row-level values withheld (minimum, maximum, single points)');
-  if (rules.has('round')) lines.push(d.round_base ? `counts rounded to multiples of ${d.round_base}` : 'counts rounded');
-  if (rules.has('cell_key')) lines.push(`counts perturbed by at most ±${d.noise_bound ?? 2} (cell-key noise: the same query always gets the same noise)`);
+  if (rules.has('round'))
+    lines.push(d.round_base ? `counts rounded to multiples of ${d.round_base}` : 'counts rounded');
+  if (rules.has('cell_key'))
+    lines.push(
+      `counts perturbed by at most ±${d.noise_bound ?? 2} (cell-key noise: the same query always gets the same noise)`,
+    );
   if (rules.has('max_rows')) lines.push("rows cut to the data owner's per-task cap");
-  if (rules.has('max_rows_per_day')) lines.push("rows cut to what is left of the daily row budget");
+  if (rules.has('max_rows_per_day')) lines.push('rows cut to what is left of the daily row budget');
   if (d.held_for_review || rules.has('review')) lines.push("released after the data owner's review");
   return { lines, notes: [...new Set(d.notes ?? [])] };
 }

@@ -11,8 +11,11 @@ test('a missing endpoint is told apart from a missing user or key', () => {
   assert.not.ok(unavailable(new Error('boom'), true));
 });
 
-test('a result the data owner did not release is explained, with the runner\'s own message kept', () => {
-  const denied = taskErrorText({ code: 'release_denied', message: 'the data owner did not release this result: groups too fine' });
+test("a result the data owner did not release is explained, with the runner's own message kept", () => {
+  const denied = taskErrorText({
+    code: 'release_denied',
+    message: 'the data owner did not release this result: groups too fine',
+  });
   assert.match(denied.lead ?? '', /did not release it/);
   assert.is(denied.message, 'the data owner did not release this result: groups too fine');
   assert.match(taskErrorText({ code: 'release_expired', message: 'x' }).lead ?? '', /review_ttl/);

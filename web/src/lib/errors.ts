@@ -36,7 +36,7 @@ const TASK_ERROR_TEXT: Record<string, string> = {
   release_denied:
     "The data owner reviewed this result at the runner and did not release it (their dataset's policy holds results for review). Nothing left the runner; ask the data owner why, or change the request.",
   release_expired:
-    "The data owner did not review this result within the time their policy allows (review_ttl, 7 days unless it says otherwise), so it was not released. Run the task again, and let the data owner know it is waiting.",
+    'The data owner did not review this result within the time their policy allows (review_ttl, 7 days unless it says otherwise), so it was not released. Run the task again, and let the data owner know it is waiting.',
 };
 
 export function taskErrorText(error: { code: string; message: string }): { lead: string | null; message: string } {

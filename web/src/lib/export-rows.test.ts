@@ -19,7 +19,9 @@ const rows: Cell[][] = [
 
 test('CSV reads back identically with an independent parser (Miller)', () => {
   const csv = toCsv({ columns, rows });
-  const parsed: unknown = JSON.parse(execFileSync('mlr', ['--icsv', '--ojson', '--infer-none', 'cat'], { input: csv, encoding: 'utf8' }));
+  const parsed: unknown = JSON.parse(
+    execFileSync('mlr', ['--icsv', '--ojson', '--infer-none', 'cat'], { input: csv, encoding: 'utf8' }),
+  );
   assert.equal(parsed, [
     { id: '1', 'note, with comma': 'plain', ok: 'true' },
     { id: '2', 'note, with comma': 'she said "hi", then left', ok: 'false' },

@@ -2,7 +2,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FilterExpr } from '@simpul/protocol';
 import type { ColumnInfo } from '@simpul/protocol';
-import { errorKeyAtPath, fromExpr, newCondition, newGroup, OPS_BY_KIND, parseScalar, splitList, toExpr } from './filter-model.ts';
+import {
+  errorKeyAtPath,
+  fromExpr,
+  newCondition,
+  newGroup,
+  OPS_BY_KIND,
+  parseScalar,
+  splitList,
+  toExpr,
+} from './filter-model.ts';
 import type { CondNode, GroupNode } from './filter-model.ts';
 
 const columns: ColumnInfo[] = [
@@ -12,7 +21,12 @@ const columns: ColumnInfo[] = [
   { name: 'active', type: 'BOOLEAN', kind: 'boolean' },
 ];
 
-const cond = (column: string, op: CondNode['op'], value = '', value2 = ''): CondNode => ({ ...newCondition(column), op, value, value2 });
+const cond = (column: string, op: CondNode['op'], value = '', value2 = ''): CondNode => ({
+  ...newCondition(column),
+  op,
+  value,
+  value2,
+});
 
 test('operators fit the column kind', () => {
   assert.ok(OPS_BY_KIND.number.includes('between'));
@@ -48,7 +62,10 @@ test('lists split on commas, or parse as JSON when they need commas inside', () 
 test('a nested tree becomes an expression the protocol accepts', () => {
   const root: GroupNode = newGroup('and', [
     cond('age', '>=', '30'),
-    { ...newGroup('or', [cond('name', 'starts_with', 'A'), cond('born', 'between', '1990-01-01', '1999-12-31')]), negate: true },
+    {
+      ...newGroup('or', [cond('name', 'starts_with', 'A'), cond('born', 'between', '1990-01-01', '1999-12-31')]),
+      negate: true,
+    },
     cond('age', 'in', '1, 2, 3'),
     cond('active', 'is_null'),
   ]);
@@ -57,7 +74,14 @@ test('a nested tree becomes an expression the protocol accepts', () => {
   assert.equal(expr, {
     and: [
       { column: 'age', op: '>=', value: 30 },
-      { not: { or: [{ column: 'name', op: 'starts_with', value: 'A' }, { column: 'born', op: 'between', value: ['1990-01-01', '1999-12-31'] }] } },
+      {
+        not: {
+          or: [
+            { column: 'name', op: 'starts_with', value: 'A' },
+            { column: 'born', op: 'between', value: ['1990-01-01', '1999-12-31'] },
+          ],
+        },
+      },
       { column: 'age', op: 'in', value: [1, 2, 3] },
       { column: 'active', op: 'is_null' },
     ],
@@ -94,7 +118,12 @@ test('an expression round-trips through the editable tree', () => {
     or: [
       { column: 'age', op: 'between', value: [18, 65] },
       { not: { column: 'name', op: 'in', value: ['a,b', 'c'] } },
-      { and: [{ column: 'born', op: '<', value: '2000-01-01' }, { column: 'active', op: '=', value: true }] },
+      {
+        and: [
+          { column: 'born', op: '<', value: '2000-01-01' },
+          { column: 'active', op: '=', value: true },
+        ],
+      },
     ],
   };
   const again = toExpr(fromExpr(expr), columns);
@@ -103,7 +132,12 @@ test('an expression round-trips through the editable tree', () => {
     or: [
       { column: 'age', op: 'between', value: [18, 65] },
       { not: { and: [{ column: 'name', op: 'in', value: ['a,b', 'c'] }] } },
-      { and: [{ column: 'born', op: '<', value: '2000-01-01' }, { column: 'active', op: '=', value: true }] },
+      {
+        and: [
+          { column: 'born', op: '<', value: '2000-01-01' },
+          { column: 'active', op: '=', value: true },
+        ],
+      },
     ],
   });
   // A bare condition at the top becomes a one-condition group.

@@ -26,7 +26,14 @@ export type FilterErrors = Record<string, string>;
 
 export const newId = () => Math.random().toString(36).slice(2, 10);
 
-export const newCondition = (column = ''): CondNode => ({ kind: 'cond', id: newId(), column, op: '', value: '', value2: '' });
+export const newCondition = (column = ''): CondNode => ({
+  kind: 'cond',
+  id: newId(),
+  column,
+  op: '',
+  value: '',
+  value2: '',
+});
 
 export const newGroup = (mode: 'and' | 'or' = 'and', children: FilterNode[] = []): GroupNode => ({
   kind: 'group',
@@ -78,7 +85,10 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Checks one typed value against a column kind: the value to send, or what is wrong with it. */
-export function parseScalar(text: string, kind: ColumnKind): { ok: true; value: Scalar } | { ok: false; error: string } {
+export function parseScalar(
+  text: string,
+  kind: ColumnKind,
+): { ok: true; value: Scalar } | { ok: false; error: string } {
   const t = text.trim();
   switch (kind) {
     case 'number': {

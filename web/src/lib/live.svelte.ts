@@ -25,7 +25,10 @@ class Live {
     this.link = 'connecting';
     // Same origin: the session cookie travels with the handshake. WebSocket only: its handshake always carries the
     // Origin header the hub checks, and several hubs behind a load balancer need no sticky sessions.
-    const socket: Socket<HubToWebEvents, WebToHubEvents> = io(WEB_NAMESPACE, { withCredentials: true, transports: ['websocket'] });
+    const socket: Socket<HubToWebEvents, WebToHubEvents> = io(WEB_NAMESPACE, {
+      withCredentials: true,
+      transports: ['websocket'],
+    });
     this.#socket = socket;
     socket.on('connect', () => {
       this.link = 'live';

@@ -14,11 +14,19 @@ test('each op reads its own result shape', () => {
   assert.is(a.kind, 'unknown', 'an analysis without its fields does not pass');
   assert.match(a.kind === 'unknown' ? a.problem : '', 'k');
   assert.is(readResult(300, file).kind, 'file', 'an analysis kept in the blob store arrives as a link');
-  const large = readResult(300, { analysis: 'describe', rows_used: 3, blob: { ...file, url: '/api/v1/result/tsk_1/download' } });
-  assert.is(large.kind === 'file' && large.file.url, '/api/v1/result/tsk_1/download', 'a large analysis links to its blob');
+  const large = readResult(300, {
+    analysis: 'describe',
+    rows_used: 3,
+    blob: { ...file, url: '/api/v1/result/tsk_1/download' },
+  });
+  assert.is(
+    large.kind === 'file' && large.file.url,
+    '/api/v1/result/tsk_1/download',
+    'a large analysis links to its blob',
+  );
   const partial = { analysis: 'federated_round', step: 'moments', study_id: 'st_1', round: 1, rows: 0, columns: [] };
   const fp = readResult(300, partial);
-  assert.is(fp.kind, 'partial', 'a federated round arrives as one site\'s partial');
+  assert.is(fp.kind, 'partial', "a federated round arrives as one site's partial");
 });
 
 test('rows are checked cell by cell, as the protocol schema would', () => {
@@ -28,7 +36,11 @@ test('rows are checked cell by cell, as the protocol schema would', () => {
   const bad = readResult(100, { columns, rows: [['x'], [{ nested: 1 }]], total_rows: 2 });
   assert.is(bad.kind, 'unknown');
   assert.match(bad.kind === 'unknown' ? bad.problem : '', 'rows.1.0');
-  assert.is(readResult(200, { columns, rows: [['x']], total_rows: 'many' }).kind, 'unknown', 'the rest of the result is still checked');
+  assert.is(
+    readResult(200, { columns, rows: [['x']], total_rows: 'many' }).kind,
+    'unknown',
+    'the rest of the result is still checked',
+  );
   assert.is(readResult(200, { columns, rows: 'x', total_rows: 1 }).kind, 'unknown');
 });
 
@@ -42,7 +54,7 @@ test('blob links resolve against the hub, not the page; only http(s)', () => {
   assert.is(hubUrl('javascript:alert(1)', 'http://127.0.0.1:8080'), null);
 });
 
-test('download names: the runner\'s own, without folders, or task and format', () => {
+test("download names: the runner's own, without folders, or task and format", () => {
   assert.is(downloadName({ ...file, filename: '../../etc/report.pdf' }, 'simpul-t1'), 'report.pdf');
   assert.is(downloadName(file, 'simpul-t1'), 'simpul-t1.parquet');
   assert.is(downloadName({ ...file, format: 'weird format' }, 'simpul-t1'), 'simpul-t1.bin');

@@ -1,5 +1,12 @@
 // A task's result, read with its op's schema: rows, an analysis, or a file in the blob store; and links to such files.
-import { AnalysisResult, BlobRef, ExportResult, FederatedPartial, LargeAnalysisResult, RowsResult } from '@simpul/protocol';
+import {
+  AnalysisResult,
+  BlobRef,
+  ExportResult,
+  FederatedPartial,
+  LargeAnalysisResult,
+  RowsResult,
+} from '@simpul/protocol';
 import type { Cell, OpCode } from '@simpul/protocol';
 
 export type ResultShape =
@@ -68,12 +75,20 @@ export function hubUrl(url: string, origin: string): string | null {
   return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === base.origin ? u.href : null;
 }
 
-const EXTENSIONS: Record<string, string> = { csv: 'csv', parquet: 'parquet', json: 'json', ndjson: 'ndjson', xlsx: 'xlsx', pdf: 'pdf' };
+const EXTENSIONS: Record<string, string> = {
+  csv: 'csv',
+  parquet: 'parquet',
+  json: 'json',
+  ndjson: 'ndjson',
+  xlsx: 'xlsx',
+  pdf: 'pdf',
+};
 
 /** The file name to save a blob as: the runner's own name when it gave one, else one made from the task and format. */
 export function downloadName(file: BlobRef, base: string): string {
   const own = file.filename?.split(/[\\/]/).pop();
   if (own) return own;
-  const ext = EXTENSIONS[file.format.toLowerCase()] ?? (/^[a-z0-9]{1,8}$/i.test(file.format) ? file.format.toLowerCase() : 'bin');
+  const ext =
+    EXTENSIONS[file.format.toLowerCase()] ?? (/^[a-z0-9]{1,8}$/i.test(file.format) ? file.format.toLowerCase() : 'bin');
   return `${base}.${ext}`;
 }

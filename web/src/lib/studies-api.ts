@@ -13,7 +13,8 @@ function query(q: Partial<Record<keyof StudyListQuery, string | number | undefin
 }
 
 export const studiesApi = {
-  list: (q: Partial<Record<keyof StudyListQuery, string | number | undefined>> = {}) => request('GET', `/studies${query(q)}`, StudyList),
+  list: (q: Partial<Record<keyof StudyListQuery, string | number | undefined>> = {}) =>
+    request('GET', `/studies${query(q)}`, StudyList),
   get: (studyId: string) => request('GET', `/studies/${id(studyId)}`, StudyView),
   create: (body: unknown) => request('POST', '/studies', StudyCreated, { body }),
   cancel: (studyId: string) => request('POST', `/studies/${id(studyId)}/cancel`, StudyCancelReply),

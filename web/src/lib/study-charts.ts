@@ -22,7 +22,9 @@ const height = (bars: number) => Math.round(Math.max(200, Math.min(900, 70 + bar
 export function coefficientChart(coefficients: Coefficient[], statistic: 't' | 'z'): ChartSpec {
   const terms = coefficients.map((c) => c.term);
   const values = coefficients.map((c) => c.statistic);
-  const strongest = coefficients.filter((c) => c.term !== '(intercept)' && c.statistic !== null).sort((a, b) => Math.abs(b.statistic ?? 0) - Math.abs(a.statistic ?? 0))[0];
+  const strongest = coefficients
+    .filter((c) => c.term !== '(intercept)' && c.statistic !== null)
+    .sort((a, b) => Math.abs(b.statistic ?? 0) - Math.abs(a.statistic ?? 0))[0];
   const description =
     `${statistic} statistic of each of ${terms.length} terms (estimate divided by its standard error; beyond ±2 is unlikely by chance)` +
     (strongest ? `; the strongest feature is ${strongest.term} at ${stat(strongest.statistic, 3)}.` : '.');
@@ -53,13 +55,19 @@ export function groupCountChart(groups: StudyGroup[], max = 50): ChartSpec {
       grid: { left: 12, right: 24, top: 12, bottom: 36, outerBoundsMode: 'same' },
       xAxis: { type: 'value', minInterval: 1, name: 'rows', nameLocation: 'middle', nameGap: 26 },
       yAxis: { type: 'category', data: labels, inverse: true, axisLabel: { width: 180, overflow: 'truncate' } },
-      series: [{ type: 'bar', name: 'rows', data: shown.map((g) => g.count), itemStyle: { color: ACCENT }, barMaxWidth: 28 }],
+      series: [
+        { type: 'bar', name: 'rows', data: shown.map((g) => g.count), itemStyle: { color: ACCENT }, barMaxWidth: 28 },
+      ],
     }),
   };
 }
 
 /** Grouped bars: one group per category, one bar per series (sites as categories, or as series). */
-export function groupedBars(categories: string[], series: { name: string; values: (number | null)[] }[], what: string): ChartSpec {
+export function groupedBars(
+  categories: string[],
+  series: { name: string; values: (number | null)[] }[],
+  what: string,
+): ChartSpec {
   const description = `${what}: ${series.map((s) => `${s.name}: ${s.values.map((v, i) => `${categories[i]} ${stat(v)}`).join(', ')}`).join('; ')}.`;
   return {
     description,

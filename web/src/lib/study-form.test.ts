@@ -35,14 +35,25 @@ test('datasets served by several runners come first, offline runners count, revo
     runner('c', ['patients'], { online: false, status: 'offline' }),
     runner('d', ['patients'], { revoked: true }),
   ]);
-  assert.equal(list.map((d) => [d.name, d.runners.map((r) => `${r.name}${r.online ? '' : ' (offline)'}`)]), [
-    ['patients', ['a', 'b', 'c (offline)']],
-    ['weather', ['a']],
-  ]);
+  assert.equal(
+    list.map((d) => [d.name, d.runners.map((r) => `${r.name}${r.online ? '' : ' (offline)'}`)]),
+    [
+      ['patients', ['a', 'b', 'c (offline)']],
+      ['weather', ['a']],
+    ],
+  );
 });
 
 test('a complete draft builds a body the protocol accepts, with a typed positive class and a filter', () => {
-  const d = { ...emptyStudyDraft(), dataset: 'patients', analysis: 'logistic_regression' as const, target: 'smoker', features: ['age', 'bmi'], positive: 'true', require: 'quorum' as const };
+  const d = {
+    ...emptyStudyDraft(),
+    dataset: 'patients',
+    analysis: 'logistic_regression' as const,
+    target: 'smoker',
+    features: ['age', 'bmi'],
+    positive: 'true',
+    require: 'quorum' as const,
+  };
   d.use_filter = true;
   d.filter.children.push({ ...newCondition('age'), op: '>=', value: '40' });
   const built = buildStudy(d, columns);
@@ -58,11 +69,36 @@ test('missing or unfit fields are named in plain words', () => {
   assert.ok(!none.ok);
   assert.is(none.errors.dataset, 'Pick a dataset');
   assert.is(none.errors.columns, 'Pick at least one column');
-  const corr = buildStudy({ ...emptyStudyDraft(), dataset: 'p', analysis: 'correlation', columns: ['age', 'site'] }, columns);
+  const corr = buildStudy(
+    { ...emptyStudyDraft(), dataset: 'p', analysis: 'correlation', columns: ['age', 'site'] },
+    columns,
+  );
   assert.is(corr.errors.columns, 'Not numeric: site');
-  const groups = buildStudy({ ...emptyStudyDraft(), dataset: 'p', analysis: 'group_by', group_by: ['site'], aggregates: [{ fn: 'mean', column: '' }] }, columns);
+  const groups = buildStudy(
+    {
+      ...emptyStudyDraft(),
+      dataset: 'p',
+      analysis: 'group_by',
+      group_by: ['site'],
+      aggregates: [{ fn: 'mean', column: '' }],
+    },
+    columns,
+  );
   assert.is(groups.errors.aggregates, 'A sum or mean needs a column');
-  const ok = buildStudy({ ...emptyStudyDraft(), dataset: 'p', analysis: 'group_by', group_by: ['site'], aggregates: [{ fn: 'count', column: '' }, { fn: 'mean', column: 'bmi' }], runner_ids: ['rnr_a'] }, columns);
+  const ok = buildStudy(
+    {
+      ...emptyStudyDraft(),
+      dataset: 'p',
+      analysis: 'group_by',
+      group_by: ['site'],
+      aggregates: [
+        { fn: 'count', column: '' },
+        { fn: 'mean', column: 'bmi' },
+      ],
+      runner_ids: ['rnr_a'],
+    },
+    columns,
+  );
   assert.ok(ok.ok, JSON.stringify(ok.errors));
   assert.equal(ok.body.aggregates, [{ fn: 'count' }, { fn: 'mean', column: 'bmi' }]);
   assert.equal(ok.body.runner_ids, ['rnr_a']);

@@ -60,12 +60,24 @@ export const emptyStudyDraft = (): StudyDraft => ({
 });
 
 export const STUDY_KINDS: { kind: StudyKind; label: string; hint: string }[] = [
-  { kind: 'summary', label: 'Summary', hint: 'Count, mean, variance, sd, min and max per column, exactly as if pooled.' },
-  { kind: 'histogram', label: 'Histogram', hint: 'Shared bins over the global range (two rounds); approximate quartiles.' },
+  {
+    kind: 'summary',
+    label: 'Summary',
+    hint: 'Count, mean, variance, sd, min and max per column, exactly as if pooled.',
+  },
+  {
+    kind: 'histogram',
+    label: 'Histogram',
+    hint: 'Shared bins over the global range (two rounds); approximate quartiles.',
+  },
   { kind: 'group_by', label: 'Group by', hint: 'Counts, sums and means per group; small cells stay hidden.' },
   { kind: 'correlation', label: 'Correlation', hint: 'Pearson correlation from pooled cross-products.' },
   { kind: 'linear_regression', label: 'Linear regression', hint: 'Least squares from pooled XᵀX and Xᵀy.' },
-  { kind: 'logistic_regression', label: 'Logistic regression', hint: 'Newton–Raphson: one round per step, until it converges.' },
+  {
+    kind: 'logistic_regression',
+    label: 'Logistic regression',
+    hint: 'Newton–Raphson: one round per step, until it converges.',
+  },
 ];
 
 export const REQUIRE_LABELS: Record<StudyRequire, string> = {
@@ -86,7 +98,10 @@ function fieldOf(path: readonly PropertyKey[], d: StudyDraft): string {
 }
 
 /** The body to send (even while it has problems) and the problems, by field; `ok` when it can be sent. */
-export function buildStudy(d: StudyDraft, columns: ColumnInfo[]): { body: Record<string, unknown>; errors: StudyErrors; ok: boolean } {
+export function buildStudy(
+  d: StudyDraft,
+  columns: ColumnInfo[],
+): { body: Record<string, unknown>; errors: StudyErrors; ok: boolean } {
   const errors: StudyErrors = {};
   const body: Record<string, unknown> = { dataset: d.dataset, analysis: d.analysis, require: d.require };
   if (d.runner_ids.length) body.runner_ids = d.runner_ids;
@@ -133,7 +148,8 @@ export function buildStudy(d: StudyDraft, columns: ColumnInfo[]): { body: Record
   if (!d.dataset) errors.dataset = 'Pick a dataset';
   // The schema would say the same in its own words; these are the common ones, said plainly.
   const need = d.analysis === 'correlation' ? 2 : 1;
-  if (['summary', 'histogram', 'correlation'].includes(d.analysis) && d.columns.length < need) errors.columns ??= `Pick at least ${need === 2 ? 'two columns' : 'one column'}`;
+  if (['summary', 'histogram', 'correlation'].includes(d.analysis) && d.columns.length < need)
+    errors.columns ??= `Pick at least ${need === 2 ? 'two columns' : 'one column'}`;
   if (d.analysis === 'group_by' && d.group_by.length === 0) errors.group_by ??= 'Pick at least one column to group by';
   if (d.analysis.endsWith('regression')) {
     if (!d.target) errors.target ??= 'Pick the column to predict';

@@ -2,7 +2,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { columnWidths, nextSort, pageBounds, sortedOrder, visibleWindow } from './table-view.ts';
 
-const rows = [[3, 'b'], [null, 'a'], [10, 'C'], ['9007199254740993', null], [1, 'item 10'], [2, 'item 9']];
+const rows = [
+  [3, 'b'],
+  [null, 'a'],
+  [10, 'C'],
+  ['9007199254740993', null],
+  [1, 'item 10'],
+  [2, 'item 9'],
+];
 
 test('numbers sort as numbers (big integers sent as text too), nulls last both ways, ties stable', () => {
   assert.equal(sortedOrder(rows, { column: 0, dir: 'asc' }, true), [4, 5, 0, 2, 3, 1]);
@@ -48,8 +55,15 @@ test('the visible window covers the viewport plus overscan, and stays inside the
 });
 
 test('column widths fit the header and the widest sampled value, within bounds', () => {
-  const cols = [{ name: 'id', type: 'BIGINT' }, { name: 'comment', type: 'VARCHAR' }, { name: 'x', type: 'DOUBLE' }];
-  const data = [[1, 'short', null], [22, 'a much longer comment than the others, far too long to show in full', 1.5]];
+  const cols = [
+    { name: 'id', type: 'BIGINT' },
+    { name: 'comment', type: 'VARCHAR' },
+    { name: 'x', type: 'DOUBLE' },
+  ];
+  const data = [
+    [1, 'short', null],
+    [22, 'a much longer comment than the others, far too long to show in full', 1.5],
+  ];
   assert.equal(columnWidths(cols, data), [8, 42, 8]);
 });
 

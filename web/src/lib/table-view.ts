@@ -34,7 +34,8 @@ export function sortedOrder(rows: readonly Cell[][], sort: SortState | null, num
     if (x === null || y === null) return x === y ? a - b : x === null ? 1 : -1;
     let d: number;
     if (typeof x === 'number' && typeof y === 'number') d = x - y;
-    else if (typeof x === 'number') d = -1; // numbers before text that is not a number
+    else if (typeof x === 'number')
+      d = -1; // numbers before text that is not a number
     else if (typeof y === 'number') d = 1;
     else d = collator.compare(x, y);
     return d === 0 ? a - b : d * sign;
@@ -49,7 +50,11 @@ export function nextSort(current: SortState | null, column: number): SortState |
 }
 
 /** Page `page` (0-based, clamped) of `total` rows with `size` rows a page; size 0 means one page of everything. */
-export function pageBounds(total: number, page: number, size: number): { page: number; pages: number; start: number; end: number } {
+export function pageBounds(
+  total: number,
+  page: number,
+  size: number,
+): { page: number; pages: number; start: number; end: number } {
   if (size <= 0 || total <= size) return { page: 0, pages: 1, start: 0, end: total };
   const pages = Math.ceil(total / size);
   const p = Math.max(0, Math.min(pages - 1, page));
@@ -57,7 +62,13 @@ export function pageBounds(total: number, page: number, size: number): { page: n
 }
 
 /** Which of `total` rows of `rowHeight` px fall in a viewport scrolled to `scrollTop`, plus `overscan` rows each side. */
-export function visibleWindow(scrollTop: number, viewport: number, rowHeight: number, total: number, overscan = 10): { start: number; end: number } {
+export function visibleWindow(
+  scrollTop: number,
+  viewport: number,
+  rowHeight: number,
+  total: number,
+  overscan = 10,
+): { start: number; end: number } {
   if (total === 0 || rowHeight <= 0) return { start: 0, end: 0 };
   const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
   const count = Math.ceil(Math.max(viewport, rowHeight) / rowHeight) + 1;
@@ -70,7 +81,13 @@ export function visibleWindow(scrollTop: number, viewport: number, rowHeight: nu
  * Column widths in `ch`, from the header and a sample of rows spread through the result. The table lays out with
  * fixed widths, so scrolling new rows into view never makes the browser measure every cell again.
  */
-export function columnWidths(columns: readonly { name: string; type: string }[], rows: readonly Cell[][], sample = 400, min = 6, max = 40): number[] {
+export function columnWidths(
+  columns: readonly { name: string; type: string }[],
+  rows: readonly Cell[][],
+  sample = 400,
+  min = 6,
+  max = 40,
+): number[] {
   const step = Math.max(1, Math.floor(rows.length / sample));
   return columns.map((c, i) => {
     // Header: the name, or the type below it, plus room for the sort arrow.

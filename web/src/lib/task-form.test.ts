@@ -28,7 +28,12 @@ test('a complete op 200 draft builds a request that TaskCreate accepts, sent as 
     op: 200,
     params: {
       dataset: 'weather',
-      where: { and: [{ column: 'temp_max', op: '>', value: 25 }, { column: 'weather', op: '=', value: 'sun' }] },
+      where: {
+        and: [
+          { column: 'temp_max', op: '>', value: 25 },
+          { column: 'weather', op: '=', value: 'sun' },
+        ],
+      },
       columns: ['date', 'temp_max'],
       order_by: [{ column: 'date', direction: 'desc' }],
       limit: 50,
@@ -98,7 +103,12 @@ const view = (over: Partial<TaskView>): TaskView => ({
 test('a task becomes an editable draft that builds the same request again', () => {
   const params = {
     dataset: 'weather',
-    where: { or: [{ column: 'temp_max', op: 'between', value: [10, 20] }, { column: 'weather', op: 'in', value: ['rain', 'fog'] }] },
+    where: {
+      or: [
+        { column: 'temp_max', op: 'between', value: [10, 20] },
+        { column: 'weather', op: 'in', value: ['rain', 'fog'] },
+      ],
+    },
     columns: ['date'],
     limit: 10,
     offset: 5,
@@ -118,7 +128,11 @@ test('a stored draft is restored field by field, and junk is refused', () => {
   const back = restoreDraft(JSON.parse(JSON.stringify(d)));
   assert.equal(back, d);
   assert.is(restoreDraft('nonsense'), null);
-  const odd = restoreDraft({ op: 999, filter: { kind: 'group', children: [{ kind: 'cond', op: 'DROP TABLE' }] }, limit: 'x' });
+  const odd = restoreDraft({
+    op: 999,
+    filter: { kind: 'group', children: [{ kind: 'cond', op: 'DROP TABLE' }] },
+    limit: 'x',
+  });
   assert.ok(odd);
   assert.is(odd.op, 200);
   assert.is(odd.limit, null);
@@ -126,9 +140,21 @@ test('a stored draft is restored field by field, and junk is refused', () => {
 });
 
 test('a stored draft is one safeParse: bad items are dropped, deep filter nodes too, and the op may be a number as text', () => {
-  let deep: Record<string, unknown> = { kind: 'cond', id: 'leaf', column: 'weather', op: '=', value: 'sun', value2: '' };
+  let deep: Record<string, unknown> = {
+    kind: 'cond',
+    id: 'leaf',
+    column: 'weather',
+    op: '=',
+    value: 'sun',
+    value2: '',
+  };
   for (let i = 0; i < 20; i++) deep = { kind: 'group', id: `g${i}`, mode: 'and', negate: false, children: [deep] };
-  const d = restoreDraft({ op: '300', order_by: [null, { column: 'date', direction: 'up' }], filter: deep, analysis: 'x' });
+  const d = restoreDraft({
+    op: '300',
+    order_by: [null, { column: 'date', direction: 'up' }],
+    filter: deep,
+    analysis: 'x',
+  });
   assert.ok(d);
   assert.is(d.op, 300);
   assert.equal(d.order_by, [{ column: 'date', direction: 'asc' }]);

@@ -1,5 +1,14 @@
 // The "New analysis" form as data: its draft, the request it builds, and the problems to show beside each field.
-import { ExportFormat, FetchParams, FilterExpr, FilterParams, OP_CODES, TaskCreate, TaskDraft as TaskDraftSchema, unfoldIssues } from '@simpul/protocol';
+import {
+  ExportFormat,
+  FetchParams,
+  FilterExpr,
+  FilterParams,
+  OP_CODES,
+  TaskCreate,
+  TaskDraft as TaskDraftSchema,
+  unfoldIssues,
+} from '@simpul/protocol';
 import type { ColumnInfo, OpCode, TaskDraft, TaskView } from '@simpul/protocol';
 import { analysisErrorKey, analysisFromSpec, buildAnalysis, emptyAnalysis } from './analysis-form.ts';
 import { decodeTarget, encodeTarget } from './datasets.ts';
@@ -31,7 +40,8 @@ export const READY_OPS: readonly OpCode[] = OP_CODES.filter((op) => OP_FORMS[op]
 
 const formOf = (op: OpCode): OpForm => OP_FORMS[op];
 /** Whether the draft's op sends a `where` built with the filter builder. */
-export const usesFilter = (d: Pick<TaskDraft, 'op' | 'use_filter'>) => formOf(d.op).filter === 'always' || (formOf(d.op).filter === 'optional' && d.use_filter);
+export const usesFilter = (d: Pick<TaskDraft, 'op' | 'use_filter'>) =>
+  formOf(d.op).filter === 'always' || (formOf(d.op).filter === 'optional' && d.use_filter);
 /** Whether the draft's op returns rows (and so has columns, sort and paging fields). */
 export const returnsRows = (d: Pick<TaskDraft, 'op'>) => formOf(d.op).rows;
 /** Whether the draft's op runs an analysis. */
@@ -136,8 +146,22 @@ export function buildTask(d: TaskDraft, columns: ColumnInfo[]): BuiltTask {
 }
 
 /** Number fields and typed values are judged as soon as they are typed; empty choices only after the first Submit. */
-const AT_ONCE = ['limit', 'offset', 'timeout_s', 'max_attempts', 'a.bins', 'a.top', 'a.group_limit', 'a.k', 'a.test_pct',
-  'a.threshold', 'a.l2', 'a.seed', 'a.restarts', 'a.max_iterations'];
+const AT_ONCE = [
+  'limit',
+  'offset',
+  'timeout_s',
+  'max_attempts',
+  'a.bins',
+  'a.top',
+  'a.group_limit',
+  'a.k',
+  'a.test_pct',
+  'a.threshold',
+  'a.l2',
+  'a.seed',
+  'a.restarts',
+  'a.max_iterations',
+];
 
 function typedValueErrors(node: FilterNode, errors: FormErrors, out: FormErrors): void {
   if (node.kind === 'group') node.children.forEach((c) => typedValueErrors(c, errors, out));
@@ -203,7 +227,12 @@ export function draftFromTask(t: TaskView): TaskDraft {
 
 /** The body to create the same task again, unchanged. */
 export function rerunBody(t: TaskView): Record<string, unknown> {
-  const body: Record<string, unknown> = { op: t.op, params: t.params, timeout_s: t.timeout_s, max_attempts: t.max_attempts };
+  const body: Record<string, unknown> = {
+    op: t.op,
+    params: t.params,
+    timeout_s: t.timeout_s,
+    max_attempts: t.max_attempts,
+  };
   if (t.target_runner_id) body.runner_id = t.target_runner_id;
   return body;
 }

@@ -9,7 +9,11 @@ import type { Ctx } from '../env.ts';
 export async function callerOf(c: Ctx): Promise<Caller> {
   const cached = c.get('caller');
   if (cached) return cached;
-  const caller = await resolveCaller(c.get('hub').db, bearerOf(c.req.header('authorization')), getCookie(c, SESSION_COOKIE));
+  const caller = await resolveCaller(
+    c.get('hub').db,
+    bearerOf(c.req.header('authorization')),
+    getCookie(c, SESSION_COOKIE),
+  );
   c.set('caller', caller);
   return caller;
 }

@@ -11,10 +11,12 @@ import type { Ctx } from '../env.ts';
  */
 export function loginRequestAllowed(c: Ctx): void {
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new HubError('bad_request', 415, `log in with Content-Type: application/json, not ${type || '(none)'}`);
+  if (type !== 'application/json')
+    throw new HubError('bad_request', 415, `log in with Content-Type: application/json, not ${type || '(none)'}`);
   const origin = c.req.header('origin');
   const own = new URL(c.req.url).origin;
-  if (origin !== undefined && origin !== own) throw forbidden(`cross-origin login refused: Origin ${origin} is not ${own}`);
+  if (origin !== undefined && origin !== own)
+    throw forbidden(`cross-origin login refused: Origin ${origin} is not ${own}`);
 }
 
 /** Throws 429 with Retry-After while the account or the client's address is locked out, else counts the attempt. */
@@ -23,7 +25,11 @@ export async function beforeLogin(c: Ctx, username: string): Promise<LoginAttemp
     return limitsOf(c.get('hub')).logins.attempt(username, clientIp(c));
   } catch (err) {
     if (!(err instanceof RateLimited)) throw err;
-    await auditRequest(c, { action: 'login.locked', actor: ANONYMOUS, details: { username, retry_after_s: err.retryAfterS } });
+    await auditRequest(c, {
+      action: 'login.locked',
+      actor: ANONYMOUS,
+      details: { username, retry_after_s: err.retryAfterS },
+    });
     throw err;
   }
 }
@@ -35,5 +41,9 @@ export async function loginFailed(c: Ctx, username: string): Promise<void> {
 
 export async function loginSucceeded(c: Ctx, user: UserRow, attempt: LoginAttempt): Promise<void> {
   attempt.succeeded();
-  await auditRequest(c, { action: 'login.ok', actor: { kind: 'user', id: user.id, name: user.username }, target: { kind: 'user', id: user.id } });
+  await auditRequest(c, {
+    action: 'login.ok',
+    actor: { kind: 'user', id: user.id, name: user.username },
+    target: { kind: 'user', id: user.id },
+  });
 }

@@ -12,7 +12,8 @@ export function checkMetricsAccess(c: Ctx): void {
   const token = c.get('hub').config.metricsToken;
   if (token) {
     const sent = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
-    if (!sent || !timingSafeEqual(digest(sent), digest(token))) throw unauthorized('metrics need "Authorization: Bearer <SIMPUL_METRICS_TOKEN>"');
+    if (!sent || !timingSafeEqual(digest(sent), digest(token)))
+      throw unauthorized('metrics need "Authorization: Bearer <SIMPUL_METRICS_TOKEN>"');
     return;
   }
   let address: string | undefined;
@@ -21,5 +22,8 @@ export function checkMetricsAccess(c: Ctx): void {
   } catch {
     return; // not a network request (app.request() in-process): nothing to guard
   }
-  if (!isLoopback(address)) throw forbidden(`metrics are served to this machine only; set SIMPUL_METRICS_TOKEN on the hub to scrape from ${address ?? 'elsewhere'}`);
+  if (!isLoopback(address))
+    throw forbidden(
+      `metrics are served to this machine only; set SIMPUL_METRICS_TOKEN on the hub to scrape from ${address ?? 'elsewhere'}`,
+    );
 }

@@ -20,6 +20,7 @@ export async function visibleRunner(c: Ctx, user: UserCaller): Promise<RunnerRow
 export async function managedRunner(c: Ctx): Promise<{ user: UserCaller; runner: RunnerRow }> {
   const user = await requireUser(c);
   const runner = await visibleRunner(c, user);
-  if (!(await canManageRunner(c.get('hub').db, user.user, runner.id))) throw forbidden(`only admins and the owners of runner ${runner.id} may change it`);
+  if (!(await canManageRunner(c.get('hub').db, user.user, runner.id)))
+    throw forbidden(`only admins and the owners of runner ${runner.id} may change it`);
   return { user, runner };
 }

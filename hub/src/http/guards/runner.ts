@@ -11,7 +11,10 @@ import type { Ctx } from '../env.ts';
 /** Spends one use of the enrolment key and returns its id; 401 when it is unknown, revoked, expired or used up. */
 export async function spendEnrollmentKey(c: Ctx, key: string): Promise<string> {
   const id = await consumeEnrollmentKey(c.get('hub').db, key);
-  if (!id) throw unauthorized('enrolment key not valid (unknown, revoked, expired or already used): ask the hub admin for a new one');
+  if (!id)
+    throw unauthorized(
+      'enrolment key not valid (unknown, revoked, expired or already used): ask the hub admin for a new one',
+    );
   return id;
 }
 
@@ -27,14 +30,20 @@ export function nameTaken(other: Pick<RunnerRow, 'id' | 'name'>): HubError {
 export async function registered(c: Ctx, runner: RunnerRow, keyId: string): Promise<void> {
   const { db } = c.get('hub');
   await setRunnerEnrollmentKey(db, runner.id, keyId);
-  const pending = [...(await siteStatuses(db, [runner.id])).get(runner.id) ?? []].filter(([, s]) => s === 'pending').map(([d]) => d);
+  const pending = [...((await siteStatuses(db, [runner.id])).get(runner.id) ?? [])]
+    .filter(([, s]) => s === 'pending')
+    .map(([d]) => d);
   await auditRequest(c, {
     action: 'runner.registered',
     actor: { kind: 'runner', id: runner.id, name: runner.name },
     target: { kind: 'runner', id: runner.id },
     details: { enrollment_key_id: keyId, name: runner.name, ...(pending.length ? { pending_sites: pending } : {}) },
   });
-  if (pending.length) c.get('hub').log.warn('runner is a pending site: an admin approves it before it gets work for these datasets', { runner_id: runner.id, datasets: pending });
+  if (pending.length)
+    c.get('hub').log.warn('runner is a pending site: an admin approves it before it gets work for these datasets', {
+      runner_id: runner.id,
+      datasets: pending,
+    });
 }
 
 /** A slot among the runner's concurrent long-polls (none needed for a claim that does not wait); 429 when all are taken. */

@@ -32,7 +32,12 @@ export function auditTasksCreated(c: Ctx, inputs: TaskCreate[], created: TaskCre
     created.map((t, i) => ({
       action: 'task.created' as const,
       target: { kind: 'task', id: t.task_id },
-      details: { runner_id: inputs[i].runner_id ?? null, dataset: inputs[i].params.dataset, op: inputs[i].op, params_sha256: paramsHash(inputs[i].params) },
+      details: {
+        runner_id: inputs[i].runner_id ?? null,
+        dataset: inputs[i].params.dataset,
+        op: inputs[i].op,
+        params_sha256: paramsHash(inputs[i].params),
+      },
     })),
   );
 }
