@@ -2,6 +2,7 @@
 // claimed → result stored), on SQLite and PostgreSQL, with one hub and with two hubs sharing PostgreSQL.
 // Tasks/s = tasks ÷ seconds from the first create request to the last stored result; the median of the runs is reported.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
@@ -31,27 +32,63 @@ const ALL: Record<string, Setup> = {
   'postgres-2': { name: 'PostgreSQL, 2 hubs', db: 'postgres', hubs: 2, target: 2000 },
 };
 
-const results: { setup: string; runs: number[]; median: number; target: number }[] = [];
+interface Outcome {
+  setup: string;
+  key: string;
+  runs: number[];
+  median: number;
+  target: number;
+  /** Median hub CPU per task (µs), one figure per hub; and the database server's (PostgreSQL) when it could be read. */
+  hubCpuUs: number[];
+  dbCpuUs: number | null;
+}
+const results: Outcome[] = [];
 for (const key of SETUPS) {
   const setup = ALL[key];
   if (!setup) throw new Error(`unknown setup ${key}; choose from ${Object.keys(ALL).join(', ')}`);
-  const runs = await measure(setup);
-  results.push({ setup: setup.name, runs, median: median(runs), target: setup.target });
+  const m = await measure(setup);
+  results.push({
+    setup: setup.name,
+    key,
+    runs: m.tps,
+    median: median(m.tps),
+    target: setup.target,
+    hubCpuUs: m.hubCpuUs,
+    dbCpuUs: m.dbCpuUs,
+  });
 }
 
-const rows: Row[] = results.map((r) => ({
-  metric: `${r.setup}: tasks/s`,
-  value: r.median.toFixed(0),
-  target: `≥ ${r.target}`,
-  ok: r.median >= r.target,
-}));
+const rows: Row[] = [];
+for (const r of results) {
+  rows.push({
+    metric: `${r.setup}: tasks/s`,
+    value: r.median.toFixed(0),
+    target: `≥ ${r.target}`,
+    ok: r.median >= r.target,
+  });
+  const cpu = r.hubCpuUs.map((u) => u.toFixed(0)).join(' + ');
+  const sqlite = r.key === 'sqlite-1';
+  rows.push({
+    metric: `${r.setup}: hub CPU per task (µs${r.hubCpuUs.length > 1 ? ', each hub' : ''})`,
+    value: cpu,
+    ...(sqlite ? { target: '≤ 200', ok: r.hubCpuUs[0] <= 200 } : {}),
+  });
+  if (r.dbCpuUs !== null)
+    rows.push({ metric: `${r.setup}: PostgreSQL CPU per task (µs)`, value: r.dbCpuUs.toFixed(0) });
+}
+const one = results.find((r) => r.key === 'postgres-1');
+const two = results.find((r) => r.key === 'postgres-2');
+if (one && two) {
+  const ratio = two.median / one.median;
+  rows.push({ metric: 'PostgreSQL: 2 hubs ÷ 1 hub', value: ratio.toFixed(2), target: '≥ 1.00', ok: ratio >= 1 });
+}
 printTable(
   `Throughput, ${TASKS} tasks through ${RUNNERS} runners × ${SLOTS} slots (create → claim → result stored; median of ${RUNS} runs)`,
   rows,
 );
 saveResults('throughput', { tasks: TASKS, runners: RUNNERS, slots: SLOTS, rows, setups: results });
 
-async function measure(setup: Setup): Promise<number[]> {
+async function measure(setup: Setup): Promise<{ tps: number[]; hubCpuUs: number[]; dbCpuUs: number | null }> {
   console.log(`${setup.name}: starting`);
   const schema = `simpul_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   // Every simulated runner serves 'tp': all of them are sites at once.
@@ -69,10 +106,14 @@ async function measure(setup: Setup): Promise<number[]> {
     await Promise.all(sims.map((s) => s.whenReady()));
     const count = await counter(setup, hubs[0], schema);
     const tps: number[] = [];
+    const hubCpu: number[][] = hubs.map(() => []);
+    const dbCpu: number[] = [];
     try {
       for (let run = 0; run < RUNS; run++) {
         const before = sims.reduce((n, s) => n + s.completed, 0);
         const stored0 = await count();
+        const cpu0 = hubs.map((h) => h.cpuSeconds());
+        const db0 = setup.db === 'postgres' ? postgresCpuSeconds() : null;
         const t0 = performance.now();
         await createAll(hubs);
         const created = performance.now();
@@ -83,24 +124,42 @@ async function measure(setup: Setup): Promise<number[]> {
           5,
         );
         const seconds = (performance.now() - t0) / 1000;
+        hubs.forEach((h, i) => hubCpu[i].push(((h.cpuSeconds() - cpu0[i]) * 1e6) / TASKS));
+        if (db0 !== null) dbCpu.push(((postgresCpuSeconds() - db0) * 1e6) / TASKS);
         const stored = (await count()) - stored0;
         const errors = sims.reduce((n, s) => n + s.errors, 0);
         if (stored !== TASKS) throw new Error(`${stored} results stored, expected ${TASKS}`);
         tps.push(TASKS / seconds);
+        const perTask = hubCpu.map((c) => c.at(-1)!.toFixed(0)).join(' + ');
         console.log(
-          `  run ${run + 1}: ${(TASKS / seconds).toFixed(0)} tasks/s (${seconds.toFixed(2)} s; creating took ${((created - t0) / 1000).toFixed(2)} s; ${errors} runner errors)`,
+          `  run ${run + 1}: ${(TASKS / seconds).toFixed(0)} tasks/s, hub CPU ${perTask} µs/task${db0 !== null ? `, PostgreSQL ${dbCpu.at(-1)!.toFixed(0)} µs/task` : ''} (${seconds.toFixed(2)} s; creating took ${((created - t0) / 1000).toFixed(2)} s; ${errors} runner errors)`,
         );
         await sleep(1000);
       }
     } finally {
       await count.close();
     }
-    return tps;
+    return { tps, hubCpuUs: hubCpu.map(median), dbCpuUs: dbCpu.length ? median(dbCpu) : null };
   } finally {
     sims.forEach((s) => s.stop());
     await Promise.all(hubs.map((h) => h.stop()));
     if (setup.db === 'postgres') await dropSchema(schema);
   }
+}
+
+/** CPU seconds of every PostgreSQL server process on this machine (the bench's database runs here). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / 100;
 }
 
 /** Creates TASKS tasks in batches, two requests in flight, spread over the hubs. */
