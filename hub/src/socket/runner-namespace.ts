@@ -117,9 +117,14 @@ export function runnerNamespace(
     const stale = sockets.add(conn);
     if (stale && stale.socket !== socket) stale.socket.disconnect(true);
     void socket.join(`runner:${runner.id}`);
+    // Alive is what the socket says: any event, and Engine.IO's own ping/pong (no database write for either).
     socket.onAny(() => {
       conn.lastHeard = Date.now();
     });
+    socket.conn.on('heartbeat', () => {
+      conn.lastHeard = Date.now();
+    });
+    const seen = { seenWrittenAt: 0 }; // hello writes last_seen; idle heartbeats after it at most every lastSeenWriteS
     log.info('runner connected', { transport: 'websocket' });
     touchRunner(ctx.db, runner.id, { transport: 'websocket' })
       .then(() => ctx.events.runners([runner.id]))
@@ -142,7 +147,8 @@ export function runnerNamespace(
         const req = parse(PingRequest, msg);
         if (req.protocol_version !== undefined && req.protocol_version !== PROTOCOL_VERSION)
           throw protocolMismatch(req.protocol_version, PROTOCOL_VERSION);
-        const out = await ping(ctx, current, req, 'websocket');
+        const out = await ping(ctx, current, req, 'websocket', Date.now(), hello ? undefined : seen);
+        if (hello) seen.seenWrittenAt = Date.now();
         // A round of pushes only when something that decides them changed; most heartbeats say nothing new.
         const newDatasets = hello || out.runner.datasets !== current.datasets;
         const draining = out.runner.draining === 1;
