@@ -126,9 +126,13 @@ export function runnerNamespace(
     });
     const seen = { seenWrittenAt: 0 }; // hello writes last_seen; idle heartbeats after it at most every lastSeenWriteS
     log.info('runner connected', { transport: 'websocket' });
-    touchRunner(ctx.db, runner.id, { transport: 'websocket' })
-      .then(() => ctx.events.runners([runner.id]))
-      .catch((err) => log.error('could not mark runner connected', { err }));
+    // Marked connected at once (its hello writes last_seen); a row that already says so (a reconnect, thousands of them
+    // after a hub restart) is left alone.
+    if (runner.transport !== 'websocket')
+      touchRunner(ctx.db, runner.id, { transport: 'websocket' })
+        .then(() => ctx.events.runners([runner.id]))
+        .catch((err) => log.error('could not mark runner connected', { err }));
+    else ctx.events.runners([runner.id]);
 
     /** Runs a handler and answers through the ack with its reply or an error body. */
     const answer = <T>(ack: unknown, work: () => Promise<T>) => {
