@@ -12,6 +12,9 @@ export { ENROLLMENT_KEY };
 const TICKS_PER_S = 100; // Linux USER_HZ
 
 export class BenchHub extends HubProc {
+  /** performance.now() when the last launch first answered HTTP (before the admin login). */
+  answeredAt = 0;
+
   static async create(name: string, env: Record<string, string | undefined> = {}): Promise<BenchHub> {
     const port = await freePort();
     const dataDir = tempDir('simpul-bench-hub-');
@@ -52,6 +55,7 @@ export class BenchHub extends HubProc {
       `hub on ${this.url} to answer`,
       60_000,
     );
+    this.answeredAt = performance.now();
     // Thousands of runners may be reconnecting at this moment: keep trying.
     await waitFor(() => this.api.login('admin', ADMIN_PASSWORD), 'admin login', 120_000, 500);
   }

@@ -43,7 +43,7 @@ export function opsRoutes(app: Hono<HubEnv>): void {
     checkMetricsAccess(c);
     const hub = c.get('hub');
     if (!hub.metrics) throw notFound('metrics are not collected by this hub');
-    const text = await hub.metrics.scrape(hub.db, hub.config.heartbeatS);
+    const text = await hub.metrics.scrape(hub.db, hub.config);
     return c.body(text, 200, { 'Content-Type': hub.metrics.contentType, 'Cache-Control': 'no-store' });
   });
 

@@ -68,7 +68,7 @@ export function userRoutes(app: Hono<HubEnv>): void {
     const user = await requireUser(c);
     const hub = c.get('hub');
     const rows = await visibleRunners(hub.db, user.user, await listRunners(hub.db)); // private runners only for their users
-    const reply: RunnerList = { runners: await runnerViews(hub.db, hub.presence, hub.config.heartbeatS, rows) };
+    const reply: RunnerList = { runners: await runnerViews(hub.db, hub.presence, hub.config, rows) };
     return c.json(reply);
   });
 
@@ -78,7 +78,7 @@ export function userRoutes(app: Hono<HubEnv>): void {
     const id = readParam(c, 'runner_id', RunnerId);
     const row = await getRunner(hub.db, id);
     if (!row || !(await canUseRunner(hub.db, user.user, row))) throw notFound(`no runner ${id}`);
-    const [view] = await runnerViews(hub.db, hub.presence, hub.config.heartbeatS, [row]);
+    const [view] = await runnerViews(hub.db, hub.presence, hub.config, [row]);
     return c.json(view);
   });
 

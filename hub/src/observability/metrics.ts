@@ -5,7 +5,7 @@ import type { Db } from '../db/schema.ts';
 import type { ReapStats } from '../queue/reaper.ts';
 import { tasksByState } from '../queue/tasks.ts';
 import { onlineRunnersByTransport } from '../store/runners.ts';
-import { onlineWindowMs } from '../store/views.ts';
+import { type SeenConfig, seenWindowMs } from '../store/views.ts';
 
 const TRANSPORTS = Transport.options;
 
@@ -135,10 +135,10 @@ export class HubMetrics {
   }
 
   /** Reads the gauges that live in the database, then renders everything in Prometheus' text format. */
-  async scrape(db: Db, heartbeatS: number, now = Date.now()): Promise<string> {
+  async scrape(db: Db, seen: SeenConfig, now = Date.now()): Promise<string> {
     const [byState, byTransport] = await Promise.all([
       tasksByState(db),
-      onlineRunnersByTransport(db, now - onlineWindowMs(heartbeatS)),
+      onlineRunnersByTransport(db, now, (t) => seenWindowMs(t, seen)),
     ]);
     for (const s of TASK_STATES) this.tasks.set({ state: s }, Number(byState.find((r) => r.status === s)?.n ?? 0));
     for (const t of TRANSPORTS)

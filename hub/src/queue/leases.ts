@@ -13,9 +13,17 @@ import { leaseExpiry } from './lease-time.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 
+/** A heartbeat that came over a live socket of this hub, after its hello: when its runner's last_seen was last written. */
+export interface SocketSeen {
+  seenWrittenAt: number;
+}
+
 /**
  * A heartbeat: marks the runner alive, records what it re-advertised, renews each listed lease that is still its own,
  * and answers which of them to keep, cancel or drop.
+ * `socket`: it came over this hub's live socket. Then a bare heartbeat (an idle runner's) is answered from memory: the
+ * socket itself says the runner is alive, so last_seen is written at most every config.lastSeenWriteS (with the look
+ * for cancels of unlisted tasks; cancels are pushed on the socket, and hello looks again after a reconnect).
  */
 export async function ping(
   ctx: Ctx,
@@ -23,11 +31,15 @@ export async function ping(
   req: PingRequest,
   transport: 'websocket' | 'polling',
   now = Date.now(),
+  socket?: SocketSeen,
 ): Promise<{ reply: PingReply; runner: RunnerRow }> {
   if (req.runner_id !== runner.id) throw forbidden(`this token belongs to runner ${runner.id}, not ${req.runner_id}`);
   const { db, config } = ctx;
   // Only "still here" (most heartbeats of idle runners): batched with others, see heartbeats.ts.
   const bare = isBareHeartbeat(runner, req, transport);
+  if (bare && socket && now - socket.seenWrittenAt < config.lastSeenWriteS * 1000)
+    return { runner: { ...runner, last_seen: now }, reply: pingReply(config, [], [], [], now) };
+  if (socket) socket.seenWrittenAt = now;
   const updated = bare
     ? { ...runner, last_seen: now }
     : ((await touchRunner(
@@ -98,20 +110,21 @@ export async function ping(
 
   // Web updates only when something users see changed, not on every heartbeat.
   const advertised = !bare && (req.datasets !== undefined || req.labels !== undefined || req.version !== undefined);
-  if (!recentlySeen(runner, config.heartbeatS, now) || transport !== runner.transport || advertised)
+  if (!recentlySeen(runner, config, now) || transport !== runner.transport || advertised)
     ctx.events.runners([runner.id]);
+  return { runner: updated, reply: pingReply(config, keep, [...cancel], drop, now) };
+}
+
+function pingReply(config: Ctx['config'], keep: string[], cancel: string[], drop: string[], now: number): PingReply {
   return {
-    runner: updated,
-    reply: {
-      ok: true,
-      heartbeat_interval_s: config.heartbeatS,
-      lease_ttl_s: config.leaseTtlS,
-      keep,
-      cancel: [...cancel],
-      drop,
-      server_time: new Date(now).toISOString(),
-      inline_result_max: config.inlineResultMax, // larger results go to the blob store
-    },
+    ok: true,
+    heartbeat_interval_s: config.heartbeatS,
+    lease_ttl_s: config.leaseTtlS,
+    keep,
+    cancel,
+    drop,
+    server_time: new Date(now).toISOString(),
+    inline_result_max: config.inlineResultMax, // larger results go to the blob store
   };
 }
 

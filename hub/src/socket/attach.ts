@@ -36,8 +36,10 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
     serveClient: false,
     // A result travels in one message: allow the inline limit plus its envelope.
     maxHttpBufferSize: ctx.config.inlineResultMax + 64 * 1024,
-    pingInterval: 10_000,
-    pingTimeout: 10_000,
+    // Socket.IO's defaults. Runners speak every heartbeat anyway (conn.lastHeard); the transport's own ping only finds
+    // connections that died without a close (within 45 s), and each ping is a frame out and one in for every runner.
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
   });
   const dispatcher = new Dispatcher(ctx, sockets);
   runnerNamespace(io.of(RUNNER_NAMESPACE), ctx, sockets, dispatcher);

@@ -117,13 +117,22 @@ export function runnerNamespace(
     const stale = sockets.add(conn);
     if (stale && stale.socket !== socket) stale.socket.disconnect(true);
     void socket.join(`runner:${runner.id}`);
+    // Alive is what the socket says: any event, and Engine.IO's own ping/pong (no database write for either).
     socket.onAny(() => {
       conn.lastHeard = Date.now();
     });
+    socket.conn.on('heartbeat', () => {
+      conn.lastHeard = Date.now();
+    });
+    const seen = { seenWrittenAt: 0 }; // hello writes last_seen; idle heartbeats after it at most every lastSeenWriteS
     log.info('runner connected', { transport: 'websocket' });
-    touchRunner(ctx.db, runner.id, { transport: 'websocket' })
-      .then(() => ctx.events.runners([runner.id]))
-      .catch((err) => log.error('could not mark runner connected', { err }));
+    // Marked connected at once (its hello writes last_seen); a row that already says so (a reconnect, thousands of them
+    // after a hub restart) is left alone.
+    if (runner.transport !== 'websocket')
+      touchRunner(ctx.db, runner.id, { transport: 'websocket' })
+        .then(() => ctx.events.runners([runner.id]))
+        .catch((err) => log.error('could not mark runner connected', { err }));
+    else ctx.events.runners([runner.id]);
 
     /** Runs a handler and answers through the ack with its reply or an error body. */
     const answer = <T>(ack: unknown, work: () => Promise<T>) => {
@@ -142,7 +151,8 @@ export function runnerNamespace(
         const req = parse(PingRequest, msg);
         if (req.protocol_version !== undefined && req.protocol_version !== PROTOCOL_VERSION)
           throw protocolMismatch(req.protocol_version, PROTOCOL_VERSION);
-        const out = await ping(ctx, current, req, 'websocket');
+        const out = await ping(ctx, current, req, 'websocket', Date.now(), hello ? undefined : seen);
+        if (hello) seen.seenWrittenAt = Date.now();
         // A round of pushes only when something that decides them changed; most heartbeats say nothing new.
         const newDatasets = hello || out.runner.datasets !== current.datasets;
         const draining = out.runner.draining === 1;

@@ -8,7 +8,7 @@ import type { UserRow } from '../db/schema.ts';
 import { runnerViews } from '../store/runner-status.ts';
 import { getRunner, runnersLastSeenBetween } from '../store/runners.ts';
 import { getTasks } from '../queue/tasks.ts';
-import { onlineWindowMs, taskView } from '../store/views.ts';
+import { seenWindowMs, taskView } from '../store/views.ts';
 import { joinRooms, runnerRooms, signedOutRoom, type WebCredential } from './web-rooms.ts';
 
 export interface WebSocketData {
@@ -98,7 +98,7 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
     if (nobody()) return;
     const rows = (await Promise.all(ids.map((id) => getRunner(ctx.db, id)))).filter((r) => r !== undefined);
     const rooms = await runnerRooms(ctx.db, rows);
-    for (const view of await runnerViews(ctx.db, ctx.presence, ctx.config.heartbeatS, rows)) {
+    for (const view of await runnerViews(ctx.db, ctx.presence, ctx.config, rows)) {
       const to = rooms.get(view.runner_id);
       if (to === null) nsp.emit('runner:update', view);
       else if (to) nsp.to(to).emit('runner:update', view); // private: admins and the users it is shared with
@@ -109,7 +109,6 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
   const offRunners = ctx.events.on('runners', (ids) => runners.add(ids, failed));
 
   // Runners without a socket go offline by silence, not by an event: look for those whose last ping just got too old.
-  const window = onlineWindowMs(ctx.config.heartbeatS);
   let checkedAt = Date.now();
   const watch = setInterval(async () => {
     const now = Date.now();
@@ -117,7 +116,7 @@ export function webNamespace(nsp: WebNamespace, ctx: HubContext): { stop(): void
     checkedAt = now;
     if (nsp.sockets.size === 0) return;
     try {
-      const gone = await runnersLastSeenBetween(ctx.db, since - window, now - window);
+      const gone = await runnersLastSeenBetween(ctx.db, since, now, (t) => seenWindowMs(t, ctx.config));
       ctx.events.runners(gone.map((r) => r.id).filter((id) => !ctx.presence.has(id)));
     } catch (err) {
       ctx.log.error('runner liveness check failed', { err });

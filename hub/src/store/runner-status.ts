@@ -3,9 +3,9 @@ import type { Presence } from '../context.ts';
 import type { Db, RunnerRow } from '../db/schema.ts';
 import { siteStatuses } from './sites.ts';
 import { activeCounts } from '../queue/tasks.ts';
-import { recentlySeen, runnerView } from './views.ts';
+import { recentlySeen, runnerView, type SeenConfig } from './views.ts';
 
-export async function runnerViews(db: Db, presence: Presence, heartbeatS: number, rows: RunnerRow[], now = Date.now()) {
+export async function runnerViews(db: Db, presence: Presence, seen: SeenConfig, rows: RunnerRow[], now = Date.now()) {
   const counts = await activeCounts(db, rows.length <= 500 ? rows.map((r) => r.id) : undefined);
   const sites = await siteStatuses(
     db,
@@ -13,7 +13,7 @@ export async function runnerViews(db: Db, presence: Presence, heartbeatS: number
   );
   return rows.map((r) =>
     runnerView(r, {
-      online: presence.has(r.id) || recentlySeen(r, heartbeatS, now),
+      online: presence.has(r.id) || recentlySeen(r, seen, now),
       activeTasks: counts.get(r.id) ?? 0,
       sites: sites.get(r.id),
     }),

@@ -158,19 +158,46 @@ export function liveRunnerDatasets(db: Db, nameLike?: string) {
   return q.execute();
 }
 
-/** Runners last seen in (since, until]: those whose heartbeats stopped in that span. */
-export function runnersLastSeenBetween(db: Db, since: number, until: number) {
-  return db.selectFrom('runners').select('id').where('last_seen', '<=', until).where('last_seen', '>', since).execute();
+/**
+ * Runners whose last_seen fell out of its window during (from, to]: those whose heartbeats stopped in that span.
+ * `windowMs(transport)`: how old last_seen may be (longer for a runner on a socket, see store/views.ts seenWindowMs).
+ */
+export function runnersLastSeenBetween(
+  db: Db,
+  from: number,
+  to: number,
+  windowMs: (transport: RunnerRow['transport']) => number,
+) {
+  const ws = windowMs('websocket');
+  const other = windowMs(null);
+  return db
+    .selectFrom('runners')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('transport', '=', 'websocket'), eb('last_seen', '<=', to - ws), eb('last_seen', '>', from - ws)]),
+        eb.and([
+          eb.or([eb('transport', 'is', null), eb('transport', '!=', 'websocket')]),
+          eb('last_seen', '<=', to - other),
+          eb('last_seen', '>', from - other),
+        ]),
+      ]),
+    )
+    .execute();
 }
 
-/** Online runners (not revoked, seen after `seenAfter`) counted by transport. */
-export function onlineRunnersByTransport(db: Db, seenAfter: number) {
+/** Online runners (not revoked, last_seen within `windowMs(transport)` of `now`) counted by transport. */
+export function onlineRunnersByTransport(db: Db, now: number, windowMs: (transport: RunnerRow['transport']) => number) {
   return db
     .selectFrom('runners')
     .select((eb) => ['transport', eb.fn.countAll<number>().as('n')])
-    .where('transport', 'is not', null)
     .where('revoked_at', 'is', null)
-    .where('last_seen', '>', seenAfter)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('transport', '=', 'websocket'), eb('last_seen', '>', now - windowMs('websocket'))]),
+        eb.and([eb('transport', '=', 'polling'), eb('last_seen', '>', now - windowMs('polling'))]),
+      ]),
+    )
     .groupBy('transport')
     .execute();
 }

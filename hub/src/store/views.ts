@@ -93,6 +93,21 @@ export function onlineWindowMs(heartbeatS: number): number {
   return Math.round(2 * heartbeatS * 1000) + 2000;
 }
 
-export function recentlySeen(row: Pick<RunnerRow, 'last_seen'>, heartbeatS: number, now = Date.now()): boolean {
-  return row.last_seen !== null && now - row.last_seen <= onlineWindowMs(heartbeatS);
+export type SeenConfig = { heartbeatS: number; lastSeenWriteS: number };
+
+/**
+ * How old a runner's last_seen may be while it still counts as online. A runner on a live socket (transport
+ * `websocket`) has last_seen written at most every lastSeenWriteS (its hub knows it is alive from the socket itself), so
+ * others allow that much more; a runner without a socket has it written at every ping.
+ */
+export function seenWindowMs(transport: RunnerRow['transport'], cfg: SeenConfig): number {
+  return onlineWindowMs(cfg.heartbeatS) + (transport === 'websocket' ? Math.round(cfg.lastSeenWriteS * 1000) : 0);
+}
+
+export function recentlySeen(
+  row: Pick<RunnerRow, 'last_seen' | 'transport'>,
+  cfg: SeenConfig,
+  now = Date.now(),
+): boolean {
+  return row.last_seen !== null && now - row.last_seen <= seenWindowMs(row.transport, cfg);
 }

@@ -142,7 +142,12 @@ export async function stepStudy(ctx: Ctx, id: string, now = Date.now()): Promise
     ).map((t) => [t.id, t]),
   );
   const runners = await runnerMap(ctx.db, data.sites);
-  const live = { now, offlineMs: ctx.config.studyOfflineS * 1000, connected: (r: string) => ctx.presence.has(r) };
+  const live = {
+    now,
+    offlineMs: ctx.config.studyOfflineS * 1000,
+    socketSeenLagMs: ctx.config.lastSeenWriteS * 1000,
+    connected: (r: string) => ctx.presence.has(r),
+  };
   let changed = false;
   const judged: Judged[] = [];
   const parts: SitePartial[] = [];

@@ -45,6 +45,8 @@ export function outcomeOf(link: StudyTaskRow, task: TaskRow | undefined): Judged
 export interface Liveness {
   now: number;
   offlineMs: number;
+  /** How much later a runner on a socket (of another hub) may have last_seen written (config lastSeenWriteS). */
+  socketSeenLagMs?: number;
   /** A live socket on this hub (last_seen covers runners heard by other hubs or by HTTP). */
   connected(runnerId: string): boolean;
 }
@@ -55,7 +57,8 @@ export function offlineReason(runner: RunnerRow | undefined, runnerId: string, l
   if (runner.revoked_at !== null) return { code: 'lost', message: `runner ${runner.name} (${runner.id}) was revoked` };
   if (live.connected(runner.id)) return null;
   const silent = live.now - (runner.last_seen ?? 0);
-  if (silent <= live.offlineMs) return null;
+  const lag = runner.transport === 'websocket' ? (live.socketSeenLagMs ?? 0) : 0;
+  if (silent <= live.offlineMs + lag) return null;
   return {
     code: 'lost',
     message: `runner ${runner.name} (${runner.id}) was offline for more than ${Math.round(live.offlineMs / 1000)} s; the study stopped waiting for it`,
