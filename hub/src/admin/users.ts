@@ -1,5 +1,6 @@
 // User administration: list, create (unique names), password resets that end the user's sessions, disable, role, delete.
 import type { Role, UserUpdate } from '@simpul/protocol';
+import type { DialectKind } from '../db/connect.ts';
 import type { Db, UserRow } from '../db/schema.ts';
 import { conflict, notFound } from '../errors.ts';
 import { createUser, findUserByName, getUser, revokeUserSessions, setPassword } from '../store/users.ts';
@@ -41,8 +42,20 @@ async function otherAdmins(db: Db, userId: string): Promise<number> {
   return Number(row.n);
 }
 
-/** 404 for an unknown user; 409 when `actorId` acts on themselves or would leave no enabled admin. */
-async function guard(db: Db, actorId: string, userId: string, what: string, losesAdmin: boolean): Promise<UserRow> {
+/**
+ * 404 for an unknown user; 409 when `actorId` acts on themselves or would leave no enabled admin. On PostgreSQL the
+ * admins' rows are locked first, so that two admins disabling each other at once cannot leave none (SQLite runs one
+ * writing transaction at a time anyway).
+ */
+async function guard(
+  db: Db,
+  kind: DialectKind,
+  actorId: string,
+  userId: string,
+  what: string,
+  losesAdmin: boolean,
+): Promise<UserRow> {
+  if (kind === 'postgres') await db.selectFrom('users').select('id').where('role', '=', 'admin').forUpdate().execute();
   const user = await getUser(db, userId);
   if (!user) throw notFound(`no user ${userId}`);
   if (user.id === actorId) throw conflict(`you cannot ${what} yourself: ask another admin`);
@@ -57,6 +70,7 @@ async function guard(db: Db, actorId: string, userId: string, what: string, lose
  */
 export async function updateUser(
   db: Db,
+  kind: DialectKind,
   actorId: string,
   userId: string,
   body: UserUpdate,
@@ -66,7 +80,7 @@ export async function updateUser(
     const disabling = body.disabled === true;
     const demoting = body.role !== undefined && body.role !== 'admin';
     const what = disabling ? 'disable' : demoting ? 'demote' : 'change';
-    const before = await guard(trx, actorId, userId, what, disabling || demoting);
+    const before = await guard(trx, kind, actorId, userId, what, disabling || demoting);
     const set: { disabled_at?: number | null; role?: Role } = {};
     if (body.disabled !== undefined && body.disabled !== (before.disabled_at !== null))
       set.disabled_at = body.disabled ? now : null;
@@ -82,9 +96,9 @@ export async function updateUser(
  * tasks and studies stay, `created_by` keeping the deleted user's id (a plain column, not a foreign key), so results
  * and the audit log still say who asked.
  */
-export async function deleteUser(db: Db, actorId: string, userId: string): Promise<UserChange> {
+export async function deleteUser(db: Db, kind: DialectKind, actorId: string, userId: string): Promise<UserChange> {
   return db.transaction().execute(async (trx) => {
-    const before = await guard(trx, actorId, userId, 'delete', true);
+    const before = await guard(trx, kind, actorId, userId, 'delete', true);
     await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
     await trx.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
     await trx.deleteFrom('runner_access').where('user_id', '=', userId).execute();

@@ -64,7 +64,7 @@ export function adminRoutes(app: Hono<HubEnv>): void {
     const id = readParam(c, 'user_id', Id);
     const body = await readBody(c, UserUpdate);
     const hub = c.get('hub');
-    const { before, after } = await updateUser(hub.db, admin.user.id, id, body);
+    const { before, after } = await updateUser(hub.db, hub.kind, admin.user.id, id, body);
     if (!after) throw notFound(`no user ${id}`);
     const target = { kind: 'user', id };
     const wasDisabled = before.disabled_at !== null;
@@ -91,7 +91,7 @@ export function adminRoutes(app: Hono<HubEnv>): void {
     const admin = await requireUser(c, 'admin');
     const id = readParam(c, 'user_id', Id);
     const hub = c.get('hub');
-    const { before } = await deleteUser(hub.db, admin.user.id, id);
+    const { before } = await deleteUser(hub.db, hub.kind, admin.user.id, id);
     hub.events.signedOut({ userId: id });
     await auditRequest(c, {
       action: 'user.deleted',

@@ -106,6 +106,31 @@ for (const dialect of DIALECTS) {
     }
   });
 
+  test(`${dialect}: two admins disabling each other at once: one wins, an enabled admin remains`, async () => {
+    const hub = await startTestHub({}, dialect);
+    try {
+      const admin = (await login(hub.url, 'admin', 'admin-password')).token;
+      const adminId = (await call(hub.url, 'GET', '/api/v1/auth/me', { token: admin })).body.user_id;
+      const root2 = await addUser(hub.ctx, 'root2', 'admin');
+      const other = (await login(hub.url, 'root2', 'root2-password')).token;
+      const replies = await Promise.all([
+        call(hub.url, 'POST', `/api/v1/users/${root2.id}`, { token: admin, body: { disabled: true } }),
+        call(hub.url, 'POST', `/api/v1/users/${adminId}`, { token: other, body: { disabled: true } }),
+      ]);
+      const statuses = replies.map((r) => r.status);
+      assert.is(statuses.filter((s) => s === 200).length, 1, statuses.join(' '));
+      const enabled = await hub.db
+        .selectFrom('users')
+        .select('id')
+        .where('role', '=', 'admin')
+        .where('disabled_at', 'is', null)
+        .execute();
+      assert.is(enabled.length, 1);
+    } finally {
+      await hub.cleanup();
+    }
+  });
+
   test(`${dialect}: deleting a user: tokens, sessions and runner access go; their tasks stay with created_by`, async () => {
     const hub = await startTestHub({}, dialect);
     try {
