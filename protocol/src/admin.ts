@@ -29,6 +29,17 @@ export type UserCreateInput = z.input<typeof UserCreate>;
 export const PasswordReset = z.object({ password: NewPassword }).strict();
 export type PasswordReset = z.infer<typeof PasswordReset>;
 
+/**
+ * `POST /api/v1/users/:id` body → 200 UserView: disable or enable a user, or change their role. Disabling ends their
+ * sessions and sockets at once and stops their API tokens. Admins cannot disable or demote themselves nor the last
+ * enabled admin (409).
+ */
+export const UserUpdate = z
+  .object({ disabled: z.boolean().optional(), role: Role.optional() })
+  .strict()
+  .refine((u) => u.disabled !== undefined || u.role !== undefined, { message: 'give disabled or role' });
+export type UserUpdate = z.infer<typeof UserUpdate>;
+
 /** An enrolment key as listed: never the key itself, which is shown once when created. */
 export const EnrollmentKeyView = z.object({
   key_id: z.string(),

@@ -11,7 +11,13 @@ export const LoginRequest = z.object({
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
-export const UserView = z.object({ user_id: z.string(), username: z.string(), role: Role, created_at: Timestamp });
+export const UserView = z.object({
+  user_id: z.string(),
+  username: z.string(),
+  role: Role,
+  created_at: Timestamp,
+  disabled_at: Timestamp.nullable().optional(), // set while an admin has disabled the user: no login, no API tokens
+});
 export type UserView = z.infer<typeof UserView>;
 
 /** `POST /api/v1/auth/login` reply; `token` is a bearer for curl and scripts, the same session is also set as a cookie. */

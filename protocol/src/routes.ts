@@ -6,6 +6,7 @@ import {
   EnrollmentKeyList,
   PasswordReset,
   UserCreate,
+  UserUpdate,
   UserList,
 } from './admin.ts';
 import { LoginReply, LoginRequest, UserView } from './auth.ts';
@@ -281,6 +282,23 @@ export const ROUTES = {
     caller: 'admin',
     summary: 'Set a user’s password; their sessions end',
     body: PasswordReset,
+    params: { user_id: Id },
+    response: OkReply,
+  },
+  updateUser: {
+    method: 'POST',
+    path: '/api/v1/users/:user_id',
+    caller: 'admin',
+    summary: 'Disable or enable a user, or change their role (not yourself, not the last admin)',
+    body: UserUpdate,
+    params: { user_id: Id },
+    response: UserView,
+  },
+  deleteUser: {
+    method: 'DELETE',
+    path: '/api/v1/users/:user_id',
+    caller: 'admin',
+    summary: 'Delete a user (not yourself, not the last admin); their tasks and studies stay',
     params: { user_id: Id },
     response: OkReply,
   },

@@ -38,6 +38,7 @@ const pages = () => [
   },
   { name: 'studies', path: '/studies', heading: 'Studies', content: 'a:has-text("New study")' },
   { name: 'new-study', path: '/studies/new', heading: 'New study', content: 'button:has-text("Start study")' },
+  { name: 'tokens', path: '/tokens', heading: 'API tokens', content: '[data-testid=token-create]' },
   { name: 'admin-users', path: '/admin/users', heading: 'Administration', content: 'text=admin' },
   { name: 'admin-keys', path: '/admin/keys', heading: 'Administration', content: 'form' },
   { name: 'admin-runners', path: '/admin/runners', heading: 'Administration', content: 'text=pages-runner' },

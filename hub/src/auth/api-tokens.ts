@@ -2,7 +2,8 @@
 import type { ApiTokenCreate, ApiTokenCreated, ApiTokenView } from '@simpul/protocol';
 import type { Db } from '../db/schema.ts';
 import { iso, isoOrNull } from '../store/json.ts';
-import { getUser, type Credential } from '../store/users.ts';
+import { ACCOUNT_DISABLED, getUser, type Credential } from '../store/users.ts';
+import { unauthorized } from '../errors.ts';
 import { hashToken, newId, newToken, sameHash } from './tokens.ts';
 
 type Row = { id: string; name: string; created_at: number; expires_at: number | null; revoked_at: number | null };
@@ -71,6 +72,7 @@ export async function userForApiToken(db: Db, token: string, now = Date.now()): 
   if (!t || !sameHash(t.token_hash, h) || t.revoked_at !== null || (t.expires_at !== null && t.expires_at <= now))
     return undefined;
   const user = await getUser(db, t.user_id);
-  if (!user || user.disabled_at !== null) return undefined;
+  if (!user) return undefined;
+  if (user.disabled_at !== null) throw unauthorized(ACCOUNT_DISABLED);
   return { user, tokenId: t.id, expiresAt: t.expires_at };
 }

@@ -7,11 +7,12 @@ import {
   PasswordReset,
   ROUTES,
   UserCreate,
+  UserUpdate,
   type AuditList,
   type EnrollmentKeyList,
   type UserList,
 } from '@simpul/protocol';
-import { addUser, listUsers, resetPassword } from '../admin/users.ts';
+import { addUser, deleteUser, listUsers, resetPassword, updateUser } from '../admin/users.ts';
 import { listAudit } from '../audit/audit-list.ts';
 import { auditRequest } from '../audit/audit.ts';
 import { createEnrollmentKey, listEnrollmentKeys, revokeEnrollmentKey } from '../auth/enrollment.ts';
@@ -54,6 +55,48 @@ export function adminRoutes(app: Hono<HubEnv>): void {
       action: 'user.password_reset',
       target: { kind: 'user', id: user.id },
       details: { username: user.username },
+    });
+    return c.json({ ok: true as const });
+  });
+
+  app.post(ROUTES.updateUser.path, async (c) => {
+    const admin = await requireUser(c, 'admin');
+    const id = readParam(c, 'user_id', Id);
+    const body = await readBody(c, UserUpdate);
+    const hub = c.get('hub');
+    const { before, after } = await updateUser(hub.db, hub.kind, admin.user.id, id, body);
+    if (!after) throw notFound(`no user ${id}`);
+    const target = { kind: 'user', id };
+    const wasDisabled = before.disabled_at !== null;
+    const isDisabled = after.disabled_at !== null;
+    // A disabled user's pages lose their sockets at once; so do a demoted admin's (they were in the admins room).
+    if ((isDisabled && !wasDisabled) || (before.role === 'admin' && after.role !== 'admin'))
+      hub.events.signedOut({ userId: id });
+    if (isDisabled !== wasDisabled)
+      await auditRequest(c, {
+        action: isDisabled ? 'user.disabled' : 'user.enabled',
+        target,
+        details: { username: after.username },
+      });
+    if (after.role !== before.role)
+      await auditRequest(c, {
+        action: 'user.role_changed',
+        target,
+        details: { username: after.username, before: before.role, after: after.role },
+      });
+    return c.json(userView(after));
+  });
+
+  app.delete(ROUTES.deleteUser.path, async (c) => {
+    const admin = await requireUser(c, 'admin');
+    const id = readParam(c, 'user_id', Id);
+    const hub = c.get('hub');
+    const { before } = await deleteUser(hub.db, hub.kind, admin.user.id, id);
+    hub.events.signedOut({ userId: id });
+    await auditRequest(c, {
+      action: 'user.deleted',
+      target: { kind: 'user', id },
+      details: { username: before.username, role: before.role },
     });
     return c.json({ ok: true as const });
   });

@@ -201,6 +201,17 @@ const TABLE: Record<RouteKey, Entry> = {
     req: (f) => ({ path: `/api/v1/users/${f.ids.userC}/password`, body: { password: 'new-password-1' } }),
     expect: admins(200),
   },
+  updateUser: {
+    req: async (f) => ({
+      path: `/api/v1/users/${(await addUser(f.hub, unique('upd-'))).id}`,
+      body: { role: 'admin' },
+    }),
+    expect: admins(200),
+  },
+  deleteUser: {
+    req: async (f) => ({ path: `/api/v1/users/${(await addUser(f.hub, unique('del-'))).id}` }),
+    expect: admins(200),
+  },
   listEnrollmentKeys: { req: () => ({ path: ROUTES.listEnrollmentKeys.path }), expect: admins(200) },
   createEnrollmentKey: {
     req: () => ({ path: ROUTES.createEnrollmentKey.path, body: { name: 'matrix key', single_use: true } }),

@@ -10,7 +10,7 @@ import { dummyHash, verifyPassword } from '../auth/passwords.ts';
 import { notFound, unauthorized } from '../errors.ts';
 import { getRunner, listRunners } from '../store/runners.ts';
 import { runnerViews } from '../store/runner-status.ts';
-import { createSession, findUserByName, revokeSession, SESSION_TTL_MS } from '../store/users.ts';
+import { ACCOUNT_DISABLED, createSession, findUserByName, revokeSession, SESSION_TTL_MS } from '../store/users.ts';
 import { userView } from '../store/views.ts';
 import { datasetView } from '../studies/schemas.ts';
 import { requireUser } from './guards/caller.ts';
@@ -28,7 +28,8 @@ export function userRoutes(app: Hono<HubEnv>): void {
     const ok = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash()));
     if (!user || !ok || user.disabled_at !== null) {
       await loginFailed(c, body.username);
-      throw unauthorized('wrong username or password');
+      // Only who knows the password learns that the account is disabled.
+      throw unauthorized(user && ok ? ACCOUNT_DISABLED : 'wrong username or password');
     }
     await loginSucceeded(c, user, attempt);
     const session = await createSession(hub.db, user.id);

@@ -38,8 +38,8 @@ interface Events {
   signedOut: [who: SignedOut]; // sessions or API tokens ended (logout, password reset, revoked): their /web sockets close now
 }
 
-/** Credentials that ended: one session or API token by id, or every session of a user. */
-export type SignedOut = { credentialId: string } | { sessionsOf: string };
+/** Credentials that ended: one session or API token by id, every session of a user, or all of a user's sockets. */
+export type SignedOut = { credentialId: string } | { sessionsOf: string } | { userId: string };
 
 export class Notifier {
   private readonly emitter = new EventEmitter();

@@ -1,5 +1,6 @@
 // Rooms of the /web namespace: who hears about what, and which sockets close when their credentials end.
-// user:<id>      the user's own tasks and studies, and runners shared with them
+// user:<id>      the user's own tasks and studies, and runners shared with them (all closed when the user is
+//                disabled, deleted or demoted)
 // admins         everything
 // cred:<id>      sockets opened with one session or API token (closed when it ends)
 // sessions:<id>  sockets opened with any session of the user (closed when an admin resets the password)
@@ -40,7 +41,11 @@ export function joinRooms(socket: Socket, userId: string, admin: boolean, cred: 
 }
 
 export const signedOutRoom = (who: SignedOut) =>
-  'credentialId' in who ? `cred:${who.credentialId}` : `sessions:${who.sessionsOf}`;
+  'credentialId' in who
+    ? `cred:${who.credentialId}`
+    : 'sessionsOf' in who
+      ? `sessions:${who.sessionsOf}`
+      : `user:${who.userId}`; // disabled, deleted or demoted: every socket of the user, sessions and API tokens
 
 /**
  * Where each runner's update goes: everyone for a shared runner (null), else admins and the users it is shared with;

@@ -4,6 +4,10 @@ import { expressionBuilder } from 'kysely';
 import type { Database, Db, UserRow } from '../db/schema.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
+import { unauthorized } from '../errors.ts';
+
+/** What a disabled user hears, from the login and from any of their tokens (401). */
+export const ACCOUNT_DISABLED = 'this account is disabled: ask an admin';
 
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 
@@ -77,7 +81,8 @@ export async function userForSession(db: Db, token: string, now = Date.now()): P
   const s = await db.selectFrom('sessions').selectAll().where('token_hash', '=', h).executeTakeFirst();
   if (!s || !sameHash(s.token_hash, h) || s.revoked_at !== null || s.expires_at <= now) return undefined;
   const user = await getUser(db, s.user_id);
-  if (!user || user.disabled_at !== null) return undefined;
+  if (!user) return undefined;
+  if (user.disabled_at !== null) throw unauthorized(ACCOUNT_DISABLED);
   return { user, sessionId: s.id, expiresAt: s.expires_at };
 }
 

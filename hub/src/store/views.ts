@@ -85,7 +85,13 @@ export function runnerView(row: RunnerRow, live: Liveness): RunnerView {
 }
 
 export function userView(row: UserRow): UserView {
-  return { user_id: row.id, username: row.username, role: row.role, created_at: iso(row.created_at) };
+  return {
+    user_id: row.id,
+    username: row.username,
+    role: row.role,
+    created_at: iso(row.created_at),
+    disabled_at: isoOrNull(row.disabled_at),
+  };
 }
 
 /** A runner without a socket counts as online while it was seen within two heartbeats and a little slack. */

@@ -1,6 +1,6 @@
 // The hub's admin endpoints (users, enrolment keys, runner revoke, dataset sites). A hub without them answers 404: see errors.ts `unavailable`.
 import { EnrollmentKeyCreated, EnrollmentKeyList, SiteDecision, UserList, UserView } from '@simpul/protocol';
-import type { EnrollmentKeyCreate, PasswordReset, UserCreateInput } from '@simpul/protocol';
+import type { EnrollmentKeyCreate, PasswordReset, UserCreateInput, UserUpdate } from '@simpul/protocol';
 import { request } from './api.ts';
 
 /** Replies whose content we do not use (`{ ok: true }`, an empty 204, or the changed object). */
@@ -12,6 +12,9 @@ export const adminApi = {
   createUser: (body: UserCreateInput) => request('POST', '/users', UserView, { body }),
   resetPassword: (userId: string, body: PasswordReset) =>
     request('POST', `/users/${id(userId)}/password`, anything, { body }),
+  /** Disable or enable a user, or change their role: the user as it is now. */
+  updateUser: (userId: string, body: UserUpdate) => request('POST', `/users/${id(userId)}`, UserView, { body }),
+  deleteUser: (userId: string) => request('DELETE', `/users/${id(userId)}`, anything),
   keys: () => request('GET', '/enrollment-keys', EnrollmentKeyList),
   createKey: (body: EnrollmentKeyCreate) => request('POST', '/enrollment-keys', EnrollmentKeyCreated, { body }),
   revokeKey: (keyId: string) => request('DELETE', `/enrollment-keys/${id(keyId)}`, anything),
