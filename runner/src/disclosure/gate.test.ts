@@ -201,6 +201,36 @@ test('models: refused under k rows or with more parameters than a third of the r
   assert.equal(ok.charts, {}, 'no fitted-vs-actual points');
 });
 
+test('models: the summary statistics (p-values, intervals, F, log-likelihood, AIC/BIC) leave as they are', () => {
+  const coef = {
+    term: 'age',
+    estimate: 0.5,
+    std_error: 0.1,
+    statistic: 5,
+    p_value: 1e-5,
+    ci_low: 0.3,
+    ci_high: 0.7,
+  };
+  const stats = { df_model: 1, f_statistic: 25, f_p_value: 1e-5, log_likelihood: -40, aic: 84, bic: 88 };
+  const lin: LinearRegressionResult = {
+    analysis: 'linear_regression',
+    rows_used: 30,
+    target: 'salary',
+    features: ['age'],
+    coefficients: [coef],
+    r2: 0.5,
+    adj_r2: 0.48,
+    residual_se: 1,
+    df: 28,
+    ...stats,
+    residuals: { min: -5, q1: -1, median: 0, q3: 1, max: 7 },
+    charts: {},
+  };
+  const out = gate(K5).analysis(lin, all(30)) as LinearRegressionResult;
+  assert.equal(out.coefficients, [coef]);
+  for (const [k, v] of Object.entries(stats)) assert.is(out[k as keyof typeof stats], v, k);
+});
+
 test('logistic: a small confusion cell takes a second with it, metrics and ROC are withheld; beside empty cells all go', () => {
   const fit = (tp: number, fp: number, tn: number, fn: number): LogisticRegressionResult => ({
     analysis: 'logistic_regression',
