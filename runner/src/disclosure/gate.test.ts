@@ -231,6 +231,52 @@ test('models: the summary statistics (p-values, intervals, F, log-likelihood, AI
   for (const [k, v] of Object.entries(stats)) assert.is(out[k as keyof typeof stats], v, k);
 });
 
+test('logistic: under rounded counts the null log-likelihood and what gives it back are withheld', () => {
+  const r = {
+    analysis: 'logistic_regression',
+    rows_used: 100,
+    target: 'y',
+    positive: true,
+    features: ['age'],
+    standardised: false,
+    coefficients: [],
+    converged: true,
+    iterations: 5,
+    n_train: 100,
+    n_train_used: 100,
+    n_test: 0,
+    log_likelihood: -50,
+    null_log_likelihood: -60,
+    pseudo_r2: 1 / 6,
+    llr: 20,
+    llr_p_value: 1e-5,
+    aic: 104,
+    bic: 109,
+    evaluated_on: 'train',
+    threshold: 0.5,
+    metrics: { accuracy: 0.9, precision: 0.8, recall: 0.7, f1: 0.75, auc: 0.8 },
+    confusion: { tp: 30, fp: 10, tn: 40, fn: 20 },
+    charts: {
+      roc: { fpr: [], tpr: [], auc: 0.8 },
+      confusion: {
+        labels: ['false', 'true'],
+        matrix: [
+          [40, 10],
+          [20, 30],
+        ],
+      },
+    },
+  } satisfies LogisticRegressionResult;
+  const exact = gate(K5).analysis(r, all(100)) as LogisticRegressionResult;
+  assert.equal([exact.null_log_likelihood, exact.pseudo_r2, exact.llr, exact.aic], [-60, 1 / 6, 20, 104]);
+  const rounded = gate({ ...K5, counts: 'round', round_base: 10 }).analysis(r, all(100)) as LogisticRegressionResult;
+  assert.equal(
+    [rounded.null_log_likelihood, rounded.pseudo_r2, rounded.llr, rounded.llr_p_value],
+    [null, null, null, null],
+  );
+  assert.equal([rounded.log_likelihood, rounded.aic, rounded.bic], [-50, 104, 109], 'model statistics stay');
+});
+
 test('logistic: a small confusion cell takes a second with it, metrics and ROC are withheld; beside empty cells all go', () => {
   const fit = (tp: number, fp: number, tn: number, fn: number): LogisticRegressionResult => ({
     analysis: 'logistic_regression',
