@@ -32,7 +32,7 @@ test('op 300 params: each analysis has its own fields and defaults', () => {
     positive: 'virginica',
     features: ['a'],
   });
-  assert.is(l.analysis === 'logistic_regression' && l.test_pct, 25);
+  assert.is(l.analysis === 'logistic_regression' && l.test_pct, 0);
 });
 
 test('op 300 params: unknown fields, missing fields and fields of another analysis are refused', () => {

@@ -77,7 +77,7 @@ export const LogisticRegressionOptions = z.object({
   target: ColumnName,
   positive: Scalar.optional(), // the class modelled against all others; needed unless the target has exactly two values
   features: Features,
-  test_pct: z.number().int().min(0).max(90).default(25), // held-out share; 0 evaluates on the training rows
+  test_pct: z.number().int().min(0).max(90).default(0), // held-out share; 0 (the default) fits on every row and evaluates on them
   seed: Seed,
   standardise: z.boolean().default(true),
   max_rows: z.number().int().min(10).max(1_000_000).default(200_000), // training rows sampled at most
@@ -214,6 +214,13 @@ export const Coefficient = z.object({
   estimate: z.number(),
   std_error: Stat,
   statistic: Stat, // t (linear) or z (logistic)
+  // Added with the statsmodels-style summary; optional because older runners do not send them.
+  p_value: Stat.optional(), // two-sided: Student t with the residual df (linear), standard normal (logistic)
+  ci_low: Stat.optional(), // 95 % confidence interval: estimate ∓ quantile × std_error
+  ci_high: Stat.optional(),
+  odds_ratio: Stat.optional(), // logistic only: exp(estimate)
+  or_ci_low: Stat.optional(), // logistic only: exp(ci_low), exp(ci_high)
+  or_ci_high: Stat.optional(),
 });
 export type Coefficient = z.infer<typeof Coefficient>;
 
@@ -227,6 +234,13 @@ export const LinearRegressionResult = z.object({
   adj_r2: Stat,
   residual_se: Stat,
   df: z.number().int(), // residual degrees of freedom: n - features - 1
+  // Model statistics (statsmodels' OLS definitions); optional because older runners do not send them.
+  df_model: z.number().int().optional(), // features (parameters excluding the intercept)
+  f_statistic: Stat.optional(), // overall F test of every slope = 0
+  f_p_value: Stat.optional(),
+  log_likelihood: Stat.optional(), // Gaussian log-likelihood at the fit (σ² = RSS/n)
+  aic: Stat.optional(), // -2 log_likelihood + 2 (features + 1)
+  bic: Stat.optional(), // -2 log_likelihood + ln(n) (features + 1)
   residuals: z.object({ min: Stat, q1: Stat, median: Stat, q3: Stat, max: Stat }),
   charts: z.object({
     scatter: Scatter.optional(), // fitted (x) vs actual (y); left out when a minimum group size applies (rows)
@@ -251,6 +265,17 @@ export const LogisticRegressionResult = z.object({
   n_train: z.number().int(),
   n_train_used: z.number().int(), // after sampling to max_rows
   n_test: z.number().int(),
+  // Model statistics on the rows the model was fitted on (n_train_used); optional because older runners do not send
+  // them. With a positive l2 the fit is penalised: aic, bic and the coefficients' p-values and intervals are left out.
+  df_model: z.number().int().optional(), // features
+  df_resid: z.number().int().optional(), // n_train_used - features - 1
+  log_likelihood: Stat.optional(),
+  null_log_likelihood: Stat.optional(), // intercept-only model
+  pseudo_r2: Stat.optional(), // McFadden: 1 - log_likelihood / null_log_likelihood
+  llr: Stat.optional(), // likelihood-ratio statistic 2 (log_likelihood - null_log_likelihood)
+  llr_p_value: Stat.optional(), // chi-square with df_model degrees of freedom
+  aic: Stat.optional(), // -2 log_likelihood + 2 (features + 1)
+  bic: Stat.optional(), // -2 log_likelihood + ln(n_train_used) (features + 1)
   evaluated_on: z.enum(['test', 'train']),
   threshold: z.number(),
   metrics: z.object({ accuracy: Stat, precision: Stat, recall: Stat, f1: Stat, auc: Stat }),

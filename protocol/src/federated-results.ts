@@ -136,6 +136,14 @@ export const LinearRegressionStudyResult = z.object({
   adj_r2: Stat,
   residual_se: Stat,
   df: z.number().int(), // n − features − 1
+  // Model statistics as in LinearRegressionResult (optional: hubs before them do not send them). f_p_value and the
+  // coefficients' p_value, ci_low and ci_high need distribution functions, which the hub adds (not protocol/src/stats).
+  df_model: z.number().int().optional(),
+  f_statistic: Stat.optional(),
+  f_p_value: Stat.optional(),
+  log_likelihood: Stat.optional(),
+  aic: Stat.optional(),
+  bic: Stat.optional(),
   suppressed_sites: z.array(Site),
   per_site: z.array(
     z.object({
@@ -159,6 +167,16 @@ export const LogisticRegressionStudyResult = z.object({
   iterations: z.number().int(), // Newton steps
   rounds: z.number().int(), // rounds sent to the sites (step halving adds some)
   log_likelihood: z.number(),
+  // Model statistics as in LogisticRegressionResult (optional: hubs before them do not send them); llr_p_value and
+  // the coefficients' p_value, intervals and odds ratios are added by the hub.
+  df_model: z.number().int().optional(),
+  df_resid: z.number().int().optional(),
+  null_log_likelihood: Stat.optional(),
+  pseudo_r2: Stat.optional(),
+  llr: Stat.optional(),
+  llr_p_value: Stat.optional(),
+  aic: Stat.optional(),
+  bic: Stat.optional(),
   n_positive: Count,
   suppressed_sites: z.array(Site),
   per_site: z.array(z.object({ ...SiteCommon, n: Count, n_positive: MaybeCount, suppressed: z.boolean() })),

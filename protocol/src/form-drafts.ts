@@ -46,7 +46,7 @@ export const AnalysisDraft = z.object({
   target: text,
   features: strings,
   positive: text, // typed; checked against the target's kind
-  test_pct: numberOr(25),
+  test_pct: numberOr(0),
   threshold: numberOr(0.5),
   l2: numberOr(0),
   standardise: z.boolean().catch(true),

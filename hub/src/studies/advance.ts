@@ -28,6 +28,7 @@ import {
 } from './store.ts';
 import { hintFor } from '../queue/notifier.ts';
 import { limitsOf } from '../auth/limits.ts';
+import { withInference } from './inference.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log' | 'presence'>;
 
@@ -213,7 +214,7 @@ export async function stepStudy(ctx: Ctx, id: string, now = Date.now()): Promise
   const lone = parts.length === 1 ? withholdingSites(row.dataset, [parts[0].site], runners)[0] : undefined;
   if (lone) return fail(ctx, row, loneSiteError(runners, lone), now);
   const departed = await departures(ctx.db, id, data.sites, new Set(parts.map((p) => p.site)));
-  const { result, withheldBy } = finalResult(plan.result, row.dataset, departed, runners);
+  const { result, withheldBy } = finalResult(withInference(plan.result), row.dataset, departed, runners);
   const done = await endStudy(ctx.db, id, { status: 'succeeded', result, withheldBy }, now, row.round);
   if (done) ctx.log.info('study succeeded', { study_id: id, rounds: row.round, sites: parts.length });
   return done;

@@ -157,6 +157,10 @@ export function combineLinear(
   const { stats, suppressed } = poolCrossprod(linearColumns(spec), parts);
   const fit = leastSquares(stats);
   const r2 = fit.tss > 0 ? 1 - fit.rss / fit.tss : null;
+  const p = spec.features.length;
+  // statsmodels' OLS: F = (ESS / p) / (RSS / df); Gaussian log-likelihood with σ² = RSS / n; k = p + 1 parameters.
+  const fStat = fit.rss > 0 && fit.tss > 0 ? (fit.tss - fit.rss) / p / (fit.rss / fit.df) : null;
+  const llf = fit.rss > 0 ? (-fit.n / 2) * (Math.log(2 * Math.PI) + Math.log(fit.rss / fit.n) + 1) : null;
   const warnings = suppressedNote(suppressed);
   const own = (partial: CrossprodPartial) => {
     const s = statsOf(partial);
@@ -187,6 +191,11 @@ export function combineLinear(
     adj_r2: r2 === null ? null : 1 - ((1 - r2) * (fit.n - 1)) / fit.df,
     residual_se: Math.sqrt(fit.rss / fit.df),
     df: fit.df,
+    df_model: p,
+    f_statistic: fStat,
+    log_likelihood: llf,
+    aic: llf === null ? null : -2 * llf + 2 * (p + 1),
+    bic: llf === null ? null : -2 * llf + Math.log(fit.n) * (p + 1),
     suppressed_sites: suppressed,
     per_site: parts.map(({ site, partial }) => ({
       site,

@@ -181,6 +181,13 @@ export function combineLogistic(
     warnings.push(
       `the fit did not converge in ${fit.iterations} Newton steps; the classes may be (almost) perfectly separable`,
     );
+  // Model statistics (statsmodels' Logit): intercept-only log-likelihood from the class counts; k = p + 1 parameters.
+  const n = pooled.n;
+  const p = spec.features.length;
+  const pos = pooled.n_positive;
+  const llnull0 = pos * Math.log(pos / n) + (n - pos) * Math.log((n - pos) / n);
+  const llnull = Number.isFinite(llnull0) ? llnull0 : null;
+  const llf = fit.log_likelihood;
   return {
     analysis: 'logistic_regression',
     rows_used: pooled.n,
@@ -202,6 +209,13 @@ export function combineLogistic(
     iterations: fit.iterations,
     rounds: fit.rounds,
     log_likelihood: fit.log_likelihood,
+    df_model: p,
+    df_resid: n - p - 1,
+    null_log_likelihood: llnull,
+    pseudo_r2: llnull ? 1 - llf / llnull : null,
+    llr: llnull === null ? null : 2 * (llf - llnull),
+    aic: -2 * llf + 2 * (p + 1),
+    bic: -2 * llf + Math.log(n) * (p + 1),
     n_positive: pooled.n_positive,
     suppressed_sites: pooled.suppressed,
     per_site: parts.map(({ site, partial }) => ({

@@ -1,5 +1,6 @@
 // linear_regression: least squares from centred cross-products computed in DuckDB, solved in JS; residuals in a second pass.
 import type { LinearRegressionResult } from '@simpul/protocol';
+import { fUpper, tQuantile, tTwoSided } from './distributions.ts';
 import { AnalysisError, checkAborted } from './errors.ts';
 import { dot, inverseWith, mulVec, solveWith, spd } from './linear-algebra.ts';
 import { Sql, asDouble, count, distinct, num, numericColumn, stepper } from './sql.ts';
@@ -69,13 +70,24 @@ export async function linearRegression(
   const covBeta = inverseWith(chol, p).map((row) => row.map((v) => (sigma2 * v) / n));
   const seBeta = covBeta.map((row, i) => Math.sqrt(row[i]));
   const seIntercept = Math.sqrt(sigma2 / n + dot(means, mulVec(covBeta, means)));
-  const coef = (term: string, estimate: number, se: number) => ({
-    term,
-    estimate,
-    std_error: Number.isFinite(se) ? se : null,
-    statistic: Number.isFinite(se) && se > 0 ? estimate / se : null,
-  });
+  const tq = tQuantile(0.95, df);
+  const coef = (term: string, estimate: number, se: number) => {
+    const ok = Number.isFinite(se);
+    const statistic = ok && se > 0 ? estimate / se : null;
+    return {
+      term,
+      estimate,
+      std_error: ok ? se : null,
+      statistic,
+      p_value: statistic === null ? null : tTwoSided(statistic, df),
+      ci_low: ok ? estimate - tq * se : null,
+      ci_high: ok ? estimate + tq * se : null,
+    };
+  };
   const r2 = tss > 0 ? 1 - rss / tss : null;
+  // statsmodels' OLS: F = (ESS / p) / (RSS / df); Gaussian log-likelihood with σ² = RSS / n; k = p + 1 parameters.
+  const fStat = rss > 0 && tss > 0 ? (tss - rss) / p / sigma2 : null;
+  const llf = rss > 0 ? (-n / 2) * (Math.log(2 * Math.PI) + Math.log(rss / n) + 1) : null;
 
   let scatter: LinearRegressionResult['charts']['scatter'];
   if (o.sample_points > 0 && !src.minGroupSize) {
@@ -109,6 +121,12 @@ export async function linearRegression(
     adj_r2: r2 === null ? null : 1 - ((1 - r2) * (n - 1)) / df,
     residual_se: Math.sqrt(sigma2),
     df,
+    df_model: p,
+    f_statistic: fStat,
+    f_p_value: fStat === null ? null : fUpper(fStat, p, df),
+    log_likelihood: llf,
+    aic: llf === null ? null : -2 * llf + 2 * (p + 1),
+    bic: llf === null ? null : -2 * llf + Math.log(n) * (p + 1),
     residuals: { min: num(r.rmin), q1: num(r.q1), median: num(r.q2), q3: num(r.q3), max: num(r.rmax) },
     charts: {
       ...(scatter ? { scatter } : {}),

@@ -7,6 +7,7 @@ export interface LogitFit {
   cov: number[][] | null; // inverse of the (penalised) information matrix at the optimum
   iterations: number;
   converged: boolean;
+  logLik: number; // log-likelihood at the optimum, without the penalty
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -94,14 +95,16 @@ export async function fitLogistic(
     ll = nextLl;
     if (
       change <= 1e-10 * (Math.abs(ll) + 1) &&
-      Math.max(...delta.map((d) => Math.abs(d * t))) <= 1e-6 * (1 + Math.max(...coef.map(Math.abs)))
+      Math.max(...delta.map((d) => Math.abs(d * t))) <= 1e-10 * (1 + Math.max(...coef.map(Math.abs)))
     ) {
       converged = true;
       break;
     }
   }
-  await objective(coef); // eta at the final coefficients
+  const penalised = await objective(coef); // also sets eta at the final coefficients
+  let penalty = 0;
+  for (let j = 1; j < p; j++) penalty += (l2 / 2) * coef[j] * coef[j];
   const { h } = await derivatives(coef);
   const chol = spd(h);
-  return { coef, cov: chol ? inverseWith(chol, p) : null, iterations, converged };
+  return { coef, cov: chol ? inverseWith(chol, p) : null, iterations, converged, logLik: penalised + penalty };
 }

@@ -46,6 +46,10 @@ test('one-vs-rest on iris: accuracy above 0.9 on a held-out split, metrics consi
       ['(intercept)', ...FEATURES],
     );
     assert.is(r.converged, true);
+    // Model statistics describe the fitted (training) rows; the metrics above, the held-out ones.
+    assert.is(r.df_resid, r.n_train_used - FEATURES.length - 1);
+    assert.ok((r.log_likelihood as number) > (r.null_log_likelihood as number), 'the model beats the intercept alone');
+    assert.ok(Math.abs((r.aic as number) - (-2 * (r.log_likelihood as number) + 2 * 5)) < 1e-9);
 
     // Same seed, same split and model; another seed, another split.
     const again = await fit(src, { positive: 'virginica', test_pct: 30, seed: 42 });
@@ -61,8 +65,9 @@ test('one-vs-rest on iris: accuracy above 0.9 on a held-out split, metrics consi
 test('the fit is the maximum-likelihood estimate: the score equations vanish; it beats or matches ml-logistic-regression', async () => {
   const src = await openTestSource(file);
   try {
-    const r = await fit(src, { positive: 'virginica', test_pct: 0 });
-    assert.is(r.evaluated_on, 'train');
+    const r = await fit(src, { positive: 'virginica' });
+    assert.is(r.evaluated_on, 'train', 'no hold-out by default');
+    assert.is(r.n_test, 0);
     assert.is(r.n_train, 150);
     const b = r.coefficients.map((c) => c.estimate);
     const x = iris.map((row) => [1, ...row.slice(0, 4).map(Number)]);

@@ -1,5 +1,6 @@
 // logistic_regression: seeded train/test split in DuckDB, Newton-Raphson fit in JS on a sample, scoring and ROC in DuckDB.
 import type { ColumnInfo, LogisticRegressionResult } from '@simpul/protocol';
+import { chiSquareUpper, zQuantile, zTwoSided } from './distributions.ts';
 import { AnalysisError, checkAborted } from './errors.ts';
 import { fitLogistic } from './logistic-fit.ts';
 import { evaluate } from './logistic-evaluate.ts';
@@ -131,15 +132,50 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
     fit.cov
       ? T[a].reduce((s, ta, i) => s + ta * T[a].reduce((u, tb, j) => u + (fit.cov as number[][])[i][j] * tb, 0), 0)
       : NaN;
+  // Wald inference from the inverse Fisher information; left out for a penalised (l2 > 0) fit.
+  const inference = o.l2 === 0;
+  const zq = zQuantile(0.95);
   const coefficients = coef.map((estimate, a) => {
     const se = Math.sqrt(variance(a));
+    const ok = Number.isFinite(se);
+    const statistic = ok && se > 0 ? estimate / se : null;
+    const lo = inference && ok ? estimate - zq * se : null;
+    const hi = inference && ok ? estimate + zq * se : null;
+    const exp = (v: number | null) => (v === null || !Number.isFinite(Math.exp(v)) ? null : Math.exp(v));
     return {
       term: a === 0 ? '(intercept)' : feats[a - 1].name,
       estimate,
-      std_error: Number.isFinite(se) ? se : null,
-      statistic: Number.isFinite(se) && se > 0 ? estimate / se : null,
+      std_error: ok ? se : null,
+      statistic,
+      ...(inference
+        ? {
+            p_value: statistic === null ? null : zTwoSided(statistic),
+            ci_low: lo,
+            ci_high: hi,
+          }
+        : {}),
+      ...(a > 0
+        ? { odds_ratio: exp(estimate), ...(inference ? { or_ci_low: exp(lo), or_ci_high: exp(hi) } : {}) }
+        : {}),
     };
   });
+  // Model statistics on the fitted rows (statsmodels' Logit): k = p + 1 parameters.
+  const positives = y.reduce((s, v) => s + v, 0);
+  const nullLl0 = positives * Math.log(positives / n) + (n - positives) * Math.log((n - positives) / n);
+  const nullLl = Number.isFinite(nullLl0) ? nullLl0 : null;
+  const llf = Number.isFinite(fit.logLik) ? fit.logLik : null;
+  const llr = llf === null || nullLl === null ? null : 2 * (llf - nullLl);
+  const modelStats = {
+    df_model: p,
+    df_resid: n - p - 1,
+    log_likelihood: llf,
+    null_log_likelihood: nullLl,
+    pseudo_r2: llf === null || !nullLl ? null : 1 - llf / nullLl,
+    llr: inference ? llr : null,
+    llr_p_value: inference && llr !== null ? chiSquareUpper(llr, p) : null,
+    aic: inference && llf !== null ? -2 * llf + 2 * (p + 1) : null,
+    bic: inference && llf !== null ? -2 * llf + Math.log(n) * (p + 1) : null,
+  };
   const warnings: string[] = [];
   if (!fit.converged)
     warnings.push(
@@ -175,6 +211,7 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
     n_train: nTrain,
     n_train_used: n,
     n_test: nTest,
+    ...modelStats,
     evaluated_on: evaluatedOn,
     threshold: o.threshold,
     ...ev,

@@ -208,8 +208,15 @@ function logistic(r: LogisticRegressionResult, t: Tally, count: Count): Logistic
   // The ROC curve's steps are 1/positives and 1/negatives: it would give the exact class sizes back.
   const hideRoc = anyWithheld || t.policy.counts !== 'exact';
   if (hideRoc) t.add('row_level', 0, 'the ROC curve is withheld: its steps give exact class sizes');
+  // The intercept-only log-likelihood is a function of the class sizes alone (n·H(p̂)): under rounded counts it, and
+  // what gives it back with the model's log-likelihood (McFadden's R², the LLR and its p-value), stay home.
+  const classSized = ['null_log_likelihood', 'pseudo_r2', 'llr', 'llr_p_value'] as const;
+  const hideNull = t.policy.counts !== 'exact' && classSized.some((k) => r[k] !== undefined && r[k] !== null);
+  if (hideNull)
+    t.add('row_level', 0, 'the null log-likelihood, McFadden R² and LLR are withheld: they give exact class sizes');
   return {
     ...r,
+    ...(hideNull ? Object.fromEntries(classSized.filter((k) => r[k] !== undefined).map((k) => [k, null])) : {}),
     confusion: { tp, fp, tn, fn },
     metrics,
     charts: {

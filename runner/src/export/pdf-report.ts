@@ -111,6 +111,10 @@ function analysisSections(page: Page, r: AnalysisResult): void {
       page.para(
         `${r.target} ~ ${r.features.join(' + ')}   ·   R² ${fmt(r.r2)}   ·   adjusted R² ${fmt(r.adj_r2)}   ·   residual SE ${fmt(r.residual_se)} on ${r.df} df`,
       );
+      if (r.f_statistic !== undefined)
+        page.para(
+          `F ${fmt(r.f_statistic)} on ${r.df_model ?? r.features.length} and ${r.df} df (p ${fmt(r.f_p_value ?? null)})   ·   log-likelihood ${fmt(r.log_likelihood ?? null)}   ·   AIC ${fmt(r.aic ?? null)}   ·   BIC ${fmt(r.bic ?? null)}   ·   n ${r.rows_used}`,
+        );
       const res = r.residuals;
       page.para(
         `Residuals: min ${fmt(res.min)}, q1 ${fmt(res.q1)}, median ${fmt(res.median)}, q3 ${fmt(res.q3)}, max ${fmt(res.max)}`,
@@ -131,6 +135,10 @@ function analysisSections(page: Page, r: AnalysisResult): void {
       page.para(
         `Accuracy ${fmt(m.accuracy)} · precision ${fmt(m.precision)} · recall ${fmt(m.recall)} · F1 ${fmt(m.f1)} · AUC ${fmt(m.auc)} (threshold ${r.threshold})`,
       );
+      if (r.log_likelihood !== undefined)
+        page.para(
+          `Log-likelihood ${fmt(r.log_likelihood ?? null)} · null ${fmt(r.null_log_likelihood ?? null)} · McFadden R² ${fmt(r.pseudo_r2 ?? null)} · LLR p ${fmt(r.llr_p_value ?? null)} · AIC ${fmt(r.aic ?? null)} · BIC ${fmt(r.bic ?? null)} (on the ${r.n_train_used} fitted rows)`,
+        );
       page.heading('Confusion matrix');
       const [neg, pos] = r.charts.confusion.labels;
       page.table(

@@ -55,11 +55,22 @@ export function resultTable(r: AnalysisResult): Table {
         rows: r.groups.map((g) => [...g.key, g.count, ...g.values, g.suppressed]),
       };
     case 'linear_regression':
-    case 'logistic_regression':
+    case 'logistic_regression': {
+      // p-values, 95 % intervals and odds ratios when the result has them (older results do not).
+      const extra = (['p_value', 'ci_low', 'ci_high', 'odds_ratio', 'or_ci_low', 'or_ci_high'] as const).filter((k) =>
+        r.coefficients.some((c) => c[k] !== undefined),
+      );
       return {
-        columns: ['term', 'estimate', 'std_error', r.analysis === 'linear_regression' ? 't' : 'z'],
-        rows: r.coefficients.map((c) => [c.term, c.estimate, c.std_error, c.statistic]),
+        columns: ['term', 'estimate', 'std_error', r.analysis === 'linear_regression' ? 't' : 'z', ...extra],
+        rows: r.coefficients.map((c) => [
+          c.term,
+          c.estimate,
+          c.std_error,
+          c.statistic,
+          ...extra.map((k) => c[k] ?? null),
+        ]),
       };
+    }
     case 'kmeans':
       return {
         columns: ['cluster', 'size', ...r.features],

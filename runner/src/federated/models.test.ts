@@ -111,6 +111,8 @@ test('linear regression over three sites equals the pooled fit (coefficients 1e-
     rel(r.r2, p.r2, 1e-9, 'R²');
     rel(r.adj_r2, p.adj_r2, 1e-9, 'adjusted R²');
     rel(r.residual_se, p.residual_se, 1e-9, 'residual standard error');
+    for (const k of ['f_statistic', 'log_likelihood', 'aic', 'bic'] as const) rel(r[k], p[k], 1e-9, k);
+    assert.is(r.df_model, p.df_model);
     assert.ok(
       r.per_site.every((s) => s.coefficients !== null && s.coefficients.length === FEATURES.length + 1),
       'each site also has its own fit',
@@ -180,6 +182,9 @@ test('logistic regression by Newton rounds equals the pooled fit (coefficients 1
       rel(c.estimate, p.coefficients[i].estimate, 1e-6, `${c.term} estimate`);
       rel(c.std_error, p.coefficients[i].std_error, 1e-6, `${c.term} std error`);
     });
+    for (const k of ['log_likelihood', 'null_log_likelihood', 'pseudo_r2', 'llr', 'aic', 'bic'] as const)
+      rel(r[k], p[k], 1e-6, k);
+    assert.is(r.df_resid, p.df_resid);
     // Only aggregates travelled: per site a count, a gradient, a Hessian and a log-likelihood, never a row.
     const last = partials.at(-1)?.map((x) => x.partial as NewtonPartial) ?? [];
     assert.equal(

@@ -19,7 +19,10 @@ export const ANALYSIS_LABELS: Record<AnalysisKind, { name: string; about: string
   correlation: { name: 'Correlation', about: 'How numeric columns move together (Pearson, Spearman)' },
   group_by: { name: 'Group and summarise', about: 'Counts and aggregates per group' },
   linear_regression: { name: 'Linear regression', about: 'Predict a number from other columns' },
-  logistic_regression: { name: 'Logistic regression', about: 'Predict a yes/no class, with held-out accuracy' },
+  logistic_regression: {
+    name: 'Logistic regression',
+    about: 'Predict a yes/no class: odds ratios, p-values, accuracy',
+  },
   kmeans: { name: 'k-means clusters', about: 'Group similar rows into k clusters' },
 };
 

@@ -76,7 +76,8 @@ def describe_frame(result: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def coefficient_frame(coefficients: Sequence[Mapping[str, Any]], *, df_resid: Optional[float], stat: str) -> pd.DataFrame:
-    """``estimate, std_error, <t|z>, p, ci_low, ci_high`` per term. p and the 95% interval come from the normal
+    """``estimate, std_error, <t|z>, p, ci_low, ci_high`` per term. p and the 95% interval are the runner's or hub's
+    (``p_value``, ``ci_low``, ``ci_high``) when the result has them; for older results they come from the normal
     distribution for z, from Student's t with ``df_resid`` degrees of freedom for t; None where a statistic is withheld."""
     q = Z_975 if df_resid is None else t_quantile_975(df_resid)
     rows: List[Dict[str, Any]] = []
@@ -88,9 +89,9 @@ def coefficient_frame(coefficients: Sequence[Mapping[str, Any]], *, df_resid: Op
             "estimate": est,
             "std_error": se,
             stat: s,
-            "p": p_value(s, df_resid) if isinstance(s, (int, float)) else None,
-            "ci_low": est - q * se if ok else None,  # type: ignore[operator]
-            "ci_high": est + q * se if ok else None,  # type: ignore[operator]
+            "p": c["p_value"] if "p_value" in c else p_value(s, df_resid) if isinstance(s, (int, float)) else None,
+            "ci_low": c["ci_low"] if "ci_low" in c else est - q * se if ok else None,  # type: ignore[operator]
+            "ci_high": c["ci_high"] if "ci_high" in c else est + q * se if ok else None,  # type: ignore[operator]
         })
     out = pd.DataFrame(rows, columns=["term", "estimate", "std_error", stat, "p", "ci_low", "ci_high"]).set_index("term")
     return out.apply(pd.to_numeric, errors="coerce")
