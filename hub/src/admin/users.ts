@@ -3,7 +3,19 @@ import type { Role, UserUpdate } from '@simpul/protocol';
 import type { DialectKind } from '../db/connect.ts';
 import type { Db, UserRow } from '../db/schema.ts';
 import { conflict, notFound } from '../errors.ts';
-import { createUser, findUserByName, getUser, revokeUserSessions, setPassword } from '../store/users.ts';
+import { deleteApiTokensOf } from '../auth/api-tokens.ts';
+import { deleteAccessOf } from '../auth/runner-access.ts';
+import {
+  createUser,
+  deleteUserRow,
+  findUserByName,
+  getUser,
+  lockAdmins,
+  otherAdmins,
+  revokeUserSessions,
+  setPassword,
+  setUserFields,
+} from '../store/users.ts';
 
 export { listUsers } from '../store/users.ts';
 
@@ -30,18 +42,6 @@ export interface UserChange {
   after: UserRow | undefined; // undefined: deleted
 }
 
-/** Enabled admins other than `userId`. */
-async function otherAdmins(db: Db, userId: string): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('role', '=', 'admin')
-    .where('disabled_at', 'is', null)
-    .where('id', '!=', userId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 /**
  * 404 for an unknown user; 409 when `actorId` acts on themselves or would leave no enabled admin. On PostgreSQL the
  * admins' rows are locked first, so that two admins disabling each other at once cannot leave none (SQLite runs one
@@ -55,7 +55,7 @@ async function guard(
   what: string,
   losesAdmin: boolean,
 ): Promise<UserRow> {
-  if (kind === 'postgres') await db.selectFrom('users').select('id').where('role', '=', 'admin').forUpdate().execute();
+  if (kind === 'postgres') await lockAdmins(db);
   const user = await getUser(db, userId);
   if (!user) throw notFound(`no user ${userId}`);
   if (user.id === actorId) throw conflict(`you cannot ${what} yourself: ask another admin`);
@@ -85,7 +85,7 @@ export async function updateUser(
     if (body.disabled !== undefined && body.disabled !== (before.disabled_at !== null))
       set.disabled_at = body.disabled ? now : null;
     if (body.role !== undefined && body.role !== before.role) set.role = body.role;
-    if (Object.keys(set).length > 0) await trx.updateTable('users').set(set).where('id', '=', userId).execute();
+    if (Object.keys(set).length > 0) await setUserFields(trx, userId, set);
     if (set.disabled_at) await revokeUserSessions(trx, userId, now);
     return { before, after: await getUser(trx, userId) };
   });
@@ -99,10 +99,9 @@ export async function updateUser(
 export async function deleteUser(db: Db, kind: DialectKind, actorId: string, userId: string): Promise<UserChange> {
   return db.transaction().execute(async (trx) => {
     const before = await guard(trx, kind, actorId, userId, 'delete', true);
-    await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
-    await trx.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
-    await trx.deleteFrom('runner_access').where('user_id', '=', userId).execute();
-    await trx.deleteFrom('users').where('id', '=', userId).execute();
+    await deleteApiTokensOf(trx, userId);
+    await deleteAccessOf(trx, userId);
+    await deleteUserRow(trx, userId); // and their sessions
     return { before, after: undefined };
   });
 }

@@ -76,3 +76,8 @@ export async function userForApiToken(db: Db, token: string, now = Date.now()): 
   if (user.disabled_at !== null) throw unauthorized(ACCOUNT_DISABLED);
   return { user, tokenId: t.id, expiresAt: t.expires_at };
 }
+
+/** Every row of the user's (their account is being deleted). */
+export async function deleteApiTokensOf(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
+}

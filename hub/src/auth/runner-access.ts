@@ -102,3 +102,8 @@ export async function setAccess(db: Db, runnerId: string, access: RunnerAccess, 
 export function accessOfRunners(db: Db, runnerIds: string[]) {
   return db.selectFrom('runner_access').select(['runner_id', 'user_id']).where('runner_id', 'in', runnerIds).execute();
 }
+
+/** Every row of the user's (their account is being deleted). */
+export async function deleteAccessOf(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('runner_access').where('user_id', '=', userId).execute();
+}

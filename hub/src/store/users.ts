@@ -127,3 +127,34 @@ export async function revokeUserSessions(db: Db, userId: string, now = Date.now(
     .where('revoked_at', 'is', null)
     .execute();
 }
+
+/** Enabled admins other than `userId`. */
+export async function otherAdmins(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .where('id', '!=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** PostgreSQL: locks the admins' rows for the rest of the transaction. */
+export async function lockAdmins(db: Db): Promise<void> {
+  await db.selectFrom('users').select('id').where('role', '=', 'admin').forUpdate().execute();
+}
+
+export async function setUserFields(
+  db: Db,
+  userId: string,
+  set: { disabled_at?: number | null; role?: Role },
+): Promise<void> {
+  await db.updateTable('users').set(set).where('id', '=', userId).execute();
+}
+
+/** The user's row and sessions. */
+export async function deleteUserRow(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await db.deleteFrom('users').where('id', '=', userId).execute();
+}
