@@ -60,7 +60,7 @@ for (const width of [1280, 390]) {
     assert.match((await shown.textContent()) ?? '', /you will not see it again/);
     const secret = ((await page.getByTestId('new-token-value').textContent()) ?? '').trim();
     assert.match(secret, /^smp_/);
-    await page.getByTestId('copy-token').click();
+    await page.getByTestId('new-token-copy').click();
     await fits(page, 'the new token', width);
     await shot(page, `self-service-token-once-${width}`);
 
@@ -68,7 +68,7 @@ for (const width of [1280, 390]) {
     assert.is(me.status, 200);
     assert.is(me.body.username, 'admin');
 
-    await page.getByTestId('token-done').click();
+    await page.getByTestId('new-token-done').click();
     await page.reload();
     const row = page.locator(`[data-testid=token-row][data-name="${name}"]`);
     await row.waitFor();
