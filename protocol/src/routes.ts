@@ -1,40 +1,15 @@
 // Every HTTP route of the hub's API, in one table, so that docs and clients cannot drift from the server.
-import type { z } from 'zod';
-import {
-  EnrollmentKeyCreate,
-  EnrollmentKeyCreated,
-  EnrollmentKeyList,
-  PasswordReset,
-  UserCreate,
-  UserUpdate,
-  UserList,
-} from './admin.ts';
+import { ADMIN_ROUTES } from './routes-admin.ts';
+import type { RouteSpec } from './route-spec.ts';
 import { LoginReply, LoginRequest, UserView } from './auth.ts';
 import { BlobId, BlobStored, SignedQuery, UploadRequest, UploadSlot } from './blobs.ts';
 import { DatasetName, Id, RunnerId, TaskId } from './common.ts';
 import { DatasetView } from './datasets.ts';
-import {
-  PingReply,
-  PingRequest,
-  RegisterReply,
-  RegisterRequest,
-  RunnerList,
-  RunnerView,
-  SiteDecision,
-} from './runners.ts';
+import { PingReply, PingRequest, RegisterReply, RegisterRequest, RunnerList, RunnerView } from './runners.ts';
 import { HealthReply, OkReply, OpenApiDocument, ReadyReply } from './service.ts';
 import { StudyCreate } from './federated.ts';
 import { StudyCancelReply, StudyCreated, StudyId, StudyList, StudyListQuery, StudyView } from './studies.ts';
-import {
-  ApiTokenCreate,
-  ApiTokenCreated,
-  ApiTokenList,
-  AuditList,
-  AuditQuery,
-  RunnerAccess,
-  RunnerAccessView,
-  RunnerTokenRotated,
-} from './security.ts';
+import { ApiTokenCreate, ApiTokenCreated, ApiTokenList } from './security.ts';
 import {
   CancelReply,
   ClaimQuery,
@@ -57,28 +32,7 @@ import {
 
 export const API_PREFIX = '/api/v1';
 
-export type Caller = 'public' | 'runner' | 'user' | 'admin';
-
-export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string; // Hono style, `:param`
-  caller: Caller | Caller[];
-  summary: string;
-  // What the OpenAPI document says about the route (GET /api/v1/openapi.json). A route without `response`, or a
-  // POST/PUT without `body`, is still listed (with an open schema), and the hub's OpenAPI test names it.
-  /** JSON body; `null`: the route takes no body; 'binary': raw bytes (application/octet-stream). */
-  body?: z.ZodType | null | 'binary';
-  /** Query string as an object schema; several: one per caller (e.g. runner and user), in `caller` order. */
-  query?: z.ZodType | readonly z.ZodType[];
-  /** Path parameters by name; a parameter not listed here is a plain string. */
-  params?: Record<string, z.ZodType>;
-  /** The success reply: a JSON schema, several (one per caller or body shape), a text or HTML page, or raw bytes. */
-  response?: z.ZodType | readonly z.ZodType[] | 'text' | 'html' | 'binary';
-  /** The success status; default 200. */
-  status?: 200 | 201 | 204;
-  /** Other statuses whose body is not the usual error body, e.g. 503 from /readyz. */
-  otherResponses?: Record<number, z.ZodType>;
-}
+export type { Caller, RouteSpec } from './route-spec.ts';
 
 export const ROUTES = {
   register: {
@@ -266,119 +220,7 @@ export const ROUTES = {
     params: { token_id: Id },
     response: OkReply,
   },
-  listUsers: { method: 'GET', path: '/api/v1/users', caller: 'admin', summary: 'All users', response: UserList },
-  createUser: {
-    method: 'POST',
-    path: '/api/v1/users',
-    caller: 'admin',
-    summary: 'Create a user (admin or analyst)',
-    body: UserCreate,
-    response: UserView,
-    status: 201,
-  },
-  resetPassword: {
-    method: 'POST',
-    path: '/api/v1/users/:user_id/password',
-    caller: 'admin',
-    summary: 'Set a user’s password; their sessions end',
-    body: PasswordReset,
-    params: { user_id: Id },
-    response: OkReply,
-  },
-  updateUser: {
-    method: 'POST',
-    path: '/api/v1/users/:user_id',
-    caller: 'admin',
-    summary: 'Disable or enable a user, or change their role (not yourself, not the last admin)',
-    body: UserUpdate,
-    params: { user_id: Id },
-    response: UserView,
-  },
-  deleteUser: {
-    method: 'DELETE',
-    path: '/api/v1/users/:user_id',
-    caller: 'admin',
-    summary: 'Delete a user (not yourself, not the last admin); their tasks and studies stay',
-    params: { user_id: Id },
-    response: OkReply,
-  },
-  listEnrollmentKeys: {
-    method: 'GET',
-    path: '/api/v1/enrollment-keys',
-    caller: 'admin',
-    summary: 'Enrolment keys (never the secrets)',
-    response: EnrollmentKeyList,
-  },
-  createEnrollmentKey: {
-    method: 'POST',
-    path: '/api/v1/enrollment-keys',
-    caller: 'admin',
-    summary: 'Create an enrolment key (single-use or reusable, optional expiry), shown once',
-    body: EnrollmentKeyCreate,
-    response: EnrollmentKeyCreated,
-    status: 201,
-  },
-  revokeEnrollmentKey: {
-    method: 'DELETE',
-    path: '/api/v1/enrollment-keys/:key_id',
-    caller: 'admin',
-    summary: 'Revoke an enrolment key',
-    params: { key_id: Id },
-    response: OkReply,
-  },
-  revokeRunner: {
-    method: 'POST',
-    path: '/api/v1/runners/:runner_id/revoke',
-    caller: ['admin', 'user'],
-    summary: 'Revoke a runner (admins and its owners): disconnected at once, claims nothing',
-    body: null,
-    params: { runner_id: RunnerId },
-    response: OkReply,
-  },
-  runnerAccess: {
-    method: 'POST',
-    path: '/api/v1/runners/:runner_id/access',
-    caller: ['admin', 'user'],
-    summary: 'Share a runner with everyone or named users (admins and its owners)',
-    body: RunnerAccess,
-    params: { runner_id: RunnerId },
-    response: RunnerAccessView,
-  },
-  approveSite: {
-    method: 'POST',
-    path: '/api/v1/runners/:runner_id/datasets/:dataset/approve',
-    caller: 'admin',
-    summary: "Make a runner a site of a dataset name it advertises (it then gets that dataset's work and study rounds)",
-    body: null,
-    params: { runner_id: RunnerId, dataset: DatasetName },
-    response: SiteDecision,
-  },
-  rejectSite: {
-    method: 'POST',
-    path: '/api/v1/runners/:runner_id/datasets/:dataset/reject',
-    caller: 'admin',
-    summary: 'Refuse a runner as a site of a dataset name: it gets only tasks that name it',
-    body: null,
-    params: { runner_id: RunnerId, dataset: DatasetName },
-    response: SiteDecision,
-  },
-  rotateRunnerToken: {
-    method: 'POST',
-    path: '/api/v1/runners/:runner_id/rotate',
-    caller: 'runner',
-    summary: 'A runner swaps its token for a new one; the old one works for a short overlap',
-    body: null,
-    params: { runner_id: RunnerId },
-    response: RunnerTokenRotated,
-  },
-  audit: {
-    method: 'GET',
-    path: '/api/v1/audit',
-    caller: 'admin',
-    summary: 'The audit log, newest first',
-    query: AuditQuery,
-    response: AuditList,
-  },
+  ...ADMIN_ROUTES,
   createStudy: {
     method: 'POST',
     path: '/api/v1/studies',
