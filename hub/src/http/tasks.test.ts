@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TaskList, TaskView, TasksCreated } from '@simpul/protocol';
-import { startTestHub, waitFor, type TestHub } from '../testing/support.ts';
+import { startTestHub, type TestHub } from '../testing/support.ts';
 import { call, login, register } from '../testing/http.ts';
 
 const test = suite<{ hub: TestHub; token: string }>('http tasks', {} as { hub: TestHub; token: string });
