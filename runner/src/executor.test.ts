@@ -1,93 +1,22 @@
-// The executor with a real engine. The hub's side is a recording Reporter here (the real hub is exercised by the end-to-end tests).
-import type { OpCode, ProgressReply, ResultPost, ResultReply, TaskOffer, TaskProgress } from '@simpul/protocol';
+// The executor with a real engine: running tasks, slots, result delivery, leases and the drain. Cancels and timeouts
+// are in executor-cancel.test.ts; the fixtures (a recording hub, a long-running handler) in executor-fixtures.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Engine } from './engine/engine.ts';
-import { datasetConfig, openEngine, SEATTLE_CSV } from './engine/test-data.ts';
-import { HubError, NetworkError } from './errors.ts';
-import { Executor, type Reporter } from './executor.ts';
+import { Executor } from './executor.ts';
+import {
+  HEAVY_PARAMS,
+  RecordingHub,
+  handlers,
+  offer,
+  setup,
+  testEngine,
+  until,
+  useEngine,
+} from './executor-fixtures.ts';
 import { silentLogger } from './log.ts';
 import { handlers as realHandlers, type Handler } from './ops/index.ts';
 
-class RecordingHub implements Reporter {
-  progressSeen: TaskProgress[] = [];
-  results: ResultPost[] = [];
-  resultCalls = 0;
-  failNextResults = 0; // network failures before the hub "answers"
-  stale = new Set<string>();
-  tooLarge = new Set<string>();
-  cancelOnProgress = new Set<string>();
-
-  async progress(msg: TaskProgress): Promise<ProgressReply> {
-    this.progressSeen.push(msg);
-    return { ok: true, canceled: this.cancelOnProgress.has(msg.task_id), lease_expires_at: new Date().toISOString() };
-  }
-
-  async result(msg: ResultPost): Promise<ResultReply> {
-    this.resultCalls++;
-    if (this.failNextResults > 0) {
-      this.failNextResults--;
-      throw new NetworkError('connection refused');
-    }
-    if (this.stale.has(msg.task_id)) throw new HubError(409, 'stale_lease', 'not your lease any more');
-    if (this.tooLarge.has(msg.task_id) && msg.status === 'succeeded')
-      throw new HubError(413, 'payload_too_large', 'the body is larger than 1000 bytes');
-    this.results.push(msg);
-    return { ok: true, stored: true };
-  }
-
-  resultOf(id: string): ResultPost | undefined {
-    return this.results.find((r) => r.task_id === id);
-  }
-}
-
-// A query that runs for minutes unless interrupted; it keeps DuckDB's threads busy, not the event loop.
-const HEAVY = 'SELECT sum(hash(i)) FROM range(100000000000) t(i)';
-const heavy: Handler<200> = async (ctx) => {
-  ctx.progress(10, 'crunching');
-  const r = await ctx.db.query(HEAVY);
-  return { kind: 'rows', op: 200, result: { columns: r.columns, rows: r.rows, total_rows: r.rows.length, offset: 0 } };
-};
-const HEAVY_PARAMS = { dataset: 'weather', where: { and: [] } };
-const handlers = { ...realHandlers, 200: heavy } as { [C in OpCode]: Handler<C> };
-
-let engine: Engine;
-let n = 0;
-test.before(async () => {
-  engine = await openEngine([
-    datasetConfig('weather', SEATTLE_CSV),
-    datasetConfig('locked', SEATTLE_CSV, { policy: { allow_ops: [200] } }),
-  ]);
-});
-test.after(() => engine?.close());
-
-function offer(op: OpCode, params: Record<string, unknown>, extra: Partial<TaskOffer> = {}): TaskOffer {
-  n++;
-  return {
-    task_id: `t${n}`,
-    op,
-    params,
-    attempt: 1,
-    lease_token: `lease${n}`,
-    lease_expires_at: new Date().toISOString(),
-    timeout_s: 600,
-    ...extra,
-  };
-}
-
-function setup(concurrency = 2) {
-  const hub = new RecordingHub();
-  const ex = new Executor({ concurrency, engine, reporter: hub, log: silentLogger, handlers });
-  return { hub, ex };
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+useEngine(test);
 
 test('a task runs and its result is posted with the lease token; no report says 100 (the result does)', async () => {
   const { hub, ex } = setup();
@@ -122,56 +51,6 @@ test('bad params fail with invalid_params; a forbidden op with policy_denied; a 
   assert.match(hub.resultOf(bad.task_id)!.error!.message, /limit/);
   assert.equal(hub.resultOf(denied.task_id)?.error?.code, 'policy_denied');
   assert.equal(hub.resultOf(missing.task_id)?.error?.code, 'dataset_not_found');
-});
-
-test('cancel interrupts the running DuckDB query and reports canceled; the event loop stayed free meanwhile', async () => {
-  const { hub, ex } = setup();
-  const o = offer(200, HEAVY_PARAMS);
-  ex.accept(o);
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 10);
-  try {
-    await until('the heavy query to start', () =>
-      hub.progressSeen.some((p) => p.task_id === o.task_id && p.percent === 10),
-    );
-    await until('timers to fire while the query runs', () => ticks >= 10);
-    assert.is(ex.active(), 1, 'still running while timers fired');
-  } finally {
-    clearInterval(timer);
-  }
-  ex.cancel(o.task_id, 'the analyst changed their mind');
-  await ex.idle();
-  const r = hub.resultOf(o.task_id)!;
-  assert.is(r.status, 'canceled');
-  assert.is(r.error?.message, 'the analyst changed their mind');
-});
-
-test('timeout_s aborts the query and reports failed with code timeout', async () => {
-  const { hub, ex } = setup();
-  const o = offer(200, HEAVY_PARAMS, { timeout_s: 1 });
-  ex.accept(o);
-  await ex.idle();
-  assert.equal([hub.resultOf(o.task_id)?.status, hub.resultOf(o.task_id)?.error?.code], ['failed', 'timeout']);
-});
-
-test('a progress reply with canceled: true cancels; a ping reply cancel or drop is obeyed', async () => {
-  const { hub, ex } = setup(3);
-  const a = offer(200, HEAVY_PARAMS);
-  const b = offer(200, HEAVY_PARAMS);
-  const c = offer(200, HEAVY_PARAMS);
-  hub.cancelOnProgress.add(a.task_id);
-  ex.accept(a);
-  ex.accept(b);
-  ex.accept(c);
-  await until(
-    'b and c to run',
-    () => hub.progressSeen.filter((p) => p.percent === 10 && [b.task_id, c.task_id].includes(p.task_id)).length === 2,
-  );
-  ex.apply({ cancel: [b.task_id], drop: [c.task_id] });
-  await ex.idle();
-  assert.is(hub.resultOf(a.task_id)?.status, 'canceled');
-  assert.is(hub.resultOf(b.task_id)?.status, 'canceled');
-  assert.is(hub.resultOf(c.task_id), undefined, 'a dropped task is abandoned silently');
 });
 
 test('slots: push offers are refused when full, claimed tasks wait for a slot', async () => {
@@ -234,7 +113,7 @@ test('leased to us again under a new token: the work carries on once and reports
   };
   const ex = new Executor({
     concurrency: 1,
-    engine,
+    engine: testEngine(),
     reporter: hub,
     log: silentLogger,
     handlers: { ...handlers, 100: gated } as typeof handlers,

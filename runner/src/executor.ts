@@ -1,25 +1,25 @@
 // Runs claimed tasks in `concurrency` slots: parse, run the op, report progress and the result (fenced by the lease token).
-// Each task is a state machine (task-state.ts); what it does while it runs or is held is in task-execute.ts.
-import type { LeaseRef, OpCode, PingReply, ResultPost, TaskOffer } from '@simpul/protocol';
+// Each task is a state machine (task-state.ts); running and held tasks: task-execute.ts; the drain: executor-drain.ts.
+import type { LeaseRef, PingReply, ResultPost, TaskOffer } from '@simpul/protocol';
 import { DEFAULT_INLINE_RESULT_MAX } from './blobs/task-blobs.ts';
-import { ownFailure } from './disclosure/outgoing.ts';
 import type { Released } from './disclosure/released.ts';
-import { errorMessage } from './errors.ts';
+import { drainTasks } from './executor-drain.ts';
 import { type ExecutorMode, modeTransition } from './executor-mode.ts';
-import { type Handler, handlers as defaultHandlers } from './ops/index.ts';
+import { handlers as defaultHandlers } from './ops/index.ts';
 import { ProgressQueue } from './progress-queue.ts';
-import { deliverResult } from './result-delivery.ts';
+import { deliverAndRecord } from './result-delivery.ts';
 import type { TaskStatus } from './status/file.ts';
-import { type ExecuteContext, type HeldResult, awaitHeldResult, executeTask } from './task-execute.ts';
+import { type ExecuteContext, type HeldResult, awaitHeldResult, executeOrFail } from './task-execute.ts';
 import { sendProgress } from './task-progress.ts';
 import {
   Changes,
   type ExecutorOptions,
+  type TaskReport,
   type TaskRun,
-  TaskStop,
+  abortTask,
   syncTaskTimer,
+  taskLog,
   taskStatus,
-  withTimeout,
 } from './task-run.ts';
 import {
   type TaskEffect,
@@ -35,7 +35,6 @@ export { type ExecutorOptions, type Reporter, TaskStop } from './task-run.ts';
 
 export class Executor {
   private readonly tasks = new Map<string, TaskRun>();
-  private readonly handlers: { [C in OpCode]: Handler<C> };
   private mode: ExecutorMode = 'accepting'; // one way: drain() stops taking work for good (executor-mode.ts)
   private readonly hardStop = new AbortController(); // ends result retries when the grace period is over
   private readonly changed = new Changes();
@@ -45,10 +44,9 @@ export class Executor {
   onSlotFree: () => void = () => {};
 
   constructor(private readonly opts: ExecutorOptions) {
-    this.handlers = opts.handlers ?? defaultHandlers;
     this.execution = {
       opts,
-      handlers: this.handlers,
+      handlers: opts.handlers ?? defaultHandlers,
       inlineMax: () => this.inlineMax,
       ran: (t) => void this.step(t, { type: 'ran' }),
       held: (t, held) => {
@@ -93,12 +91,7 @@ export class Executor {
       // under the new token instead of starting over.
       known.log.info('task leased again; continuing under the new lease', { attempt: offer.attempt });
       known.offer = offer;
-      known.log = this.opts.log.child({
-        task_id: offer.task_id,
-        op: offer.op,
-        attempt: offer.attempt,
-        request_id: offer.request_id,
-      });
+      known.log = taskLog(this.opts.log, offer);
       return true;
     }
     const held = this.opts.disclosure?.held.get(offer.task_id);
@@ -135,19 +128,13 @@ export class Executor {
   }
 
   private newRun(offer: TaskOffer, held = false): TaskRun {
-    const log = this.opts.log.child({
-      task_id: offer.task_id,
-      op: offer.op,
-      attempt: offer.attempt,
-      request_id: offer.request_id,
-    });
     const t: TaskRun = {
       offer,
       state: held ? heldTask() : queuedTask(),
       timer: null,
       controller: new AbortController(),
       progress: new ProgressQueue((percent, message) => sendProgress(this.opts.reporter, this, t, percent, message)),
-      log,
+      log: taskLog(this.opts.log, offer),
     };
     this.tasks.set(offer.task_id, t);
     return t;
@@ -177,35 +164,19 @@ export class Executor {
     for (const id of reply.drop) if (current(id)) this.drop(id);
   }
 
-  /** Stop taking work, give running tasks up to `graceMs` to finish and report, then hand the rest back to the hub. */
-  async drain(graceMs: number): Promise<{ finished: number; abandoned: number }> {
-    this.mode = modeTransition(this.mode, 'drain');
-    const before = this.tasks.size;
-    await this.changed.until(() => !this.tasks.size, Date.now() + graceMs);
-    this.mode = modeTransition(this.mode, 'grace-over');
-    // Held results stay on disk and keep their leases until those run out: the hub offers the task again later.
-    const left = [...this.tasks.values()].filter((t) => holdsSlot(t.state));
-    const shutdown: TaskEvent = { type: 'stop', reason: 'shutdown', message: 'the runner is shutting down' };
-    for (const t of this.tasks.values()) if (t.state.phase === 'held') void this.step(t, shutdown);
-    // Released leases are queued again at once; a release that does not get through leaves the lease to expire.
-    await Promise.allSettled(
-      left.map((t) =>
-        withTimeout(
-          this.opts.reporter.release?.({
-            task_id: t.offer.task_id,
-            lease_token: t.offer.lease_token,
-            reason: 'the runner is shutting down',
-          }),
-          3000,
-        ),
-      ),
+  /** Stop taking work, let running tasks finish within `graceMs`, hand the rest back to the hub (executor-drain.ts). */
+  drain(graceMs: number): Promise<{ finished: number; abandoned: number }> {
+    return drainTasks(
+      {
+        tasks: this.tasks,
+        changed: this.changed,
+        reporter: this.opts.reporter,
+        mode: (event) => void (this.mode = modeTransition(this.mode, event)),
+        step: (t, event) => this.step(t, event),
+        hardStop: () => this.hardStop.abort(),
+      },
+      graceMs,
     );
-    this.mode = modeTransition(this.mode, 'released');
-    for (const t of left) void this.step(t, shutdown);
-    this.hardStop.abort();
-    await this.changed.until(() => !this.tasks.size, Date.now() + 5000);
-    this.mode = modeTransition(this.mode, 'unwound');
-    return { finished: before - left.length, abandoned: left.length };
   }
 
   /** Resolves when every task is done (tests; drain uses its own deadline). */
@@ -214,27 +185,17 @@ export class Executor {
   }
 
   // The task's machine (task-state.ts): one transition, the timer the new state owns, then the effects.
-
-  private step(t: TaskRun, event: TaskEvent, report?: { post: Released<ResultPost>; started: number }): Promise<void> {
+  private step(t: TaskRun, event: TaskEvent, report?: TaskReport): Promise<void> {
     const { state, effects } = taskTransition(t.state, event);
     t.state = state;
     syncTaskTimer(t, (fired) => void this.step(t, fired));
     return Promise.all(effects.map((e) => this.effect(t, e, report))).then(() => {});
   }
 
-  private async effect(
-    t: TaskRun,
-    e: TaskEffect,
-    report?: { post: Released<ResultPost>; started: number },
-  ): Promise<void> {
+  private async effect(t: TaskRun, e: TaskEffect, report?: TaskReport): Promise<void> {
     switch (e.kind) {
       case 'abort':
-        t.stop = new TaskStop(e.reason, e.message);
-        t.controller.abort(t.stop);
-        return t.log.info(
-          e.reason === 'drop' ? 'task dropped' : e.reason === 'shutdown' ? 'task abandoned' : 'task stopping',
-          { reason: e.reason, message: e.message },
-        );
+        return abortTask(t, e.reason, e.message);
       case 'run':
         return this.runTask(t);
       case 'deliver':
@@ -270,13 +231,7 @@ export class Executor {
 
   private async runTask(t: TaskRun): Promise<void> {
     const started = Date.now();
-    let post: Released<ResultPost> | null = null;
-    try {
-      post = await executeTask(this.execution, t);
-    } catch (e) {
-      t.log.error('task crashed', { error: errorMessage(e) }); // executeTask() maps every error; this is a bug
-      post = ownFailure(t.offer, 'op_failed', 'the runner failed while running this task; its log says why');
-    }
+    const post = await executeOrFail(this.execution, t);
     if (post === null) return; // held for review: finishHeld reports it
     await this.step(t, { type: 'report' }, { post, started });
   }
@@ -289,17 +244,7 @@ export class Executor {
 
   /** Deliver the result (the slot is free while it travels; an upload may take long), then forget the task. */
   private async deliver(t: TaskRun, post: Released<ResultPost>, started: number): Promise<void> {
-    // A success needs no last report: the result sets the hub's progress to 100. A failure keeps its last progress there.
-    if (post.status === 'succeeded') await t.progress.done();
-    else await t.progress.flush();
-    const sent = await deliverResult(t, post, this.opts.reporter, this.hardStop.signal);
-    if (sent) this.opts.disclosure?.held.remove(t.offer.task_id);
-    this.opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
-    t.log.info('task finished', {
-      status: sent?.status ?? 'not delivered',
-      error: sent?.error?.code,
-      ms: Date.now() - started,
-    });
+    await deliverAndRecord(t, post, started, this.opts, this.hardStop.signal);
     await this.step(t, { type: 'delivered' });
   }
 }

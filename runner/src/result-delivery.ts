@@ -5,7 +5,7 @@ import { backoffMs, sleep } from './backoff.ts';
 import { ownFailure, underLease } from './disclosure/outgoing.ts';
 import type { Released } from './disclosure/released.ts';
 import { HubError, errorMessage } from './errors.ts';
-import { type Reporter, type TaskRun, isRetryable, isStale } from './task-run.ts';
+import { type ExecutorOptions, type Reporter, type TaskRun, isRetryable, isStale } from './task-run.ts';
 
 /**
  * Post the result until the hub answers; results are idempotent, so a retry after a lost reply is harmless.
@@ -56,4 +56,25 @@ export async function deliverResult(
       return null;
     }
   }
+}
+
+/** Deliver a finished task's result after its last progress, then clear its hold and record it in the audit log. */
+export async function deliverAndRecord(
+  t: TaskRun,
+  post: Released<ResultPost>,
+  started: number,
+  opts: Pick<ExecutorOptions, 'reporter' | 'disclosure' | 'audit'>,
+  hardStop: AbortSignal,
+): Promise<void> {
+  // A success needs no last report: the result sets the hub's progress to 100. A failure keeps its last progress there.
+  if (post.status === 'succeeded') await t.progress.done();
+  else await t.progress.flush();
+  const sent = await deliverResult(t, post, opts.reporter, hardStop);
+  if (sent) opts.disclosure?.held.remove(t.offer.task_id);
+  opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
+  t.log.info('task finished', {
+    status: sent?.status ?? 'not delivered',
+    error: sent?.error?.code,
+    ms: Date.now() - started,
+  });
 }

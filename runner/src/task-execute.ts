@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { prepareResult, shipResult } from './blobs/large-result.ts';
 import { taskBlobs } from './blobs/task-blobs.ts';
 import { AWAITING_RELEASE, awaitDecision, holdNew } from './disclosure/hold.ts';
-import { type Prepared, succeededPost } from './disclosure/outgoing.ts';
+import { type Prepared, ownFailure, succeededPost } from './disclosure/outgoing.ts';
 import type { Released } from './disclosure/released.ts';
 import type { Engine } from './engine/engine.ts';
-import { TaskFailure } from './errors.ts';
+import { TaskFailure, errorMessage } from './errors.ts';
 import { formatIssues } from './issues.ts';
 import type { Handler, OpContext } from './ops/index.ts';
 import { gateFor, taskOutcome } from './task-outcome.ts';
@@ -97,6 +97,16 @@ export async function executeTask(ctx: ExecuteContext, t: TaskRun): Promise<Rele
     session?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
     await cleanup?.();
+  }
+}
+
+/** executeTask, with a crash (a bug: executeTask maps every error) turned into a failure the hub can report. */
+export async function executeOrFail(ctx: ExecuteContext, t: TaskRun): Promise<Released<ResultPost> | null> {
+  try {
+    return await executeTask(ctx, t);
+  } catch (e) {
+    t.log.error('task crashed', { error: errorMessage(e) }); // executeTask() maps every error; this is a bug
+    return ownFailure(t.offer, 'op_failed', 'the runner failed while running this task; its log says why');
   }
 }
 

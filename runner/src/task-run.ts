@@ -49,6 +49,12 @@ export class TaskStop extends Error {
   }
 }
 
+/** A finished task's result on its way to the hub, and when the task started (for the audit log). */
+export interface TaskReport {
+  post: Released<ResultPost>;
+  started: number;
+}
+
 export interface TaskRun {
   offer: TaskOffer;
   state: TaskState; // its phase and why it stopped (task-state.ts)
@@ -58,6 +64,21 @@ export interface TaskRun {
   progress: ProgressQueue;
   log: Logger;
   heldUntil?: string; // sent with progress while the result is held for review
+}
+
+/** The task's logger: every line names the task, its op, attempt and request. */
+export function taskLog(log: Logger, offer: TaskOffer): Logger {
+  return log.child({ task_id: offer.task_id, op: offer.op, attempt: offer.attempt, request_id: offer.request_id });
+}
+
+/** The machine's abort effect: record why the task stops, abort its signal, and say so in its log. */
+export function abortTask(t: TaskRun, reason: StopReason, message: string): void {
+  t.stop = new TaskStop(reason, message);
+  t.controller.abort(t.stop);
+  t.log.info(reason === 'drop' ? 'task dropped' : reason === 'shutdown' ? 'task abandoned' : 'task stopping', {
+    reason,
+    message,
+  });
 }
 
 export interface ExecutorOptions {

@@ -1,7 +1,6 @@
 // The runner's link to the hub: socket first, HTTP long-poll as fallback, heartbeats, and the Reporter the executor uses.
 // What it does when is decided by the state machine in link-state.ts / link-transition.ts; this class carries it out.
 import type {
-  PingRequestInput,
   ProgressReply,
   ReleaseReply,
   ReleaseRequest,
@@ -11,7 +10,7 @@ import type {
   Transport,
 } from '@simpul/protocol';
 import { sleep } from '../backoff.ts';
-import { EXIT, FatalError, HubError, NetworkError, errorMessage } from '../errors.ts';
+import { EXIT, FatalError, errorMessage } from '../errors.ts';
 import type { Executor, Reporter } from '../executor.ts';
 import type { RunnerState } from '../state.ts';
 import { HubApi } from './hub-api.ts';
@@ -20,12 +19,13 @@ import { type LinkEffect, type LinkEvent, type LinkState, initialLinkState, isLi
 import { LinkReporter } from './link-reporter.ts';
 import { StateTimers } from './link-timers.ts';
 import { linkTransition } from './link-transition.ts';
+import { type PingExchange, announcement, heartbeat, hello, onHubError, openLinkSocket } from './link-wiring.ts';
 import { Poller } from './polling.ts';
 import { registerAgainRefusal, registerRunner } from './register.ts';
-import { SocketChannel } from './socket.ts';
+import type { SocketChannel } from './socket.ts';
 import { SocketClaims } from './socket-claims.ts';
-import { exchangePing, pingMessage } from './ping.ts';
-import { isRevocation, rotatedToken } from '../token-watch.ts';
+import { pingMessage } from './ping.ts';
+import { rotatedToken } from '../token-watch.ts';
 
 export class Link implements Reporter {
   readonly api: HubApi;
@@ -151,7 +151,7 @@ export class Link implements Reporter {
       case 'wake-poller':
         return this.poller.wake();
       case 'hello':
-        return this.hello();
+        return hello(this.exchange());
       case 'claims-now':
         return this.claims.now();
       case 'claims-soon':
@@ -159,14 +159,12 @@ export class Link implements Reporter {
       case 'claims-stop':
         return this.claims.stop();
       case 'beat':
-        return this.beat().finally(() => e.scheduled && this.dispatch({ type: 'beat-done' }));
-      case 'announce': {
-        const { config, engine } = this.opts;
-        log.info('connected', { hub: this.api.base, transport: e.transport, runner_id: this.state.runner_id });
-        return this.opts.announce(
-          `simpul-runner ${config.name} connected to ${this.api.base} (${e.transport}) serving datasets: ${engine.names().join(', ') || '(none)'}`,
+        return heartbeat(this.exchange(), () => isLive(this.machine) && this.machine.advertise).finally(
+          () => e.scheduled && this.dispatch({ type: 'beat-done' }),
         );
-      }
+      case 'announce':
+        log.info('connected', { hub: this.api.base, transport: e.transport, runner_id: this.state.runner_id });
+        return this.opts.announce(announcement(this.opts, this.api.base, e.transport));
       case 'move-hub': {
         const from = this.api.base;
         this.api.setBase(this.opts.config.hubs[e.to]);
@@ -192,103 +190,44 @@ export class Link implements Reporter {
     }
   }
 
-  private pingMessage(withDatasets: boolean): PingRequestInput {
-    return pingMessage(
-      this.state.runner_id,
-      this.executor,
-      this.opts.config,
-      this.opts.engine,
-      this.draining,
-      withDatasets,
-    );
-  }
-
-  /** One heartbeat (ping.ts); the machine hears how it went. */
-  private async beat(): Promise<void> {
-    try {
-      const { reply, sent, via } = await exchangePing(
-        this.socket,
-        this.api,
-        (d) => this.pingMessage(d),
-        () => isLive(this.machine) && this.machine.advertise,
-      );
-      this.dispatch({ type: 'ping-answered', via, heartbeatS: reply.heartbeat_interval_s });
-      this.executor.apply(reply, sent.leases);
-    } catch (e) {
-      if (e instanceof NetworkError) {
-        this.dispatch({ type: 'ping-lost' });
-        this.opts.log.debug('heartbeat not delivered', { error: e.message });
-      } else this.onHubError(e, 'ping');
-    }
+  /** What a heartbeat or hello needs (ping.ts, link-wiring.ts); the machine hears how it went. */
+  private exchange(): PingExchange {
+    return {
+      socket: this.socket,
+      api: this.api,
+      message: (d) =>
+        pingMessage(this.state.runner_id, this.executor, this.opts.config, this.opts.engine, this.draining, d),
+      dispatch: (event) => this.dispatch(event),
+      executor: this.executor,
+      onHubError: (e, during) => this.onHubError(e, during),
+      log: this.opts.log,
+    };
   }
 
   private openSocket(): void {
-    this.socket = new SocketChannel(
+    this.socket = openLinkSocket(
       this.api.base,
       { runner_id: this.state.runner_id, token: this.state.token },
       {
-        connected: () => void this.dispatch({ type: 'socket-up' }),
-        disconnected: (reason) => void this.dispatch({ type: 'socket-down', reason }),
-        refused: (info) => {
-          if (info.code === 'unauthorized' || info.code === 'protocol_mismatch')
-            return void this.onHubError(
-              new HubError(info.code === 'unauthorized' ? 401 : 400, info.code, info.message),
-              'connect',
-            );
-          this.dispatch({ type: 'socket-refused', code: info.code, message: info.message });
-        },
-        unreachable: (message) => void this.dispatch({ type: 'socket-unreachable', message }),
-        offer: (offer) => !this.draining && this.executor.accept(offer),
-        cancel: (msg) => this.executor.cancel(msg.task_id, msg.reason || 'canceled by the hub'),
-        revoked: (info) =>
-          void this.onHubError(new HubError(401, 'unauthorized', info.message, { revoked: true }), 'revoked'),
+        dispatch: (event) => this.dispatch(event),
+        onHubError: (e, during) => this.onHubError(e, during),
+        executor: () => this.executor,
+        draining: () => this.draining,
       },
       this.opts.log,
     );
     this.socket.connect();
   }
 
-  private async hello(): Promise<void> {
-    const s = this.socket;
-    if (!s) return;
-    try {
-      const hello = this.pingMessage(true);
-      const reply = await s.hello(hello);
-      this.executor.apply(reply, hello.leases);
-      await Promise.all(this.dispatch({ type: 'hello-answered', heartbeatS: reply.heartbeat_interval_s }));
-    } catch (e) {
-      if (e instanceof NetworkError) this.opts.log.warn('hello not answered', { error: e.message });
-      else this.onHubError(e, 'hello');
-    }
-  }
-
-  /** Errors that retrying will not fix. Returns true when the caller should stop what it was doing. */
+  /** Errors that retrying will not fix (link-wiring.ts). Returns true when the caller should stop what it was doing. */
   private onHubError(e: unknown, during: string): boolean {
-    // Polling only: a hub that cannot be reached is left for the next one.
-    if (e instanceof NetworkError) this.dispatch({ type: 'hub-unreachable', message: e.message });
-    if (e instanceof HubError && e.code === 'protocol_mismatch') {
-      this.opts.onFatal(new FatalError(EXIT.protocol, `the hub refused this runner: ${e.message}`));
-      return true;
-    }
-    if (e instanceof HubError && e.status === 401) {
-      // An admin revoked this runner on purpose: enrolling again behind their back would undo that.
-      if (isRevocation(e))
-        this.opts.onFatal(
-          new FatalError(
-            EXIT.auth,
-            `${e.message}. This runner stops; an admin must give it a new enrolment key (and delete ${this.opts.config.state}) to bring it back.`,
-          ),
-        );
-      else if (this.tokenFromState()) this.dispatch({ type: 'token-rotated', during });
-      else this.dispatch({ type: 'token-refused', why: e.message });
-      return true;
-    }
-    if (!(e instanceof NetworkError))
-      this.opts.log.warn(`${during} failed`, {
-        error: errorMessage(e),
-        ...(e instanceof HubError ? { status: e.status, code: e.code } : {}),
-      });
-    return false;
+    return onHubError(e, during, {
+      dispatch: (event) => this.dispatch(event),
+      onFatal: (error) => this.opts.onFatal(error),
+      tokenFromState: () => this.tokenFromState(),
+      statePath: this.opts.config.state,
+      log: this.opts.log,
+    });
   }
 
   /** Register again under a new identity (the machine allowed it), then connect as at the start. */
