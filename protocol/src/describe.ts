@@ -104,7 +104,7 @@ const describeExport = (p: ExportParams) =>
 export function describeTask(op: OpCode, params: unknown): string {
   const fallback = () => {
     const ds = (params as { dataset?: unknown } | null)?.dataset;
-    return typeof ds === 'string' ? `${OP_NAMES[op]} on ${ds}` : OP_NAMES[op];
+    return typeof ds === 'string' && ds !== '' ? `${OP_NAMES[op]} on ${ds}` : OP_NAMES[op];
   };
   switch (op) {
     case 100: {
