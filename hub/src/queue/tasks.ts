@@ -1,8 +1,9 @@
 // Task rows: create (single or batch, one transaction), read, list, attempts.
 import { prepared } from '../db/prepared.ts';
 import { describeTask, type TaskCreate, type TaskListQuery } from '@simpul/protocol';
-import { sql, type ExpressionBuilder } from 'kysely';
-import type { Database, Db, TaskRow } from '../db/schema.ts';
+import { sql } from 'kysely';
+import type { Db, TaskRow } from '../db/schema.ts';
+import { isStudyRound } from '../studies/store.ts';
 import { newTaskId } from '../auth/tokens.ts';
 import { toJson } from '../store/json.ts';
 
@@ -100,10 +101,8 @@ export function listTasks(db: Db, q: TaskListQuery, createdBy?: string): Promise
   if (q.runner_id)
     query = query.where((eb) => eb.or([eb('runner_id', '=', q.runner_id!), eb('target_runner_id', '=', q.runner_id!)]));
   if (q.dataset) query = query.where('dataset', '=', q.dataset);
-  const inStudy = (eb: ExpressionBuilder<Database, 'tasks'>) =>
-    eb.selectFrom('study_tasks').select('study_tasks.task_id').whereRef('study_tasks.task_id', '=', 'tasks.id');
-  if (q.study_id) query = query.where((eb) => eb.exists(inStudy(eb).where('study_tasks.study_id', '=', q.study_id!)));
-  if (q.rounds === 'exclude') query = query.where((eb) => eb.not(eb.exists(inStudy(eb))));
+  if (q.study_id) query = query.where((eb) => isStudyRound(eb, q.study_id));
+  if (q.rounds === 'exclude') query = query.where((eb) => eb.not(isStudyRound(eb)));
   for (const word of (q.q ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8)) {
     const pattern = `%${likeEscaped(word)}%`;
     query = query.where(
