@@ -1,6 +1,6 @@
 // GET /api/v1/result/{id}/download/{csv|parquet} over real HTTP: a large op 200 result's Parquet file and CSV twin
 // streamed whole through the hub (its own store and an S3-protocol server), a wholly inline result written as CSV by
-// the hub, and only for the task's owner.
+// the hub, and only for the task's owner; on SQLite and PostgreSQL.
 import { createHash } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -179,3 +179,4 @@ function downloadSuite(backend: 'local' | 's3', dialect: Dialect) {
 
 downloadSuite('local', 'sqlite');
 downloadSuite('s3', 'sqlite');
+downloadSuite('local', 'postgres');
