@@ -1,9 +1,13 @@
 // Honest limits: a large op 100/200 result runs handler → release gate → files, and its full result (Parquet and CSV)
 // holds exactly the rows the task's limit and the gate let leave; the result says how many are full and inline, and why.
-import { FetchParams, FilterParams, type RowsResult } from '@simpul/protocol';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FetchParams, FilterParams, type RowsResult, type TaskOffer } from '@simpul/protocol';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Outgoing } from '../disclosure/gate.ts';
+import { HeldStore } from '../disclosure/held-store.ts';
+import { awaitDecision, holdNew } from '../disclosure/hold.ts';
 import { joinLink } from '../disclosure/outgoing.ts';
 import type { Released } from '../disclosure/released.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -149,6 +153,49 @@ test("the gate still cuts the full result to the owner's max_rows, and the resul
   assert.is(posted.row_counts?.full_cut, 'max_rows');
   assert.ok(posted.rows.length < 40, 'the inline part is cut by size');
   assert.is(posted.row_counts?.inline_cut, 'inline_max');
+});
+
+test('a held result keeps both files until the owner decides, and removing it removes both', async () => {
+  const dir = tempDir();
+  dirs.push(dir);
+  const store = new HeldStore(join(dir.path, 'held'));
+  const params = FilterParams.parse({
+    dataset: 'weather',
+    where: { column: 'temp_max', op: '>', value: 10 },
+    limit: 500,
+  });
+  const prepared = await withCtx(
+    engine,
+    200,
+    params,
+    async (ctx) => prepareResult(ctx, ctx.gate.release(await filterRows(ctx)) as Released<Outgoing>, dir.path),
+    inlineOnly(2048),
+  );
+  const offer: TaskOffer = {
+    task_id: 'tsk_held',
+    op: 200,
+    params,
+    attempt: 1,
+    lease_token: 'lt',
+    lease_expires_at: new Date().toISOString(),
+    timeout_s: 60,
+  };
+  const held = holdNew(store, offer, prepared, 60);
+  assert.ok(
+    held.file && held.csv && existsSync(held.file.path) && existsSync(held.csv.path),
+    'both moved into the store',
+  );
+  store.decide(offer.task_id, { decision: 'approve', at: new Date().toISOString() });
+  const ready = await awaitDecision(held, {
+    store,
+    offer: () => offer,
+    ttlS: 0,
+    signal: new AbortController().signal,
+    report: () => {},
+  });
+  assert.equal((await readFile(ready.csv!.path, 'csv')).length, 500, 'the CSV ships after approval');
+  store.remove(offer.task_id);
+  assert.not.ok(existsSync(held.file.path) || existsSync(held.csv.path), 'both removed');
 });
 
 test('a page that fits inline is the whole result: no cut, or only the limit', async () => {
