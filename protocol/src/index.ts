@@ -24,3 +24,4 @@ export * from './stats/index.ts';
 export * from './studies.ts';
 export * from './describe.ts';
 export * from './form-drafts.ts';
+export * from './rows-csv.ts';
