@@ -23,3 +23,4 @@ export * from './federated-results.ts';
 export * from './stats/index.ts';
 export * from './studies.ts';
 export * from './form-drafts.ts';
+export * from './report/index.ts';
