@@ -10,7 +10,7 @@ import type {
 } from '../analysis.ts';
 import type { Cell } from '../ops.ts';
 import { disclosureLines, metricRows, type ReportDoc, type ReportMeta, type ReportSection } from './document.ts';
-import { FIELD_LABELS, fieldLabel } from './format.ts';
+import { FIELD_LABELS, fieldLabel, formatNumber } from './format.ts';
 
 export const ANALYSIS_TITLES: Record<AnalysisResult['analysis'], string> = {
   describe: 'Summary statistics',
@@ -169,7 +169,10 @@ function linearSections(r: LinearRegressionResult): ReportSection[] {
 }
 
 function logisticSections(r: LogisticRegressionResult): ReportSection[] {
-  const evaluated = r.evaluated_on === 'test' ? `${r.n_test} held-out rows` : `the ${r.n_train_used} fitted rows`;
+  const evaluated =
+    r.evaluated_on === 'test'
+      ? `${formatNumber(r.n_test)} held-out rows`
+      : `the ${formatNumber(r.n_train_used)} fitted rows`;
   const metrics = metricsSection(
     { ...r, ...r.metrics },
     [

@@ -55,10 +55,13 @@ export interface ReportDoc {
   sections: ReportSection[]; // the Summary section is made from meta and notes (`summarySection`)
 }
 
-/** The disclosure note's sentences, or none when no release rule acted. */
+export const NOTHING_WITHHELD = 'Disclosure control: no release rule withheld or changed anything in this result.';
+
+/** The disclosure note's sentences: what the release rules withheld or changed, or that they did nothing. */
 export function disclosureLines(d: Disclosure | undefined, ctx: DisclosureContext = {}): string[] {
   const note = disclosureNote(d, ctx);
-  return [...note.lines, ...note.notes].map((l) => `Disclosure control: ${l}.`.replace(/\.\.$/, '.'));
+  const lines = [...note.lines, ...note.notes].map((l) => `Disclosure control: ${l}.`.replace(/\.\.$/, '.'));
+  return lines.length ? lines : [NOTHING_WITHHELD];
 }
 
 /** The first sheet and the PDF's header: title, description, ids, runner, dataset, time, and the notes. */
@@ -76,9 +79,7 @@ export function summarySection(doc: ReportDoc): ReportSection {
     ['Rows used', m.rows],
     ['Generated at', m.created_at],
   ];
-  const notes: [string, Cell][] = doc.notes.length
-    ? doc.notes.map((n) => ['Note', n])
-    : [['Disclosure control', 'no release rule withheld or changed anything in this result']];
+  const notes: [string, Cell][] = doc.notes.map((n) => ['Note', n]);
   return {
     name: 'Summary',
     title: 'Summary',

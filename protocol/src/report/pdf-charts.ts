@@ -71,7 +71,7 @@ export function frame(page: Page, title: string, slot: Slot, axes: Axes): Area {
   }
   if (axes.x) {
     const [x0, x1] = axes.x;
-    for (const t of niceTicks(x0, x1, Math.max(3, Math.min(8, Math.floor(a.w / 50))))) {
+    for (const t of niceTicks(x0, x1, Math.max(4, Math.min(8, Math.floor(a.w / 35))))) {
       const tx = a.x + ((t - x0) / (x1 - x0 || 1)) * a.w;
       doc.text(formatNumber(t), tx - 25, a.y + a.h + 3, { width: 50, align: 'center', lineBreak: false });
       tick(page, tx, a.y + a.h, tx, a.y + a.h + 2);

@@ -1,6 +1,6 @@
 // A study's pooled result (federated-results.ts) as a report: the same sections as a single runner's, and its sites.
 import type { StudyResult } from '../federated-results.ts';
-import type { ReportDoc, ReportMeta, ReportSection } from './document.ts';
+import { NOTHING_WITHHELD, type ReportDoc, type ReportMeta, type ReportSection } from './document.ts';
 import { coefficientsSection, metricsSection } from './analysis-doc.ts';
 import { fieldLabel } from './format.ts';
 
@@ -138,6 +138,16 @@ function sitesSection(r: StudyResult, names: Map<string, string>): ReportSection
   };
 }
 
+/** What the sites' release rules left out of the pooled result. */
+function studyNotes(r: StudyResult): string[] {
+  const left = 'suppressed_sites' in r ? r.suppressed_sites.length : 0;
+  const lines = [
+    left ? `Disclosure control: ${left} of ${r.sites.length} sites left out under their release rules.` : null,
+    r.per_site.length ? null : "Disclosure control: per-site numbers withheld under a site's policy.",
+  ].filter((l): l is string => l !== null);
+  return lines.length ? lines : [NOTHING_WITHHELD];
+}
+
 /** The whole report of a study; `names` maps runner ids to names. */
 export function studyDoc(
   r: StudyResult,
@@ -154,7 +164,7 @@ export function studyDoc(
       rows: r.rows_used,
       ...meta,
     },
-    notes: r.warnings ?? [],
+    notes: [...studyNotes(r), ...(r.warnings ?? [])],
     sections,
   };
 }
