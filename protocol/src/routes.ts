@@ -8,7 +8,15 @@ import { DatasetView } from './datasets.ts';
 import { PingReply, PingRequest, RegisterReply, RegisterRequest, RunnerList, RunnerView } from './runners.ts';
 import { HealthReply, OkReply, OpenApiDocument, ReadyReply } from './service.ts';
 import { StudyCreate } from './federated.ts';
-import { StudyCancelReply, StudyCreated, StudyId, StudyList, StudyListQuery, StudyView } from './studies.ts';
+import {
+  StudyCancelReply,
+  StudyCreated,
+  StudyExportQuery,
+  StudyId,
+  StudyList,
+  StudyListQuery,
+  StudyView,
+} from './studies.ts';
 import { ApiTokenCreate, ApiTokenCreated, ApiTokenList } from './security.ts';
 import {
   CancelReply,
@@ -245,6 +253,15 @@ export const ROUTES = {
     summary: 'One study: rounds × runners, combined result',
     params: { study_id: StudyId },
     response: StudyView,
+  },
+  exportStudy: {
+    method: 'GET',
+    path: '/api/v1/studies/:study_id/export',
+    caller: 'user',
+    summary: "A succeeded study's pooled result as xlsx, csv, json or pdf (409 until it has succeeded)",
+    params: { study_id: StudyId },
+    query: StudyExportQuery,
+    response: 'binary',
   },
   cancelStudy: {
     method: 'POST',

@@ -8,3 +8,5 @@ export * from './csv.ts';
 export * from './pdf-page.ts';
 export * from './pdf-charts.ts';
 export * from './pdf-report.ts';
+export * from './xlsx-sheets.ts';
+export * from './filter-text.ts';

@@ -137,7 +137,10 @@ test('describe: full type names, the disclosure note of the k = 5 policy, histog
   assert.equal([...sheets.keys()], ['Summary', 'Numeric columns', 'Other columns']);
   checkSummary(sheets, /Summary statistics of 6 columns/);
   const notes = (sheets.get('Summary') ?? []).filter((r) => r[0] === 'Note').map((r) => String(r[1]));
-  assert.ok(notes.some((n) => /row-level values withheld/.test(n)), notes.join('\n'));
+  assert.ok(
+    notes.some((n) => /row-level values withheld/.test(n)),
+    notes.join('\n'),
+  );
   assert.ok(sheets.get('Other columns')?.some((r) => r[1] === 'VARCHAR'));
   const text = await checkPdf(
     await exported('pdf', { analysis: 'describe' }, true),

@@ -11,7 +11,9 @@ import {
   type ReportDoc,
   type ReportMeta,
   analysisDoc,
+  addReportSheets,
   disclosureLines,
+  filterText,
   reportCsv,
 } from '@simpul/protocol';
 import { describe } from '../analysis/describe.ts';
@@ -20,8 +22,7 @@ import { runAnalysis } from '../analysis/run-analysis.ts';
 import { column } from '../analysis/sql.ts';
 import type { SqlSource } from '../analysis/types.ts';
 import { copyRows, countRows, xlsxRows } from './data-export.ts';
-import { filterText } from './filter-text.ts';
-import { addReportSheets, reportPdf, reportXlsx } from './report-files.ts';
+import { reportPdf, reportXlsx } from './report-files.ts';
 import { tableToParquet } from './table-parquet.ts';
 
 export interface ExportOutput {
