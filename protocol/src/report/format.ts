@@ -11,6 +11,15 @@ export function formatNumber(v: number | null | undefined, digits = 4): string {
   return Number(v.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 12 });
 }
 
+/** A p-value as statistics packages print it: "<0.0001" below that, else 4 significant digits. */
+export function formatPValue(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  return v < 1e-4 ? '<0.0001' : formatNumber(v);
+}
+
+/** Whether a column header or a metric's name is a p-value's. */
+export const isPValueLabel = (label: Cell | undefined): boolean => typeof label === 'string' && /^p-value/.test(label);
+
 /** Any cell as text: numbers through `formatNumber`, null as "—", booleans as yes/no. */
 export function formatCell(v: Cell | undefined): string {
   if (v === null || v === undefined) return '—';

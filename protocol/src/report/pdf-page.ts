@@ -1,7 +1,7 @@
 // PDF layout without a PDF library: a page cursor, headings, paragraphs and tables drawn on a `PdfSink` (the subset of
 // pdfkit's document that reports use, so the runner and the hub draw the same report with their own pdfkit).
 import type { Cell } from '../ops.ts';
-import { formatCell } from './format.ts';
+import { formatCell, formatPValue, isPValueLabel } from './format.ts';
 
 export interface PdfTextOptions {
   width?: number;
@@ -110,7 +110,11 @@ export class Page {
 
   /** A grid table, numbers formatted for people; at most `maxRows` rows, then a line saying how many more. */
   table(columns: string[], rows: Cell[][], maxRows = 200): void {
-    const cells = rows.slice(0, maxRows).map((r) => r.map(formatCell));
+    // p-values by column (coefficients) or by row (a metric named "p-value (F)"), as "<0.0001" when tiny.
+    const pColumns = columns.map(isPValueLabel);
+    const text = (v: Cell, i: number, row: Cell[]) =>
+      typeof v === 'number' && (pColumns[i] || (i > 0 && isPValueLabel(row[0]))) ? formatPValue(v) : formatCell(v);
+    const cells = rows.slice(0, maxRows).map((r) => r.map((v, i) => text(v, i, r)));
     const { size, widths } = this.layout(columns, cells);
     const rowH = size + 5;
     const right = this.left + widths.reduce((s, w) => s + w, 0);
