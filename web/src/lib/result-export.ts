@@ -1,8 +1,6 @@
 // Exporting a task's result from its page: the op 400 task that writes the file (same dataset, filter and analysis,
-// or the same rows), and waiting for it there, so the page never changes.
-import { type ExportFormat, ROUTES, type TaskView, isFinal } from '@simpul/protocol';
-import { api } from './api.ts';
-import { readResult } from './result-view.ts';
+// or the same rows), and where a study's file is built. The page waits for the task itself (result-export.svelte).
+import { type ExportFormat, ROUTES, type TaskView } from '@simpul/protocol';
 
 export const EXPORT_CHOICES: Record<'analysis' | 'rows', { format: ExportFormat; label: string }[]> = {
   analysis: [
@@ -36,18 +34,6 @@ export function exportRequest(task: TaskView, format: ExportFormat): Record<stri
   };
   if (task.target_runner_id) body.runner_id = task.target_runner_id;
   return body;
-}
-
-/** Waits for the export task to end (the hub holds each ask up to 20 s) and gives its file, or throws why not. */
-export async function awaitExport(taskId: string, signal?: AbortSignal) {
-  for (;;) {
-    const view = await api.result(taskId, 20, signal);
-    if (!isFinal(view.status)) continue;
-    if (view.status !== 'succeeded') throw new Error(view.error?.message ?? `the export ${view.status}`);
-    const shape = readResult(400, view.result);
-    if (shape.kind !== 'file') throw new Error('the export finished without a file');
-    return shape.file;
-  }
 }
 
 /** Where a study's file is built: `GET /api/v1/studies/{id}/export?format=`. */
