@@ -121,10 +121,16 @@ function resultSections(r: StudyResult): ReportSection[] {
   }
 }
 
-/** Each site's rows and whether it was left out; a site's name when `names` knows it. */
+/** Each site's rows and whether it was left out, and a linear fit's own coefficients at each site when it sent them. */
 function sitesSection(r: StudyResult, names: Map<string, string>): ReportSection {
-  const perSite = new Map<string, number>(r.per_site.map((s) => [s.site, s.rows]));
+  const perSite = new Map(r.per_site.map((s) => [s.site, s]));
   const suppressed = new Set('suppressed_sites' in r ? r.suppressed_sites : []);
+  const terms = r.analysis === 'linear_regression' ? r.coefficients.map((c) => c.term) : [];
+  const own = (site: string): (number | null)[] => {
+    const p = perSite.get(site);
+    const coefs = p && 'coefficients' in p ? p.coefficients : null;
+    return terms.map((_, i) => coefs?.[i] ?? null);
+  };
   return {
     name: 'Sites',
     title: 'Sites',
@@ -132,8 +138,8 @@ function sitesSection(r: StudyResult, names: Map<string, string>): ReportSection
       ? undefined
       : ["Per-site numbers are withheld under a site's policy; only totals are shown."],
     table: {
-      columns: ['Runner', 'Runner id', 'Rows', 'Left out'],
-      rows: r.sites.map((s) => [names.get(s) ?? s, s, perSite.get(s) ?? null, suppressed.has(s)]),
+      columns: ['Runner', 'Runner id', 'Rows', 'Left out', ...terms.map((t) => `Own fit: ${t}`)],
+      rows: r.sites.map((s) => [names.get(s) ?? s, s, perSite.get(s)?.rows ?? null, suppressed.has(s), ...own(s)]),
     },
   };
 }
