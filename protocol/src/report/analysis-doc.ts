@@ -57,14 +57,19 @@ export function coefficientsSection(coefficients: Coefficient[], statistic: 't' 
 }
 
 /** A "Metrics" section from result fields, labelled with FIELD_LABELS. */
-export function metricsSection<T extends object>(r: T, keys: (keyof T & string)[], text?: string[]): ReportSection {
+export function metricsSection<T extends object>(
+  r: T,
+  keys: (keyof T & string)[],
+  text?: string[],
+  title = 'Model statistics',
+): ReportSection {
   const pairs = keys.map((k): [string, Cell | undefined] => [
     FIELD_LABELS[k] ?? fieldLabel(k),
     r[k] as Cell | undefined,
   ]);
   return {
     name: 'Metrics',
-    title: 'Model statistics',
+    title,
     text,
     table: { columns: ['Metric', 'Value'], rows: metricRows(pairs) },
   };
@@ -132,7 +137,7 @@ function groupBySections(r: GroupByResult): ReportSection[] {
         rows: r.groups.map((g) => [...g.key, g.count, ...g.values, g.suppressed]),
       },
     },
-    metricsSection(r, ['total_groups', 'suppressed_groups', 'truncated', 'rows_used']),
+    metricsSection(r, ['total_groups', 'suppressed_groups', 'truncated', 'rows_used'], undefined, 'Statistics'),
   ];
 }
 
@@ -253,16 +258,12 @@ function kmeansSections(r: KmeansResult): ReportSection[] {
   };
   return [
     clusters,
-    metricsSection(r, [
-      'k',
-      'silhouette',
-      'silhouette_rows',
-      'sample_rows',
-      'iterations',
-      'converged',
-      'standardised',
-      'rows_used',
-    ]),
+    metricsSection(
+      r,
+      ['k', 'silhouette', 'silhouette_rows', 'sample_rows', 'iterations', 'converged', 'standardised', 'rows_used'],
+      undefined,
+      'Clustering statistics',
+    ),
   ];
 }
 

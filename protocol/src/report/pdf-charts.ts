@@ -44,6 +44,14 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
+/** The top of a value axis that starts at 0: `hi` rounded up to its next round tick, so the tallest bar has a label. */
+export function niceTop(hi: number, count = 5): number {
+  const ticks = niceTicks(0, hi, count);
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : hi;
+  const last = ticks.at(-1) ?? hi;
+  return last >= hi ? last : Number((last + step).toPrecision(12));
+}
+
 export interface Axes {
   x: [number, number] | null; // null: the x axis has categories, not numbers
   y: [number, number];
@@ -104,7 +112,7 @@ function box(page: Page, x: number, y: number, w: number, h: number, color: PdfC
 
 /** Histogram: bars between consecutive edges; withheld bins (null) are left out. */
 export function histogram(page: Page, slot: Slot, title: string, edges: number[], counts: (number | null)[]): void {
-  const top = Math.max(1, ...counts.map((c) => c ?? 0));
+  const top = niceTop(Math.max(1, ...counts.map((c) => c ?? 0)));
   const lo = edges[0];
   const hi = edges[edges.length - 1];
   const a = frame(page, title, slot, { x: [lo, hi], y: [0, top], x_label: title, y_label: 'Rows' });
@@ -126,7 +134,7 @@ export function bars(
 ): void {
   const shown = c.values.slice(0, 40);
   const lo = Math.min(0, ...shown.map((v) => v ?? 0));
-  const hi = Math.max(1e-12, ...shown.map((v) => v ?? 0));
+  const hi = niceTop(Math.max(1e-12, ...shown.map((v) => v ?? 0)));
   const title = c.values.length > shown.length ? `${c.title} (first ${shown.length} of ${c.values.length})` : c.title;
   const a = frame(page, title, slot, { x: null, y: [lo, hi], x_label: c.x_label, y_label: c.y_label });
   const zero = a.y + a.h - ((0 - lo) / (hi - lo)) * a.h;
@@ -136,7 +144,7 @@ export function bars(
     const y = a.y + a.h - ((v - lo) / (hi - lo)) * a.h;
     box(page, a.x + i * bw + 1, Math.min(y, zero), Math.max(0.5, bw - 2), Math.abs(zero - y), BAR);
   });
-  page.pen('Helvetica', 5, MUTED);
+  page.pen('Helvetica', shown.length <= 10 ? 7 : 5, MUTED);
   if (shown.length <= 20)
     shown.forEach((_, i) => {
       page.doc.text(c.labels[i] ?? '', a.x + i * bw, a.y + a.h + 4, {
