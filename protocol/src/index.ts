@@ -25,3 +25,4 @@ export * from './studies.ts';
 export * from './describe.ts';
 export * from './form-drafts.ts';
 export * from './rows-csv.ts';
+export * from './report/index.ts';

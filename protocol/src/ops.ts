@@ -1,6 +1,6 @@
 // The fixed set of operations a runner executes: op codes, their params and their results.
 import { z } from 'zod';
-import { ColumnInfo, ColumnName, DatasetName } from './common.ts';
+import { ColumnInfo, ColumnName, DatasetName, TaskId } from './common.ts';
 import {
   AnalysisKind,
   AnalysisResult,
@@ -88,6 +88,7 @@ export const ExportParams = z
     where: FilterExpr.optional(),
     columns: Columns.optional(),
     analysis: AnalysisSpec.optional(), // export this analysis's result instead of the rows
+    source_task_id: TaskId.optional(), // the task whose result is exported (named in the file's summary)
   })
   .strict();
 export type ExportParams = z.infer<typeof ExportParams>;

@@ -8,7 +8,15 @@ import { DatasetView } from './datasets.ts';
 import { PingReply, PingRequest, RegisterReply, RegisterRequest, RunnerList, RunnerView } from './runners.ts';
 import { HealthReply, OkReply, OpenApiDocument, ReadyReply } from './service.ts';
 import { StudyCreate } from './federated.ts';
-import { StudyCancelReply, StudyCreated, StudyId, StudyList, StudyListQuery, StudyView } from './studies.ts';
+import {
+  StudyCancelReply,
+  StudyCreated,
+  StudyExportQuery,
+  StudyId,
+  StudyList,
+  StudyListQuery,
+  StudyView,
+} from './studies.ts';
 import { ApiTokenCreate, ApiTokenCreated, ApiTokenList } from './security.ts';
 import {
   CancelReply,
@@ -64,6 +72,7 @@ export const ROUTES = {
   createStudy: route('POST', '/api/v1/studies', 'user', 'Start a federated study: one sub-task per runner per round', { body: StudyCreate, response: StudyCreated, status: 201 }),
   listStudies: route('GET', '/api/v1/studies', 'user', 'Studies, newest first', { query: StudyListQuery, response: StudyList }),
   getStudy: route('GET', '/api/v1/studies/:study_id', 'user', 'One study: rounds × runners, combined result', { params: { study_id: StudyId }, response: StudyView }),
+  exportStudy: route('GET', '/api/v1/studies/:study_id/export', 'user', "A succeeded study's pooled result as xlsx, csv, json or pdf (409 until it has succeeded)", { params: { study_id: StudyId }, query: StudyExportQuery, response: 'binary' }),
   cancelStudy: route('POST', '/api/v1/studies/:study_id/cancel', 'user', 'Cancel a study and its open sub-tasks', { body: null, params: { study_id: StudyId }, response: StudyCancelReply }),
   // Operating the hub: probes, metrics and the API description (outside /api/v1 where load balancers expect them).
   healthz: route('GET', '/healthz', 'public', 'Liveness: the process is up', { response: HealthReply }),

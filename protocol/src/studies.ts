@@ -95,6 +95,10 @@ export const StudyListQuery = z.object({
 });
 export type StudyListQuery = z.infer<typeof StudyListQuery>;
 
+/** Query of `GET /api/v1/studies/{id}/export`: the study's pooled result as a file. */
+export const StudyExportQuery = z.object({ format: z.enum(['xlsx', 'csv', 'json', 'pdf']) });
+export type StudyExportQuery = z.infer<typeof StudyExportQuery>;
+
 /** `POST /api/v1/studies/{id}/cancel` reply. */
 export const StudyCancelReply = z.object({ study_id: StudyId, status: StudyStatus });
 export type StudyCancelReply = z.infer<typeof StudyCancelReply>;

@@ -63,6 +63,7 @@ export async function executeTask(ctx: ExecuteContext, t: TaskRun): Promise<Rele
     const g = gate;
     const octx: OpContext = {
       task_id: offer.task_id,
+      ...(opts.name ? { runner_name: opts.name } : {}),
       op: offer.op,
       params,
       engine: opts.engine,

@@ -258,6 +258,11 @@ const TABLE: Record<RouteKey, Entry> = {
   },
   listStudies: { req: () => ({ path: ROUTES.listStudies.path }), expect: users(200, 200, 200) },
   getStudy: { req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}` }), expect: users(200, 404, 200) },
+  exportStudy: {
+    // A's study is still running: 409 for those who may see it, 404 for B.
+    req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}/export?format=csv` }),
+    expect: users(409, 404, 409),
+  },
   cancelStudy: {
     req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}/cancel` }),
     expect: users(200, 404, 200),
