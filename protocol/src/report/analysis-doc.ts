@@ -59,7 +59,7 @@ export function coefficientsSection(coefficients: Coefficient[], statistic: 't' 
 /** A "Metrics" section from result fields, labelled with FIELD_LABELS. */
 export function metricsSection<T extends object>(
   r: T,
-  keys: (keyof T & string)[],
+  keys: readonly (keyof T & string)[],
   text?: string[],
   title = 'Model statistics',
 ): ReportSection {
@@ -141,20 +141,23 @@ function groupBySections(r: GroupByResult): ReportSection[] {
   ];
 }
 
+/** The fit statistics of a linear regression, in the order reports list them (single runner and study alike). */
+export const LINEAR_METRICS = [
+  'r2',
+  'adj_r2',
+  'f_statistic',
+  'f_p_value',
+  'df_model',
+  'df',
+  'residual_se',
+  'log_likelihood',
+  'aic',
+  'bic',
+  'rows_used',
+] as const;
+
 function linearSections(r: LinearRegressionResult): ReportSection[] {
-  const metrics = metricsSection(r, [
-    'r2',
-    'adj_r2',
-    'f_statistic',
-    'f_p_value',
-    'df_model',
-    'df',
-    'residual_se',
-    'log_likelihood',
-    'aic',
-    'bic',
-    'rows_used',
-  ]);
+  const metrics = metricsSection(r, LINEAR_METRICS);
   const res = r.residuals;
   metrics.table.rows.push(
     ...(['min', 'q1', 'median', 'q3', 'max'] as const).map((k) => [`Residual ${FIELD_LABELS[k]}`, res[k]]),

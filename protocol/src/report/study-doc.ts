@@ -1,7 +1,7 @@
 // A study's pooled result (federated-results.ts) as a report: the same sections as a single runner's, and its sites.
 import type { StudyResult } from '../federated-results.ts';
 import { NOTHING_WITHHELD, type ReportDoc, type ReportMeta, type ReportSection } from './document.ts';
-import { coefficientsSection, metricsSection } from './analysis-doc.ts';
+import { coefficientsSection, LINEAR_METRICS, metricsSection } from './analysis-doc.ts';
 import { fieldLabel } from './format.ts';
 
 export const STUDY_TITLES: Record<StudyResult['analysis'], string> = {
@@ -82,22 +82,7 @@ function resultSections(r: StudyResult): ReportSection[] {
         },
       ];
     case 'linear_regression':
-      return [
-        coefficientsSection(r.coefficients, 't'),
-        metricsSection(r, [
-          'r2',
-          'adj_r2',
-          'f_statistic',
-          'f_p_value',
-          'df_model',
-          'df',
-          'residual_se',
-          'log_likelihood',
-          'aic',
-          'bic',
-          'rows_used',
-        ]),
-      ];
+      return [coefficientsSection(r.coefficients, 't'), metricsSection(r, LINEAR_METRICS)];
     case 'logistic_regression':
       return [
         coefficientsSection(r.coefficients, 'z'),
