@@ -1,7 +1,7 @@
 // Every HTTP route of the hub's API, in one table, so that docs and clients cannot drift from the server.
 import { ADMIN_ROUTES } from './routes-admin.ts';
 import type { RouteSpec } from './route-spec.ts';
-import { LoginReply, LoginRequest, UserView } from './auth.ts';
+import { LoginReply, LoginRequest, SessionReply, UserView } from './auth.ts';
 import { BlobId, BlobStored, SignedQuery, UploadRequest, UploadSlot } from './blobs.ts';
 import { DatasetName, Id, RunnerId, TaskId } from './common.ts';
 import { DatasetView } from './datasets.ts';
@@ -147,6 +147,13 @@ export const ROUTES = {
     response: OkReply,
   },
   me: { method: 'GET', path: '/api/v1/auth/me', caller: 'user', summary: 'Who am I', response: UserView },
+  session: {
+    method: 'GET',
+    path: '/api/v1/auth/session',
+    caller: 'public',
+    summary: 'Whether the caller is signed in, and as whom: always 200 (the web app asks this first)',
+    response: SessionReply,
+  },
   runners: {
     method: 'GET',
     path: '/api/v1/runners',

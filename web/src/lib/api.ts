@@ -7,6 +7,7 @@ import {
   LoginReply,
   ResultView,
   RunnerList,
+  SessionReply,
   TaskCreated,
   TaskList,
   TaskView,
@@ -122,6 +123,8 @@ export const api = {
   login: (body: LoginRequest) => request('POST', '/auth/login', LoginReply, { body, redirectOn401: false }),
   logout: () => request('POST', '/auth/logout', accept, { redirectOn401: false }),
   me: () => request('GET', '/auth/me', Me),
+  /** Signed in or not, always a 200: a signed-out visit leaves no 401 in the browser's console. */
+  session: () => request('GET', '/auth/session', SessionReply),
   runners: () => request('GET', '/runners', RunnerList),
   tasks: (q: Partial<Record<keyof TaskListQuery, string | number | undefined>> = {}) =>
     request('GET', `/tasks${query(q)}`, TaskList),
