@@ -49,6 +49,14 @@ const describe = (issues: readonly Issue[]) =>
     .join('; ');
 
 async function readBody(res: Response): Promise<unknown> {
+  // JSON is parsed straight from the bytes: a 4 MB result then never becomes a 4 MB string first (faster, less garbage).
+  if (res.status !== 204 && res.headers.get('content-type')?.startsWith('application/json')) {
+    try {
+      return (await res.json()) as unknown;
+    } catch {
+      return undefined; // an empty or broken body: the caller's schema says what is missing
+    }
+  }
   const text = await res.text();
   if (text === '') return undefined;
   try {
