@@ -287,6 +287,10 @@ t('phone: coefficients scroll inside their box, the result comes early, targets 
     .evaluate((el: any) => el.getBoundingClientRect().top + window.scrollY);
   assert.ok(top < 600, `the result starts ${Math.round(top)} px down the page`);
   await shot(page, 'ds-logistic-phone-390');
+  // Link-styled buttons are 24 px high too (the schema toggle on a runner's card).
+  await page.goto(`${hub.url}/`);
+  const toggle = await page.locator('[data-testid=dataset-toggle]').first().boundingBox();
+  assert.ok(toggle && toggle.height >= 24, `the schema toggle is ${toggle?.height} px high`);
   assert.equal(errors, []);
 });
 
