@@ -1,5 +1,5 @@
 // The main table of each analysis result: what csv, xlsx and parquet exports of an analysis contain.
-import type { AnalysisResult, Cell } from '@simpul/protocol';
+import { type AnalysisResult, type Cell, DESCRIBE_STATS, describeStats } from '@simpul/protocol';
 
 export interface Table {
   columns: string[];
@@ -10,34 +10,10 @@ export function resultTable(r: AnalysisResult): Table {
   switch (r.analysis) {
     case 'describe':
       return {
-        columns: [
-          'column',
-          'type',
-          'count',
-          'nulls',
-          'distinct',
-          'min',
-          'max',
-          'mean',
-          'sd',
-          'q1',
-          'median',
-          'q3',
-          'top_values',
-        ],
+        columns: ['column', ...DESCRIBE_STATS, 'top_values'],
         rows: r.columns.map((c) => [
           c.name,
-          c.type,
-          c.count,
-          c.nulls,
-          c.distinct,
-          c.min,
-          c.max,
-          c.mean,
-          c.sd,
-          c.q1,
-          c.median,
-          c.q3,
+          ...describeStats(c),
           c.top ? c.top.map((t) => `${String(t.value)} (${t.count})`).join('; ') : null,
         ]),
       };
