@@ -119,6 +119,8 @@ t('a page per dataset: sites, rows, policy, a column summary on request, and for
     assert.ok(tops.includes('grp'), `top values of grp (${tops.join(', ')})`);
     assert.not.ok(tops.includes('id'), 'no top values for an id');
     await noSidewaysScroll(page, `dataset page at ${width}`);
+    await summary.locator('[data-testid=chart-histogram] canvas').last().waitFor(); // drawn, for the screenshot
+    await page.waitForTimeout(200);
     await shot(page, `ds-dataset-${width}`);
 
     // "New analysis" opens the form on this dataset; "New study" too.
