@@ -106,6 +106,7 @@ export const SortKeyDraft = z.object({ column: text, direction: z.enum(['asc', '
 
 /** Everything the person has typed in the New analysis form. */
 export const TaskDraft = z.object({
+  name: text, // optional; '' = none
   target: text, // the web's encoded dataset target
   op: z.coerce.number().pipe(OpCode).catch(200),
   columns: strings, // empty = all columns

@@ -2,7 +2,7 @@
 import { ADMIN_ROUTES } from './routes-admin.ts';
 import { type RouteSpec, route } from './route-spec.ts';
 import { LoginReply, LoginRequest, SessionReply, UserView } from './auth.ts';
-import { BlobId, BlobStored, SignedQuery, UploadRequest, UploadSlot } from './blobs.ts';
+import { BlobId, BlobStored, RowsFileFormat, SignedQuery, UploadRequest, UploadSlot } from './blobs.ts';
 import { DatasetName, Id, RunnerId, TaskId } from './common.ts';
 import { DatasetView } from './datasets.ts';
 import { PingReply, PingRequest, RegisterReply, RegisterRequest, RunnerList, RunnerView } from './runners.ts';
@@ -47,6 +47,7 @@ export const ROUTES = {
   putBlob: route('PUT', '/api/v1/blobs/:blob_id', 'public', "The hub's own blob store: upload the bytes to a signed link (?exp=&sig=); the signature is the credential", { query: SignedQuery, params: { blob_id: BlobId }, body: 'binary', response: BlobStored }),
   getBlob: route('GET', '/api/v1/blobs/:blob_id', 'public', "The hub's own blob store: download through a signed link (?exp=&sig=); the signature is the credential", { query: SignedQuery, params: { blob_id: BlobId }, response: 'binary' }),
   download: route('GET', '/api/v1/result/:task_id/download', 'user', "302 to a short-lived signed link to the task's file (export or large result)", { params: { task_id: TaskId }, response: 'text' }),
+  downloadRows: route('GET', '/api/v1/result/:task_id/download/:format', 'user', 'The full result of op 100/200 streamed as CSV or Parquet (every row of the full result, not only those inline)', { params: { task_id: TaskId, format: RowsFileFormat }, response: 'binary' }),
   login: route('POST', '/api/v1/auth/login', 'public', 'Log in; returns a bearer token and sets a session cookie', { body: LoginRequest, response: LoginReply }),
   logout: route('POST', '/api/v1/auth/logout', 'user', 'End the session', { body: null, response: OkReply }),
   me: { method: 'GET', path: '/api/v1/auth/me', caller: 'user', summary: 'Who am I', response: UserView },

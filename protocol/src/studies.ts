@@ -54,6 +54,7 @@ export const StudySummary = z.object({
   study_id: StudyId,
   dataset: DatasetName,
   analysis: StudyKind,
+  description: z.string(), // what it computes (describe.ts): "Logistic: diabetes ~ age + bmi on patients"
   require: StudyRequire,
   status: StudyStatus,
   round: z.number().int().min(1), // the round in flight, or the last one

@@ -192,7 +192,7 @@ t('filter builder: between in order, focus after Add and Remove, numbers kept by
     await page.waitForURL(/\/tasks\//);
     await page.locator('[data-testid=task-status]').filter({ hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
     // The task's dataset links to its page.
-    assert.is(await page.locator('h1 a', { hasText: 'patients' }).getAttribute('href'), '/datasets/patients');
+    assert.is(await page.getByTestId('task-dataset').getAttribute('href'), '/datasets/patients');
     await page.getByRole('button', { name: 'Edit and run again' }).click();
     await page.waitForURL((u) => u.pathname === '/new');
     const json = JSON.parse(await page.locator('[data-testid=request-json]').innerText());

@@ -4,6 +4,7 @@ import { blobs } from './blobs-migration.ts';
 import { security } from './security-migration.ts';
 import { scale } from './scale-migration.ts';
 import { sites } from './sites-migration.ts';
+import { taskNames } from './task-names-migration.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -183,6 +184,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0700_scale': scale,
   '0800_ops_request_id': taskRequestId,
   '0900_sites': sites,
+  '1000_task_names': taskNames,
 };
 
 class InCodeProvider implements MigrationProvider {

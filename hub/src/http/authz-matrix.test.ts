@@ -150,6 +150,7 @@ const TABLE: Record<RouteKey, Entry> = {
   },
   getBlob: { req: () => ({ path: '/api/v1/blobs/blb_nothing?exp=1&sig=forged' }), expect: all(403) },
   download: { req: (f) => ({ path: `/api/v1/result/${f.taskA}/download` }), expect: users(404, 404, 404) }, // no file yet: A and admin get a 404 that says so
+  downloadRows: { req: (f) => ({ path: `/api/v1/result/${f.taskA}/download/csv` }), expect: users(404, 404, 404) }, // no result yet
   login: {
     req: (f) => ({ path: ROUTES.login.path, body: { username: 'admin', password: f.password.admin } }),
     expect: all(200),
