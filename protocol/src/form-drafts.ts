@@ -58,7 +58,15 @@ export const AnalysisDraft = z.object({
 export type AnalysisDraft = z.output<typeof AnalysisDraft>;
 
 /** The filter builder's tree: conditions keep their values as typed text. */
-export type CondDraft = { kind: 'cond'; id: string; column: string; op: CompareOp | ''; value: string; value2: string };
+export type CondDraft = {
+  kind: 'cond';
+  id: string;
+  column: string;
+  op: CompareOp | '';
+  value: string;
+  value2: string;
+  was?: 'number' | 'boolean';
+};
 export type GroupDraft = {
   kind: 'group';
   id: string;
@@ -76,6 +84,7 @@ const CondDraft: z.ZodType<CondDraft> = z.object({
   op: z.union([CompareOp, z.literal('')]).catch(''),
   value: text,
   value2: text, // upper bound of `between`
+  was: z.enum(['number', 'boolean']).optional().catch(undefined), // the sent value's JSON type, while the kind is unknown
 });
 const groupAt = (depth: number): z.ZodType<GroupDraft> =>
   z.object({

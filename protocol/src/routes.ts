@@ -1,7 +1,7 @@
 // Every HTTP route of the hub's API, in one table, so that docs and clients cannot drift from the server.
 import { ADMIN_ROUTES } from './routes-admin.ts';
 import { type RouteSpec, route } from './route-spec.ts';
-import { LoginReply, LoginRequest, UserView } from './auth.ts';
+import { LoginReply, LoginRequest, SessionReply, UserView } from './auth.ts';
 import { BlobId, BlobStored, RowsFileFormat, SignedQuery, UploadRequest, UploadSlot } from './blobs.ts';
 import { DatasetName, Id, RunnerId, TaskId } from './common.ts';
 import { DatasetView } from './datasets.ts';
@@ -59,6 +59,7 @@ export const ROUTES = {
   login: route('POST', '/api/v1/auth/login', 'public', 'Log in; returns a bearer token and sets a session cookie', { body: LoginRequest, response: LoginReply }),
   logout: route('POST', '/api/v1/auth/logout', 'user', 'End the session', { body: null, response: OkReply }),
   me: { method: 'GET', path: '/api/v1/auth/me', caller: 'user', summary: 'Who am I', response: UserView },
+  session: route('GET', '/api/v1/auth/session', 'public', 'Whether the caller is signed in, and as whom: 200 when signed out (the web app asks this first)', { response: SessionReply }),
   runners: route('GET', '/api/v1/runners', 'user', 'Runners with status and advertised datasets', { response: RunnerList }),
   runner: route('GET', '/api/v1/runners/:runner_id', 'user', 'One runner', { params: { runner_id: RunnerId }, response: RunnerView }),
   dataset: route('GET', '/api/v1/datasets/:dataset', 'user', 'A dataset name across the runners you may use: its sites and their columns compared', { params: { dataset: DatasetName }, response: DatasetView }),

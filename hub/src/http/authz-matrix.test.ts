@@ -164,6 +164,10 @@ const TABLE: Record<RouteKey, Entry> = {
     expect: users(200, 200, 200),
   },
   me: { req: () => ({ path: ROUTES.me.path }), expect: users(200, 200, 200) },
+  session: {
+    req: () => ({ path: ROUTES.session.path }),
+    expect: { ...all(200), bad: 401, revoked: 401, expired: 401 }, // signed out is a 200; a bad bearer token is not
+  },
   runners: { req: () => ({ path: ROUTES.runners.path }), expect: users(200, 200, 200) },
   runner: { req: (f) => ({ path: `/api/v1/runners/${f.ids.runnerX}` }), expect: users(200, 200, 200) },
   dataset: { req: () => ({ path: '/api/v1/datasets/dx' }), expect: users(200, 200, 200) },
