@@ -1,15 +1,8 @@
 // Routes for users: log in and out, who am I, runners, a dataset across its sites.
 import type { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import {
-  DatasetName,
-  LoginRequest,
-  ROUTES,
-  RunnerId,
-  type LoginReply,
-  type RunnerList,
-  type SessionReply,
-} from '@simpul/protocol';
+import { DatasetName, LoginRequest, ROUTES, RunnerId } from '@simpul/protocol';
+import type { LoginReply, RunnerList, SessionReply } from '@simpul/protocol';
 import { auditRequest } from '../audit/audit.ts';
 import { SESSION_COOKIE } from '../auth/caller.ts';
 import { canUseRunner, visibleRunners } from '../auth/runner-access.ts';
