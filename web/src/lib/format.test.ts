@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bytes, cellText, duration, elapsedMs, percent, relativeTime, shortId, stat } from './format.ts';
+import { bytes, cellText, duration, elapsedMs, percent, pStat, relativeTime, shortId, stat } from './format.ts';
 
 const now = Date.parse('2026-03-01T12:00:00.000Z');
 const ago = (ms: number) => new Date(now - ms).toISOString();
@@ -33,6 +33,10 @@ test('statistics, sizes and shares read well', () => {
   assert.is(stat(1.23456, 3), '1.23');
   assert.is(stat(0.00001234), '1.234e-5');
   assert.is(stat(-5736.897), '-5,737');
+  assert.is(pStat(0), '<0.0001');
+  assert.is(pStat(3e-9), '<0.0001');
+  assert.is(pStat(0.0123456), '0.01235');
+  assert.is(pStat(null), '—');
   assert.is(bytes(512), '512 B');
   assert.is(bytes(1536), '1.5 KB');
   assert.is(bytes(5 * 1024 * 1024), '5.0 MB');

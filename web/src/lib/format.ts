@@ -61,6 +61,10 @@ export function count(n: number | null | undefined): string {
 /** A statistic for tables and chart labels: integers in full, other numbers to 4 significant digits; null as "—". */
 export const stat = (v: number | null | undefined, digits = 4): string => formatNumber(v, digits);
 
+/** A p-value as statistics packages print it: below 0.0001 as "<0.0001" (the exact value stays in the JSON). */
+export const pStat = (p: number | null | undefined): string =>
+  p !== null && p !== undefined && p >= 0 && p < 1e-4 ? '<0.0001' : stat(p);
+
 /** Any result cell as text: numbers through `stat`, null as "—". */
 export function cellText(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '—';
