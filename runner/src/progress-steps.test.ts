@@ -17,12 +17,14 @@ test('a step spans part of the bar; work within it moves the bar there and says 
   const { sent, steps } = recorder();
   steps.step(5, 'counting matches', 50);
   steps.scanned({ rows: 1_342_676, total: 3_000_000, fraction: 0.4475 });
+  steps.within(0.1, 'a second query'); // the bar does not go back within a step
   steps.within(2, 'past the end'); // clamped to the step's end
   steps.step(90, 'reading rows'); // a single point
   steps.within(0.5, 'halfway');
   assert.equal(sent, [
     { percent: 5, message: 'counting matches' },
     { percent: 25.1, message: 'counting matches: 1,342,676 of 3,000,000 rows scanned' },
+    { percent: 25.1, message: 'counting matches: a second query' },
     { percent: 50, message: 'counting matches: past the end' },
     { percent: 90, message: 'reading rows' },
     { percent: 90, message: 'reading rows: halfway' },

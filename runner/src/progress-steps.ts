@@ -19,6 +19,7 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
 export class ProgressSteps {
   #from = 0;
   #to = 0;
+  #high = 0; // the furthest point reported in this step: a second query in the same step does not move the bar back
   #label: string | undefined;
 
   constructor(private readonly report: Report) {}
@@ -27,14 +28,16 @@ export class ProgressSteps {
   step(percent: number, message?: string, until = percent): void {
     this.#from = clamp(percent, 0, 100);
     this.#to = clamp(until, this.#from, 100);
+    this.#high = this.#from;
     this.#label = message;
     this.report(this.#from, message);
   }
 
   /** `fraction` (0–1) of the current step is done; `detail` says what, after the step's own message. */
   within(fraction: number, detail: string): void {
-    const pct = this.#from + (this.#to - this.#from) * clamp(fraction, 0, 1);
-    this.report(Math.round(pct * 10) / 10, this.#label ? `${this.#label}: ${detail}` : detail);
+    const pct = Math.round((this.#from + (this.#to - this.#from) * clamp(fraction, 0, 1)) * 10) / 10;
+    this.#high = Math.max(this.#high, pct);
+    this.report(this.#high, this.#label ? `${this.#label}: ${detail}` : detail);
   }
 
   /** A DuckDB query of the current step is this far. */
