@@ -96,12 +96,16 @@ for (const width of [1280, 390]) {
       await page.locator(`[data-testid=task-row][data-task-id="${id}"] a`).first().click();
       await page.waitForURL((u) => u.pathname === `/tasks/${id}`);
       await status.getByTestId('stale').waitFor();
+      // An action needs the hub: it says so, and the message goes once the hub is back.
+      await page.getByTestId('rerun-task').click();
+      await page.locator('main').getByText('Could not reach the hub').waitFor();
 
       // The hub is back on the same port and database: the banner goes, the page is live again.
       await hub.launch();
       await banner.waitFor({ state: 'detached', timeout: 20_000 });
       await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
       assert.is(await status.getByTestId('stale').count(), 0, 'no stale mark once the hub is back');
+      await page.locator('main').getByText('Could not reach the hub').waitFor({ state: 'detached' });
       const ticking = await elapsed(page);
       await sleep(1500);
       assert.is.not(await elapsed(page), ticking, 'the timer runs again');
