@@ -163,6 +163,22 @@ export const DescribeColumn = z.object({
 });
 export type DescribeColumn = z.infer<typeof DescribeColumn>;
 
+/** A describe column's statistics in the order tables show them (after the column's name): exports and the web. */
+export const DESCRIBE_STATS = [
+  'type',
+  'count',
+  'nulls',
+  'distinct',
+  'min',
+  'max',
+  'mean',
+  'sd',
+  'q1',
+  'median',
+  'q3',
+] as const;
+export const describeStats = (c: DescribeColumn) => DESCRIBE_STATS.map((k) => c[k]);
+
 export const DescribeResult = z.object({
   analysis: z.literal('describe'),
   ...Common,

@@ -20,6 +20,11 @@ export const UserView = z.object({
 });
 export type UserView = z.infer<typeof UserView>;
 
+/** `GET /api/v1/auth/session`: always 200, so that a signed-out visit to the web app logs no 401 in the browser's
+ * console; `user` is null without a valid session cookie or user token. */
+export const SessionReply = z.object({ signed_in: z.boolean(), user: UserView.nullable() });
+export type SessionReply = z.infer<typeof SessionReply>;
+
 /** `POST /api/v1/auth/login` reply; `token` is a bearer for curl and scripts, the same session is also set as a cookie. */
 export const LoginReply = z.object({ token: z.string(), expires_at: Timestamp, user: UserView });
 export type LoginReply = z.infer<typeof LoginReply>;

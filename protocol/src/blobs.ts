@@ -71,3 +71,8 @@ export function blobIdOf(url: string): string | null {
 
 /** Where users download a task's blob: the hub answers 302 to a short-lived signed link. */
 export const downloadPath = (taskId: string): string => `/api/v1/result/${encodeURIComponent(taskId)}/download`;
+
+/** The full result of op 100/200 as a file the hub streams: CSV (any rows result) or Parquet (a result with a file). */
+export const RowsFileFormat = z.enum(['csv', 'parquet']);
+export type RowsFileFormat = z.infer<typeof RowsFileFormat>;
+export const rowsFilePath = (taskId: string, format: RowsFileFormat): string => `${downloadPath(taskId)}/${format}`;

@@ -55,6 +55,22 @@ test('rejects values that do not fit the operator', () => {
   for (const e of bad) assert.not.ok(FilterExpr.safeParse(e).success, JSON.stringify(e));
 });
 
+test('between wants low ≤ high: numbers and ISO dates the wrong way round are refused with a clear message', () => {
+  const r = FilterExpr.safeParse({ column: 'age', op: 'between', value: [40, 20] });
+  assert.not.ok(r.success);
+  assert.match(r.error!.issues[0].message, 'between needs low ≤ high: 40 is above 20');
+  assert.equal(r.error!.issues[0].path, ['value']);
+  const nested = FilterExpr.safeParse({ and: [{ column: 'd', op: 'between', value: ['2024-06-30', '2024-01-01'] }] });
+  assert.not.ok(nested.success);
+  for (const ok of [
+    [20, 40],
+    [20, 20],
+    ['2024-01-01', '2024-06-30'],
+    ['b', 'a'], // text: the engine's collation decides, not the contract
+  ])
+    assert.ok(FilterExpr.safeParse({ column: 'x', op: 'between', value: ok }).success, JSON.stringify(ok));
+});
+
 test('limits nesting depth', () => {
   let e: F = { column: 'a', op: '=', value: 1 };
   for (let i = 0; i < FILTER_MAX_DEPTH + 2; i++) e = { not: e };

@@ -26,6 +26,20 @@ export const FILTER_MAX_DEPTH = 16;
 export const FILTER_MAX_NODES = 500;
 export const FILTER_MAX_LIST = 1000;
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+
+/** Whether `between`'s bounds are the wrong way round: two numbers, or two ISO dates or timestamps, low above high.
+ * (Other values are compared by the data engine's own rules, which the contract does not second-guess.) */
+export function outOfOrder(low: unknown, high: unknown): boolean {
+  if (typeof low === 'number' && typeof high === 'number') return low > high;
+  if (typeof low === 'string' && typeof high === 'string' && ISO_DATE.test(low) && ISO_DATE.test(high)) {
+    const a = Date.parse(low.replace(' ', 'T'));
+    const b = Date.parse(high.replace(' ', 'T'));
+    return Number.isFinite(a) && Number.isFinite(b) && a > b;
+  }
+  return false;
+}
+
 /** `{ column, op, value? }`: the shape of value depends on op (see Condition's checks). */
 export const Condition = z
   .object({
@@ -46,9 +60,11 @@ export const Condition = z
       case 'not_in':
         if (!Array.isArray(v) || v.length === 0) bad(`${c.op} needs a non-empty array of values`);
         break;
-      case 'between':
+      case 'between': {
         if (!Array.isArray(v) || v.length !== 2) bad('between needs [low, high]');
+        else if (outOfOrder(v[0], v[1])) bad(`between needs low ≤ high: ${v[0]} is above ${v[1]}; swap them`);
         break;
+      }
       case 'contains':
       case 'starts_with':
         if (typeof v !== 'string') bad(`${c.op} needs a string value`);

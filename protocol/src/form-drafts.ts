@@ -58,7 +58,15 @@ export const AnalysisDraft = z.object({
 export type AnalysisDraft = z.output<typeof AnalysisDraft>;
 
 /** The filter builder's tree: conditions keep their values as typed text. */
-export type CondDraft = { kind: 'cond'; id: string; column: string; op: CompareOp | ''; value: string; value2: string };
+export type CondDraft = {
+  kind: 'cond';
+  id: string;
+  column: string;
+  op: CompareOp | '';
+  value: string;
+  value2: string;
+  was?: 'number' | 'boolean';
+};
 export type GroupDraft = {
   kind: 'group';
   id: string;
@@ -76,6 +84,7 @@ const CondDraft: z.ZodType<CondDraft> = z.object({
   op: z.union([CompareOp, z.literal('')]).catch(''),
   value: text,
   value2: text, // upper bound of `between`
+  was: z.enum(['number', 'boolean']).optional().catch(undefined), // the sent value's JSON type, while the kind is unknown
 });
 const groupAt = (depth: number): z.ZodType<GroupDraft> =>
   z.object({
@@ -97,6 +106,7 @@ export const SortKeyDraft = z.object({ column: text, direction: z.enum(['asc', '
 
 /** Everything the person has typed in the New analysis form. */
 export const TaskDraft = z.object({
+  name: text, // optional; '' = none
   target: text, // the web's encoded dataset target
   op: z.coerce.number().pipe(OpCode).catch(200),
   columns: strings, // empty = all columns

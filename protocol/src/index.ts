@@ -22,4 +22,7 @@ export * from './federated.ts';
 export * from './federated-results.ts';
 export * from './stats/index.ts';
 export * from './studies.ts';
+export * from './describe.ts';
 export * from './form-drafts.ts';
+export * from './rows-csv.ts';
+export * from './report/index.ts';

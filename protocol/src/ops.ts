@@ -1,6 +1,6 @@
 // The fixed set of operations a runner executes: op codes, their params and their results.
 import { z } from 'zod';
-import { ColumnInfo, ColumnName, DatasetName } from './common.ts';
+import { ColumnInfo, ColumnName, DatasetName, TaskId } from './common.ts';
 import {
   AnalysisKind,
   AnalysisResult,
@@ -88,6 +88,7 @@ export const ExportParams = z
     where: FilterExpr.optional(),
     columns: Columns.optional(),
     analysis: AnalysisSpec.optional(), // export this analysis's result instead of the rows
+    source_task_id: TaskId.optional(), // the task whose result is exported (named in the file's summary)
   })
   .strict();
 export type ExportParams = z.infer<typeof ExportParams>;
@@ -117,6 +118,23 @@ export type BlobRef = z.infer<typeof BlobRef>;
 export const Cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export type Cell = z.infer<typeof Cell>;
 
+/** Why a rows result holds fewer rows than there are from `offset` on: the task's `limit`, or the data owner's policy. */
+export const FullCut = z.enum(['limit', 'max_rows', 'max_rows_per_day']);
+export type FullCut = z.infer<typeof FullCut>;
+
+/**
+ * Op 100/200: how many rows the full result holds and how many travel inline, and why each is smaller. The rows that
+ * matched are `matched_rows` (op 200) or `total_rows` (op 100).
+ */
+export const RowCounts = z.object({
+  limit: z.number().int().min(1), // the task's limit
+  full: z.number().int().min(0), // rows in the full result: the file when there is one, else `rows`
+  inline: z.number().int().min(0), // rows in `rows`
+  full_cut: FullCut.optional(), // set when more rows matched (from `offset` on) than the full result holds
+  inline_cut: z.literal('inline_max').optional(), // set when `rows` holds fewer than the full result (the hub's inline size cap)
+});
+export type RowCounts = z.infer<typeof RowCounts>;
+
 /** Result of op 100 and op 200. */
 export const RowsResult = z.object({
   columns: z.array(ColumnInfo),
@@ -125,6 +143,8 @@ export const RowsResult = z.object({
   matched_rows: z.number().int().min(0).optional(), // op 200: rows matching the filter
   offset: z.number().int().min(0).default(0),
   blob: BlobRef.optional(), // the rows of this result as a file, when they are larger than the inline limit
+  csv: BlobRef.optional(), // the same rows as CSV, beside `blob`
+  row_counts: RowCounts.optional(), // full result and inline rows, and why fewer
   disclosure: Disclosure.optional(), // what the runner's release gate withheld or changed (set whenever a policy applies)
 });
 export type RowsResult = z.infer<typeof RowsResult>;

@@ -23,3 +23,21 @@ export interface RouteSpec {
   /** Other statuses whose body is not the usual error body, e.g. 503 from /readyz. */
   otherResponses?: Record<number, z.ZodType>;
 }
+
+type RouteMore = Omit<RouteSpec, 'method' | 'path' | 'caller' | 'summary'>;
+
+/** One row of a route table; the literal method and path stay in the type (Hono and the clients read them). */
+export function route<
+  const M extends RouteSpec['method'],
+  const P extends string,
+  const C extends RouteSpec['caller'],
+  const X extends RouteMore,
+>(
+  method: M,
+  path: P,
+  caller: C,
+  summary: string,
+  more: X = {} as X,
+): { method: M; path: P; caller: C; summary: string } & X {
+  return { method, path, caller, summary, ...more };
+}

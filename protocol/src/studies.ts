@@ -54,6 +54,7 @@ export const StudySummary = z.object({
   study_id: StudyId,
   dataset: DatasetName,
   analysis: StudyKind,
+  description: z.string(), // what it computes (describe.ts): "Logistic: diabetes ~ age + bmi on patients"
   require: StudyRequire,
   status: StudyStatus,
   round: z.number().int().min(1), // the round in flight, or the last one
@@ -93,6 +94,10 @@ export const StudyListQuery = z.object({
   before: Timestamp.optional(), // created_at of the last study of the previous page
 });
 export type StudyListQuery = z.infer<typeof StudyListQuery>;
+
+/** Query of `GET /api/v1/studies/{id}/export`: the study's pooled result as a file. */
+export const StudyExportQuery = z.object({ format: z.enum(['xlsx', 'csv', 'json', 'pdf']) });
+export type StudyExportQuery = z.infer<typeof StudyExportQuery>;
 
 /** `POST /api/v1/studies/{id}/cancel` reply. */
 export const StudyCancelReply = z.object({ study_id: StudyId, status: StudyStatus });

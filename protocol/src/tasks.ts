@@ -1,6 +1,6 @@
 // Tasks: what analysts create, what runners receive, what comes back.
 import { z } from 'zod';
-import { DatasetName, RunnerId, TaskId, Timestamp } from './common.ts';
+import { DatasetName, Id, RunnerId, TaskId, Timestamp } from './common.ts';
 import { ErrorInfo } from './errors.ts';
 import { AnalysisParams, ExportParams, FetchParams, FilterParams, OpCode } from './ops.ts';
 
@@ -12,11 +12,21 @@ export const isFinal = (s: TaskState) => FINAL_STATES.includes(s);
 
 export const MAX_TIMEOUT_S = 7 * 24 * 3600;
 
+/** A name the analyst gives a task, shown in lists and titles instead of its description. */
+export const TaskName = z
+  .string()
+  .trim()
+  .min(1, 'a task name needs at least one character')
+  .max(120)
+  .regex(/^[^\p{Cc}]*$/u, 'a task name is one line without control characters');
+export type TaskName = z.infer<typeof TaskName>;
+
 const TaskCommon = {
   /** Run on this runner. Without it, any online runner that advertises params.dataset may take the task. */
   runner_id: RunnerId.optional(),
   timeout_s: z.number().int().min(1).max(MAX_TIMEOUT_S).optional(),
   max_attempts: z.number().int().min(1).max(10).optional(),
+  name: TaskName.optional(),
 };
 
 /** `POST /api/v1/tasks` body (or an array of these, up to 1000). The op code picks the params schema. */
@@ -62,6 +72,9 @@ export const TaskView = z.object({
   task_id: TaskId,
   op: OpCode,
   params: z.record(z.string(), z.unknown()),
+  name: z.string().nullable(), // as given at creation
+  description: z.string(), // what it does, from op and params (describe.ts)
+  study_id: Id.nullable(), // the study this task is a round of
   dataset: DatasetName,
   target_runner_id: RunnerId.nullable(), // as asked; null = any runner with the dataset
   runner_id: RunnerId.nullable(), // who holds or last held it
@@ -87,8 +100,15 @@ export type TaskList = z.infer<typeof TaskList>;
 /** Query of `GET /api/v1/tasks` for users. */
 export const TaskListQuery = z.object({
   status: TaskState.optional(),
+  op: z.coerce.number().pipe(OpCode).optional(),
   runner_id: RunnerId.optional(),
   dataset: DatasetName.optional(),
+  /** Words that the task's name, description or id contains (case-insensitive). */
+  q: z.string().trim().max(200).optional(),
+  /** Only the rounds of this study. */
+  study_id: Id.optional(),
+  /** `exclude`: leave out the rounds of studies (they are listed under their study). */
+  rounds: z.enum(['include', 'exclude']).default('include'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: Timestamp.optional(), // created_at of the last task of the previous page
 });

@@ -78,6 +78,7 @@ export async function runRunner(config: RunnerConfig, opts: RunOptions): Promise
     };
     const executor = new Executor({
       concurrency: config.concurrency,
+      name: config.name,
       engine,
       reporter: link,
       log,

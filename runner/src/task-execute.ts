@@ -68,6 +68,7 @@ export async function executeTask(ctx: ExecuteContext, t: TaskRun): Promise<Rele
     session.onScan = (s) => steps.scanned(s);
     const octx: OpContext = {
       task_id: offer.task_id,
+      ...(opts.name ? { runner_name: opts.name } : {}),
       op: offer.op,
       params,
       engine: opts.engine,

@@ -83,6 +83,7 @@ export function abortTask(t: TaskRun, reason: StopReason, message: string): void
 
 export interface ExecutorOptions {
   concurrency: number;
+  name?: string; // the runner's name (config `name`), written into exported reports
   engine: Engine;
   reporter: Reporter;
   log: Logger;

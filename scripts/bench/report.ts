@@ -31,7 +31,7 @@ export function printTable(title: string, rows: Row[]) {
   console.log(`  ${'metric'.padEnd(w[0])}  ${'value'.padEnd(w[1])}  ${'target'.padEnd(w[2])}  met`);
   for (const r of rows)
     console.log(
-      `  ${r.metric.padEnd(w[0])}  ${r.value.padEnd(w[1])}  ${(r.target ?? '').padEnd(w[2])}  ${r.ok === undefined ? '' : r.ok ? 'yes' : 'NO'}`,
+      `  ${r.metric.padEnd(w[0])}  ${r.value.padEnd(w[1])}  ${(r.target ?? '').padEnd(w[2])}  ${r.ok === undefined ? '' : r.ok ? 'YES' : 'NO'}`,
     );
 }
 

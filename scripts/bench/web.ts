@@ -1,6 +1,6 @@
 // npm run bench:web — the analyst's view in real Chromium against a real hub and runner: submit → first status and →
-// result rows on screen for a small op 200 built in the form (median of 10), and opening and scrolling a 100,000-row
-// result (median of 3) with the longest long task of each. Times are taken inside the page, so that no playwright
+// result rows on screen for a small op 200 built in the form (median of 10; target < 150 ms), and opening and scrolling
+// a 100,000-row result (median of 3) with the largest long task while it is shown and scrolled (target < 100 ms). Times are taken inside the page, so that no playwright
 // round trip counts.
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -25,7 +25,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 3);
 const BIG_ROWS = 100_000;
 const SUBMIT_TARGET_MS = 150;
-const LONG_TASK_TARGET_MS = 200;
+const LONG_TASK_TARGET_MS = 100;
 const RUNNER = 'bench-web';
 
 if (!existsSync(join(ROOT, 'web', 'build', 'index.html')))
@@ -288,6 +288,7 @@ try {
   const bigRows = bigs.map((b) => b.rows);
   const loadLong = bigs.map((b) => b.loadLongest);
   const scrollLong = bigs.map((b) => b.scrollLongest);
+  const largest = bigs.map((b) => Math.max(b.loadLongest, b.scrollLongest));
   const rows: Row[] = [
     { metric: `op 200 submit → first status on screen, median (min–max) ms`, value: spread(status) },
     {
@@ -302,17 +303,13 @@ try {
       value: ms(median(submits.map((s) => s.runner!))),
     },
     { metric: `100,000 rows: open → first rows on screen, median (min–max) ms`, value: spread(bigRows) },
+    { metric: `100,000 rows: longest long task while loading, median (min–max) ms`, value: spread(loadLong) },
+    { metric: `100,000 rows: longest long task while scrolling, median (min–max) ms`, value: spread(scrollLong) },
     {
-      metric: `100,000 rows: longest long task while loading, median (min–max) ms`,
-      value: spread(loadLong),
-      target: `≤ ${LONG_TASK_TARGET_MS}`,
-      ok: median(loadLong) <= LONG_TASK_TARGET_MS,
-    },
-    {
-      metric: `100,000 rows: longest long task while scrolling, median (min–max) ms`,
-      value: spread(scrollLong),
-      target: `≤ ${LONG_TASK_TARGET_MS}`,
-      ok: median(scrollLong) <= LONG_TASK_TARGET_MS,
+      metric: `100,000 rows: largest long task while shown and scrolled (0: none of 50 ms or more), median (min–max) ms`,
+      value: spread(largest),
+      target: `< ${LONG_TASK_TARGET_MS}`,
+      ok: median(largest) < LONG_TASK_TARGET_MS,
     },
   ];
   const load = loadavg()

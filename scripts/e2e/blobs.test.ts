@@ -89,15 +89,22 @@ test('op 400: csv, parquet, json, xlsx and pdf exports download whole, as the re
   }
 });
 
-test('op 400 of an analysis: a group_by table as csv', async () => {
+test('op 400 of an analysis: a csv of every part, the Groups block a table of its own', async () => {
   const { task, result } = await run({
     op: 400,
     params: { dataset: 'weather', format: 'csv', analysis: { analysis: 'group_by', group_by: ['weather'] } },
   });
   const kinds = new Set(weather.map((w) => w.weather));
   assert.is(result.rows, kinds.size);
-  const rows = await readWithDuckDb((await download(hub.url, task.task_id, hub.api.token!)).bytes, 'csv');
-  const counts = Object.fromEntries(rows.map((r) => [String(r.weather), Number(r.count)]));
+  const text = (await download(hub.url, task.task_id, hub.api.token!)).bytes.toString('utf8');
+  const blocks = text.split('\r\n\r\n');
+  assert.equal(
+    blocks.map((b) => b.split('\r\n')[0]),
+    ['# Summary', '# Groups', '# Metrics'],
+  );
+  const groups = blocks[1].trim().split('\r\n').slice(1).join('\n');
+  const rows = await readWithDuckDb(Buffer.from(groups), 'csv');
+  const counts = Object.fromEntries(rows.map((r) => [String(r.weather), Number(r.Count)]));
   for (const k of kinds) assert.is(counts[k], weather.filter((w) => w.weather === k).length, k);
 });
 

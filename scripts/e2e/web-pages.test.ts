@@ -27,7 +27,7 @@ const pages = () => [
   {
     name: 'task',
     path: `/tasks/${taskId}`,
-    heading: 'Filter on patients',
+    heading: 'Filter patients: age >= 85',
     content: '[data-testid=result-table] tbody tr[data-row]',
   },
   {

@@ -1,4 +1,5 @@
 // Where blob bytes live: the hub's own folder (default) or an S3-compatible bucket. Runners and users only ever get links.
+import type { Readable } from 'node:stream';
 import type { BlobRow } from '../db/schema.ts';
 
 export interface SignedLink {
@@ -19,6 +20,8 @@ export interface BlobBackend {
   downloadLink(blob: BlobObject, ttlS: number, now: number): Promise<SignedLink>;
   /** The stored object's size, or null when there is none (yet). */
   size(key: string): Promise<number | null>;
+  /** The stored bytes, for the hub to stream to a user (rows files, `GET /api/v1/result/{id}/download/{format}`). */
+  read(key: string): Promise<Readable>;
   /** Removes the object; no error when it is already gone. */
   remove(key: string): Promise<void>;
   close(): void;

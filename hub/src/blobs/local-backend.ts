@@ -94,5 +94,9 @@ export class LocalBackend implements BlobBackend {
     return createReadStream(this.file(key));
   }
 
+  async read(key: string): Promise<ReadStream> {
+    return this.open(key);
+  }
+
   close(): void {}
 }

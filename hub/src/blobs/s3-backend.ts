@@ -7,6 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Readable } from 'node:stream';
 import type { S3Config } from './config.ts';
 import { contentDisposition, type BlobBackend, type BlobObject, type SignedLink } from './backend.ts';
 
@@ -62,6 +63,12 @@ export class S3Backend implements BlobBackend {
       if (err.name === 'NotFound' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return null;
       throw e;
     }
+  }
+
+  async read(key: string): Promise<Readable> {
+    const got = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }));
+    if (!got.Body) throw new Error(`S3 object ${key} has no body`);
+    return got.Body as Readable; // in Node the SDK's body is a Readable
   }
 
   async remove(key: string): Promise<void> {

@@ -22,14 +22,21 @@ import { S3Backend } from './s3-backend.ts';
 import { linkSigner, type LinkMethod } from './signing.ts';
 import { deleteBlobRow, expiredBlobs, getBlob, insertBlob, keepUntil, markStored } from './store.ts';
 
-/** The blob a result names: an export is itself a BlobRef; rows and large analysis results carry one in `blob`. */
-export function blobRefOf(op: number, result: unknown): BlobRef | null {
-  if (result === null || typeof result !== 'object') return null;
-  const candidate = op === 400 ? result : (result as { blob?: unknown }).blob;
-  if (candidate === undefined) return null;
-  const ref = BlobRef.safeParse(candidate);
-  if (!ref.success) throw invalidInput('the result names a blob that is not a BlobRef', ref.error);
-  return ref.data;
+/**
+ * The blobs a result names, its file first: an export is itself a BlobRef; rows and large analysis results carry one in
+ * `blob`, and rows their CSV twin in `csv`.
+ */
+export function blobRefsOf(op: number, result: unknown): BlobRef[] {
+  if (result === null || typeof result !== 'object') return [];
+  const r = result as { blob?: unknown; csv?: unknown };
+  const candidates = op === 400 ? [result] : op === 100 || op === 200 ? [r.blob, r.csv] : [r.blob];
+  return candidates
+    .filter((c) => c !== undefined)
+    .map((c) => {
+      const ref = BlobRef.safeParse(c);
+      if (!ref.success) throw invalidInput('the result names a blob that is not a BlobRef', ref.error);
+      return ref.data;
+    });
 }
 
 export class BlobService {
@@ -135,8 +142,12 @@ export class BlobService {
    * object exists with the announced size), and the result repeats its size and SHA-256. Returns it, or null.
    */
   async resultBlob(task: TaskRow, result: unknown): Promise<BlobRef | null> {
-    const ref = blobRefOf(task.op, result);
-    if (!ref) return null;
+    const refs = blobRefsOf(task.op, result);
+    for (const ref of refs) await this.checkRef(task, ref);
+    return refs[0] ?? null;
+  }
+
+  private async checkRef(task: TaskRow, ref: BlobRef): Promise<void> {
     const id = blobIdOf(ref.url);
     if (!id)
       throw badRequest(
@@ -156,13 +167,14 @@ export class BlobService {
         );
       await markStored(this.db, id);
     }
-    return ref;
   }
 
-  /** The blob lives as long as the result that names it (called in the transaction that stores the result). */
-  async keep(db: Db, ref: BlobRef, expiresAt: number): Promise<void> {
-    const id = blobIdOf(ref.url);
-    if (id) await keepUntil(db, id, expiresAt);
+  /** The result's blobs live as long as it does (called in the transaction that stores the result). */
+  async keep(db: Db, op: number, result: unknown, expiresAt: number): Promise<void> {
+    for (const ref of blobRefsOf(op, result)) {
+      const id = blobIdOf(ref.url);
+      if (id) await keepUntil(db, id, expiresAt);
+    }
   }
 
   /** A short-lived signed link to the task's blob, for `GET /api/v1/result/{id}/download`. */
@@ -181,6 +193,15 @@ export class BlobService {
     const backend = row && this.backendOf(row);
     if (row?.state !== 'stored' || !backend) throw notFound(`the file of task ${task.id} is no longer stored`);
     return (await backend.downloadLink(row, this.config.blobs.downloadTtlS, now)).url;
+  }
+
+  /** The bytes of a stored blob of this task, to stream: null when the link names no blob of the task's that is stored. */
+  async readOf(task: TaskRow, ref: BlobRef): Promise<{ row: BlobRow; stream: Readable } | null> {
+    const id = blobIdOf(ref.url);
+    const row = id ? await getBlob(this.db, id) : undefined;
+    const backend = row && this.backendOf(row);
+    if (!row || !backend || row.task_id !== task.id || row.state !== 'stored') return null;
+    return { row, stream: await backend.read(row.object_key) };
   }
 
   /** Removes blobs past their expiry, object first, so that a failed delete is tried again on the next pass. */

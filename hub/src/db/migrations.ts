@@ -4,6 +4,7 @@ import { blobs } from './blobs-migration.ts';
 import { security } from './security-migration.ts';
 import { scale } from './scale-migration.ts';
 import { sites } from './sites-migration.ts';
+import { taskNames } from './task-names-migration.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -183,6 +184,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0700_scale': scale,
   '0800_ops_request_id': taskRequestId,
   '0900_sites': sites,
+  '1000_task_names': taskNames,
 };
 
 class InCodeProvider implements MigrationProvider {
@@ -201,13 +203,21 @@ export async function migrate(db: Kysely<any>, schema?: string): Promise<void> {
     provider: new InCodeProvider(),
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's migrator first lists the tables of every schema in the database; a schema dropped at that moment by
+  // another program (another hub's tests, a tool) fails the listing with 3F000 before any migration ran. Try again.
+  for (let retry = 0; retry < 3 && introspectionRace(error); retry++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const what = failed ? `migration ${failed.migrationName} failed` : 'migrations failed';
     throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
+
+const introspectionRace = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '3F000';
 
 /** Migrations this code knows that the database has not run (readiness probe). */
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {

@@ -92,6 +92,8 @@ export interface TasksTable {
   result_expires_at: number | null;
   cancel_requested: number; // 0 | 1
   request_id: string | null; // x-request-id of the request that created it (0800_ops)
+  name: string | null; // as the analyst named it (1000_task_names)
+  description: string; // describeTask(op, params), kept for search (1000_task_names)
 }
 
 export interface TaskAttemptsTable {

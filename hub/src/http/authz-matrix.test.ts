@@ -150,6 +150,7 @@ const TABLE: Record<RouteKey, Entry> = {
   },
   getBlob: { req: () => ({ path: '/api/v1/blobs/blb_nothing?exp=1&sig=forged' }), expect: all(403) },
   download: { req: (f) => ({ path: `/api/v1/result/${f.taskA}/download` }), expect: users(404, 404, 404) }, // no file yet: A and admin get a 404 that says so
+  downloadRows: { req: (f) => ({ path: `/api/v1/result/${f.taskA}/download/csv` }), expect: users(404, 404, 404) }, // no result yet
   login: {
     req: (f) => ({ path: ROUTES.login.path, body: { username: 'admin', password: f.password.admin } }),
     expect: all(200),
@@ -163,6 +164,10 @@ const TABLE: Record<RouteKey, Entry> = {
     expect: users(200, 200, 200),
   },
   me: { req: () => ({ path: ROUTES.me.path }), expect: users(200, 200, 200) },
+  session: {
+    req: () => ({ path: ROUTES.session.path }),
+    expect: { ...all(200), bad: 401, revoked: 401, expired: 401 }, // signed out is a 200; a bad bearer token is not
+  },
   runners: { req: () => ({ path: ROUTES.runners.path }), expect: users(200, 200, 200) },
   runner: { req: (f) => ({ path: `/api/v1/runners/${f.ids.runnerX}` }), expect: users(200, 200, 200) },
   dataset: { req: () => ({ path: '/api/v1/datasets/dx' }), expect: users(200, 200, 200) },
@@ -257,6 +262,11 @@ const TABLE: Record<RouteKey, Entry> = {
   },
   listStudies: { req: () => ({ path: ROUTES.listStudies.path }), expect: users(200, 200, 200) },
   getStudy: { req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}` }), expect: users(200, 404, 200) },
+  exportStudy: {
+    // A's study is still running: 409 for those who may see it, 404 for B.
+    req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}/export?format=csv` }),
+    expect: users(409, 404, 409),
+  },
   cancelStudy: {
     req: async (f) => ({ path: `/api/v1/studies/${await studyOfA(f)}/cancel` }),
     expect: users(200, 404, 200),

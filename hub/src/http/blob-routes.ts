@@ -2,13 +2,15 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Hono } from 'hono';
-import { BlobId, ROUTES, SignedQuery, TaskId, UploadRequest } from '@simpul/protocol';
+import { BlobId, ROUTES, RowsFileFormat, SignedQuery, TaskId, UploadRequest } from '@simpul/protocol';
 import { auditRequest } from '../audit/audit.ts';
 import type { BlobService } from '../blobs/service.ts';
 import { contentDisposition } from '../blobs/backend.ts';
+import { rowsFile } from '../blobs/rows-download.ts';
 import { notFound, unavailable } from '../errors.ts';
 import { getTask } from '../queue/tasks.ts';
 import { isAdmin, requireRunner, requireUser } from './guards/caller.ts';
+import { visibleTask } from './guards/task.ts';
 import type { Ctx, HubEnv } from './env.ts';
 import { readBody, readParam, readQuery } from './parse.ts';
 
@@ -61,5 +63,27 @@ export function blobRoutes(app: Hono<HubEnv>): void {
     });
     c.header('cache-control', 'no-store');
     return c.redirect(url, 302);
+  });
+
+  // The full rows of an op 100/200 result, streamed through the hub (not a redirect), so that one link serves both
+  // formats, also for a result that is wholly inline; the caller is checked as for the result itself.
+  app.get(ROUTES.downloadRows.path, async (c) => {
+    const user = await requireUser(c);
+    const task = await visibleTask(c, user);
+    const format = readParam(c, 'format', RowsFileFormat);
+    const file = await rowsFile(c.get('hub').blobs ?? null, task, format);
+    await auditRequest(c, {
+      action: 'result.downloaded',
+      target: { kind: 'task', id: task.id },
+      details: { dataset: task.dataset, op: task.op, file: true, format },
+    });
+    return c.body(Readable.toWeb(file.stream) as ReadableStream, 200, {
+      'content-type': file.contentType,
+      ...(file.bytes !== undefined ? { 'content-length': String(file.bytes) } : {}),
+      'content-disposition': contentDisposition(file.filename),
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'private, no-store',
+      ...(file.rows !== undefined ? { 'x-simpul-rows': String(file.rows) } : {}),
+    });
   });
 }

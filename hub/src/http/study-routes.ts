@@ -1,9 +1,11 @@
-// Routes for federated studies: start one, list them, read one (rounds × runners, combined result), cancel one.
+// Routes for federated studies: start one, list them, read one (rounds × runners, combined result), export its
+// result as a file, cancel one.
 import type { Hono } from 'hono';
-import { ROUTES, StudyCreate, StudyListQuery, type StudyList } from '@simpul/protocol';
+import { ROUTES, StudyCreate, StudyExportQuery, StudyListQuery, type StudyList } from '@simpul/protocol';
 import { limitsOf } from '../auth/limits.ts';
 import { cancelStudy } from '../studies/cancel.ts';
 import { studyDriverOf } from '../studies/driver.ts';
+import { studyFile } from '../studies/export.ts';
 import { createStudy } from '../studies/fan-out.ts';
 import { listStudies } from '../studies/store.ts';
 import { studySummary, studyView } from '../studies/views.ts';
@@ -42,6 +44,18 @@ export function studyRoutes(app: Hono<HubEnv>): void {
     const user = await requireUser(c);
     const row = await visibleStudy(c, user);
     return c.json(await studyView(c.get('hub').db, row));
+  });
+
+  app.get(ROUTES.exportStudy.path, async (c) => {
+    const user = await requireUser(c);
+    const row = await visibleStudy(c, user);
+    const { format } = readQuery(c, StudyExportQuery);
+    const file = await studyFile(await studyView(c.get('hub').db, row), format);
+    return c.body(file.bytes, 200, {
+      'content-type': file.content_type,
+      'content-disposition': `attachment; filename="${file.filename}"`,
+      'cache-control': 'private, no-store',
+    });
   });
 
   app.post(ROUTES.cancelStudy.path, async (c) => {

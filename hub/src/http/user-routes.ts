@@ -1,7 +1,8 @@
 // Routes for users: log in and out, who am I, runners, a dataset across its sites.
 import type { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { DatasetName, LoginRequest, ROUTES, RunnerId, type LoginReply, type RunnerList } from '@simpul/protocol';
+import { DatasetName, LoginRequest, ROUTES, RunnerId } from '@simpul/protocol';
+import type { LoginReply, RunnerList, SessionReply } from '@simpul/protocol';
 import { auditRequest } from '../audit/audit.ts';
 import { SESSION_COOKIE } from '../auth/caller.ts';
 import { canUseRunner, visibleRunners } from '../auth/runner-access.ts';
@@ -13,7 +14,7 @@ import { runnerViews } from '../store/runner-status.ts';
 import { ACCOUNT_DISABLED, createSession, findUserByName, revokeSession, SESSION_TTL_MS } from '../store/users.ts';
 import { userView } from '../store/views.ts';
 import { datasetView } from '../studies/schemas.ts';
-import { requireUser } from './guards/caller.ts';
+import { callerOf, requireUser } from './guards/caller.ts';
 import type { HubEnv } from './env.ts';
 import { readBody, readParam } from './parse.ts';
 
@@ -63,6 +64,22 @@ export function userRoutes(app: Hono<HubEnv>): void {
   app.get(ROUTES.me.path, async (c) => {
     const user = await requireUser(c);
     return c.json(userView(user.user));
+  });
+
+  // The web app's first question: a signed-out visit, or a session cookie that has expired, is an answer here, not a
+  // 401 (browsers log every 401). A bad bearer token is still a 401: a script should learn that its token is wrong.
+  app.get(ROUTES.session.path, async (c) => {
+    let caller: Awaited<ReturnType<typeof callerOf>>;
+    try {
+      caller = await callerOf(c);
+    } catch (e) {
+      if (c.req.header('authorization') !== undefined) throw e;
+      deleteCookie(c, SESSION_COOKIE, { path: '/' });
+      caller = { kind: 'none' };
+    }
+    const user = caller.kind === 'user' ? userView(caller.user) : null;
+    const reply: SessionReply = { signed_in: user !== null, user };
+    return c.json(reply);
   });
 
   app.get(ROUTES.runners.path, async (c) => {

@@ -208,7 +208,7 @@ async function store(ctx: ResultCtx, trx: Db, { item, task, hash, clean, blob }:
   );
   if (finished.rows.length === 0) return false;
   await endAttempt(trx, outcome, now, errorJson, post.lease_token);
-  if (blob) await ctx.blobs?.keep(trx, blob, now + ctx.config.resultTtlMs);
+  if (blob) await ctx.blobs?.keep(trx, task.op, clean, now + ctx.config.resultTtlMs);
   return true;
 }
 

@@ -1,7 +1,9 @@
 // Task rows: create (single or batch, one transaction), read, list, attempts.
 import { prepared } from '../db/prepared.ts';
-import type { TaskCreate, TaskListQuery } from '@simpul/protocol';
+import { describeTask, type TaskCreate, type TaskListQuery } from '@simpul/protocol';
+import { sql } from 'kysely';
 import type { Db, TaskRow } from '../db/schema.ts';
+import { isStudyRound } from '../studies/store.ts';
 import { newTaskId } from '../auth/tokens.ts';
 import { toJson } from '../store/json.ts';
 
@@ -25,6 +27,8 @@ export function newTaskRows(
     id: newTaskId(now),
     op: t.op,
     params: toJson(t.params),
+    name: t.name ?? null,
+    description: describeTask(t.op, t.params),
     dataset: t.params.dataset,
     target_runner_id: t.runner_id ?? null,
     runner_id: null,
@@ -85,13 +89,26 @@ export function padded<T>(items: T[]): T[] {
   return n === items.length ? items : [...items, ...Array<T>(n - items.length).fill(items[items.length - 1])];
 }
 
+/** `%`, `_` and `\` taken literally in a LIKE pattern (with `escape '\'`). */
+const likeEscaped = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Tasks that match a user's list query, newest first; `createdBy` keeps a non-admin to their own. */
 export function listTasks(db: Db, q: TaskListQuery, createdBy?: string): Promise<TaskRow[]> {
   let query = db.selectFrom('tasks').selectAll();
   if (createdBy !== undefined) query = query.where('created_by', '=', createdBy);
   if (q.status) query = query.where('status', '=', q.status);
+  if (q.op) query = query.where('op', '=', q.op);
   if (q.runner_id)
     query = query.where((eb) => eb.or([eb('runner_id', '=', q.runner_id!), eb('target_runner_id', '=', q.runner_id!)]));
   if (q.dataset) query = query.where('dataset', '=', q.dataset);
+  if (q.study_id) query = query.where((eb) => isStudyRound(eb, q.study_id));
+  if (q.rounds === 'exclude') query = query.where((eb) => eb.not(isStudyRound(eb)));
+  for (const word of (q.q ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8)) {
+    const pattern = `%${likeEscaped(word)}%`;
+    query = query.where(
+      sql<boolean>`(lower(coalesce(tasks.name, '')) like ${pattern} escape '\\' or lower(tasks.description) like ${pattern} escape '\\' or lower(tasks.id) like ${pattern} escape '\\')`,
+    );
+  }
   if (q.before) {
     const before = Date.parse(q.before);
     if (!Number.isNaN(before)) query = query.where('created_at', '<', before);

@@ -21,10 +21,14 @@ export const taskParams = (row: Pick<TaskRow, 'id' | 'params'>) =>
   fromJson(row.params, Params, {}, { table: 'tasks', id: row.id, column: 'params' });
 
 export function taskView(row: TaskRow, attempts?: AttemptRow[]): TaskView {
+  const params = taskParams(row);
   return {
     task_id: row.id,
     op: row.op as OpCode,
-    params: taskParams(row),
+    params,
+    name: row.name,
+    description: row.description,
+    study_id: params.analysis === 'federated_round' && typeof params.study_id === 'string' ? params.study_id : null,
     dataset: row.dataset,
     target_runner_id: row.target_runner_id,
     runner_id: row.runner_id,

@@ -1,8 +1,8 @@
 // Study rows and their sub-task links: insert, read, list, and the guarded updates that move a study on exactly once.
 import { ErrorInfo, StudyCreate, StudyState, type StudyListQuery, type StudyResult } from '@simpul/protocol';
-import type { Selectable } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import { z } from 'zod';
-import type { Db, RunnerRow, StudiesTable, StudyTasksTable } from '../db/schema.ts';
+import type { Database, Db, RunnerRow, StudiesTable, StudyTasksTable } from '../db/schema.ts';
 import { fromJson, toJson } from '../store/json.ts';
 import { runnersByIds } from '../store/runners.ts';
 
@@ -152,4 +152,11 @@ export async function endStudy(db: Db, id: string, end: StudyEnd, now: number, r
   if (round !== undefined) q = q.where('round', '=', round);
   const res = await q.executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
+}
+
+/** For task lists: the task is a round of a study (of `studyId`, when given). */
+export function isStudyRound(eb: ExpressionBuilder<Database, 'tasks'>, studyId?: string): Expression<SqlBool> {
+  let rounds = eb.selectFrom('study_tasks').select(sql`1`.as('one')).whereRef('study_tasks.task_id', '=', 'tasks.id');
+  if (studyId !== undefined) rounds = rounds.where('study_tasks.study_id', '=', studyId);
+  return eb.exists(rounds);
 }

@@ -1,5 +1,6 @@
 // Study rows as the API shows them: the summary (lists, socket) and the full view (rounds × runners, result).
 import {
+  describeStudy,
   FederatedStep,
   StudyResult,
   type StudyRound,
@@ -20,6 +21,7 @@ export function studySummary(row: StudyRow): StudySummary {
     study_id: row.id,
     dataset: row.dataset,
     analysis: (data?.request.analysis ?? row.analysis) as StudySummary['analysis'],
+    description: data ? describeStudy(data.request) : `${row.analysis} on ${row.dataset}`,
     require: row.require,
     status: row.status,
     round: row.round,

@@ -1,22 +1,18 @@
 // Large results and uploads on the runner's side: the inline part that fits, the full result as Parquet written by
 // DuckDB (checked against the CSV read independently), the streamed PUT, and op 400's checks before anything is uploaded.
-import { Gate } from '../disclosure/gate.ts';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { ExportParams, FetchParams, FilterParams, type OpCode, type RowsResult } from '@simpul/protocol';
+import { ExportParams, FetchParams, FilterParams, type RowsResult } from '@simpul/protocol';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../engine/engine.ts';
-import { sqlString } from '../engine/sql.ts';
 import { datasetConfig, openEngine, readWeather, SEATTLE_CSV, tempDir } from '../engine/test-data.ts';
 import { HubError, TaskFailure } from '../errors.ts';
-import { silentLogger } from '../log.ts';
-import type { OpContext } from '../ops/context.ts';
 import { exportData } from '../ops/export.ts';
+import { readFile, withCtx } from './blob-fixtures.ts';
 import { fitRows, jsonBytes } from './large-result.ts';
 import { putFile } from './put-file.ts';
 import { writeRowsFile } from './rows-file.ts';
@@ -36,44 +32,6 @@ test.after(() => {
   engine?.close();
   dir.remove();
 });
-
-/** Runs `work` with a context as the executor builds it (own session, abortable). */
-async function withCtx<C extends OpCode, T>(
-  op: C,
-  params: OpContext<C>['params'],
-  work: (ctx: OpContext<C>) => Promise<T>,
-  blobs?: TaskBlobs,
-): Promise<T> {
-  const signal = new AbortController().signal;
-  const db = await engine.session(signal);
-  try {
-    const gate = new Gate(engine.policy(params.dataset), { dataset: params.dataset, op });
-    return await work({
-      task_id: 't1',
-      op,
-      params,
-      engine,
-      db,
-      signal,
-      log: silentLogger,
-      progress: () => {},
-      gate,
-      ...(blobs ? { blobs } : {}),
-    });
-  } finally {
-    db.close();
-  }
-}
-
-async function readParquet(file: string): Promise<unknown[][]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const c = await db.connect();
-  const r = await c.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(file)})`);
-  const rows = r.getRowsJS() as unknown[][];
-  c.closeSync();
-  db.closeSync();
-  return rows;
-}
 
 test('fitRows keeps the leading rows that fit the inline limit, with the link', () => {
   const r: RowsResult = {
@@ -105,12 +63,12 @@ test('op 200: the page asked for as Parquet, in the asked order and columns (a b
     offset: 3,
   });
   const file = join(dir.path, 'rain.parquet');
-  const n = await withCtx(200, p, (ctx) => writeRowsFile(ctx, file));
+  const n = await withCtx(engine, 200, p, (ctx) => writeRowsFile(ctx, file));
   const rain = weather
     .filter((w) => w.weather === 'rain')
     .sort((a, b) => b.precipitation - a.precipitation || a.date.localeCompare(b.date));
   assert.is(n, 5);
-  const rows = await readParquet(file);
+  const rows = await readFile(file);
   assert.is(rows.length, 5);
   assert.equal(
     rows.map((r) => Number(r[1])),
@@ -122,6 +80,7 @@ test('op 200: the page asked for as Parquet, in the asked order and columns (a b
 test("the data owner's max_rows caps the file; op 100's file is the page asked for", async () => {
   const file = join(dir.path, 'capped.parquet');
   const n = await withCtx(
+    engine,
     200,
     FilterParams.parse({ dataset: 'capped', where: { column: 'temp_max', op: '>', value: 0 } }),
     (ctx) => writeRowsFile(ctx, file),
@@ -129,12 +88,13 @@ test("the data owner's max_rows caps the file; op 100's file is the page asked f
   assert.is(n, 7);
   const page = join(dir.path, 'page.parquet');
   const m = await withCtx(
+    engine,
     100,
     FetchParams.parse({ dataset: 'weather', columns: ['date'], limit: 10, offset: 20, order_by: [{ column: 'date' }] }),
     (ctx) => writeRowsFile(ctx, page),
   );
   assert.is(m, 10);
-  const dates = (await readParquet(page)).map((r) => (r[0] as Date).toISOString().slice(0, 10));
+  const dates = (await readFile(page)).map((r) => (r[0] as Date).toISOString().slice(0, 10));
   assert.equal(
     dates,
     weather
@@ -198,7 +158,7 @@ test('putFile streams the file with its length and headers; error bodies become 
 
 test('op 400 needs the blob store, and refuses raw rows beyond max_rows before writing anything', async () => {
   try {
-    await withCtx(400, ExportParams.parse({ dataset: 'weather', format: 'csv' }), exportData);
+    await withCtx(engine, 400, ExportParams.parse({ dataset: 'weather', format: 'csv' }), exportData);
     assert.unreachable('no blob store');
   } catch (e) {
     assert.instance(e, TaskFailure);
@@ -213,7 +173,7 @@ test('op 400 needs the blob store, and refuses raw rows beyond max_rows before w
     },
   };
   try {
-    await withCtx(400, ExportParams.parse({ dataset: 'capped', format: 'parquet' }), exportData, blobs);
+    await withCtx(engine, 400, ExportParams.parse({ dataset: 'capped', format: 'parquet' }), exportData, blobs);
     assert.unreachable('over max_rows');
   } catch (e) {
     assert.instance(e, TaskFailure);

@@ -3,11 +3,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AnalysisKind, type AnalysisResult, type RowsResult } from '@simpul/protocol';
+import type { LocalFile } from '../disclosure/facts.ts';
 import type { Outgoing } from '../disclosure/gate.ts';
 import { MARGIN, type Prepared, jsonBytes, joinLink } from '../disclosure/outgoing.ts';
 import type { Released } from '../disclosure/released.ts';
 import type { OpContext } from '../ops/context.ts';
-import { ROWS_FILE, writeRowsFile } from './rows-file.ts';
+import { CSV_FILE, ROWS_FILE, writeCsvCopy, writeRowsFile } from './rows-file.ts';
 import type { TaskBlobs } from './task-blobs.ts';
 
 export { fitRows, jsonBytes } from '../disclosure/outgoing.ts';
@@ -34,13 +35,19 @@ export async function prepareResult(ctx: OpContext, out: Released<Outgoing>, dir
     });
     ctx.progress(91, 'writing the full result');
     const path = join(dir, `rows.${ROWS_FILE.extension}`);
-    const rows = await writeRowsFile(ctx as OpContext<100> | OpContext<200>, path, r.rows.length);
-    const filename = `${ctx.params.dataset}-${ctx.op === 200 ? 'filter' : 'rows'}.${ROWS_FILE.extension}`;
-    return {
-      result,
-      file: { path, content_type: ROWS_FILE.content_type, filename, format: ROWS_FILE.format, rows },
-      attach: 'rows',
-    };
+    const rowsCtx = ctx as OpContext<100> | OpContext<200>;
+    const rows = await writeRowsFile(rowsCtx, path, r.rows.length);
+    const csvPath = join(dir, `rows.${CSV_FILE.extension}`);
+    await writeCsvCopy(rowsCtx, path, csvPath);
+    const base = `${ctx.params.dataset}-${ctx.op === 200 ? 'filter' : 'rows'}`;
+    const meta = (f: typeof ROWS_FILE | typeof CSV_FILE, at: string) => ({
+      path: at,
+      content_type: f.content_type,
+      filename: `${base}.${f.extension}`,
+      format: f.format,
+      rows,
+    });
+    return { result, file: meta(ROWS_FILE, path), csv: meta(CSV_FILE, csvPath), attach: 'rows' };
   }
   if (ctx.op === 300 && isAnalysisResult(result)) {
     ctx.log.info('analysis result larger than the inline limit; writing it to a file for the blob store', {
@@ -70,7 +77,9 @@ export async function shipResult(
 ): Promise<Released<unknown>> {
   if (!p.file) return p.result;
   if (!blobs) throw new Error("this result needs the hub's blob store, and this runner has no connection to a hub");
-  const { path, ...meta } = p.file;
-  const blob = await blobs.upload(path, meta, (f) => progress(Math.round(92 + 7 * f), `uploading ${meta.filename}`));
-  return joinLink(p, blob, blobs.inlineMax);
+  const upload = ({ path, ...meta }: LocalFile, from: number, span: number) =>
+    blobs.upload(path, meta, (f) => progress(Math.round(from + span * f), `uploading ${meta.filename}`));
+  const blob = await upload(p.file, 92, p.csv ? 4 : 7);
+  const csv = p.csv ? await upload(p.csv, 96, 3) : undefined;
+  return joinLink(p, blob, blobs.inlineMax, csv);
 }

@@ -10,6 +10,8 @@ export const ROWS_FILE = {
   extension: 'parquet',
 } as const;
 
+export const CSV_FILE = { format: 'csv', content_type: 'text/csv', extension: 'csv' } as const;
+
 /**
  * The page the task asked for (its offset and limit), in the task's column order and sort order, and never more rows than
  * the data owner's `max_rows` or than `rows`, the number the release gate let leave. Returns the rows written.
@@ -37,6 +39,21 @@ export async function writeRowsFile(
       src.where?.params ?? [],
     );
     return Number(written[0]?.Count ?? written[0]?.count ?? 0);
+  } catch (e) {
+    throw asTaskFailure(e);
+  }
+}
+
+/** The same rows as CSV with a header, read back from the Parquet file just written: the two files cannot differ. */
+export async function writeCsvCopy(
+  ctx: OpContext<100> | OpContext<200>,
+  parquetPath: string,
+  outPath: string,
+): Promise<void> {
+  try {
+    await ctx.db.query(
+      `COPY (SELECT * FROM read_parquet(${sqlString(parquetPath)})) TO ${sqlString(outPath)} (FORMAT csv, HEADER)`,
+    );
   } catch (e) {
     throw asTaskFailure(e);
   }

@@ -110,7 +110,7 @@ export class Gate {
     }
     const t = new Tally(p);
     const budget = this.budget();
-    const n = rowAllowance(wanted, t, budget, this.o.dataset);
+    const n = rowAllowance(wanted, t, budget, this.o.dataset).rows;
     if (n < wanted) {
       throw new TaskFailure(
         'policy_denied',

@@ -18,6 +18,7 @@ export interface HeldResult {
   /** Exactly what would be sent: the result inline, and the file that would be uploaded with it. */
   result: unknown;
   file?: LocalFile;
+  csv?: LocalFile; // the rows' CSV beside their Parquet file
   attach?: 'rows' | 'analysis' | 'export'; // how the file's link joins the result
   bytes: number;
 }
@@ -41,13 +42,15 @@ export class HeldStore {
   /** Keeps a held result; its file (if any) moves into the store so that it outlives the task's temp folder. */
   put(h: HeldResult): HeldResult {
     ensureDir(this.dir);
-    let file = h.file;
-    if (file) {
-      const kept = this.path(h.task_id, `.file${extname(file.path)}`);
-      renameSync(file.path, kept);
-      file = { ...file, path: kept };
-    }
-    const held = { ...h, ...(file ? { file } : {}) };
+    const keep = (f: LocalFile | undefined, suffix: string) => {
+      if (!f) return undefined;
+      const kept = this.path(h.task_id, `${suffix}${extname(f.path)}`);
+      renameSync(f.path, kept);
+      return { ...f, path: kept };
+    };
+    const file = keep(h.file, '.file');
+    const csv = keep(h.csv, '.csv-file');
+    const held = { ...h, ...(file ? { file } : {}), ...(csv ? { csv } : {}) };
     writeAtomic(this.path(h.task_id, '.json'), JSON.stringify(held, null, 2));
     return held;
   }
@@ -87,7 +90,7 @@ export class HeldStore {
 
   remove(id: string): void {
     const h = this.get(id);
-    if (h?.file) rmSync(h.file.path, { force: true });
+    for (const f of [h?.file, h?.csv]) if (f) rmSync(f.path, { force: true });
     rmSync(this.path(id, '.decision.json'), { force: true });
     rmSync(this.path(id, '.json'), { force: true });
   }

@@ -39,6 +39,7 @@ export function holdNew(
     expires_at: new Date(now + ttlS * 1000).toISOString(),
     result: prepared.result,
     ...(prepared.file ? { file: prepared.file } : {}),
+    ...(prepared.csv ? { csv: prepared.csv } : {}),
     ...(prepared.attach ? { attach: prepared.attach } : {}),
     bytes: Buffer.byteLength(JSON.stringify(prepared.result ?? null)) + (prepared.file?.bytes ?? 0),
   });
@@ -59,6 +60,7 @@ export async function awaitDecision(held: HeldResult, o: HoldOptions): Promise<P
       return {
         result: held.result as Released<unknown>,
         ...(held.file ? { file: held.file } : {}),
+        ...(held.csv ? { csv: held.csv } : {}),
         ...(held.attach ? { attach: held.attach } : {}),
       };
     }

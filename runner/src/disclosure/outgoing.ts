@@ -1,6 +1,6 @@
 // The last steps before the connection: a released result joined with the link of its uploaded file, and the post itself.
 // Only released values go in, so only released values come out.
-import type { AnalysisResult, BlobRef, ResultPost, RowsResult, TaskOffer } from '@simpul/protocol';
+import type { AnalysisResult, BlobRef, ResultPost, RowCounts, RowsResult, TaskOffer } from '@simpul/protocol';
 import type { LocalFile } from './facts.ts';
 import { type Released, mark } from './released.ts';
 
@@ -8,6 +8,7 @@ import { type Released, mark } from './released.ts';
 export interface Prepared {
   result: Released<unknown>;
   file?: LocalFile;
+  csv?: LocalFile; // rows: the same rows as CSV, uploaded beside the Parquet file
   attach?: 'rows' | 'analysis' | 'export';
 }
 
@@ -17,9 +18,16 @@ export const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringif
 // Room for what the hub's measure and ours could disagree on (none known), so that a result near the limit is not refused.
 export const MARGIN = 256;
 
-/** As many leading rows as fit beside the rest of the result within `max` bytes. */
-export function fitRows(r: RowsResult, blob: BlobRef, max: number): RowsResult {
-  const base: RowsResult = { ...r, rows: [], blob };
+/** The counts once `inline` rows of the full result travel inline (the rest only in the file). */
+function inlineCounts(c: RowCounts, inline: number): RowCounts {
+  const { inline_cut: _, ...rest } = c;
+  return { ...rest, inline, ...(inline < c.full ? { inline_cut: 'inline_max' as const } : {}) };
+}
+
+/** As many leading rows as fit beside the rest of the result (and the links) within `max` bytes. */
+export function fitRows(r: RowsResult, blob: BlobRef, max: number, csv?: BlobRef): RowsResult {
+  const counts = r.row_counts && inlineCounts(r.row_counts, 0);
+  const base: RowsResult = { ...r, rows: [], blob, ...(csv ? { csv } : {}), ...(counts ? { row_counts: counts } : {}) };
   let room = max - MARGIN - jsonBytes(base);
   const rows: RowsResult['rows'] = [];
   for (const row of r.rows) {
@@ -27,12 +35,12 @@ export function fitRows(r: RowsResult, blob: BlobRef, max: number): RowsResult {
     if (room < 0) break;
     rows.push(row);
   }
-  return { ...base, rows };
+  return { ...base, rows, ...(counts ? { row_counts: inlineCounts(counts, rows.length) } : {}) };
 }
 
 /** The result as posted once its file is uploaded: the inline part and the link. */
-export function joinLink(p: Prepared, blob: BlobRef, inlineMax: number): Released<unknown> {
-  if (p.attach === 'rows') return mark(fitRows(p.result as unknown as RowsResult, blob, inlineMax));
+export function joinLink(p: Prepared, blob: BlobRef, inlineMax: number, csv?: BlobRef): Released<unknown> {
+  if (p.attach === 'rows') return mark(fitRows(p.result as unknown as RowsResult, blob, inlineMax, csv));
   if (p.attach === 'analysis') {
     const r = p.result as unknown as AnalysisResult;
     return mark({

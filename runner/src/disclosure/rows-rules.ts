@@ -12,11 +12,20 @@ export interface Budget {
   charge(rows: number): void;
 }
 
-/** How many of `wanted` rows may leave: cut to the task cap and the budget; none left at all is a refusal. */
-export function rowAllowance(wanted: number, t: Tally, budget: Budget, dataset: string): number {
+/** How many of `wanted` rows may leave, and the rule that cut them: the task cap and the budget; none left is a refusal. */
+export function rowAllowance(
+  wanted: number,
+  t: Tally,
+  budget: Budget,
+  dataset: string,
+): { rows: number; cut?: 'max_rows' | 'max_rows_per_day' } {
   const cap = t.policy.maxRows ?? Infinity;
   let n = Math.min(wanted, cap);
-  if (n < wanted) t.add('max_rows', 0, `at most ${cap} rows leave per task`);
+  let cut: 'max_rows' | 'max_rows_per_day' | undefined;
+  if (n < wanted) {
+    t.add('max_rows', 0, `at most ${cap} rows leave per task`);
+    cut = 'max_rows';
+  }
   if (wanted > 0 && budget.left <= 0) {
     throw new TaskFailure(
       'policy_denied',
@@ -26,8 +35,9 @@ export function rowAllowance(wanted: number, t: Tally, budget: Budget, dataset: 
   if (budget.left < n) {
     n = budget.left;
     t.add('max_rows_per_day', 0, `rows are cut to what is left of the daily budget of ${t.policy.maxRowsPerDay}`);
+    cut = 'max_rows_per_day';
   }
-  return n;
+  return { rows: n, ...(cut ? { cut } : {}) };
 }
 
 export function releaseRows(
@@ -37,12 +47,15 @@ export function releaseRows(
   dataset: string,
   qs: QuerySet | undefined,
 ): RowsResult {
-  const n = rowAllowance(r.rows.length, t, budget, dataset);
+  const { rows: n, cut } = rowAllowance(r.rows.length, t, budget, dataset);
   budget.charge(n);
   const count = countReleaser(t, qs);
+  // The counts say so when the gate cut the page (a page cut to the cap was read one row longer: ops/rows.ts).
+  const counts = r.row_counts && (cut ? { ...r.row_counts, full: n, inline: n, full_cut: cut } : r.row_counts);
   return {
     ...r,
     rows: r.rows.slice(0, n),
+    ...(counts ? { row_counts: counts } : {}),
     ...(r.matched_rows !== undefined ? { matched_rows: count(r.matched_rows, 'matched_rows') } : {}),
   };
 }

@@ -1,9 +1,9 @@
 // Exports of the (filtered) rows: csv, parquet and json written by DuckDB's COPY; xlsx streamed in chunks with exceljs.
 import type { ColumnInfo } from '@simpul/protocol';
-import ExcelJS from 'exceljs';
 import { AnalysisError, checkAborted } from '../analysis/errors.ts';
 import { Sql, count, quoteIdent, sqlString, value } from '../analysis/sql.ts';
 import type { SqlSource } from '../analysis/types.ts';
+import { type Workbook, workbook } from './report-files.ts';
 
 /** Rows in one xlsx sheet, besides its header row. */
 export const XLSX_MAX_ROWS = 1_048_575;
@@ -52,8 +52,16 @@ export async function countRows(src: SqlSource): Promise<number> {
   return count(r.n);
 }
 
-/** An xlsx file written row by row (exceljs's streaming writer), reading the rows in chunks. */
-export async function xlsxRows(src: SqlSource, cols: ColumnInfo[], outPath: string): Promise<number> {
+/**
+ * An xlsx file written row by row (exceljs's streaming writer), reading the rows in chunks, in a sheet named "Data"
+ * after the sheets that `before` adds (the summary).
+ */
+export async function xlsxRows(
+  src: SqlSource,
+  cols: ColumnInfo[],
+  outPath: string,
+  before: (book: Workbook) => void = () => {},
+): Promise<number> {
   const total = await countRows(src);
   if (total > XLSX_MAX_ROWS) {
     throw new AnalysisError(
@@ -61,8 +69,9 @@ export async function xlsxRows(src: SqlSource, cols: ColumnInfo[], outPath: stri
       `${total} rows match; an xlsx sheet holds at most ${XLSX_MAX_ROWS}: filter further, or export csv or parquet`,
     );
   }
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: outPath, useStyles: false, useSharedStrings: false });
-  const sheet = book.addWorksheet('data');
+  const book = workbook(outPath);
+  before(book);
+  const sheet = book.addWorksheet('Data', { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.addRow(cols.map((c) => c.name)).commit();
   // Aliases keep odd column names out of the row objects' keys.
   const aliased = cols.map((c, i) => `${quoteIdent(c.name)} AS c${i}`).join(', ');
@@ -84,19 +93,4 @@ export async function xlsxRows(src: SqlSource, cols: ColumnInfo[], outPath: stri
     await book.commit();
   }
   return written;
-}
-
-/** A small table (an analysis result) as an xlsx sheet. */
-export async function xlsxTable(
-  columns: string[],
-  rows: (string | number | boolean | null)[][],
-  outPath: string,
-  sheetName = 'result',
-): Promise<void> {
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: outPath, useStyles: false, useSharedStrings: false });
-  const sheet = book.addWorksheet(sheetName);
-  sheet.addRow(columns).commit();
-  for (const r of rows) sheet.addRow(r).commit();
-  sheet.commit();
-  await book.commit();
 }

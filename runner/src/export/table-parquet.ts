@@ -1,9 +1,8 @@
 // A small result table as Parquet: staged as newline-delimited JSON, then converted by DuckDB with explicit types.
 import { rm, writeFile } from 'node:fs/promises';
-import type { Cell } from '@simpul/protocol';
+import type { Cell, ReportTable as Table } from '@simpul/protocol';
 import { quoteIdent, sqlString } from '../analysis/sql.ts';
 import type { SqlSource } from '../analysis/types.ts';
-import type { Table } from './result-table.ts';
 
 function typeOf(values: Cell[]): string {
   const present = values.filter((v) => v !== null);

@@ -112,7 +112,7 @@ test('filtered rows as xlsx (streamed in chunks) read back with exceljs', async 
   assert.is(out.rows, RAINY);
   const book = new ExcelJS.Workbook();
   await book.xlsx.readFile(path);
-  const sheet = book.getWorksheet('data');
+  const sheet = book.getWorksheet('Data');
   assert.ok(sheet);
   assert.is(sheet.rowCount, RAINY + 1);
   assert.equal((sheet.getRow(1).values as unknown[]).slice(1), HEADER);
@@ -141,7 +141,7 @@ test('a pdf report of the data: title, filter, summary tables and histograms', a
   );
 });
 
-test('an analysis exports as json (the result), csv/xlsx/parquet (its main table) and pdf (its report)', async () => {
+test('an analysis exports as json (the result), csv (every section), xlsx, parquet (its main table) and pdf', async () => {
   const analysis = { analysis: 'group_by', group_by: ['weather'], aggregates: [{ fn: 'mean', column: 'temp_max' }] };
   const groups = new Set(lines.slice(1).map((l) => l.split(',').at(-1))).size;
 
@@ -152,19 +152,23 @@ test('an analysis exports as json (the result), csv/xlsx/parquet (its main table
 
   const csv = await exportOf({ dataset: 'seattle', format: 'csv', analysis }, 'gb.csv');
   assert.is(csv.out.rows, groups);
-  const back = await readBack(csv.path, 'csv');
-  assert.equal(back.columns, ['weather', 'count', 'mean(temp_max)', 'suppressed']);
-  assert.is(back.n, groups);
+  const blocks = readFileSync(csv.path, 'utf8').split('\r\n\r\n');
+  assert.equal(
+    blocks.map((b) => b.split('\r\n')[0]),
+    ['# Summary', '# Groups', '# Metrics'],
+  );
+  assert.is(blocks[1].split('\r\n')[1], 'weather,Count,mean(temp_max),Withheld');
+  assert.is(blocks[1].trim().split('\r\n').length, groups + 2);
 
   const parquet = await exportOf({ dataset: 'seattle', format: 'parquet', analysis }, 'gb.parquet');
   const pq = await readBack(parquet.path, 'parquet');
-  assert.equal(pq.columns, ['weather', 'count', 'mean(temp_max)', 'suppressed']);
+  assert.equal(pq.columns, ['weather', 'Count', 'mean(temp_max)', 'Withheld']);
   assert.is(pq.n, groups);
 
   const xlsx = await exportOf({ dataset: 'seattle', format: 'xlsx', analysis }, 'gb.xlsx');
   const book = new ExcelJS.Workbook();
   await book.xlsx.readFile(xlsx.path);
-  assert.is(book.getWorksheet('group_by')?.rowCount, groups + 1);
+  assert.is(book.getWorksheet('Groups')?.rowCount, groups + 1);
 
   for (const a of [
     analysis,

@@ -2,16 +2,27 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import type { AnalysisResult, ExportFormat, ExportParams, FilterExpr } from '@simpul/protocol';
+import {
+  type AnalysisResult,
+  type ColumnInfo,
+  type ExportFormat,
+  type ExportParams,
+  type FilterExpr,
+  type ReportDoc,
+  type ReportMeta,
+  analysisDoc,
+  addReportSheets,
+  disclosureLines,
+  filterText,
+  reportCsv,
+} from '@simpul/protocol';
 import { describe } from '../analysis/describe.ts';
 import { checkAborted } from '../analysis/errors.ts';
 import { runAnalysis } from '../analysis/run-analysis.ts';
 import { column } from '../analysis/sql.ts';
 import type { SqlSource } from '../analysis/types.ts';
-import { copyRows, xlsxRows, xlsxTable } from './data-export.ts';
-import { filterText } from './filter-text.ts';
-import { analysisReport, analysisTitle, dataReport } from './pdf-report.ts';
-import { resultTable, toCsv } from './result-table.ts';
+import { copyRows, countRows, xlsxRows } from './data-export.ts';
+import { reportPdf, reportXlsx } from './report-files.ts';
 import { tableToParquet } from './table-parquet.ts';
 
 export interface ExportOutput {
@@ -45,46 +56,77 @@ function scaled(src: SqlSource, from: number, to: number): SqlSource {
 /** The release gate, as the export sees it: an analysis goes in, what may be written into the file comes out. */
 export type ReleaseAnalysis = (r: AnalysisResult) => AnalysisResult;
 
+/** What a report says about where it came from, besides the result itself. */
+export interface ExportOrigin {
+  task_id?: string;
+  runner?: string;
+}
+
+function reportMeta(params: ExportParams, filter: string, origin: ExportOrigin) {
+  return {
+    dataset: params.dataset,
+    filter,
+    created_at: new Date().toISOString(),
+    ...(origin.task_id ? { task_id: origin.task_id } : {}),
+    ...(params.source_task_id ? { source_task_id: params.source_task_id } : {}),
+    ...(origin.runner ? { runner: origin.runner } : {}),
+  };
+}
+
 async function exportAnalysis(
   src: SqlSource,
   params: ExportParams & { analysis: NonNullable<ExportParams['analysis']> },
   outPath: string,
-  filter: string,
+  meta: Omit<ReportMeta, 'title' | 'description'>,
   release: ReleaseAnalysis,
 ): Promise<number> {
   const result: AnalysisResult = release(await runAnalysis(scaled(src, 0, 80), params.analysis));
   checkAborted(src.signal);
-  const table = resultTable(result);
+  const doc = analysisDoc(result, meta);
+  const main = doc.sections[0]?.table ?? { columns: [], rows: [] };
   switch (params.format) {
     case 'json':
-      await writeFile(outPath, JSON.stringify(result, null, 2));
+      await writeFile(outPath, JSON.stringify({ report: { meta: doc.meta, notes: doc.notes }, ...result }, null, 2));
       break;
     case 'csv':
-      await writeFile(outPath, toCsv(table));
+      await writeFile(outPath, reportCsv(doc));
       break;
     case 'xlsx':
-      await xlsxTable(table.columns, table.rows, outPath, result.analysis);
+      await reportXlsx(doc, outPath);
       break;
     case 'parquet':
-      await tableToParquet(src, table, outPath);
+      await tableToParquet(src, main, outPath);
       break;
     case 'pdf':
-      await analysisReport(result, outPath, {
-        title: `${analysisTitle(result.analysis)}: ${params.dataset}`,
-        dataset: params.dataset,
-        filter,
-        rows: result.rows_used,
-      });
+      await reportPdf(doc, outPath);
       break;
   }
-  return table.rows.length;
+  return main.rows.length;
+}
+
+/** The data's summary statistics (released by the gate) as a report: a data export's PDF, and its xlsx summary. */
+async function dataDoc(
+  src: SqlSource,
+  cols: ColumnInfo[],
+  meta: Omit<ReportMeta, 'title' | 'description'>,
+  release: ReleaseAnalysis,
+): Promise<ReportDoc> {
+  const summary = release(
+    await describe(scaled(src, 0, 80), { analysis: 'describe', columns: cols.map((c) => c.name), bins: 20, top: 5 }),
+  );
+  if (summary.analysis !== 'describe') throw new Error('the gate changed the kind of the data report');
+  checkAborted(src.signal);
+  const doc = analysisDoc(summary, meta);
+  doc.meta.title = `Data report: ${meta.dataset}`;
+  doc.meta.description = `The ${cols.length} columns of ${meta.dataset}: ${cols.map((c) => c.name).join(', ')}`;
+  return doc;
 }
 
 async function exportRows(
   src: SqlSource,
   params: ExportParams,
   outPath: string,
-  filter: string,
+  meta: Omit<ReportMeta, 'title' | 'description'>,
   release: ReleaseAnalysis,
 ): Promise<number> {
   const cols = [...new Set(params.columns ?? src.columns.map((c) => c.name))].map((n) => column(src, n));
@@ -94,26 +136,30 @@ async function exportRows(
     case 'json':
       src.progress(5, `writing ${params.format}`);
       return copyRows(src, cols, params.format, outPath);
-    case 'xlsx':
-      return xlsxRows(src, cols, outPath);
+    case 'xlsx': {
+      const rows = await countRows(src);
+      const doc: ReportDoc = {
+        meta: {
+          ...meta,
+          title: `Data: ${meta.dataset}`,
+          description: `${rows.toLocaleString('en-US')} rows of ${meta.dataset}: ${cols.map((c) => c.name).join(', ')}`,
+          rows,
+        },
+        notes: disclosureLines(undefined), // rows leave whole or not at all (the gate refuses over the budget)
+        sections: [
+          {
+            name: 'Columns',
+            title: 'Columns',
+            table: { columns: ['Column', 'Type'], rows: cols.map((c) => [c.name, c.type]) },
+          },
+        ],
+      };
+      return xlsxRows(src, cols, outPath, (book) => addReportSheets(book, doc));
+    }
     case 'pdf': {
-      const summary = release(
-        await describe(scaled(src, 0, 80), {
-          analysis: 'describe',
-          columns: cols.map((c) => c.name),
-          bins: 20,
-          top: 5,
-        }),
-      );
-      if (summary.analysis !== 'describe') throw new Error('the gate changed the kind of the data report');
-      checkAborted(src.signal);
-      await dataReport(summary, outPath, {
-        title: `Data report: ${params.dataset}`,
-        dataset: params.dataset,
-        filter,
-        rows: summary.rows_used,
-      });
-      return summary.rows_used;
+      const doc = await dataDoc(src, cols, meta, release);
+      await reportPdf(doc, outPath);
+      return doc.meta.rows ?? 0;
     }
   }
 }
@@ -127,14 +173,15 @@ export async function writeExport(
   params: ExportParams,
   outPath: string,
   release: ReleaseAnalysis,
+  origin: ExportOrigin = {},
 ): Promise<ExportOutput> {
   const filters = [params.where, params.analysis?.where].filter((f): f is FilterExpr => f !== undefined);
-  const filter = filterText(filters.length > 1 ? { and: filters } : filters[0]);
+  const meta = reportMeta(params, filterText(filters.length > 1 ? { and: filters } : filters[0]), origin);
   try {
     checkAborted(src.signal);
     const rows = params.analysis
-      ? await exportAnalysis(src, { ...params, analysis: params.analysis }, outPath, filter, release)
-      : await exportRows(src, params, outPath, filter, release);
+      ? await exportAnalysis(src, { ...params, analysis: params.analysis }, outPath, meta, release)
+      : await exportRows(src, params, outPath, meta, release);
     checkAborted(src.signal);
     src.progress(95, 'checksum');
     const digest = await fileDigest(outPath);

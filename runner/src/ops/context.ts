@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 
 export interface OpContext<C extends OpCode = OpCode> {
   task_id: string;
+  runner_name?: string; // this runner's name, for reports
   op: C;
   params: OpParamsOf<C>; // already parsed with the protocol's OpParams[op]
   engine: Engine; // datasets and their schemas

@@ -46,11 +46,17 @@ export async function exportData(ctx: OpContext<400>): Promise<UnreleasedOf<400>
     const rawRows = !p.analysis && p.format !== 'pdf';
     let disclosure = rawRows ? await checkRows(ctx, src) : undefined;
     const path = join(dir, `export.${p.format}`);
-    const out = await writeExport(src, p, path, (r) => {
-      const released = ctx.gate.analysis(r, source.querySet);
-      disclosure = released.disclosure;
-      return released;
-    });
+    const out = await writeExport(
+      src,
+      p,
+      path,
+      (r) => {
+        const released = ctx.gate.analysis(r, source.querySet);
+        disclosure = released.disclosure;
+        return released;
+      },
+      { task_id: ctx.task_id, ...(ctx.runner_name ? { runner: ctx.runner_name } : {}) },
+    );
     ctx.signal.throwIfAborted();
     const filename = exportFilename(p);
     ctx.progress(Math.round(100 * WRITE_SHARE), `${filename} written`);

@@ -2,7 +2,7 @@
 import type { UnreleasedOf } from '../disclosure/facts.ts';
 import { thousands } from '../progress-steps.ts';
 import type { OpContext } from './context.ts';
-import { pageLimit } from './rows.ts';
+import { pageCounts, pageLimit } from './rows.ts';
 
 export async function fetchRows(ctx: OpContext<100>): Promise<UnreleasedOf<100>> {
   const { params: p, db } = ctx;
@@ -22,6 +22,12 @@ export async function fetchRows(ctx: OpContext<100>): Promise<UnreleasedOf<100>>
   return {
     kind: 'rows',
     op: 100,
-    result: { columns: page.columns, rows: page.rows, total_rows: total, offset: p.offset },
+    result: {
+      columns: page.columns,
+      rows: page.rows,
+      total_rows: total,
+      offset: p.offset,
+      row_counts: pageCounts(p, page.rows.length, total),
+    },
   };
 }

@@ -3,7 +3,7 @@ import type { QuerySet, UnreleasedOf } from '../disclosure/facts.ts';
 import { cellKeyOf, recordKeySql } from '../disclosure/record-key.ts';
 import { thousands } from '../progress-steps.ts';
 import type { OpContext } from './context.ts';
-import { pageLimit } from './rows.ts';
+import { pageCounts, pageLimit } from './rows.ts';
 
 export async function filterRows(ctx: OpContext<200>): Promise<UnreleasedOf<200>> {
   const { params: p, db } = ctx;
@@ -38,6 +38,13 @@ export async function filterRows(ctx: OpContext<200>): Promise<UnreleasedOf<200>
     kind: 'rows',
     op: 200,
     querySet,
-    result: { columns: page.columns, rows: page.rows, total_rows: total, matched_rows: matched, offset: p.offset },
+    result: {
+      columns: page.columns,
+      rows: page.rows,
+      total_rows: total,
+      matched_rows: matched,
+      offset: p.offset,
+      row_counts: pageCounts(p, page.rows.length, matched ?? total),
+    },
   };
 }

@@ -141,6 +141,9 @@ test('a problem inside the analysis is keyed to its field, and nothing is ready 
 test('a task of op 300 and 400 comes back as the draft that made it', () => {
   const base: Omit<TaskView, 'op' | 'params'> = {
     task_id: 't1',
+    name: null,
+    description: '',
+    study_id: null,
     dataset: 'penguins',
     target_runner_id: null,
     runner_id: null,

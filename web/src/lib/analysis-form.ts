@@ -44,7 +44,7 @@ export const newAggregate = (fn: AggregateFn = 'mean', column = ''): AggregateDr
 export const isNumeric = (c: ColumnInfo) => c.kind === 'number' || c.kind === 'boolean';
 
 /** The fields each kind sends; the rest of the draft stays put but is not sent. */
-const FIELDS: Record<AnalysisKind, readonly (keyof AnalysisDraft)[]> = {
+export const FIELDS: Record<AnalysisKind, readonly (keyof AnalysisDraft)[]> = {
   describe: ['columns', 'bins', 'top'],
   correlation: ['columns', 'method'],
   group_by: ['group_by', 'aggregates', 'sort', 'group_limit'],

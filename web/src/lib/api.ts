@@ -7,6 +7,7 @@ import {
   LoginReply,
   ResultView,
   RunnerList,
+  SessionReply,
   TaskCreated,
   TaskList,
   TaskView,
@@ -48,6 +49,14 @@ const describe = (issues: readonly Issue[]) =>
     .join('; ');
 
 async function readBody(res: Response): Promise<unknown> {
+  // JSON is parsed straight from the bytes: a 4 MB result then never becomes a 4 MB string first (faster, less garbage).
+  if (res.status !== 204 && res.headers.get('content-type')?.startsWith('application/json')) {
+    try {
+      return (await res.json()) as unknown;
+    } catch {
+      return undefined; // an empty or broken body: the caller's schema says what is missing
+    }
+  }
   const text = await res.text();
   if (text === '') return undefined;
   try {
@@ -122,6 +131,8 @@ export const api = {
   login: (body: LoginRequest) => request('POST', '/auth/login', LoginReply, { body, redirectOn401: false }),
   logout: () => request('POST', '/auth/logout', accept, { redirectOn401: false }),
   me: () => request('GET', '/auth/me', Me),
+  /** Signed in or not, always a 200: a signed-out visit leaves no 401 in the browser's console. */
+  session: () => request('GET', '/auth/session', SessionReply),
   runners: () => request('GET', '/runners', RunnerList),
   tasks: (q: Partial<Record<keyof TaskListQuery, string | number | undefined>> = {}) =>
     request('GET', `/tasks${query(q)}`, TaskList),

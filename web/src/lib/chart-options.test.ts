@@ -9,8 +9,8 @@ const series = (o: Record<string, unknown>) => o.series as Series;
 test('a histogram draws one bar per bin and says which bin is fullest; suppressed bins are gaps', () => {
   const c = histogramChart({ column: 'age', edges: [0, 10, 20, 30], counts: [4, null, 9] });
   assert.equal(series(c.option)[0].data, [4, null, 9]);
-  assert.equal((c.option.xAxis as { data: string[] }).data, ['0–10', '10–20', '20–30']);
-  assert.match(c.description, 'the fullest bin, 20–30, holds 9 rows');
+  assert.equal((c.option.xAxis as { data: string[] }).data, ['0 to 10', '10 to 20', '20 to 30']);
+  assert.match(c.description, 'the fullest bin, 20 to 30, holds 9 rows');
   assert.match(c.description, '1 bins are suppressed');
   assert.equal((c.option.aria as { enabled: boolean }).enabled, true);
   assert.is(
@@ -43,8 +43,38 @@ test('many groups turn the bar chart on its side and cap it, saying so', () => {
   const c = groupBarChart(g, 50);
   assert.is(series(c.option)[0].data.length, 50);
   assert.is((c.option.yAxis as { type: string }).type, 'category');
-  assert.match(c.description, '50 of 80 groups');
+  assert.match(c.description, 'the first 50 of 80 groups');
+  assert.match(c.description, 'the largest of all 80 is g79 at 79 (not drawn)');
   assert.ok(c.height > 300);
+  const few = groupBarChart({ charts: { bar: { labels: ['a', 'b'], values: [3, 9], measure: 'rows' } } } as never);
+  assert.match(few.description, 'for 2 groups; the largest is b at 9.');
+});
+
+test('a histogram of negative values and a two-valued column read well', () => {
+  const neg = histogramChart({ column: 'delay', edges: [-1116, -976, -836], counts: [3, 5] });
+  assert.equal((neg.option.xAxis as { data: string[] }).data, ['−1,116 to −976', '−976 to −836']);
+  assert.match(neg.description, 'from −1,116 to −836');
+  const counts = [60, 0, 0, 0, 40];
+  const flag = histogramChart(
+    { column: 'smoker', edges: [0, 0.2, 0.4, 0.6, 0.8, 1], counts },
+    {
+      name: 'smoker',
+      type: 'INTEGER',
+      kind: 'number',
+      count: 100,
+      nulls: 0,
+      distinct: 2,
+      min: 0,
+      max: 1,
+      mean: 0.4,
+      sd: null,
+      q1: null,
+      median: null,
+      q3: null,
+    },
+  );
+  assert.equal(series(flag.option)[0].data, [60, 40]);
+  assert.match(flag.description, 'Bar chart of smoker, which holds two values, 0 and 1; the larger, 0, holds 60 rows.');
 });
 
 test('clusters become one coloured series each', () => {

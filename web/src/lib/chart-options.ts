@@ -1,12 +1,14 @@
 // Analysis results → ECharts options, each with a sentence that says what the chart shows (for screen readers).
 import type {
   CorrelationResult,
+  DescribeColumn,
   GroupByResult,
   Histogram,
   LinearRegressionResult,
   LogisticRegressionResult,
   Scatter,
 } from '@simpul/protocol';
+import { histogramBars, signed } from './column-summary.ts';
 import { stat } from './format.ts';
 
 export interface ChartSpec {
@@ -40,14 +42,21 @@ const clampHeight = (px: number, min: number, max: number) => Math.round(Math.ma
 const maxIndex = (xs: (number | null)[]) =>
   xs.reduce<number>((best, v, i) => (v !== null && (best < 0 || v > (xs[best] ?? -Infinity)) ? i : best), -1);
 
-export function histogramChart(h: Histogram): ChartSpec {
-  const labels = h.counts.map((_, i) => `${stat(h.edges[i], 3)}–${stat(h.edges[i + 1], 3)}`);
-  const top = maxIndex(h.counts);
-  const hidden = h.counts.filter((c) => c === null).length;
+/** A histogram of one numeric column; with the column's summary, a column of one or two values gets a bar per value. */
+export function histogramChart(h: Histogram, column?: DescribeColumn): ChartSpec {
+  const { labels, counts, byValue } = histogramBars(h, column);
+  const top = maxIndex(counts);
+  const hidden = counts.filter((c) => c === null).length;
+  const what = byValue
+    ? `Bar chart of ${h.column}, which holds ${labels.length === 1 ? 'one value' : `two values, ${labels.join(' and ')}`}`
+    : `Histogram of ${h.column}: ${counts.length} bins from ${signed(h.edges[0])} to ${signed(h.edges[h.edges.length - 1])}`;
+  const fullest = byValue ? `the larger, ${labels[top]},` : `the fullest bin, ${labels[top]},`;
   const description =
-    `Histogram of ${h.column}: ${h.counts.length} bins from ${stat(h.edges[0])} to ${stat(h.edges[h.edges.length - 1])}` +
-    (top >= 0 ? `; the fullest bin, ${labels[top]}, holds ${stat(h.counts[top])} rows.` : '.') +
-    (hidden > 0 ? ` ${hidden} bins are suppressed by the data owner's minimum group size.` : '');
+    what +
+    (top >= 0 && labels.length > 1 ? `; ${fullest} holds ${stat(counts[top])} rows.` : '.') +
+    (hidden > 0
+      ? ` ${hidden} ${byValue ? 'bars are' : 'bins are'} suppressed by the data owner's minimum group size.`
+      : '');
   return {
     description,
     height: 220,
@@ -56,7 +65,16 @@ export function histogramChart(h: Histogram): ChartSpec {
       tooltip: { renderMode: 'richText', confine: true, trigger: 'axis' },
       xAxis: { type: 'category', data: labels, axisLabel: { hideOverlap: true }, axisTick: { alignWithLabel: true } },
       yAxis: { type: 'value', minInterval: 1 },
-      series: [{ type: 'bar', name: 'rows', data: h.counts, barCategoryGap: '4%', itemStyle: { color: ACCENT } }],
+      series: [
+        {
+          type: 'bar',
+          name: 'rows',
+          data: counts,
+          barCategoryGap: byValue ? '40%' : '4%',
+          barMaxWidth: byValue ? 96 : undefined,
+          itemStyle: { color: ACCENT },
+        },
+      ],
     }),
   };
 }
@@ -116,10 +134,14 @@ export function groupBarChart(g: GroupByResult, max = 50): ChartSpec {
   const shown = labels.slice(0, max);
   const vals = values.slice(0, max);
   const horizontal = shown.length > 8;
-  const top = maxIndex(vals);
+  // The largest of every group in the result, not only of the bars drawn.
+  const top = maxIndex(values);
+  const part = labels.length > shown.length;
   const description =
-    `Bar chart of ${measure} for ${shown.length}${labels.length > shown.length ? ` of ${labels.length}` : ''} groups` +
-    (top >= 0 ? `; the largest is ${shown[top]} at ${stat(vals[top])}.` : '.');
+    `Bar chart of ${measure} for ${part ? `the first ${shown.length} of ${labels.length}` : shown.length} groups` +
+    (top >= 0
+      ? `; the largest${part ? ` of all ${labels.length}` : ''} is ${labels[top]} at ${stat(values[top])}${part && top >= shown.length ? ' (not drawn)' : ''}.`
+      : '.');
   const category = {
     type: 'category',
     data: shown,

@@ -1,22 +1,13 @@
 // Turns a rows result into files people can download: CSV (RFC 4180) and JSON (one object per row).
-import type { Cell, ColumnInfo } from '@simpul/protocol';
+import { type Cell, type ColumnInfo, rowsToCsv } from '@simpul/protocol';
 
 interface Rows {
   columns: ColumnInfo[];
   rows: Cell[][];
 }
 
-function csvField(v: Cell | string): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-export function toCsv(r: Rows): string {
-  const lines = [r.columns.map((c) => csvField(c.name)).join(',')];
-  for (const row of r.rows) lines.push(row.map(csvField).join(','));
-  return `${lines.join('\r\n')}\r\n`;
-}
+/** CSV of the rows held here; the hub writes the same for a whole result (`GET /api/v1/result/{id}/download/csv`). */
+export const toCsv = (r: Rows): string => rowsToCsv(r);
 
 export function toJson(r: Rows): string {
   const names = r.columns.map((c) => c.name);

@@ -146,4 +146,34 @@ test('an expression round-trips through the editable tree', () => {
   assert.is(single.children.length, 1);
 });
 
+test('"between 40 and 20" is refused on the lower bound, in words; 20 to 40 and equal bounds pass', () => {
+  const wrong = cond('age', 'between', '40', '20');
+  const late = cond('born', 'between', '2024-06-30', '2024-01-01');
+  const { errors } = toExpr(newGroup('and', [wrong, late, cond('age', 'between', '20', '40')]), columns);
+  assert.is(errors[`${wrong.id}.value`], '40 is above 20: put the lower value first');
+  assert.match(errors[`${late.id}.value`], '2024-06-30 is above 2024-01-01');
+  assert.is(Object.keys(errors).length, 2);
+  assert.equal(toExpr(newGroup('and', [cond('age', 'between', '7', '7')]), columns).errors, {});
+});
+
+test('a rebuilt condition keeps numbers as numbers while its column is not known (runner offline)', () => {
+  const tree = fromExpr({
+    and: [
+      { column: 'age', op: '>=', value: 60 },
+      { column: 'score', op: 'between', value: [1.5, 2] },
+      { column: 'smoker', op: '=', value: true },
+      { column: 'site', op: '=', value: '60' },
+    ],
+  });
+  const { expr } = toExpr(tree, []); // no columns known yet
+  assert.equal(expr, {
+    and: [
+      { column: 'age', op: '>=', value: 60 },
+      { column: 'score', op: 'between', value: [1.5, 2] },
+      { column: 'smoker', op: '=', value: true },
+      { column: 'site', op: '=', value: '60' },
+    ],
+  });
+});
+
 test.run();

@@ -1,4 +1,5 @@
 // The filter builder's editable tree, and its conversion to and from the protocol's filter expression.
+import { outOfOrder } from '@simpul/protocol';
 import type { ColumnInfo, ColumnKind, CompareOp, FilterExpr, Scalar } from '@simpul/protocol';
 
 /** One condition as typed: values stay text until they are checked against the column's kind. */
@@ -9,6 +10,9 @@ export interface CondNode {
   op: CompareOp | '';
   value: string;
   value2: string; // upper bound of `between`
+  /** The JSON type the value had when the condition was rebuilt from a sent expression: while the column's kind is not
+   * known (its runner is offline, or not loaded yet) a number stays a number (60, not "60"). */
+  was?: 'number' | 'boolean';
 }
 
 export interface GroupNode {
@@ -130,7 +134,7 @@ function condToExpr(c: CondNode, columns: Columns, errors: FilterErrors): Filter
   const col = columns.get(c.column);
   if (!c.column) errors[`${c.id}.column`] = 'Pick a column';
   else if (!col) errors[`${c.id}.column`] = `"${c.column}" is not a column of this dataset`;
-  const kind: ColumnKind = col?.kind ?? 'other';
+  const kind: ColumnKind = col?.kind ?? c.was ?? 'other';
   const op = c.op;
   if (op === '') {
     errors[`${c.id}.op`] = 'Pick an operator';
@@ -148,8 +152,13 @@ function condToExpr(c: CondNode, columns: Columns, errors: FilterErrors): Filter
   switch (valueShape(op)) {
     case 'none':
       return { column: c.column, op };
-    case 'two':
-      return { column: c.column, op, value: [check(c.value, `${c.id}.value`), check(c.value2, `${c.id}.value2`)] };
+    case 'two': {
+      const low = check(c.value, `${c.id}.value`);
+      const high = check(c.value2, `${c.id}.value2`);
+      if (outOfOrder(low, high))
+        errors[`${c.id}.value`] = `${c.value.trim()} is above ${c.value2.trim()}: put the lower value first`;
+      return { column: c.column, op, value: [low, high] };
+    }
     case 'list': {
       const items = splitList(c.value);
       if (items.length === 0) errors[`${c.id}.value`] = 'Enter one or more values, separated by commas';
@@ -227,6 +236,8 @@ function nodeFromExpr(e: FilterExpr): FilterNode {
   const c = newCondition(e.column);
   c.op = e.op;
   const v = e.value;
+  const first = Array.isArray(v) ? v[0] : v;
+  if (typeof first === 'number' || typeof first === 'boolean') c.was = typeof first === 'number' ? 'number' : 'boolean';
   if (Array.isArray(v)) {
     if (e.op === 'between') {
       c.value = scalarText(v[0]);

@@ -1,4 +1,5 @@
-// Small formatting helpers for times, durations and ids.
+// Small formatting helpers for times, durations and ids; numbers as the exported reports write them (protocol).
+import { formatNumber } from '@simpul/protocol';
 
 /** "just now", "12 s ago", "2 min ago", "3 h ago", "4 d ago"; "never" without a time. */
 export function relativeTime(iso: string | null | undefined, now: number): string {
@@ -70,14 +71,7 @@ export function count(n: number | null | undefined): string {
 }
 
 /** A statistic for tables and chart labels: integers in full, other numbers to 4 significant digits; null as "—". */
-export function stat(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString('en-US');
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e15)) return v.toExponential(digits - 1);
-  return Number(v.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 12 });
-}
+export const stat = (v: number | null | undefined, digits = 4): string => formatNumber(v, digits);
 
 /** Any result cell as text: numbers through `stat`, null as "—". */
 export function cellText(v: string | number | boolean | null | undefined): string {

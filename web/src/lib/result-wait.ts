@@ -53,6 +53,16 @@ async function once(id: string, signal: AbortSignal): Promise<ResultView | 'agai
  * `signal` aborts or a request fails (the live updates and the page's own requests carry on without it).
  */
 export function waitForEnd(id: string, signal: AbortSignal): Promise<ResultView | null> {
+  // A wait started when the task was created (`waitEarly`) is adopted: from now on it ends with this caller's signal.
+  const early = adopted.get(id);
+  const current = waits.get(id);
+  if (early && current) {
+    adopted.delete(id);
+    clearTimeout(early.timer);
+    if (signal.aborted) early.stop.abort();
+    else signal.addEventListener('abort', () => early.stop.abort(), { once: true });
+    return current;
+  }
   const wait = (async () => {
     while (!signal.aborted) {
       try {
@@ -69,6 +79,23 @@ export function waitForEnd(id: string, signal: AbortSignal): Promise<ResultView 
     if (waits.get(id) === wait) waits.delete(id);
   });
   return wait;
+}
+
+/** Early waits not yet adopted by a page: their give-up timer, and how to stop them. */
+const adopted = new Map<string, { timer: ReturnType<typeof setTimeout>; stop: AbortController }>();
+
+/**
+ * Starts the wait for a task's end the moment it is created, before its page is drawn: the page adopts it instead of
+ * starting its own, so a quick task's result is on its way a page load sooner. Given up after `ms` if no page adopts it.
+ */
+export function waitEarly(id: string, ms = 30_000): void {
+  const stop = new AbortController();
+  void waitForEnd(id, stop.signal);
+  const timer = setTimeout(() => {
+    adopted.delete(id);
+    stop.abort();
+  }, ms);
+  adopted.set(id, { timer, stop });
 }
 
 /** The final view a wait for `id` got or will get, once; null when none is under way or it ended without one. */

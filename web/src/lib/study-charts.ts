@@ -46,7 +46,7 @@ export function groupCountChart(groups: StudyGroup[], max = 50): ChartSpec {
   const labels = shown.map((g) => g.key.map((k) => cellText(k)).join(' · '));
   const hidden = shown.filter((g) => g.suppressed).length;
   const description =
-    `Rows per group for ${shown.length}${groups.length > shown.length ? ` of ${groups.length}` : ''} groups, all sites combined` +
+    `Rows per group for ${groups.length > shown.length ? `the first ${shown.length} of ${groups.length}` : shown.length} groups, all sites combined` +
     (hidden ? `; ${hidden} group(s) are suppressed by a site's minimum group size and shown empty.` : '.');
   return {
     description,

@@ -82,6 +82,9 @@ const view = (over: Partial<TaskView>): TaskView => ({
   task_id: 't1',
   op: 200,
   params: {},
+  name: null,
+  description: '',
+  study_id: null,
   dataset: 'weather',
   target_runner_id: null,
   runner_id: 'r_2',
@@ -98,6 +101,21 @@ const view = (over: Partial<TaskView>): TaskView => ({
   finished_at: null,
   error: null,
   ...over,
+});
+
+test('an optional name: sent trimmed when typed, left out when empty, a bad one flagged on its field, kept by "edit and run again"', () => {
+  const d = emptyDraft();
+  d.target = '*/weather';
+  d.op = 100;
+  assert.not.ok('name' in buildTask(d, columns).body);
+  d.name = '  Wet days ';
+  const built = buildTask(d, columns);
+  assert.is(built.task?.name, 'Wet days');
+  d.name = 'x'.repeat(121);
+  assert.ok(buildTask(d, columns).errors.name);
+  assert.is(draftFromTask(view({ name: 'Wet days' })).name, 'Wet days');
+  assert.is(rerunBody(view({ name: 'Wet days' })).name, 'Wet days');
+  assert.not.ok('name' in rerunBody(view({})));
 });
 
 test('a task becomes an editable draft that builds the same request again', () => {

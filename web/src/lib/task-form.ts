@@ -49,6 +49,7 @@ export const runsAnalysis = (d: Pick<TaskDraft, 'op' | 'export_source'>) =>
   formOf(d.op).analysis === 'always' || (formOf(d.op).analysis === 'optional' && d.export_source === 'analysis');
 
 export const emptyDraft = (): TaskDraft => ({
+  name: '',
   target: '',
   op: 200,
   columns: [],
@@ -90,7 +91,7 @@ function keyForIssue(path: readonly PropertyKey[], d: TaskDraft): string {
     return FIELD_OF_PARAM[String(path[1])] ?? 'form';
   }
   if (path[0] === 'runner_id') return 'target';
-  if (path[0] === 'timeout_s' || path[0] === 'max_attempts' || path[0] === 'op') return path[0];
+  if (path[0] === 'timeout_s' || path[0] === 'max_attempts' || path[0] === 'op' || path[0] === 'name') return path[0];
   return 'form';
 }
 
@@ -133,6 +134,7 @@ export function buildTask(d: TaskDraft, columns: ColumnInfo[]): BuiltTask {
   if (target?.runner_id) body.runner_id = target.runner_id;
   if (d.timeout_s !== null) body.timeout_s = d.timeout_s;
   if (d.max_attempts !== null) body.max_attempts = d.max_attempts;
+  if (d.name.trim() !== '') body.name = d.name;
 
   const parsed = TaskCreate.safeParse(body);
   if (!parsed.success) {
@@ -147,6 +149,7 @@ export function buildTask(d: TaskDraft, columns: ColumnInfo[]): BuiltTask {
 
 /** Number fields and typed values are judged as soon as they are typed; empty choices only after the first Submit. */
 const AT_ONCE = [
+  'name',
   'limit',
   'offset',
   'timeout_s',
@@ -189,6 +192,7 @@ export function draftFromTask(t: TaskView): TaskDraft {
   d.op = t.op;
   d.timeout_s = t.timeout_s;
   d.max_attempts = t.max_attempts;
+  d.name = t.name ?? '';
   const where = (w: FilterExpr | undefined) => {
     if (!w) return;
     d.filter = fromExpr(w);
@@ -234,6 +238,7 @@ export function rerunBody(t: TaskView): Record<string, unknown> {
     max_attempts: t.max_attempts,
   };
   if (t.target_runner_id) body.runner_id = t.target_runner_id;
+  if (t.name) body.name = t.name;
   return body;
 }
 

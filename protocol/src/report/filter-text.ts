@@ -1,5 +1,5 @@
 // A filter expression as a sentence people can read in a report, e.g. `weather = "rain" and (wind > 4 or not (temp is null))`.
-import type { FilterExpr, Scalar } from '@simpul/protocol';
+import type { FilterExpr, Scalar } from '../filter.ts';
 
 const show = (v: Scalar): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
