@@ -1,8 +1,10 @@
 // `npm start`: the hub with its embedded database, a demo runner with bundled sample data, and the web app, in one go.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { RestartPolicy } from './lib/restart-policy.ts';
+import { Supervisor } from './lib/supervisor.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(process.env.SIMPUL_DATA_DIR ?? join(root, '.simpul'));
@@ -38,42 +40,21 @@ if (!existsSync(join(root, 'web', 'build', 'index.html'))) {
   }
 }
 
-const children: ChildProcess[] = [];
-function run(name: string, script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} stopped (${signal ?? code}); shutting down.`);
-      shutdown(code ?? 1);
-    }
-  });
-  children.push(child);
-  return child;
-}
+const kids = new Supervisor(root);
+process.on('SIGINT', () => kids.shutdown(0));
+process.on('SIGTERM', () => kids.shutdown(0));
 
-let stopping = false;
-function shutdown(code = 0) {
-  if (stopping) return;
-  stopping = true;
-  for (const c of children.reverse()) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 8000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r))))).then(() =>
-    process.exit(code),
-  );
-}
-process.on('SIGINT', () => shutdown(0));
-process.on('SIGTERM', () => shutdown(0));
-
-run('hub', 'hub/src/main.ts', [], {
-  SIMPUL_DATA_DIR: dataDir,
-  SIMPUL_PORT: String(port),
-  SIMPUL_HOST: host,
-  SIMPUL_ADMIN_PASSWORD: adminPassword,
-  SIMPUL_ENROLLMENT_KEY: enrollmentKey,
+kids.start({
+  name: 'hub',
+  script: 'hub/src/main.ts',
+  args: [],
+  env: {
+    SIMPUL_DATA_DIR: dataDir,
+    SIMPUL_PORT: String(port),
+    SIMPUL_HOST: host,
+    SIMPUL_ADMIN_PASSWORD: adminPassword,
+    SIMPUL_ENROLLMENT_KEY: enrollmentKey,
+  },
 });
 
 /** This hub answering (its health reply), not some other program on the port. */
@@ -91,9 +72,9 @@ async function hubAnswers(): Promise<boolean> {
 const deadline = Date.now() + 60_000;
 for (;;) {
   if (await hubAnswers()) break;
-  if (Date.now() > deadline || stopping) {
+  if (Date.now() > deadline || kids.stopping) {
     console.error(`The hub did not answer on ${url} within 60 s.`);
-    shutdown(1);
+    kids.shutdown(1);
     await new Promise(() => {});
   }
   await new Promise((r) => setTimeout(r, 200));
@@ -116,7 +97,14 @@ writeFileSync(
   JSON.stringify({ hub: url, name: 'demo-runner', enrollment_key: enrollmentKey, labels: ['demo'], datasets }, null, 2),
   { mode: 0o600 },
 );
-run('demo runner', 'runner/src/cli.ts', ['--config', runnerConfig], {});
+// The demo runner comes back when it exits (crashed, or killed to try failover): the hub stays up meanwhile.
+kids.start({
+  name: 'demo runner',
+  script: 'runner/src/cli.ts',
+  args: ['--config', runnerConfig],
+  env: {},
+  restart: new RestartPolicy(),
+});
 
 console.log(`
   Simpul is running.

@@ -47,7 +47,13 @@ test('a progress reply with canceled: true cancels; a ping reply cancel or drop 
   ex.accept(c);
   await until(
     'b and c to run',
-    () => hub.progressSeen.filter((p) => p.percent === 10 && [b.task_id, c.task_id].includes(p.task_id)).length === 2,
+    // Both have reported (a running query reports again every 250 ms, with the rows it scanned).
+    () =>
+      new Set(
+        hub.progressSeen
+          .filter((p) => p.percent === 10 && [b.task_id, c.task_id].includes(p.task_id))
+          .map((p) => p.task_id),
+      ).size === 2,
   );
   ex.apply({ cancel: [b.task_id], drop: [c.task_id] });
   await ex.idle();

@@ -12,6 +12,7 @@ import type { Released } from './disclosure/released.ts';
 import type { Engine } from './engine/engine.ts';
 import { TaskFailure, errorMessage } from './errors.ts';
 import { formatIssues } from './issues.ts';
+import { ProgressSteps } from './progress-steps.ts';
 import type { Handler, OpContext } from './ops/index.ts';
 import { gateFor, taskOutcome } from './task-outcome.ts';
 import type { ExecutorOptions, TaskRun } from './task-run.ts';
@@ -61,6 +62,10 @@ export async function executeTask(ctx: ExecuteContext, t: TaskRun): Promise<Rele
     signal.throwIfAborted();
     session = await opts.engine.session(signal);
     const g = gate;
+    const steps = new ProgressSteps((percent, message) => {
+      if (!signal.aborted) t.progress.push(percent, g.progress(message));
+    });
+    session.onScan = (s) => steps.scanned(s);
     const octx: OpContext = {
       task_id: offer.task_id,
       ...(opts.name ? { runner_name: opts.name } : {}),
@@ -68,9 +73,7 @@ export async function executeTask(ctx: ExecuteContext, t: TaskRun): Promise<Rele
       params,
       engine: opts.engine,
       db: session,
-      progress: (percent, message) => {
-        if (!signal.aborted) t.progress.push(percent, g.progress(message));
-      },
+      progress: (percent, message, until) => steps.step(percent, message, until),
       signal,
       log: t.log,
       gate,

@@ -11,14 +11,24 @@ const SCATTER_POINTS = 1000;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Called after each Lloyd iteration: which restart (from 0) and how many iterations it has run. */
+export type OnIteration = (restart: number, iteration: number) => void;
+
 /** Lloyd iterations from one seeding, one event-loop turn per iteration so a long fit does not starve the heartbeat. */
-async function lloyd(data: number[][], o: SpecOf<'kmeans'>, seed: number, signal: AbortSignal) {
+async function lloyd(
+  data: number[][],
+  o: SpecOf<'kmeans'>,
+  seed: number,
+  signal: AbortSignal,
+  onIteration: () => void,
+) {
   const initialization = await seedCentres(data, o.k, seed, signal);
   try {
     let last: ReturnType<typeof kmeansFit> | undefined;
     for (const r of kmeansGenerator(data, o.k, { seed, maxIterations: o.max_iterations, initialization })) {
       last = r;
       checkAborted(signal);
+      onIteration();
       await yieldToLoop();
     }
     if (!last) throw new Error('no iteration ran');
@@ -33,10 +43,11 @@ async function lloyd(data: number[][], o: SpecOf<'kmeans'>, seed: number, signal
 }
 
 /** `restarts` seeded runs (k-means finds local optima); the one with the least within-cluster sum of squares wins. */
-async function cluster(data: number[][], o: SpecOf<'kmeans'>, signal: AbortSignal) {
+async function cluster(data: number[][], o: SpecOf<'kmeans'>, signal: AbortSignal, onIteration: OnIteration) {
   let best: { fit: Awaited<ReturnType<typeof lloyd>>; inertia: number } | undefined;
   for (let r = 0; r < o.restarts; r++) {
-    const fit = await lloyd(data, o, o.seed + r, signal);
+    let iteration = 0;
+    const fit = await lloyd(data, o, o.seed + r, signal, () => onIteration(r, ++iteration));
     const inertia = data.reduce(
       (s, p, i) => s + p.reduce((t, v, f) => t + (v - fit.centroids[fit.clusters[i]][f]) ** 2, 0),
       0,
@@ -58,6 +69,7 @@ export async function kmeans(src: SqlSource, o: SpecOf<'kmeans'>): Promise<Kmean
       feats.map((f) => `${asDouble(f)} IS NOT NULL`),
     );
 
+  step(0, 'column statistics', 0.1);
   const s1 = new Sql(src);
   const [st] = await src.query(
     `SELECT count(*) AS n, ${xs.map((x, i) => `avg(${x}) AS m${i}, stddev_pop(${x}) AS s${i}`).join(', ')} FROM ${baseOf(s1)}`,
@@ -69,7 +81,7 @@ export async function kmeans(src: SqlSource, o: SpecOf<'kmeans'>): Promise<Kmean
     throw new AnalysisError('invalid_params', `${n} complete rows; k = ${o.k} clusters need at least ${o.k}`);
   const centre = xs.map((_, i) => (o.standardise ? (num(st[`m${i}`]) ?? 0) : 0));
   const scale = xs.map((_, i) => (o.standardise ? num(st[`s${i}`]) || 1 : 1)); // a constant feature keeps scale 1
-  step(0.1, 'sample');
+  step(0.1, 'sample', 0.2);
 
   // A seeded random sample: rows in the order of their hash (the first rows also serve the silhouette and the chart).
   const s2 = new Sql(src);
@@ -80,8 +92,11 @@ export async function kmeans(src: SqlSource, o: SpecOf<'kmeans'>): Promise<Kmean
   checkAborted(src.signal);
   const data = sampleRows.map((r) => xs.map((x, i) => ((num(r[x]) ?? 0) - centre[i]) / scale[i]));
   step(0.2, 'clustering');
-  const fit = await cluster(data, o, src.signal);
-  step(0.5, 'assigning rows');
+  const fit = await cluster(data, o, src.signal, (r, it) => {
+    const done = (r + Math.min(1, it / o.max_iterations)) / o.restarts;
+    step(0.2 + 0.3 * done, `clustering: restart ${r + 1} of ${o.restarts}, iteration ${it}`);
+  });
+  step(0.5, 'assigning rows', 0.7);
 
   // Every filtered row goes to its nearest centre (in the standardised space the centres were fitted in).
   const s3 = new Sql(src);

@@ -30,7 +30,7 @@ export async function linearRegression(
     aggs.push(`avg(x${i}) AS m${i}`, `covar_pop(x${i}, y) AS cy${i}`);
     for (let j = i; j < p; j++) aggs.push(`covar_pop(x${i}, x${j}) AS c${i}_${j}`);
   }
-  step(0.05, 'cross-products');
+  step(0.05, 'cross-products', 0.4);
   const [m] = await src.query(`SELECT ${aggs.join(', ')} FROM ${baseOf(s1)}`, s1.params);
   checkAborted(src.signal);
   const n = count(m.n);
@@ -50,7 +50,7 @@ export async function linearRegression(
     );
   const beta = solveWith(chol, cxy);
   const intercept = (num(m.my) ?? 0) - dot(beta, means);
-  step(0.4, 'residuals');
+  step(0.4, 'residuals', 0.7);
 
   // Pass 2: residuals with the fitted coefficients bound as parameters.
   const s2 = new Sql(src);

@@ -16,6 +16,9 @@ const ROWS_PER_TURN = 20_000; // rows per event-loop turn, so heartbeats keep fl
 /** log(1 + e^x) without overflow. */
 const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 
+/** Called as a fit goes: the iteration (from 1) and the share (0–1) of its rows done so far. */
+export type FitProgress = (iteration: number, rows: number) => void;
+
 /**
  * `cols[j][i]` is feature j of row i, `y[i]` is 0 or 1. The penalty `l2` applies to slopes, not to the intercept.
  * Perfectly separable classes have no finite optimum: the fit then stops at `maxIterations` with `converged: false`.
@@ -26,6 +29,7 @@ export async function fitLogistic(
   l2: number,
   maxIterations: number,
   signal: AbortSignal,
+  onProgress: FitProgress = () => {},
 ): Promise<LogitFit> {
   const n = y.length;
   const p = cols.length + 1;
@@ -46,8 +50,8 @@ export async function fitLogistic(
     return ll;
   };
 
-  /** Gradient and Hessian (negated, so positive definite) at the current `eta`. */
-  const derivatives = async (b: number[]) => {
+  /** Gradient and Hessian (negated, so positive definite) at the current `eta`; `iteration` for progress reports. */
+  const derivatives = async (b: number[], iteration = 0) => {
     const g = new Array<number>(p).fill(0);
     const h = Array.from({ length: p }, () => new Array<number>(p).fill(0));
     const row = new Float64Array(p);
@@ -61,7 +65,10 @@ export async function fitLogistic(
         const wa = w * row[a];
         for (let c = a; c < p; c++) h[a][c] += wa * row[c];
       }
-      if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await yieldToLoop();
+      if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) {
+        if (iteration > 0) onProgress(iteration, (i + 1) / n);
+        await yieldToLoop();
+      }
     }
     for (let a = 0; a < p; a++) for (let c = 0; c < a; c++) h[a][c] = h[c][a];
     for (let j = 1; j < p; j++) {
@@ -77,7 +84,8 @@ export async function fitLogistic(
   while (iterations < maxIterations) {
     checkAborted(signal);
     iterations++;
-    const { g, h } = await derivatives(coef);
+    onProgress(iterations, 0);
+    const { g, h } = await derivatives(coef, iterations);
     const chol = spd(h);
     if (!chol) break; // information matrix degenerate: the estimates are running off to infinity
     const delta = solveWith(chol, g);

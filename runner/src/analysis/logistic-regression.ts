@@ -52,7 +52,7 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
   const feats = o.features.map((f) => numericColumn(src, f, 'feature'));
   const p = feats.length;
   const step = stepper(src);
-  step(0.02, 'classes');
+  step(0.02, 'classes', 0.1);
   const positive = await positiveClass(src, target, o);
   checkAborted(src.signal);
 
@@ -89,7 +89,7 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
       `every training row is ${posTrain === 0 ? 'not ' : ''}${JSON.stringify(positive)}; the model needs both classes`,
     );
   }
-  step(0.1, 'training sample');
+  step(0.1, 'training sample', 0.2);
 
   // Training rows, sampled by a second seeded hash when there are more than max_rows.
   const s2 = new Sql(src);
@@ -118,7 +118,11 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
   });
   cols.forEach((col, j) => col.forEach((v, i) => (col[i] = (v - centre[j]) / scale[j])));
   step(0.2, 'fitting');
-  const fit = await fitLogistic(cols, y, o.l2, o.max_iterations, src.signal);
+  const fit = await fitLogistic(cols, y, o.l2, o.max_iterations, src.signal, (it, rows) => {
+    // Newton's method usually converges in a handful of iterations: the bar assumes 8 and slows down past them.
+    const done = (it - 1 + rows) / Math.min(o.max_iterations, 8);
+    step(0.2 + 0.5 * Math.min(0.95, done), `fitting: iteration ${it} of at most ${o.max_iterations}`);
+  });
   checkAborted(src.signal);
 
   // Back to the features' own units: b = T·b_std with T = [[1, -m/s…], [0, diag(1/s)]]; Cov = T·Cov_std·Tᵀ.
@@ -187,7 +191,7 @@ export async function logisticRegression(src: SqlSource, o: Spec): Promise<Logis
       'the fit produced non-finite coefficients; try standardising or a positive "l2"',
     );
 
-  step(0.7, 'scoring');
+  step(0.7, 'scoring', 1);
   const evaluatedOn = nTest > 0 ? 'test' : 'train';
   const s3 = new Sql(src);
   const eta = `(${s3.bind(coef[0], 'DOUBLE')}${coef

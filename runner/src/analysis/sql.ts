@@ -110,10 +110,12 @@ export function suppress(n: number | null, k: number | undefined): number | null
 }
 
 /** Progress scaled into [from, to] of the whole task. */
-export const stepper =
-  (src: SqlSource, from = 0, to = 100) =>
-  (fraction: number, message?: string) =>
-    src.progress(Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction))), message);
+export const stepper = (src: SqlSource, from = 0, to = 100) => {
+  const at = (fraction: number) => Math.round(from + (to - from) * Math.min(1, Math.max(0, fraction)));
+  /** A step at `fraction` of the analysis; `until`: the fraction where its work ends (its queries move the bar). */
+  return (fraction: number, message?: string, until?: number) =>
+    src.progress(at(fraction), message, until === undefined ? undefined : at(until));
+};
 
 /**
  * `base` plus a column `h`: a seeded hash of each row that does not depend on the order DuckDB scans rows in.

@@ -16,7 +16,8 @@ export interface SqlSource {
   /** Runs one statement on DuckDB; rows as objects of JSON-safe values (COPY answers one row with its `Count`). */
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   signal: AbortSignal;
-  progress(percent: number, message?: string): void;
+  /** A step (0–100); `until` as in OpContext.progress. */
+  progress(percent: number, message?: string, until?: number): void;
   /** The data owner's k: any aggregate cell computed from fewer than k rows is suppressed. */
   minGroupSize?: number;
   /** Dataset name, for reports. */

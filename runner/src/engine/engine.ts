@@ -7,7 +7,7 @@ import type { DatasetConfig, RunnerConfig } from '../config.ts';
 import { TaskFailure } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type Dataset, openDataset } from './datasets.ts';
-import { Session } from './session.ts';
+import { PROGRESS_SETTINGS, Session } from './session.ts';
 import { SqlitePool } from './sqlite-pool.ts';
 
 export interface EngineOptions {
@@ -96,7 +96,9 @@ export class Engine {
 
   /** A connection of its own for one task; `signal` interrupts whatever it is running. */
   async session(signal: AbortSignal): Promise<Session> {
-    return new Session(await this.instance.connect(), signal);
+    const conn = await this.instance.connect();
+    await conn.run(PROGRESS_SETTINGS);
+    return new Session(conn, signal);
   }
 
   /** Closes sources' connections, SQLite workers and DuckDB. */

@@ -8,6 +8,7 @@ import {
 } from '@duckdb/node-api';
 import type { Cell, ColumnInfo } from '@simpul/protocol';
 import { TaskFailure, errorMessage } from '../errors.ts';
+import type { ScanProgress } from '../progress-steps.ts';
 import { cellConverter, kindOf } from './cells.ts';
 import type { BindValue } from './sql-dialect.ts';
 
@@ -17,6 +18,13 @@ export interface Rows {
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** How often a running query's progress is read (DuckDB keeps it; reading it is cheap). */
+export const SCAN_POLL_MS = 250;
+
+/** Lets a connection report how far a query is (`progress`), without printing a bar; from the query's first moment. */
+export const PROGRESS_SETTINGS =
+  'SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0';
 
 /**
  * Parameter types where the driver's guess is wrong: it binds every whole JS number as an integer, and one beyond 2^53
@@ -29,6 +37,8 @@ export function paramTypes(params: readonly BindValue[]): (DuckDBType | undefine
 
 export class Session {
   private readonly onAbort = () => this.conn.interrupt();
+  /** Called every SCAN_POLL_MS while a query runs, with DuckDB's progress on it (connections with PROGRESS_SETTINGS). */
+  onScan: ((s: ScanProgress) => void) | null = null;
 
   constructor(
     private readonly conn: DuckDBConnection,
@@ -40,12 +50,11 @@ export class Session {
   /** Run `sql` with `$1, $2, …` bound to `params`; rows come back as JSON cells. */
   async query(sql: string, params: readonly BindValue[] = []): Promise<Rows> {
     this.signal.throwIfAborted();
+    const watch = this.onScan ? setInterval(() => this.pollScan(), SCAN_POLL_MS) : undefined;
     try {
-      const result = await this.conn.run(
-        sql,
-        [...params] as DuckDBValue[],
-        paramTypes(params) as DuckDBType[] | undefined,
-      );
+      const result = await this.conn
+        .run(sql, [...params] as DuckDBValue[], paramTypes(params) as DuckDBType[] | undefined)
+        .finally(() => clearInterval(watch));
       const names = result.columnNames();
       const types = result.columnTypes();
       const converters = types.map((t) => cellConverter(t));
@@ -82,6 +91,13 @@ export class Session {
     } catch (e) {
       throw this.mapError(e);
     }
+  }
+
+  private pollScan(): void {
+    const p = this.conn.progress; // percentage -1: nothing running, or not yet measured
+    const total = Number(p.total_rows_to_process);
+    if (p.percentage >= 0 && total > 0)
+      this.onScan?.({ rows: Number(p.rows_processed), total, fraction: p.percentage / 100 });
   }
 
   close(): void {

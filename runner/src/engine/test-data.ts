@@ -92,7 +92,13 @@ export async function runOp<C extends OpCode>(
   handler: (ctx: OpContext<C>) => Promise<Unreleased>,
   op: C,
   params: OpContext<C>['params'],
-  opts: { signal?: AbortSignal; progress?: number[]; requestedBy?: string; ledger?: RowLedger } = {},
+  opts: {
+    signal?: AbortSignal;
+    progress?: number[];
+    messages?: string[]; // the progress messages, in order
+    requestedBy?: string;
+    ledger?: RowLedger;
+  } = {},
 ): Promise<unknown> {
   const signal = opts.signal ?? new AbortController().signal;
   const db = await engine.session(signal);
@@ -113,7 +119,10 @@ export async function runOp<C extends OpCode>(
         db,
         signal,
         log: silentLogger,
-        progress: (p) => opts.progress?.push(p),
+        progress: (p, m) => {
+          opts.progress?.push(p);
+          if (m) opts.messages?.push(m);
+        },
         gate,
       }),
     );

@@ -14,8 +14,11 @@ export interface OpContext<C extends OpCode = OpCode> {
   params: OpParamsOf<C>; // already parsed with the protocol's OpParams[op]
   engine: Engine; // datasets and their schemas
   db: Session; // this task's own DuckDB connection, interrupted when `signal` aborts
-  /** Report progress (0–100); cheap to call, sends are coalesced. */
-  progress(percent: number, message?: string): void;
+  /**
+   * Report a step (0–100); cheap to call, sends are coalesced. `until`: where the step's work ends on the bar, so that
+   * DuckDB's progress on the step's queries moves the bar in between (and says how many rows it scanned).
+   */
+  progress(percent: number, message?: string, until?: number): void;
   signal: AbortSignal; // aborted on cancel, timeout, drop or shutdown
   log: Logger;
   /** The hub's blob store, under this task's lease (exports, large results); absent without a hub, e.g. in unit tests. */

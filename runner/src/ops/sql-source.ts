@@ -45,7 +45,7 @@ export async function sqlSource(
     where: rel.where,
     dataset: ds.name,
     signal: ctx.signal,
-    progress: (p, m) => ctx.progress(p, m),
+    progress: (p, m, until) => ctx.progress(p, m, until),
     minGroupSize: minGroupSize(ctx.engine.policy(dataset)), // k = 5 once a policy is set
     ...(gate.policy
       ? {

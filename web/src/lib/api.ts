@@ -14,7 +14,7 @@ import {
   UserView,
 } from '@simpul/protocol';
 import type { LoginRequest, TaskListQuery } from '@simpul/protocol';
-import { ApiError } from './errors.ts';
+import { ApiError, UNREACHABLE_TEXT } from './errors.ts';
 
 /** What this module needs of a schema; every protocol schema fits. */
 interface Schema<T> {
@@ -81,7 +81,7 @@ export async function request<T>(method: string, path: string, schema: Schema<T>
     });
   } catch (e) {
     if (opts.signal?.aborted) throw e;
-    throw new ApiError('network', 0, 'Could not reach the hub. Check that it is running and try again.');
+    throw new ApiError('network', 0, UNREACHABLE_TEXT);
   }
   const data = await readBody(res);
   if (!res.ok) {

@@ -15,6 +15,13 @@ export class ApiError extends Error {
   }
 }
 
+/** What a request that could not reach the hub says; pages clear it once the hub is back. */
+export const UNREACHABLE_TEXT = 'Could not reach the hub. Check that it is running and try again.';
+
+/** Whether a message shown on a page is (or ends with) the hub being unreachable. */
+export const isUnreachableText = (text: string | null | undefined): boolean =>
+  text?.includes(UNREACHABLE_TEXT) ?? false;
+
 /** The message to show a person for anything thrown. */
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) return e.message;

@@ -32,13 +32,25 @@ interface Timed {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  attempt?: number;
+  attempts?: readonly { attempt: number; started_at: string; ended_at: string | null }[];
 }
 
-/** How long a task has run (or waited, before it started), up to now or to its end. */
+/**
+ * How long a task has run (or waited, before it started), up to now or to its end. One measure everywhere: from the
+ * claim of its current attempt (when the attempts are known; the Attempts list shows the same span) to its end.
+ */
 export function elapsedMs(task: Timed, now: number): number {
-  const from = Date.parse(task.started_at ?? task.created_at);
-  const to = task.finished_at ? Date.parse(task.finished_at) : now;
+  const current = task.attempts?.find((a) => a.attempt === task.attempt);
+  const from = Date.parse(current?.started_at ?? task.started_at ?? task.created_at);
+  const end = task.finished_at ? (current?.ended_at ?? task.finished_at) : null;
+  const to = end ? Date.parse(end) : now;
   return Math.max(0, to - from);
+}
+
+/** Whole numbers of four or more digits in a text get thousands separators: "1342676 of 3000000 rows match". */
+export function withThousands(text: string): string {
+  return text.replace(/(?<![\d.,])\d{4,}(?!\d|[.,]\d)/g, (d) => Number(d).toLocaleString('en-US'));
 }
 
 /** A local date and time, for tooltips and timelines. */

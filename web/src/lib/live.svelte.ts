@@ -4,6 +4,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import { ErrorInfo, isFinal, RunnerView, TaskView, WEB_NAMESPACE, type ResultView } from '@simpul/protocol';
 import type { HubToWebEvents, WebToHubEvents } from '@simpul/protocol';
 import { api, toLogin } from './api.ts';
+import { clock } from './clock.svelte.ts';
 import { errorText } from './errors.ts';
 
 export type LinkState = 'idle' | 'connecting' | 'live' | 'offline';
@@ -17,6 +18,8 @@ class Live {
   link = $state<LinkState>('idle');
   loaded = $state(false);
   error = $state<string | null>(null);
+  /** Raised each time the link comes back after it was lost: pages that read it load their data again. */
+  reconnects = $state(0);
   #socket: Socket<HubToWebEvents, WebToHubEvents> | null = null;
   #retry: ReturnType<typeof setTimeout> | undefined;
 
@@ -31,18 +34,20 @@ class Live {
     });
     this.#socket = socket;
     socket.on('connect', () => {
+      if (this.link === 'offline') this.reconnects += 1;
       this.link = 'live';
+      clock.thaw();
       // Updates sent while we were away are lost; a fresh snapshot puts us back in step.
       void this.refresh();
     });
     socket.on('disconnect', (reason) => {
-      this.link = 'offline';
+      this.#lost();
       // The client reconnects by itself after a lost connection, but not when the hub closed the socket (a hub
       // restarting, or the session ended): try once more; a session that ended is refused and leads to the login page.
       if (reason === 'io server disconnect') this.#retry = setTimeout(() => socket.connect(), 1000);
     });
     socket.on('connect_error', (err: Error & { data?: unknown }) => {
-      this.link = 'offline';
+      this.#lost();
       const info = ErrorInfo.safeParse(err.data);
       if (info.success && info.data.code === 'unauthorized') {
         this.stop();
@@ -66,8 +71,20 @@ class Live {
     void this.refresh();
   }
 
+  /** The hub cannot be reached: what is on screen becomes the last known state, with its clock stopped. */
+  #lost(): void {
+    this.link = 'offline';
+    clock.freeze(Date.now());
+  }
+
+  /** True while the hub is unreachable: live states on screen are the last known ones. */
+  get stale(): boolean {
+    return this.link === 'offline';
+  }
+
   stop(): void {
     clearTimeout(this.#retry);
+    clock.thaw();
     this.#socket?.disconnect();
     this.#socket = null;
     this.runners.clear();
