@@ -91,14 +91,16 @@ async function run(op: number, params: Record<string, unknown>) {
   const task = await hub.api.waitTask(c.body.task_id, undefined, 120_000);
   const r = await hub.api.get(`/api/v1/result/${c.body.task_id}`);
   const out = { id: c.body.task_id as string, task, result: r.body.result, error: r.body.error ?? task.error };
-  // The analyst's own params may name Zelda; nothing the runner sent back may.
-  const sent = JSON.stringify({ ...out, task: { ...task, params: undefined } });
+  // The analyst's own params may name Zelda, and so may the hub's one-line description of them; nothing the runner
+  // sent back may.
+  const sent = JSON.stringify({ ...out, task: { ...task, params: undefined, description: undefined } });
   assert.not.match(sent, SECRET, `a planted value left the runner: ${sent.slice(0, 2000)}`);
   return out;
 }
 
 /** A study as the sites answered it: without the analyst's own question (its `where` may name Zelda). */
-const answered = (s: unknown) => JSON.stringify(s, (k, v) => (k === 'where' || k === 'params' ? undefined : v));
+const answered = (s: unknown) =>
+  JSON.stringify(s, (k, v) => (k === 'where' || k === 'params' || k === 'description' ? undefined : v));
 
 const describe = (where?: unknown, dataset = 'staff') =>
   run(300, { dataset, analysis: 'describe', columns: ['salary'], ...(where ? { where } : {}) });
