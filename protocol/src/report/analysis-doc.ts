@@ -156,6 +156,17 @@ export const LINEAR_METRICS = [
   'rows_used',
 ] as const;
 
+/** A logistic fit's likelihood statistics, in the order reports list them (single runner and study alike). */
+export const LOGISTIC_FIT = [
+  'log_likelihood',
+  'null_log_likelihood',
+  'pseudo_r2',
+  'llr',
+  'llr_p_value',
+  'aic',
+  'bic',
+] as const;
+
 function linearSections(r: LinearRegressionResult): ReportSection[] {
   const metrics = metricsSection(r, LINEAR_METRICS);
   const res = r.residuals;
@@ -184,13 +195,7 @@ function logisticSections(r: LogisticRegressionResult): ReportSection[] {
   const metrics = metricsSection(
     { ...r, ...r.metrics },
     [
-      'log_likelihood',
-      'null_log_likelihood',
-      'pseudo_r2',
-      'llr',
-      'llr_p_value',
-      'aic',
-      'bic',
+      ...LOGISTIC_FIT,
       'accuracy',
       'precision',
       'recall',

@@ -1,7 +1,7 @@
 // A study's pooled result (federated-results.ts) as a report: the same sections as a single runner's, and its sites.
 import type { StudyResult } from '../federated-results.ts';
 import { NOTHING_WITHHELD, type ReportDoc, type ReportMeta, type ReportSection } from './document.ts';
-import { coefficientsSection, LINEAR_METRICS, metricsSection } from './analysis-doc.ts';
+import { coefficientsSection, LINEAR_METRICS, LOGISTIC_FIT, metricsSection } from './analysis-doc.ts';
 import { fieldLabel } from './format.ts';
 
 export const STUDY_TITLES: Record<StudyResult['analysis'], string> = {
@@ -87,13 +87,7 @@ function resultSections(r: StudyResult): ReportSection[] {
       return [
         coefficientsSection(r.coefficients, 'z'),
         metricsSection(r, [
-          'log_likelihood',
-          'null_log_likelihood',
-          'pseudo_r2',
-          'llr',
-          'llr_p_value',
-          'aic',
-          'bic',
+          ...LOGISTIC_FIT,
           'n_positive',
           'df_model',
           'df_resid',
