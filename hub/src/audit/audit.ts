@@ -1,9 +1,9 @@
 // The audit log: who did what, appended (never updated) by every security-relevant action.
-import { randomBytes } from 'node:crypto';
 import type { AuditAction, AuditActorKind } from '@simpul/protocol';
 import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Caller } from '../auth/caller.ts';
+import { idBytes } from '../auth/tokens.ts';
 import type { AuditLogTable, Db } from '../db/schema.ts';
 import type { HubEnv } from '../http/env.ts';
 import type { Logger } from '../log.ts';
@@ -54,7 +54,7 @@ function auditId(now: number): string {
     lastMs = now;
     seq = 0;
   }
-  return `a${now.toString(36).padStart(9, '0')}${seq.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
+  return `a${now.toString(36).padStart(9, '0')}${seq.toString(36).padStart(4, '0')}${idBytes(4).toString('hex')}`;
 }
 
 function row(e: AuditEvent, now: number): AuditLogTable {

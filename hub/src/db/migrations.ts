@@ -1,6 +1,7 @@
 // In-code migrations, written with Kysely's schema builder so that they run on SQLite and PostgreSQL alike.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { blobs } from './blobs-migration.ts';
+import { hotIndexes } from './hot-indexes-migration.ts';
 import { security } from './security-migration.ts';
 import { scale } from './scale-migration.ts';
 import { sites } from './sites-migration.ts';
@@ -185,6 +186,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0800_ops_request_id': taskRequestId,
   '0900_sites': sites,
   '1000_task_names': taskNames,
+  '1100_hot_indexes': hotIndexes,
 };
 
 class InCodeProvider implements MigrationProvider {

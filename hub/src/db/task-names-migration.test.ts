@@ -5,6 +5,7 @@ import { TaskCreate } from '@simpul/protocol';
 import type { Kysely } from 'kysely';
 import { newTaskRows } from '../queue/tasks.ts';
 import { DIALECTS, openTestDb, type Dialect } from '../testing/support.ts';
+import { hotIndexes } from './hot-indexes-migration.ts';
 import { migrate } from './migrations.ts';
 
 for (const dialect of DIALECTS) {
@@ -12,7 +13,9 @@ for (const dialect of DIALECTS) {
     const t = await openTestDb(dialect as Dialect);
     try {
       const db = t.ctx.db as unknown as Kysely<any>;
-      // Back to the schema before 1000_task_names, with three tasks in it.
+      // Back to the schema before 1000_task_names (and the migrations after it), with three tasks in it.
+      await hotIndexes.down!(db);
+      await db.deleteFrom('kysely_migration').where('name', '=', '1100_hot_indexes').execute();
       await db.schema.alterTable('tasks').dropColumn('name').execute();
       await db.schema.alterTable('tasks').dropColumn('description').execute();
       await db.deleteFrom('kysely_migration').where('name', '=', '1000_task_names').execute();

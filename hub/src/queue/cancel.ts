@@ -3,7 +3,7 @@ import type { CancelReply } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { conflict, notFound } from '../errors.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES, getTask } from './tasks.ts';
+import { ACTIVE_SQL, getTask } from './tasks.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'events'>;
 
@@ -35,7 +35,7 @@ export async function cancelTask(ctx: Ctx, taskId: string, by: string, now = Dat
         .updateTable('tasks')
         .set({ cancel_requested: 1, updated_at: now })
         .where('id', '=', taskId)
-        .where('status', 'in', [...ACTIVE_STATES])
+        .where(ACTIVE_SQL)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) continue;
       if (task.runner_id) ctx.events.cancel({ runnerId: task.runner_id, taskId, reason: `canceled by ${by}` });

@@ -11,7 +11,7 @@ import { iso } from '../store/json.ts';
 import { approvedSite } from '../store/sites.ts';
 import { taskParams } from '../store/views.ts';
 import { leaseExpiry } from './lease-time.ts';
-import { padded } from './tasks.ts';
+import { padded, QUEUED_SQL } from './tasks.ts';
 
 export interface Claimant {
   id: string;
@@ -40,10 +40,10 @@ function pickQuery(branch: 'target' | 'dataset', lock: boolean) {
     const q = db
       .selectFrom('tasks')
       .select(['id', 'created_at'])
-      .where('status', '=', 'queued')
+      .where(QUEUED_SQL)
       .where((eb) =>
         branch === 'target'
-          ? eb('target_runner_id', '=', runnerId)
+          ? eb.and([eb('target_runner_id', 'is not', null), eb('target_runner_id', '=', runnerId)])
           : eb.and([
               eb('target_runner_id', 'is', null),
               eb('dataset', 'in', datasets ?? []),
@@ -92,8 +92,8 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
 
   // Two picks, each walking its index in created_at order and stopping after `limit` rows: tasks addressed to this
   // runner, and untargeted tasks of its datasets. The oldest of both are leased. PostgreSQL: concurrent claimers skip
-  // each other's rows instead of waiting or double-leasing. SQLite: writers are serialised by the database lock, so the
-  // picks + update are atomic as they are.
+  // each other's rows instead of waiting or double-leasing. SQLite: writers are serialised by the database lock, and the
+  // lease update leases only tasks that are still queued.
   const picks = async (trx: Kysely<Database>, runner: Claimant, limit: number, lock: boolean) => {
     const locked = lock && kind === 'postgres';
     const target = (await PICK.target[locked ? 1 : 0](trx, runner.id, now, limit)).rows;
@@ -109,26 +109,40 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
 
   // Most claims find nothing (an idle runner asking, a dispatch round for a slot that freed): a plain read says so
   // without taking the write lock (SQLite) or opening a transaction.
-  const asking: number[] = [];
+  const asking: { i: number; picked: string[] }[] = [];
   for (const [i, w] of wants.entries()) {
-    if (!w.runner.draining && w.limit >= 1 && (await picks(db, w.runner, w.limit, false)).length > 0) asking.push(i);
+    if (w.runner.draining || w.limit < 1) continue;
+    const picked = await picks(db, w.runner, w.limit, false);
+    if (picked.length > 0) asking.push({ i, picked });
   }
   if (asking.length === 0) return out;
 
   const leaseUntil = leaseExpiry(config, now);
   const leasedBy = await db.transaction().execute(async (trx) => {
     const all: TaskRow[][] = [];
-    for (const i of asking) {
+    const taken = new Set<string>();
+    for (const { i, picked: read } of asking) {
       const { runner, limit } = wants[i];
-      const picked = await picks(trx, runner, limit, true);
-      all.push(picked.length > 0 ? await lease(trx, runner, picked, now, leaseUntil) : []);
+      // SQLite: the write lock is held from here, and the lease is conditional on the task still being queued, so the
+      // ids read before stand unless an earlier runner of this transaction took one of them. PostgreSQL: pick again,
+      // locking the rows (another hub may be claiming the same tasks).
+      const picked =
+        kind === 'sqlite' && !read.some((id) => taken.has(id)) ? read : await picks(trx, runner, limit, true);
+      let rows = picked.length > 0 ? await lease(trx, runner, picked, now, leaseUntil) : [];
+      if (rows.length < picked.length) {
+        // Another writer took some of them between the read and the lock: pick the rest again, under the lock.
+        const more = await picks(trx, runner, limit - rows.length, true);
+        if (more.length > 0) rows = [...rows, ...(await lease(trx, runner, more, now, leaseUntil))];
+      }
+      for (const r of rows) taken.add(r.id);
+      all.push(rows);
     }
     return all;
   });
 
   const runners: string[] = [];
   const tasks: string[] = [];
-  asking.forEach((i, k) => {
+  asking.forEach(({ i }, k) => {
     const rows = leasedBy[k];
     if (rows.length === 0) return;
     ctx.metrics?.claimed(rows, now);
@@ -160,6 +174,7 @@ const leaseTasks = prepared(
         updated_at: now,
       })
       .where('id', 'in', ids)
+      .where(QUEUED_SQL) // read before the write lock was taken (SQLite): lease only what is still queued
       .returningAll(),
 );
 

@@ -6,7 +6,7 @@ import type { HubContext } from '../context.ts';
 import type { Db, RunnerRow } from '../db/schema.ts';
 import { toJson } from '../store/json.ts';
 import { touchRunners } from '../store/runners.ts';
-import { ACTIVE_STATES } from './tasks.ts';
+import { ACTIVE_SQL } from './tasks.ts';
 
 const GATHER_MS = 10; // how long a heartbeat waits for others to share its statements
 const CHUNK = 500; // ids per statement (SQLite's bound-parameter limit)
@@ -59,7 +59,7 @@ class HeartbeatBatch {
           .selectFrom('tasks')
           .select(['id', 'runner_id'])
           .where('runner_id', 'in', chunk)
-          .where('status', 'in', [...ACTIVE_STATES])
+          .where(ACTIVE_SQL)
           .where('cancel_requested', '=', 1)
           .execute();
         for (const r of rows) asked.set(r.runner_id!, [...(asked.get(r.runner_id!) ?? []), { id: r.id }]);

@@ -4,7 +4,7 @@ import type { HubContext } from '../context.ts';
 import type { RunnerRow } from '../db/schema.ts';
 import { touchRunner } from '../store/runners.ts';
 import { recordSites } from '../store/sites.ts';
-import { ACTIVE_STATES } from './tasks.ts';
+import { ACTIVE_SQL, ACTIVE_STATES } from './tasks.ts';
 import { toJson } from '../store/json.ts';
 import { recentlySeen } from '../store/views.ts';
 import { forbidden } from '../errors.ts';
@@ -92,7 +92,7 @@ export async function ping(
       .set({ lease_expires_at: leaseExpiry(config, now) })
       .where('runner_id', '=', runner.id)
       .where('lease_token', 'in', tokens)
-      .where('status', 'in', [...ACTIVE_STATES])
+      .where(ACTIVE_SQL)
       .execute();
   }
 
@@ -103,7 +103,7 @@ export async function ping(
         .selectFrom('tasks')
         .select('id')
         .where('runner_id', '=', runner.id)
-        .where('status', 'in', [...ACTIVE_STATES])
+        .where(ACTIVE_SQL)
         .where('cancel_requested', '=', 1)
         .execute();
   for (const r of asked) cancel.add(r.id);
@@ -202,7 +202,7 @@ export async function shortenLeases(ctx: Ctx, runnerId: string, graceMs: number,
     .updateTable('tasks')
     .set({ lease_expires_at: until })
     .where('runner_id', '=', runnerId)
-    .where('status', 'in', [...ACTIVE_STATES])
+    .where(ACTIVE_SQL)
     .where('lease_expires_at', '>', until)
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
@@ -214,7 +214,7 @@ export async function extendAllLeases(ctx: Ctx, now = Date.now()): Promise<numbe
   const res = await ctx.db
     .updateTable('tasks')
     .set({ lease_expires_at: until })
-    .where('status', 'in', [...ACTIVE_STATES])
+    .where(ACTIVE_SQL)
     .where('lease_expires_at', '<', until)
     .where('cancel_requested', '=', 0)
     .executeTakeFirst();

@@ -2,7 +2,7 @@
 import type { HubContext } from '../context.ts';
 import type { TaskRow, TasksTable } from '../db/schema.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES } from './tasks.ts';
+import { ACTIVE_SQL } from './tasks.ts';
 import { backoffMs } from './backoff.ts';
 import { leaseTtlMs } from './lease-time.ts';
 
@@ -70,7 +70,7 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
   const expired = await ctx.db
     .selectFrom('tasks')
     .selectAll()
-    .where('status', 'in', [...ACTIVE_STATES])
+    .where(ACTIVE_SQL)
     .where('lease_expires_at', '<', now)
     .orderBy('lease_expires_at')
     .limit(BATCH)
@@ -95,7 +95,7 @@ export async function reapOnce(ctx: Ctx, now = Date.now(), purge = true): Promis
   const late = await ctx.db
     .selectFrom('tasks')
     .selectAll()
-    .where('status', 'in', [...ACTIVE_STATES])
+    .where(ACTIVE_SQL)
     .where('deadline_at', '<', now - graceMs)
     .limit(BATCH)
     .execute();
@@ -166,7 +166,7 @@ async function finish(
       .set(set)
       .where('id', '=', t.id)
       .where('lease_token', '=', t.lease_token ?? '')
-      .where('status', 'in', [...ACTIVE_STATES])
+      .where(ACTIVE_SQL)
       .where(guard.column, '<', guard.before)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;

@@ -5,7 +5,7 @@ import type { HubContext } from '../context.ts';
 import type { RunnerRow, TaskRow } from '../db/schema.ts';
 import { staleLease } from '../errors.ts';
 import { leaseExpiry } from './lease-time.ts';
-import { ACTIVE_STATES, getTask } from './tasks.ts';
+import { ACTIVE_SQL, ACTIVE_STATES, getTask } from './tasks.ts';
 import { release as releaseLease } from './leases.ts';
 import { heldUnder } from './results.ts';
 
@@ -43,7 +43,7 @@ export async function progress(
     }))
     .where('id', '=', task.id)
     .where('lease_token', '=', msg.lease_token)
-    .where('status', 'in', [...ACTIVE_STATES])
+    .where(ACTIVE_SQL)
     .returning(['cancel_requested', 'lease_expires_at'])
     .executeTakeFirst();
   if (!row) throw staleLease(task.id);

@@ -8,7 +8,7 @@ import type { Db, RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, invalidInput, notFound, staleLease, tooLarge } from '../errors.ts';
 import { prepared } from '../db/prepared.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES, getTask, getTasks, runnerEverHeld } from './tasks.ts';
+import { ACTIVE_SQL, ACTIVE_STATES, getTask, getTasks, runnerEverHeld } from './tasks.ts';
 import { hashJson } from './canonical-json.ts';
 
 export type ResultCtx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' | 'blobs'>;
@@ -245,7 +245,7 @@ const finishTask = prepared(
       })
       .where('id', '=', id)
       .where('lease_token', '=', lease)
-      .where('status', 'in', [...ACTIVE_STATES])
+      .where(ACTIVE_SQL)
       .returning('id'),
 );
 

@@ -71,10 +71,8 @@ export class Dispatcher {
     const window = onlineWindowMs(this.ctx.config.heartbeatS);
     const conns = this.sockets.all().filter((c) => c.ready && !c.refused && !c.draining && now - c.lastHeard <= window);
     if (conns.length === 0) return false;
-    const due = await dueWork(this.ctx.db, now);
-    if (due.length === 0) return false;
-    const targets = new Set(due.filter((d) => d.target_runner_id !== null).map((d) => d.target_runner_id));
-    const datasets = new Set(due.filter((d) => d.target_runner_id === null).map((d) => d.dataset));
+    const { targets, datasets } = await dueWork(this.ctx.db, now);
+    if (targets.size === 0 && datasets.size === 0) return false;
     const candidates = conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)));
     if (candidates.length === 0) return false;
 
