@@ -56,6 +56,9 @@ export interface RunnerToHubEvents {
 export interface HubToRunnerEvents {
   /** A task claimed for this runner. Ack `true` to take it; `false` (busy) or no ack in time hands it back. */
   'task:offer': (offer: TaskOffer, ack: (accepted: boolean) => void) => void;
+  /** Several tasks claimed for this runner in one go (sent only to a runner whose hello said `batch_offers: true`). Ack
+   * one boolean per offer, in order: `true` takes it; `false`, a missing entry or no ack in time hands it back. */
+  'task:offers': (offers: TaskOffer[], ack: (accepted: boolean[]) => void) => void;
   /** Abort this task and report it `canceled`. */
   'task:cancel': (msg: TaskCancel) => void;
   /** The runner's token was revoked; it will be disconnected. */

@@ -71,6 +71,7 @@ export const PingRequest = z.object({
   protocol_version: z.number().int().optional(),
   draining: z.boolean().optional(), // the runner is shutting down and takes no new work
   concurrency: z.number().int().min(1).max(1024).optional(), // task slots; the hub pushes no more than this at once
+  batch_offers: z.boolean().optional(), // socket: the runner takes `task:offers`, several offers in one message
 });
 export type PingRequest = z.infer<typeof PingRequest>;
 export type PingRequestInput = z.input<typeof PingRequest>;

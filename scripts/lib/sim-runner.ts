@@ -261,6 +261,13 @@ export class SimRunner {
         const offer = TaskOffer.safeParse(msg);
         const taken = offer.success && this.take(offer.data);
         if (ackId !== undefined) this.send(`43${NSP},${ackId}${JSON.stringify([taken])}`);
+      } else if (event === 'task:offers') {
+        // As the real runner: one message with a round's offers, one ack with an answer for each.
+        const taken = (Array.isArray(msg) ? msg : []).map((o) => {
+          const offer = TaskOffer.safeParse(o);
+          return offer.success && this.take(offer.data);
+        });
+        if (ackId !== undefined) this.send(`43${NSP},${ackId}${JSON.stringify([taken])}`);
       } else if (event === 'task:cancel') {
         const cancel = TaskCancel.safeParse(msg);
         if (cancel.success) this.cancels.push(cancel.data.task_id);
@@ -305,6 +312,7 @@ export class SimRunner {
       leases: [...this.held].map(([task_id, lease_token]) => ({ task_id, lease_token })),
       protocol_version: PROTOCOL_VERSION,
       concurrency: this.opts.concurrency,
+      batch_offers: true,
     };
   }
 

@@ -107,31 +107,52 @@ export class Dispatcher {
       limit: c.concurrency - (held.get(c.runnerId) ?? 0),
     }));
     const offers = await claimFor(this.ctx, wants);
-    takers.forEach((conn, i) => offers[i].forEach((offer) => this.offer(conn, offer)));
+    takers.forEach((conn, i) => {
+      if (conn.batchOffers && offers[i].length > 1) this.offerAll(conn, offers[i]);
+      else for (const offer of offers[i]) this.offer(conn, offer);
+    });
     return offers.some((o) => o.length > 0);
   }
 
   /** Socket.IO delivers at most once: a refusal or a missing ack hands the task back for someone else. */
   private offer(conn: RunnerConn, offer: TaskOffer): void {
+    this.logOffer(conn, offer);
+    conn.socket.timeout(this.ackTimeoutMs()).emit('task:offer', offer, (err: Error | null, accepted?: boolean) => {
+      if (err || accepted !== true) this.handBack(conn, [offer], err ? 'no ack' : 'refused');
+    });
+  }
+
+  /** A round's offers for one runner in one message; each offer it does not take (by its entry in the ack) goes back. */
+  private offerAll(conn: RunnerConn, offers: TaskOffer[]): void {
+    for (const offer of offers) this.logOffer(conn, offer);
+    conn.socket.timeout(this.ackTimeoutMs()).emit('task:offers', offers, (err: Error | null, accepted?: boolean[]) => {
+      if (err) return this.handBack(conn, offers, 'no ack');
+      const back = offers.filter((_, i) => !Array.isArray(accepted) || accepted[i] !== true);
+      if (back.length > 0) this.handBack(conn, back, 'refused');
+    });
+  }
+
+  /** The ack must come well within the lease, or the lease would expire first and spend an attempt. */
+  private ackTimeoutMs(): number {
+    return Math.min(this.ctx.config.offerTimeoutMs, Math.round(this.ctx.config.leaseTtlS * 800));
+  }
+
+  private logOffer(conn: RunnerConn, offer: TaskOffer): void {
     this.ctx.log.debug('offer', {
       task_id: offer.task_id,
       runner_id: conn.runnerId,
       attempt: offer.attempt,
       request_id: offer.request_id,
     });
-    // The ack must come well within the lease, or the lease would expire first and spend an attempt.
-    const timeout = Math.min(this.ctx.config.offerTimeoutMs, Math.round(this.ctx.config.leaseTtlS * 800));
-    conn.socket.timeout(timeout).emit('task:offer', offer, (err: Error | null, accepted?: boolean) => {
-      if (!err && accepted === true) return;
-      conn.refused = true;
-      this.ctx.log.info('offer not taken, handing back', {
-        task_id: offer.task_id,
-        runner_id: conn.runnerId,
-        reason: err ? 'no ack' : 'refused',
-      });
+  }
+
+  private handBack(conn: RunnerConn, offers: TaskOffer[], reason: 'no ack' | 'refused'): void {
+    conn.refused = true;
+    for (const offer of offers) {
+      this.ctx.log.info('offer not taken, handing back', { task_id: offer.task_id, runner_id: conn.runnerId, reason });
       release(this.ctx, offer.task_id, offer.lease_token)
         .catch((e) => this.ctx.log.error('hand back failed', { task_id: offer.task_id, err: e }))
         .finally(() => this.kick());
-    });
+    }
   }
 }

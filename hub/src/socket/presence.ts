@@ -17,6 +17,7 @@ export interface RunnerConn {
   draining: boolean;
   ready: boolean; // hello received: leases settled, offers welcome
   refused: boolean; // refused or missed an offer, or let a lease expire: no pushes until it speaks again
+  batchOffers: boolean; // its hello said batch_offers: a round's offers go in one task:offers message
   lastHeard: number; // when it last sent anything (a frozen process keeps its socket open for a while)
 }
 

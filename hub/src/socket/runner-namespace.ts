@@ -112,6 +112,7 @@ export function runnerNamespace(
       draining: runner.draining === 1,
       ready: false,
       refused: false,
+      batchOffers: false,
       lastHeard: Date.now(),
     };
     const stale = sockets.add(conn);
@@ -166,6 +167,7 @@ export function runnerNamespace(
         if (newDatasets) conn.datasets = runnerDatasets(out.runner).map((d) => d.name);
         conn.draining = draining;
         if (req.concurrency !== undefined) conn.concurrency = req.concurrency;
+        if (hello) conn.batchOffers = req.batch_offers === true;
         conn.refused = false;
         if (hello) conn.ready = true;
         if (changed) dispatcher.kick(runner.id);

@@ -24,7 +24,8 @@ export function pingMessage(
     version: RUNNER_VERSION,
     protocol_version: PROTOCOL_VERSION,
     draining,
-    concurrency: config.concurrency, // not in PingRequest (yet); a hub may use it to size pushes
+    concurrency: config.concurrency, // task slots: the hub pushes no more than this at once
+    batch_offers: true, // a dispatch round's offers come in one task:offers message
     ...(withDatasets ? { datasets: engine.datasets() } : {}),
   } as PingRequestInput;
 }

@@ -91,6 +91,12 @@ export class SocketChannel {
       const taken = events.offer(offer.data);
       if (typeof ack === 'function') ack(taken);
     });
+    s.on('task:offers', (raw, ack) => {
+      const offers = Array.isArray(raw) ? raw.map((o) => TaskOffer.safeParse(o)) : [];
+      if (offers.some((o) => !o.success)) log.warn('a task offer does not parse; refused');
+      const taken = offers.map((o) => o.success && events.offer(o.data));
+      if (typeof ack === 'function') ack(taken);
+    });
     s.on('task:cancel', (raw) => {
       const msg = TaskCancel.safeParse(raw);
       if (msg.success) events.cancel(msg.data);
