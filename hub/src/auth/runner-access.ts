@@ -3,7 +3,7 @@ import type { RunnerAccess, RunnerAccessView } from '@simpul/protocol';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Database, Db, RunnerRow, UserRow } from '../db/schema.ts';
 import { badRequest } from '../errors.ts';
-import { claimingRunner, setRunnerShared } from '../store/runners.ts';
+import { setRunnerShared } from '../store/runners.ts';
 import { adminIds, usernamesOf, usersByName } from '../store/users.ts';
 
 type User = Pick<UserRow, 'id' | 'role'>;
@@ -45,18 +45,18 @@ export async function visibleRunners<R extends Pick<RunnerRow, 'id' | 'shared'>>
 }
 
 /**
- * The claim's extra condition: the runner is not revoked, and a runner that is not shared takes only tasks created by
- * admins or by its owners and allowed users. Checked in the claim itself, so that no path (push, long-poll, a request
- * already waiting when the runner was revoked) can hand such a runner work.
+ * The claim's condition for a runner that is not shared: it takes only tasks created by admins or by its owners and
+ * allowed users (a shared runner takes any; a revoked one none: `store/runners.ts` claimStanding). Checked in the claim
+ * itself, so that no path (push, long-poll, a request already waiting when access changed) can hand it other work.
  */
-export function runnerMayClaim(eb: ExpressionBuilder<Database, 'tasks'>, runnerId: string): Expression<SqlBool> {
-  return claimingRunner(eb, runnerId, (w) => [
-    w(
+export function createdByItsUsers(eb: ExpressionBuilder<Database, 'tasks'>, runnerId: string): Expression<SqlBool> {
+  return eb.or([
+    eb(
       'tasks.created_by',
       'in',
-      w.selectFrom('runner_access as ra').select('ra.user_id').where('ra.runner_id', '=', runnerId),
+      eb.selectFrom('runner_access as ra').select('ra.user_id').where('ra.runner_id', '=', runnerId),
     ),
-    w('tasks.created_by', 'in', adminIds()),
+    eb('tasks.created_by', 'in', adminIds()),
   ]);
 }
 

@@ -4,11 +4,12 @@ import { sql, type Kysely } from 'kysely';
 import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { Database, TaskRow } from '../db/schema.ts';
-import { runnerMayClaim } from '../auth/runner-access.ts';
+import { createdByItsUsers } from '../auth/runner-access.ts';
 import { newId } from '../auth/tokens.ts';
 import { prepared } from '../db/prepared.ts';
 import { iso } from '../store/json.ts';
-import { approvedSite } from '../store/sites.ts';
+import { claimStanding } from '../store/runners.ts';
+import { unapprovedSites } from '../store/sites.ts';
 import { taskParams } from '../store/views.ts';
 import { leaseExpiry } from './lease-time.ts';
 import { padded, QUEUED_SQL } from './tasks.ts';
@@ -33,10 +34,10 @@ export function toOffer(row: TaskRow): TaskOffer {
   };
 }
 
-/** A pick, built once: queued, due, claimable by this runner (not revoked; a runner that is not shared serves only its
- * users), oldest first. */
-function pickQuery(branch: 'target' | 'dataset', lock: boolean) {
-  return prepared((db: Kysely<Database>, runnerId: string, datasets: string[] | null, now: number, limit: number) => {
+/** A pick, built once: queued, due, for this runner (targeted at it, or untargeted work of the given names), oldest
+ * first; for a runner that is not shared, only its users' tasks. */
+function pickQuery(branch: 'target' | 'dataset', lock: boolean, shared: boolean) {
+  return prepared((db: Kysely<Database>, runnerId: string, datasets: string[], now: number, limit: number) => {
     const q = db
       .selectFrom('tasks')
       .select(['id', 'created_at'])
@@ -44,28 +45,37 @@ function pickQuery(branch: 'target' | 'dataset', lock: boolean) {
       .where((eb) =>
         branch === 'target'
           ? eb.and([eb('target_runner_id', 'is not', null), eb('target_runner_id', '=', runnerId)])
-          : eb.and([
-              eb('target_runner_id', 'is', null),
-              eb('dataset', 'in', datasets ?? []),
-              approvedSite(eb, runnerId),
-            ]),
+          : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', datasets)]),
       )
       .where('available_at', '<=', now)
-      .where((eb) => runnerMayClaim(eb, runnerId))
+      .$if(!shared, (w) => w.where((eb) => createdByItsUsers(eb, runnerId)))
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit);
     return lock ? q.forUpdate().skipLocked() : q;
   });
 }
-const targetPick = [pickQuery('target', false), pickQuery('target', true)];
-const datasetPick = [pickQuery('dataset', false), pickQuery('dataset', true)];
-const PICK = {
-  target: targetPick.map(
-    (q) => (db: Kysely<Database>, runnerId: string, now: number, limit: number) => q(db, runnerId, null, now, limit),
-  ),
-  dataset: datasetPick,
-};
+/** PICK[branch][lock][shared] */
+const PICK = Object.fromEntries(
+  (['target', 'dataset'] as const).map((b) => [
+    b,
+    [false, true].map((lock) => [false, true].map((shared) => pickQuery(b, lock, shared))),
+  ]),
+) as Record<'target' | 'dataset', ReturnType<typeof pickQuery>[][]>;
+
+/**
+ * What decides which tasks a runner may take, read once per claim: none when it is revoked; whether it is shared; and
+ * the names it advertises where it is an approved site (untargeted work goes only to those).
+ */
+async function standing(db: Kysely<Database>, runner: Claimant): Promise<{ shared: boolean; names: string[] } | null> {
+  const row = (await claimStanding(db, runner.id)).rows[0];
+  if (!row) return null;
+  const unapproved =
+    runner.datasets.length > 0 ? new Set((await unapprovedSites(db, runner.id)).rows.map((r) => r.dataset)) : null;
+  return { shared: row.shared === 1, names: unapproved ? runner.datasets.filter((d) => !unapproved.has(d)) : [] };
+}
+
+type Standing = NonNullable<Awaited<ReturnType<typeof standing>>>;
 
 export interface Want {
   runner: Claimant;
@@ -94,12 +104,13 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   // runner, and untargeted tasks of its datasets. The oldest of both are leased. PostgreSQL: concurrent claimers skip
   // each other's rows instead of waiting or double-leasing. SQLite: writers are serialised by the database lock, and the
   // lease update leases only tasks that are still queued.
-  const picks = async (trx: Kysely<Database>, runner: Claimant, limit: number, lock: boolean) => {
-    const locked = lock && kind === 'postgres';
-    const target = (await PICK.target[locked ? 1 : 0](trx, runner.id, now, limit)).rows;
+  const picks = async (trx: Kysely<Database>, runner: Claimant, may: Standing, limit: number, lock: boolean) => {
+    const locked = Number(lock && kind === 'postgres');
+    const shared = Number(may.shared);
+    const target = (await PICK.target[locked][shared](trx, runner.id, [], now, limit)).rows;
     const dataset =
-      runner.datasets.length > 0
-        ? (await PICK.dataset[locked ? 1 : 0](trx, runner.id, padded(runner.datasets), now, limit)).rows
+      may.names.length > 0
+        ? (await PICK.dataset[locked][shared](trx, runner.id, padded(may.names), now, limit)).rows
         : [];
     return [...target, ...dataset]
       .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
@@ -109,11 +120,13 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
 
   // Most claims find nothing (an idle runner asking, a dispatch round for a slot that freed): a plain read says so
   // without taking the write lock (SQLite) or opening a transaction.
-  const asking: { i: number; picked: string[] }[] = [];
+  const asking: { i: number; may: Standing; picked: string[] }[] = [];
   for (const [i, w] of wants.entries()) {
     if (w.runner.draining || w.limit < 1) continue;
-    const picked = await picks(db, w.runner, w.limit, false);
-    if (picked.length > 0) asking.push({ i, picked });
+    const may = await standing(db, w.runner);
+    if (!may) continue;
+    const picked = await picks(db, w.runner, may, w.limit, false);
+    if (picked.length > 0) asking.push({ i, may, picked });
   }
   if (asking.length === 0) return out;
 
@@ -121,17 +134,17 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   const leasedBy = await db.transaction().execute(async (trx) => {
     const all: TaskRow[][] = [];
     const taken = new Set<string>();
-    for (const { i, picked: read } of asking) {
+    for (const { i, may, picked: read } of asking) {
       const { runner, limit } = wants[i];
       // SQLite: the write lock is held from here, and the lease is conditional on the task still being queued, so the
       // ids read before stand unless an earlier runner of this transaction took one of them. PostgreSQL: pick again,
       // locking the rows (another hub may be claiming the same tasks).
       const picked =
-        kind === 'sqlite' && !read.some((id) => taken.has(id)) ? read : await picks(trx, runner, limit, true);
+        kind === 'sqlite' && !read.some((id) => taken.has(id)) ? read : await picks(trx, runner, may, limit, true);
       let rows = picked.length > 0 ? await lease(trx, runner, picked, now, leaseUntil) : [];
       if (rows.length < picked.length) {
         // Another writer took some of them between the read and the lock: pick the rest again, under the lock.
-        const more = await picks(trx, runner, limit - rows.length, true);
+        const more = await picks(trx, runner, may, limit - rows.length, true);
         if (more.length > 0) rows = [...rows, ...(await lease(trx, runner, more, now, leaseUntil))];
       }
       for (const r of rows) taken.add(r.id);

@@ -1,8 +1,9 @@
 // Runner rows: enrolment, lookup by token, liveness and what they advertise.
 import type { DatasetInfo } from '@simpul/protocol';
-import { sql, SqliteAdapter, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { Database, Db, RunnerRow, RunnersTable } from '../db/schema.ts';
+import { sql, SqliteAdapter } from 'kysely';
+import type { Db, RunnerRow, RunnersTable } from '../db/schema.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
+import { prepared } from '../db/prepared.ts';
 import { toJson } from './json.ts';
 import { recordSites, type SiteMode } from './sites.ts';
 
@@ -259,21 +260,8 @@ export async function markRunnerRevoked(db: Db, runnerId: string, now: number): 
   return Number(res.numUpdatedRows) === 1;
 }
 
-/**
- * The runner row's part of the claim's access check: the runner is not revoked, and is shared or `allowed` holds
- * (`auth/runner-access.ts` says who is allowed). One correlated EXISTS inside the claim's statement.
- */
-export function claimingRunner(
-  eb: ExpressionBuilder<Database, 'tasks'>,
-  runnerId: string,
-  allowed: (w: ExpressionBuilder<Database, 'tasks' | 'runners'>) => Expression<SqlBool>[],
-): Expression<SqlBool> {
-  return eb.exists(
-    eb
-      .selectFrom('runners')
-      .select(sql`1`.as('one'))
-      .where('runners.id', '=', runnerId)
-      .where('runners.revoked_at', 'is', null)
-      .where((w) => w.or([w('runners.shared', '=', 1), ...allowed(w)])),
-  );
-}
+/** The runner row's part of a claim (read once per claim, queue/claim.ts): nothing when it is revoked or unknown; else
+ * whether it is shared (a runner that is not shared takes only its users' tasks, `auth/runner-access.ts`). */
+export const claimStanding = prepared((db: Db, runnerId: string) =>
+  db.selectFrom('runners').select('shared').where('id', '=', runnerId).where('revoked_at', 'is', null),
+);

@@ -1,7 +1,7 @@
 // Sites of a dataset name: the first runner that serves a name is its site; later ones wait for an admin's approval.
 import type { SiteStatus } from '@simpul/protocol';
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { Database, Db } from '../db/schema.ts';
+import type { Db } from '../db/schema.ts';
+import { prepared } from '../db/prepared.ts';
 
 export type SiteMode = 'first_use' | 'auto';
 
@@ -132,16 +132,8 @@ export async function decideSite(
   return before;
 }
 
-/** For the claim (`queue/claim.ts`): untargeted work of a dataset goes only to its approved sites: a pending or rejected runner takes only tasks that name it. */
-export function approvedSite(eb: ExpressionBuilder<Database, 'tasks'>, runnerId: string): Expression<SqlBool> {
-  return eb.not(
-    eb.exists(
-      eb
-        .selectFrom('dataset_sites as ds')
-        .select(sql`1`.as('one'))
-        .where('ds.runner_id', '=', runnerId)
-        .whereRef('ds.dataset', '=', 'tasks.dataset')
-        .where('ds.status', '<>', 'approved'),
-    ),
-  );
-}
+/** For the claim (`queue/claim.ts`, read once per claim): the names this runner serves without being their approved site.
+ * Untargeted work of a name goes only to its approved sites; a pending or rejected runner takes only tasks that name it. */
+export const unapprovedSites = prepared((db: Db, runnerId: string) =>
+  db.selectFrom('dataset_sites').select('dataset').where('runner_id', '=', runnerId).where('status', '<>', 'approved'),
+);
