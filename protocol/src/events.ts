@@ -10,6 +10,7 @@ import type {
   ReleaseRequest,
   ResultPost,
   ResultReply,
+  ResultBatchReply,
   TaskOffer,
   TaskProgress,
   TaskView,
@@ -49,6 +50,8 @@ export interface RunnerToHubEvents {
   'task:claim': (msg: { limit?: number }, ack: Ack<ClaimReply>) => void;
   'task:progress': (msg: TaskProgress, ack: Ack<ProgressReply>) => void;
   'task:result': (msg: ResultPost, ack: Ack<ResultReply>) => void;
+  /** Several final reports in one message (at most RESULT_BATCH_MAX); each is judged as if sent alone. */
+  'task:results': (msg: ResultPost[], ack: Ack<ResultBatchReply>) => void;
   /** Hand a leased task back unstarted; it is queued again at once. */
   'task:release': (msg: ReleaseRequest, ack: Ack<ReleaseReply>) => void;
 }

@@ -1,7 +1,7 @@
 // Tasks: what analysts create, what runners receive, what comes back.
 import { z } from 'zod';
 import { DatasetName, Id, RunnerId, TaskId, Timestamp } from './common.ts';
-import { ErrorInfo } from './errors.ts';
+import { ErrorBody, ErrorInfo } from './errors.ts';
 import { AnalysisParams, ExportParams, FetchParams, FilterParams, OpCode } from './ops.ts';
 
 export const TASK_STATES = ['queued', 'leased', 'running', 'succeeded', 'failed', 'canceled'] as const;
@@ -174,6 +174,14 @@ export type ResultPost = z.infer<typeof ResultPost>;
 /** `stored: false` means this exact result was already stored (a retry of the same post). */
 export const ResultReply = z.object({ ok: z.literal(true), stored: z.boolean() });
 export type ResultReply = z.infer<typeof ResultReply>;
+
+/** Most reports in one socket `task:results` message. */
+export const RESULT_BATCH_MAX = 64;
+/** Socket `task:results`: final reports of several tasks in one message (the whole message within `inline_result_max`). */
+export const ResultBatch = z.array(z.unknown()).min(1).max(RESULT_BATCH_MAX);
+/** Its ack: one answer per report, in order: what `task:result` would have answered for it alone. */
+export const ResultBatchReply = z.array(z.union([ResultReply, ErrorBody]));
+export type ResultBatchReply = z.infer<typeof ResultBatchReply>;
 
 /** `GET /api/v1/result/{task_id}`. */
 export const ResultView = z.object({

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import {
   ClaimReply,
   PingReply,
+  RESULT_BATCH_MAX,
   PROTOCOL_VERSION,
   RUNNER_NAMESPACE,
   TaskCancel,
@@ -108,6 +109,7 @@ export class SimRunner {
   private heartbeatMs = 5000;
   private readonly opts: Required<Omit<SimOptions, 'onTask'>> & Pick<SimOptions, 'onTask'>;
   private readyWaiters: (() => void)[] = [];
+  private finishing: TaskOffer[] = [];
   private abort = new AbortController();
 
   constructor(
@@ -302,8 +304,38 @@ export class SimRunner {
     this.received++;
     this.held.set(offer.task_id, offer.lease_token);
     if (this.opts.onTask) this.opts.onTask(offer, at, this);
+    else if (this.mode === 'socket') this.finishSoon(offer);
     else void this.finish(offer);
     return true;
+  }
+
+  /** Socket mode: the tasks finished in one turn are reported in one `task:results` message (at most 64 each). */
+  private finishSoon(offer: TaskOffer): void {
+    this.finishing.push(offer);
+    if (this.finishing.length > 1) return;
+    setImmediate(() => {
+      const all = this.finishing.splice(0);
+      for (let i = 0; i < all.length; i += RESULT_BATCH_MAX) void this.finishAll(all.slice(i, i + RESULT_BATCH_MAX));
+    });
+  }
+
+  private async finishAll(offers: TaskOffer[]): Promise<void> {
+    if (!this.ready) return void Promise.all(offers.map((o) => this.finish(o)));
+    const posts = offers.map((o) => ({
+      task_id: o.task_id,
+      lease_token: o.lease_token,
+      status: 'succeeded',
+      result: TINY_RESULT,
+    }));
+    const reply = await this.emit('task:results', posts);
+    offers.forEach((o, i) => {
+      this.held.delete(o.task_id);
+      const r = Array.isArray(reply) ? reply[i] : reply;
+      if (r === undefined || isError(r)) {
+        this.errors++;
+        this.lastError = JSON.stringify(r ?? reply);
+      } else this.completed++;
+    });
   }
 
   private pingMessage() {

@@ -21,6 +21,7 @@ export function runnerEventRates(heartbeatS: number, scale = 1): Record<string, 
     'task:claim': r(2000, 1000),
     'task:progress': r(2000, 1000),
     'task:result': r(2000, 1000),
+    'task:results': r(200, 100), // messages of up to 64 reports each
     'task:release': r(2000, 1000),
     '*': r(20, 5), // events the hub does not know (they do nothing, but cost a parse)
   };

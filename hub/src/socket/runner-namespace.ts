@@ -5,6 +5,7 @@ import {
   PingRequest,
   PROTOCOL_VERSION,
   ReleaseRequest,
+  ResultBatch,
   ResultPost,
   RunnerHandshake,
   TaskProgress,
@@ -194,6 +195,25 @@ export function runnerNamespace(
         const reply = await result(ctx, runner, parse(ResultPost, msg));
         conn.refused = false;
         return reply;
+      }),
+    );
+
+    // Each report of a batch is judged alone (one bad report fails only its own entry); they share a group commit.
+    socket.on('task:results', (msg, ack) =>
+      answer(ack, async () => {
+        const posts = parse(ResultBatch, msg);
+        const replies = await Promise.all(
+          posts.map((raw) =>
+            Promise.resolve()
+              .then(() => result(ctx, runner, parse(ResultPost, raw)))
+              .catch((err): ErrorBody => {
+                if (!(err instanceof HubError)) log.error('socket handler failed', { err });
+                return toErrorBody(err).body;
+              }),
+          ),
+        );
+        conn.refused = false;
+        return replies;
       }),
     );
 

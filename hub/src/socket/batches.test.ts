@@ -1,9 +1,10 @@
-// task:offers: a runner whose hello says batch_offers gets a dispatch round's offers in one message, and each offer it
-// does not take (by its entry in the ack, or all of them when no ack comes) is handed back.
+// Batched socket messages. task:offers: a runner whose hello says batch_offers gets a dispatch round's offers in one
+// message, and each offer it does not take (by its entry in the ack, or all of them when no ack comes) is handed back.
+// task:results: several final reports in one message, each judged as if sent alone.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { TaskOffer } from '@simpul/protocol';
-import { startTestHub, waitFor, type TestHub } from '../testing/support.ts';
+import type { ErrorBody, TaskOffer } from '@simpul/protocol';
+import { rowsResult, startTestHub, waitFor, type TestHub } from '../testing/support.ts';
 import { call, login, register } from '../testing/http.ts';
 import { connectRunner, runnerAuth, type RunnerClient } from '../testing/sockets.ts';
 
@@ -12,7 +13,7 @@ interface Ctx {
   token: string;
   sockets: RunnerClient[];
 }
-const test = suite<Ctx>('socket task:offers', {} as Ctx);
+const test = suite<Ctx>('socket batches', {} as Ctx);
 test.before(async (c) => {
   c.hub = await startTestHub({ SIMPUL_SITE_APPROVAL: 'auto', SIMPUL_OFFER_TIMEOUT_MS: '600' });
   c.token = (await login(c.hub.url, 'admin', 'admin-password')).token;
@@ -45,7 +46,7 @@ async function batchRunner(c: Ctx, name: string, answer: (o: TaskOffer) => boole
     concurrency: 4,
     batch_offers: true,
   } as never);
-  return { batches, singles };
+  return { batches, singles, socket };
 }
 
 const createThree = async (c: Ctx, dataset: string): Promise<string[]> =>
@@ -88,6 +89,41 @@ test('no ack within the offer timeout hands every offer of the message back', as
       const t = await view(c, id);
       return t.attempts.length >= 1 && t.attempts.every((a: { outcome: string }) => a.outcome === 'released');
     });
+});
+
+test('task:results: one answer per report, in order; a bad report fails alone; a repeat stores nothing twice', async (c) => {
+  const r = await batchRunner(c, 'batch-results', () => true);
+  const ids = await createThree(c, 'batch-results');
+  await waitFor('offers', () => r.batches.flat().length + r.singles.length >= 3);
+  const offers = [...r.batches.flat(), ...r.singles].sort((a, b) => ids.indexOf(a.task_id) - ids.indexOf(b.task_id));
+  const done = (o: TaskOffer, token = o.lease_token) => ({
+    task_id: o.task_id,
+    lease_token: token,
+    status: 'succeeded',
+    result: rowsResult(),
+  });
+  const replies = await r.socket.emitWithAck('task:results', [
+    done(offers[0]),
+    done(offers[1], 'lease_not-this-one'),
+    done(offers[2]),
+    { task_id: offers[0].task_id }, // does not parse
+  ] as never);
+  assert.ok(Array.isArray(replies), JSON.stringify(replies));
+  const answers = replies as unknown[];
+  assert.equal(answers[0], { ok: true, stored: true });
+  assert.is((answers[1] as ErrorBody).error.code, 'stale_lease');
+  assert.equal(answers[2], { ok: true, stored: true });
+  assert.is((answers[3] as ErrorBody).error.code, 'bad_request');
+  assert.is((await view(c, ids[0])).status, 'succeeded');
+  assert.is((await view(c, ids[1])).status, 'leased', 'the report under the wrong lease changed nothing');
+  // The same reports again: already stored, nothing written twice.
+  const again = await r.socket.emitWithAck('task:results', [done(offers[0]), done(offers[2])] as never);
+  assert.equal(again, [
+    { ok: true, stored: false },
+    { ok: true, stored: false },
+  ]);
+  const tooMany = await r.socket.emitWithAck('task:results', Array(65).fill(done(offers[1])) as never);
+  assert.is((tooMany as ErrorBody).error.code, 'bad_request', 'more than 64 reports in one message');
 });
 
 test.run();
