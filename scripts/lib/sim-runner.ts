@@ -106,6 +106,9 @@ export class SimRunner {
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private heartbeatMs = 5000;
+  /** The hub's interval for a socket runner that holds no lease (hello/ping replies), as the real runner uses it. */
+  private idleHeartbeatMs: number | null = null;
+  private beatIdle = false; // the armed heartbeat timer runs at the idle interval
   private readonly opts: Required<Omit<SimOptions, 'onTask'>> & Pick<SimOptions, 'onTask'>;
   private readyWaiters: (() => void)[] = [];
   private abort = new AbortController();
@@ -279,9 +282,14 @@ export class SimRunner {
     const reply = parsed.data;
     this.failures = 0;
     this.connects++;
-    this.heartbeatMs = reply.heartbeat_interval_s * 1000;
+    this.intervals(reply);
     for (const id of reply.drop) this.held.delete(id);
     this.markReady();
+  }
+
+  private intervals(reply: PingReply): void {
+    this.heartbeatMs = reply.heartbeat_interval_s * 1000;
+    this.idleHeartbeatMs = reply.idle_heartbeat_interval_s ? reply.idle_heartbeat_interval_s * 1000 : null;
   }
 
   private markReady(): void {
@@ -294,6 +302,12 @@ export class SimRunner {
     const at = performance.now();
     this.received++;
     this.held.set(offer.task_id, offer.lease_token);
+    // Holding work: back to the short interval at once (as the real runner), so the lease is renewed in time.
+    if (this.beatIdle && this.beatTimer) {
+      clearTimeout(this.beatTimer);
+      this.beatIdle = false;
+      this.scheduleBeat(this.heartbeatMs);
+    }
     if (this.opts.onTask) this.opts.onTask(offer, at, this);
     else void this.finish(offer);
     return true;
@@ -308,13 +322,24 @@ export class SimRunner {
     };
   }
 
+  /** The next heartbeat: at the idle interval on a socket holding nothing (when the hub told one), else the usual one. */
+  private nextBeatMs(): number {
+    this.beatIdle = this.mode === 'socket' && this.ready && this.held.size === 0 && this.idleHeartbeatMs !== null;
+    return this.beatIdle ? this.idleHeartbeatMs! : this.heartbeatMs;
+  }
+
   private scheduleBeat(ms: number): void {
     if (this.stopped) return;
     this.beatTimer = setTimeout(async () => {
+      this.beatTimer = null;
+      this.beatIdle = false;
       if (this.mode === 'socket') {
-        if (this.ready) await this.emit('runner:ping', this.pingMessage());
+        if (this.ready) {
+          const reply = PingReply.safeParse(await this.emit('runner:ping', this.pingMessage()));
+          if (reply.success) this.intervals(reply.data);
+        }
       } else await this.http('POST', '/api/v1/ping', this.pingMessage());
-      this.scheduleBeat(this.heartbeatMs);
+      if (!this.beatTimer) this.scheduleBeat(this.nextBeatMs());
     }, ms);
   }
 

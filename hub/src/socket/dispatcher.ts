@@ -4,8 +4,7 @@ import type { HubContext } from '../context.ts';
 import { claimFor } from '../queue/claim.ts';
 import { release } from '../queue/leases.ts';
 import { activeCounts, dueWork } from '../queue/tasks.ts';
-import { onlineWindowMs } from '../store/views.ts';
-import type { RunnerConn, RunnerSockets } from './presence.ts';
+import { heardLately, type RunnerConn, type RunnerSockets } from './presence.ts';
 
 /**
  * `kick()` is the single entry point: task created, re-queued, handed back (on this hub or, relayed, on another), or the
@@ -68,8 +67,8 @@ export class Dispatcher {
   private async round(): Promise<boolean> {
     const now = Date.now();
     // Only runners heard from lately: a frozen process keeps its socket open until the transport's ping times out.
-    const window = onlineWindowMs(this.ctx.config.heartbeatS);
-    const conns = this.sockets.all().filter((c) => c.ready && !c.refused && !c.draining && now - c.lastHeard <= window);
+    const hb = this.ctx.config.heartbeatS;
+    const conns = this.sockets.all().filter((c) => c.ready && !c.refused && !c.draining && heardLately(c, hb, now));
     if (conns.length === 0) return false;
     const due = await dueWork(this.ctx.db, now);
     if (due.length === 0) return false;
@@ -84,10 +83,10 @@ export class Dispatcher {
   /** A round for these runners only. */
   private async serve(runnerIds: string[]): Promise<boolean> {
     const now = Date.now();
-    const window = onlineWindowMs(this.ctx.config.heartbeatS);
+    const hb = this.ctx.config.heartbeatS;
     const conns = runnerIds
       .map((id) => this.sockets.get(id))
-      .filter((c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && now - c.lastHeard <= window);
+      .filter((c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && heardLately(c, hb, now));
     return conns.length > 0 && this.fill(conns);
   }
 
