@@ -21,6 +21,7 @@ let result!: {
   fromReadyS: number;
   cpuRuns: number[];
   reconnectRuns: number[];
+  hubCpuRuns: number[];
   readyRuns: number[];
 };
 try {
@@ -52,12 +53,25 @@ try {
   if (connected !== sims.length) throw new Error(`only ${connected} of ${sims.length} runners stayed connected`);
 
   const reconnectRuns: number[] = [];
+  const hubCpuRuns: number[] = [];
   const readyRuns: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const before = sims.map((s) => s.connects);
+    const benchCpu0 = process.cpuUsage();
     const start = performance.now();
     await hub.stop(); // SIGTERM: sockets closed, process exits
     const stopped = performance.now();
+    // How the fleet comes back, every 2 s (BENCH_VERBOSE=1): runners reconnected, and the hub's CPU so far.
+    const progress = process.env.BENCH_VERBOSE
+      ? setInterval(() => {
+          const back = sims.filter((s, i) => s.ready && s.connects > before[i]).length;
+          let cpu = '-';
+          try {
+            cpu = hub.cpuSeconds().toFixed(1);
+          } catch {} // between processes
+          console.log(`    +${((performance.now() - start) / 1000).toFixed(0)} s: ${back} back, hub CPU ${cpu} s`);
+        }, 2000)
+      : undefined;
     await hub.launch();
     const ready = performance.now();
     await waitFor(
@@ -67,10 +81,17 @@ try {
       100,
     );
     const done = performance.now();
+    clearInterval(progress);
+    const hubCpuS = hub.cpuSeconds(); // the new process: its start-up and every reconnect
+    const benchCpu = process.cpuUsage(benchCpu0);
     reconnectRuns.push((done - start) / 1000);
     readyRuns.push((done - ready) / 1000);
+    hubCpuRuns.push(hubCpuS);
     console.log(
       `  restart ${run + 1}: all reconnected ${reconnectRuns.at(-1)!.toFixed(1)} s after the stop began (stop ${((stopped - start) / 1000).toFixed(1)} s, answering ${((hub.answeredAt - stopped) / 1000).toFixed(1)} s later, admin login ${((ready - hub.answeredAt) / 1000).toFixed(1)} s), ${readyRuns.at(-1)!.toFixed(1)} s after the hub answered again`,
+    );
+    console.log(
+      `    CPU: the new hub ${hubCpuS.toFixed(1)} s (start-up and ${RUNNERS} reconnects), the simulated runners ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`,
     );
     await sleep(5000);
   }
@@ -81,6 +102,7 @@ try {
     fromReadyS: median(readyRuns),
     cpuRuns,
     reconnectRuns,
+    hubCpuRuns,
     readyRuns,
   };
 } finally {

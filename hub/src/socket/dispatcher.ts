@@ -87,7 +87,16 @@ export class Dispatcher {
     const conns = runnerIds
       .map((id) => this.sockets.get(id))
       .filter((c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && heardLately(c, hb, now));
-    return conns.length > 0 && this.fill(conns);
+    if (conns.length === 0) return false;
+    // One read of what is due, not a claim's picks per runner (thousands say hello after a hub restart, most find nothing).
+    const due = await dueWork(this.ctx.db, now);
+    const targets = new Set(due.map((d) => d.target_runner_id));
+    const datasets = new Set(due.filter((d) => d.target_runner_id === null).map((d) => d.dataset));
+    const wanted =
+      due.length < 1000
+        ? conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)))
+        : conns;
+    return wanted.length > 0 && this.fill(wanted);
   }
 
   /** Claims for each candidate as many tasks as it has free slots, least loaded first. */

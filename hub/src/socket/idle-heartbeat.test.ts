@@ -131,4 +131,59 @@ e2e('pings over the socket leave last_seen alone, the runner shows online; it sh
   }
 });
 
+e2e('over a socket the reply tells the idle interval (not over HTTP); the sweep writes last_seen without a heartbeat', async () => {
+  const hub = await startTestHub({
+    SIMPUL_HEARTBEAT_S: '1',
+    SIMPUL_LAST_SEEN_WRITE_S: '1',
+    SIMPUL_IDLE_HEARTBEAT_S: '30',
+  });
+  try {
+    const reg = await register(hub.url, 'test-enrollment-key', 'sleepy', ['s']);
+    const socket = await connectRunner(hub.url, runnerAuth(reg));
+    try {
+      const hello = PingReply.parse(
+        await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], concurrency: 1 } as never),
+      );
+      assert.is(hello.idle_heartbeat_interval_s, 30);
+      assert.is(hello.heartbeat_interval_s, 1);
+      const afterHello = (await lastSeen(hub.db, reg.runner_id))!;
+      // No heartbeat at all: the hub's sweep writes last_seen of the runners on its sockets.
+      await waitFor(
+        'the sweep to write last_seen',
+        async () => ((await lastSeen(hub.db, reg.runner_id)) ?? 0) > afterHello,
+        30_000,
+        100,
+      );
+      const http = await call(hub.url, 'POST', '/api/v1/ping', {
+        token: reg.token,
+        body: { runner_id: reg.runner_id, leases: [] },
+      });
+      assert.is(http.status, 200);
+      assert.is(PingReply.parse(http.body).idle_heartbeat_interval_s, undefined, 'HTTP runners keep the usual interval');
+    } finally {
+      socket.close();
+    }
+  } finally {
+    await hub.cleanup();
+  }
+});
+
+e2e('with every heartbeat writing last_seen (SIMPUL_LAST_SEEN_WRITE_S=0) no idle interval is told', async () => {
+  const hub = await startTestHub({ SIMPUL_LAST_SEEN_WRITE_S: '0' });
+  try {
+    const reg = await register(hub.url, 'test-enrollment-key', 'eager', ['e']);
+    const socket = await connectRunner(hub.url, runnerAuth(reg));
+    try {
+      const hello = PingReply.parse(
+        await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], concurrency: 1 } as never),
+      );
+      assert.is(hello.idle_heartbeat_interval_s, undefined);
+    } finally {
+      socket.close();
+    }
+  } finally {
+    await hub.cleanup();
+  }
+});
+
 e2e.run();
