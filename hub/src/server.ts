@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { RUNNER_NAMESPACE, WEB_NAMESPACE } from '@simpul/protocol';
 import { ensureAdmin, ensureEnrollmentKey, type EnrollmentKeyInfo } from './auth/bootstrap.ts';
@@ -45,20 +45,20 @@ export interface HubOptions {
   drainMs?: number;
 }
 
+const ACCEPT_BACKLOG = 65_535;
+
 function listen(app: Hono<HubEnv>, config: HubConfig): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
     // With SIMPUL_TLS_CERT/KEY: an HTTPS server, so Socket.IO answers WSS on the same port.
-    const server = serve({
-      fetch: app.fetch,
-      port: config.port,
-      hostname: config.host,
-      ...serveOptions(config.security.tls),
-    }) as HttpServer;
+    const server = createAdaptorServer({ fetch: app.fetch, ...serveOptions(config.security.tls) }) as HttpServer;
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
       resolve(server);
     });
+    // A long accept queue: after a restart thousands of runners connect within seconds, and a connection the kernel
+    // cannot queue is dropped and retried by the client's TCP only a second or more later (capped by net.core.somaxconn).
+    server.listen({ port: config.port, host: config.host, backlog: ACCEPT_BACKLOG });
   });
 }
 
