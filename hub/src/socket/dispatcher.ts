@@ -6,6 +6,9 @@ import { release } from '../queue/leases.ts';
 import { activeCounts, dueWork } from '../queue/tasks.ts';
 import { heardLately, type RunnerConn, type RunnerSockets } from './presence.ts';
 
+/** A round for at least this many runners first reads what is due (a slot that freed is served directly). */
+const MANY = 50;
+
 /**
  * `kick()` is the single entry point: task created, re-queued, handed back (on this hub or, relayed, on another), or the
  * periodic tick: a full round. `kick(runnerId)`: only that runner's situation changed (a slot freed, it said hello or
@@ -87,8 +90,9 @@ export class Dispatcher {
     const conns = runnerIds
       .map((id) => this.sockets.get(id))
       .filter((c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && heardLately(c, hb, now));
-    if (conns.length === 0) return false;
-    // One read of what is due, not a claim's picks per runner (thousands say hello after a hub restart, most find nothing).
+    if (conns.length < MANY) return conns.length > 0 && this.fill(conns);
+    // Many at once (thousands say hello after a hub restart, most find nothing): one read of what is due, not a
+    // claim's picks per runner.
     const due = await dueWork(this.ctx.db, now);
     const targets = new Set(due.map((d) => d.target_runner_id));
     const datasets = new Set(due.filter((d) => d.target_runner_id === null).map((d) => d.dataset));
