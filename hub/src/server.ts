@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import type { Duplex } from 'node:stream';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { RUNNER_NAMESPACE, WEB_NAMESPACE } from '@simpul/protocol';
 import { ensureAdmin, ensureEnrollmentKey, type EnrollmentKeyInfo } from './auth/bootstrap.ts';
@@ -45,20 +46,31 @@ export interface HubOptions {
   drainMs?: number;
 }
 
+const ACCEPT_BACKLOG = 65_535;
+const SOCKET_CLOSE_GRACE_MS = 1000;
+
+/** The connections upgraded to WebSockets (the HTTP server no longer closes them itself). */
+function trackUpgraded(server: HttpServer): Set<Duplex> {
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (_req, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
+  return upgraded;
+}
+
 function listen(app: Hono<HubEnv>, config: HubConfig): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
     // With SIMPUL_TLS_CERT/KEY: an HTTPS server, so Socket.IO answers WSS on the same port.
-    const server = serve({
-      fetch: app.fetch,
-      port: config.port,
-      hostname: config.host,
-      ...serveOptions(config.security.tls),
-    }) as HttpServer;
+    const server = createAdaptorServer({ fetch: app.fetch, ...serveOptions(config.security.tls) }) as HttpServer;
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
       resolve(server);
     });
+    // A long accept queue: after a restart thousands of runners connect within seconds, and a connection the kernel
+    // cannot queue is dropped and retried by the client's TCP only a second or more later (capped by net.core.somaxconn).
+    server.listen({ port: config.port, host: config.host, backlog: ACCEPT_BACKLOG });
   });
 }
 
@@ -105,6 +117,7 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   }
 
   const io = attachSockets(server, ctx, sockets);
+  const upgraded = trackUpgraded(server);
   observeSockets(io.io, ctx.metrics!, [RUNNER_NAMESPACE, WEB_NAMESPACE]);
   cluster?.attach(io.io); // at once, before any socket joins a room
   const reaper = startReaper(ctx, () => io.dispatcher.kick());
@@ -126,7 +139,13 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       const idle = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 10_000);
+      // Every socket is told goodbye (a WebSocket close frame); one whose peer has not closed it within a second is cut,
+      // so that a hub with thousands of runners stops (and comes back) in seconds. The runners reconnect either way.
+      const cut = setTimeout(() => {
+        for (const s of upgraded) s.destroy();
+      }, SOCKET_CLOSE_GRACE_MS);
       await io.close(); // disconnects sockets and closes the engine; resolves once the HTTP server has closed
+      clearTimeout(cut);
       await drained;
       clearTimeout(timer);
       clearInterval(idle);

@@ -80,6 +80,9 @@ export type PingRequestInput = z.input<typeof PingRequest>;
 export const PingReply = z.object({
   ok: z.literal(true),
   heartbeat_interval_s: z.number().positive(),
+  /** Over a socket only: the interval for a runner that holds no lease (its socket's own ping/pong says it is alive);
+   *  back to `heartbeat_interval_s` as soon as it holds a task. Absent: always `heartbeat_interval_s`. */
+  idle_heartbeat_interval_s: z.number().positive().optional(),
   lease_ttl_s: z.number().positive(),
   keep: z.array(TaskId),
   cancel: z.array(TaskId),

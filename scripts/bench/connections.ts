@@ -1,6 +1,7 @@
 // npm run bench:connections — 10,000 idle simulated runners on one hub (SQLite): the hub's resident memory and CPU while
 // they only heartbeat (at the hub's default interval), and the time for all of them to reconnect after a hub restart.
-// Runners reconnect with the real runner's jittered exponential backoff (1 s doubling to 10 s, ±50 %), so no storm.
+// Runners reconnect with the real runner's jittered exponential backoff (1 s doubling to 5 s, ±50 %). Idle runners
+// heartbeat at the idle interval the hub tells them (60 s); Engine.IO's ping every 25 s says that they are alive.
 import { performance } from 'node:perf_hooks';
 import { sleep, waitFor } from '../lib/procs.ts';
 import { registerSims, SimRunner } from '../lib/sim-runner.ts';
@@ -21,6 +22,7 @@ let result!: {
   fromReadyS: number;
   cpuRuns: number[];
   reconnectRuns: number[];
+  hubCpuRuns: number[];
   readyRuns: number[];
 };
 try {
@@ -52,12 +54,25 @@ try {
   if (connected !== sims.length) throw new Error(`only ${connected} of ${sims.length} runners stayed connected`);
 
   const reconnectRuns: number[] = [];
+  const hubCpuRuns: number[] = [];
   const readyRuns: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const before = sims.map((s) => s.connects);
+    const benchCpu0 = process.cpuUsage();
     const start = performance.now();
     await hub.stop(); // SIGTERM: sockets closed, process exits
     const stopped = performance.now();
+    // How the fleet comes back, every 2 s (BENCH_VERBOSE=1): runners reconnected, and the hub's CPU so far.
+    const progress = process.env.BENCH_VERBOSE
+      ? setInterval(() => {
+          const back = sims.filter((s, i) => s.ready && s.connects > before[i]).length;
+          let cpu = '-';
+          try {
+            cpu = hub.cpuSeconds().toFixed(1);
+          } catch {} // between processes
+          console.log(`    +${((performance.now() - start) / 1000).toFixed(0)} s: ${back} back, hub CPU ${cpu} s`);
+        }, 2000)
+      : undefined;
     await hub.launch();
     const ready = performance.now();
     await waitFor(
@@ -67,10 +82,17 @@ try {
       100,
     );
     const done = performance.now();
+    clearInterval(progress);
+    const hubCpuS = hub.cpuSeconds(); // the new process: its start-up and every reconnect
+    const benchCpu = process.cpuUsage(benchCpu0);
     reconnectRuns.push((done - start) / 1000);
     readyRuns.push((done - ready) / 1000);
+    hubCpuRuns.push(hubCpuS);
     console.log(
       `  restart ${run + 1}: all reconnected ${reconnectRuns.at(-1)!.toFixed(1)} s after the stop began (stop ${((stopped - start) / 1000).toFixed(1)} s, answering ${((hub.answeredAt - stopped) / 1000).toFixed(1)} s later, admin login ${((ready - hub.answeredAt) / 1000).toFixed(1)} s), ${readyRuns.at(-1)!.toFixed(1)} s after the hub answered again`,
+    );
+    console.log(
+      `    CPU: the new hub ${hubCpuS.toFixed(1)} s (start-up and ${RUNNERS} reconnects), the simulated runners ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`,
     );
     await sleep(5000);
   }
@@ -81,6 +103,7 @@ try {
     fromReadyS: median(readyRuns),
     cpuRuns,
     reconnectRuns,
+    hubCpuRuns,
     readyRuns,
   };
 } finally {
@@ -114,5 +137,5 @@ const rows: Row[] = [
     ok: result.fromReadyS <= 20,
   },
 ];
-printTable(`Connections, ${RUNNERS} idle runners on one hub (heartbeat every 5 s; median of ${RUNS})`, rows);
+printTable(`Connections, ${RUNNERS} idle runners on one hub (idle heartbeat every 60 s; median of ${RUNS})`, rows);
 saveResults('connections', { runners: RUNNERS, runs: RUNS, rows, ...result });

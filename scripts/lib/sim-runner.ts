@@ -1,6 +1,7 @@
 // A simulated runner for load tests: the runner protocol (Socket.IO /runner over a raw websocket, or HTTP long-poll or
 // plain polling), no data engine. It answers every task at once with a tiny valid result, or hands it to a callback.
 // Thousands fit in one process: no socket.io-client, one `ws` connection each, speaking Engine.IO 4 / Socket.IO 5 frames.
+import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
   ClaimReply,
@@ -107,6 +108,9 @@ export class SimRunner {
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private heartbeatMs = 5000;
+  /** The hub's interval for a socket runner that holds no lease (hello/ping replies), as the real runner uses it. */
+  private idleHeartbeatMs: number | null = null;
+  private beatIdle = false; // the armed heartbeat timer runs at the idle interval
   private readonly opts: Required<Omit<SimOptions, 'onTask'>> & Pick<SimOptions, 'onTask'>;
   private readyWaiters: (() => void)[] = [];
   private finishing: TaskOffer[] = [];
@@ -125,7 +129,7 @@ export class SimRunner {
       heartbeat: true,
       pollMs: 1000,
       reconnectBaseMs: 1000,
-      reconnectMaxMs: 10_000,
+      reconnectMaxMs: 5000,
       ...opts,
     };
   }
@@ -182,8 +186,24 @@ export class SimRunner {
   // Socket mode: Engine.IO 4 frames ("0" open, "2" ping, "3" pong, "4" message) carrying Socket.IO 5 packets.
 
   private open(): void {
+    // The TCP connection first, then the WebSocket over it: while the hub is down (a restart), each of thousands of
+    // runners' refused attempts costs this process half as much CPU, which the hub starting up beside it needs.
+    const { hostname, port } = new URL(this.hub);
+    const tcp = connect({ host: hostname, port: Number(port) });
+    tcp.once('error', (e) => {
+      this.lastError = e.message;
+      if (!this.stopped) this.reconnectLater();
+    });
+    tcp.once('connect', () => {
+      tcp.removeAllListeners('error');
+      if (this.stopped) tcp.destroy();
+      else this.openOver(tcp);
+    });
+  }
+
+  private openOver(tcp: Socket): void {
     const url = `${this.hub.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 15_000 });
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 15_000, createConnection: () => tcp });
     this.ws = ws;
     ws.on('message', (data) => this.onFrame(data.toString()));
     ws.on('error', (e) => {
@@ -288,9 +308,14 @@ export class SimRunner {
     const reply = parsed.data;
     this.failures = 0;
     this.connects++;
-    this.heartbeatMs = reply.heartbeat_interval_s * 1000;
+    this.intervals(reply);
     for (const id of reply.drop) this.held.delete(id);
     this.markReady();
+  }
+
+  private intervals(reply: PingReply): void {
+    this.heartbeatMs = reply.heartbeat_interval_s * 1000;
+    this.idleHeartbeatMs = reply.idle_heartbeat_interval_s ? reply.idle_heartbeat_interval_s * 1000 : null;
   }
 
   private markReady(): void {
@@ -303,6 +328,12 @@ export class SimRunner {
     const at = performance.now();
     this.received++;
     this.held.set(offer.task_id, offer.lease_token);
+    // Holding work: back to the short interval at once (as the real runner), so the lease is renewed in time.
+    if (this.beatIdle && this.beatTimer) {
+      clearTimeout(this.beatTimer);
+      this.beatIdle = false;
+      this.scheduleBeat(this.heartbeatMs);
+    }
     if (this.opts.onTask) this.opts.onTask(offer, at, this);
     else if (this.mode === 'socket') this.finishSoon(offer);
     else void this.finish(offer);
@@ -348,13 +379,24 @@ export class SimRunner {
     };
   }
 
+  /** The next heartbeat: at the idle interval on a socket holding nothing (when the hub told one), else the usual one. */
+  private nextBeatMs(): number {
+    this.beatIdle = this.mode === 'socket' && this.ready && this.held.size === 0 && this.idleHeartbeatMs !== null;
+    return this.beatIdle ? this.idleHeartbeatMs! : this.heartbeatMs;
+  }
+
   private scheduleBeat(ms: number): void {
     if (this.stopped) return;
     this.beatTimer = setTimeout(async () => {
+      this.beatTimer = null;
+      this.beatIdle = false;
       if (this.mode === 'socket') {
-        if (this.ready) await this.emit('runner:ping', this.pingMessage());
+        if (this.ready) {
+          const reply = PingReply.safeParse(await this.emit('runner:ping', this.pingMessage()));
+          if (reply.success) this.intervals(reply.data);
+        }
       } else await this.http('POST', '/api/v1/ping', this.pingMessage());
-      this.scheduleBeat(this.heartbeatMs);
+      if (!this.beatTimer) this.scheduleBeat(this.nextBeatMs());
     }, ms);
   }
 

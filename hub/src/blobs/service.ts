@@ -18,7 +18,7 @@ import { fromJson, iso } from '../store/json.ts';
 import { ACTIVE_STATES, getTask, runnerEverHeld } from '../queue/tasks.ts';
 import type { BlobBackend } from './backend.ts';
 import { LocalBackend } from './local-backend.ts';
-import { S3Backend } from './s3-backend.ts';
+import type { S3Backend } from './s3-backend.ts';
 import { linkSigner, type LinkMethod } from './signing.ts';
 import { deleteBlobRow, expiredBlobs, getBlob, insertBlob, keepUntil, markStored } from './store.ts';
 
@@ -52,7 +52,8 @@ export class BlobService {
     const signer = await linkSigner(db, config.blobs.secret);
     // The local store stays available for blobs written before a switch to S3, so that they are still served and purged.
     const local = new LocalBackend(config.blobs.dir, signer);
-    const s3 = config.blobs.s3 ? new S3Backend(config.blobs.s3) : null;
+    // The AWS SDK is loaded only when S3 is configured (it is a noticeable part of a hub's start-up otherwise).
+    const s3 = config.blobs.s3 ? new (await import('./s3-backend.ts')).S3Backend(config.blobs.s3) : null;
     return new BlobService(db, config, log, local, s3);
   }
 

@@ -38,7 +38,7 @@ export async function ping(
   // Only "still here" (most heartbeats of idle runners): batched with others, see heartbeats.ts.
   const bare = isBareHeartbeat(runner, req, transport);
   if (bare && socket && now - socket.seenWrittenAt < config.lastSeenWriteS * 1000)
-    return { runner: { ...runner, last_seen: now }, reply: pingReply(config, [], [], [], now) };
+    return { runner: { ...runner, last_seen: now }, reply: pingReply(config, transport, [], [], [], now) };
   if (socket) socket.seenWrittenAt = now;
   const updated = bare
     ? { ...runner, last_seen: now }
@@ -112,13 +112,30 @@ export async function ping(
   const advertised = !bare && (req.datasets !== undefined || req.labels !== undefined || req.version !== undefined);
   if (!recentlySeen(runner, config, now) || transport !== runner.transport || advertised)
     ctx.events.runners([runner.id]);
-  return { runner: updated, reply: pingReply(config, keep, [...cancel], drop, now) };
+  return { runner: updated, reply: pingReply(config, transport, keep, [...cancel], drop, now) };
 }
 
-function pingReply(config: Ctx['config'], keep: string[], cancel: string[], drop: string[], now: number): PingReply {
+/** The interval a socket runner that holds no lease may heartbeat at: its socket's ping/pong says it is alive, and the
+ *  hub writes its last_seen from memory (socket/seen-sweep.ts). None over HTTP, or when every heartbeat writes last_seen. */
+export function idleHeartbeatS(config: Ctx['config'], transport: 'websocket' | 'polling'): number | undefined {
+  return transport === 'websocket' && config.lastSeenWriteS > 0 && config.idleHeartbeatS > config.heartbeatS
+    ? config.idleHeartbeatS
+    : undefined;
+}
+
+function pingReply(
+  config: Ctx['config'],
+  transport: 'websocket' | 'polling',
+  keep: string[],
+  cancel: string[],
+  drop: string[],
+  now: number,
+): PingReply {
+  const idle = idleHeartbeatS(config, transport);
   return {
     ok: true,
     heartbeat_interval_s: config.heartbeatS,
+    ...(idle === undefined ? {} : { idle_heartbeat_interval_s: idle }),
     lease_ttl_s: config.leaseTtlS,
     keep,
     cancel,

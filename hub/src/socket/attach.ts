@@ -11,8 +11,9 @@ import {
 } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { Dispatcher } from './dispatcher.ts';
-import type { RunnerSocketData, RunnerSockets } from './presence.ts';
+import { ENGINE_PING_MS, ENGINE_PING_TIMEOUT_MS, type RunnerSocketData, type RunnerSockets } from './presence.ts';
 import { runnerNamespace } from './runner-namespace.ts';
+import { sweepLastSeen } from './seen-sweep.ts';
 import { webNamespace, type WebSocketData } from './web-namespace.ts';
 
 /** The hub's Socket.IO server, typed with the events and socket data of both its namespaces (/runner and /web): each
@@ -36,14 +37,15 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
     serveClient: false,
     // A result travels in one message: allow the inline limit plus its envelope.
     maxHttpBufferSize: ctx.config.inlineResultMax + 64 * 1024,
-    // Socket.IO's defaults. Runners speak every heartbeat anyway (conn.lastHeard); the transport's own ping only finds
-    // connections that died without a close (within 45 s), and each ping is a frame out and one in for every runner.
-    pingInterval: 25_000,
-    pingTimeout: 20_000,
+    // Socket.IO's defaults. It finds connections that died without a close (within 45 s), and its pong tells that a
+    // runner on the idle heartbeat interval is alive (conn.lastHeard); each ping is a frame out and one in per runner.
+    pingInterval: ENGINE_PING_MS,
+    pingTimeout: ENGINE_PING_TIMEOUT_MS,
   });
   const dispatcher = new Dispatcher(ctx, sockets);
   runnerNamespace(io.of(RUNNER_NAMESPACE), ctx, sockets, dispatcher);
   const web = webNamespace(io.of(WEB_NAMESPACE), ctx);
+  const stopSweep = sweepLastSeen(ctx, sockets);
 
   const offAvailable = ctx.events.on('available', () => dispatcher.kick());
   const offFreed = ctx.events.on('freed', (runnerId) => dispatcher.kick(runnerId));
@@ -54,6 +56,7 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
     async close() {
       offAvailable();
       offFreed();
+      stopSweep();
       web.stop();
       await dispatcher.stop();
       await io.close();

@@ -4,8 +4,10 @@ import type { HubContext } from '../context.ts';
 import { claimFor } from '../queue/claim.ts';
 import { release } from '../queue/leases.ts';
 import { activeCounts, dueWork } from '../queue/tasks.ts';
-import { onlineWindowMs } from '../store/views.ts';
-import type { RunnerConn, RunnerSockets } from './presence.ts';
+import { heardLately, type RunnerConn, type RunnerSockets } from './presence.ts';
+
+/** A round for at least this many runners first reads what is due (a slot that freed is served directly). */
+const MANY = 50;
 
 /**
  * `kick()` is the single entry point: task created, re-queued, handed back (on this hub or, relayed, on another), or the
@@ -68,8 +70,8 @@ export class Dispatcher {
   private async round(): Promise<boolean> {
     const now = Date.now();
     // Only runners heard from lately: a frozen process keeps its socket open until the transport's ping times out.
-    const window = onlineWindowMs(this.ctx.config.heartbeatS);
-    const conns = this.sockets.all().filter((c) => c.ready && !c.refused && !c.draining && now - c.lastHeard <= window);
+    const hb = this.ctx.config.heartbeatS;
+    const conns = this.sockets.all().filter((c) => c.ready && !c.refused && !c.draining && heardLately(c, hb, now));
     if (conns.length === 0) return false;
     const { targets, datasets } = await dueWork(this.ctx.db, now);
     if (targets.size === 0 && datasets.size === 0) return false;
@@ -82,11 +84,19 @@ export class Dispatcher {
   /** A round for these runners only. */
   private async serve(runnerIds: string[]): Promise<boolean> {
     const now = Date.now();
-    const window = onlineWindowMs(this.ctx.config.heartbeatS);
+    const hb = this.ctx.config.heartbeatS;
     const conns = runnerIds
       .map((id) => this.sockets.get(id))
-      .filter((c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && now - c.lastHeard <= window);
-    return conns.length > 0 && this.fill(conns);
+      .filter((c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && heardLately(c, hb, now));
+    if (conns.length < MANY) return conns.length > 0 && this.fill(conns);
+    // Many at once (thousands say hello after a hub restart, most find nothing): one read of what is due, not a
+    // claim's picks per runner.
+    const { targets, datasets } = await dueWork(this.ctx.db, now);
+    const complete = targets.size < 1000 && datasets.size < 1000; // dueWork lists up to 1000 of each
+    const wanted = complete
+      ? conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)))
+      : conns;
+    return wanted.length > 0 && this.fill(wanted);
   }
 
   /** Claims for each candidate as many tasks as it has free slots, least loaded first. */

@@ -9,7 +9,7 @@ import { runnerViews } from '../store/runner-status.ts';
 import { getRunner, runnersLastSeenBetween } from '../store/runners.ts';
 import { seenWindowMs } from '../store/views.ts';
 import { call, login, register } from '../testing/http.ts';
-import { connectRunner, runnerAuth } from '../testing/sockets.ts';
+import { collectOffers, connectRunner, runnerAuth } from '../testing/sockets.ts';
 import { addRunner, DIALECTS, openTestDb, startTestHub, waitFor } from '../testing/support.ts';
 
 const lastSeen = async (db: Parameters<typeof getRunner>[0], id: string) => (await getRunner(db, id))!.last_seen;
@@ -126,6 +126,99 @@ e2e('pings over the socket leave last_seen alone, the runner shows online; it sh
       30_000,
       100,
     );
+  } finally {
+    await hub.cleanup();
+  }
+});
+
+e2e(
+  'over a socket the reply tells the idle interval (not over HTTP); the sweep writes last_seen without a heartbeat',
+  async () => {
+    const hub = await startTestHub({
+      SIMPUL_HEARTBEAT_S: '1',
+      SIMPUL_LAST_SEEN_WRITE_S: '1',
+      SIMPUL_IDLE_HEARTBEAT_S: '30',
+    });
+    try {
+      const reg = await register(hub.url, 'test-enrollment-key', 'sleepy', ['s']);
+      const socket = await connectRunner(hub.url, runnerAuth(reg));
+      try {
+        const hello = PingReply.parse(
+          await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], concurrency: 1 } as never),
+        );
+        assert.is(hello.idle_heartbeat_interval_s, 30);
+        assert.is(hello.heartbeat_interval_s, 1);
+        const afterHello = (await lastSeen(hub.db, reg.runner_id))!;
+        // No heartbeat at all: the hub's sweep writes last_seen of the runners on its sockets.
+        await waitFor(
+          'the sweep to write last_seen',
+          async () => ((await lastSeen(hub.db, reg.runner_id)) ?? 0) > afterHello,
+          30_000,
+          100,
+        );
+        // A runner without a socket on this hub (HTTP ping and long-poll) keeps the usual interval.
+        const other = await register(hub.url, 'test-enrollment-key', 'polling', ['p']);
+        const http = await call(hub.url, 'POST', '/api/v1/ping', {
+          token: other.token,
+          body: { runner_id: other.runner_id, leases: [] },
+        });
+        assert.is(http.status, 200);
+        assert.is(PingReply.parse(http.body).idle_heartbeat_interval_s, undefined);
+      } finally {
+        socket.close();
+      }
+    } finally {
+      await hub.cleanup();
+    }
+  },
+);
+
+e2e(
+  'a quiet runner (no lease, on the idle interval) is still offered work long after a short heartbeat window',
+  async () => {
+    // Busy runners count as frozen after two heartbeats + 2 s of silence (2.4 s here); a quiet one speaks only through
+    // Engine.IO's pong (every 25 s), so the dispatcher must not hold that silence against it.
+    const hub = await startTestHub({ SIMPUL_HEARTBEAT_S: '0.2' });
+    try {
+      const admin = (await login(hub.url, 'admin', 'admin-password')).token;
+      const reg = await register(hub.url, 'test-enrollment-key', 'quiet-worker', ['quiet']);
+      const socket = await connectRunner(hub.url, runnerAuth(reg));
+      try {
+        const offers = collectOffers(socket);
+        const hello = PingReply.parse(
+          await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], concurrency: 1 } as never),
+        );
+        assert.is(hello.idle_heartbeat_interval_s, 60);
+        await new Promise((r) => setTimeout(r, 3500)); // silent for longer than the busy window
+        const created = await call(hub.url, 'POST', '/api/v1/tasks', {
+          token: admin,
+          body: { op: 100, params: { dataset: 'quiet' } },
+        });
+        assert.is(created.status, 201, JSON.stringify(created.body));
+        await waitFor('the task to be offered to the quiet runner', async () => offers.length === 1, 20_000, 50);
+        assert.is(offers[0].task_id, created.body.task_id);
+      } finally {
+        socket.close();
+      }
+    } finally {
+      await hub.cleanup();
+    }
+  },
+);
+
+e2e('with every heartbeat writing last_seen (SIMPUL_LAST_SEEN_WRITE_S=0) no idle interval is told', async () => {
+  const hub = await startTestHub({ SIMPUL_LAST_SEEN_WRITE_S: '0' });
+  try {
+    const reg = await register(hub.url, 'test-enrollment-key', 'eager', ['e']);
+    const socket = await connectRunner(hub.url, runnerAuth(reg));
+    try {
+      const hello = PingReply.parse(
+        await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], concurrency: 1 } as never),
+      );
+      assert.is(hello.idle_heartbeat_interval_s, undefined);
+    } finally {
+      socket.close();
+    }
   } finally {
     await hub.cleanup();
   }

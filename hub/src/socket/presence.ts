@@ -3,6 +3,12 @@ import type { Socket } from 'socket.io';
 import type { HubToRunnerEvents, RunnerToHubEvents } from '@simpul/protocol';
 import type { Presence } from '../context.ts';
 import type { RunnerRow } from '../db/schema.ts';
+import { onlineWindowMs } from '../store/views.ts';
+
+/** Engine.IO's own ping on every socket (Socket.IO's defaults): a connection that died without a close is found within
+ *  their sum, and a live runner answers each ping, so it is heard at least every ENGINE_PING_MS. */
+export const ENGINE_PING_MS = 25_000;
+export const ENGINE_PING_TIMEOUT_MS = 20_000;
 
 export interface RunnerSocketData {
   runner: RunnerRow;
@@ -18,7 +24,19 @@ export interface RunnerConn {
   ready: boolean; // hello received: leases settled, offers welcome
   refused: boolean; // refused or missed an offer, or let a lease expire: no pushes until it speaks again
   batchOffers: boolean; // its hello said batch_offers: a round's offers go in one task:offers message
-  lastHeard: number; // when it last sent anything (a frozen process keeps its socket open for a while)
+  lastHeard: number; // when it last sent anything, or answered the transport's ping
+  quiet: boolean; // its last heartbeat listed no lease and was told the idle interval: it speaks rarely
+  seenWrittenAt: number; // when its runner row's last_seen was last written (queue/leases.ts SocketSeen)
+}
+
+/**
+ * Heard from lately enough to be offered work. A runner that holds work heartbeats every heartbeatS, so a silence of
+ * two of them means it is probably frozen (its socket stays open until the transport's ping times out). A quiet runner
+ * (no lease, on the idle interval) is heard through the transport's ping/pong; one that does not answer is cut.
+ */
+export function heardLately(c: RunnerConn, heartbeatS: number, now = Date.now()): boolean {
+  const window = c.quiet ? ENGINE_PING_MS + ENGINE_PING_TIMEOUT_MS : onlineWindowMs(heartbeatS);
+  return now - c.lastHeard <= window;
 }
 
 export class RunnerSockets implements Presence {

@@ -115,6 +115,8 @@ export function runnerNamespace(
       refused: false,
       batchOffers: false,
       lastHeard: Date.now(),
+      quiet: false,
+      seenWrittenAt: 0, // hello writes last_seen; after it, idle heartbeats and the sweep at most every lastSeenWriteS
     };
     const stale = sockets.add(conn);
     if (stale && stale.socket !== socket) stale.socket.disconnect(true);
@@ -126,7 +128,6 @@ export function runnerNamespace(
     socket.conn.on('heartbeat', () => {
       conn.lastHeard = Date.now();
     });
-    const seen = { seenWrittenAt: 0 }; // hello writes last_seen; idle heartbeats after it at most every lastSeenWriteS
     log.info('runner connected', { transport: 'websocket' });
     // Marked connected at once (its hello writes last_seen); a row that already says so (a reconnect, thousands of them
     // after a hub restart) is left alone.
@@ -153,8 +154,10 @@ export function runnerNamespace(
         const req = parse(PingRequest, msg);
         if (req.protocol_version !== undefined && req.protocol_version !== PROTOCOL_VERSION)
           throw protocolMismatch(req.protocol_version, PROTOCOL_VERSION);
-        const out = await ping(ctx, current, req, 'websocket', Date.now(), hello ? undefined : seen);
-        if (hello) seen.seenWrittenAt = Date.now();
+        const out = await ping(ctx, current, req, 'websocket', Date.now(), hello ? undefined : conn);
+        if (hello) conn.seenWrittenAt = Date.now();
+        // Holding nothing, it heartbeats at the idle interval: the dispatcher hears it through the transport's ping.
+        conn.quiet = req.leases.length === 0 && out.reply.idle_heartbeat_interval_s !== undefined;
         // A round of pushes only when something that decides them changed; most heartbeats say nothing new.
         const newDatasets = hello || out.runner.datasets !== current.datasets;
         const draining = out.runner.draining === 1;

@@ -13,9 +13,10 @@ import {
   reportCsv,
   studyDoc,
 } from '@simpul/protocol';
-import ExcelJS from 'exceljs';
-import PDFDocument from 'pdfkit';
 import { conflict } from '../errors.ts';
+
+// exceljs and pdfkit are loaded on the first export, not at start-up: together they are about two seconds of CPU, which
+// a restarting hub would spend before it answers its runners.
 
 export const STUDY_EXPORT_TYPES = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -48,6 +49,7 @@ export function studyReport(view: StudyView, now: Date): ReportDoc {
 }
 
 async function pdfBytes(doc: ReportDoc): Promise<Uint8Array<ArrayBuffer>> {
+  const { default: PDFDocument } = await import('pdfkit');
   const pdf = new PDFDocument({ size: 'A4', margin: 48, info: { Title: doc.meta.title, Creator: 'Simpul' } });
   const chunks: Buffer[] = [];
   const out = new PassThrough();
@@ -61,6 +63,7 @@ async function pdfBytes(doc: ReportDoc): Promise<Uint8Array<ArrayBuffer>> {
 }
 
 async function xlsxBytes(doc: ReportDoc): Promise<Uint8Array<ArrayBuffer>> {
+  const { default: ExcelJS } = await import('exceljs');
   const book = new ExcelJS.Workbook();
   book.creator = 'Simpul';
   addReportSheets(book satisfies XlsxBookSink, doc);

@@ -5,7 +5,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   cert: Buffer;
@@ -65,6 +64,7 @@ export async function ensureSelfSigned(
   if (existsSync(cert) && existsSync(key)) return { cert, key, created: false };
   mkdirSync(dir, { recursive: true });
   const now = Date.now();
+  const { generate } = await import('selfsigned'); // only here: a hub with its own certificate never loads it
   const pems = await generate([{ name: 'commonName', value: 'Simpul hub (self-signed)' }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -32,6 +32,8 @@ export const BASE: Live = {
   moves: 0,
   unreachableLogged: false,
   heartbeatMs: 5000,
+  idleHeartbeatMs: null,
+  holding: false,
   beats: 0,
   beating: false,
 };
@@ -68,6 +70,7 @@ export const SAMPLE: Record<EventType, LinkEvent> = {
   reregister: { type: 'reregister', why: 'bad token' },
   registered: { type: 'registered', heartbeatS: 7 },
   'slot-free': { type: 'slot-free' },
+  held: { type: 'held', holding: true },
   drain: { type: 'drain' },
   close: { type: 'close' },
 };

@@ -138,6 +138,37 @@ export const BEAT_ROWS: Row[] = [
     L('reregistering', { heartbeatMs: 7000, advertise: false, transport: 'polling' }),
     [announce('polling')],
   ],
+  // The idle interval: told over the socket only; a reply without it (HTTP) means none; a configured interval stays.
+  [
+    'socket: ping over the socket tells the idle interval',
+    WS,
+    L('socket', { transport: 'websocket' }),
+    { type: 'ping-answered', via: 'socket', heartbeatS: 5, idleHeartbeatS: 60 },
+    L('socket', { transport: 'websocket', idleHeartbeatMs: 60_000 }),
+    [],
+  ],
+  [
+    'socket: a ping that went over HTTP forgets the idle interval',
+    WS,
+    L('socket', { transport: 'websocket', idleHeartbeatMs: 60_000 }),
+    { type: 'ping-answered', via: 'http', heartbeatS: 5 },
+    L('socket', { transport: 'websocket', advertise: false }),
+    [],
+  ],
+  [
+    'socket: a configured interval ignores the idle one',
+    { ...WS, fixedHeartbeat: true },
+    L('socket', { transport: 'websocket' }),
+    { type: 'ping-answered', via: 'socket', heartbeatS: 5, idleHeartbeatS: 60 },
+    L('socket', { transport: 'websocket' }),
+    [],
+  ],
+  // Whether the executor holds a lease: recorded in every live phase (timersOf picks the interval from it).
+  ...LIVE.flatMap((p): Row[] => [
+    [`${p}: the first lease taken`, setupOf(p), L(p), SAMPLE.held, L(p, { holding: true }), []],
+    [`${p}: the last lease gone`, setupOf(p), L(p, { holding: true }), { type: 'held', holding: false }, L(p), []],
+    [`${p}: still holding`, setupOf(p), L(p, { holding: true }), SAMPLE.held, L(p, { holding: true }), []],
+  ]),
   ...LIVE.map(
     (p): Row => [
       `${p}: a lost ping sends the datasets with the next`,

@@ -21,6 +21,14 @@ export const SOCKET_ROWS: Row[] = [
     [announce('websocket'), { kind: 'claims-now' }],
   ],
   [
+    'greeting: hello answered with the idle interval (for when no lease is held)',
+    WS,
+    L('greeting', { transport: 'websocket' }),
+    { type: 'hello-answered', heartbeatS: 5, idleHeartbeatS: 60 },
+    L('socket', { transport: 'websocket', idleHeartbeatMs: 60_000 }),
+    [{ kind: 'claims-now' }],
+  ],
+  [
     'socket: down: poll meanwhile, Socket.IO reconnects',
     WS,
     L('socket', { transport: 'websocket' }),

@@ -120,6 +120,16 @@ test('timers belong to states: heartbeat while none is in flight, reconnect whil
     { key: 'heartbeat:4', fires: { type: 'heartbeat-due' }, ms: 5000 },
   ]);
   assert.equal(timersOf(L('socket', { beating: true })), []);
+  // On a socket holding nothing, the hub's idle interval, under a key of its own (switching re-arms the timer).
+  const idle = { beats: 4, idleHeartbeatMs: 60_000 };
+  assert.equal(timersOf(L('socket', idle)), [
+    { key: 'heartbeat:4:idle', fires: { type: 'heartbeat-due' }, ms: 60_000 },
+  ]);
+  const short = [{ key: 'heartbeat:4', fires: { type: 'heartbeat-due' }, ms: 5000 }];
+  assert.equal(timersOf(L('socket', { ...idle, holding: true })), short, 'holding a lease: the usual interval');
+  assert.equal(timersOf(L('socket', { ...idle, draining: true })), short, 'draining: the usual interval');
+  assert.equal(timersOf(L('greeting', idle)), short, 'only once the hello is answered');
+  assert.equal(timersOf(L('polling', idle)), short, 'never over HTTP');
   assert.equal(timersOf(L('connecting', { beating: true, retry: 2 })), [
     { key: 'reconnect:2', fires: { type: 'reconnect-due' }, ms: { attempt: 2, base: 1000, max: 30_000 } },
   ]);
@@ -134,6 +144,7 @@ test('a timer that fires leads to a state without it (no timer fires twice)', ()
     [WS, L('connecting', { retry: 1, refusals: 2 })],
     [WS2, L('moving', { attempt: 2 })],
     ...LIVE.map((p): [LinkSetup, LinkState] => [setupOf(p), L(p, { beats: 5 })]),
+    [WS, L('socket', { beats: 5, idleHeartbeatMs: 60_000 })],
   ];
   for (const [setup, state] of owners) {
     for (const t of timersOf(state)) {

@@ -20,6 +20,8 @@ export interface Live {
   moves: number; // hub changes since the last socket came up (backs off when every hub is down)
   unreachableLogged: boolean;
   heartbeatMs: number;
+  idleHeartbeatMs: number | null; // the hub's interval for a socket runner that holds no lease (null: none told)
+  holding: boolean; // the executor holds a lease: heartbeats at heartbeatMs, whatever the idle interval
   beats: number; // heartbeats scheduled so far (names the heartbeat timer)
   beating: boolean; // a scheduled heartbeat is in flight (its timer is re-armed when it is done)
 }
@@ -47,10 +49,10 @@ export type LinkEvent =
   | { type: 'start' }
   | { type: 'heartbeat-due' } // the heartbeat timer fired
   | { type: 'beat-done' } // the scheduled heartbeat finished, however it went
-  | { type: 'ping-answered'; via: 'socket' | 'http'; heartbeatS: number }
+  | { type: 'ping-answered'; via: 'socket' | 'http'; heartbeatS: number; idleHeartbeatS?: number }
   | { type: 'ping-lost' } // a heartbeat did not get through (network)
   | { type: 'socket-up' }
-  | { type: 'hello-answered'; heartbeatS: number }
+  | { type: 'hello-answered'; heartbeatS: number; idleHeartbeatS?: number }
   | { type: 'socket-down'; reason: string }
   | { type: 'socket-refused'; code: string; message: string } // a refusal other than the token's or the protocol's
   | { type: 'socket-unreachable'; message: string }
@@ -63,6 +65,7 @@ export type LinkEvent =
   | { type: 'reregister'; why: string } // allowed to register again (the shell checked the enrolment key and the rate)
   | { type: 'registered'; heartbeatS: number }
   | { type: 'slot-free' }
+  | { type: 'held'; holding: boolean } // the executor took its first lease, or gave up its last
   | { type: 'drain' }
   | { type: 'close' };
 
@@ -110,7 +113,14 @@ export function isLive(s: LinkState): s is LiveState {
 export function timersOf(s: LinkState): TimerSpec[] {
   if (!isLive(s)) return [];
   const timers: TimerSpec[] = [];
-  if (!s.beating) timers.push({ key: `heartbeat:${s.beats}`, fires: { type: 'heartbeat-due' }, ms: s.heartbeatMs });
+  // On a socket holding nothing, the idle interval; a new key when that changes, so the timer is armed afresh.
+  const quiet = s.phase === 'socket' && !s.holding && !s.draining && s.idleHeartbeatMs !== null;
+  if (!s.beating)
+    timers.push({
+      key: `heartbeat:${s.beats}${quiet ? ':idle' : ''}`,
+      fires: { type: 'heartbeat-due' },
+      ms: quiet ? s.idleHeartbeatMs! : s.heartbeatMs,
+    });
   if (s.phase === 'connecting' && s.retry !== null)
     timers.push({
       key: `reconnect:${s.retry}`,

@@ -52,8 +52,10 @@ function moveHub(setup: LinkSetup, s: LiveState, why: string, effects: LinkEffec
   return startPolling(moving, effects); // meanwhile (and if no socket comes up) over HTTP, to the new hub
 }
 
-function heartbeat(setup: LinkSetup, s: LiveState, heartbeatS: number): LiveState {
-  return setup.fixedHeartbeat ? s : { ...s, heartbeatMs: heartbeatS * 1000 };
+/** The hub's intervals, unless configured; a reply without an idle interval (HTTP) means none. */
+function heartbeat(setup: LinkSetup, s: LiveState, heartbeatS: number, idleS?: number): LiveState {
+  if (setup.fixedHeartbeat) return s;
+  return { ...s, heartbeatMs: heartbeatS * 1000, idleHeartbeatMs: idleS === undefined ? null : idleS * 1000 };
 }
 
 /** The one transition. Events a state does not expect leave it as it is, without effects. */
@@ -78,6 +80,8 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
       moves: 0,
       unreachableLogged: false,
       heartbeatMs: state.heartbeatMs,
+      idleHeartbeatMs: null,
+      holding: false,
       beats: 0,
       beating: false,
     };
@@ -99,7 +103,7 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
     case 'beat-done':
       return s.beating ? done({ ...s, beating: false, beats: s.beats + 1 }) : same(s);
     case 'ping-answered': {
-      let next = heartbeat(setup, s, event.heartbeatS);
+      let next = heartbeat(setup, s, event.heartbeatS, event.idleHeartbeatS);
       if (event.via === 'http') {
         next = { ...next, advertise: false };
         if (!socketUp(s) && (s.poller || setup.transport === 'polling')) next = withTransport(next, 'polling', effects);
@@ -115,7 +119,7 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
     case 'hello-answered': {
       if (s.phase !== 'greeting') return same(s);
       const next = withTransport(
-        { ...live(heartbeat(setup, s, event.heartbeatS)), phase: 'socket' },
+        { ...live(heartbeat(setup, s, event.heartbeatS, event.idleHeartbeatS)), phase: 'socket' },
         'websocket',
         effects,
       );
@@ -190,6 +194,8 @@ export function linkTransition(setup: LinkSetup, state: LinkState, event: LinkEv
     case 'slot-free':
       effects.push(socketUp(s) ? { kind: 'claims-soon' } : { kind: 'wake-poller' });
       return done(s);
+    case 'held':
+      return s.holding === event.holding ? same(s) : done({ ...s, holding: event.holding });
     case 'drain':
       if (s.draining) return same(s);
       effects.push({ kind: 'stop-poller', abort: true });

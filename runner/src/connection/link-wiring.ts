@@ -1,7 +1,7 @@
 // How the Link talks with the hub: heartbeats and hellos, the socket's callbacks and the hub's refusals, each turned into an event for the machine
 // (link-state.ts) or a fatal stop. link.ts owns the state; these functions only decide what to tell it.
 import { EXIT, FatalError, HubError, NetworkError, errorMessage } from '../errors.ts';
-import type { PingRequestInput, Transport } from '@simpul/protocol';
+import type { PingReply, PingRequestInput, TaskOffer, Transport } from '@simpul/protocol';
 import type { Executor } from '../executor.ts';
 import type { Logger } from '../log.ts';
 import { isRevocation } from '../token-watch.ts';
@@ -17,6 +17,8 @@ export interface SocketWiring {
   dispatch: Dispatch;
   onHubError(e: unknown, during: string): boolean;
   executor(): Executor;
+  /** The executor takes a pushed offer (and the machine hears that it holds a lease). */
+  accept(offer: TaskOffer): boolean;
   draining(): boolean;
 }
 
@@ -42,7 +44,7 @@ export function openLinkSocket(
         w.dispatch({ type: 'socket-refused', code: info.code, message: info.message });
       },
       unreachable: (message) => void w.dispatch({ type: 'socket-unreachable', message }),
-      offer: (offer) => !w.draining() && w.executor().accept(offer),
+      offer: (offer) => !w.draining() && w.accept(offer),
       cancel: (msg) => w.executor().cancel(msg.task_id, msg.reason || 'canceled by the hub'),
       revoked: (info) =>
         void w.onHubError(new HubError(401, 'unauthorized', info.message, { revoked: true }), 'revoked'),
@@ -95,16 +97,25 @@ export interface PingExchange {
   message(withDatasets: boolean): PingRequestInput;
   dispatch: Dispatch;
   executor: Executor;
+  /** Tells the machine whether the executor holds a lease now (a reply may have dropped some). */
+  held(): void;
   onHubError(e: unknown, during: string): boolean;
   log: Logger;
+}
+
+/** The heartbeat intervals a reply tells: the usual one, and over a socket the one for a runner holding no lease. */
+function intervals(reply: PingReply): { heartbeatS: number; idleHeartbeatS?: number } {
+  const idle = reply.idle_heartbeat_interval_s;
+  return { heartbeatS: reply.heartbeat_interval_s, ...(idle === undefined ? {} : { idleHeartbeatS: idle }) };
 }
 
 /** One heartbeat (ping.ts); the machine hears how it went. */
 export async function heartbeat(x: PingExchange, advertise: () => boolean): Promise<void> {
   try {
     const { reply, sent, via } = await exchangePing(x.socket, x.api, (d) => x.message(d), advertise);
-    x.dispatch({ type: 'ping-answered', via, heartbeatS: reply.heartbeat_interval_s });
+    x.dispatch({ type: 'ping-answered', via, ...intervals(reply) });
     x.executor.apply(reply, sent.leases);
+    x.held();
   } catch (e) {
     if (e instanceof NetworkError) {
       x.dispatch({ type: 'ping-lost' });
@@ -121,7 +132,8 @@ export async function hello(x: PingExchange): Promise<void> {
     const hello = x.message(true);
     const reply = await s.hello(hello);
     x.executor.apply(reply, hello.leases);
-    await Promise.all(x.dispatch({ type: 'hello-answered', heartbeatS: reply.heartbeat_interval_s }));
+    x.held();
+    await Promise.all(x.dispatch({ type: 'hello-answered', ...intervals(reply) }));
   } catch (e) {
     if (e instanceof NetworkError) x.log.warn('hello not answered', { error: e.message });
     else x.onHubError(e, 'hello');

@@ -10,7 +10,6 @@ import type {
   Transport,
 } from '@simpul/protocol';
 import { sleep } from '../backoff.ts';
-import { EXIT, FatalError, errorMessage } from '../errors.ts';
 import type { Executor, Reporter } from '../executor.ts';
 import type { RunnerState } from '../state.ts';
 import { HubApi } from './hub-api.ts';
@@ -21,7 +20,7 @@ import { StateTimers } from './link-timers.ts';
 import { linkTransition } from './link-transition.ts';
 import { type PingExchange, announcement, heartbeat, hello, onHubError, openLinkSocket } from './link-wiring.ts';
 import { Poller } from './polling.ts';
-import { registerAgainRefusal, registerRunner } from './register.ts';
+import { registerAgain, registerAgainRefusal } from './register.ts';
 import type { SocketChannel } from './socket.ts';
 import { SocketClaims } from './socket-claims.ts';
 import { pingMessage } from './ping.ts';
@@ -41,16 +40,15 @@ export class Link implements Reporter {
   private readonly reregistrations: number[] = [];
 
   constructor(private readonly opts: LinkOptions) {
-    const { config } = opts;
     this.state = opts.state;
-    this.api = new HubApi(config.hub, opts.state.token);
+    this.api = new HubApi(opts.config.hub, opts.state.token);
     this.api.onRefused = () => void this.tokenFromState();
-    this.setup = linkSetup(config);
+    this.setup = linkSetup(opts.config);
     this.machine = initialLinkState(firstHeartbeatMs(opts));
     this.poller = new Poller(
       this.api,
       () => this.state.runner_id,
-      { free: () => this.executor.free(), accept: (offer, force) => this.executor.accept(offer, force) },
+      { free: () => this.executor.free(), accept: (offer, force) => this.held(this.executor.accept(offer, force)) },
       { answered: () => this.dispatch({ type: 'poll-answered' }), failed: (e) => this.onHubError(e, 'claim') },
       opts.log,
     );
@@ -64,6 +62,7 @@ export class Link implements Reporter {
       executor: () => this.executor,
       reserved: () => this.poller.reserved,
       draining: () => this.draining,
+      held: () => this.held(),
       log: opts.log,
       onHubError: (e, during) => void this.onHubError(e, during),
     });
@@ -88,7 +87,15 @@ export class Link implements Reporter {
 
   attach(executor: Executor): void {
     this.executor = executor;
-    executor.onSlotFree = () => this.dispatch({ type: 'slot-free' });
+    executor.onSlotFree = () => this.dispatch({ type: 'slot-free' }); // a task ended: dispatch looks at the leases
+  }
+
+  /** Whether the executor holds a lease decides the heartbeat interval on a socket (link-state.ts timersOf): the machine
+   *  hears it after anything that may change it (a task taken, every event). Returns `after`, the outcome of that. */
+  private held<T = void>(after?: T): T {
+    const holding = this.executor?.leases().length > 0;
+    if (isLive(this.machine) && this.machine.holding !== holding) this.dispatch({ type: 'held', holding });
+    return after as T;
   }
 
   start(): void {
@@ -127,6 +134,7 @@ export class Link implements Reporter {
   // The machine: one transition, then the timers the new state owns, then its effects.
 
   private dispatch(event: LinkEvent): Promise<void>[] {
+    if (event.type !== 'held') this.held();
     const { state, effects } = linkTransition(this.setup, this.machine, event);
     this.machine = state;
     this.timers.sync(timersOf(state));
@@ -173,13 +181,8 @@ export class Link implements Reporter {
       case 'warn':
         return log.warn(e.msg, e.fields);
       case 'ask-reregister': {
-        const refusal = registerAgainRefusal(this.opts.config, this.state.runner_id, e.why, this.reregistrations);
-        if (refusal) return this.opts.onFatal(refusal);
-        log.warn('the hub refused our token; registering again with the enrolment key', {
-          runner_id: this.state.runner_id,
-          reason: e.why,
-        });
-        return void this.dispatch({ type: 'reregister', why: e.why });
+        const refusal = registerAgainRefusal(this.opts.config, this.state.runner_id, e.why, this.reregistrations, log);
+        return refusal ? this.opts.onFatal(refusal) : void this.dispatch({ type: 'reregister', why: e.why });
       }
       case 'drop-leases':
         return this.executor
@@ -199,6 +202,7 @@ export class Link implements Reporter {
         pingMessage(this.state.runner_id, this.executor, this.opts.config, this.opts.engine, this.draining, d),
       dispatch: (event) => this.dispatch(event),
       executor: this.executor,
+      held: () => this.held(),
       onHubError: (e, during) => this.onHubError(e, during),
       log: this.opts.log,
     };
@@ -212,6 +216,7 @@ export class Link implements Reporter {
         dispatch: (event) => this.dispatch(event),
         onHubError: (e, during) => this.onHubError(e, during),
         executor: () => this.executor,
+        accept: (offer) => this.held(this.executor.accept(offer)),
         draining: () => this.draining,
       },
       this.opts.log,
@@ -232,17 +237,10 @@ export class Link implements Reporter {
 
   /** Register again under a new identity (the machine allowed it), then connect as at the start. */
   private async register(): Promise<void> {
-    try {
-      const reg = await registerRunner(this.api, this.opts.config, this.opts.engine, this.opts.log);
-      this.state = reg.state;
-      this.api.setToken(reg.state.token);
-      this.opts.onIdentity(reg.state);
-      await this.poller.finished();
-      this.dispatch({ type: 'registered', heartbeatS: reg.heartbeat_interval_s });
-    } catch (e) {
-      this.opts.onFatal(
-        e instanceof FatalError ? e : new FatalError(EXIT.auth, `registering again failed: ${errorMessage(e)}`),
-      );
-    }
+    const reg = await registerAgain(this.api, this.opts);
+    if (!reg) return;
+    this.state = reg.state;
+    await this.poller.finished();
+    this.dispatch({ type: 'registered', heartbeatS: reg.heartbeat_interval_s });
   }
 }

@@ -78,6 +78,7 @@ export function registerAgainRefusal(
   runnerId: string,
   why: string,
   history: number[],
+  log?: Logger,
   now = Date.now(),
 ): FatalError | null {
   if (!config.enrollment_key) {
@@ -93,5 +94,34 @@ export function registerAgainRefusal(
       `the hub keeps refusing this runner's token right after registering (${why}); giving up`,
     );
   history.push(now);
+  log?.warn('the hub refused our token; registering again with the enrolment key', {
+    runner_id: runnerId,
+    reason: why,
+  });
   return null;
+}
+
+/** Registers again under a new identity (the hub refused our token) and hands the new one to the runner to persist;
+ *  undefined (after a fatal stop) when that fails. */
+export async function registerAgain(
+  api: HubApi,
+  opts: {
+    config: RunnerConfig;
+    engine: Engine;
+    log: Logger;
+    onIdentity(state: RunnerState): void;
+    onFatal(e: FatalError): void;
+  },
+): Promise<Registration | undefined> {
+  try {
+    const reg = await registerRunner(api, opts.config, opts.engine, opts.log);
+    api.setToken(reg.state.token);
+    opts.onIdentity(reg.state);
+    return reg;
+  } catch (e) {
+    opts.onFatal(
+      e instanceof FatalError ? e : new FatalError(EXIT.auth, `registering again failed: ${errorMessage(e)}`),
+    );
+    return undefined;
+  }
 }

@@ -16,6 +16,7 @@ export interface ClaimsContext {
   executor(): Executor;
   reserved(): number; // slots a long-poll in flight may still fill
   draining(): boolean;
+  held(): void; // tasks were taken: the machine hears that the executor holds a lease
   log: Logger;
   onHubError(e: unknown, during: string): void;
 }
@@ -51,6 +52,7 @@ export class SocketClaims {
         if (!s?.connected || this.ctx.draining() || limit <= 0) break;
         const reply = await s.claim(limit);
         for (const offer of reply.tasks) executor.accept(offer, true);
+        if (reply.tasks.length > 0) this.ctx.held();
       } while (this.again);
     } catch (e) {
       if (e instanceof NetworkError) this.ctx.log.debug('claim over socket failed', { error: e.message });

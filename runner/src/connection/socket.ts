@@ -66,7 +66,10 @@ export class SocketChannel {
       reconnection: true,
       reconnectionAttempts: Infinity,
       reconnectionDelay: 1000,
-      reconnectionDelayMax: 10_000, // capped below the hub's default lease TTL, so held tasks survive a hub restart
+      // Capped well below the hub's default lease TTL, so held tasks survive a hub restart, and short, so that a fleet
+      // is back within seconds of the hub: a refused attempt costs a hub that is down nothing, and at the cap a fleet's
+      // attempts are spread over 2.5–5 s (the hub queues up to net.core.somaxconn connections meanwhile).
+      reconnectionDelayMax: 5000,
       randomizationFactor: 0.5, // jittered
       timeout: 10_000,
       autoConnect: false,
