@@ -9,6 +9,7 @@ import type { Logger } from './log.ts';
 export interface TaskAuditEntry {
   at: string; // when the task ended here
   started_at: string;
+  finished_at?: string; // when its result had passed the release gate and was ready to send (absent when abandoned)
   hub: string;
   task_id: string;
   attempt: number;
@@ -77,11 +78,12 @@ export class AuditLog {
   }
 
   /** Appends one line (mode 0600); a write failure is logged, never fatal: the task already ran. */
-  record(offer: TaskOffer, startedAt: number, post: ResultPost | null, delivered: boolean): void {
+  record(offer: TaskOffer, startedAt: number, post: ResultPost | null, delivered: boolean, finishedAt?: number): void {
     const json = post?.result === undefined ? null : JSON.stringify(post.result);
     const entry: TaskAuditEntry = {
       at: new Date().toISOString(),
       started_at: new Date(startedAt).toISOString(),
+      ...(finishedAt === undefined ? {} : { finished_at: new Date(finishedAt).toISOString() }),
       hub: this.hub(),
       task_id: offer.task_id,
       attempt: offer.attempt,

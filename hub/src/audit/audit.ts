@@ -72,6 +72,9 @@ function row(e: AuditEvent, now: number): AuditLogTable {
   };
 }
 
+/** An entry as a row, for writers that insert it in their own transaction (enqueue's group commit). */
+export const auditRow = row;
+
 /** Appends entries (one statement per 200). A failure is logged, never hidden: the caller's action already happened. */
 export async function audit(
   ctx: { db: Db; log: Logger },
