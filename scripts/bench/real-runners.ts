@@ -6,12 +6,14 @@
 //   finished → stored:  the hub's `tasks.finished_at` (when it stored the result) minus that `finished_at` (one machine,
 //                        one clock; the hub keeps milliseconds).
 // BENCH_PROFILE=DIR writes CPU profiles of the hub and of every runner. The median of BENCH_RUNS runs is reported.
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
-import { sleep, tempDir, waitFor } from '../lib/procs.ts';
-import { RunnerProc } from '../lib/runner.ts';
+import { stringify } from 'yaml';
+import { ENROLLMENT_KEY } from '../lib/hub.ts';
+import { Proc, ROOT, sleep, tempDir, waitFor } from '../lib/procs.ts';
 import { BenchHub } from './bench-hub.ts';
 import { median, percentile, printTable, saveResults, type Row } from './report.ts';
 
@@ -32,28 +34,15 @@ writeFileSync(
 
 const profile = process.env.BENCH_PROFILE;
 const hub = await BenchHub.create('bench-real-hub', { SIMPUL_SITE_APPROVAL: 'auto' });
-const runners: RunnerProc[] = [];
+const runners: BenchRunner[] = [];
 const tps: number[] = [];
 const hubCpu: number[] = [];
 const runnerCpu: number[] = [];
 const ran: number[] = []; // started → finished, ms, every task of every run
 const stored: number[] = []; // finished → stored, ms
 try {
-  for (let i = 0; i < RUNNERS; i++) {
-    runners.push(
-      await RunnerProc.start(
-        hub,
-        {
-          name: `bench-real-${i}`,
-          datasets: [{ name: 'small', path: csv }],
-          config: { concurrency: SLOTS, log_level: 'warn' },
-          env: profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {},
-        },
-        false,
-      ),
-    );
-  }
-  for (const r of runners) await hub.waitRunnerOnline(r.opts.name);
+  for (let i = 0; i < RUNNERS; i++) runners.push(startRunner(`bench-real-${i}`));
+  for (const r of runners) await hub.waitRunnerOnline(r.name);
   const db = new SQLite(join(hub.dataDir, 'simpul.db'), { readonly: true });
   const done = db.prepare("SELECT count(*) AS n FROM tasks WHERE status IN ('succeeded', 'failed')");
   const failed = db.prepare("SELECT count(*) AS n FROM tasks WHERE status = 'failed'");
@@ -147,4 +136,35 @@ async function createTasks(n: number): Promise<void> {
 function procCpu(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+interface BenchRunner {
+  name: string;
+  configPath: string;
+  proc: Proc;
+  stop(): Promise<unknown>;
+}
+
+/** The runner CLI in its own process, as scripts/lib/runner.ts starts it, plus the profiler's flags when asked. */
+function startRunner(name: string): BenchRunner {
+  const configPath = join(tempDir('simpul-bench-runner-'), 'runner.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      hub: hub.url,
+      name,
+      enrollment_key: ENROLLMENT_KEY,
+      datasets: [{ name: 'small', path: csv }],
+      concurrency: SLOTS,
+      log_level: 'warn',
+    }),
+  );
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...flags, '--import', 'tsx', join(ROOT, 'runner/src/cli.ts'), '--config', configPath],
+    { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const proc = new Proc(name, child);
+  return { name, configPath, proc, stop: () => proc.stop() };
 }

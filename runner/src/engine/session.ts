@@ -35,14 +35,25 @@ export function paramTypes(params: readonly BindValue[]): (DuckDBType | undefine
   return params.some(huge) ? params.map((v) => (huge(v) ? DOUBLE : undefined)) : undefined;
 }
 
+/**
+ * A statement that leaves nothing behind in its connection: one query that only reads. A session that ran nothing else
+ * (no temporary table, no appender, no setting), was not interrupted and met no error may serve the next task.
+ */
+const READS_ONLY = /^\s*(SELECT|WITH|FROM|DESCRIBE|SUMMARIZE)\b[^;]*;?\s*$/i;
+
+/** Takes a connection back for another task (false: close it). */
+export type GiveBack = (conn: DuckDBConnection) => boolean;
+
 export class Session {
   private readonly onAbort = () => this.conn.interrupt();
+  private reusable = true;
   /** Called every SCAN_POLL_MS while a query runs, with DuckDB's progress on it (connections with PROGRESS_SETTINGS). */
   onScan: ((s: ScanProgress) => void) | null = null;
 
   constructor(
     private readonly conn: DuckDBConnection,
     readonly signal: AbortSignal, // aborted on cancel, timeout, drop or shutdown
+    private readonly giveBack?: GiveBack,
   ) {
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -50,6 +61,7 @@ export class Session {
   /** Run `sql` with `$1, $2, …` bound to `params`; rows come back as JSON cells. */
   async query(sql: string, params: readonly BindValue[] = []): Promise<Rows> {
     this.signal.throwIfAborted();
+    if (!READS_ONLY.test(sql)) this.reusable = false;
     const watch = this.onScan ? setInterval(() => this.pollScan(), SCAN_POLL_MS) : undefined;
     try {
       const result = await this.conn
@@ -74,6 +86,7 @@ export class Session {
       }
       return { columns, rows };
     } catch (e) {
+      this.reusable = false;
       throw this.mapError(e);
     }
   }
@@ -86,6 +99,7 @@ export class Session {
 
   /** An appender for a table of this connection (a temporary one by default), for loading rows in bulk. */
   async appender(table: string, temporary = true): Promise<DuckDBAppender> {
+    this.reusable = false;
     try {
       return temporary ? await this.conn.createAppender(table, 'main', 'temp') : await this.conn.createAppender(table);
     } catch (e) {
@@ -100,8 +114,10 @@ export class Session {
       this.onScan?.({ rows: Number(p.rows_processed), total, fraction: p.percentage / 100 });
   }
 
+  /** Ends the session: its connection serves another task if it is as it was handed over, else it is closed. */
   close(): void {
     this.signal.removeEventListener('abort', this.onAbort);
+    if (this.reusable && !this.signal.aborted && this.giveBack?.(this.conn)) return;
     this.conn.closeSync();
   }
 
