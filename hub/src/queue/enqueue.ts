@@ -3,7 +3,7 @@
 // transaction, with their audit entries, and each is answered only after that transaction committed. A request whose
 // check fails (a runner that does not exist or is revoked) fails alone; the others of its group are stored.
 import type { TaskCreate, TaskCreated } from '@simpul/protocol';
-import { auditRow, type AuditEvent } from '../audit/audit.ts';
+import { auditWithin, type AuditEvent } from '../audit/audit.ts';
 import type { HubContext } from '../context.ts';
 import type { Db, TaskRow } from '../db/schema.ts';
 import { conflict, notFound } from '../errors.ts';
@@ -137,11 +137,9 @@ async function store(trx: Db, group: Pending[]): Promise<(Error | null)[]> {
     trx,
     ok.flatMap((p) => p.rows),
   );
-  const entries = ok.flatMap((p) => (p.audit ? p.audit(created(p)).map((e) => auditRow(e, p.now)) : []));
-  for (let i = 0; i < entries.length; i += 200)
-    await trx
-      .insertInto('audit_log')
-      .values(entries.slice(i, i + 200))
-      .execute();
+  await auditWithin(
+    trx,
+    ok.flatMap((p) => (p.audit ? p.audit(created(p)).map((event) => ({ event, at: p.now })) : [])),
+  );
   return outcome;
 }
