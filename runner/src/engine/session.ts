@@ -3,6 +3,8 @@ import {
   DOUBLE,
   type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBMaterializedResult,
+  type DuckDBPreparedStatement,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -41,6 +43,10 @@ export function paramTypes(params: readonly BindValue[]): (DuckDBType | undefine
  */
 const READS_ONLY = /^\s*(SELECT|WITH|FROM|DESCRIBE|SUMMARIZE)\b[^;]*;?\s*$/i;
 
+/** Statements prepared on a kept connection, by SQL (closing the connection destroys them). */
+const preparedOf = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+const MAX_PREPARED = 32;
+
 /** Takes a connection back for another task (false: close it). */
 export type GiveBack = (conn: DuckDBConnection) => boolean;
 
@@ -64,9 +70,7 @@ export class Session {
     if (!READS_ONLY.test(sql)) this.reusable = false;
     const watch = this.onScan ? setInterval(() => this.pollScan(), SCAN_POLL_MS) : undefined;
     try {
-      const result = await this.conn
-        .run(sql, [...params] as DuckDBValue[], paramTypes(params) as DuckDBType[] | undefined)
-        .finally(() => clearInterval(watch));
+      const result = await this.run(sql, params).finally(() => clearInterval(watch));
       const names = result.columnNames();
       const types = result.columnTypes();
       const converters = types.map((t) => cellConverter(t));
@@ -89,6 +93,42 @@ export class Session {
       this.reusable = false;
       throw this.mapError(e);
     }
+  }
+
+  /**
+   * A read on a connection that may be kept runs as a statement prepared once per connection (parsing and planning cost
+   * more than running a small query); a kept statement that fails is dropped and the query prepared afresh once (the
+   * dataset's view may have changed under it).
+   */
+  private async run(sql: string, params: readonly BindValue[]): Promise<DuckDBMaterializedResult> {
+    const values = [...params] as DuckDBValue[];
+    const types = paramTypes(params) as DuckDBType[] | undefined;
+    if (!this.giveBack || !READS_ONLY.test(sql)) return this.conn.run(sql, values, types);
+    let kept = preparedOf.get(this.conn);
+    if (!kept) preparedOf.set(this.conn, (kept = new Map()));
+    const old = kept.get(sql);
+    if (old) {
+      kept.delete(sql); // re-inserted below: Map order is the LRU order
+      try {
+        old.bind(values, types);
+        const result = await old.run();
+        kept.set(sql, old);
+        return result;
+      } catch (e) {
+        old.destroySync();
+        this.signal.throwIfAborted();
+        if (!(e instanceof Error)) throw e;
+      }
+    }
+    const stmt = await this.conn.prepare(sql);
+    if (kept.size >= MAX_PREPARED) {
+      const [lru, drop] = kept.entries().next().value!;
+      kept.delete(lru);
+      drop.destroySync();
+    }
+    kept.set(sql, stmt);
+    stmt.bind(values, types);
+    return stmt.run();
   }
 
   /** The first cell of the first row. */
