@@ -42,4 +42,28 @@ test('a session that only read is kept; one whose query failed or was interrupte
   fresh.close();
 });
 
+test('a statement kept on a connection follows a view that changed under it (other columns, other types)', async () => {
+  const engine = testEngine();
+  const run = async (sql: string) => {
+    const s = await engine.session(signal());
+    try {
+      return (await s.query(sql)).rows;
+    } finally {
+      s.close();
+    }
+  };
+  await run('CREATE OR REPLACE VIEW reuse_v AS SELECT 1 AS a');
+  for (let i = 0; i < 3; i++) assert.equal(await run('SELECT a FROM reuse_v'), [[1]]);
+  await run("CREATE OR REPLACE VIEW reuse_v AS SELECT 'x' AS a, 2 AS b");
+  assert.equal(await run('SELECT a FROM reuse_v'), [['x']]);
+  assert.equal(await run('SELECT * FROM reuse_v'), [['x', 2]]);
+  await run('DROP VIEW reuse_v');
+  const gone = await engine.session(signal());
+  await gone.query('SELECT a FROM reuse_v').then(
+    () => assert.unreachable('the view is gone'),
+    () => {},
+  );
+  gone.close();
+});
+
 test.run();
