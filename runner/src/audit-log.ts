@@ -1,6 +1,9 @@
 // The runner's own audit file: one JSON line per task it executed, kept by the data owner, whatever the hub records.
+// Each line is written to the file before record() returns (a crash of the runner loses none); the lines written within
+// SYNC_MS are then flushed to disk together (one fdatasync for a burst of tasks, not one per task), and the file is
+// closed once a burst is over, so that a log rotation is followed.
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ResultPost, TaskOffer } from '@simpul/protocol';
 import { errorMessage } from './errors.ts';
@@ -9,6 +12,7 @@ import type { Logger } from './log.ts';
 export interface TaskAuditEntry {
   at: string; // when the task ended here
   started_at: string;
+  finished_at?: string; // when its result had passed the release gate and was ready to send (absent when abandoned)
   hub: string;
   task_id: string;
   attempt: number;
@@ -45,7 +49,14 @@ function rowsOf(result: unknown): number | null {
   return typeof r.rows_used === 'number' ? r.rows_used : null;
 }
 
+/** How long lines wait to be flushed to disk together. */
+export const SYNC_MS = 5;
+
 export class AuditLog {
+  private fd: number | null = null;
+  private syncing = false; // a flush is scheduled or under way
+  private written = false; // lines written since that flush began
+
   constructor(
     readonly path: string,
     private readonly hub: () => string,
@@ -70,18 +81,43 @@ export class AuditLog {
 
   private append(entry: object, taskId: string): void {
     try {
-      appendFileSync(this.path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      this.fd ??= openSync(this.path, 'a', 0o600);
+      writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+      this.written = true;
+      if (!this.syncing) {
+        this.syncing = true;
+        setTimeout(() => this.sync(), SYNC_MS).unref();
+      }
     } catch (e) {
       this.log.error('audit file not written', { path: this.path, error: errorMessage(e), task_id: taskId });
     }
   }
 
+  /** Flush what was written to disk; then again if more came meanwhile, else close the file until the next line. */
+  private sync(): void {
+    const fd = this.fd;
+    if (fd === null) return void (this.syncing = false);
+    this.written = false;
+    fdatasync(fd, (err) => {
+      if (err) this.log.error('audit file not flushed to disk', { path: this.path, error: errorMessage(err) });
+      if (this.written) return void setTimeout(() => this.sync(), SYNC_MS).unref();
+      this.syncing = false;
+      this.fd = null;
+      try {
+        closeSync(fd);
+      } catch {
+        // closed already
+      }
+    });
+  }
+
   /** Appends one line (mode 0600); a write failure is logged, never fatal: the task already ran. */
-  record(offer: TaskOffer, startedAt: number, post: ResultPost | null, delivered: boolean): void {
+  record(offer: TaskOffer, startedAt: number, post: ResultPost | null, delivered: boolean, finishedAt?: number): void {
     const json = post?.result === undefined ? null : JSON.stringify(post.result);
     const entry: TaskAuditEntry = {
       at: new Date().toISOString(),
       started_at: new Date(startedAt).toISOString(),
+      ...(finishedAt === undefined ? {} : { finished_at: new Date(finishedAt).toISOString() }),
       hub: this.hub(),
       task_id: offer.task_id,
       attempt: offer.attempt,

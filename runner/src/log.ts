@@ -30,8 +30,21 @@ function wrap(p: Pino): Logger {
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (fields) => wrap(p.child(withErrors(fields))),
+    child: (fields) => lazyChild(p, fields),
   };
+}
+
+/**
+ * A child made when it first writes a line at an enabled level: every task gets one, and with warnings only (or a task
+ * that logs nothing at its level) it costs nothing.
+ */
+function lazyChild(p: Pino, fields: LogFields): Logger {
+  let made: Logger | undefined;
+  const get = () => (made ??= wrap(p.child(withErrors(fields))));
+  const at = (level: LogLevel) => (msg: string, more?: LogFields) => {
+    if (p.isLevelEnabled(level)) get()[level](msg, more);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (f) => get().child(f) };
 }
 
 function destination(write?: (line: string) => void): DestinationStream {

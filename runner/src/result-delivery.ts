@@ -66,12 +66,13 @@ export async function deliverAndRecord(
   opts: Pick<ExecutorOptions, 'reporter' | 'disclosure' | 'audit'>,
   hardStop: AbortSignal,
 ): Promise<void> {
+  const finished = Date.now();
   // A success needs no last report: the result sets the hub's progress to 100. A failure keeps its last progress there.
   if (post.status === 'succeeded') await t.progress.done();
   else await t.progress.flush();
   const sent = await deliverResult(t, post, opts.reporter, hardStop);
   if (sent) opts.disclosure?.held.remove(t.offer.task_id);
-  opts.audit?.record(t.offer, started, sent ?? post, sent !== null);
+  opts.audit?.record(t.offer, started, sent ?? post, sent !== null, finished);
   t.log.info('task finished', {
     status: sent?.status ?? 'not delivered',
     error: sent?.error?.code,

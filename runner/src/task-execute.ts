@@ -82,8 +82,12 @@ export async function executeTask(ctx: ExecuteContext, t: TaskRun): Promise<Rele
     const unreleased = await (ctx.handlers[offer.op] as Handler)(octx);
     if (unreleased.kind === 'file') cleanup = unreleased.cleanup;
     const out = gate.release(unreleased);
-    dir = await mkdtemp(join(tmpdir(), 'simpul-result-'));
-    const prepared = await prepareResult(octx, out, dir);
+    // The folder for a result too large to send inline, made only when one is written.
+    const prepared = await prepareResult(
+      octx,
+      out,
+      async () => (dir ??= await mkdtemp(join(tmpdir(), 'simpul-result-'))),
+    );
     signal.throwIfAborted();
     if (gate.holds && gate.policy && opts.disclosure) {
       const held = holdNew(opts.disclosure.held, t.offer, prepared, gate.policy.reviewTtlS);

@@ -1,13 +1,13 @@
 // npm run bench — every benchmark part in turn (each in its own process, with the raised open-file limit this process
 // was given by with-fds.sh), then one table of every figure beside its target. Parts write bench/results/<part>.json.
-// Usage: npm run bench [-- part ...]   parts: dispatch throughput connections failover ops (ops only if present)
+// Usage: npm run bench [-- part ...]   parts: dispatch throughput single-creates real-runners connections failover ops
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../lib/procs.ts';
 import { printTable, type Row } from './report.ts';
 
-const PARTS = ['dispatch', 'throughput', 'connections', 'failover', 'ops'];
+const PARTS = ['dispatch', 'throughput', 'single-creates', 'real-runners', 'connections', 'failover', 'ops'];
 const asked = process.argv.slice(2);
 const parts = (asked.length ? asked : PARTS).filter((p) => existsSync(join(ROOT, 'scripts', 'bench', `${p}.ts`)));
 

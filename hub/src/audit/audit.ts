@@ -72,6 +72,16 @@ function row(e: AuditEvent, now: number): AuditLogTable {
   };
 }
 
+/** Appends entries in the caller's transaction (enqueue's group commit): a failure fails that transaction. */
+export async function auditWithin(trx: Db, entries: { event: AuditEvent; at: number }[]): Promise<void> {
+  const rows = entries.map((e) => row(e.event, e.at));
+  for (let i = 0; i < rows.length; i += 200)
+    await trx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + 200))
+      .execute();
+}
+
 /** Appends entries (one statement per 200). A failure is logged, never hidden: the caller's action already happened. */
 export async function audit(
   ctx: { db: Db; log: Logger },

@@ -22,11 +22,19 @@ import { userRoutes } from './user-routes.ts';
 const MiB = 1024 * 1024;
 
 function limit(maxSize: number): MiddlewareHandler<HubEnv> {
-  return bodyLimit({
-    maxSize,
-    // The rest of the body is never read: close the connection so that the client does not reuse it mid-upload.
-    onError: (c) => c.json(tooLarge(`the body is larger than ${maxSize} bytes`).body(), 413, { Connection: 'close' }),
-  });
+  // The rest of the body is never read: close the connection so that the client does not reuse it mid-upload.
+  const onError = (c: Parameters<MiddlewareHandler<HubEnv>>[0]) =>
+    c.json(tooLarge(`the body is larger than ${maxSize} bytes`).body(), 413, { Connection: 'close' });
+  const streamed = bodyLimit({ maxSize, onError });
+  return async (c, next) => {
+    // From the headers alone when they say the size, or that there is no body: Hono's bodyLimit would look at the
+    // body first, which makes the Node adapter build a whole web Request for every request.
+    const chunked = c.req.header('transfer-encoding') !== undefined;
+    const length = c.req.header('content-length');
+    if (chunked) return streamed(c, next);
+    if (length !== undefined && Number.parseInt(length, 10) > maxSize) return onError(c);
+    await next(); // the size is within the limit, or there is no body (HTTP/1.1: neither a length nor chunks)
+  };
 }
 
 export function createApp(hub: HubContext): Hono<HubEnv> {

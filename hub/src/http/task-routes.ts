@@ -17,7 +17,7 @@ import { withDownloadLink } from '../blobs/links.ts';
 import { auditRequest } from '../audit/audit.ts';
 import { limitsOf } from '../auth/limits.ts';
 import { cancelTask } from '../queue/cancel.ts';
-import { auditTasksCreated, checkTaskCreate, visibleTask } from './guards/task.ts';
+import { checkTaskCreate, tasksCreatedAudit, visibleTask } from './guards/task.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { datasetWarnings } from '../queue/dataset-warnings.ts';
 import { fromJson } from '../store/json.ts';
@@ -66,7 +66,9 @@ export function taskRoutes(app: Hono<HubEnv>): void {
     const inputs = Array.isArray(body) ? body : [body];
     await checkTaskCreate(c, user, inputs); // rate limit and runner access
     const requestId = c.get('requestId') ?? null;
-    const created = await enqueue(c.get('hub'), inputs, user.user.id, Date.now(), requestId);
+    // Stored with its audit entries in a group commit; answered once that committed.
+    const audit = tasksCreatedAudit(c, inputs);
+    const created = await enqueue(c.get('hub'), inputs, user.user.id, Date.now(), requestId, audit);
     (await datasetWarnings(c.get('hub').db, user.user, inputs)).forEach((w, i) => w && (created[i].warnings = w));
     c.get('hub').log.info('tasks created', {
       request_id: requestId,
@@ -74,7 +76,6 @@ export function taskRoutes(app: Hono<HubEnv>): void {
       count: created.length,
       task_ids: created.slice(0, 50).map((t) => t.task_id),
     });
-    await auditTasksCreated(c, inputs, created);
     return c.json(Array.isArray(body) ? { tasks: created } : created[0], 201);
   });
 

@@ -78,12 +78,23 @@ export interface Credential {
 /** The user behind a session token, if the session is live. */
 export async function userForSession(db: Db, token: string, now = Date.now()): Promise<Credential | undefined> {
   const h = hashToken(token);
-  const s = await db.selectFrom('sessions').selectAll().where('token_hash', '=', h).executeTakeFirst();
-  if (!s || !sameHash(s.token_hash, h) || s.revoked_at !== null || s.expires_at <= now) return undefined;
-  const user = await getUser(db, s.user_id);
-  if (!user) return undefined;
+  // The session and its user in one read (every request of a logged-in user makes it).
+  const row = await db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .selectAll('u')
+    .select([
+      's.id as s_id',
+      's.token_hash as s_token_hash',
+      's.expires_at as s_expires_at',
+      's.revoked_at as s_revoked_at',
+    ])
+    .where('s.token_hash', '=', h)
+    .executeTakeFirst();
+  if (!row || !sameHash(row.s_token_hash, h) || row.s_revoked_at !== null || row.s_expires_at <= now) return undefined;
+  const { s_id, s_token_hash, s_expires_at, s_revoked_at, ...user } = row;
   if (user.disabled_at !== null) throw unauthorized(ACCOUNT_DISABLED);
-  return { user, sessionId: s.id, expiresAt: s.expires_at };
+  return { user, sessionId: s_id, expiresAt: s_expires_at };
 }
 
 export async function revokeSession(db: Db, sessionId: string, now = Date.now()): Promise<void> {

@@ -21,9 +21,15 @@ const isAnalysisResult = (r: unknown): r is AnalysisResult =>
 
 /**
  * The released result ready to send: as it is when it fits inline; else its rows to a Parquet file (exactly the released
- * rows: the same query, cut to their number) or the analysis to a JSON file, in `dir`. Exports bring their own file.
+ * rows: the same query, cut to their number) or the analysis to a JSON file, in `folder` (or the one it makes when called,
+ * so that a result sent inline costs no folder). Exports bring their own file.
  */
-export async function prepareResult(ctx: OpContext, out: Released<Outgoing>, dir: string): Promise<Prepared> {
+export async function prepareResult(
+  ctx: OpContext,
+  out: Released<Outgoing>,
+  folder: string | (() => Promise<string>),
+): Promise<Prepared> {
+  const dir = async () => (typeof folder === 'string' ? folder : folder());
   if (out.kind === 'file') return { result: out.result as Released<unknown>, file: out.file, attach: 'export' };
   const result = out.result as Released<unknown>;
   const blobs = ctx.blobs;
@@ -34,10 +40,10 @@ export async function prepareResult(ctx: OpContext, out: Released<Outgoing>, dir
       inline_max: blobs.inlineMax,
     });
     ctx.progress(91, 'writing the full result');
-    const path = join(dir, `rows.${ROWS_FILE.extension}`);
+    const path = join(await dir(), `rows.${ROWS_FILE.extension}`);
     const rowsCtx = ctx as OpContext<100> | OpContext<200>;
     const rows = await writeRowsFile(rowsCtx, path, r.rows.length);
-    const csvPath = join(dir, `rows.${CSV_FILE.extension}`);
+    const csvPath = join(await dir(), `rows.${CSV_FILE.extension}`);
     await writeCsvCopy(rowsCtx, path, csvPath);
     const base = `${ctx.params.dataset}-${ctx.op === 200 ? 'filter' : 'rows'}`;
     const meta = (f: typeof ROWS_FILE | typeof CSV_FILE, at: string) => ({
@@ -53,7 +59,7 @@ export async function prepareResult(ctx: OpContext, out: Released<Outgoing>, dir
     ctx.log.info('analysis result larger than the inline limit; writing it to a file for the blob store', {
       inline_max: blobs.inlineMax,
     });
-    const path = join(dir, 'result.json');
+    const path = join(await dir(), 'result.json');
     await writeFile(path, JSON.stringify(result));
     return {
       result,

@@ -32,7 +32,28 @@ export interface Decision {
 const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 export class HeldStore {
+  /**
+   * The ids held, read from the folder once and kept up to date by put and remove (only the runner itself puts and
+   * removes held results; `simpul-runner review` only writes decisions): a task that holds nothing, nearly every one,
+   * costs no file access when it starts or finishes.
+   */
+  private ids: Set<string> | null = null;
+
   constructor(readonly dir: string) {}
+
+  private held(): Set<string> {
+    if (this.ids) return this.ids;
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      // no folder yet: nothing held
+    }
+    this.ids = new Set(
+      names.filter((n) => n.endsWith('.json') && !n.endsWith('.decision.json')).map((n) => n.slice(0, -'.json'.length)),
+    );
+    return this.ids;
+  }
 
   private path(id: string, suffix: string): string {
     if (!SAFE_ID.test(id)) throw new Error(`not a task id: ${JSON.stringify(id)}`);
@@ -52,11 +73,13 @@ export class HeldStore {
     const csv = keep(h.csv, '.csv-file');
     const held = { ...h, ...(file ? { file } : {}), ...(csv ? { csv } : {}) };
     writeAtomic(this.path(h.task_id, '.json'), JSON.stringify(held, null, 2));
+    this.held().add(h.task_id);
     return held;
   }
 
   get(id: string): HeldResult | null {
-    return readJson<HeldResult>(this.path(id, '.json'));
+    const file = this.path(id, '.json');
+    return this.held().has(id) ? readJson<HeldResult>(file) : null;
   }
 
   list(): HeldResult[] {
@@ -89,10 +112,13 @@ export class HeldStore {
   }
 
   remove(id: string): void {
+    this.path(id, '.json'); // refuses what is not a task id
+    if (!this.held().has(id)) return;
     const h = this.get(id);
     for (const f of [h?.file, h?.csv]) if (f) rmSync(f.path, { force: true });
     rmSync(this.path(id, '.decision.json'), { force: true });
     rmSync(this.path(id, '.json'), { force: true });
+    this.held().delete(id);
   }
 }
 

@@ -1,4 +1,5 @@
-// The runner's data engine: one in-process DuckDB, a dataset per config entry, one connection per running task.
+// The runner's data engine: one in-process DuckDB, a dataset per config entry, one connection per running task (kept
+// for a later task when the task left nothing in it: session.ts).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -14,7 +15,13 @@ export interface EngineOptions {
   cacheDir?: string; // where Arrow files are kept as Parquet; default: a folder in the system's temp dir
 }
 
+/** Connections kept for the next tasks (a task's own connection costs more to open than a small query to run). */
+const IDLE_CONNECTIONS = 16;
+
 export class Engine {
+  private readonly idle: DuckDBConnection[] = [];
+  private closed = false;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection, // the engine's own: views, and Arrow conversions
@@ -96,13 +103,22 @@ export class Engine {
 
   /** A connection of its own for one task; `signal` interrupts whatever it is running. */
   async session(signal: AbortSignal): Promise<Session> {
-    const conn = await this.instance.connect();
-    await conn.run(PROGRESS_SETTINGS);
-    return new Session(conn, signal);
+    let conn = this.idle.pop();
+    if (!conn) {
+      conn = await this.instance.connect();
+      await conn.run(PROGRESS_SETTINGS);
+    }
+    return new Session(conn, signal, (c) => {
+      if (this.closed || this.idle.length >= IDLE_CONNECTIONS) return false;
+      this.idle.push(c);
+      return true;
+    });
   }
 
   /** Closes sources' connections, SQLite workers and DuckDB. */
   async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.idle.splice(0)) c.closeSync();
     await Promise.all([...this.byName.values()].map((d) => d.close().catch(() => {})));
     await this.sqlite.close();
     this.conn.closeSync();

@@ -3,6 +3,8 @@ import {
   DOUBLE,
   type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBMaterializedResult,
+  type DuckDBPreparedStatement,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -35,14 +37,29 @@ export function paramTypes(params: readonly BindValue[]): (DuckDBType | undefine
   return params.some(huge) ? params.map((v) => (huge(v) ? DOUBLE : undefined)) : undefined;
 }
 
+/**
+ * A statement that leaves nothing behind in its connection: one query that only reads. A session that ran nothing else
+ * (no temporary table, no appender, no setting), was not interrupted and met no error may serve the next task.
+ */
+const READS_ONLY = /^\s*(SELECT|WITH|FROM|DESCRIBE|SUMMARIZE)\b[^;]*;?\s*$/i;
+
+/** Statements prepared on a kept connection, by SQL (closing the connection destroys them). */
+const preparedOf = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+const MAX_PREPARED = 32;
+
+/** Takes a connection back for another task (false: close it). */
+export type GiveBack = (conn: DuckDBConnection) => boolean;
+
 export class Session {
   private readonly onAbort = () => this.conn.interrupt();
+  private reusable = true;
   /** Called every SCAN_POLL_MS while a query runs, with DuckDB's progress on it (connections with PROGRESS_SETTINGS). */
   onScan: ((s: ScanProgress) => void) | null = null;
 
   constructor(
     private readonly conn: DuckDBConnection,
     readonly signal: AbortSignal, // aborted on cancel, timeout, drop or shutdown
+    private readonly giveBack?: GiveBack,
   ) {
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -50,11 +67,10 @@ export class Session {
   /** Run `sql` with `$1, $2, …` bound to `params`; rows come back as JSON cells. */
   async query(sql: string, params: readonly BindValue[] = []): Promise<Rows> {
     this.signal.throwIfAborted();
+    if (!READS_ONLY.test(sql)) this.reusable = false;
     const watch = this.onScan ? setInterval(() => this.pollScan(), SCAN_POLL_MS) : undefined;
     try {
-      const result = await this.conn
-        .run(sql, [...params] as DuckDBValue[], paramTypes(params) as DuckDBType[] | undefined)
-        .finally(() => clearInterval(watch));
+      const result = await this.run(sql, params).finally(() => clearInterval(watch));
       const names = result.columnNames();
       const types = result.columnTypes();
       const converters = types.map((t) => cellConverter(t));
@@ -74,8 +90,45 @@ export class Session {
       }
       return { columns, rows };
     } catch (e) {
+      this.reusable = false;
       throw this.mapError(e);
     }
+  }
+
+  /**
+   * A read on a connection that may be kept runs as a statement prepared once per connection (parsing and planning cost
+   * more than running a small query); a kept statement that fails is dropped and the query prepared afresh once (the
+   * dataset's view may have changed under it).
+   */
+  private async run(sql: string, params: readonly BindValue[]): Promise<DuckDBMaterializedResult> {
+    const values = [...params] as DuckDBValue[];
+    const types = paramTypes(params) as DuckDBType[] | undefined;
+    if (!this.giveBack || !READS_ONLY.test(sql)) return this.conn.run(sql, values, types);
+    let kept = preparedOf.get(this.conn);
+    if (!kept) preparedOf.set(this.conn, (kept = new Map()));
+    const old = kept.get(sql);
+    if (old) {
+      kept.delete(sql); // re-inserted below: Map order is the LRU order
+      try {
+        old.bind(values, types);
+        const result = await old.run();
+        kept.set(sql, old);
+        return result;
+      } catch (e) {
+        old.destroySync();
+        this.signal.throwIfAborted();
+        if (!(e instanceof Error)) throw e;
+      }
+    }
+    const stmt = await this.conn.prepare(sql);
+    if (kept.size >= MAX_PREPARED) {
+      const [lru, drop] = kept.entries().next().value!;
+      kept.delete(lru);
+      drop.destroySync();
+    }
+    kept.set(sql, stmt);
+    stmt.bind(values, types);
+    return stmt.run();
   }
 
   /** The first cell of the first row. */
@@ -86,6 +139,7 @@ export class Session {
 
   /** An appender for a table of this connection (a temporary one by default), for loading rows in bulk. */
   async appender(table: string, temporary = true): Promise<DuckDBAppender> {
+    this.reusable = false;
     try {
       return temporary ? await this.conn.createAppender(table, 'main', 'temp') : await this.conn.createAppender(table);
     } catch (e) {
@@ -100,8 +154,10 @@ export class Session {
       this.onScan?.({ rows: Number(p.rows_processed), total, fraction: p.percentage / 100 });
   }
 
+  /** Ends the session: its connection serves another task if it is as it was handed over, else it is closed. */
   close(): void {
     this.signal.removeEventListener('abort', this.onAbort);
+    if (this.reusable && !this.signal.aborted && this.giveBack?.(this.conn)) return;
     this.conn.closeSync();
   }
 

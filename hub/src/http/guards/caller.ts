@@ -5,15 +5,31 @@ import { bearerOf, resolveCaller, SESSION_COOKIE, type Caller } from '../../auth
 import { forbidden, unauthorized } from '../../errors.ts';
 import type { Ctx } from '../env.ts';
 
+/**
+ * Lookups under way, by credential: requests that arrive with the same credential while its lookup runs (a client's
+ * burst) share that lookup instead of hashing and reading it again. Nothing is kept once it settles: each later request
+ * reads the credential afresh, so a logout or revocation is seen by every request that arrives after it.
+ */
+const inFlight = new WeakMap<object, Map<string, Promise<Caller>>>();
+
 /** Resolved once per request, only by routes that need it (login must work even with a stale cookie). */
 export async function callerOf(c: Ctx): Promise<Caller> {
   const cached = c.get('caller');
   if (cached) return cached;
-  const caller = await resolveCaller(
-    c.get('hub').db,
-    bearerOf(c.req.header('authorization')),
-    getCookie(c, SESSION_COOKIE),
-  );
+  const db = c.get('hub').db;
+  const bearer = bearerOf(c.req.header('authorization'));
+  const cookie = getCookie(c, SESSION_COOKIE);
+  let lookups = inFlight.get(db);
+  if (!lookups) inFlight.set(db, (lookups = new Map()));
+  const key = `${bearer ?? ''}\u0000${cookie ?? ''}`;
+  let pending = lookups.get(key);
+  if (!pending) {
+    pending = resolveCaller(db, bearer, cookie);
+    lookups.set(key, pending);
+    const forget = () => lookups.delete(key);
+    pending.then(forget, forget);
+  }
+  const caller = await pending;
   c.set('caller', caller);
   return caller;
 }

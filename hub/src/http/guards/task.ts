@@ -1,11 +1,12 @@
 // Task access: which task a user may see, what POST /api/v1/tasks checks besides the body (rate limit, runner access)
 // and what it writes to the audit log.
 import { TaskId, type TaskCreate, type TaskCreated } from '@simpul/protocol';
-import { auditRequest, paramsHash } from '../../audit/audit.ts';
+import { actorOf, clientIp, paramsHash } from '../../audit/audit.ts';
 import { limitsOf } from '../../auth/limits.ts';
 import { visibleRunners } from '../../auth/runner-access.ts';
 import type { TaskRow } from '../../db/schema.ts';
 import { notFound } from '../../errors.ts';
+import type { CreateAudit } from '../../queue/enqueue.ts';
 import { getTask } from '../../queue/tasks.ts';
 import { runnerSharing } from '../../store/runners.ts';
 import type { Ctx } from '../env.ts';
@@ -26,11 +27,15 @@ export async function checkTaskCreate(c: Ctx, user: UserCaller, inputs: TaskCrea
   if (hidden.length) throw notFound(`no runner ${hidden.join(', ')}`);
 }
 
-export function auditTasksCreated(c: Ctx, inputs: TaskCreate[], created: TaskCreated[]): Promise<void> {
-  return auditRequest(
-    c,
+/** What creating these tasks writes to the audit log, in the transaction that stores them (enqueue's group commit). */
+export function tasksCreatedAudit(c: Ctx, inputs: TaskCreate[]): CreateAudit {
+  const actor = actorOf(c.get('caller'));
+  const ip = clientIp(c);
+  return (created: TaskCreated[]) =>
     created.map((t, i) => ({
       action: 'task.created' as const,
+      actor,
+      ip,
       target: { kind: 'task', id: t.task_id },
       details: {
         runner_id: inputs[i].runner_id ?? null,
@@ -38,8 +43,7 @@ export function auditTasksCreated(c: Ctx, inputs: TaskCreate[], created: TaskCre
         op: inputs[i].op,
         params_sha256: paramsHash(inputs[i].params),
       },
-    })),
-  );
+    }));
 }
 
 /** The task if this user may see it; another analyst's task is "not found" rather than "forbidden", to hide that it exists. */

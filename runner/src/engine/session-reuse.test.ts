@@ -1,0 +1,69 @@
+// A task's DuckDB connection serves a later task only when the task left nothing in it: a temporary table, a failed or
+// interrupted query keep their connection out of the next task's hands.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testEngine, useEngine } from '../executor-fixtures.ts';
+
+useEngine(test);
+
+const signal = () => new AbortController().signal;
+
+test('a session that made a temporary table is closed, not handed to the next task', async () => {
+  const engine = testEngine();
+  const a = await engine.session(signal());
+  await a.query('CREATE TEMP TABLE leftover AS SELECT 42 AS secret');
+  assert.is(await a.scalar('SELECT secret FROM leftover'), 42);
+  a.close();
+  // Every connection the next tasks get (new or kept) must not see it.
+  const next = await Promise.all([1, 2, 3, 4].map(() => engine.session(signal())));
+  for (const s of next) {
+    const seen = await s.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'leftover'");
+    assert.is(Number(seen.rows[0][0]), 0);
+  }
+  for (const s of next) s.close();
+});
+
+test('a session that only read is kept; one whose query failed or was interrupted is not', async () => {
+  const engine = testEngine();
+  const reader = await engine.session(signal());
+  await reader.query('SELECT 1');
+  reader.close();
+  const again = await engine.session(signal());
+  assert.is(await again.scalar('SELECT 2'), 2, 'a kept connection runs the next task’s queries');
+  await again.query('SELECT * FROM no_such_table').catch(() => {});
+  again.close();
+
+  const stop = new AbortController();
+  const cut = await engine.session(stop.signal);
+  stop.abort(new Error('canceled'));
+  cut.close();
+  const fresh = await engine.session(signal());
+  assert.is(await fresh.scalar('SELECT 3'), 3);
+  fresh.close();
+});
+
+test('a statement kept on a connection follows a view that changed under it (other columns, other types)', async () => {
+  const engine = testEngine();
+  const run = async (sql: string) => {
+    const s = await engine.session(signal());
+    try {
+      return (await s.query(sql)).rows;
+    } finally {
+      s.close();
+    }
+  };
+  await run('CREATE OR REPLACE VIEW reuse_v AS SELECT 1 AS a');
+  for (let i = 0; i < 3; i++) assert.equal(await run('SELECT a FROM reuse_v'), [[1]]);
+  await run("CREATE OR REPLACE VIEW reuse_v AS SELECT 'x' AS a, 2 AS b");
+  assert.equal(await run('SELECT a FROM reuse_v'), [['x']]);
+  assert.equal(await run('SELECT * FROM reuse_v'), [['x', 2]]);
+  await run('DROP VIEW reuse_v');
+  const gone = await engine.session(signal());
+  await gone.query('SELECT a FROM reuse_v').then(
+    () => assert.unreachable('the view is gone'),
+    () => {},
+  );
+  gone.close();
+});
+
+test.run();
