@@ -142,13 +142,13 @@ export class BlobService {
    * Checks the blob a result names before the result is stored: it belongs to this task, it arrived whole (S3: the
    * object exists with the announced size), and the result repeats its size and SHA-256. Returns it, or null.
    */
-  async resultBlob(task: TaskRow, result: unknown): Promise<BlobRef | null> {
+  async resultBlob(task: Pick<TaskRow, 'id' | 'op'>, result: unknown): Promise<BlobRef | null> {
     const refs = blobRefsOf(task.op, result);
     for (const ref of refs) await this.checkRef(task, ref);
     return refs[0] ?? null;
   }
 
-  private async checkRef(task: TaskRow, ref: BlobRef): Promise<void> {
+  private async checkRef(task: Pick<TaskRow, 'id'>, ref: BlobRef): Promise<void> {
     const id = blobIdOf(ref.url);
     if (!id)
       throw badRequest(

@@ -8,8 +8,7 @@ import { createdByItsUsers } from '../auth/runner-access.ts';
 import { newId } from '../auth/tokens.ts';
 import { prepared } from '../db/prepared.ts';
 import { iso } from '../store/json.ts';
-import { claimStanding } from '../store/runners.ts';
-import { unapprovedSites } from '../store/sites.ts';
+import { claimStanding } from '../store/sites.ts';
 import { taskParams } from '../store/views.ts';
 import { leaseExpiry } from './lease-time.ts';
 import { padded, QUEUED_SQL } from './tasks.ts';
@@ -68,11 +67,10 @@ const PICK = Object.fromEntries(
  * the names it advertises where it is an approved site (untargeted work goes only to those).
  */
 async function standing(db: Kysely<Database>, runner: Claimant): Promise<{ shared: boolean; names: string[] } | null> {
-  const row = (await claimStanding(db, runner.id)).rows[0];
-  if (!row) return null;
-  const unapproved =
-    runner.datasets.length > 0 ? new Set((await unapprovedSites(db, runner.id)).rows.map((r) => r.dataset)) : null;
-  return { shared: row.shared === 1, names: unapproved ? runner.datasets.filter((d) => !unapproved.has(d)) : [] };
+  const rows = (await claimStanding(db, runner.id)).rows;
+  if (rows.length === 0) return null;
+  const unapproved = new Set(rows.map((r) => r.unapproved));
+  return { shared: rows[0].shared === 1, names: runner.datasets.filter((d) => !unapproved.has(d)) };
 }
 
 type Standing = NonNullable<Awaited<ReturnType<typeof standing>>>;
@@ -104,18 +102,23 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   // runner, and untargeted tasks of its datasets. The oldest of both are leased. PostgreSQL: concurrent claimers skip
   // each other's rows instead of waiting or double-leasing. SQLite: writers are serialised by the database lock, and the
   // lease update leases only tasks that are still queued.
+  // Names whose due untargeted work one shared runner's read found all of (fewer than it asked for, and it took every
+  // one): the later runners of this claim do not read them again (a round for 50 runners of one name after one create).
+  const drained = new Set<string>();
   const picks = async (trx: Kysely<Database>, runner: Claimant, may: Standing, limit: number, lock: boolean) => {
     const locked = Number(lock && kind === 'postgres');
     const shared = Number(may.shared);
     const target = (await PICK.target[locked][shared](trx, runner.id, [], now, limit)).rows;
+    const names = lock ? may.names : may.names.filter((n) => !drained.has(n));
     const dataset =
-      may.names.length > 0
-        ? (await PICK.dataset[locked][shared](trx, runner.id, padded(may.names), now, limit)).rows
-        : [];
-    return [...target, ...dataset]
+      names.length > 0 ? (await PICK.dataset[locked][shared](trx, runner.id, padded(names), now, limit)).rows : [];
+    const picked = [...target, ...dataset]
       .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
       .slice(0, limit)
       .map((p) => p.id);
+    if (!lock && may.shared && dataset.length < limit && target.length + dataset.length <= limit)
+      for (const n of names) drained.add(n);
+    return picked;
   };
 
   // Most claims find nothing (an idle runner asking, a dispatch round for a slot that freed): a plain read says so

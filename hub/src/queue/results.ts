@@ -8,7 +8,7 @@ import type { Db, RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, invalidInput, notFound, staleLease, tooLarge } from '../errors.ts';
 import { prepared } from '../db/prepared.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_SQL, ACTIVE_STATES, getTask, getTasks, runnerEverHeld } from './tasks.ts';
+import { ACTIVE_SQL, ACTIVE_STATES, getTask, padded, runnerEverHeld } from './tasks.ts';
 import { hashJson } from './canonical-json.ts';
 
 export type ResultCtx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' | 'blobs'>;
@@ -16,7 +16,27 @@ export type ResultCtx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' 
 /** Most reports one transaction writes; more wait for the next. */
 const MAX_GROUP = 500;
 
-const isActive = (t: TaskRow) => (ACTIVE_STATES as readonly string[]).includes(t.status);
+/** What judging and storing a report needs of its task (not its params or an earlier result). */
+const REPORTED = [
+  'id',
+  'op',
+  'status',
+  'runner_id',
+  'lease_token',
+  'result_hash',
+  'progress',
+  'created_at',
+  'available_at',
+  'started_at',
+  'deadline_at',
+  'timeout_s',
+] as const;
+type Reported = Pick<TaskRow, (typeof REPORTED)[number]>;
+const reportedTasks = prepared((db: Db, ids: string[]) =>
+  db.selectFrom('tasks').select(REPORTED).where('id', 'in', ids),
+);
+
+const isActive = (t: Pick<TaskRow, 'status'>) => (ACTIVE_STATES as readonly string[]).includes(t.status);
 
 interface Pending {
   runner: RunnerRow;
@@ -29,7 +49,7 @@ interface Pending {
 /** A report that passed its checks, ready to be written. */
 interface Write {
   item: Pending;
-  task: TaskRow;
+  task: Reported;
   hash: string;
   clean: unknown;
   blob: BlobRef | null;
@@ -84,14 +104,10 @@ class ResultWriter {
 
   private async write(group: Pending[]): Promise<void> {
     const { ctx } = this;
-    const tasks = new Map(
-      (
-        await getTasks(
-          ctx.db,
-          group.map((p) => p.post.task_id),
-        )
-      ).map((t) => [t.id, t]),
-    );
+    const tasks = new Map<string, Reported>();
+    const ids = group.map((p) => p.post.task_id);
+    for (let i = 0; i < ids.length; i += 512)
+      for (const t of (await reportedTasks(ctx.db, padded(ids.slice(i, i + 512)))).rows) tasks.set(t.id, t);
     const writes: Write[] = [];
     await Promise.all(
       group.map(async (item) => {
@@ -152,13 +168,13 @@ class ResultWriter {
 
 /** The task, if this runner may report on it under this lease: 404 unknown, 403 never its own, 409 stale when it held
  * it once or the lease is another. */
-export async function heldUnder(
+export async function heldUnder<T extends Pick<TaskRow, 'runner_id' | 'lease_token'>>(
   db: Db,
   runner: RunnerRow,
   taskId: string,
   leaseToken: string,
-  task: TaskRow | undefined,
-): Promise<TaskRow> {
+  task: T | undefined,
+): Promise<T> {
   if (!task) throw notFound(`no task ${taskId}`);
   if (task.runner_id !== runner.id) {
     if (await runnerEverHeld(db, taskId, runner.id)) throw staleLease(taskId);
@@ -169,7 +185,7 @@ export async function heldUnder(
 }
 
 /** The checks one report passes before it is written; null when it was answered already (a repeat of a final report). */
-async function check(ctx: ResultCtx, item: Pending, row: TaskRow | undefined): Promise<Write | null> {
+async function check(ctx: ResultCtx, item: Pending, row: Reported | undefined): Promise<Write | null> {
   const { runner, post } = item;
   const task = await heldUnder(ctx.db, runner, post.task_id, post.lease_token, row);
   const hash = reportHash(post);
@@ -265,7 +281,7 @@ function reportHash(post: ResultPost): string {
  * The result as its op's schema says, or a 400. Keys the schema does not name are dropped (zod objects strip them), so
  * that nothing a runner adds (a `url` beside an analysis, say) reaches the web; fields the schemas define stay.
  */
-function checkResult(ctx: ResultCtx, task: TaskRow, post: ResultPost): unknown {
+function checkResult(ctx: ResultCtx, task: Reported, post: ResultPost): unknown {
   if (post.status !== 'succeeded') return null;
   const bytes = Buffer.byteLength(JSON.stringify(post.result ?? null));
   if (bytes > ctx.config.inlineResultMax) {
@@ -292,7 +308,7 @@ function namedOnly(raw: unknown, parsed: unknown): unknown {
 const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A report for a task that is already final under this lease. */
-function settled(task: TaskRow, hash: string): ResultReply {
+function settled(task: Pick<TaskRow, 'id' | 'result_hash'>, hash: string): ResultReply {
   if (task.result_hash === hash) return { ok: true, stored: false };
   if (task.result_hash === null) throw staleLease(task.id); // finalised by the hub (reaper), not by a report
   throw conflict(`task ${task.id} already has a different result for this attempt`);

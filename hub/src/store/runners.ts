@@ -3,7 +3,6 @@ import type { DatasetInfo } from '@simpul/protocol';
 import { sql, SqliteAdapter } from 'kysely';
 import type { Db, RunnerRow, RunnersTable } from '../db/schema.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
-import { prepared } from '../db/prepared.ts';
 import { toJson } from './json.ts';
 import { recordSites, type SiteMode } from './sites.ts';
 
@@ -259,9 +258,3 @@ export async function markRunnerRevoked(db: Db, runnerId: string, now: number): 
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
-
-/** The runner row's part of a claim (read once per claim, queue/claim.ts): nothing when it is revoked or unknown; else
- * whether it is shared (a runner that is not shared takes only its users' tasks, `auth/runner-access.ts`). */
-export const claimStanding = prepared((db: Db, runnerId: string) =>
-  db.selectFrom('runners').select('shared').where('id', '=', runnerId).where('revoked_at', 'is', null),
-);

@@ -132,8 +132,17 @@ export async function decideSite(
   return before;
 }
 
-/** For the claim (`queue/claim.ts`, read once per claim): the names this runner serves without being their approved site.
- * Untargeted work of a name goes only to its approved sites; a pending or rejected runner takes only tasks that name it. */
-export const unapprovedSites = prepared((db: Db, runnerId: string) =>
-  db.selectFrom('dataset_sites').select('dataset').where('runner_id', '=', runnerId).where('status', '<>', 'approved'),
+/**
+ * A runner's standing for a claim (`queue/claim.ts`), read once per claim in one statement: no rows when it is revoked
+ * or unknown; else whether it is shared (one that is not takes only its users' tasks, `auth/runner-access.ts`), and in
+ * `unapproved` each name it serves without being that name's approved site (one row each, or one null row): untargeted
+ * work of a name goes only to its approved sites, while a pending or rejected runner still takes tasks that name it.
+ */
+export const claimStanding = prepared((db: Db, runnerId: string) =>
+  db
+    .selectFrom('runners as r')
+    .leftJoin('dataset_sites as ds', (j) => j.onRef('ds.runner_id', '=', 'r.id').on('ds.status', '<>', 'approved'))
+    .select(['r.shared', 'ds.dataset as unapproved'])
+    .where('r.id', '=', runnerId)
+    .where('r.revoked_at', 'is', null),
 );
