@@ -45,14 +45,25 @@ export function newId(prefix: string, bytes = 12): string {
 
 let lastMs = 0;
 let seq = 0;
-/** Task ids sort by creation time (then by a per-process counter), so "oldest first" is stable within a batch. */
-export function newTaskId(now = Date.now()): string {
+/** Time (ms) and a per-process counter, in base 36: strings that sort in the order they were made. */
+function timeKey(now: number): string {
   if (now === lastMs) seq++;
   else {
     lastMs = now;
     seq = 0;
   }
-  const time = now.toString(36).padStart(9, '0');
-  const counter = seq.toString(36).padStart(4, '0');
-  return `t${time}${counter}${idBytes(6).toString('base64url')}`;
+  return `${now.toString(36).padStart(9, '0')}${seq.toString(36).padStart(4, '0')}`;
+}
+
+/** Task ids sort by creation time (then by a per-process counter), so "oldest first" is stable within a batch. */
+export function newTaskId(now = Date.now()): string {
+  return `t${timeKey(now)}${idBytes(6).toString('base64url')}`;
+}
+
+/**
+ * Ids of rows written by the thousand (attempts, lease tokens) that sort by time, so that each commit adds to the end of
+ * their unique indexes instead of touching a random page of them per row; a random part keeps them unguessable.
+ */
+export function newSortableId(prefix: string, bytes = 12, now = Date.now()): string {
+  return `${prefix}_${timeKey(now)}${idBytes(bytes).toString('base64url')}`;
 }

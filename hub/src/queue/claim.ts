@@ -1,11 +1,10 @@
 // THE claim: one atomic statement that leases queued tasks to a runner; used by socket push and HTTP polling alike.
-import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import type { Database, TaskRow } from '../db/schema.ts';
 import { createdByItsUsers } from '../auth/runner-access.ts';
-import { newId } from '../auth/tokens.ts';
+import { newSortableId } from '../auth/tokens.ts';
 import { prepared } from '../db/prepared.ts';
 import { iso } from '../store/json.ts';
 import { claimStanding } from '../store/sites.ts';
@@ -19,7 +18,23 @@ export interface Claimant {
   draining?: boolean;
 }
 
-export function toOffer(row: TaskRow): TaskOffer {
+/** What an offer is made of (a lease returns only these: returning whole rows costs more than the update). */
+const OFFERED = [
+  'id',
+  'op',
+  'params',
+  'attempt',
+  'lease_token',
+  'lease_expires_at',
+  'timeout_s',
+  'request_id',
+  'created_by',
+  'created_at',
+  'available_at',
+] as const;
+export type OfferedRow = Pick<TaskRow, (typeof OFFERED)[number]>;
+
+export function toOffer(row: OfferedRow): TaskOffer {
   return {
     task_id: row.id,
     op: row.op as TaskOffer['op'],
@@ -135,7 +150,7 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
 
   const leaseUntil = leaseExpiry(config, now);
   const leasedBy = await db.transaction().execute(async (trx) => {
-    const all: TaskRow[][] = [];
+    const all: OfferedRow[][] = [];
     const taken = new Set<string>();
     for (const { i, may, picked: read } of asking) {
       const { runner, limit } = wants[i];
@@ -191,7 +206,7 @@ const leaseTasks = prepared(
       })
       .where('id', 'in', ids)
       .where(QUEUED_SQL) // read before the write lock was taken (SQLite): lease only what is still queued
-      .returningAll(),
+      .returning(OFFERED),
 );
 
 /** Leases the picked tasks to the runner, each with a fresh lease token and an attempt row. */
@@ -201,16 +216,16 @@ async function lease(
   picked: string[],
   now: number,
   leaseUntil: number,
-): Promise<TaskRow[]> {
+): Promise<OfferedRow[]> {
   // One random part per claim; appending the task id keeps every lease token unique.
-  const tokenPrefix = `lease_${randomBytes(18).toString('base64url')}.`;
+  const tokenPrefix = `${newSortableId('lease', 18, now)}.`;
   const leased = (await leaseTasks(trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;
   if (leased.length > 0) {
     await trx
       .insertInto('task_attempts')
       .values(
         leased.map((t) => ({
-          id: newId('att'),
+          id: newSortableId('att', 12, now),
           task_id: t.id,
           attempt: t.attempt,
           runner_id: runner.id,
