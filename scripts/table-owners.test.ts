@@ -1,5 +1,5 @@
 // One owner per table: ARCHITECTURE.md's "Table owners" lists, for every table of hub/src/db/schema.ts, the one folder
-// of hub/src whose files may name it in a Kysely call (selectFrom, insertInto, updateTable, deleteFrom, joins). Any
+// of hub/src whose files may name it in a Kysely call (selectFrom, insertInto, updateTable, deleteFrom, joins, and db/prepared.ts preparedInsert). Any
 // other file goes through the owner's functions. hub/src/db/ (setup, migrations) and test code are not checked.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -10,7 +10,7 @@ const root = join(import.meta.dirname, '..');
 const hubSrc = join(root, 'hub/src');
 
 const CALL =
-  /\.?\b(selectFrom|insertInto|updateTable|deleteFrom|innerJoin|leftJoin|rightJoin|fullJoin|replaceInto|mergeInto)\(\s*['"`]([A-Za-z_]+)/g;
+  /\.?\b(selectFrom|insertInto|updateTable|deleteFrom|innerJoin|leftJoin|rightJoin|fullJoin|replaceInto|mergeInto|preparedInsert(?:<[^>(]*>)?)\(\s*['"`]([A-Za-z_]+)/g;
 
 /** Tables named by Kysely calls in one file's source, with the call. */
 export function tableCalls(source: string): { table: string; call: string }[] {

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Caller } from '../auth/caller.ts';
 import { idBytes } from '../auth/tokens.ts';
+import { preparedInsert } from '../db/prepared.ts';
 import type { AuditLogTable, Db } from '../db/schema.ts';
 import type { HubEnv } from '../http/env.ts';
 import type { Logger } from '../log.ts';
@@ -74,13 +75,24 @@ function row(e: AuditEvent, now: number): AuditLogTable {
 
 /** Appends entries in the caller's transaction (enqueue's group commit): a failure fails that transaction. */
 export async function auditWithin(trx: Db, entries: { event: AuditEvent; at: number }[]): Promise<void> {
-  const rows = entries.map((e) => row(e.event, e.at));
-  for (let i = 0; i < rows.length; i += 200)
-    await trx
-      .insertInto('audit_log')
-      .values(rows.slice(i, i + 200))
-      .execute();
+  await insertAudit(
+    trx,
+    entries.map((e) => row(e.event, e.at)),
+  );
 }
+
+const insertAudit = preparedInsert('audit_log', [
+  'id',
+  'at',
+  'action',
+  'actor_kind',
+  'actor_id',
+  'actor_name',
+  'ip',
+  'target_kind',
+  'target_id',
+  'details',
+] satisfies (keyof AuditLogTable)[]);
 
 /** Appends entries (one statement per 200). A failure is logged, never hidden: the caller's action already happened. */
 export async function audit(

@@ -3,6 +3,7 @@
 // list argument), and from then on only its parameter list is filled in. Values written into the builder itself (not
 // through `arg`) are fixed at the first build: pass everything that varies as an argument.
 import type { CompiledQuery, Compilable, DialectAdapter, Kysely, QueryResult } from 'kysely';
+import type { Database } from './schema.ts';
 
 const MARK = '\u0000simpul-arg:';
 
@@ -56,4 +57,28 @@ function slotOf(p: unknown): Slot {
   if (typeof p !== 'string' || !p.startsWith(MARK)) return { fixed: p };
   const [arg, item] = p.slice(MARK.length).split('.');
   return item === undefined ? { arg: Number(arg) } : { arg: Number(arg), item: Number(item) };
+}
+
+/**
+ * A multi-row insert into `table` of these columns, compiled once per number of rows and then only filled in (Kysely's
+ * parse of `.values(rows)` costs more than the insert itself on the hot paths), `chunk` rows per statement.
+ */
+export function preparedInsert<T extends keyof Database & string>(
+  table: T,
+  columns: readonly (keyof Database[T] & string)[],
+  chunk = 200,
+) {
+  const insert = prepared((db: Kysely<Database>, flat: unknown[]) => {
+    const rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < flat.length; i += columns.length)
+      rows.push(Object.fromEntries(columns.map((c, j) => [c, flat[i + j]])));
+    return db.insertInto(table).values(rows as never);
+  });
+  return async (db: Kysely<Database>, rows: readonly object[]): Promise<void> => {
+    for (let i = 0; i < rows.length; i += chunk) {
+      const flat: unknown[] = [];
+      for (const r of rows.slice(i, i + chunk)) for (const c of columns) flat.push((r as Record<string, unknown>)[c]);
+      await insert(db, flat);
+    }
+  };
 }

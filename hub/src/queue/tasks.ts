@@ -1,5 +1,5 @@
 // Task rows: create (single or batch, one transaction), read, list, attempts.
-import { prepared } from '../db/prepared.ts';
+import { prepared, preparedInsert } from '../db/prepared.ts';
 import { describeTask, type TaskCreate, type TaskListQuery } from '@simpul/protocol';
 import { sql, type SqlBool } from 'kysely';
 import type { Db, TaskRow } from '../db/schema.ts';
@@ -66,14 +66,45 @@ export function newTaskRows(
   }));
 }
 
-export async function insertTasks(db: Db, rows: TaskRow[]): Promise<void> {
-  // Chunked: SQLite caps the number of bound parameters per statement.
-  for (let i = 0; i < rows.length; i += 200)
-    await db
-      .insertInto('tasks')
-      .values(rows.slice(i, i + 200))
-      .execute();
-}
+const TASK_COLUMNS = [
+  'id',
+  'op',
+  'params',
+  'name',
+  'description',
+  'dataset',
+  'target_runner_id',
+  'runner_id',
+  'status',
+  'attempt',
+  'max_attempts',
+  'timeout_s',
+  'lease_token',
+  'lease_expires_at',
+  'available_at',
+  'progress',
+  'progress_message',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'finished_at',
+  'deadline_at',
+  'error',
+  'result',
+  'result_hash',
+  'result_blob',
+  'result_expires_at',
+  'cancel_requested',
+  'request_id',
+] as const satisfies readonly (keyof TaskRow)[];
+// Every column of a task row, so that a column added to TaskRow and not here fails to compile.
+type Missing = Exclude<keyof TaskRow, (typeof TASK_COLUMNS)[number]>;
+const allColumns: [Missing] extends [never] ? true : Missing = true;
+void allColumns;
+
+/** Inserts new task rows, 200 per statement (SQLite caps the number of bound parameters per statement). */
+export const insertTasks: (db: Db, rows: TaskRow[]) => Promise<void> = preparedInsert('tasks', TASK_COLUMNS);
 
 export function getTask(db: Db, id: string): Promise<TaskRow | undefined> {
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
