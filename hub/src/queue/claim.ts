@@ -50,25 +50,48 @@ export function toOffer(row: OfferedRow): TaskOffer {
 
 /** A pick, built once: queued, due, for this runner (targeted at it, or untargeted work of the given names), oldest
  * first; for a runner that is not shared, only its users' tasks. */
+function pickBuilder(
+  db: Kysely<Database>,
+  branch: 'target' | 'dataset',
+  shared: boolean,
+  runnerId: string,
+  datasets: string[],
+  now: number,
+  limit: number,
+) {
+  return db
+    .selectFrom('tasks')
+    .select(['id', 'created_at', 'target_runner_id'])
+    .where(QUEUED_SQL)
+    .where((eb) =>
+      branch === 'target'
+        ? eb.and([eb('target_runner_id', 'is not', null), eb('target_runner_id', '=', runnerId)])
+        : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', datasets)]),
+    )
+    .where('available_at', '<=', now)
+    .$if(!shared, (w) => w.where((eb) => createdByItsUsers(eb, runnerId)))
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit);
+}
+
 function pickQuery(branch: 'target' | 'dataset', lock: boolean, shared: boolean) {
   return prepared((db: Kysely<Database>, runnerId: string, datasets: string[], now: number, limit: number) => {
-    const q = db
-      .selectFrom('tasks')
-      .select(['id', 'created_at'])
-      .where(QUEUED_SQL)
-      .where((eb) =>
-        branch === 'target'
-          ? eb.and([eb('target_runner_id', 'is not', null), eb('target_runner_id', '=', runnerId)])
-          : eb.and([eb('target_runner_id', 'is', null), eb('dataset', 'in', datasets)]),
-      )
-      .where('available_at', '<=', now)
-      .$if(!shared, (w) => w.where((eb) => createdByItsUsers(eb, runnerId)))
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit);
+    const q = pickBuilder(db, branch, shared, runnerId, datasets, now, limit);
     return lock ? q.forUpdate().skipLocked() : q;
   });
 }
+
+/** SQLite (no row locks): both picks in one statement. */
+function pickBoth(shared: boolean) {
+  return prepared((db: Kysely<Database>, runnerId: string, datasets: string[], now: number, limit: number) =>
+    db
+      .selectFrom(pickBuilder(db, 'target', shared, runnerId, datasets, now, limit).as('t'))
+      .selectAll()
+      .unionAll(db.selectFrom(pickBuilder(db, 'dataset', shared, runnerId, datasets, now, limit).as('d')).selectAll()),
+  );
+}
+const PICK_BOTH = [pickBoth(false), pickBoth(true)];
 /** PICK[branch][lock][shared] */
 const PICK = Object.fromEntries(
   (['target', 'dataset'] as const).map((b) => [
@@ -123,16 +146,22 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   const picks = async (trx: Kysely<Database>, runner: Claimant, may: Standing, limit: number, lock: boolean) => {
     const locked = Number(lock && kind === 'postgres');
     const shared = Number(may.shared);
-    const target = (await PICK.target[locked][shared](trx, runner.id, [], now, limit)).rows;
     const names = lock ? may.names : may.names.filter((n) => !drained.has(n));
-    const dataset =
-      names.length > 0 ? (await PICK.dataset[locked][shared](trx, runner.id, padded(names), now, limit)).rows : [];
-    const picked = [...target, ...dataset]
+    const rows =
+      names.length === 0
+        ? (await PICK.target[locked][shared](trx, runner.id, [], now, limit)).rows
+        : kind === 'sqlite'
+          ? (await PICK_BOTH[shared](trx, runner.id, padded(names), now, limit)).rows
+          : [
+              ...(await PICK.target[locked][shared](trx, runner.id, [], now, limit)).rows,
+              ...(await PICK.dataset[locked][shared](trx, runner.id, padded(names), now, limit)).rows,
+            ];
+    const dataset = rows.filter((r) => r.target_runner_id === null);
+    const picked = rows
       .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
       .slice(0, limit)
       .map((p) => p.id);
-    if (!lock && may.shared && dataset.length < limit && target.length + dataset.length <= limit)
-      for (const n of names) drained.add(n);
+    if (!lock && may.shared && dataset.length < limit && rows.length <= limit) for (const n of names) drained.add(n);
     return picked;
   };
 
