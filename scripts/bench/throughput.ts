@@ -1,6 +1,7 @@
 // npm run bench:throughput — 20,000 tasks through 50 simulated runners with a trivial op (create in batches → pushed and
 // claimed → result stored), on SQLite and PostgreSQL, with one hub and with two hubs sharing PostgreSQL.
 // Tasks/s = tasks ÷ seconds from the first create request to the last stored result; the median of the runs is reported.
+// Each setup first takes BENCH_WARMUP tasks (default 10,000) that are not counted.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 const RUNNERS = Number(process.env.BENCH_TP_RUNNERS ?? 50);
 const SLOTS = Number(process.env.BENCH_TP_SLOTS ?? 8); // task slots per runner
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10_000); // tasks through each setup before the measured runs
 const BATCH = 1000; // the API's largest batch
 const SETUPS = (process.env.BENCH_TP_SETUPS ?? 'sqlite-1,postgres-1,postgres-2').split(',');
 
@@ -109,6 +111,15 @@ async function measure(setup: Setup): Promise<{ tps: number[]; hubCpuUs: number[
     const hubCpu: number[][] = hubs.map(() => []);
     const dbCpu: number[] = [];
     try {
+      if (WARMUP > 0) {
+        // Not counted: the first thousands of tasks through a new hub pay for compiling (V8, SQL statements) and for
+        // filling the database's caches, which a running hub has paid already.
+        const before = sims.reduce((n, s) => n + s.completed, 0);
+        await createAll(hubs, WARMUP);
+        await waitFor(() => sims.reduce((n, s) => n + s.completed, 0) - before >= WARMUP, 'warm-up', 600_000, 5);
+        console.log(`  warm-up: ${WARMUP} tasks, not counted`);
+        await sleep(1000);
+      }
       for (let run = 0; run < RUNS; run++) {
         const before = sims.reduce((n, s) => n + s.completed, 0);
         const stored0 = await count();
@@ -163,13 +174,13 @@ function postgresCpuSeconds(): number {
 }
 
 /** Creates TASKS tasks in batches, two requests in flight, spread over the hubs. */
-async function createAll(hubs: BenchHub[]): Promise<void> {
-  const batches = Math.ceil(TASKS / BATCH);
+async function createAll(hubs: BenchHub[], tasks = TASKS): Promise<void> {
+  const batches = Math.ceil(tasks / BATCH);
   let next = 0;
   const worker = async () => {
     while (next < batches) {
       const b = next++;
-      const n = Math.min(BATCH, TASKS - b * BATCH);
+      const n = Math.min(BATCH, tasks - b * BATCH);
       const res = await hubs[b % hubs.length].api.post(
         '/api/v1/tasks',
         Array.from({ length: n }, () => ({ op: 100, params: { dataset: 'tp' } })),
