@@ -10,6 +10,7 @@ import { conflict, notFound } from '../errors.ts';
 import { runnerRevocations } from '../store/runners.ts';
 import { insertTasks, newTaskRows } from './tasks.ts';
 import { hintFor } from './notifier.ts';
+import { GroupCommit } from './group-commit.ts';
 
 type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
 
@@ -56,41 +57,35 @@ export function enqueue(
 /** One writer per database: its groups are written one after another. */
 const writers = new WeakMap<Db, CreateWriter>();
 
+type Queued = { ctx: Ctx; item: Pending };
+
 class CreateWriter {
-  private queue: { ctx: Ctx; item: Pending }[] = [];
-  private running = false;
+  private readonly groups = new GroupCommit<Queued>(
+    (waiting) => {
+      // A group shares one context (tests may run several hubs' contexts over one database) and a size cap.
+      const ctx = waiting[0].ctx;
+      const group: Queued[] = [];
+      const later: Queued[] = [];
+      let n = 0;
+      for (const q of waiting) {
+        if (q.ctx !== ctx || (group.length > 0 && n + q.item.rows.length > MAX_GROUP_TASKS)) later.push(q);
+        else {
+          group.push(q);
+          n += q.item.rows.length;
+        }
+      }
+      return { group, later };
+    },
+    (group) =>
+      writeGroup(
+        group[0].ctx,
+        group.map((q) => q.item),
+      ),
+    (group, err) => group.forEach((q) => q.item.reject(err)),
+  );
 
   submit(ctx: Ctx, item: Omit<Pending, 'resolve' | 'reject'>): Promise<TaskCreated[]> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ctx, item: { ...item, resolve, reject } });
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        // A group shares one context (tests may run several hubs' contexts over one database) and a size cap.
-        const ctx = this.queue[0].ctx;
-        const group: Pending[] = [];
-        const later: typeof this.queue = [];
-        let n = 0;
-        for (const q of this.queue) {
-          if (q.ctx !== ctx || (group.length > 0 && n + q.item.rows.length > MAX_GROUP_TASKS)) later.push(q);
-          else {
-            group.push(q.item);
-            n += q.item.rows.length;
-          }
-        }
-        this.queue = later;
-        await writeGroup(ctx, group).catch((err) => group.forEach((p) => p.reject(err)));
-      }
-    } finally {
-      this.running = false;
-    }
+    return new Promise((resolve, reject) => this.groups.add({ ctx, item: { ...item, resolve, reject } }));
   }
 }
 

@@ -10,6 +10,7 @@ import { prepared } from '../db/prepared.ts';
 import { toJson } from '../store/json.ts';
 import { ACTIVE_SQL, ACTIVE_STATES, getTask, padded, runnerEverHeld } from './tasks.ts';
 import { hashJson } from './canonical-json.ts';
+import { GroupCommit } from './group-commit.ts';
 
 export type ResultCtx = Pick<HubContext, 'db' | 'config' | 'events' | 'metrics' | 'blobs'>;
 
@@ -65,41 +66,29 @@ export function result(ctx: ResultCtx, runner: RunnerRow, post: ResultPost, now 
 }
 
 class ResultWriter {
-  private queue: Pending[] = [];
-  private running = false;
+  private readonly groups = new GroupCommit<Pending>(
+    (waiting) => {
+      // A task reported twice in one group: the later report waits for the next group, to be judged against the first.
+      const group: Pending[] = [];
+      const later: Pending[] = [];
+      const ids = new Set<string>();
+      for (const item of waiting) {
+        if (group.length >= MAX_GROUP || ids.has(item.post.task_id)) later.push(item);
+        else {
+          ids.add(item.post.task_id);
+          group.push(item);
+        }
+      }
+      return { group, later };
+    },
+    (group) => this.write(group),
+    (group, err) => group.forEach((p) => p.reject(err)),
+  );
 
   constructor(private readonly ctx: ResultCtx) {}
 
   submit(runner: RunnerRow, post: ResultPost, now: number): Promise<ResultReply> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ runner, post, now, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        // A task reported twice in one group: the later report waits for the next group, to be judged against the first.
-        const group: Pending[] = [];
-        const later: Pending[] = [];
-        const ids = new Set<string>();
-        for (const item of this.queue) {
-          if (group.length >= MAX_GROUP || ids.has(item.post.task_id)) later.push(item);
-          else {
-            ids.add(item.post.task_id);
-            group.push(item);
-          }
-        }
-        this.queue = later;
-        await this.write(group).catch((err) => group.forEach((p) => p.reject(err)));
-      }
-    } finally {
-      this.running = false;
-    }
+    return new Promise((resolve, reject) => this.groups.add({ runner, post, now, resolve, reject }));
   }
 
   private async write(group: Pending[]): Promise<void> {
