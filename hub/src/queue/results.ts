@@ -2,13 +2,13 @@
 // those that arrive while a commit is under way) are checked together and written in one transaction. Each report is
 // answered only after its transaction committed: durable before acknowledged, exactly one stored result per attempt.
 import { OpResult, type BlobRef, type OpCode, type ResultPost, type ResultReply } from '@simpul/protocol';
-import { sql } from 'kysely';
 import type { HubContext } from '../context.ts';
 import type { Db, RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, invalidInput, notFound, staleLease, tooLarge } from '../errors.ts';
 import { prepared } from '../db/prepared.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_SQL, ACTIVE_STATES, getTask, padded, runnerEverHeld } from './tasks.ts';
+import { ACTIVE_STATES, getTask, padded, runnerEverHeld } from './tasks.ts';
+import { finishAll, type FinalRow } from './result-rows.ts';
 import { hashJson } from './canonical-json.ts';
 import { GroupCommit } from './group-commit.ts';
 
@@ -112,11 +112,7 @@ class ResultWriter {
 
     let stored: boolean[];
     try {
-      stored = await ctx.db.transaction().execute(async (trx) => {
-        const out: boolean[] = [];
-        for (const w of writes) out.push(await store(ctx, trx, w));
-        return out;
-      });
+      stored = await ctx.db.transaction().execute((trx) => storeAll(ctx, trx, writes));
     } catch (err) {
       if (writes.length === 1) throw err;
       // One report's write failed the group: write each on its own, so that only that one fails.
@@ -125,7 +121,7 @@ class ResultWriter {
         stored.push(
           await ctx.db
             .transaction()
-            .execute((trx) => store(ctx, trx, w))
+            .execute(async (trx) => (await storeAll(ctx, trx, [w]))[0])
             .catch((e) => (w.item.reject(e), false)),
         );
       }
@@ -188,78 +184,35 @@ async function check(ctx: ResultCtx, item: Pending, row: Reported | undefined): 
   return { item, task, hash, clean, blob };
 }
 
-/** Writes one report inside the group's transaction; false when the task was no longer this lease's to finish. */
-async function store(ctx: ResultCtx, trx: Db, { item, task, hash, clean, blob }: Write): Promise<boolean> {
-  const { post, now } = item;
-  const error =
-    post.status === 'succeeded'
-      ? null
-      : (post.error ?? { code: 'canceled', message: 'the runner stopped the task on request' });
-  const outcome = post.status === 'failed' && error?.code === 'timeout' ? 'timeout' : post.status;
-  const errorJson = error ? toJson(error) : null;
-  const succeeded = post.status === 'succeeded';
-  const finished = await finishTask(
-    trx,
-    post.status,
-    succeeded ? toJson(clean) : null,
-    errorJson,
-    hash,
-    blob ? toJson(blob) : null,
-    now + ctx.config.resultTtlMs,
-    succeeded ? 100 : task.progress,
-    now,
-    task.id,
-    post.lease_token,
-  );
-  if (finished.rows.length === 0) return false;
-  await endAttempt(trx, outcome, now, errorJson, post.lease_token);
-  if (blob) await ctx.blobs?.keep(trx, task.op, clean, now + ctx.config.resultTtlMs);
-  return true;
+/** Writes the reports inside the group's transaction; for each, false when its task was no longer that lease's to finish. */
+async function storeAll(ctx: ResultCtx, trx: Db, writes: Write[]): Promise<boolean[]> {
+  const rows = writes.map(({ item: { post, now }, task, hash, clean, blob }): FinalRow => {
+    const error =
+      post.status === 'succeeded'
+        ? null
+        : (post.error ?? { code: 'canceled', message: 'the runner stopped the task on request' });
+    const succeeded = post.status === 'succeeded';
+    return {
+      id: task.id,
+      lease: post.lease_token,
+      status: post.status,
+      result: succeeded ? toJson(clean) : null,
+      error: error ? toJson(error) : null,
+      hash,
+      blob: blob ? toJson(blob) : null,
+      expires: now + ctx.config.resultTtlMs,
+      // A quick task sends no progress before its result: finishAll dates its start from its claim.
+      progress: succeeded ? 100 : task.progress,
+      now,
+      outcome: post.status === 'failed' && error?.code === 'timeout' ? 'timeout' : post.status,
+    };
+  });
+  const finished = await finishAll(trx, rows);
+  for (const w of writes)
+    if (w.blob && finished.has(w.task.id))
+      await ctx.blobs?.keep(trx, w.task.op, w.clean, w.item.now + ctx.config.resultTtlMs);
+  return writes.map((w) => finished.has(w.task.id));
 }
-
-const finishTask = prepared(
-  (
-    db: Db,
-    status: string,
-    result: string | null,
-    error: string | null,
-    hash: string,
-    blob: string | null,
-    expires: number,
-    progress: number | null,
-    now: number,
-    id: string,
-    lease: string,
-  ) =>
-    db
-      .updateTable('tasks')
-      .set({
-        status: status as TaskRow['status'],
-        result,
-        error,
-        result_hash: hash,
-        result_blob: blob,
-        result_expires_at: expires,
-        progress,
-        // A quick task sends no progress before its result: it started when it was claimed (its deadline less its timeout).
-        started_at: sql<number>`coalesce(started_at, deadline_at - timeout_s * 1000)`,
-        lease_expires_at: null,
-        deadline_at: null,
-        finished_at: now,
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .where('lease_token', '=', lease)
-      .where(ACTIVE_SQL)
-      .returning('id'),
-);
-
-const endAttempt = prepared((db: Db, outcome: string, now: number, error: string | null, lease: string) =>
-  db
-    .updateTable('task_attempts')
-    .set({ outcome: outcome as 'succeeded', ended_at: now, error })
-    .where('lease_token', '=', lease),
-);
 
 /** What a final report is compared on: the same report twice stores once, a different one is a conflict. */
 function reportHash(post: ResultPost): string {
