@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ResultPost } from '@simpul/protocol';
-import { HubError } from '../errors.ts';
+import type { HubError } from '../errors.ts';
 import { addRunner, DIALECTS, fetchTask, openTestDb, rowsResult, type TestDb } from '../testing/support.ts';
 import { claim } from './claim.ts';
 import { enqueue } from './enqueue.ts';
