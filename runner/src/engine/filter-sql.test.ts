@@ -6,6 +6,8 @@ import { TaskFailure } from '../errors.ts';
 import { filterRows } from '../ops/filter.ts';
 import type { Engine } from './engine.ts';
 import { compileFilter } from './filter-sql.ts';
+import { pageSql } from './row-query.ts';
+import { duckdb } from './sql-dialect.ts';
 import {
   INJECTION_COLUMN,
   datasetConfig,
@@ -268,6 +270,17 @@ test('compiled SQL holds placeholders, never values', () => {
     '(("weather" IN (CAST($3 AS VARCHAR), CAST($4 AS VARCHAR))) AND ("date" BETWEEN CAST($5 AS DATE) AND CAST($6 AS DATE)))',
   );
   assert.equal(c.params, ["' OR 1=1 --", 'b', '2015-01-01', '2015-12-31']);
+});
+
+test('a page: filter values bound, limit and offset written in only as checked integers', () => {
+  const cols = [{ name: 'weather', type: 'VARCHAR', kind: 'string' as const }];
+  const where: FilterExpr = { column: 'weather', op: '=', value: 'sun' };
+  const s = pageSql('w', cols, 'v', duckdb, { where, limit: 20, offset: 40 });
+  assert.is(s.sql, 'SELECT "weather" FROM v WHERE ("weather" = CAST($1 AS VARCHAR)) LIMIT 20 OFFSET 40');
+  assert.equal(s.params, ['sun']);
+  for (const bad of [-1, 1.5, Number.NaN, 2 ** 60, '1; DROP TABLE t' as unknown as number])
+    assert.throws(() => pageSql('w', cols, 'v', duckdb, { limit: bad, offset: 0 }), /not a row count/, String(bad));
+  assert.throws(() => pageSql('w', cols, 'v', duckdb, { limit: 1, offset: -5 }), /not a row count/);
 });
 
 test.run();

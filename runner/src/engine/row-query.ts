@@ -48,7 +48,16 @@ export interface PageSql extends CompiledSql {
   columns: ColumnInfo[];
 }
 
-/** The page's SELECT with its filter, order, limit and offset bound after the filter's values. */
+/**
+ * A row count as SQL text: a checked non-negative integer. Limits and offsets are written into the statement, not bound:
+ * with bound values DuckDB took ~1.8 ms of CPU to read one row of a 200-row table, against ~0.3 ms with `LIMIT 1 OFFSET 0`.
+ */
+export function rowCountSql(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a row count: ${n}`);
+  return String(n);
+}
+
+/** The page's SELECT with its filter (bound values) and order; its limit and offset written in as checked integers. */
 export function pageSql(
   dataset: string,
   all: readonly ColumnInfo[],
@@ -61,9 +70,8 @@ export function pageSql(
   const where = q.where ? compileFilter(q.where, all, dataset, 1, dialect) : undefined;
   const columns = pickColumns(dataset, all, q.columns);
   const order = orderSql(dataset, all, q.orderBy, defaultOrder);
-  const params = [...(where?.params ?? []), q.limit, q.offset];
-  const n = params.length;
+  const params = where?.params ?? [];
   const select = columns.length ? columns.map((c) => quoteIdent(c.name)).join(', ') : '*';
-  const sql = `SELECT ${select} FROM ${relation}${where ? ` WHERE ${where.sql}` : ''}${order} LIMIT ${dialect.placeholder(n - 1)} OFFSET ${dialect.placeholder(n)}`;
+  const sql = `SELECT ${select} FROM ${relation}${where ? ` WHERE ${where.sql}` : ''}${order} LIMIT ${rowCountSql(q.limit)} OFFSET ${rowCountSql(q.offset)}`;
   return { sql, params, columns };
 }
