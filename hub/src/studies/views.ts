@@ -37,15 +37,19 @@ export function studySummary(row: StudyRow): StudySummary {
 export async function studyView(db: Db, row: StudyRow): Promise<StudyView> {
   const data = studyData(row);
   if (!data) throw new Error(`study ${row.id} no longer parses`);
-  const links = await studyLinks(db, row.id);
+  // The tasks are read before the links' verdicts: a study writes a sub-task's verdict before it cancels the task
+  // (studies/cancel.ts), so a view never shows a task it canceled without the verdict that says why.
+  const listed = await studyLinks(db, row.id);
   const tasks = new Map(
     (
       await getTasks(
         db,
-        links.map((l) => l.task_id),
+        listed.map((l) => l.task_id),
       )
     ).map((t) => [t.id, t]),
   );
+  const verdicts = new Map((await studyLinks(db, row.id)).map((l) => [l.task_id, l] as const));
+  const links = listed.map((l) => verdicts.get(l.task_id) ?? l);
   const runners = await runnerMap(db, [...new Set([...data.sites, ...links.map((l) => l.runner_id)])]);
 
   const rounds: StudyRound[] = [];
