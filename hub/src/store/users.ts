@@ -2,6 +2,7 @@
 import type { Role } from '@simpul/protocol';
 import { expressionBuilder } from 'kysely';
 import type { Database, Db, UserRow } from '../db/schema.ts';
+import { prepared } from '../db/prepared.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { hashToken, newId, newToken, sameHash } from '../auth/tokens.ts';
 import { unauthorized } from '../errors.ts';
@@ -76,10 +77,9 @@ export interface Credential {
 }
 
 /** The user behind a session token, if the session is live. */
-export async function userForSession(db: Db, token: string, now = Date.now()): Promise<Credential | undefined> {
-  const h = hashToken(token);
-  // The session and its user in one read (every request of a logged-in user makes it).
-  const row = await db
+/** The session and its user in one read (every request of a logged-in user makes it), compiled once. */
+const sessionAndUser = prepared((db: Db, tokenHash: string) =>
+  db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .selectAll('u')
@@ -89,8 +89,12 @@ export async function userForSession(db: Db, token: string, now = Date.now()): P
       's.expires_at as s_expires_at',
       's.revoked_at as s_revoked_at',
     ])
-    .where('s.token_hash', '=', h)
-    .executeTakeFirst();
+    .where('s.token_hash', '=', tokenHash),
+);
+
+export async function userForSession(db: Db, token: string, now = Date.now()): Promise<Credential | undefined> {
+  const h = hashToken(token);
+  const row = (await sessionAndUser(db, h)).rows[0];
   if (!row || !sameHash(row.s_token_hash, h) || row.s_revoked_at !== null || row.s_expires_at <= now) return undefined;
   const { s_id, s_token_hash, s_expires_at, s_revoked_at, ...user } = row;
   if (user.disabled_at !== null) throw unauthorized(ACCOUNT_DISABLED);
