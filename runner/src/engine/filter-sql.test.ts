@@ -272,12 +272,17 @@ test('compiled SQL holds placeholders, never values', () => {
   assert.equal(c.params, ["' OR 1=1 --", 'b', '2015-01-01', '2015-12-31']);
 });
 
-test('a page: filter values bound, limit and offset written in only as checked integers', () => {
+test('a page: filter values bound, limit and offset written in only as checked integers, an offset of 0 left out', () => {
   const cols = [{ name: 'weather', type: 'VARCHAR', kind: 'string' as const }];
   const where: FilterExpr = { column: 'weather', op: '=', value: 'sun' };
   const s = pageSql('w', cols, 'v', duckdb, { where, limit: 20, offset: 40 });
   assert.is(s.sql, 'SELECT "weather" FROM v WHERE ("weather" = CAST($1 AS VARCHAR)) LIMIT 20 OFFSET 40');
   assert.equal(s.params, ['sun']);
+  assert.is(
+    pageSql('w', cols, 'v', duckdb, { limit: 1, offset: 0 }).sql,
+    'SELECT "weather" FROM v LIMIT 1',
+    'no OFFSET 0',
+  );
   for (const bad of [-1, 1.5, Number.NaN, 2 ** 60, '1; DROP TABLE t' as unknown as number])
     assert.throws(() => pageSql('w', cols, 'v', duckdb, { limit: bad, offset: 0 }), /not a row count/, String(bad));
   assert.throws(() => pageSql('w', cols, 'v', duckdb, { limit: 1, offset: -5 }), /not a row count/);

@@ -50,7 +50,8 @@ export interface PageSql extends CompiledSql {
 
 /**
  * A row count as SQL text: a checked non-negative integer. Limits and offsets are written into the statement, not bound:
- * with bound values DuckDB took ~1.8 ms of CPU to read one row of a 200-row table, against ~0.3 ms with `LIMIT 1 OFFSET 0`.
+ * with bound values DuckDB took ~1.8 ms of CPU to read one row of a 200-row table. An offset of 0 is left out: any
+ * `OFFSET`, even 0, costs DuckDB ~1.2 ms more on such a query (~1.6 ms for `LIMIT 1 OFFSET 0`, ~0.45 ms for `LIMIT 1`).
  */
 export function rowCountSql(n: number): string {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a row count: ${n}`);
@@ -72,6 +73,7 @@ export function pageSql(
   const order = orderSql(dataset, all, q.orderBy, defaultOrder);
   const params = where?.params ?? [];
   const select = columns.length ? columns.map((c) => quoteIdent(c.name)).join(', ') : '*';
-  const sql = `SELECT ${select} FROM ${relation}${where ? ` WHERE ${where.sql}` : ''}${order} LIMIT ${rowCountSql(q.limit)} OFFSET ${rowCountSql(q.offset)}`;
+  const offset = rowCountSql(q.offset);
+  const sql = `SELECT ${select} FROM ${relation}${where ? ` WHERE ${where.sql}` : ''}${order} LIMIT ${rowCountSql(q.limit)}${offset === '0' ? '' : ` OFFSET ${offset}`}`;
   return { sql, params, columns };
 }
