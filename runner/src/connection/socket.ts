@@ -10,6 +10,7 @@ import {
   ProgressReply,
   ReleaseReply,
   type ReleaseRequest,
+  ResultBatchReply,
   ResultReply,
   type ResultPost,
   RUNNER_NAMESPACE,
@@ -42,6 +43,9 @@ const STATUS: Record<string, number> = {
   unavailable: 503,
   internal: 500,
 };
+
+const hubError = ({ error }: ErrorBody): HubError =>
+  new HubError(STATUS[error.code] ?? 400, error.code, error.message, error.details);
 
 export interface SocketEvents {
   connected(): void;
@@ -149,6 +153,15 @@ export class SocketChannel {
     return this.ask(ResultReply, () => this.socket.timeout(RESULT_ACK_TIMEOUT_MS).emitWithAck('task:result', msg));
   }
 
+  /** Several final reports in one `task:results` message: the hub's answer to each, in order (an error as a HubError). */
+  async results(msgs: ResultPost[]): Promise<(ResultReply | HubError)[]> {
+    const replies = await this.ask(ResultBatchReply, () =>
+      this.socket.timeout(RESULT_ACK_TIMEOUT_MS).emitWithAck('task:results', msgs),
+    );
+    if (replies.length !== msgs.length) throw new NetworkError('socket: task:results answered a different number');
+    return replies.map((r) => ('error' in r ? hubError(r) : r));
+  }
+
   release(msg: ReleaseRequest): Promise<ReleaseReply> {
     return this.ask(ReleaseReply, () => this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('task:release', msg));
   }
@@ -163,13 +176,7 @@ export class SocketChannel {
       throw new NetworkError(`socket: ${errorMessage(e)}`, { cause: e });
     }
     const err = ErrorBody.safeParse(reply);
-    if (err.success)
-      throw new HubError(
-        STATUS[err.data.error.code] ?? 400,
-        err.data.error.code,
-        err.data.error.message,
-        err.data.error.details,
-      );
+    if (err.success) throw hubError(err.data);
     const parsed = schema.safeParse(reply);
     if (!parsed.success)
       throw new NetworkError(
