@@ -82,7 +82,7 @@ function pickQuery(branch: 'target' | 'dataset', lock: boolean, shared: boolean)
   });
 }
 
-/** SQLite (no row locks): both picks in one statement. */
+/** Both picks in one statement, when no rows are locked (SQLite, and the first read on PostgreSQL). */
 function pickBoth(shared: boolean) {
   return prepared((db: Kysely<Database>, runnerId: string, datasets: string[], now: number, limit: number) =>
     db
@@ -150,7 +150,7 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
     const rows =
       names.length === 0
         ? (await PICK.target[locked][shared](trx, runner.id, [], now, limit)).rows
-        : kind === 'sqlite'
+        : kind === 'sqlite' || !lock
           ? (await PICK_BOTH[shared](trx, runner.id, padded(names), now, limit)).rows
           : [
               ...(await PICK.target[locked][shared](trx, runner.id, [], now, limit)).rows,
@@ -183,16 +183,15 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
     const taken = new Set<string>();
     for (const { i, may, picked: read } of asking) {
       const { runner, limit } = wants[i];
-      // SQLite: the write lock is held from here, and the lease is conditional on the task still being queued, so the
-      // ids read before stand unless an earlier runner of this transaction took one of them. PostgreSQL: pick again,
-      // locking the rows (another hub may be claiming the same tasks).
-      const picked =
-        kind === 'sqlite' && !read.some((id) => taken.has(id)) ? read : await picks(trx, runner, may, limit, true);
-      let rows = picked.length > 0 ? await lease(trx, runner, picked, now, leaseUntil) : [];
+      // The lease is conditional on the task still being queued (SQLite: the write lock is held from here; PostgreSQL:
+      // the lease locks its rows, skipping those another hub holds), so the ids read before stand unless an earlier
+      // runner of this transaction took one of them.
+      const picked = !read.some((id) => taken.has(id)) ? read : await picks(trx, runner, may, limit, true);
+      let rows = picked.length > 0 ? await lease(trx, kind, runner, picked, now, leaseUntil) : [];
       if (rows.length < picked.length) {
         // Another writer took some of them between the read and the lock: pick the rest again, under the lock.
         const more = await picks(trx, runner, may, limit - rows.length, true);
-        if (more.length > 0) rows = [...rows, ...(await lease(trx, runner, more, now, leaseUntil))];
+        if (more.length > 0) rows = [...rows, ...(await lease(trx, kind, runner, more, now, leaseUntil))];
       }
       for (const r of rows) taken.add(r.id);
       all.push(rows);
@@ -218,29 +217,46 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   return out;
 }
 
-const leaseTasks = prepared(
-  (db: Kysely<Database>, runnerId: string, tokenPrefix: string, leaseUntil: number, now: number, ids: string[]) =>
-    db
-      .updateTable('tasks')
-      .set({
-        status: 'leased',
-        runner_id: runnerId,
-        attempt: sql<number>`attempt + 1`,
-        lease_token: sql<string>`${tokenPrefix} || id`,
-        lease_expires_at: leaseUntil,
-        deadline_at: sql<number>`cast(${now} as bigint) + timeout_s * 1000`,
-        progress: null,
-        progress_message: null,
-        updated_at: now,
-      })
-      .where('id', 'in', ids)
-      .where(QUEUED_SQL) // read before the write lock was taken (SQLite): lease only what is still queued
-      .returning(OFFERED),
-);
+/**
+ * The lease of picked tasks, only those still queued. PostgreSQL: the rows are locked in the same statement, skipping
+ * any another hub is leasing right now (never waiting for it: two hubs leasing overlapping tasks in different orders
+ * would deadlock).
+ */
+function leaseQuery(skipLocked: boolean) {
+  return prepared(
+    (db: Kysely<Database>, runnerId: string, tokenPrefix: string, leaseUntil: number, now: number, ids: string[]) =>
+      db
+        .updateTable('tasks')
+        .set({
+          status: 'leased',
+          runner_id: runnerId,
+          attempt: sql<number>`attempt + 1`,
+          lease_token: sql<string>`${tokenPrefix} || id`,
+          lease_expires_at: leaseUntil,
+          deadline_at: sql<number>`cast(${now} as bigint) + timeout_s * 1000`,
+          progress: null,
+          progress_message: null,
+          updated_at: now,
+        })
+        .where((eb) =>
+          skipLocked
+            ? eb(
+                'id',
+                'in',
+                eb.selectFrom('tasks').select('id').where('id', 'in', ids).where(QUEUED_SQL).forUpdate().skipLocked(),
+              )
+            : eb('id', 'in', ids),
+        )
+        .where(QUEUED_SQL) // read before the write lock was taken (SQLite): lease only what is still queued
+        .returning(OFFERED),
+  );
+}
+const LEASE = { sqlite: leaseQuery(false), postgres: leaseQuery(true) };
 
 /** Leases the picked tasks to the runner, each with a fresh lease token and an attempt row. */
 async function lease(
   trx: Kysely<Database>,
+  kind: ClaimCtx['kind'],
   runner: Claimant,
   picked: string[],
   now: number,
@@ -248,7 +264,7 @@ async function lease(
 ): Promise<OfferedRow[]> {
   // One random part per claim; appending the task id keeps every lease token unique.
   const tokenPrefix = `${newSortableId('lease', 18, now)}.`;
-  const leased = (await leaseTasks(trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;
+  const leased = (await LEASE[kind](trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;
   if (leased.length > 0) {
     await trx
       .insertInto('task_attempts')
