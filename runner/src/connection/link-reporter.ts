@@ -44,7 +44,7 @@ export class LinkReporter implements Reporter {
   private waiting: Waiting[] = [];
 
   result(msg: ResultPost): Promise<ResultReply> {
-    const bytes = JSON.stringify(msg).length;
+    const bytes = Buffer.byteLength(JSON.stringify(msg)); // bytes, not characters: the hub's limit counts bytes
     if (bytes <= BATCHED_MAX && this.socket()?.connected)
       return new Promise((resolve, reject) => {
         if (this.waiting.push({ msg, bytes, resolve, reject }) === 1) setImmediate(() => this.sendWaiting());
@@ -52,7 +52,7 @@ export class LinkReporter implements Reporter {
     return this.resultAlone(msg, bytes);
   }
 
-  private resultAlone(msg: ResultPost, bytes = JSON.stringify(msg).length): Promise<ResultReply> {
+  private resultAlone(msg: ResultPost, bytes = Buffer.byteLength(JSON.stringify(msg))): Promise<ResultReply> {
     // A message past the hub's socket buffer would get the whole socket closed; HTTP answers a clean 413 instead.
     return this.send(
       (s) => s.result(msg),
