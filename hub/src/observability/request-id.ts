@@ -1,5 +1,5 @@
 // Request ids: taken from `x-request-id` when the caller sends a sensible one, otherwise minted; echoed in the reply.
-import { randomBytes } from 'node:crypto';
+import { newId } from '../auth/tokens.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -7,7 +7,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTED = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 export function newRequestId(): string {
-  return `req_${randomBytes(12).toString('base64url')}`;
+  return newId('req'); // from the pooled id randomness: one per request, not a secret
 }
 
 /** The caller's id when it is acceptable, else a new one (an unusable header is replaced, not refused). */

@@ -5,7 +5,7 @@ import type { HubContext } from '../context.ts';
 import type { Database, TaskRow } from '../db/schema.ts';
 import { createdByItsUsers } from '../auth/runner-access.ts';
 import { newSortableId } from '../auth/tokens.ts';
-import { prepared } from '../db/prepared.ts';
+import { prepared, preparedInsert } from '../db/prepared.ts';
 import { iso } from '../store/json.ts';
 import { claimStanding } from '../store/sites.ts';
 import { taskParams } from '../store/views.ts';
@@ -253,6 +253,18 @@ function leaseQuery(skipLocked: boolean) {
 }
 const LEASE = { sqlite: leaseQuery(false), postgres: leaseQuery(true) };
 
+const insertAttempts = preparedInsert('task_attempts', [
+  'id',
+  'task_id',
+  'attempt',
+  'runner_id',
+  'lease_token',
+  'started_at',
+  'ended_at',
+  'outcome',
+  'error',
+]);
+
 /** Leases the picked tasks to the runner, each with a fresh lease token and an attempt row. */
 async function lease(
   trx: Kysely<Database>,
@@ -266,22 +278,20 @@ async function lease(
   const tokenPrefix = `${newSortableId('lease', 18, now)}.`;
   const leased = (await LEASE[kind](trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;
   if (leased.length > 0) {
-    await trx
-      .insertInto('task_attempts')
-      .values(
-        leased.map((t) => ({
-          id: newSortableId('att', 12, now),
-          task_id: t.id,
-          attempt: t.attempt,
-          runner_id: runner.id,
-          lease_token: t.lease_token!,
-          started_at: now,
-          ended_at: null,
-          outcome: 'running' as const,
-          error: null,
-        })),
-      )
-      .execute();
+    await insertAttempts(
+      trx,
+      leased.map((t) => ({
+        id: newSortableId('att', 12, now),
+        task_id: t.id,
+        attempt: t.attempt,
+        runner_id: runner.id,
+        lease_token: t.lease_token!,
+        started_at: now,
+        ended_at: null,
+        outcome: 'running' as const,
+        error: null,
+      })),
+    );
   }
   return leased;
 }

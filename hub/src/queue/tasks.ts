@@ -181,14 +181,26 @@ export async function runnerEverHeld(db: Db, taskId: string, runnerId: string): 
 /** Leased or running tasks per runner. */
 export async function activeCounts(db: Db, runnerIds?: string[]): Promise<Map<string, number>> {
   if (runnerIds && runnerIds.length === 0) return new Map();
-  let q = db
-    .selectFrom('tasks')
-    .select((eb) => ['runner_id', eb.fn.countAll<number>().as('n')])
-    .where(ACTIVE_SQL);
-  if (runnerIds) q = q.where('runner_id', 'in', runnerIds);
-  const rows = await q.groupBy('runner_id').execute();
+  const rows = runnerIds
+    ? (await ACTIVE_OF(db, padded(runnerIds))).rows
+    : await db
+        .selectFrom('tasks')
+        .select((eb) => ['runner_id', eb.fn.countAll<number>().as('n')])
+        .where(ACTIVE_SQL)
+        .groupBy('runner_id')
+        .execute();
   return new Map(rows.filter((r) => r.runner_id !== null).map((r) => [r.runner_id as string, Number(r.n)]));
 }
+
+/** Active tasks per runner of these (the dispatcher asks for a round's candidates). */
+const ACTIVE_OF = prepared((db: Db, runnerIds: string[]) =>
+  db
+    .selectFrom('tasks')
+    .select((eb) => ['runner_id', eb.fn.countAll<number>().as('n')])
+    .where(ACTIVE_SQL)
+    .where('runner_id', 'in', runnerIds)
+    .groupBy('runner_id'),
+);
 
 /** Tasks counted by state (the metrics' gauge). */
 export function tasksByState(db: Db) {
