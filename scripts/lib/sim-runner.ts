@@ -50,6 +50,7 @@ export class SimRunner {
   private heartbeatMs = 5000;
   /** The hub's interval for a socket runner that holds no lease (hello/ping replies), as the real runner uses it. */
   private idleHeartbeatMs: number | null = null;
+  private idleBeats = 0; // idle intervals armed so far
   private beatIdle = false; // the armed heartbeat timer runs at the idle interval
   private readonly opts: Required<Omit<SimOptions, 'onTask'>> & Pick<SimOptions, 'onTask'>;
   private readyWaiters: (() => void)[] = [];
@@ -322,7 +323,10 @@ export class SimRunner {
   /** The next heartbeat: at the idle interval on a socket holding nothing (when the hub told one), else the usual one. */
   private nextBeatMs(): number {
     this.beatIdle = this.mode === 'socket' && this.ready && this.held.size === 0 && this.idleHeartbeatMs !== null;
-    return this.beatIdle ? this.idleHeartbeatMs! : this.heartbeatMs;
+    if (!this.beatIdle) return this.heartbeatMs;
+    // The first idle beat at a random point of the interval: a fleet that went quiet at once (connected together, or
+    // after a hub restart) spreads its idle heartbeats as runners that started at different times would.
+    return this.idleBeats++ > 0 ? this.idleHeartbeatMs! : Math.random() * this.idleHeartbeatMs!;
   }
 
   private scheduleBeat(ms: number): void {
