@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   SIMPUL_ENROLLMENT_KEY: z.string().min(8).optional(), // reusable runner enrolment key; unset: generated and printed
   SIMPUL_HEARTBEAT_S: Seconds(5, 0.1), // how often runners ping
   SIMPUL_LAST_SEEN_WRITE_S: Seconds(60, 0), // a socket runner's last_seen is written at most this often (0: every heartbeat)
+  SIMPUL_SOCKET_PING_S: Seconds(40, 1), // Engine.IO's ping on every socket (its timeout is 20 s more)
   SIMPUL_IDLE_HEARTBEAT_S: Seconds(300, 0), // a socket runner that holds no lease pings this often (0: every heartbeat)
   SIMPUL_LEASE_TTL_S: Seconds(15, 0.2), // a lease not renewed within this is expired by the reaper
   SIMPUL_TASK_TIMEOUT_S: z.coerce.number().int().min(1).default(3600), // default execution timeout of a task
@@ -75,6 +76,8 @@ export interface HubConfig {
   lastSeenWriteS: number;
   /** A runner on a live socket that holds no lease heartbeats this often (0: at heartbeatS); it needs lastSeenWriteS > 0. */
   idleHeartbeatS: number;
+  /** Engine.IO pings every socket this often: how a quiet runner is heard, and how a socket that died silently is found. */
+  socketPingS: number;
   leaseTtlS: number;
   taskTimeoutS: number;
   maxAttempts: number;
@@ -153,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatS: e.SIMPUL_HEARTBEAT_S,
     lastSeenWriteS: e.SIMPUL_LAST_SEEN_WRITE_S,
     idleHeartbeatS: e.SIMPUL_IDLE_HEARTBEAT_S,
+    socketPingS: e.SIMPUL_SOCKET_PING_S,
     leaseTtlS: e.SIMPUL_LEASE_TTL_S,
     taskTimeoutS: e.SIMPUL_TASK_TIMEOUT_S,
     maxAttempts: e.SIMPUL_MAX_ATTEMPTS,

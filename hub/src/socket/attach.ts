@@ -11,7 +11,7 @@ import {
 } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { ENGINE_PING_MS, ENGINE_PING_TIMEOUT_MS, type RunnerSocketData, type RunnerSockets } from './presence.ts';
+import { ENGINE_PING_TIMEOUT_MS, type RunnerSocketData, type RunnerSockets } from './presence.ts';
 import { runnerNamespace } from './runner-namespace.ts';
 import { sweepLastSeen } from './seen-sweep.ts';
 import { webNamespace, type WebSocketData } from './web-namespace.ts';
@@ -37,9 +37,10 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
     serveClient: false,
     // A result travels in one message: allow the inline limit plus its envelope.
     maxHttpBufferSize: ctx.config.inlineResultMax + 64 * 1024,
-    // Socket.IO's defaults. It finds connections that died without a close (within 45 s), and its pong tells that a
-    // runner on the idle heartbeat interval is alive (conn.lastHeard); each ping is a frame out and one in per runner.
-    pingInterval: ENGINE_PING_MS,
+    // It finds connections that died without a close (within the sum), and its pong tells that a runner on the idle
+    // heartbeat interval is alive (conn.lastHeard). Each ping is a frame out and one in per socket, the main cost of an
+    // idle fleet: every 40 s by default, not Socket.IO's 25 s (NAT mappings of established TCP last minutes or more).
+    pingInterval: ctx.config.socketPingS * 1000,
     pingTimeout: ENGINE_PING_TIMEOUT_MS,
   });
   const dispatcher = new Dispatcher(ctx, sockets);

@@ -70,8 +70,9 @@ export class Dispatcher {
   private async round(): Promise<boolean> {
     const now = Date.now();
     // Only runners heard from lately: a frozen process keeps its socket open until the transport's ping times out.
-    const hb = this.ctx.config.heartbeatS;
-    const conns = this.sockets.all().filter((c) => c.ready && !c.refused && !c.draining && heardLately(c, hb, now));
+    const conns = this.sockets
+      .all()
+      .filter((c) => c.ready && !c.refused && !c.draining && heardLately(c, this.ctx.config, now));
     if (conns.length === 0) return false;
     const { targets, datasets } = await dueWork(this.ctx.db, now);
     if (targets.size === 0 && datasets.size === 0) return false;
@@ -84,10 +85,11 @@ export class Dispatcher {
   /** A round for these runners only. */
   private async serve(runnerIds: string[]): Promise<boolean> {
     const now = Date.now();
-    const hb = this.ctx.config.heartbeatS;
     const conns = runnerIds
       .map((id) => this.sockets.get(id))
-      .filter((c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && heardLately(c, hb, now));
+      .filter(
+        (c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && heardLately(c, this.ctx.config, now),
+      );
     if (conns.length < MANY) return conns.length > 0 && this.fill(conns);
     // Many at once (thousands say hello after a hub restart, most find nothing): one read of what is due, not a
     // claim's picks per runner.

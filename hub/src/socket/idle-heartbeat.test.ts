@@ -177,7 +177,7 @@ e2e(
   'a quiet runner (no lease, on the idle interval) is still offered work long after a short heartbeat window',
   async () => {
     // Busy runners count as frozen after two heartbeats + 2 s of silence (2.4 s here); a quiet one speaks only through
-    // Engine.IO's pong (every 25 s), so the dispatcher must not hold that silence against it.
+    // Engine.IO's pong (every 40 s), so the dispatcher must not hold that silence against it.
     const hub = await startTestHub({ SIMPUL_HEARTBEAT_S: '0.2' });
     try {
       const admin = (await login(hub.url, 'admin', 'admin-password')).token;
@@ -216,6 +216,34 @@ e2e('with every heartbeat writing last_seen (SIMPUL_LAST_SEEN_WRITE_S=0) no idle
         await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], concurrency: 1 } as never),
       );
       assert.is(hello.idle_heartbeat_interval_s, undefined);
+    } finally {
+      socket.close();
+    }
+  } finally {
+    await hub.cleanup();
+  }
+});
+
+e2e('the socket ping interval is SIMPUL_SOCKET_PING_S, and a quiet runner stays heard while it answers', async () => {
+  const hub = await startTestHub({ SIMPUL_SOCKET_PING_S: '1', SIMPUL_HEARTBEAT_S: '0.2' });
+  try {
+    const admin = (await login(hub.url, 'admin', 'admin-password')).token;
+    const reg = await register(hub.url, 'test-enrollment-key', 'pinged', ['pinged']);
+    const socket = await connectRunner(hub.url, runnerAuth(reg));
+    try {
+      let pings = 0;
+      socket.io.engine.on('ping', () => pings++);
+      const offers = collectOffers(socket);
+      await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], concurrency: 1 } as never);
+      // Silent (no heartbeat) for well past the busy window but answering pings: still offered work.
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.ok(pings >= 1 && pings <= 3, `${pings} pings in 2.5 s, at 1 s apart`);
+      const created = await call(hub.url, 'POST', '/api/v1/tasks', {
+        token: admin,
+        body: { op: 100, params: { dataset: 'pinged' } },
+      });
+      assert.is(created.status, 201, JSON.stringify(created.body));
+      await waitFor('the task to be offered', async () => offers.length === 1, 20_000, 50);
     } finally {
       socket.close();
     }

@@ -5,10 +5,12 @@ import type { Presence } from '../context.ts';
 import type { RunnerRow } from '../db/schema.ts';
 import { onlineWindowMs } from '../store/views.ts';
 
-/** Engine.IO's own ping on every socket (Socket.IO's defaults): a connection that died without a close is found within
- *  their sum, and a live runner answers each ping, so it is heard at least every ENGINE_PING_MS. */
-export const ENGINE_PING_MS = 25_000;
+/** Engine.IO's own ping on every socket, every SIMPUL_SOCKET_PING_S: a connection that died without a close is found
+ *  within that plus ENGINE_PING_TIMEOUT_MS, and a live runner answers each ping, so it is heard at least that often. */
 export const ENGINE_PING_TIMEOUT_MS = 20_000;
+
+/** How long a runner that answers every ping may stay unheard. */
+export const pingWindowMs = (socketPingS: number) => socketPingS * 1000 + ENGINE_PING_TIMEOUT_MS;
 
 export interface RunnerSocketData {
   runner: RunnerRow;
@@ -34,8 +36,12 @@ export interface RunnerConn {
  * two of them means it is probably frozen (its socket stays open until the transport's ping times out). A quiet runner
  * (no lease, on the idle interval) is heard through the transport's ping/pong; one that does not answer is cut.
  */
-export function heardLately(c: RunnerConn, heartbeatS: number, now = Date.now()): boolean {
-  const window = c.quiet ? ENGINE_PING_MS + ENGINE_PING_TIMEOUT_MS : onlineWindowMs(heartbeatS);
+export function heardLately(
+  c: RunnerConn,
+  config: { heartbeatS: number; socketPingS: number },
+  now = Date.now(),
+): boolean {
+  const window = c.quiet ? pingWindowMs(config.socketPingS) : onlineWindowMs(config.heartbeatS);
   return now - c.lastHeard <= window;
 }
 

@@ -5,7 +5,7 @@
 // idle runner's rare heartbeats need no write of their own.
 import type { HubContext } from '../context.ts';
 import { touchRunners } from '../store/runners.ts';
-import { ENGINE_PING_MS, ENGINE_PING_TIMEOUT_MS, type RunnerSockets } from './presence.ts';
+import { pingWindowMs, type RunnerSockets } from './presence.ts';
 
 const CHUNK = 500; // ids per statement (SQLite's bound-parameter limit)
 
@@ -29,7 +29,7 @@ export function sweepLastSeen(ctx: Pick<HubContext, 'db' | 'config' | 'log'>, so
 
 /** One sweep at `now`: writes last_seen of the due, lately heard runners. Returns how many rows it wrote. */
 export async function sweep(
-  ctx: Pick<HubContext, 'db'>,
+  ctx: Pick<HubContext, 'db' | 'config'>,
   sockets: RunnerSockets,
   everyMs: number,
   now: number,
@@ -41,7 +41,7 @@ export async function sweep(
         c.ready &&
         c.socket.connected &&
         now - c.seenWrittenAt >= (everyMs * 3) / 4 &&
-        now - c.lastHeard <= ENGINE_PING_MS + ENGINE_PING_TIMEOUT_MS,
+        now - c.lastHeard <= pingWindowMs(ctx.config.socketPingS),
     );
   for (let i = 0; i < due.length; i += CHUNK) {
     const chunk = due.slice(i, i + CHUNK);
