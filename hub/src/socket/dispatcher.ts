@@ -52,7 +52,7 @@ export class Dispatcher {
         const focus = [...this.focus];
         this.full = false;
         this.focus.clear();
-        // Keep going while claims succeed: a runner may have more free slots, or more work may be due.
+        // Keep going while a round filled what a runner asked for: more work may be due.
         if (full ? await this.round() : await this.serve(focus)) {
           if (full) this.full = true;
           else for (const id of focus) this.focus.add(id);
@@ -66,7 +66,7 @@ export class Dispatcher {
     }
   }
 
-  /** One pass over the runners that could take due work; true when anything was claimed. */
+  /** One pass over the runners that could take due work; true when more may be due (see fill). */
   private async round(): Promise<boolean> {
     const now = Date.now();
     // Only runners heard from lately: a frozen process keeps its socket open until the transport's ping times out.
@@ -123,7 +123,9 @@ export class Dispatcher {
       if (conn.batchOffers && offers[i].length > 1) this.offerAll(conn, offers[i]);
       else for (const offer of offers[i]) this.offer(conn, offer);
     });
-    return offers.some((o) => o.length > 0);
+    // Another round only if a runner got all it asked for (more may be due); one that got less was given all that was
+    // due for it, and work that comes meanwhile kicks a round of its own.
+    return offers.some((o, i) => o.length > 0 && o.length >= wants[i].limit);
   }
 
   /** Socket.IO delivers at most once: a refusal or a missing ack hands the task back for someone else. */
