@@ -24,9 +24,10 @@ export interface RunnerConn {
   datasets: string[];
   draining: boolean;
   ready: boolean; // hello received: leases settled, offers welcome
-  refused: boolean; // refused or missed an offer, or let a lease expire: no pushes until it speaks again
+  refused: boolean; // refused or missed an offer, or let a lease expire: no pushes until it speaks or answers a ping
   batchOffers: boolean; // its hello said batch_offers: a round's offers go in one task:offers message
   lastHeard: number; // when it last sent anything, or answered the transport's ping
+  connectedAt: number; // when this socket connected
   quiet: boolean; // its last heartbeat listed no lease and was told the idle interval: it speaks rarely
   seenWrittenAt: number; // when its runner row's last_seen was last written (queue/leases.ts SocketSeen)
 }

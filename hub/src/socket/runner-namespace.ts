@@ -76,10 +76,13 @@ export function runnerNamespace(
     }
   });
 
-  // A runner whose lease ran out while its socket looks open is probably frozen: push nothing until it speaks again.
+  // A runner whose lease ran out while its socket looks open is probably frozen: push nothing until it speaks again (or
+  // answers the transport's ping). Not a socket younger than a lease and the reaper's lag: the lease was last renewed
+  // before it connected, by an earlier connection (a runner that restarted, whose new process never held the task).
+  const youngMs = ctx.config.leaseTtlS * 1000 + ctx.config.reaperIntervalMs + 1000;
   ctx.events.on('lost', (runnerId) => {
     const conn = sockets.get(runnerId);
-    if (conn) conn.refused = true;
+    if (conn && Date.now() - conn.connectedAt >= youngMs) conn.refused = true;
   });
 
   ctx.events.on('cancel', ({ runnerId, taskId, reason }) => {
@@ -115,6 +118,7 @@ export function runnerNamespace(
       refused: false,
       batchOffers: false,
       lastHeard: Date.now(),
+      connectedAt: Date.now(),
       quiet: false,
       seenWrittenAt: 0, // hello writes last_seen; after it, idle heartbeats and the sweep at most every lastSeenWriteS
     };
@@ -127,6 +131,12 @@ export function runnerNamespace(
     });
     socket.conn.on('heartbeat', () => {
       conn.lastHeard = Date.now();
+      // A runner that answers the ping is not frozen: one that refused or missed an offer or let a lease lapse is offered
+      // work again (at most once a ping interval, however often it refuses), even while it holds nothing and is quiet.
+      if (conn.refused && conn.ready) {
+        conn.refused = false;
+        dispatcher.kick(runner.id);
+      }
     });
     log.info('runner connected', { transport: 'websocket' });
     // Marked connected at once (its hello writes last_seen); a row that already says so (a reconnect, thousands of them
