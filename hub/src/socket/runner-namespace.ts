@@ -77,9 +77,9 @@ export function runnerNamespace(
   });
 
   // A runner whose lease ran out while its socket looks open is probably frozen: push nothing until it speaks again (or
-  // answers the transport's ping). Not a socket younger than a lease and the reaper's lag: the lease was last renewed
-  // before it connected, by an earlier connection (a runner that restarted, whose new process never held the task).
-  const youngMs = ctx.config.leaseTtlS * 1000 + ctx.config.reaperIntervalMs + 1000;
+  // answers the transport's ping). Not a socket younger than a lease, the reaper's lag and a margin: the lease was renewed
+  // last before it connected, by an earlier connection (a runner that restarted, whose new process never held the task).
+  const youngMs = ctx.config.leaseTtlS * 1000 + ctx.config.reaperIntervalMs + 5000;
   ctx.events.on('lost', (runnerId) => {
     const conn = sockets.get(runnerId);
     if (conn && Date.now() - conn.connectedAt >= youngMs) conn.refused = true;
