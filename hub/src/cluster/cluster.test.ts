@@ -96,6 +96,23 @@ test('a hub with no web users of its own still sends updates when another hub ha
   }
 });
 
+test('a logout on hub A ends the session on hub B at once: B forgets the credential it kept', async () => {
+  const h = await twoHubs();
+  try {
+    const { token } = await login(h.a.url, 'admin', 'admin-password');
+    assert.is((await call(h.b.url, 'GET', '/api/v1/auth/me', { token })).status, 200); // B now keeps it for a second
+    const told = new Promise<unknown>((resolve, reject) => {
+      const off = h.b.ctx.events.on('signedOutElsewhere', (who) => (off(), resolve(who)));
+      setTimeout(() => reject(new Error('hub B was not told of the logout')), 10_000).unref();
+    });
+    assert.is((await call(h.a.url, 'POST', '/api/v1/auth/logout', { token })).status, 200);
+    assert.ok('credentialId' in ((await told) as object));
+    assert.is((await call(h.b.url, 'GET', '/api/v1/auth/me', { token })).status, 401);
+  } finally {
+    await h.close();
+  }
+});
+
 test('no relay on SQLite, nor with SIMPUL_CLUSTER=off', async () => {
   const lone = await startTestHub();
   const { config, cleanup } = testConfig('postgres', { SIMPUL_CLUSTER: 'off' });

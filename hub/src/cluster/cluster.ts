@@ -6,7 +6,16 @@ import type { Server } from 'socket.io';
 import { WEB_NAMESPACE } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { ATTACHMENTS_TABLE, ensureAttachmentsTable } from './attachments.ts';
-import { AVAILABLE, CLUSTER_NAMESPACE, LOST, LostMessage, WEB, WebMessage } from './messages.ts';
+import {
+  AVAILABLE,
+  CLUSTER_NAMESPACE,
+  LOST,
+  LostMessage,
+  SIGNED_OUT,
+  SignedOutMessage,
+  WEB,
+  WebMessage,
+} from './messages.ts';
 import { REFRESH_MS, WebListeners } from './web-listeners.ts';
 
 export interface Cluster {
@@ -88,6 +97,15 @@ export async function openCluster(ctx: HubContext): Promise<Cluster | undefined>
       lostPending.add(runnerId);
       schedule();
     });
+    // A sign-out goes out at once (not coalesced): the other hubs drop the credential from their caches.
+    const offSignedOut = ctx.events.on('signedOut', (who) => {
+      if (!stopped) hubs.serverSideEmit(SIGNED_OUT, who);
+    });
+    hubs.on(SIGNED_OUT, (msg: unknown) => {
+      const who = SignedOutMessage.safeParse(msg);
+      if (!who.success) return ctx.log.warn('cluster message ignored', { event: SIGNED_OUT });
+      ctx.events.signedOutElsewhere(who.data);
+    });
     const replay = (fn: () => void) => {
       relaying = true;
       try {
@@ -134,7 +152,7 @@ export async function openCluster(ctx: HubContext): Promise<Cluster | undefined>
     ctx.cluster = { webListening: () => listeners.any() };
     ctx.log.info('cluster relay on', { hub: id, channel: `simpul.${database.schema ?? 'public'}` });
 
-    offs.push(offAvailable, offLost);
+    offs.push(offAvailable, offLost, offSignedOut);
   };
   const offs: (() => void)[] = [];
 

@@ -8,6 +8,14 @@ export const AVAILABLE = 'hub:available';
 /** Another hub's reaper expired these runners' leases: if they are connected here, push them nothing until they speak. */
 export const LOST = 'hub:lost';
 export const LostMessage = z.array(z.string().min(1).max(64)).max(10_000);
+/** Sessions or API tokens ended on another hub: forget what this hub keeps of them (its credential cache). */
+export const SIGNED_OUT = 'hub:signed-out';
+const ClusterId = z.string().min(1).max(64);
+export const SignedOutMessage = z.union([
+  z.object({ credentialId: ClusterId }).strict(),
+  z.object({ sessionsOf: ClusterId }).strict(),
+  z.object({ userId: ClusterId }).strict(),
+]);
 /** Whether a hub has web users connected (sent on change and every few seconds while true). */
 export const WEB = 'hub:web';
 export const WebMessage = z.object({ hub: z.string().min(1).max(64), listening: z.boolean() });

@@ -36,6 +36,7 @@ interface Events {
   cancel: [notice: CancelNotice]; // a held task was asked to stop
   revoked: [runnerId: string, message: string]; // a runner's token was revoked: disconnect it now
   signedOut: [who: SignedOut]; // sessions or API tokens ended (logout, password reset, revoked): their /web sockets close now
+  signedOutElsewhere: [who: SignedOut]; // the same, on another hub (relayed): forget what this hub keeps of them
 }
 
 /** Credentials that ended: one session or API token by id, every session of a user, or all of a user's sockets. */
@@ -93,6 +94,9 @@ export class Notifier {
   }
   signedOut(who: SignedOut): void {
     this.emitter.emit('signedOut', who);
+  }
+  signedOutElsewhere(who: SignedOut): void {
+    this.emitter.emit('signedOutElsewhere', who);
   }
 
   /** Resolves when a change to task `id` is announced, after `ms`, or on abort. */

@@ -2,13 +2,14 @@
 import { getCookie } from 'hono/cookie';
 import type { RunnerRow } from '../../db/schema.ts';
 import { bearerOf, resolveCaller, SESSION_COOKIE, type Caller } from '../../auth/caller.ts';
+import { credentialCache } from '../../auth/credential-cache.ts';
 import { forbidden, unauthorized } from '../../errors.ts';
 import type { Ctx } from '../env.ts';
 
 /**
  * Lookups under way, by credential: requests that arrive with the same credential while its lookup runs (a client's
- * burst) share that lookup instead of hashing and reading it again. Nothing is kept once it settles: each later request
- * reads the credential afresh, so a logout or revocation is seen by every request that arrives after it.
+ * burst) share that lookup instead of hashing and reading it again. A user's credential, once resolved, is kept for a
+ * second (credential-cache.ts), and whatever ends it drops it at once.
  */
 const inFlight = new WeakMap<object, Map<string, Promise<Caller>>>();
 
@@ -22,9 +23,19 @@ export async function callerOf(c: Ctx): Promise<Caller> {
   let lookups = inFlight.get(db);
   if (!lookups) inFlight.set(db, (lookups = new Map()));
   const key = `${bearer ?? ''}\u0000${cookie ?? ''}`;
+  const known = credentialCache(c.get('hub'));
+  const kept = known.get(key);
+  if (kept) {
+    c.set('caller', kept);
+    return kept;
+  }
   let pending = lookups.get(key);
   if (!pending) {
-    pending = resolveCaller(db, bearer, cookie);
+    const epoch = known.epoch;
+    pending = resolveCaller(db, bearer, cookie).then((caller) => {
+      if (caller.kind === 'user') known.put(key, caller, epoch);
+      return caller;
+    });
     lookups.set(key, pending);
     const forget = () => lookups.delete(key);
     pending.then(forget, forget);
