@@ -2,9 +2,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { CompiledQuery } from 'kysely';
 import type { DatabaseConfig } from '../config.ts';
 import { addRunner, DIALECTS, fetchTask, openTestDb, type TestDb } from '../testing/support.ts';
-import { claim } from './claim.ts';
+import { claim, claimFor } from './claim.ts';
 import { enqueue } from './enqueue.ts';
 
 const RACE = fileURLToPath(new URL('../testing/claim-race.ts', import.meta.url));
@@ -117,6 +118,35 @@ for (const dialect of DIALECTS) {
     );
     const tokens = new Set([...first, ...later].map((o) => o.lease_token));
     assert.is(tokens.size, 3, 'every lease token is distinct');
+  });
+
+  test('a claim for new work skips the runners asked only for it once an earlier runner took all of it', async ({
+    t,
+  }) => {
+    const { ctx } = t;
+    const runners = [];
+    for (const name of ['first', 'second', 'third']) runners.push((await addRunner(ctx, name, ['news'])).row);
+    await enqueue(ctx, [fetchTask('news')], null);
+    const standings: string[] = [];
+    const executor = ctx.db.getExecutor() as unknown as { executeQuery: (q: CompiledQuery) => Promise<unknown> };
+    const run = executor.executeQuery.bind(executor);
+    executor.executeQuery = (q) => {
+      if (/from "runners" as "r"/.test(q.sql))
+        standings.push(...runners.filter((r) => q.parameters.includes(r.id)).map((r) => r.id));
+      return run(q);
+    };
+    const hint = { runners: [], datasets: ['news'] };
+    const offers = await claimFor(ctx, [
+      { runner: { id: runners[0].id, datasets: ['news'] }, limit: 4, onlyFor: hint },
+      { runner: { id: runners[1].id, datasets: ['news'] }, limit: 4, onlyFor: hint },
+      { runner: { id: runners[2].id, datasets: ['news'] }, limit: 4 }, // asked for itself: a slot of its freed
+    ]);
+    executor.executeQuery = run;
+    assert.equal(
+      offers.map((o) => o.length),
+      [1, 0, 0],
+    );
+    assert.equal(standings, [runners[0].id, runners[2].id]);
   });
 
   test('concurrent claimers in separate processes and connections never get the same task', async ({ t }) => {

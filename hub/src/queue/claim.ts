@@ -10,6 +10,7 @@ import { iso } from '../store/json.ts';
 import { claimStanding } from '../store/sites.ts';
 import { taskParams } from '../store/views.ts';
 import { leaseExpiry } from './lease-time.ts';
+import type { WorkHint } from './notifier.ts';
 import { padded, QUEUED_SQL } from './tasks.ts';
 
 export interface Claimant {
@@ -138,6 +139,8 @@ type Standing = NonNullable<Awaited<ReturnType<typeof standing>>>;
 export interface Want {
   runner: Claimant;
   limit: number;
+  /** Asked only because of this new work: skipped when earlier runners of the claim found all of it it could take. */
+  onlyFor?: WorkHint;
 }
 
 /**
@@ -192,6 +195,13 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
   const asking: { i: number; may: Standing; picked: string[] }[] = [];
   for (const [i, w] of wants.entries()) {
     if (w.runner.draining || w.limit < 1) continue;
+    const only = w.onlyFor;
+    if (
+      only &&
+      !only.runners.includes(w.runner.id) &&
+      !w.runner.datasets.some((d) => only.datasets.includes(d) && !drained.has(d))
+    )
+      continue;
     const may = await standing(db, w.runner);
     if (!may) continue;
     const picked = await picks(db, w.runner, may, w.limit, false);

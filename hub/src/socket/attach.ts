@@ -48,7 +48,7 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
   const web = webNamespace(io.of(WEB_NAMESPACE), ctx);
   const stopSweep = sweepLastSeen(ctx, sockets);
 
-  const offAvailable = ctx.events.on('available', () => dispatcher.kick());
+  const offAvailable = ctx.events.on('available', (hint) => (hint ? dispatcher.kickFor(hint) : dispatcher.kick()));
   const offFreed = ctx.events.on('freed', (runnerId) => dispatcher.kick(runnerId));
 
   return {

@@ -3,6 +3,7 @@ import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
 import { claimFor } from '../queue/claim.ts';
 import { release } from '../queue/leases.ts';
+import type { WorkHint } from '../queue/notifier.ts';
 import { activeCounts, dueWork } from '../queue/tasks.ts';
 import { heardLately, type RunnerConn, type RunnerSockets } from './presence.ts';
 
@@ -10,9 +11,10 @@ import { heardLately, type RunnerConn, type RunnerSockets } from './presence.ts'
 const MANY = 50;
 
 /**
- * `kick()` is the single entry point: task created, re-queued, handed back (on this hub or, relayed, on another), or the
- * periodic tick: a full round. `kick(runnerId)`: only that runner's situation changed (a slot freed, it said hello or
- * something new in a heartbeat): a round for it alone, without looking at the whole queue.
+ * `kick()` is the single entry point: work came whose takers are not known (relayed from another hub), or the periodic
+ * tick: a full round. `kickFor(hint)`: tasks were created, re-queued or handed back for these runners and dataset
+ * names: a round for the runners that may take them, without first reading what is due. `kick(runnerId)`: only that
+ * runner's situation changed (a slot freed, it said hello or something new in a heartbeat): a round for it alone.
  */
 export class Dispatcher {
   private busy = false;
@@ -20,6 +22,7 @@ export class Dispatcher {
   private stopped = false;
   private full = false;
   private readonly focus = new Set<string>();
+  private readonly hinted = { runners: new Set<string>(), datasets: new Set<string>() };
   private loop: Promise<void> = Promise.resolve();
 
   constructor(
@@ -31,6 +34,17 @@ export class Dispatcher {
     if (this.stopped) return;
     if (runnerId === undefined) this.full = true;
     else this.focus.add(runnerId);
+    this.start();
+  }
+
+  kickFor(hint: WorkHint): void {
+    if (this.stopped) return;
+    for (const r of hint.runners) this.hinted.runners.add(r);
+    for (const d of hint.datasets) this.hinted.datasets.add(d);
+    this.start();
+  }
+
+  private start(): void {
     if (this.busy) {
       this.again = true;
       return;
@@ -50,12 +64,19 @@ export class Dispatcher {
         this.again = false;
         const full = this.full;
         const focus = [...this.focus];
+        const hinted = { runners: [...this.hinted.runners], datasets: [...this.hinted.datasets] };
         this.full = false;
         this.focus.clear();
+        this.hinted.runners.clear();
+        this.hinted.datasets.clear();
         // Keep going while a round filled what a runner asked for: more work may be due.
-        if (full ? await this.round() : await this.serve(focus)) {
+        if (full ? await this.round() : await this.serve(focus, hinted)) {
           if (full) this.full = true;
-          else for (const id of focus) this.focus.add(id);
+          else {
+            for (const id of focus) this.focus.add(id);
+            for (const r of hinted.runners) this.hinted.runners.add(r);
+            for (const d of hinted.datasets) this.hinted.datasets.add(d);
+          }
           this.again = true;
         }
       } while (this.again && !this.stopped && !this.ctx.closing.aborted);
@@ -82,15 +103,24 @@ export class Dispatcher {
     return this.fill(candidates);
   }
 
-  /** A round for these runners only. */
-  private async serve(runnerIds: string[]): Promise<boolean> {
+  /** A round for these runners, and for those that may take work of the hint's runners and names. */
+  private async serve(runnerIds: string[], hint: WorkHint): Promise<boolean> {
     const now = Date.now();
-    const conns = runnerIds
-      .map((id) => this.sockets.get(id))
-      .filter(
-        (c): c is RunnerConn => c?.ready === true && !c.refused && !c.draining && heardLately(c, this.ctx.config, now),
-      );
-    if (conns.length < MANY) return conns.length > 0 && this.fill(conns);
+    const usable = (c: RunnerConn | undefined): c is RunnerConn =>
+      c?.ready === true && !c.refused && !c.draining && heardLately(c, this.ctx.config, now);
+    const conns = runnerIds.map((id) => this.sockets.get(id)).filter(usable);
+    const named = new Set(runnerIds);
+    if (hint.runners.length > 0 || hint.datasets.length > 0)
+      for (const c of this.sockets.all())
+        if (
+          !named.has(c.runnerId) &&
+          usable(c) &&
+          (hint.runners.includes(c.runnerId) || c.datasets.some((d) => hint.datasets.includes(d)))
+        )
+          conns.push(c);
+    // A runner here only for the hint's work is not asked once earlier runners of the round have taken all of it.
+    const onlyFor = (c: RunnerConn) => (named.has(c.runnerId) ? undefined : hint);
+    if (conns.length < MANY) return conns.length > 0 && this.fill(conns, onlyFor);
     // Many at once (thousands say hello after a hub restart, most find nothing): one read of what is due, not a
     // claim's picks per runner.
     const { targets, datasets } = await dueWork(this.ctx.db, now);
@@ -98,11 +128,14 @@ export class Dispatcher {
     const wanted = complete
       ? conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)))
       : conns;
-    return wanted.length > 0 && this.fill(wanted);
+    return wanted.length > 0 && this.fill(wanted, onlyFor);
   }
 
   /** Claims for each candidate as many tasks as it has free slots, least loaded first. */
-  private async fill(candidates: RunnerConn[]): Promise<boolean> {
+  private async fill(
+    candidates: RunnerConn[],
+    onlyFor: (c: RunnerConn) => WorkHint | undefined = () => undefined,
+  ): Promise<boolean> {
     const held = await activeCounts(
       this.ctx.db,
       candidates.map((c) => c.runnerId),
@@ -117,6 +150,7 @@ export class Dispatcher {
     const wants = takers.map((c) => ({
       runner: { id: c.runnerId, datasets: c.datasets },
       limit: c.concurrency - (held.get(c.runnerId) ?? 0),
+      onlyFor: onlyFor(c),
     }));
     const offers = await claimFor(this.ctx, wants);
     takers.forEach((conn, i) => {
