@@ -124,7 +124,7 @@ for (const dialect of DIALECTS) {
     t,
   }) => {
     const { ctx } = t;
-    const runners = [];
+    const runners: { id: string }[] = [];
     for (const name of ['first', 'second', 'third']) runners.push((await addRunner(ctx, name, ['news'])).row);
     await enqueue(ctx, [fetchTask('news')], null);
     const standings: string[] = [];
