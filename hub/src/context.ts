@@ -2,7 +2,7 @@
 import type { BlobService } from './blobs/service.ts';
 import type { HubConfig } from './config.ts';
 import type { DialectKind } from './db/connect.ts';
-import type { Db } from './db/schema.ts';
+import type { Db, TaskRow } from './db/schema.ts';
 import type { Logger } from './log.ts';
 import type { HubMetrics } from './observability/metrics.ts';
 import type { Notifier } from './queue/notifier.ts';
@@ -12,6 +12,12 @@ export interface Presence {
   has(runnerId: string): boolean;
   /** The runner spoke over another channel (an HTTP ping): it is alive even if its socket was quiet. */
   heard(runnerId: string): void;
+}
+
+/** Created tasks leased in the create's transaction: which, and their delivery to the runners once it committed. */
+export interface LeasedOnCreate {
+  taken: ReadonlySet<string>;
+  deliver(): void;
 }
 
 export interface HubContext {
@@ -27,6 +33,8 @@ export interface HubContext {
   blobs?: BlobService;
   /** Prometheus metrics; absent in queue-level tests that build a context by hand. */
   metrics?: HubMetrics;
+  /** Set by the socket layer on SQLite: leases created tasks, in the create's transaction, to runners waiting here. */
+  leaseOnCreate?: (trx: Db, rows: readonly TaskRow[], now: number) => Promise<LeasedOnCreate | undefined>;
   /** Set when hubs share a PostgreSQL database: whether web users listen on any other hub. */
   cluster?: { webListening(): boolean };
 }

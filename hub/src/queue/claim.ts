@@ -158,8 +158,29 @@ type ClaimCtx = Pick<HubContext, 'db' | 'kind' | 'config' | 'events' | 'metrics'
  * one commit for all of them. The offers of each runner, in the order asked.
  */
 export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): Promise<TaskOffer[][]> {
-  const { db, kind, config } = ctx;
+  const { offers, announce } = await claimIn(ctx, wants, now);
+  announce();
+  return offers;
+}
+
+/**
+ * The claim inside a write transaction the caller holds (the create group's, on SQLite): the offers, valid once that
+ * transaction commits, and what to announce then (metrics, live updates).
+ */
+export function claimWithin(ctx: ClaimCtx, trx: Kysely<Database>, wants: Want[], now: number) {
+  return claimIn(ctx, wants, now, trx);
+}
+
+async function claimIn(
+  ctx: ClaimCtx,
+  wants: Want[],
+  now: number,
+  within?: Kysely<Database>,
+): Promise<{ offers: TaskOffer[][]; announce: () => void }> {
+  const { kind, config } = ctx;
+  const db = within ?? ctx.db;
   const out: TaskOffer[][] = wants.map(() => []);
+  const nothing = { offers: out, announce: () => {} };
 
   // Two picks, each walking its index in created_at order and stopping after `limit` rows: tasks addressed to this
   // runner, and untargeted tasks of its datasets. The oldest of both are leased. PostgreSQL: concurrent claimers skip
@@ -207,10 +228,10 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
     const picked = await picks(db, w.runner, may, w.limit, false);
     if (picked.length > 0) asking.push({ i, may, picked });
   }
-  if (asking.length === 0) return out;
+  if (asking.length === 0) return nothing;
 
   const leaseUntil = leaseExpiry(config, now);
-  const leasedBy = await db.transaction().execute(async (trx) => {
+  const leaseAll = async (trx: Kysely<Database>) => {
     const all: OfferedRow[][] = [];
     const taken = new Set<string>();
     for (const { i, may, picked: read } of asking) {
@@ -229,24 +250,27 @@ export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): 
       all.push(rows);
     }
     return all;
-  });
+  };
+  const leasedBy = within ? await leaseAll(within) : await db.transaction().execute(leaseAll);
 
   const runners: string[] = [];
   const tasks: string[] = [];
   asking.forEach(({ i }, k) => {
     const rows = leasedBy[k];
     if (rows.length === 0) return;
-    ctx.metrics?.claimed(rows, now);
     rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
     runners.push(wants[i].runner.id);
     tasks.push(...rows.map((r) => r.id));
     out[i] = rows.map(toOffer);
   });
-  if (tasks.length > 0) {
-    ctx.events.tasks(tasks);
-    ctx.events.runners(runners);
-  }
-  return out;
+  const announce = () => {
+    for (const rows of leasedBy) if (rows.length > 0) ctx.metrics?.claimed(rows, now);
+    if (tasks.length > 0) {
+      ctx.events.tasks(tasks);
+      ctx.events.runners(runners);
+    }
+  };
+  return { offers: out, announce };
 }
 
 /**

@@ -4,7 +4,8 @@
 // check fails (a runner that does not exist or is revoked) fails alone; the others of its group are stored.
 import type { TaskCreate, TaskCreated } from '@simpul/protocol';
 import { auditWithin, type AuditEvent } from '../audit/audit.ts';
-import type { HubContext } from '../context.ts';
+import { sql } from 'kysely';
+import type { HubContext, LeasedOnCreate } from '../context.ts';
 import type { Db, TaskRow } from '../db/schema.ts';
 import { conflict, notFound } from '../errors.ts';
 import { runnerRevocations } from '../store/runners.ts';
@@ -12,7 +13,7 @@ import { insertTasks, newTaskRows } from './tasks.ts';
 import { hintFor } from './notifier.ts';
 import { GroupCommit } from './group-commit.ts';
 
-type Ctx = Pick<HubContext, 'db' | 'config' | 'events'>;
+type Ctx = Pick<HubContext, 'db' | 'config' | 'events' | 'log' | 'leaseOnCreate'>;
 
 /** What the creation of these tasks writes to the audit log (in the transaction that stores them). */
 export type CreateAudit = (created: TaskCreated[]) => AuditEvent[];
@@ -93,31 +94,48 @@ const created = (p: Pending): TaskCreated[] => p.rows.map((r) => ({ task_id: r.i
 
 async function writeGroup(ctx: Ctx, group: Pending[]): Promise<void> {
   let outcome: (Error | null)[];
+  let leased: (LeasedOnCreate | undefined)[];
   try {
-    outcome = await ctx.db.transaction().execute((trx) => store(trx, group));
+    const written = await ctx.db.transaction().execute((trx) => store(ctx, trx, group));
+    outcome = written.outcome;
+    leased = [written.leased];
   } catch (err) {
     if (group.length === 1) throw err;
     // A write failed the group: write each on its own, so that only that one fails.
     outcome = [];
+    leased = [];
     for (const p of group)
       outcome.push(
         await ctx.db
           .transaction()
-          .execute(async (trx) => (await store(trx, [p]))[0])
+          .execute(async (trx) => {
+            const one = await store(ctx, trx, [p]);
+            leased.push(one.leased);
+            return one.outcome[0];
+          })
           .catch((e: Error) => e),
       );
   }
   const stored = group.filter((_, i) => outcome[i] === null);
   if (stored.length > 0) {
     const rows = stored.flatMap((p) => p.rows);
+    for (const l of leased) l?.deliver();
     ctx.events.tasks(rows.map((r) => r.id));
-    ctx.events.available(hintFor(rows));
+    const waiting = rows.filter((r) => !leased.some((l) => l?.taken.has(r.id)));
+    if (waiting.length > 0) ctx.events.available(hintFor(waiting));
   }
   group.forEach((p, i) => (outcome[i] === null ? p.resolve(created(p)) : p.reject(outcome[i])));
 }
 
-/** Checks and writes a group in one transaction: null for each request stored, or why it was refused. */
-async function store(trx: Db, group: Pending[]): Promise<(Error | null)[]> {
+/**
+ * Checks and writes a group in one transaction: null for each request stored, or why it was refused; and the tasks
+ * leased at once to runners waiting on this hub (SQLite), delivered after the commit.
+ */
+async function store(
+  ctx: Ctx,
+  trx: Db,
+  group: Pending[],
+): Promise<{ outcome: (Error | null)[]; leased?: LeasedOnCreate }> {
   const targets = [...new Set(group.flatMap((p) => p.targets))];
   const byId = new Map(targets.length ? (await runnerRevocations(trx, targets)).map((r) => [r.id, r]) : []);
   const outcome = group.map((p) => {
@@ -128,13 +146,27 @@ async function store(trx: Db, group: Pending[]): Promise<(Error | null)[]> {
     return null;
   });
   const ok = group.filter((_, i) => outcome[i] === null);
-  await insertTasks(
-    trx,
-    ok.flatMap((p) => p.rows),
-  );
+  const rows = ok.flatMap((p) => p.rows);
+  await insertTasks(trx, rows);
   await auditWithin(
     trx,
     ok.flatMap((p) => (p.audit ? p.audit(created(p)).map((event) => ({ event, at: p.now })) : [])),
   );
-  return outcome;
+  return { outcome, leased: rows.length > 0 ? await leaseAtOnce(ctx, trx, rows) : undefined };
+}
+
+/** The lease at create, behind a savepoint: if it fails, the tasks are stored all the same and wait for a round. */
+async function leaseAtOnce(ctx: Ctx, trx: Db, rows: TaskRow[]): Promise<LeasedOnCreate | undefined> {
+  if (!ctx.leaseOnCreate) return undefined;
+  await sql`savepoint lease_on_create`.execute(trx);
+  try {
+    const leased = await ctx.leaseOnCreate(trx, rows, Date.now());
+    await sql`release savepoint lease_on_create`.execute(trx);
+    return leased;
+  } catch (err) {
+    await sql`rollback to savepoint lease_on_create`.execute(trx);
+    await sql`release savepoint lease_on_create`.execute(trx);
+    ctx.log.warn('lease at create failed; the tasks wait for a dispatch round', { err });
+    return undefined;
+  }
 }

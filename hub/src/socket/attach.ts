@@ -50,6 +50,8 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
 
   const offAvailable = ctx.events.on('available', (hint) => (hint ? dispatcher.kickFor(hint) : dispatcher.kick()));
   const offFreed = ctx.events.on('freed', (runnerId) => dispatcher.kick(runnerId));
+  // SQLite: created tasks go to waiting runners in the create's own transaction (one writer: nothing to contend with).
+  if (ctx.kind === 'sqlite') ctx.leaseOnCreate = (trx, rows, now) => dispatcher.leaseNew(trx, rows, now);
 
   return {
     io,
@@ -57,6 +59,7 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
     async close() {
       offAvailable();
       offFreed();
+      ctx.leaseOnCreate = undefined;
       stopSweep();
       web.stop();
       await dispatcher.stop();

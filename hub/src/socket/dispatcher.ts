@@ -1,9 +1,11 @@
 // Push: when work appears, claim it for connected runners (least loaded first) and offer it with an ack.
 import type { TaskOffer } from '@simpul/protocol';
 import type { HubContext } from '../context.ts';
-import { claimFor } from '../queue/claim.ts';
+import type { LeasedOnCreate } from '../context.ts';
+import type { Db, TaskRow } from '../db/schema.ts';
+import { claimFor, claimWithin, type Want } from '../queue/claim.ts';
 import { release } from '../queue/leases.ts';
-import type { WorkHint } from '../queue/notifier.ts';
+import { hintFor, type WorkHint } from '../queue/notifier.ts';
 import { activeCounts, dueWork } from '../queue/tasks.ts';
 import { heardLately, type RunnerConn, type RunnerSockets } from './presence.ts';
 
@@ -106,8 +108,7 @@ export class Dispatcher {
   /** A round for these runners, and for those that may take work of the hint's runners and names. */
   private async serve(runnerIds: string[], hint: WorkHint): Promise<boolean> {
     const now = Date.now();
-    const usable = (c: RunnerConn | undefined): c is RunnerConn =>
-      c?.ready === true && !c.refused && !c.draining && heardLately(c, this.ctx.config, now);
+    const usable = (c: RunnerConn | undefined): c is RunnerConn => this.usable(c, now);
     const conns = runnerIds.map((id) => this.sockets.get(id)).filter(usable);
     const named = new Set(runnerIds);
     if (hint.runners.length > 0 || hint.datasets.length > 0)
@@ -136,30 +137,76 @@ export class Dispatcher {
     candidates: RunnerConn[],
     onlyFor: (c: RunnerConn) => WorkHint | undefined = () => undefined,
   ): Promise<boolean> {
+    const plan = await this.plan(this.ctx.db, candidates, onlyFor);
+    if (!plan) return false;
+    // One transaction for every runner served in this round, least loaded first.
+    const offers = await claimFor(this.ctx, plan.wants);
+    this.deliver(plan.takers, offers);
+    // Another round only if a runner got all it asked for (more may be due); one that got less was given all that was
+    // due for it, and work that comes meanwhile kicks a round of its own.
+    return offers.some((o, i) => o.length > 0 && o.length >= plan.wants[i].limit);
+  }
+
+  /**
+   * Created tasks leased inside the create's own transaction (SQLite) to the runners on this hub that may take them,
+   * least loaded first: no separate read, pick and commit. The tasks it leased, and their delivery, for after the
+   * commit; undefined when it leased nothing (the create's `available` event then starts a round as usual).
+   */
+  async leaseNew(trx: Db, rows: readonly TaskRow[], now: number): Promise<LeasedOnCreate | undefined> {
+    if (this.stopped || this.ctx.closing.aborted) return undefined;
+    const hint = hintFor(rows);
+    const conns = this.sockets
+      .all()
+      .filter(
+        (c) =>
+          this.usable(c, now) &&
+          (hint.runners.includes(c.runnerId) || c.datasets.some((d) => hint.datasets.includes(d))),
+      );
+    // Many candidates: the round's one read of what is due serves them better than a pick each.
+    if (conns.length === 0 || conns.length >= MANY) return undefined;
+    const plan = await this.plan(trx, conns, () => hint);
+    if (!plan) return undefined;
+    const { offers, announce } = await claimWithin(this.ctx, trx, plan.wants, now);
+    const taken = new Set(offers.flatMap((o) => o.map((t) => t.task_id)));
+    if (taken.size === 0) return undefined;
+    return {
+      taken,
+      deliver: () => {
+        announce();
+        this.deliver(plan.takers, offers);
+      },
+    };
+  }
+
+  private usable(c: RunnerConn | undefined, now: number): c is RunnerConn {
+    return c?.ready === true && !c.refused && !c.draining && heardLately(c, this.ctx.config, now);
+  }
+
+  /** Who of the candidates has free slots, least loaded first, and how many each may take. */
+  private async plan(db: Db, candidates: RunnerConn[], onlyFor: (c: RunnerConn) => WorkHint | undefined) {
     const held = await activeCounts(
-      this.ctx.db,
+      db,
       candidates.map((c) => c.runnerId),
     );
     const load = (c: RunnerConn) => (held.get(c.runnerId) ?? 0) / c.concurrency;
     candidates.sort((a, b) => load(a) - load(b) || b.lastHeard - a.lastHeard);
 
-    if (this.stopped || this.ctx.closing.aborted) return false;
+    if (this.stopped || this.ctx.closing.aborted) return undefined;
     const takers = candidates.filter((c) => c.socket.connected && c.concurrency - (held.get(c.runnerId) ?? 0) > 0);
-    if (takers.length === 0) return false;
-    // One transaction for every runner served in this round, least loaded first.
-    const wants = takers.map((c) => ({
+    if (takers.length === 0) return undefined;
+    const wants: Want[] = takers.map((c) => ({
       runner: { id: c.runnerId, datasets: c.datasets },
       limit: c.concurrency - (held.get(c.runnerId) ?? 0),
       onlyFor: onlyFor(c),
     }));
-    const offers = await claimFor(this.ctx, wants);
+    return { takers, wants };
+  }
+
+  private deliver(takers: RunnerConn[], offers: TaskOffer[][]): void {
     takers.forEach((conn, i) => {
       if (conn.batchOffers && offers[i].length > 1) this.offerAll(conn, offers[i]);
       else for (const offer of offers[i]) this.offer(conn, offer);
     });
-    // Another round only if a runner got all it asked for (more may be due); one that got less was given all that was
-    // due for it, and work that comes meanwhile kicks a round of its own.
-    return offers.some((o, i) => o.length > 0 && o.length >= wants[i].limit);
   }
 
   /** Socket.IO delivers at most once: a refusal or a missing ack hands the task back for someone else. */
