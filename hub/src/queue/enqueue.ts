@@ -2,9 +2,9 @@
 // arrive within one turn of the event loop (and those that arrive while a commit is under way) are written in one
 // transaction, with their audit entries, and each is answered only after that transaction committed. A request whose
 // check fails (a runner that does not exist or is revoked) fails alone; the others of its group are stored.
+import { sql } from 'kysely';
 import type { TaskCreate, TaskCreated } from '@simpul/protocol';
 import { auditWithin, type AuditEvent } from '../audit/audit.ts';
-import { sql } from 'kysely';
 import type { HubContext, LeasedOnCreate } from '../context.ts';
 import type { Db, TaskRow } from '../db/schema.ts';
 import { conflict, notFound } from '../errors.ts';
@@ -104,17 +104,18 @@ async function writeGroup(ctx: Ctx, group: Pending[]): Promise<void> {
     // A write failed the group: write each on its own, so that only that one fails.
     outcome = [];
     leased = [];
-    for (const p of group)
-      outcome.push(
-        await ctx.db
-          .transaction()
-          .execute(async (trx) => {
-            const one = await store(ctx, trx, [p]);
-            leased.push(one.leased);
-            return one.outcome[0];
-          })
-          .catch((e: Error) => e),
-      );
+    for (const p of group) {
+      // A lease counts only once its transaction committed.
+      const one = await ctx.db
+        .transaction()
+        .execute((trx) => store(ctx, trx, [p]))
+        .catch((e: Error) => e);
+      if (one instanceof Error) outcome.push(one);
+      else {
+        outcome.push(one.outcome[0]);
+        leased.push(one.leased);
+      }
+    }
   }
   const stored = group.filter((_, i) => outcome[i] === null);
   if (stored.length > 0) {

@@ -1,7 +1,6 @@
 // Push: when work appears, claim it for connected runners (least loaded first) and offer it with an ack.
 import type { TaskOffer } from '@simpul/protocol';
-import type { HubContext } from '../context.ts';
-import type { LeasedOnCreate } from '../context.ts';
+import type { HubContext, LeasedOnCreate } from '../context.ts';
 import type { Db, TaskRow } from '../db/schema.ts';
 import { claimFor, claimWithin, type Want } from '../queue/claim.ts';
 import { release } from '../queue/leases.ts';
@@ -14,8 +13,8 @@ const MANY = 50;
 
 /**
  * `kick()` is the single entry point: work came whose takers are not known (relayed from another hub), or the periodic
- * tick: a full round. `kickFor(hint)`: tasks were created, re-queued or handed back for these runners and dataset
- * names: a round for the runners that may take them, without first reading what is due. `kick(runnerId)`: only that
+ * tick: a full round. `kickFor(hint)`: tasks were created (or a site approved) for these runners and dataset names: a
+ * round for the runners that may take them, without first reading what is due. `kick(runnerId)`: only that
  * runner's situation changed (a slot freed, it said hello or something new in a heartbeat): a round for it alone.
  */
 export class Dispatcher {
@@ -108,17 +107,10 @@ export class Dispatcher {
   /** A round for these runners, and for those that may take work of the hint's runners and names. */
   private async serve(runnerIds: string[], hint: WorkHint): Promise<boolean> {
     const now = Date.now();
-    const usable = (c: RunnerConn | undefined): c is RunnerConn => this.usable(c, now);
-    const conns = runnerIds.map((id) => this.sockets.get(id)).filter(usable);
+    const conns = runnerIds.map((id) => this.sockets.get(id)).filter((c) => this.usable(c, now));
     const named = new Set(runnerIds);
     if (hint.runners.length > 0 || hint.datasets.length > 0)
-      for (const c of this.sockets.all())
-        if (
-          !named.has(c.runnerId) &&
-          usable(c) &&
-          (hint.runners.includes(c.runnerId) || c.datasets.some((d) => hint.datasets.includes(d)))
-        )
-          conns.push(c);
+      conns.push(...this.mayTake(hint, now).filter((c) => !named.has(c.runnerId)));
     // A runner here only for the hint's work is not asked once earlier runners of the round have taken all of it.
     const onlyFor = (c: RunnerConn) => (named.has(c.runnerId) ? undefined : hint);
     if (conns.length < MANY) return conns.length > 0 && this.fill(conns, onlyFor);
@@ -155,13 +147,7 @@ export class Dispatcher {
   async leaseNew(trx: Db, rows: readonly TaskRow[], now: number): Promise<LeasedOnCreate | undefined> {
     if (this.stopped || this.ctx.closing.aborted) return undefined;
     const hint = hintFor(rows);
-    const conns = this.sockets
-      .all()
-      .filter(
-        (c) =>
-          this.usable(c, now) &&
-          (hint.runners.includes(c.runnerId) || c.datasets.some((d) => hint.datasets.includes(d))),
-      );
+    const conns = this.mayTake(hint, now);
     // Many candidates: the round's one read of what is due serves them better than a pick each.
     if (conns.length === 0 || conns.length >= MANY) return undefined;
     const plan = await this.plan(trx, conns, () => hint);
@@ -176,6 +162,17 @@ export class Dispatcher {
         this.deliver(plan.takers, offers);
       },
     };
+  }
+
+  /** The usable runners on this hub that may take work of the hint: addressed to them, or of a name they serve. */
+  private mayTake(hint: WorkHint, now: number): RunnerConn[] {
+    return this.sockets
+      .all()
+      .filter(
+        (c) =>
+          this.usable(c, now) &&
+          (hint.runners.includes(c.runnerId) || c.datasets.some((d) => hint.datasets.includes(d))),
+      );
   }
 
   private usable(c: RunnerConn | undefined, now: number): c is RunnerConn {
