@@ -1,5 +1,6 @@
 // In-code migrations, written with Kysely's schema builder so that they run on SQLite and PostgreSQL alike.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { currentAttempt } from './attempts-migration.ts';
 import { blobs } from './blobs-migration.ts';
 import { hotIndexes } from './hot-indexes-migration.ts';
 import { security } from './security-migration.ts';
@@ -187,6 +188,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0900_sites': sites,
   '1000_task_names': taskNames,
   '1100_hot_indexes': hotIndexes,
+  '1200_current_attempt': currentAttempt,
 };
 
 class InCodeProvider implements MigrationProvider {

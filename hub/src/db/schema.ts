@@ -85,6 +85,7 @@ export interface TasksTable {
   started_at: number | null;
   finished_at: number | null;
   deadline_at: number | null; // hub-side backstop of timeout_s for the current attempt
+  leased_at: number | null; // when the current (or last) attempt was leased (1200_current_attempt)
   error: string | null; // JSON ErrorInfo
   result: string | null; // JSON, inline results only
   result_hash: string | null; // SHA-256 of the canonical JSON of the final report

@@ -14,6 +14,8 @@ for (const dialect of DIALECTS) {
     try {
       const db = t.ctx.db as unknown as Kysely<any>;
       // Back to the schema before 1000_task_names (and the migrations after it), with three tasks in it.
+      await db.schema.alterTable('tasks').dropColumn('leased_at').execute();
+      await db.deleteFrom('kysely_migration').where('name', '=', '1200_current_attempt').execute();
       await hotIndexes.down!(db);
       await db.deleteFrom('kysely_migration').where('name', '=', '1100_hot_indexes').execute();
       await db.schema.alterTable('tasks').dropColumn('name').execute();
@@ -28,7 +30,7 @@ for (const dialect of DIALECTS) {
         TaskCreate.parse({ op: 100, params: { dataset: 'broken' } }),
       ];
       const rows = newTaskRows(inputs, null, { timeoutS: 60, maxAttempts: 1 }).map(
-        ({ name: _n, description: _d, ...old }) => old,
+        ({ name: _n, description: _d, leased_at: _l, ...old }) => old,
       );
       rows[2].params = '{not json';
       await db.insertInto('tasks').values(rows).execute();

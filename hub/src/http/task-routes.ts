@@ -21,7 +21,8 @@ import { checkTaskCreate, tasksCreatedAudit, visibleTask } from './guards/task.t
 import { enqueue } from '../queue/enqueue.ts';
 import { datasetWarnings } from '../queue/dataset-warnings.ts';
 import { fromJson } from '../store/json.ts';
-import { getTask, listAttempts, listTasks } from '../queue/tasks.ts';
+import { listAttempts } from '../queue/attempts.ts';
+import { getTask, listTasks } from '../queue/tasks.ts';
 import { taskView } from '../store/views.ts';
 import { callerOf, isAdmin, requireUser, type UserCaller } from './guards/caller.ts';
 import type { Ctx, HubEnv } from './env.ts';
@@ -93,7 +94,7 @@ export function taskRoutes(app: Hono<HubEnv>): void {
   app.get(ROUTES.getTask.path, async (c) => {
     const user = await requireUser(c);
     const task = await visibleTask(c, user);
-    const view: TaskView = taskView(task, await listAttempts(c.get('hub').db, task.id));
+    const view: TaskView = taskView(task, await listAttempts(c.get('hub').db, task));
     return c.json(view);
   });
 

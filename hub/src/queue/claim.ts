@@ -5,7 +5,7 @@ import type { HubContext } from '../context.ts';
 import type { Database, TaskRow } from '../db/schema.ts';
 import { createdByItsUsers } from '../auth/runner-access.ts';
 import { newSortableId } from '../auth/tokens.ts';
-import { prepared, preparedInsert } from '../db/prepared.ts';
+import { prepared } from '../db/prepared.ts';
 import { iso } from '../store/json.ts';
 import { claimStanding } from '../store/sites.ts';
 import { taskParams } from '../store/views.ts';
@@ -145,7 +145,7 @@ export interface Want {
 
 /**
  * Leases up to `limit` tasks that are queued, due (available_at <= now) and meant for this runner: targeted at it, or
- * untargeted for a dataset it advertises. Oldest first. Each gets attempt+1, a fresh lease token and an attempt row.
+ * untargeted for a dataset it advertises. Oldest first. Each gets attempt+1 and a fresh lease token.
  */
 export async function claim(ctx: ClaimCtx, runner: Claimant, limit: number, now = Date.now()): Promise<TaskOffer[]> {
   return (await claimFor(ctx, [{ runner, limit }], now))[0];
@@ -290,6 +290,7 @@ function leaseQuery(skipLocked: boolean) {
           lease_token: sql<string>`${tokenPrefix} || id`,
           lease_expires_at: leaseUntil,
           deadline_at: sql<number>`cast(${now} as bigint) + timeout_s * 1000`,
+          leased_at: now,
           progress: null,
           progress_message: null,
           updated_at: now,
@@ -309,19 +310,7 @@ function leaseQuery(skipLocked: boolean) {
 }
 const LEASE = { sqlite: leaseQuery(false), postgres: leaseQuery(true) };
 
-const insertAttempts = preparedInsert('task_attempts', [
-  'id',
-  'task_id',
-  'attempt',
-  'runner_id',
-  'lease_token',
-  'started_at',
-  'ended_at',
-  'outcome',
-  'error',
-]);
-
-/** Leases the picked tasks to the runner, each with a fresh lease token and an attempt row. */
+/** Leases the picked tasks to the runner, each with a fresh lease token (the attempt is the task row's: attempts.ts). */
 async function lease(
   trx: Kysely<Database>,
   kind: ClaimCtx['kind'],
@@ -332,22 +321,5 @@ async function lease(
 ): Promise<OfferedRow[]> {
   // One random part per claim; appending the task id keeps every lease token unique.
   const tokenPrefix = `${newSortableId('lease', 18, now)}.`;
-  const leased = (await LEASE[kind](trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;
-  if (leased.length > 0) {
-    await insertAttempts(
-      trx,
-      leased.map((t) => ({
-        id: newSortableId('att', 12, now),
-        task_id: t.id,
-        attempt: t.attempt,
-        runner_id: runner.id,
-        lease_token: t.lease_token!,
-        started_at: now,
-        ended_at: null,
-        outcome: 'running' as const,
-        error: null,
-      })),
-    );
-  }
-  return leased;
+  return (await LEASE[kind](trx, runner.id, tokenPrefix, leaseUntil, now, padded(picked))).rows;
 }

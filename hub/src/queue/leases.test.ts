@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { listAttempts } from './attempts.ts';
 import type { HubError } from '../errors.ts';
 import { addRunner, dataset, DIALECTS, fetchTask, openTestDb, rowsResult, type TestDb } from '../testing/support.ts';
 import { claim } from './claim.ts';
@@ -88,8 +89,15 @@ for (const dialect of DIALECTS) {
     assert.is(task.attempt, 0);
     const [again] = await claim(ctx, { id: r.id, datasets: ['d'] }, 1);
     assert.is(again.attempt, 1);
-    const outcomes = await ctx.db.selectFrom('task_attempts').select('outcome').orderBy('started_at').execute();
-    assert.equal(outcomes.map((a) => a.outcome).sort(), ['released', 'running']);
+    const now = await ctx.db.selectFrom('tasks').selectAll().executeTakeFirstOrThrow();
+    const attempts = await listAttempts(ctx.db, now);
+    assert.equal(
+      attempts.map((a) => [a.outcome, a.lease_token, a.runner_id]),
+      [
+        ['released', o.lease_token, r.id],
+        ['running', again.lease_token, r.id],
+      ],
+    );
   });
 
   test('shorten on disconnect, extend on hub start', async ({ t }) => {

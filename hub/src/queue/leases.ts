@@ -4,6 +4,7 @@ import type { HubContext } from '../context.ts';
 import type { RunnerRow } from '../db/schema.ts';
 import { touchRunner } from '../store/runners.ts';
 import { recordSites } from '../store/sites.ts';
+import { endAttempt } from './attempts.ts';
 import { ACTIVE_SQL, ACTIVE_STATES } from './tasks.ts';
 import { toJson } from '../store/json.ts';
 import { recentlySeen } from '../store/views.ts';
@@ -162,7 +163,16 @@ export async function release(
   const done = await ctx.db.transaction().execute(async (trx) => {
     const t = await trx
       .selectFrom('tasks')
-      .select(['cancel_requested'])
+      .select([
+        'id',
+        'cancel_requested',
+        'attempt',
+        'runner_id',
+        'lease_token',
+        'leased_at',
+        'started_at',
+        'created_at',
+      ])
       .where('id', '=', taskId)
       .where('lease_token', '=', leaseToken)
       .where('status', 'in', states)
@@ -198,11 +208,7 @@ export async function release(
           }))
           .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return undefined;
-    await trx
-      .updateTable('task_attempts')
-      .set({ outcome: 'released', ended_at: now })
-      .where('lease_token', '=', leaseToken)
-      .execute();
+    await endAttempt(trx, t, 'released', null, now);
     return t.cancel_requested ? ('canceled' as const) : ('queued' as const);
   });
   if (done) {

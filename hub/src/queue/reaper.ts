@@ -2,6 +2,7 @@
 import type { HubContext } from '../context.ts';
 import type { TaskRow, TasksTable } from '../db/schema.ts';
 import { toJson } from '../store/json.ts';
+import { endAttempt } from './attempts.ts';
 import { ACTIVE_SQL } from './tasks.ts';
 import { backoffMs } from './backoff.ts';
 import { leaseTtlMs } from './lease-time.ts';
@@ -170,13 +171,7 @@ async function finish(
       .where(guard.column, '<', guard.before)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
-    if (t.lease_token) {
-      await trx
-        .updateTable('task_attempts')
-        .set({ outcome, ended_at: now, error: error ? toJson(error) : null })
-        .where('lease_token', '=', t.lease_token)
-        .execute();
-    }
+    await endAttempt(trx, t, outcome, error, now);
     return true;
   });
 }

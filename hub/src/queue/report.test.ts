@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { listAttempts } from './attempts.ts';
 import { HubError } from '../errors.ts';
 import { addRunner, DIALECTS, fetchTask, openTestDb, rowsResult, type TestDb } from '../testing/support.ts';
 import { claim } from './claim.ts';
@@ -90,10 +91,10 @@ for (const dialect of DIALECTS) {
     const row = await getRow(t, offer.task_id);
     assert.is(row.status, 'succeeded');
     assert.equal(JSON.parse(row.result!), rowsResult(2));
-    const attempts = await t.ctx.db.selectFrom('task_attempts').selectAll().execute();
+    const attempts = await listAttempts(t.ctx.db, row);
     assert.equal(
-      attempts.map((a) => a.outcome),
-      ['succeeded'],
+      attempts.map((a) => [a.outcome, a.lease_token, a.ended_at]),
+      [['succeeded', post.lease_token, row.finished_at]],
     );
   });
 
@@ -183,7 +184,7 @@ for (const dialect of DIALECTS) {
     const row = await getRow(t, offer.task_id);
     assert.is(row.status, 'failed');
     assert.equal(JSON.parse(row.error!), error);
-    const [a] = await t.ctx.db.selectFrom('task_attempts').selectAll().execute();
+    const [a] = await listAttempts(t.ctx.db, row);
     assert.is(a.outcome, 'timeout');
     assert.equal(JSON.parse(a.error!), error);
     assert.is((await reapOnce(t.ctx, Date.now() + 100_000)).requeued, 0, 'a failed task is not retried');

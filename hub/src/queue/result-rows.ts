@@ -1,6 +1,6 @@
-// The writes of a result group as multi-row statements: one fenced update of the tasks and one of their attempts per
-// chunk of reports, instead of two statements per report. On PostgreSQL each statement is a round trip, and those were
-// most of a result's cost. Both dialects take `with v(...) as (values ...) update ... from v` (SQLite since 3.33).
+// The writes of a result group as multi-row statements: one fenced update of the tasks per chunk of reports, instead of
+// a statement per report (the attempt a result ends is described by the task's row: queue/attempts.ts). On PostgreSQL
+// each statement is a round trip, and those were most of a result's cost. Both dialects take `with v(...) as (values ...) update ... from v` (SQLite since 3.33).
 import { CompiledQuery, sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/schema.ts';
 import { ACTIVE_STATES } from './tasks.ts';
@@ -8,7 +8,7 @@ import { ACTIVE_STATES } from './tasks.ts';
 /** Rows per statement; a chunk is padded to a power of two with rows that match nothing, so few texts are compiled. */
 const CHUNK = 64;
 
-/** One report's final write: its task, fenced by its lease, and the attempt that lease names. */
+/** One report's final write: its task, fenced by its lease. */
 export interface FinalRow {
   id: string;
   lease: string;
@@ -20,12 +20,11 @@ export interface FinalRow {
   expires: number;
   progress: number | null;
   now: number;
-  outcome: string;
 }
 
 const ACTIVE = ACTIVE_STATES.map((s) => `'${s}'`).join(', ');
 
-/** Column lists of the two `values` tables, with the casts that give PostgreSQL their types. */
+/** The column list of the `values` table, with the casts that give PostgreSQL their types. */
 const TASK_COLS = [
   'id',
   'lease',
@@ -39,8 +38,6 @@ const TASK_COLS = [
   'done_at',
 ] as const;
 const TASK_CASTS: Record<string, string> = { expires: 'bigint', progress: 'double precision', done_at: 'bigint' };
-const ATTEMPT_COLS = ['lease', 'outcome', 'done_at', 'error'] as const;
-const ATTEMPT_CASTS: Record<string, string> = { done_at: 'bigint' };
 
 const finishText = (values: RawBuilder<unknown>) => sql`with v(${sql.raw(TASK_COLS.join(', '))}) as (values ${values})
   update tasks set status = v.status, result = v.result, error = v.error, result_hash = v.hash, result_blob = v.blob,
@@ -49,10 +46,6 @@ const finishText = (values: RawBuilder<unknown>) => sql`with v(${sql.raw(TASK_CO
     lease_expires_at = null, deadline_at = null, finished_at = v.done_at, updated_at = v.done_at
   from v where tasks.id = v.id and tasks.lease_token = v.lease and tasks.status in (${sql.raw(ACTIVE)})
   returning tasks.id`;
-
-const endText = (values: RawBuilder<unknown>) => sql`with v(${sql.raw(ATTEMPT_COLS.join(', '))}) as (values ${values})
-  update task_attempts set outcome = v.outcome, ended_at = v.done_at, error = v.error
-  from v where task_attempts.lease_token = v.lease`;
 
 /** A statement's text per dialect and row count, compiled once; then only its parameters are filled in. */
 function rowsStatement(cols: readonly string[], casts: Record<string, string>, text: typeof finishText) {
@@ -71,9 +64,8 @@ function rowsStatement(cols: readonly string[], casts: Record<string, string>, t
   };
 }
 const finishStatement = rowsStatement(TASK_COLS, TASK_CASTS, finishText);
-const endStatement = rowsStatement(ATTEMPT_COLS, ATTEMPT_CASTS, endText);
 
-/** A row that matches no task and no attempt (ids and lease tokens are never empty). */
+/** A row that matches no task (ids and lease tokens are never empty). */
 const NOTHING: FinalRow = {
   id: '',
   lease: '',
@@ -85,7 +77,6 @@ const NOTHING: FinalRow = {
   expires: 0,
   progress: null,
   now: 0,
-  outcome: 'failed',
 };
 
 function chunks(rows: FinalRow[]): FinalRow[][] {
@@ -101,8 +92,8 @@ function chunks(rows: FinalRow[]): FinalRow[][] {
 }
 
 /**
- * Finishes the tasks whose lease is still the report's and still active; the ids it finished. Their attempts are ended
- * in the same transaction (the caller's). A task whose lease moved on is left alone.
+ * Finishes the tasks whose lease is still the report's and still active, in the caller's transaction; the ids it
+ * finished. A task whose lease moved on is left alone.
  */
 export async function finishAll(trx: Db, rows: FinalRow[]): Promise<Set<string>> {
   const finished = new Set<string>();
@@ -121,11 +112,6 @@ export async function finishAll(trx: Db, rows: FinalRow[]): Promise<Set<string>>
     ]);
     const res = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(finishStatement(trx, part.length), params));
     for (const r of res.rows) finished.add(r.id);
-  }
-  const ended = rows.filter((r) => finished.has(r.id));
-  for (const part of chunks(ended)) {
-    const params = part.flatMap((r) => [r.lease, r.outcome, r.now, r.error]);
-    await trx.executeQuery(CompiledQuery.raw(endStatement(trx, part.length), params));
   }
   return finished;
 }

@@ -7,7 +7,8 @@ import type { Db, RunnerRow, TaskRow } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, invalidInput, notFound, staleLease, tooLarge } from '../errors.ts';
 import { prepared } from '../db/prepared.ts';
 import { toJson } from '../store/json.ts';
-import { ACTIVE_STATES, getTask, padded, runnerEverHeld } from './tasks.ts';
+import { runnerEverHeld } from './attempts.ts';
+import { ACTIVE_STATES, getTask, padded } from './tasks.ts';
 import { finishAll, type FinalRow } from './result-rows.ts';
 import { hashJson } from './canonical-json.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -204,7 +205,6 @@ async function storeAll(ctx: ResultCtx, trx: Db, writes: Write[]): Promise<boole
       // A quick task sends no progress before its result: finishAll dates its start from its claim.
       progress: succeeded ? 100 : task.progress,
       now,
-      outcome: post.status === 'failed' && error?.code === 'timeout' ? 'timeout' : post.status,
     };
   });
   const finished = await finishAll(trx, rows);

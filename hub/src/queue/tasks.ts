@@ -56,6 +56,7 @@ export function newTaskRows(
     started_at: null,
     finished_at: null,
     deadline_at: null,
+    leased_at: null,
     error: null,
     result: null,
     result_hash: null,
@@ -90,6 +91,7 @@ const TASK_COLUMNS = [
   'started_at',
   'finished_at',
   'deadline_at',
+  'leased_at',
   'error',
   'result',
   'result_hash',
@@ -154,28 +156,6 @@ export function listTasks(db: Db, q: TaskListQuery, createdBy?: string): Promise
     if (!Number.isNaN(before)) query = query.where('created_at', '<', before);
   }
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
-}
-
-export function listAttempts(db: Db, taskId: string) {
-  return db
-    .selectFrom('task_attempts')
-    .selectAll()
-    .where('task_id', '=', taskId)
-    .orderBy('started_at')
-    .orderBy('attempt')
-    .execute();
-}
-
-/** Whether this runner ever held the task (its late reports are stale, not foreign). */
-export async function runnerEverHeld(db: Db, taskId: string, runnerId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('task_attempts')
-    .select('id')
-    .where('task_id', '=', taskId)
-    .where('runner_id', '=', runnerId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Leased or running tasks per runner. */

@@ -23,11 +23,16 @@ interface Row {
   succeeded: number;
 }
 
-/** Every task with its status, whether a result is stored, and how many of its attempts succeeded. */
+/**
+ * Every task with its status, whether a result is stored, and how many of its attempts succeeded: rows of task_attempts
+ * that say so, and the attempt the task's own row describes (its lease, when no row recorded that lease's end).
+ */
 type Reader = () => Promise<Row[]>;
 
 const QUERY = `SELECT t.id, t.status, CASE WHEN t.result IS NULL THEN 0 ELSE 1 END AS has_result,
-  (SELECT COUNT(*) FROM task_attempts a WHERE a.task_id = t.id AND a.outcome = 'succeeded') AS succeeded
+  (SELECT COUNT(*) FROM task_attempts a WHERE a.task_id = t.id AND a.outcome = 'succeeded')
+  + CASE WHEN t.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM task_attempts a WHERE a.lease_token = t.lease_token)
+    THEN 1 ELSE 0 END AS succeeded
   FROM tasks t`;
 
 function sqliteReader(hub: HubProc): Reader {
