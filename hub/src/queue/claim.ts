@@ -155,10 +155,16 @@ type ClaimCtx = Pick<HubContext, 'db' | 'kind' | 'config' | 'events' | 'metrics'
 
 /**
  * Claims for several runners in one transaction (the dispatcher serves every runner whose slots freed in one go):
- * one commit for all of them. The offers of each runner, in the order asked.
+ * one commit for all of them. The offers of each runner, in the order asked. `drained` receives the dataset names whose
+ * due untargeted work a shared runner's read found all of (the dispatcher's backlog forgets them).
  */
-export async function claimFor(ctx: ClaimCtx, wants: Want[], now = Date.now()): Promise<TaskOffer[][]> {
-  const { offers, announce } = await claimIn(ctx, wants, now);
+export async function claimFor(
+  ctx: ClaimCtx,
+  wants: Want[],
+  now = Date.now(),
+  drained?: Set<string>,
+): Promise<TaskOffer[][]> {
+  const { offers, announce } = await claimIn(ctx, wants, now, undefined, drained);
   announce();
   return offers;
 }
@@ -176,6 +182,7 @@ async function claimIn(
   wants: Want[],
   now: number,
   within?: Kysely<Database>,
+  drained = new Set<string>(),
 ): Promise<{ offers: TaskOffer[][]; announce: () => void }> {
   const { kind, config } = ctx;
   const db = within ?? ctx.db;
@@ -188,7 +195,6 @@ async function claimIn(
   // lease update leases only tasks that are still queued.
   // Names whose due untargeted work one shared runner's read found all of (fewer than it asked for, and it took every
   // one): the later runners of this claim do not read them again (a round for 50 runners of one name after one create).
-  const drained = new Set<string>();
   const picks = async (trx: Kysely<Database>, runner: Claimant, may: Standing, limit: number, lock: boolean) => {
     const locked = Number(lock && kind === 'postgres');
     const shared = Number(may.shared);

@@ -49,7 +49,7 @@ export function attachSockets(server: HttpServer, ctx: HubContext, sockets: Runn
   const stopSweep = sweepLastSeen(ctx, sockets);
 
   const offAvailable = ctx.events.on('available', (hint) => (hint ? dispatcher.kickFor(hint) : dispatcher.kick()));
-  const offFreed = ctx.events.on('freed', (runnerId) => dispatcher.kick(runnerId));
+  const offFreed = ctx.events.on('freed', (runnerId) => dispatcher.freed(runnerId));
   // SQLite: created tasks go to waiting runners in the create's own transaction (one writer: nothing to contend with).
   if (ctx.kind === 'sqlite') ctx.leaseOnCreate = (trx, rows, now) => dispatcher.leaseNew(trx, rows, now);
 

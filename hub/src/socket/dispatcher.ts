@@ -6,6 +6,7 @@ import { claimFor, claimWithin, type Want } from '../queue/claim.ts';
 import { release } from '../queue/leases.ts';
 import { hintFor, type WorkHint } from '../queue/notifier.ts';
 import { activeCounts, dueWork } from '../queue/tasks.ts';
+import { Backlog } from './backlog.ts';
 import { heardLately, type RunnerConn, type RunnerSockets } from './presence.ts';
 
 /** A round for at least this many runners first reads what is due (a slot that freed is served directly). */
@@ -15,7 +16,8 @@ const MANY = 50;
  * `kick()` is the single entry point: work came whose takers are not known (relayed from another hub), or the periodic
  * tick: a full round. `kickFor(hint)`: tasks were created (or a site approved) for these runners and dataset names: a
  * round for the runners that may take them, without first reading what is due. `kick(runnerId)`: only that
- * runner's situation changed (a slot freed, it said hello or something new in a heartbeat): a round for it alone.
+ * runner's situation changed (it said hello or something new in a heartbeat): a round for it alone. `freed(runnerId)`:
+ * a slot of it freed: a round for it only when work it may take may be queued (the backlog).
  */
 export class Dispatcher {
   private busy = false;
@@ -23,6 +25,8 @@ export class Dispatcher {
   private stopped = false;
   private full = false;
   private readonly focus = new Set<string>();
+  private readonly freedSlots = new Set<string>();
+  private readonly backlog = new Backlog();
   private readonly hinted = { runners: new Set<string>(), datasets: new Set<string>() };
   private loop: Promise<void> = Promise.resolve();
 
@@ -33,13 +37,22 @@ export class Dispatcher {
 
   kick(runnerId?: string): void {
     if (this.stopped) return;
-    if (runnerId === undefined) this.full = true;
-    else this.focus.add(runnerId);
+    if (runnerId === undefined) {
+      this.full = true;
+      this.backlog.markAll();
+    } else this.focus.add(runnerId);
+    this.start();
+  }
+
+  freed(runnerId: string): void {
+    if (this.stopped) return;
+    this.freedSlots.add(runnerId);
     this.start();
   }
 
   kickFor(hint: WorkHint): void {
     if (this.stopped) return;
+    this.backlog.mark(hint);
     for (const r of hint.runners) this.hinted.runners.add(r);
     for (const d of hint.datasets) this.hinted.datasets.add(d);
     this.start();
@@ -64,10 +77,11 @@ export class Dispatcher {
       do {
         this.again = false;
         const full = this.full;
-        const focus = [...this.focus];
+        const focus = [...new Set([...this.focus, ...this.mayBeWaiting()])];
         const hinted = { runners: [...this.hinted.runners], datasets: [...this.hinted.datasets] };
         this.full = false;
         this.focus.clear();
+        this.freedSlots.clear();
         this.hinted.runners.clear();
         this.hinted.datasets.clear();
         // Keep going while a round filled what a runner asked for: more work may be due.
@@ -96,7 +110,7 @@ export class Dispatcher {
       .all()
       .filter((c) => c.ready && !c.refused && !c.draining && heardLately(c, this.ctx.config, now));
     if (conns.length === 0) return false;
-    const { targets, datasets } = await dueWork(this.ctx.db, now);
+    const { targets, datasets } = await this.dueWork(now);
     if (targets.size === 0 && datasets.size === 0) return false;
     const candidates = conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)));
     if (candidates.length === 0) return false;
@@ -116,12 +130,28 @@ export class Dispatcher {
     if (conns.length < MANY) return conns.length > 0 && this.fill(conns, onlyFor);
     // Many at once (thousands say hello after a hub restart, most find nothing): one read of what is due, not a
     // claim's picks per runner.
-    const { targets, datasets } = await dueWork(this.ctx.db, now);
-    const complete = targets.size < 1000 && datasets.size < 1000; // dueWork lists up to 1000 of each
+    const { targets, datasets, complete } = await this.dueWork(now);
     const wanted = complete
       ? conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)))
       : conns;
     return wanted.length > 0 && this.fill(wanted, onlyFor);
+  }
+
+  /** The runners whose slots freed that may have work waiting (the others' rounds would read and find nothing). */
+  private mayBeWaiting(): string[] {
+    return [...this.freedSlots].filter((id) => {
+      const c = this.sockets.get(id);
+      return c !== undefined && this.backlog.mayHave(id, c.datasets);
+    });
+  }
+
+  /** What is due now, read whole; the backlog becomes what it found. */
+  private async dueWork(now: number) {
+    const since = this.backlog.now();
+    const due = await dueWork(this.ctx.db, now);
+    const complete = due.targets.size < 1000 && due.datasets.size < 1000; // dueWork lists up to 1000 of each
+    if (complete) this.backlog.refresh(since, due);
+    return { ...due, complete };
   }
 
   /** Claims for each candidate as many tasks as it has free slots, least loaded first. */
@@ -132,7 +162,10 @@ export class Dispatcher {
     const plan = await this.plan(this.ctx.db, candidates, onlyFor);
     if (!plan) return false;
     // One transaction for every runner served in this round, least loaded first.
-    const offers = await claimFor(this.ctx, plan.wants);
+    const since = this.backlog.now();
+    const drained = new Set<string>();
+    const offers = await claimFor(this.ctx, plan.wants, Date.now(), drained);
+    this.backlog.drained(since, drained);
     this.deliver(plan.takers, offers);
     // Another round only if a runner got all it asked for (more may be due); one that got less was given all that was
     // due for it, and work that comes meanwhile kicks a round of its own.
