@@ -1,5 +1,5 @@
-// Migration 1200_current_attempt on a database that wrote an attempt row at every lease: the rows of current (or last)
-// leases go, their lease times move to the task rows, and the attempts that ended while the task went on stay.
+// Migration 1200_current_attempt on a database that wrote an attempt row at every lease: the rows of the leases in flight
+// go and their lease times move to the task rows; every ended attempt keeps its row.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TaskCreate } from '@simpul/protocol';
@@ -10,7 +10,7 @@ import { DIALECTS, openTestDb, type Dialect } from '../testing/support.ts';
 import { migrate } from './migrations.ts';
 
 for (const dialect of DIALECTS) {
-  test(`${dialect}: the task rows take over their current attempts; ended attempts stay`, async () => {
+  test(`${dialect}: the rows of tasks in flight take over their attempts; ended attempts stay`, async () => {
     const t = await openTestDb(dialect as Dialect);
     try {
       const db = t.ctx.db as unknown as Kysely<any>;
@@ -54,7 +54,7 @@ for (const dialect of DIALECTS) {
       const left = await db.selectFrom('task_attempts').select('lease_token').orderBy('lease_token').execute();
       assert.equal(
         left.map((r) => r.lease_token),
-        ['lease_lost', 'lease_old'],
+        ['lease_done', 'lease_lost', 'lease_old'],
       );
       const rows = await t.ctx.db.selectFrom('tasks').selectAll().execute();
       const of = async (id: string) =>
@@ -64,7 +64,7 @@ for (const dialect of DIALECTS) {
           a.started_at,
         ]);
       assert.equal(await of(held.id), [['running', 'lease_held', 111]]);
-      assert.equal(await of(done.id), [['succeeded', 'lease_done', 222]]);
+      assert.equal(await of(done.id), [['succeeded', 'lease_done', 222]], 'its row, once');
       assert.equal(await of(requeued.id), [['lost', 'lease_old', 333]]);
       assert.equal(await of(lost.id), [['lost', 'lease_lost', 444]], 'the row the reaper wrote, once');
     } finally {

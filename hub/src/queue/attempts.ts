@@ -1,7 +1,7 @@
 // A task's attempts. The current (or last) one is described by the task's own row — runner_id, attempt, lease_token,
 // leased_at and its state — so that a lease and a result write no attempt row. task_attempts holds the attempts that
 // ended while the task went on (released, lost) and those the reaper ended (lost, timeout); each is written once, when
-// it ends (1200_current_attempt).
+// it ends (1200_current_attempt; rows written before it stay, and a row for the task's lease wins over the task row).
 import type { AttemptOutcome, TaskState } from '@simpul/protocol';
 import { newSortableId } from '../auth/tokens.ts';
 import type { AttemptRow, Db, TaskRow } from '../db/schema.ts';
