@@ -1,6 +1,7 @@
 // The writes of a result group as multi-row statements: one fenced update of the tasks per chunk of reports, instead of
 // a statement per report (the attempt a result ends is described by the task's row: queue/attempts.ts). On PostgreSQL
-// each statement is a round trip, and those were most of a result's cost. Both dialects take `with v(...) as (values ...) update ... from v` (SQLite since 3.33).
+// each statement is a round trip, and those were most of a result's cost. Both dialects take
+// `with v(...) as (values ...) update ... from v` (SQLite since 3.33).
 import { CompiledQuery, sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/schema.ts';
 import { ACTIVE_STATES } from './tasks.ts';
