@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launch, logIn, newPage, shot } from '../lib/browser.ts';
 import { ADMIN_PASSWORD, HubProc } from '../lib/hub.ts';
 import { HeldTable } from '../lib/pg-held.ts';
-import { sleep } from '../lib/procs.ts';
+import { sleep, waitFor } from '../lib/procs.ts';
 import { RunnerProc } from '../lib/runner.ts';
 
 const t = suite('web connection state');
@@ -106,9 +106,9 @@ for (const width of [1280, 390]) {
       await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
       assert.is(await status.getByTestId('stale').count(), 0, 'no stale mark once the hub is back');
       await page.locator('main').getByText('Could not reach the hub').waitFor({ state: 'detached' });
+      // The timer runs again: it ticks once a second, but a loaded machine delays a page's timers, so allow some seconds.
       const ticking = await elapsed(page);
-      await sleep(1500);
-      assert.is.not(await elapsed(page), ticking, 'the timer runs again');
+      await waitFor(async () => (await elapsed(page)) !== ticking, `the timer to move on from ${ticking}`, 8000, 200);
       await shot(page, `connection-back-task-${width}`);
       await lock.release();
       await status.filter({ hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
