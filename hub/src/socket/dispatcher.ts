@@ -104,15 +104,22 @@ export class Dispatcher {
 
   /** One pass over the runners that could take due work; true when more may be due (see fill). */
   private async round(): Promise<boolean> {
+    if (this.sockets.size === 0) return false;
+    // What is due first (an index read): an idle fleet's tick each second then never walks its thousands of sockets.
+    const { targets, datasets } = await this.dueWork(Date.now());
+    if (targets.size === 0 && datasets.size === 0) return false;
     const now = Date.now();
     // Only runners heard from lately: a frozen process keeps its socket open until the transport's ping times out.
-    const conns = this.sockets
+    const candidates = this.sockets
       .all()
-      .filter((c) => c.ready && !c.refused && !c.draining && heardLately(c, this.ctx.config, now));
-    if (conns.length === 0) return false;
-    const { targets, datasets } = await this.dueWork(now);
-    if (targets.size === 0 && datasets.size === 0) return false;
-    const candidates = conns.filter((c) => targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d)));
+      .filter(
+        (c) =>
+          c.ready &&
+          !c.refused &&
+          !c.draining &&
+          heardLately(c, this.ctx.config, now) &&
+          (targets.has(c.runnerId) || c.datasets.some((d) => datasets.has(d))),
+      );
     if (candidates.length === 0) return false;
 
     return this.fill(candidates);

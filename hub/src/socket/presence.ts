@@ -62,6 +62,9 @@ export class RunnerSockets implements Presence {
   all(): RunnerConn[] {
     return [...this.conns.values()];
   }
+  get size(): number {
+    return this.conns.size;
+  }
 
   /** Registers a socket; an older socket of the same runner (a reconnect the hub has not noticed yet) is returned to be closed. */
   add(conn: RunnerConn): RunnerConn | undefined {
