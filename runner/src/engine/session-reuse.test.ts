@@ -66,4 +66,33 @@ test('a statement kept on a connection follows a view that changed under it (oth
   gone.close();
 });
 
+test('a result of many chunks comes back whole and in order, from a kept statement too; a cancel stops the read', async () => {
+  const engine = testEngine();
+  const sql = 'SELECT i, i * 2 AS twice FROM range(5000) t(i) ORDER BY i'; // three chunks of DuckDB's 2048 rows
+  for (let round = 0; round < 2; round++) {
+    const s = await engine.session(signal());
+    const { columns, rows } = await s.query(sql);
+    s.close();
+    assert.equal(
+      columns.map((c) => c.name),
+      ['i', 'twice'],
+    );
+    assert.is(rows.length, 5000, `round ${round}: every row`);
+    assert.ok(
+      rows.every((r, i) => r[0] === i && r[1] === 2 * i),
+      `round ${round}: in order, across the chunks' borders`,
+    );
+  }
+  // Aborted between chunks (the read yields after each): the query fails with the abort's reason, not a partial page.
+  const stop = new AbortController();
+  const s = await engine.session(stop.signal);
+  const read = s.query(sql);
+  setImmediate(() => stop.abort(new Error('canceled mid-read')));
+  await read.then(
+    (r) => assert.unreachable(`a canceled read returned ${r.rows.length} rows`),
+    (e) => assert.match(String(e), /canceled mid-read/),
+  );
+  s.close();
+});
+
 test.run();

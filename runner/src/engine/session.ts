@@ -80,14 +80,17 @@ export class Session {
         kind: kindOf(types[i]),
       }));
       const rows: Cell[][] = [];
-      // DuckDB hands rows over in chunks of ~2048; converting one chunk per turn keeps heartbeats flowing.
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        for (const raw of chunk.getRows()) rows.push(raw.map((v, i) => converters[i](v)));
-        this.signal.throwIfAborted();
-        await yieldToLoop();
+      // The result is materialized: its chunks (~2048 rows each) are read in place, not fetched one by one through the
+      // thread pool (two round trips for a one-row page). Converting one chunk per turn keeps heartbeats flowing.
+      const chunks = result.chunkCount;
+      for (let c = 0; c < chunks; c++) {
+        if (c > 0) {
+          await yieldToLoop();
+          this.signal.throwIfAborted();
+        }
+        for (const raw of result.getChunk(c).getRows()) rows.push(raw.map((v, i) => converters[i](v)));
       }
+      this.signal.throwIfAborted();
       return { columns, rows };
     } catch (e) {
       this.reusable = false;
