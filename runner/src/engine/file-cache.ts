@@ -32,6 +32,7 @@ export class FileCache {
   /** Rows of that table (null while the view reads the file): a count without a query. */
   rows: number | null = null;
   private version = 0;
+  private readonly seen = new WeakMap<Session, number>(); // the version each task's session last checked the file at
   private pending: Promise<void> | null = null;
 
   private constructor(
@@ -64,7 +65,10 @@ export class FileCache {
 
   /** Brings the view up to date with the file before a task's query; one reload at a time, whichever task noticed first. */
   async freshen(db: Session): Promise<void> {
-    if (this.pending === null && signature(this.path)?.key === this.current) return;
+    // Once per task: its count and its page read the same version of the file (and the file is looked at once).
+    if (this.pending === null && this.seen.get(db) === this.version) return;
+    if (this.pending === null && signature(this.path)?.key === this.current)
+      return void this.seen.set(db, this.version);
     this.pending ??= this.sync().finally(() => {
       this.pending = null;
     });
