@@ -12,6 +12,7 @@ import {
   type WebClient,
 } from '../testing/sockets.ts';
 import { startTestHub, tempDir, testConfig, waitFor } from '../testing/support.ts';
+import type { WorkHint } from '../queue/notifier.ts';
 import { WebListeners } from './web-listeners.ts';
 
 /** Two hubs on one PostgreSQL schema; no periodic dispatch and slow heartbeats, so that only the relay moves work. */
@@ -72,6 +73,43 @@ test('a task created on hub A is offered to a runner on hub B, and a cancel thro
     assert.is(offer.task_id, created.body.task_id);
     await call(h.a.url, 'POST', `/api/v1/tasks/${offer.task_id}/cancel`, { token: admin.token });
     await waitFor('the cancel on hub B', () => cancels.includes(offer.task_id));
+  } finally {
+    await h.close();
+  }
+});
+
+test('the relay carries the work hint: hub B asks only the runners that may take it; unknown work stays a full round', async () => {
+  const h = await twoHubs();
+  try {
+    const heard: (WorkHint | undefined)[] = [];
+    h.b.ctx.events.on('available', (hint) => heard.push(hint));
+    const { socket, runnerId } = await runnerOn(h.b, h.sockets, 'hinted');
+    const offers = collectOffers(socket);
+    await socket.emitWithAck('runner:hello', { runner_id: runnerId, leases: [] });
+    const admin = await login(h.a.url, 'admin', 'admin-password');
+    const created = await call(h.a.url, 'POST', '/api/v1/tasks', {
+      token: admin.token,
+      body: [
+        { op: 100, params: { dataset: 'hinted' } },
+        { op: 100, params: { dataset: 'elsewhere' } },
+        { op: 100, params: { dataset: 'hinted' }, runner_id: runnerId },
+      ],
+    });
+    assert.ok(created.status < 300, JSON.stringify(created.body));
+    await waitFor('a task for the runner on hub B', () => offers.length >= 1);
+    const hint = heard.find((x) => x !== undefined);
+    assert.ok(hint, `hub B heard a hint (${JSON.stringify(heard)})`);
+    assert.equal(hint.runners, [runnerId]);
+    assert.equal([...hint.datasets].sort(), ['elsewhere', 'hinted']);
+    // Work of unknown takers on A (here: the event without a hint) reaches B without one; so does a hint B cannot read.
+    heard.length = 0;
+    h.a.ctx.events.available();
+    await waitFor('the full round relayed', () => heard.length > 0);
+    assert.is(heard[0], undefined);
+    heard.length = 0;
+    h.a.io.of('/cluster').serverSideEmit('hub:available', { runners: 'not a list' });
+    await waitFor('the unreadable hint relayed', () => heard.length > 0);
+    assert.is(heard[0], undefined, 'an unreadable hint is a full round, never a lost wake-up');
   } finally {
     await h.close();
   }

@@ -8,7 +8,9 @@ import type { HubContext } from '../context.ts';
 import { ATTACHMENTS_TABLE, ensureAttachmentsTable } from './attachments.ts';
 import {
   AVAILABLE,
+  AvailableMessage,
   CLUSTER_NAMESPACE,
+  HINT_MAX,
   LOST,
   LostMessage,
   SIGNED_OUT,
@@ -71,15 +73,21 @@ export async function openCluster(ctx: HubContext): Promise<Cluster | undefined>
 
     // What this hub relays: one message per event-loop turn, however many events it coalesces.
     let relaying = false; // set while replaying a relayed event locally, so that it is not sent back
-    let availablePending = false;
+    // The turn's work: no event yet (null), hints to merge, or work of unknown takers (undefined: a full round).
+    let availablePending: { runners: Set<string>; datasets: Set<string> } | undefined | null = null;
     const lostPending = new Set<string>();
     let flushScheduled = false;
     const flush = () => {
       flushScheduled = false;
       if (stopped) return;
-      if (availablePending) hubs.serverSideEmit(AVAILABLE);
+      if (availablePending === undefined) hubs.serverSideEmit(AVAILABLE);
+      else if (availablePending)
+        hubs.serverSideEmit(AVAILABLE, {
+          runners: [...availablePending.runners],
+          datasets: [...availablePending.datasets],
+        });
       if (lostPending.size) hubs.serverSideEmit(LOST, [...lostPending]);
-      availablePending = false;
+      availablePending = null;
       lostPending.clear();
     };
     const schedule = () => {
@@ -87,9 +95,15 @@ export async function openCluster(ctx: HubContext): Promise<Cluster | undefined>
       flushScheduled = true;
       setImmediate(flush);
     };
-    const offAvailable = ctx.events.on('available', () => {
+    const offAvailable = ctx.events.on('available', (hint) => {
       if (relaying) return;
-      availablePending = true;
+      if (availablePending === null) availablePending = { runners: new Set(), datasets: new Set() };
+      if (!hint) availablePending = undefined;
+      else if (availablePending) {
+        for (const r of hint.runners) availablePending.runners.add(r);
+        for (const d of hint.datasets) availablePending.datasets.add(d);
+        if (availablePending.runners.size + availablePending.datasets.size > HINT_MAX) availablePending = undefined;
+      }
       schedule();
     });
     const offLost = ctx.events.on('lost', (runnerId) => {
@@ -114,7 +128,12 @@ export async function openCluster(ctx: HubContext): Promise<Cluster | undefined>
         relaying = false;
       }
     };
-    hubs.on(AVAILABLE, () => replay(() => ctx.events.available()));
+    hubs.on(AVAILABLE, (msg: unknown) => {
+      // No hint, or one that does not parse (a hub of another version): every runner with due work is asked.
+      const hint = msg === undefined ? undefined : AvailableMessage.safeParse(msg);
+      if (hint && !hint.success) ctx.log.warn('cluster hint ignored', { event: AVAILABLE });
+      replay(() => ctx.events.available(hint?.success ? hint.data : undefined));
+    });
     hubs.on(LOST, (msg: unknown) => {
       const ids = LostMessage.safeParse(msg);
       if (!ids.success) return ctx.log.warn('cluster message ignored', { event: LOST });

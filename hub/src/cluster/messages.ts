@@ -1,10 +1,23 @@
 // Hub-to-hub messages on the internal /cluster namespace (relayed by PostgreSQL NOTIFY); parsed like any other input.
+import { DatasetName } from '@simpul/protocol';
 import { z } from 'zod';
 
 export const CLUSTER_NAMESPACE = '/cluster';
 
-/** Tasks became claimable on another hub: each hub offers them to its own runners (the atomic claim picks one). */
+/**
+ * Tasks became claimable on another hub: each hub offers them to its own runners (the atomic claim picks one). With
+ * the work's hint (the runners it names, the dataset names any runner serving them may take) only those are asked;
+ * without one (re-queued work, or too many names), every runner with due work.
+ */
 export const AVAILABLE = 'hub:available';
+/** A relayed hint names at most this many runners and datasets together; more are sent as no hint (a full round). */
+export const HINT_MAX = 64;
+export const AvailableMessage = z
+  .object({
+    runners: z.array(z.string().min(1).max(64)).max(HINT_MAX),
+    datasets: z.array(DatasetName).max(HINT_MAX),
+  })
+  .strict();
 /** Another hub's reaper expired these runners' leases: if they are connected here, push them nothing until they speak. */
 export const LOST = 'hub:lost';
 export const LostMessage = z.array(z.string().min(1).max(64)).max(10_000);
