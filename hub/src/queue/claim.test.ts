@@ -155,6 +155,56 @@ for (const dialect of DIALECTS) {
     assert.equal(standings, [runners[0].id, runners[2].id]);
   });
 
+  test('the runners of one claim read different tasks: no pick again under the lock; one cut short still gets its share', async ({
+    t,
+  }) => {
+    const { ctx } = t;
+    const ids: string[] = [];
+    for (const name of ['one', 'two', 'three']) ids.push((await addRunner(ctx, name, ['spread'])).row.id);
+    const created = await enqueue(
+      ctx,
+      Array.from({ length: 12 }, () => fetchTask('spread')),
+      null,
+    );
+    // Every executor of the database's kind (the transaction's too) counts the picks: reads of tasks, oldest first.
+    let picks = 0;
+    const proto = Object.getPrototypeOf(ctx.db.getExecutor()) as {
+      executeQuery: (q: CompiledQuery) => Promise<unknown>;
+    };
+    const run = proto.executeQuery;
+    proto.executeQuery = function (this: unknown, q: CompiledQuery) {
+      if (/^\(?select/.test(q.sql) && /from "tasks"/.test(q.sql) && /order by "created_at"/.test(q.sql)) picks++;
+      return run.call(this, q);
+    };
+    const wants = (limit: number) => ids.map((id) => ({ runner: { id, datasets: ['spread'] }, limit }));
+    const offers = await claimFor(ctx, wants(4)).finally(() => {
+      proto.executeQuery = run;
+    });
+    assert.equal(
+      offers.map((o) => o.length),
+      [4, 4, 4],
+      'each runner its own four',
+    );
+    assert.equal(new Set(offers.flat().map((o) => o.task_id)), new Set(created.map((c) => c.task_id)));
+    assert.is(picks, 3, 'one read a runner, none again under the lock');
+
+    // Past what a read may skip (64 ids): the third runner's read finds only part of its share, and picks the rest
+    // under the lock.
+    const more = (
+      await enqueue(
+        ctx,
+        Array.from({ length: 150 }, () => fetchTask('spread')),
+        null,
+      )
+    ).map((c) => c.task_id);
+    const big = await claimFor(ctx, wants(50));
+    assert.equal(
+      big.map((o) => o.length),
+      [50, 50, 50],
+    );
+    assert.equal(new Set(big.flat().map((o) => o.task_id)), new Set(more));
+  });
+
   test('concurrent claimers in separate processes and connections never get the same task', async ({ t }) => {
     const { ctx } = t;
     const N = 600;

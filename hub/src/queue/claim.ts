@@ -81,6 +81,9 @@ function pickBuilder(
  * compile the statement again at every run (8 µs of a 9 µs pick). The limit is rounded up to a power of two (a handful
  * of statements) and the picks are cut to the exact limit after the read.
  */
+/** At most this many rows a read asks for beyond its limit, to read past what earlier runners of the claim read. */
+const SKIP_MAX = 64;
+
 function byLimit<F>(make: (limit: number) => F): (limit: number) => F {
   const made = new Map<number, F>();
   return (limit) => {
@@ -195,31 +198,45 @@ async function claimIn(
   // lease update leases only tasks that are still queued.
   // Names whose due untargeted work one shared runner's read found all of (fewer than it asked for, and it took every
   // one): the later runners of this claim do not read them again (a round for 50 runners of one name after one create).
-  const picks = async (trx: Kysely<Database>, runner: Claimant, may: Standing, limit: number, lock: boolean) => {
+  // `skip`: the ids earlier runners of this claim read. The read asks for that many more rows (up to SKIP_MAX) and
+  // leaves them out, so that the runners of one round read different tasks rather than each picking again under the
+  // lock; `short`: it came up short because of them, and the rest is picked under the lock.
+  const picks = async (
+    trx: Kysely<Database>,
+    runner: Claimant,
+    may: Standing,
+    limit: number,
+    lock: boolean,
+    skip?: ReadonlySet<string>,
+  ) => {
     const locked = Number(lock && kind === 'postgres');
     const shared = Number(may.shared);
     const names = lock ? may.names : may.names.filter((n) => !drained.has(n));
-    const rows =
+    const ask = limit + Math.min(skip?.size ?? 0, SKIP_MAX);
+    const read =
       names.length === 0
-        ? (await PICK.target[locked][shared](limit)(trx, runner.id, [], now)).rows
+        ? (await PICK.target[locked][shared](ask)(trx, runner.id, [], now)).rows
         : kind === 'sqlite' || !lock
-          ? (await PICK_BOTH[shared](limit)(trx, runner.id, padded(names), now)).rows
+          ? (await PICK_BOTH[shared](ask)(trx, runner.id, padded(names), now)).rows
           : [
-              ...(await PICK.target[locked][shared](limit)(trx, runner.id, [], now)).rows,
-              ...(await PICK.dataset[locked][shared](limit)(trx, runner.id, padded(names), now)).rows,
+              ...(await PICK.target[locked][shared](ask)(trx, runner.id, [], now)).rows,
+              ...(await PICK.dataset[locked][shared](ask)(trx, runner.id, padded(names), now)).rows,
             ];
-    const dataset = rows.filter((r) => r.target_runner_id === null);
-    const picked = rows
+    const rows = skip?.size ? read.filter((r) => !skip.has(r.id)) : read;
+    const ids = rows
       .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
       .slice(0, limit)
       .map((p) => p.id);
-    if (!lock && may.shared && dataset.length < limit && rows.length <= limit) for (const n of names) drained.add(n);
-    return picked;
+    const dataset = read.filter((r) => r.target_runner_id === null).length;
+    if (!lock && may.shared && dataset < ask && rows.length <= limit) for (const n of names) drained.add(n);
+    // Short: it left some out, and its read may have stopped before the rest (a read of fewer rows read all there is).
+    return { ids, short: ids.length < limit && rows.length < read.length && read.length >= ask };
   };
 
   // Most claims find nothing (an idle runner asking, a dispatch round for a slot that freed): a plain read says so
   // without taking the write lock (SQLite) or opening a transaction.
-  const asking: { i: number; may: Standing; picked: string[] }[] = [];
+  const asking: { i: number; may: Standing; picked: string[]; short: boolean }[] = [];
+  const readBefore = new Set<string>(); // what the runners before read
   for (const [i, w] of wants.entries()) {
     if (w.runner.draining || w.limit < 1) continue;
     const only = w.onlyFor;
@@ -231,8 +248,9 @@ async function claimIn(
       continue;
     const may = await standing(db, w.runner);
     if (!may) continue;
-    const picked = await picks(db, w.runner, may, w.limit, false);
-    if (picked.length > 0) asking.push({ i, may, picked });
+    const { ids, short } = await picks(db, w.runner, may, w.limit, false, readBefore);
+    for (const id of ids) readBefore.add(id);
+    if (ids.length > 0 || short) asking.push({ i, may, picked: ids, short });
   }
   if (asking.length === 0) return nothing;
 
@@ -240,16 +258,17 @@ async function claimIn(
   const leaseAll = async (trx: Kysely<Database>) => {
     const all: OfferedRow[][] = [];
     const taken = new Set<string>();
-    for (const { i, may, picked: read } of asking) {
+    for (const { i, may, picked: before, short } of asking) {
       const { runner, limit } = wants[i];
       // The lease is conditional on the task still being queued (SQLite: the write lock is held from here; PostgreSQL:
       // the lease locks its rows, skipping those another hub holds), so the ids read before stand unless an earlier
       // runner of this transaction took one of them.
-      const picked = !read.some((id) => taken.has(id)) ? read : await picks(trx, runner, may, limit, true);
+      const picked = !before.some((id) => taken.has(id)) ? before : (await picks(trx, runner, may, limit, true)).ids;
       let rows = picked.length > 0 ? await lease(trx, kind, runner, picked, now, leaseUntil) : [];
-      if (rows.length < picked.length) {
-        // Another writer took some of them between the read and the lock: pick the rest again, under the lock.
-        const more = await picks(trx, runner, may, limit - rows.length, true);
+      if (rows.length < (short ? limit : picked.length)) {
+        // Another writer took some of them between the read and the lock, or the read left out more than it could
+        // read past: pick the rest again, under the lock.
+        const more = (await picks(trx, runner, may, limit - rows.length, true)).ids;
         if (more.length > 0) rows = [...rows, ...(await lease(trx, kind, runner, more, now, leaseUntil))];
       }
       for (const r of rows) taken.add(r.id);
