@@ -76,14 +76,14 @@ function pickBuilder(
     .limit(sql.lit(limit));
 }
 
+/** At most this many rows a read asks for beyond its limit, to read past what earlier runners of the claim read. */
+const SKIP_MAX = 64;
+
 /**
  * A pick's LIMIT is written into its SQL, not bound: SQLite's planner reads a bound LIMIT, so binding one makes it
  * compile the statement again at every run (8 µs of a 9 µs pick). The limit is rounded up to a power of two (a handful
  * of statements) and the picks are cut to the exact limit after the read.
  */
-/** At most this many rows a read asks for beyond its limit, to read past what earlier runners of the claim read. */
-const SKIP_MAX = 64;
-
 function byLimit<F>(make: (limit: number) => F): (limit: number) => F {
   const made = new Map<number, F>();
   return (limit) => {
