@@ -1,4 +1,5 @@
 // CLI entry (`npm run hub`): start the hub, print how to reach it, stop cleanly on SIGTERM/SIGINT.
+import './v8-flags.ts'; // first: before the other modules load
 import { ConfigError, type HubConfig, loadConfig } from './config.ts';
 import { createHub } from './server.ts';
 import { adminCli } from './admin/cli.ts';
