@@ -83,6 +83,10 @@ test('push on create with ack; progress and result over the socket', async (c) =
   const runner = await call(c.hub.url, 'GET', `/api/v1/runners/${r.reg.runner_id}`, { token: c.token });
   assert.is(runner.body.transport, 'websocket');
   assert.is(runner.body.online, true);
+  // The hub let go of the HTTP request that opened the connection (a fleet's heap would carry them all).
+  const held = [...c.hub.io.of('/runner').sockets.values()].find((s) => s.data.runner?.id === r.reg.runner_id);
+  assert.ok(held, "the hub's side of the socket");
+  assert.is((held.conn as unknown as { request: unknown }).request, null);
 
   const created = await create(c, { op: 100, params: { dataset: 'push' } });
   const offer = await waitFor('offer', () => offers[0]);
