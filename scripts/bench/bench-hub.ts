@@ -1,5 +1,6 @@
 // A hub process for benchmarks: like HubProc, plus optional Node flags (BENCH_PROFILE=DIR writes a CPU profile per hub
-// run) and readings of its CPU time and resident memory from /proc.
+// run; BENCH_HUB_FLAGS adds more, e.g. "--trace-gc", with the hubs' output appended to the file BENCH_HUB_LOG names)
+// and readings of its CPU time and resident memory from /proc.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,12 +40,13 @@ export class BenchHub extends HubProc {
 
   override async launch(): Promise<void> {
     const flags = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    flags.push(...(process.env.BENCH_HUB_FLAGS ?? '').split(' ').filter(Boolean));
     const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(ROOT, 'hub/src/main.ts')], {
       cwd: ROOT,
       env: { ...process.env, FORCE_COLOR: '0', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.proc = new Proc(this.name, child);
+    this.proc = new Proc(this.name, child, process.env.BENCH_HUB_LOG);
     this.api = new Api(this.url);
     await waitFor(
       async () => {
