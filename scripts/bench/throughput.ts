@@ -1,7 +1,8 @@
 // npm run bench:throughput — 20,000 tasks through 50 simulated runners with a trivial op (create in batches → pushed and
 // claimed → result stored), on SQLite and PostgreSQL, with one hub and with two hubs sharing PostgreSQL.
 // Tasks/s = tasks ÷ seconds from the first create request to the last stored result; the median of the runs is reported.
-// Each setup first takes BENCH_WARMUP tasks (default 10,000) that are not counted.
+// Each setup first takes BENCH_WARMUP tasks (default 10,000) that are not counted; the runs then alternate between the
+// setups (see below).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,21 +45,30 @@ interface Outcome {
   hubCpuUs: number[];
   dbCpuUs: number | null;
 }
-const results: Outcome[] = [];
-for (const key of SETUPS) {
-  const setup = ALL[key];
-  if (!setup) throw new Error(`unknown setup ${key}; choose from ${Object.keys(ALL).join(', ')}`);
-  const m = await measure(setup);
-  results.push({
-    setup: setup.name,
-    key,
-    runs: m.tps,
-    median: median(m.tps),
-    target: setup.target,
-    hubCpuUs: m.hubCpuUs,
-    dbCpuUs: m.dbCpuUs,
-  });
+// Every setup is started and warmed first; then the runs go round the setups (run 1 of each, then run 2 of each, …),
+// so that a slow minute of this shared machine falls on every setup alike rather than on whichever ran then. The
+// setups not being measured stay connected and idle (each in its own database or schema: they do not hear each other).
+const live: Live[] = [];
+try {
+  for (const key of SETUPS) {
+    const setup = ALL[key];
+    if (!setup) throw new Error(`unknown setup ${key}; choose from ${Object.keys(ALL).join(', ')}`);
+    live.push(await open(key, setup));
+  }
+  for (const l of live) await warm(l);
+  for (let run = 0; run < RUNS; run++) for (const l of live) await measure(l, run);
+} finally {
+  for (const l of live) await l.close();
 }
+const results: Outcome[] = live.map((l) => ({
+  setup: l.setup.name,
+  key: l.key,
+  runs: l.tps,
+  median: median(l.tps),
+  target: l.setup.target,
+  hubCpuUs: l.hubCpu.map(median),
+  dbCpuUs: l.dbCpu.length ? median(l.dbCpu) : null,
+}));
 
 const rows: Row[] = [];
 for (const r of results) {
@@ -90,7 +100,20 @@ printTable(
 );
 saveResults('throughput', { tasks: TASKS, runners: RUNNERS, slots: SLOTS, rows, setups: results });
 
-async function measure(setup: Setup): Promise<{ tps: number[]; hubCpuUs: number[]; dbCpuUs: number | null }> {
+/** A started setup: its hubs, its simulated runners, and its figures so far. */
+interface Live {
+  key: string;
+  setup: Setup;
+  hubs: BenchHub[];
+  sims: SimRunner[];
+  count: Awaited<ReturnType<typeof counter>>;
+  tps: number[];
+  hubCpu: number[][];
+  dbCpu: number[];
+  close(): Promise<void>;
+}
+
+async function open(key: string, setup: Setup): Promise<Live> {
   console.log(`${setup.name}: starting`);
   const schema = `simpul_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   // Every simulated runner serves 'tp': all of them are sites at once.
@@ -100,72 +123,77 @@ async function measure(setup: Setup): Promise<{ tps: number[]; hubCpuUs: number[
   };
   const hubs: BenchHub[] = [];
   const sims: SimRunner[] = [];
-  try {
-    for (let i = 0; i < setup.hubs; i++) hubs.push(await BenchHub.create(`bench-tp-${setup.db}-${i}`, env));
-    const ids = await registerSims(hubs[0].url, ENROLLMENT_KEY, RUNNERS, () => ['tp'], `tp-${setup.db}`);
-    ids.forEach((id, i) => sims.push(new SimRunner(id, hubs[i % hubs.length].url, { concurrency: SLOTS })));
-    sims.forEach((s) => s.start());
-    await Promise.all(sims.map((s) => s.whenReady()));
-    const count = await counter(setup, hubs[0], schema);
-    const tps: number[] = [];
-    const hubCpu: number[][] = hubs.map(() => []);
-    const dbCpu: number[] = [];
-    try {
-      if (WARMUP > 0) {
-        // Not counted: the first thousands of tasks through a new hub pay for compiling (V8, SQL statements) and for
-        // filling the database's caches, which a running hub has paid already.
-        const before = sims.reduce((n, s) => n + s.completed, 0);
-        await createAll(hubs, WARMUP);
-        await waitFor(() => sims.reduce((n, s) => n + s.completed, 0) - before >= WARMUP, 'warm-up', 600_000, 5);
-        console.log(`  warm-up: ${WARMUP} tasks, not counted`);
-        await sleep(1000);
-      }
-      for (let run = 0; run < RUNS; run++) {
-        const before = sims.reduce((n, s) => n + s.completed, 0);
-        const stored0 = await count();
-        const cpu0 = hubs.map((h) => h.cpuSeconds());
-        const db0 = setup.db === 'postgres' ? postgresCpuSeconds() : null;
-        const t0 = performance.now();
-        await createAll(hubs);
-        const created = performance.now();
-        await waitFor(
-          () => sims.reduce((n, s) => n + s.completed, 0) - before >= TASKS,
-          `${TASKS} results`,
-          600_000,
-          5,
-        );
-        const seconds = (performance.now() - t0) / 1000;
-        hubs.forEach((h, i) => hubCpu[i].push(((h.cpuSeconds() - cpu0[i]) * 1e6) / TASKS));
-        if (db0 !== null) dbCpu.push(((postgresCpuSeconds() - db0) * 1e6) / TASKS);
-        const stored = (await count()) - stored0;
-        const errors = sims.reduce((n, s) => n + s.errors, 0);
-        if (stored !== TASKS) throw new Error(`${stored} results stored, expected ${TASKS}`);
-        tps.push(TASKS / seconds);
-        const perTask = hubCpu.map((c) => c.at(-1)!.toFixed(0)).join(' + ');
-        console.log(
-          `  run ${run + 1}: ${(TASKS / seconds).toFixed(0)} tasks/s, hub CPU ${perTask} µs/task${db0 !== null ? `, PostgreSQL ${dbCpu.at(-1)!.toFixed(0)} µs/task` : ''} (${seconds.toFixed(2)} s; creating took ${((created - t0) / 1000).toFixed(2)} s; ${errors} runner errors)`,
-        );
-        await sleep(1000);
-      }
-    } finally {
-      await count.close();
-    }
-    return { tps, hubCpuUs: hubCpu.map(median), dbCpuUs: dbCpu.length ? median(dbCpu) : null };
-  } finally {
+  let count: Live['count'] | undefined;
+  const close = async () => {
+    await count?.close();
     sims.forEach((s) => s.stop());
     await Promise.all(hubs.map((h) => h.stop()));
     if (setup.db === 'postgres') await dropSchema(schema);
+  };
+  try {
+    for (let i = 0; i < setup.hubs; i++) hubs.push(await BenchHub.create(`bench-tp-${key}-${i}`, env));
+    const ids = await registerSims(hubs[0].url, ENROLLMENT_KEY, RUNNERS, () => ['tp'], `tp-${key}`);
+    ids.forEach((id, i) => sims.push(new SimRunner(id, hubs[i % hubs.length].url, { concurrency: SLOTS })));
+    sims.forEach((s) => s.start());
+    await Promise.all(sims.map((s) => s.whenReady()));
+    count = await counter(setup, hubs[0], schema);
+  } catch (err) {
+    await close();
+    throw err;
   }
+  return { key, setup, hubs, sims, count, tps: [], hubCpu: hubs.map(() => []), dbCpu: [], close };
 }
 
-/** CPU seconds of every PostgreSQL server process on this machine (the bench's database runs here). */
+function completed(l: Live): number {
+  return l.sims.reduce((n, s) => n + s.completed, 0);
+}
+
+/**
+ * Not counted: the first thousands of tasks through a new hub pay for compiling (V8, SQL statements) and for filling the
+ * database's caches, which a running hub has paid already.
+ */
+async function warm(l: Live): Promise<void> {
+  if (WARMUP <= 0) return;
+  const before = completed(l);
+  await createAll(l.hubs, WARMUP);
+  await waitFor(() => completed(l) - before >= WARMUP, 'warm-up', 600_000, 5);
+  console.log(`${l.setup.name}: warm-up of ${WARMUP} tasks, not counted`);
+  await sleep(1000);
+}
+
+async function measure(l: Live, run: number): Promise<void> {
+  const { setup, hubs, sims, hubCpu, dbCpu } = l;
+  const before = completed(l);
+  const stored0 = await l.count();
+  const cpu0 = hubs.map((h) => h.cpuSeconds());
+  const db0 = setup.db === 'postgres' ? postgresCpuSeconds() : null;
+  const t0 = performance.now();
+  await createAll(hubs);
+  const created = performance.now();
+  await waitFor(() => completed(l) - before >= TASKS, `${TASKS} results`, 600_000, 5);
+  const seconds = (performance.now() - t0) / 1000;
+  hubs.forEach((h, i) => hubCpu[i].push(((h.cpuSeconds() - cpu0[i]) * 1e6) / TASKS));
+  if (db0 !== null) dbCpu.push(((postgresCpuSeconds() - db0) * 1e6) / TASKS);
+  const stored = (await l.count()) - stored0;
+  const errors = sims.reduce((n, s) => n + s.errors, 0);
+  if (stored !== TASKS) throw new Error(`${setup.name}: ${stored} results stored, expected ${TASKS}`);
+  l.tps.push(TASKS / seconds);
+  const perTask = hubCpu.map((c) => c.at(-1)!.toFixed(0)).join(' + ');
+  console.log(
+    `  ${setup.name}, run ${run + 1}: ${(TASKS / seconds).toFixed(0)} tasks/s, hub CPU ${perTask} µs/task${db0 !== null ? `, PostgreSQL ${dbCpu.at(-1)!.toFixed(0)} µs/task` : ''} (${seconds.toFixed(2)} s; creating took ${((created - t0) / 1000).toFixed(2)} s; ${errors} runner errors)`,
+  );
+  await sleep(1000);
+}
+
+/** CPU seconds of every PostgreSQL server process on this machine (the bench's database runs here), ended ones too. */
 function postgresCpuSeconds(): number {
   let ticks = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      // Its own CPU, and (the postmaster) that of the backends it reaped: one whose connection closed still counts.
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     } catch {
       // the process ended meanwhile
     }
