@@ -1,5 +1,5 @@
 // Hub-to-hub messages on the internal /cluster namespace (relayed by PostgreSQL NOTIFY); parsed like any other input.
-import { DatasetName } from '@simpul/protocol';
+import { DatasetName, RunnerId } from '@simpul/protocol';
 import { z } from 'zod';
 
 export const CLUSTER_NAMESPACE = '/cluster';
@@ -14,13 +14,13 @@ export const AVAILABLE = 'hub:available';
 export const HINT_MAX = 64;
 export const AvailableMessage = z
   .object({
-    runners: z.array(z.string().min(1).max(64)).max(HINT_MAX),
+    runners: z.array(RunnerId).max(HINT_MAX),
     datasets: z.array(DatasetName).max(HINT_MAX),
   })
   .strict();
 /** Another hub's reaper expired these runners' leases: if they are connected here, push them nothing until they speak. */
 export const LOST = 'hub:lost';
-export const LostMessage = z.array(z.string().min(1).max(64)).max(10_000);
+export const LostMessage = z.array(RunnerId).max(10_000);
 /** Sessions or API tokens ended on another hub: forget what this hub keeps of them (its credential cache). */
 export const SIGNED_OUT = 'hub:signed-out';
 const ClusterId = z.string().min(1).max(64);
