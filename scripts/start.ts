@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RestartPolicy } from './lib/restart-policy.ts';
 import { Supervisor } from './lib/supervisor.ts';
+import { HUB_NODE_FLAGS } from '../hub/src/node-flags.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(process.env.SIMPUL_DATA_DIR ?? join(root, '.simpul'));
@@ -48,6 +49,7 @@ kids.start({
   name: 'hub',
   script: 'hub/src/main.ts',
   args: [],
+  nodeFlags: HUB_NODE_FLAGS,
   env: {
     SIMPUL_DATA_DIR: dataDir,
     SIMPUL_PORT: String(port),

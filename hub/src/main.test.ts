@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { rowsResult, tempDir, waitFor } from './testing/support.ts';
 import { call, login, register } from './testing/http.ts';
 import { startHubProcess, type HubProcess } from './testing/process.ts';
+import { HUB_NODE_FLAGS } from './node-flags.ts';
 
 const test = suite<{ dir: string; procs: HubProcess[] }>('hub process', {} as { dir: string; procs: HubProcess[] });
 test.before.each((c) => {
@@ -46,6 +47,23 @@ test('first start generates and prints the admin password and the enrolment key 
   await register(second.url, key!, 'r2');
   second.proc.kill('SIGTERM');
   assert.is(await second.exited, 0);
+});
+
+test("started without the hub's Node flags it names them; `npm run hub` passes them", async (c) => {
+  const scripts = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8')).scripts;
+  for (const flag of HUB_NODE_FLAGS) assert.ok(scripts.hub.split(' ').includes(flag), `npm run hub lacks ${flag}`);
+  const env = { SIMPUL_DATA_DIR: c.dir, SIMPUL_PORT: '0' };
+  const bare = await startHubProcess(env, 30_000, []);
+  c.procs.push(bare);
+  await waitFor('the warning', () => bare.output().includes("without the hub's flags"));
+  assert.match(bare.output(), '--no-memory-reducer');
+  bare.proc.kill('SIGTERM');
+  assert.is(await bare.exited, 0);
+  const flagged = await startHubProcess(env);
+  c.procs.push(flagged);
+  flagged.proc.kill('SIGTERM');
+  assert.is(await flagged.exited, 0);
+  assert.not.match(flagged.output(), "without the hub's flags");
 });
 
 test('a port in use: the hub says so and what to do, exit 1, no stack trace', async (c) => {

@@ -1,9 +1,9 @@
 // CLI entry (`npm run hub`): start the hub, print how to reach it, stop cleanly on SIGTERM/SIGINT.
-import './v8-flags.ts'; // first: before the other modules load
 import { ConfigError, type HubConfig, loadConfig } from './config.ts';
 import { createHub } from './server.ts';
 import { adminCli } from './admin/cli.ts';
 import { tlsFromFlags } from './tls/flags.ts';
+import { missingNodeFlags } from './node-flags.ts';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -25,6 +25,12 @@ async function main(): Promise<void> {
   }); // --tls self-signed, or SIMPUL_TLS_CERT/KEY: HTTPS and WSS
   config = tls.config;
   const hub = await createHub(config);
+  const missing = missingNodeFlags();
+  if (missing.length > 0)
+    hub.ctx.log.warn(
+      "node was started without the hub's flags: an idle fleet costs more CPU (npm run hub passes them)",
+      { missing },
+    );
   const lines = [``, `Simpul hub is running at ${hub.url}`];
   if (hub.adminPassword) lines.push(`  admin login (shown once): admin / ${hub.adminPassword}`);
   else lines.push(`  log in as admin${config.adminPassword ? ' with SIMPUL_ADMIN_PASSWORD' : ''}`);

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HUB_NODE_FLAGS } from '../../hub/src/node-flags.ts';
 import { Api } from '../lib/api.ts';
 import { ADMIN_PASSWORD, ENROLLMENT_KEY, HubProc } from '../lib/hub.ts';
 import { freePort, Proc, ROOT, tempDir, waitFor } from '../lib/procs.ts';
@@ -39,7 +40,8 @@ export class BenchHub extends HubProc {
   }
 
   override async launch(): Promise<void> {
-    const flags = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    const flags: string[] = [...HUB_NODE_FLAGS];
+    if (process.env.BENCH_PROFILE) flags.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`);
     flags.push(...(process.env.BENCH_HUB_FLAGS ?? '').split(' ').filter(Boolean));
     const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(ROOT, 'hub/src/main.ts')], {
       cwd: ROOT,

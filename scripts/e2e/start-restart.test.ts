@@ -50,6 +50,9 @@ test('killing the demo runner leaves the hub up; the runner is restarted and com
   // The same runner (its saved credentials), not a new registration.
   assert.is((await demoRunner())?.runner_id, before?.runner_id);
   assert.not.match(start.logs, /shutting down/);
+  // The hub runs with its Node flags (it logs a warning naming any it lacks; hub/src/main.test.ts shows that it does).
+  assert.match(start.logs, 'Simpul hub is running at');
+  assert.not.match(start.logs, "without the hub's flags");
 });
 
 test.run();

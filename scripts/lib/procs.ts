@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HUB_NODE_FLAGS } from '../../hub/src/node-flags.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const live = new Set<ChildProcess>();
@@ -125,7 +126,9 @@ export function spawnTs(
   env: Record<string, string | undefined>,
   logDir?: string,
 ): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
+  // The hub runs with its Node flags, as `npm run hub` and `npm start` run it.
+  const flags = script === 'hub/src/main.ts' ? HUB_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,8 @@ export interface ChildSpec {
   script: string; // relative to the project root
   args: string[];
   env: Record<string, string>;
+  /** Node flags before the script (the hub's: HUB_NODE_FLAGS). */
+  nodeFlags?: readonly string[];
   /** Restart this child when it exits; without one, its exit stops everything. */
   restart?: RestartPolicy;
 }
@@ -26,11 +28,15 @@ export class Supervisor {
   }
 
   start(spec: ChildSpec): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(this.root, spec.script), ...spec.args], {
-      cwd: this.root,
-      env: { ...process.env, ...spec.env },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(spec.nodeFlags ?? []), '--import', 'tsx', join(this.root, spec.script), ...spec.args],
+      {
+        cwd: this.root,
+        env: { ...process.env, ...spec.env },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     this.#children.set(spec.name, child);
     if (spec.restart) console.log(`${spec.name} started (pid ${child.pid}).`);
     child.on('exit', (code, signal) => this.#exited(spec, signal ?? code));

@@ -1,6 +1,7 @@
 // Runs the real hub CLI (`hub/src/main.ts`) as a child process for restart and signal tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { HUB_NODE_FLAGS } from '../node-flags.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
@@ -11,8 +12,13 @@ export interface HubProcess {
   exited: Promise<number | null>;
 }
 
-export async function startHubProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<HubProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+/** Starts main.ts with the hub's Node flags (as `npm run hub` does), or with `nodeFlags`. */
+export async function startHubProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  nodeFlags: readonly string[] = HUB_NODE_FLAGS,
+): Promise<HubProcess> {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', MAIN], {
     env: { ...process.env, SIMPUL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
