@@ -12,7 +12,7 @@ test('defaults', () => {
   assert.is(c.dataDir, path.resolve('.simpul'));
   assert.equal(c.database, { kind: 'sqlite', file: path.resolve('.simpul', 'simpul.db') });
   assert.is(c.heartbeatS, 5);
-  assert.is(c.idleHeartbeatS, 300);
+  assert.is(c.idleHeartbeatS, 900);
   assert.is(c.socketPingS, 40);
   assert.is(c.leaseTtlS, 15);
   assert.is(c.taskTimeoutS, 3600);

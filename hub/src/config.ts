@@ -42,7 +42,7 @@ const EnvSchema = z.object({
   SIMPUL_HEARTBEAT_S: Seconds(5, 0.1), // how often runners ping
   SIMPUL_LAST_SEEN_WRITE_S: Seconds(60, 0), // a socket runner's last_seen is written at most this often (0: every heartbeat)
   SIMPUL_SOCKET_PING_S: Seconds(40, 1), // Engine.IO's ping on every socket (its timeout is 20 s more)
-  SIMPUL_IDLE_HEARTBEAT_S: Seconds(300, 0), // a socket runner that holds no lease pings this often (0: every heartbeat)
+  SIMPUL_IDLE_HEARTBEAT_S: Seconds(900, 0), // a socket runner that holds no lease pings this often (0: every heartbeat)
   SIMPUL_LEASE_TTL_S: Seconds(15, 0.2), // a lease not renewed within this is expired by the reaper
   SIMPUL_TASK_TIMEOUT_S: z.coerce.number().int().min(1).default(3600), // default execution timeout of a task
   SIMPUL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3), // default attempts before a task fails `lost`

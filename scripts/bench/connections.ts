@@ -1,7 +1,7 @@
 // npm run bench:connections — 10,000 idle simulated runners on one hub (SQLite): the hub's resident memory and CPU while
 // they only heartbeat (at the hub's default interval), and the time for all of them to reconnect after a hub restart.
 // Runners reconnect with the real runner's jittered exponential backoff (1 s doubling to 5 s, ±50 %). Idle runners
-// heartbeat at the idle interval the hub tells them (300 s; each runner's first at a random point of it, as in a fleet
+// heartbeat at the idle interval the hub tells them (900 s; each runner's first at a random point of it, as in a fleet
 // that did not start together); Engine.IO's ping (every 40 s by default) says that they are alive. A CPU window is
 // one ping cycle: every socket is pinged exactly once in it, whatever the phase.
 import { performance } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ import { median, printTable, saveResults, type Row } from './report.ts';
 const RUNNERS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WINDOW_MS = Number(process.env.BENCH_IDLE_WINDOW_MS ?? Number(process.env.SIMPUL_SOCKET_PING_S ?? 40) * 1000); // one CPU reading
-const IDLE_HEARTBEAT_S = Number(process.env.SIMPUL_IDLE_HEARTBEAT_S ?? 300); // the hub's default
+const IDLE_HEARTBEAT_S = Number(process.env.SIMPUL_IDLE_HEARTBEAT_S ?? 900); // the hub's default
 const MiB = 2 ** 20;
 
 const hub = await BenchHub.create('bench-connections-hub');

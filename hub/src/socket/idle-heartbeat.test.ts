@@ -188,7 +188,7 @@ e2e(
         const hello = PingReply.parse(
           await socket.emitWithAck('runner:hello', { runner_id: reg.runner_id, leases: [], concurrency: 1 } as never),
         );
-        assert.is(hello.idle_heartbeat_interval_s, 300);
+        assert.is(hello.idle_heartbeat_interval_s, 900); // the hub's default
         await new Promise((r) => setTimeout(r, 3500)); // silent for longer than the busy window
         const created = await call(hub.url, 'POST', '/api/v1/tasks', {
           token: admin,
