@@ -25,22 +25,7 @@ async function main(): Promise<void> {
   }); // --tls self-signed, or SIMPUL_TLS_CERT/KEY: HTTPS and WSS
   config = tls.config;
   const hub = await createHub(config);
-  const missing = missingNodeFlags();
-  if (missing.length > 0)
-    hub.ctx.log.warn(
-      "node was started without the hub's flags: an idle fleet costs more CPU (npm run hub passes them)",
-      { missing },
-    );
-  const lines = [``, `Simpul hub is running at ${hub.url}`];
-  if (hub.adminPassword) lines.push(`  admin login (shown once): admin / ${hub.adminPassword}`);
-  else lines.push(`  log in as admin${config.adminPassword ? ' with SIMPUL_ADMIN_PASSWORD' : ''}`);
-  const key = hub.enrollmentKey;
-  lines.push(
-    `  runner enrolment key: ${key.key}${key.generated ? ' (generated now)' : ''}${key.file ? `  [kept in ${key.file}]` : ''}`,
-  );
-  lines.push(...tls.lines, ``);
-  process.stdout.write(`${lines.join('\n')}\n`);
-
+  // Before the hub says it is running: whoever reads that line may stop it at once, and a stop must drain, not kill.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -56,6 +41,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const missing = missingNodeFlags();
+  if (missing.length > 0)
+    hub.ctx.log.warn(
+      "node was started without the hub's flags: an idle fleet costs more CPU (npm run hub passes them)",
+      { missing },
+    );
+  const lines = [``, `Simpul hub is running at ${hub.url}`];
+  if (hub.adminPassword) lines.push(`  admin login (shown once): admin / ${hub.adminPassword}`);
+  else lines.push(`  log in as admin${config.adminPassword ? ' with SIMPUL_ADMIN_PASSWORD' : ''}`);
+  const key = hub.enrollmentKey;
+  lines.push(
+    `  runner enrolment key: ${key.key}${key.generated ? ' (generated now)' : ''}${key.file ? `  [kept in ${key.file}]` : ''}`,
+  );
+  lines.push(...tls.lines, ``);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().catch((err) => {
