@@ -49,9 +49,14 @@ test('first start generates and prints the admin password and the enrolment key 
   assert.is(await second.exited, 0);
 });
 
-test("started without the hub's Node flags it names them; `npm run hub` passes them", async (c) => {
+test("started without the hub's Node flags it names them; `npm run hub` and the systemd unit pass them", async (c) => {
   const scripts = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8')).scripts;
-  for (const flag of HUB_NODE_FLAGS) assert.ok(scripts.hub.split(' ').includes(flag), `npm run hub lacks ${flag}`);
+  const unit = readFileSync(path.join(import.meta.dirname, '../../deploy/systemd/simpul-hub.service'), 'utf8');
+  const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
+  for (const flag of HUB_NODE_FLAGS) {
+    assert.ok(scripts.hub.split(' ').includes(flag), `npm run hub lacks ${flag}`);
+    assert.ok(execStart.split(' ').includes(flag), `the systemd unit lacks ${flag}`);
+  }
   const env = { SIMPUL_DATA_DIR: c.dir, SIMPUL_PORT: '0' };
   const bare = await startHubProcess(env, 30_000, []);
   c.procs.push(bare);

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { PATIENTS_CSV } from '../lib/data.ts';
 import { ENROLLMENT_KEY, HubProc } from '../lib/hub.ts';
 import { HeldTable } from '../lib/pg-held.ts';
-import { freePort, type Proc, spawnTs, tempDir, waitFor } from '../lib/procs.ts';
+import { freePort, type Proc, spawnHub, spawnTs, tempDir, waitFor } from '../lib/procs.ts';
 
 const dir = tempDir('simpul-cli-e2e-');
 let hub: HubProc;
@@ -149,7 +149,7 @@ test('check tells a hub certificate this machine does not trust from one it does
     { stdio: 'ignore' },
   );
   const port = await freePort();
-  const tlsHub = spawnTs('tls-hub', 'hub/src/main.ts', [], {
+  const tlsHub = spawnHub('tls-hub', [], {
     SIMPUL_PORT: String(port),
     SIMPUL_DATA_DIR: tempDir('simpul-tls-hub-'),
     SIMPUL_ADMIN_PASSWORD: 'tls-admin-password',

@@ -9,7 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { stringify } from 'yaml';
 import { ADMIN_PASSWORD, ENROLLMENT_KEY } from '../lib/hub.ts';
 import { PATIENTS_CSV } from '../lib/data.ts';
-import { freePort, type Proc, ROOT, spawnTs, tempDir, waitFor } from '../lib/procs.ts';
+import { freePort, type Proc, ROOT, spawnHub, spawnTs, tempDir, waitFor } from '../lib/procs.ts';
 
 const LOGS = join(ROOT, 'test-artifacts', 'logs');
 const test = suite('security: TLS');
@@ -50,9 +50,8 @@ function startRunner(name: string, hubUrl: string, args: string[] = []): Proc {
 test.before(async () => {
   const port = await freePort();
   base = `https://127.0.0.1:${port}`;
-  hub = spawnTs(
+  hub = spawnHub(
     'hub-tls',
-    'hub/src/main.ts',
     ['--tls', 'self-signed'],
     {
       SIMPUL_PORT: String(port),

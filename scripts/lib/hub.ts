@@ -1,7 +1,7 @@
 // Starts a real hub process on a free port with its own data dir.
 import { join } from 'node:path';
 import { Api } from './api.ts';
-import { freePort, type Proc, ROOT, spawnTs, tempDir, waitFor } from './procs.ts';
+import { freePort, type Proc, ROOT, spawnHub, tempDir, waitFor } from './procs.ts';
 
 export interface HubOptions {
   env?: Record<string, string | undefined>;
@@ -43,7 +43,7 @@ export class HubProc {
 
   /** (Re)starts the process with the same port, data dir and settings. */
   async launch() {
-    this.proc = spawnTs(this.name, 'hub/src/main.ts', [], this.env, join(ROOT, 'test-artifacts', 'logs'));
+    this.proc = spawnHub(this.name, [], this.env, join(ROOT, 'test-artifacts', 'logs'));
     this.api = new Api(this.url);
     await waitFor(
       async () => {

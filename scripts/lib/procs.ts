@@ -125,9 +125,8 @@ export function spawnTs(
   args: string[],
   env: Record<string, string | undefined>,
   logDir?: string,
+  flags: readonly string[] = [],
 ): Proc {
-  // The hub runs with its Node flags, as `npm run hub` and `npm start` run it.
-  const flags = script === 'hub/src/main.ts' ? HUB_NODE_FLAGS : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, FORCE_COLOR: '0', ...env },
@@ -139,4 +138,9 @@ export function spawnTs(
     logFile = join(logDir, `${name}.log`);
   }
   return new Proc(name, child, logFile);
+}
+
+/** The hub CLI (hub/src/main.ts) with its Node flags, as `npm run hub` and `npm start` run it. */
+export function spawnHub(name: string, args: string[], env: Record<string, string | undefined>, logDir?: string): Proc {
+  return spawnTs(name, 'hub/src/main.ts', args, env, logDir, HUB_NODE_FLAGS);
 }
