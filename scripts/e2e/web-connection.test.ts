@@ -14,7 +14,7 @@ const t = suite('web connection state');
 // While the hub is down the browser itself reports the refused requests and socket attempts; those are the point of
 // the test, not errors of the app. Anything else fails it.
 const hubDown = (e: string) =>
-  /Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)|WebSocket connection to .* failed|Failed to load resource.*401/.test(
+  /Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|SOCKET_NOT_CONNECTED)|WebSocket connection to .* failed|Failed to load resource.*401/.test(
     e,
   );
 let hub: HubProc;
